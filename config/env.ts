@@ -1,0 +1,107 @@
+/**
+ * Environment parsing for every process: each parses its environment once, with a zod schema,
+ * into a typed config object, and fails at start naming the missing or bad variable.
+ */
+import { z } from 'zod';
+
+/** Raised when the environment does not satisfy a process's schema; the message names each variable. */
+export class ConfigError extends Error {
+  constructor(processName: string, issues: string[]) {
+    super(`${processName}: invalid environment:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const url = z.string().url();
+const secret = z.string().min(8, 'must be at least 8 characters');
+
+const temporalVars = {
+  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('booking-payments'),
+  /** Temporal Cloud API key; implies TLS. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** mTLS client certificate and key (PEM file paths) for a self-hosted cluster or Cloud. */
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+};
+
+const stripeVars = {
+  STRIPE_SECRET_KEY: z.string().min(1),
+  /** Base URL of a Stripe stand-in (the emulator or stripe-mock); unset means Stripe itself. */
+  STRIPE_API_URL: url.optional(),
+};
+
+const apiSchema = z.object({
+  ...temporalVars,
+  DATABASE_URL: z.string().min(1),
+  PORT: port.default(3000),
+  API_TOKEN: secret,
+  STRIPE_WEBHOOK_SECRET: z.string().min(1),
+  /** Largest request body accepted, in bytes. */
+  MAX_BODY_BYTES: positiveInt.default(65536),
+  /** How often the inbox relay looks for pending Stripe events, in milliseconds. */
+  RELAY_INTERVAL_MS: positiveInt.default(1000),
+  RELAY_BATCH_SIZE: positiveInt.default(50),
+  /** Hold policy handed to every new booking (seconds). */
+  HOLD_RELEASE_GRACE_SECONDS: z.coerce.number().int().min(0).default(3600),
+  HOLD_AUTHORIZATION_VALIDITY_SECONDS: positiveInt.default(7 * 24 * 3600),
+  HOLD_RELEASE_SAFETY_MARGIN_SECONDS: z.coerce.number().int().min(0).default(3600),
+  HOLD_CUSTOMER_ACTION_TIMEOUT_SECONDS: positiveInt.default(3600),
+  HOLD_NEW_PAYMENT_METHOD_TIMEOUT_SECONDS: positiveInt.default(24 * 3600),
+});
+
+const workerSchema = z
+  .object({
+    ...temporalVars,
+    ...stripeVars,
+    DATABASE_URL: z.string().min(1),
+    /** Booking service endpoint that receives signed notifications; unset records them only. */
+    NOTIFY_CALLBACK_URL: url.optional(),
+    /** HMAC-SHA256 key for the `Bookings-Signature` header on callbacks. */
+    NOTIFY_SIGNING_SECRET: secret.optional(),
+    /** Port for the worker's health endpoint; 0 disables it. */
+    WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  })
+  .refine((env) => !env.NOTIFY_CALLBACK_URL || env.NOTIFY_SIGNING_SECRET, {
+    message: 'NOTIFY_SIGNING_SECRET is required when NOTIFY_CALLBACK_URL is set',
+    path: ['NOTIFY_SIGNING_SECRET'],
+  });
+
+/** Typed configuration of the API process. */
+export type ApiConfig = z.infer<typeof apiSchema>;
+/** Typed configuration of the worker process. */
+export type WorkerConfig = z.infer<typeof workerSchema>;
+/** The Temporal connection settings shared by API and worker. */
+export type TemporalConfig = Pick<
+  ApiConfig,
+  'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_API_KEY' | 'TEMPORAL_TLS_CERT_PATH' | 'TEMPORAL_TLS_KEY_PATH'
+>;
+/** The Stripe settings used by the worker's gateway. */
+export type StripeConfig = Pick<WorkerConfig, 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL'>;
+
+/** Parses `env` against `schema`, or throws a ConfigError naming every bad variable. */
+export function parseEnv<S extends z.ZodType>(
+  processName: string,
+  schema: S,
+  env: NodeJS.ProcessEnv,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    processName,
+    result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),
+  );
+}
+
+/** The API's configuration from the environment. */
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  return parseEnv('api', apiSchema, env);
+}
+
+/** The worker's configuration from the environment. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  return parseEnv('worker', workerSchema, env);
+}
