@@ -1,0 +1,147 @@
+/**
+ * The Stripe webhook inbox (`stripe_events`): every SQL statement that reads or writes it.
+ * The webhook receiver stores events; the inbox relay claims, signals and marks them.
+ */
+import type { Queryable } from './transaction.js';
+
+/** Lifecycle of an inbox row. */
+export const INBOX_STATUSES = ['pending', 'relayed', 'ignored', 'closed'] as const;
+export type InboxStatus = (typeof INBOX_STATUSES)[number];
+
+/** A verified Stripe event as the webhook receiver stores it. */
+export interface NewStripeEvent {
+  id: string;
+  type: string;
+  bookingId: string | null;
+  paymentIntentId: string | null;
+  /** The whole verified event; stays in Postgres, never relayed or logged. */
+  payload: unknown;
+  /** `pending` for events about a booking; `ignored` for events the relay has nothing to do with. */
+  status: Extract<InboxStatus, 'pending' | 'ignored'>;
+}
+
+/** A pending event claimed by the relay, with everything it needs to signal the workflow. */
+export interface ClaimedStripeEvent {
+  id: string;
+  type: string;
+  bookingId: string;
+  paymentIntentId: string | null;
+  payload: unknown;
+  attempts: number;
+  receivedAt: Date;
+}
+
+interface ClaimedRow {
+  id: string;
+  type: string;
+  booking_id: string;
+  payment_intent_id: string | null;
+  payload: unknown;
+  attempts: number;
+  received_at: Date;
+}
+
+const CLAIM_COLUMNS = 'id, type, booking_id, payment_intent_id, payload, attempts, received_at';
+
+function toClaimedEvent(row: ClaimedRow): ClaimedStripeEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    bookingId: row.booking_id,
+    paymentIntentId: row.payment_intent_id,
+    payload: row.payload,
+    attempts: row.attempts,
+    receivedAt: row.received_at,
+  };
+}
+
+/** Stores an event once by its Stripe id; returns true if it was new, false for a redelivery. */
+export async function storeStripeEvent(db: Queryable, event: NewStripeEvent): Promise<boolean> {
+  const result = await db.query(
+    `INSERT INTO stripe_events (id, type, booking_id, payment_intent_id, payload, status)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (id) DO NOTHING`,
+    [event.id, event.type, event.bookingId, event.paymentIntentId, JSON.stringify(event.payload), event.status],
+  );
+  return result.rowCount === 1;
+}
+
+/**
+ * Locks up to `limit` pending events that are due, oldest first. Must run inside a transaction
+ * (see `withTransaction`): rows stay locked until it ends, and `SKIP LOCKED` lets concurrent
+ * relays take different rows instead of waiting for, or double-delivering, these.
+ */
+export async function claimPendingEvents(client: Queryable, limit: number): Promise<ClaimedStripeEvent[]> {
+  const result = await client.query<ClaimedRow>(
+    `SELECT ${CLAIM_COLUMNS}
+       FROM stripe_events
+      WHERE status = 'pending' AND next_attempt_at <= now()
+      ORDER BY received_at, id
+      LIMIT $1
+      FOR UPDATE SKIP LOCKED`,
+    [limit],
+  );
+  return result.rows.map(toClaimedEvent);
+}
+
+/** Locks one pending, due event by id (the webhook's fast path); null if another relay holds it or it is not due. */
+export async function claimPendingEvent(client: Queryable, id: string): Promise<ClaimedStripeEvent | null> {
+  const result = await client.query<ClaimedRow>(
+    `SELECT ${CLAIM_COLUMNS}
+       FROM stripe_events
+      WHERE id = $1 AND status = 'pending' AND next_attempt_at <= now()
+      FOR UPDATE SKIP LOCKED`,
+    [id],
+  );
+  return result.rows[0] ? toClaimedEvent(result.rows[0]) : null;
+}
+
+/** The event reached its workflow as a signal. */
+export async function markRelayed(db: Queryable, id: string): Promise<void> {
+  await db.query(
+    `UPDATE stripe_events
+        SET status = 'relayed', attempts = attempts + 1, relayed_at = now(), last_error = NULL
+      WHERE id = $1`,
+    [id],
+  );
+}
+
+/** The signal failed for a reason that may pass (workflow not started yet, Temporal down): try again later. */
+export async function markRetry(db: Queryable, id: string, error: string, nextAttemptAt: Date): Promise<void> {
+  await db.query(
+    `UPDATE stripe_events
+        SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3
+      WHERE id = $1 AND status = 'pending'`,
+    [id, error, nextAttemptAt],
+  );
+}
+
+/** The booking's workflow has finished: nothing will ever receive this event. */
+export async function markClosed(db: Queryable, id: string, reason: string): Promise<void> {
+  await db.query(
+    `UPDATE stripe_events
+        SET status = 'closed', attempts = attempts + 1, last_error = $2
+      WHERE id = $1`,
+    [id, reason],
+  );
+}
+
+/** The event concerns no booking this service can relay to. */
+export async function markIgnored(db: Queryable, id: string, reason: string): Promise<void> {
+  await db.query(`UPDATE stripe_events SET status = 'ignored', last_error = $2 WHERE id = $1`, [id, reason]);
+}
+
+/** How many events wait to be relayed, and since when the oldest one has waited. */
+export interface InboxDepth {
+  pending: number;
+  oldestPendingReceivedAt: Date | null;
+}
+
+/** Backlog of the inbox, for readiness details and metrics. */
+export async function inboxDepth(db: Queryable): Promise<InboxDepth> {
+  const result = await db.query<{ pending: string; oldest: Date | null }>(
+    `SELECT count(*) AS pending, min(received_at) AS oldest FROM stripe_events WHERE status = 'pending'`,
+  );
+  const row = result.rows[0];
+  return { pending: Number(row?.pending ?? 0), oldestPendingReceivedAt: row?.oldest ?? null };
+}

@@ -1,0 +1,63 @@
+/** Durable record of every notification the booking service is sent. */
+import type { Pool } from 'pg';
+
+/** A notification row as stored. */
+export interface NotificationRecord {
+  id: string;
+  bookingId: string;
+  type: string;
+  payload: unknown;
+  deliveredAt: Date | null;
+  attempts: number;
+}
+
+/** Stores a notification once (by id) and returns the stored row, new or existing. */
+export async function recordNotification(
+  db: Pool,
+  notification: { id: string; bookingId: string; type: string; payload: unknown },
+): Promise<NotificationRecord> {
+  await db.query(
+    `INSERT INTO notifications (id, booking_id, type, payload) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (id) DO NOTHING`,
+    [notification.id, notification.bookingId, notification.type, JSON.stringify(notification.payload)],
+  );
+  const result = await db.query(
+    'SELECT id, booking_id, type, payload, delivered_at, attempts FROM notifications WHERE id = $1',
+    [notification.id],
+  );
+  const row = result.rows[0];
+  return {
+    id: row.id,
+    bookingId: row.booking_id,
+    type: row.type,
+    payload: row.payload,
+    deliveredAt: row.delivered_at,
+    attempts: row.attempts,
+  };
+}
+
+/** Marks a notification delivered to the callback. */
+export async function markNotificationDelivered(db: Pool, id: string): Promise<void> {
+  await db.query('UPDATE notifications SET delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1', [id]);
+}
+
+/** Records a failed callback attempt. */
+export async function markNotificationAttemptFailed(db: Pool, id: string, error: string): Promise<void> {
+  await db.query('UPDATE notifications SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [id, error.slice(0, 500)]);
+}
+
+/** Notifications recorded for a booking, oldest first. */
+export async function listNotifications(db: Pool, bookingId: string): Promise<NotificationRecord[]> {
+  const result = await db.query(
+    'SELECT id, booking_id, type, payload, delivered_at, attempts FROM notifications WHERE booking_id = $1 ORDER BY created_at, id',
+    [bookingId],
+  );
+  return result.rows.map((row) => ({
+    id: row.id,
+    bookingId: row.booking_id,
+    type: row.type,
+    payload: row.payload,
+    deliveredAt: row.delivered_at,
+    attempts: row.attempts,
+  }));
+}
