@@ -80,6 +80,8 @@ export interface BookingInput {
   policy: HoldPolicy;
   /** Carried over by continue-as-new; absent on a fresh start. */
   carriedState?: BookingState;
+  /** Events received but not yet applied when the previous run continued as new. */
+  carriedEvents?: StripeEventSignal[];
 }
 
 /** What the workflow tells about its hold. */

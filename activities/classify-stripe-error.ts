@@ -1,0 +1,63 @@
+/**
+ * The one place Stripe errors are sorted into "retry" and "stop": declines and invalid requests
+ * become non-retryable ApplicationFailures with a stable type; rate limits, 5xx, lock conflicts
+ * and network errors are rethrown untouched so the activity retry policy backs off and retries.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import Stripe from 'stripe';
+import { FailureTypes } from '../workflows/contract.js';
+
+/** Details carried by a CardDeclined failure. */
+export interface CardDeclineDetails {
+  paymentIntentId: string | null;
+  declineCode: string | null;
+  message: string;
+}
+
+/** Turns a Stripe error into the failure Temporal should see; returns the error to throw. */
+export function classifyStripeError(error: unknown): unknown {
+  if (!(error instanceof Stripe.errors.StripeError)) return error;
+
+  if (error instanceof Stripe.errors.StripeCardError) {
+    const details: CardDeclineDetails = {
+      paymentIntentId: error.payment_intent?.id ?? null,
+      declineCode: error.decline_code ?? error.code ?? null,
+      message: error.message,
+    };
+    return ApplicationFailure.create({
+      message: `Card declined: ${details.declineCode ?? 'unknown reason'}`,
+      type: FailureTypes.CardDeclined,
+      nonRetryable: true,
+      details: [details],
+      cause: error,
+    });
+  }
+  if (error instanceof Stripe.errors.StripeIdempotencyError && error.statusCode !== 409) {
+    return nonRetryable(FailureTypes.IdempotencyConflict, error);
+  }
+  if (error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError) {
+    return nonRetryable(FailureTypes.StripeAuthentication, error);
+  }
+  if (error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode !== 409 && error.statusCode !== 429) {
+    return nonRetryable(FailureTypes.StripeInvalidRequest, error);
+  }
+  // Rate limits, API/5xx errors, lock conflicts (409) and connection errors: retry.
+  return error;
+}
+
+function nonRetryable(type: string, error: InstanceType<typeof Stripe.errors.StripeError>): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: `${error.type}${error.code ? ` (${error.code})` : ''}: ${error.message}`,
+    type,
+    nonRetryable: true,
+    details: [{ code: error.code ?? null, statusCode: error.statusCode ?? null, requestId: error.requestId ?? null }],
+  });
+}
+
+/** Whether Stripe refused an operation because the object is already in another state. */
+export function isUnexpectedStateError(error: unknown): boolean {
+  return (
+    error instanceof Stripe.errors.StripeInvalidRequestError &&
+    error.code === 'payment_intent_unexpected_state'
+  );
+}

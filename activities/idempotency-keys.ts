@@ -1,0 +1,20 @@
+/**
+ * Idempotency keys for Stripe writes, derived only from the business operation: the booking,
+ * the step and the workflow's own hold-attempt counter. Never time, run id or activity attempt,
+ * so a retried activity replays the same key and Stripe returns the first result.
+ */
+
+/** Key for creating the hold of one attempt. */
+export function holdKey(bookingId: string, attempt: number): string {
+  return `booking-${bookingId}:hold:${attempt}`;
+}
+
+/** Key for cancelling (releasing) one PaymentIntent of a booking. */
+export function releaseKey(bookingId: string, paymentIntentId: string): string {
+  return `booking-${bookingId}:release:${paymentIntentId}`;
+}
+
+/** Key for creating the Stripe Customer of one of the booking service's customers. */
+export function customerKey(customerId: string): string {
+  return `customer-${customerId}:create`;
+}

@@ -1,0 +1,30 @@
+/** What the workflow needs to know of a PaymentIntent: ids, status and deadlines, nothing personal. */
+import type Stripe from 'stripe';
+
+/** A PaymentIntent reduced to the fields the booking workflow decides on. */
+export interface PaymentIntentSnapshot {
+  paymentIntentId: string;
+  status: Stripe.PaymentIntent.Status;
+  cancellationReason: string | null;
+  /** ISO instant the PaymentIntent was created (the authorization time for a confirmed hold). */
+  createdAt: string;
+  /** ISO instant by which the authorization must be captured, from the charge, when Stripe gives one. */
+  captureBefore: string | null;
+  /** Code of the last failed attempt (decline code first), if any. */
+  lastErrorCode: string | null;
+}
+
+/** Reduces a Stripe PaymentIntent to a snapshot. */
+export function toPaymentIntentSnapshot(paymentIntent: Stripe.PaymentIntent): PaymentIntentSnapshot {
+  const charge = typeof paymentIntent.latest_charge === 'object' ? paymentIntent.latest_charge : null;
+  const captureBefore = charge?.payment_method_details?.card?.capture_before ?? null;
+  const lastError = paymentIntent.last_payment_error;
+  return {
+    paymentIntentId: paymentIntent.id,
+    status: paymentIntent.status,
+    cancellationReason: paymentIntent.cancellation_reason ?? null,
+    createdAt: new Date(paymentIntent.created * 1000).toISOString(),
+    captureBefore: captureBefore ? new Date(captureBefore * 1000).toISOString() : null,
+    lastErrorCode: lastError ? (lastError.decline_code ?? lastError.code ?? null) : null,
+  };
+}

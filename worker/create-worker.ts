@@ -1,0 +1,37 @@
+/** Builds the worker that runs booking workflows and their activities on one task queue. */
+import { createRequire } from 'node:module';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Pool } from 'pg';
+import { createActivities, type CallbackSettings } from '../activities/create-activities.js';
+import type { PaymentGateway } from '../stripe/payment-gateway.js';
+
+const require = createRequire(import.meta.url);
+
+/** Path of the workflow bundle's entry, resolved so the worker finds it from any working directory. */
+export const WORKFLOWS_PATH = require.resolve('../workflows/index.ts');
+
+/** What a booking worker needs. */
+export interface BookingWorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  gateway: PaymentGateway;
+  db: Pool;
+  callback: CallbackSettings;
+  /** Extra worker options (tests use a prebuilt bundle, shutdown grace, cache size). */
+  options?: Partial<WorkerOptions>;
+}
+
+/** Creates the booking worker; `run()` it and `shutdown()` it to stop. */
+export async function createBookingWorker(deps: BookingWorkerDeps): Promise<Worker> {
+  const { options, ...rest } = deps;
+  return Worker.create({
+    connection: rest.connection,
+    namespace: rest.namespace,
+    taskQueue: rest.taskQueue,
+    activities: createActivities({ gateway: rest.gateway, db: rest.db, callback: rest.callback }),
+    ...(options?.workflowBundle ? {} : { workflowsPath: WORKFLOWS_PATH }),
+    shutdownGraceTime: '10s',
+    ...options,
+  });
+}

@@ -1,0 +1,34 @@
+/**
+ * Named activity option sets. Stripe writes retry with exponential backoff but stop well inside
+ * Stripe's 24-hour idempotency window, so a retry can never create a second hold.
+ */
+import type { ActivityOptions } from '@temporalio/workflow';
+import { FailureTypes } from './contract.js';
+
+const nonRetryableErrorTypes = [
+  FailureTypes.CardDeclined,
+  FailureTypes.StripeInvalidRequest,
+  FailureTypes.StripeAuthentication,
+  FailureTypes.IdempotencyConflict,
+];
+
+/** Stripe calls that change state (hold, release, customer). */
+export const stripeWrites: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '12h',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes },
+};
+
+/** Stripe reads. */
+export const stripeReads: ActivityOptions = {
+  startToCloseTimeout: '20s',
+  scheduleToCloseTimeout: '1h',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes },
+};
+
+/** Notifications to the booking service: recorded at once, the callback retried for a day. */
+export const notifications: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '24h',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
+};

@@ -1,0 +1,422 @@
+/**
+ * One workflow per booking (`booking-<bookingId>`): places the $1 card hold, follows Stripe's
+ * events, sleeps until the release deadline and releases the hold, or releases at once when the
+ * booking is cancelled. Deterministic: every side effect is an activity.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { BookingActivities, BookingNotification } from '../activities/create-activities.js';
+import type { PaymentIntentSnapshot } from '../activities/payment-intent-snapshot.js';
+import type { CardDeclineDetails } from '../activities/classify-stripe-error.js';
+import * as activityOptions from './activity-options.js';
+import {
+  FailureTypes,
+  MAX_REMEMBERED_EVENT_IDS,
+  bookingStateQuery,
+  bookingWorkflowId,
+  cancelBookingUpdate,
+  stripeEventSignal,
+  supplyPaymentMethodUpdate,
+  type BookingInput,
+  type BookingState,
+  type HoldStatus,
+  type NotificationType,
+  type StripeEventSignal,
+} from './contract.js';
+import { computeReleaseDeadline } from './release-deadline.js';
+import { validateCancelRequest, validatePaymentMethodRequest } from './update-validators.js';
+
+const stripeWrites = proxyActivities<BookingActivities>(activityOptions.stripeWrites);
+const stripeReads = proxyActivities<BookingActivities>(activityOptions.stripeReads);
+const notifier = proxyActivities<BookingActivities>(activityOptions.notifications);
+
+/** Continue-as-new well before Temporal's history limits (51,200 events / 50 MB). */
+const CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
+
+/** The booking workflow; returns the booking's final state. */
+export async function bookingWorkflow(input: BookingInput): Promise<BookingState> {
+  const state: BookingState = input.carriedState ?? initialState(input);
+  const pendingEvents: StripeEventSignal[] = [...(input.carriedEvents ?? [])];
+  const seenEventIds = new Set(state.seenEventIds);
+  const pendingNotifications: Promise<void>[] = [];
+  let offeredPaymentMethod: string | null = null;
+  let finished = false;
+
+  const touch = () => {
+    state.updatedAt = new Date().toISOString();
+  };
+  const setStatus = (status: HoldStatus, reason: string | null = state.hold.reason) => {
+    state.hold.status = status;
+    state.hold.reason = reason;
+    touch();
+  };
+  const awaitingPaymentMethod = () =>
+    !finished && !state.cancelRequested && (state.hold.status === 'declined' || state.hold.status === 'expired');
+
+  setHandler(stripeEventSignal, (event) => {
+    if (seenEventIds.has(event.eventId)) return;
+    seenEventIds.add(event.eventId);
+    state.seenEventIds.push(event.eventId);
+    if (state.seenEventIds.length > MAX_REMEMBERED_EVENT_IDS) {
+      seenEventIds.delete(state.seenEventIds.shift()!);
+    }
+    pendingEvents.push(event);
+  });
+
+  setHandler(bookingStateQuery, () => state);
+
+  setHandler(
+    cancelBookingUpdate,
+    async (request) => {
+      if (!state.cancelRequested) {
+        state.cancelRequested = true;
+        state.cancelReason = request.reason ?? null;
+        touch();
+      }
+      await condition(() => finished);
+      return state;
+    },
+    { validator: validateCancelRequest },
+  );
+
+  setHandler(
+    supplyPaymentMethodUpdate,
+    async (request) => {
+      const attemptBefore = state.hold.attempt;
+      offeredPaymentMethod = request.paymentMethod;
+      await condition(() => finished || (state.hold.attempt > attemptBefore && state.hold.status !== 'placing'));
+      return state;
+    },
+    {
+      validator: (request) => {
+        validatePaymentMethodRequest(request);
+        if (!awaitingPaymentMethod() || offeredPaymentMethod !== null) {
+          throw ApplicationFailure.nonRetryable(
+            `booking is not waiting for a payment method (hold is ${state.hold.status})`,
+            FailureTypes.NotAwaitingPaymentMethod,
+          );
+        }
+      },
+    },
+  );
+
+  const notify = (type: NotificationType, data: BookingNotification['data'] = {}) => {
+    const notification: BookingNotification = {
+      id: `${state.bookingId}:${type}:${state.hold.attempt}`,
+      bookingId: state.bookingId,
+      type,
+      occurredAt: new Date().toISOString(),
+      data: { paymentIntentId: state.hold.paymentIntentId, attempt: state.hold.attempt, ...data },
+    };
+    pendingNotifications.push(
+      notifier.notifyBookingService(notification).then(
+        () => {
+          state.notificationsSent += 1;
+        },
+        (error) => {
+          // A notification that exhausted its retries must not fail the booking; it stays recorded.
+          log.warn('notification not delivered', { notificationId: notification.id, error: String(error) });
+        },
+      ),
+    );
+  };
+
+  /** Next event that concerns the current PaymentIntent; others are counted and dropped. */
+  const nextRelevantEvent = (): StripeEventSignal | null => {
+    while (pendingEvents.length > 0) {
+      const event = pendingEvents.shift()!;
+      state.processedEventCount += 1;
+      if (event.paymentIntentId && event.paymentIntentId === state.hold.paymentIntentId) return event;
+    }
+    return null;
+  };
+
+  /** Waits until the predicate holds, an event arrives, or the deadline passes; true if not timed out. */
+  const waitFor = async (until: () => boolean, deadline: Date | null, summary: string): Promise<boolean> => {
+    const wake = () => until() || pendingEvents.length > 0 || (continueAsNewDue() && allHandlersFinished());
+    if (!deadline) {
+      await condition(wake);
+      return true;
+    }
+    const remaining = deadline.getTime() - Date.now();
+    if (remaining <= 0) return wake();
+    return condition(wake, remaining, { summary });
+  };
+
+  const continueAsNewDue = () =>
+    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > CONTINUE_AS_NEW_AFTER_EVENTS;
+
+  const markHeld = (snapshot: PaymentIntentSnapshot) => {
+    const authorizedAt = new Date(snapshot.createdAt);
+    const deadline = computeReleaseDeadline({
+      endsAt: new Date(state.endsAt),
+      authorizedAt,
+      captureBefore: snapshot.captureBefore ? new Date(snapshot.captureBefore) : null,
+      policy: input.policy,
+    });
+    state.hold.authorizedAt = authorizedAt.toISOString();
+    state.hold.releaseAt = deadline.releaseAt.toISOString();
+    state.hold.actionDeadline = null;
+    state.hold.declineCode = null;
+    setStatus(
+      'held',
+      deadline.boundBy === 'authorization_validity'
+        ? 'release moved before the booking end: the authorization would lapse first'
+        : null,
+    );
+    notify('hold.held', { releaseAt: state.hold.releaseAt });
+  };
+
+  const markDeclined = (declineCode: string | null, reason: string) => {
+    state.hold.declineCode = declineCode;
+    state.hold.actionDeadline = new Date(Date.now() + input.policy.newPaymentMethodTimeoutSeconds * 1000).toISOString();
+    setStatus('declined', reason);
+    notify('hold.declined', { declineCode });
+  };
+
+  const markExpired = () => {
+    state.hold.releasedAt = new Date().toISOString();
+    state.hold.actionDeadline = null;
+    setStatus('expired', 'Stripe expired the authorization before it was released');
+    notify('hold.expired');
+    if (state.cancelRequested || Date.now() >= new Date(state.endsAt).getTime()) {
+      finished = true;
+    } else {
+      state.hold.actionDeadline = new Date(
+        Date.now() + input.policy.newPaymentMethodTimeoutSeconds * 1000,
+      ).toISOString();
+    }
+  };
+
+  const markFailed = (reason: string) => {
+    state.hold.actionDeadline = null;
+    setStatus('failed', reason);
+    notify('hold.failed', { reason });
+    finished = true;
+  };
+
+  /** Applies Stripe's word on a PaymentIntent that was cancelled, by us or by Stripe. */
+  const applyCancelled = (
+    snapshot: PaymentIntentSnapshot,
+    why: string,
+    outcome: 'released' | 'failed' = 'released',
+  ) => {
+    if (snapshot.cancellationReason === 'automatic') {
+      markExpired();
+      return;
+    }
+    if (outcome === 'failed') {
+      markFailed(why);
+      return;
+    }
+    state.hold.releasedAt = new Date().toISOString();
+    state.hold.actionDeadline = null;
+    setStatus('released', why);
+    notify('hold.released', { reason: why });
+    finished = true;
+  };
+
+  /** Cancels the current PaymentIntent and records the outcome. */
+  const release = async (
+    cancellationReason: 'requested_by_customer' | 'abandoned',
+    why: string,
+    outcome: 'released' | 'failed' = 'released',
+  ): Promise<void> => {
+    const snapshot = await stripeWrites.releaseHold({
+      bookingId: state.bookingId,
+      paymentIntentId: state.hold.paymentIntentId!,
+      reason: cancellationReason,
+    });
+    if (snapshot.status === 'canceled') {
+      applyCancelled(snapshot, why, outcome);
+    } else {
+      markFailed(`hold could not be released: PaymentIntent is ${snapshot.status}`);
+    }
+  };
+
+  /** Applies a fresh read of the PaymentIntent while the hold is placed or waiting on 3-D Secure. */
+  const applySnapshot = (snapshot: PaymentIntentSnapshot) => {
+    switch (snapshot.status) {
+      case 'requires_capture':
+        if (state.hold.status !== 'held') markHeld(snapshot);
+        return;
+      case 'requires_action':
+        if (state.hold.status === 'placing') {
+          state.hold.actionDeadline = new Date(
+            Date.now() + input.policy.customerActionTimeoutSeconds * 1000,
+          ).toISOString();
+          setStatus('requires_action', 'waiting for the customer to complete 3-D Secure');
+          notify('hold.requires_action');
+        }
+        return;
+      case 'requires_payment_method':
+        markDeclined(snapshot.lastErrorCode, 'the card issuer declined the authorization');
+        return;
+      case 'canceled':
+        applyCancelled(snapshot, 'cancelled outside the booking workflow');
+        return;
+      default:
+        markFailed(`unexpected PaymentIntent status ${snapshot.status} for a manual-capture hold`);
+    }
+  };
+
+  const placeCurrentAttempt = async () => {
+    try {
+      if (!state.stripeCustomerId) {
+        state.stripeCustomerId = await stripeWrites.ensureStripeCustomer(input.customer);
+      }
+      const snapshot = await stripeWrites.placeHold({
+        bookingId: state.bookingId,
+        attempt: state.hold.attempt,
+        paymentMethod: state.hold.paymentMethod,
+        stripeCustomerId: state.stripeCustomerId,
+      });
+      state.hold.paymentIntentId = snapshot.paymentIntentId;
+      applySnapshot(snapshot);
+    } catch (error) {
+      const failure = error instanceof ActivityFailure ? error.cause : undefined;
+      if (failure instanceof ApplicationFailure && failure.type === FailureTypes.CardDeclined) {
+        const details = (failure.details?.[0] ?? {}) as Partial<CardDeclineDetails>;
+        state.hold.paymentIntentId = details.paymentIntentId ?? state.hold.paymentIntentId;
+        markDeclined(details.declineCode ?? null, 'the card issuer declined the authorization');
+        return;
+      }
+      if (failure instanceof ApplicationFailure || error instanceof ActivityFailure) {
+        markFailed(`hold could not be placed: ${failure?.message ?? (error as Error).message}`);
+        return;
+      }
+      throw error;
+    }
+    if (state.cancelRequested && (state.hold.status === 'held' || state.hold.status === 'requires_action')) {
+      await release('requested_by_customer', 'booking cancelled');
+    }
+  };
+
+  const awaitCustomerAction = async () => {
+    const deadline = new Date(state.hold.actionDeadline!);
+    const inTime = await waitFor(() => state.cancelRequested, deadline, '3-D Secure deadline');
+    if (state.cancelRequested) {
+      await release('requested_by_customer', 'booking cancelled during 3-D Secure');
+      return;
+    }
+    const event = nextRelevantEvent();
+    if (event) {
+      applySnapshot(await stripeReads.readPaymentIntent(state.hold.paymentIntentId!));
+      return;
+    }
+    if (!inTime) {
+      await release('abandoned', 'customer did not complete 3-D Secure before the deadline', 'failed');
+    }
+  };
+
+  const awaitNewPaymentMethod = async () => {
+    const deadline = state.hold.actionDeadline ? new Date(state.hold.actionDeadline) : null;
+    const inTime = await waitFor(() => state.cancelRequested || offeredPaymentMethod !== null, deadline, 'new payment method deadline');
+    // Events about a declined or expired PaymentIntent change nothing; they are only counted.
+    while (nextRelevantEvent()) continue;
+    if (state.cancelRequested) {
+      finished = true;
+      touch();
+      return;
+    }
+    if (offeredPaymentMethod !== null) {
+      state.hold.attempt += 1;
+      state.hold.paymentMethod = offeredPaymentMethod;
+      state.hold.paymentIntentId = null;
+      state.hold.declineCode = null;
+      state.hold.actionDeadline = null;
+      state.hold.authorizedAt = null;
+      state.hold.releaseAt = null;
+      state.hold.releasedAt = null;
+      offeredPaymentMethod = null;
+      setStatus('placing', null);
+      return;
+    }
+    if (!inTime) markFailed('no new payment method before the deadline');
+  };
+
+  const holdUntilRelease = async () => {
+    const releaseAt = new Date(state.hold.releaseAt!);
+    const inTime = await waitFor(() => state.cancelRequested, releaseAt, 'hold-release deadline');
+    if (state.cancelRequested) {
+      await release('requested_by_customer', 'booking cancelled');
+      return;
+    }
+    const event = nextRelevantEvent();
+    if (event) {
+      // Only a cancellation or expiry can move a held authorization; anything else is stale.
+      if (event.objectStatus !== 'requires_capture') {
+        const snapshot = await stripeReads.readPaymentIntent(state.hold.paymentIntentId!);
+        if (snapshot.status !== 'requires_capture') applySnapshot(snapshot);
+      }
+      return;
+    }
+    if (!inTime) await release('abandoned', 'released at the hold-release deadline');
+  };
+
+  while (!finished) {
+    if (continueAsNewDue() && allHandlersFinished() && state.hold.status !== 'placing') {
+      await Promise.all(pendingNotifications);
+      await continueAsNew<typeof bookingWorkflow>({ ...input, carriedState: state, carriedEvents: pendingEvents });
+    }
+    switch (state.hold.status) {
+      case 'placing':
+        await placeCurrentAttempt();
+        break;
+      case 'requires_action':
+        await awaitCustomerAction();
+        break;
+      case 'declined':
+      case 'expired':
+        await awaitNewPaymentMethod();
+        break;
+      case 'held':
+        await holdUntilRelease();
+        break;
+      default:
+        finished = true;
+    }
+  }
+
+  await Promise.all(pendingNotifications);
+  await condition(allHandlersFinished);
+  return state;
+}
+
+function initialState(input: BookingInput): BookingState {
+  return {
+    bookingId: input.bookingId,
+    workflowId: bookingWorkflowId(input.bookingId),
+    customerId: input.customer.id,
+    stripeCustomerId: null,
+    startsAt: input.startsAt,
+    endsAt: input.endsAt,
+    cancelRequested: false,
+    cancelReason: null,
+    hold: {
+      status: 'placing',
+      paymentIntentId: null,
+      attempt: 1,
+      paymentMethod: input.holdPaymentMethod,
+      releaseAt: null,
+      authorizedAt: null,
+      releasedAt: null,
+      actionDeadline: null,
+      declineCode: null,
+      reason: null,
+    },
+    seenEventIds: [],
+    processedEventCount: 0,
+    notificationsSent: 0,
+    updatedAt: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,2 @@
+/** Workflow entry point bundled by the worker: every workflow type this task queue runs. */
+export { bookingWorkflow } from './booking-workflow.js';
