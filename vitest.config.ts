@@ -20,7 +20,7 @@ export default defineConfig({
     exclude: ['**/node_modules/**', '.data/**', 'coverage/**'],
     projects: [
       ...parallelLayers.map((layer) => ({
-        extends: true,
+        extends: true as const,
         test: { name: layer, include: [`test/${layer}/**/*.test.ts`] },
       })),
       {
