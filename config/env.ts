@@ -45,6 +45,10 @@ const apiSchema = z.object({
   /** How often the inbox relay looks for pending Stripe events, in milliseconds. */
   RELAY_INTERVAL_MS: positiveInt.default(1000),
   RELAY_BATCH_SIZE: positiveInt.default(50),
+  /** Deadline for the API's Temporal calls (start, query, describe, signal), in milliseconds. */
+  TEMPORAL_RPC_TIMEOUT_MS: positiveInt.default(10_000),
+  /** How long the API waits for a cancel or payment-method update to complete, in milliseconds. */
+  BOOKING_UPDATE_TIMEOUT_MS: positiveInt.default(30_000),
   /** Hold policy handed to every new booking (seconds). */
   HOLD_RELEASE_GRACE_SECONDS: z.coerce.number().int().min(0).default(3600),
   HOLD_AUTHORIZATION_VALIDITY_SECONDS: positiveInt.default(7 * 24 * 3600),

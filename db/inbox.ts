@@ -67,6 +67,21 @@ export async function storeStripeEvent(db: Queryable, event: NewStripeEvent): Pr
 }
 
 /**
+ * The booking an earlier event tied to this PaymentIntent. Charge and dispute objects do not carry
+ * the PaymentIntent's metadata, so their events find their booking through the PaymentIntent.
+ */
+export async function bookingIdForPaymentIntent(db: Queryable, paymentIntentId: string): Promise<string | null> {
+  const result = await db.query<{ booking_id: string }>(
+    `SELECT booking_id FROM stripe_events
+      WHERE payment_intent_id = $1 AND booking_id IS NOT NULL
+      ORDER BY received_at
+      LIMIT 1`,
+    [paymentIntentId],
+  );
+  return result.rows[0]?.booking_id ?? null;
+}
+
+/**
  * Locks up to `limit` pending events that are due, oldest first. Must run inside a transaction
  * (see `withTransaction`): rows stay locked until it ends, and `SKIP LOCKED` lets concurrent
  * relays take different rows instead of waiting for, or double-delivering, these.

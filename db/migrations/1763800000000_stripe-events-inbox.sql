@@ -16,6 +16,7 @@ CREATE TABLE stripe_events (
 
 CREATE INDEX stripe_events_status_next_attempt_at_idx ON stripe_events (status, next_attempt_at);
 CREATE INDEX stripe_events_booking_id_idx ON stripe_events (booking_id);
+CREATE INDEX stripe_events_payment_intent_id_idx ON stripe_events (payment_intent_id);
 
 -- Down Migration
 DROP TABLE stripe_events;

@@ -1,0 +1,92 @@
+/**
+ * The API as a Hono app built from its dependencies: `main.ts` serves it, tests drive it with
+ * `app.request()`. Keeps no state of its own; everything durable lives in Temporal and Postgres.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Client } from '@temporalio/client';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import type pg from 'pg';
+import type { ApiConfig } from '../config/env.js';
+import { ApiError, errorResponse, toApiError } from './errors.js';
+import type { InboxRelay } from './inbox-relay.js';
+import { describeError, silentLogger, type Logger } from './logger.js';
+import type { AppEnv } from './router.js';
+import { createBookingRoutes } from './routes/bookings.js';
+import { createHealthRoutes } from './routes/health.js';
+import { createStripeWebhookRoutes } from './routes/stripe-webhooks.js';
+import { BEARER_SECURITY_SCHEME } from './schemas.js';
+
+/** Everything the API needs; `relay` is optional so the app also runs without one (tests, tools). */
+export interface AppDeps {
+  temporal: Client;
+  db: pg.Pool;
+  config: ApiConfig;
+  relay?: Pick<InboxRelay, 'relayNow'>;
+  logger?: Logger;
+}
+
+/** Path of the generated OpenAPI document. */
+export const OPENAPI_PATH = '/openapi.json';
+
+/** Builds the Hono app: request ids, body limit, the three sub-apps, OpenAPI, one error shape. */
+export function createApp({ temporal, db, config, relay, logger = silentLogger }: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use('*', requestId({ limitLength: 128 }));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: config.MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError('payload_too_large', `Request body exceeds ${config.MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+
+  app.route('/', createHealthRoutes({ temporal, db, logger }));
+  app.route('/v1/bookings', createBookingRoutes({ temporal, config }));
+  app.route(
+    '/v1/webhooks',
+    createStripeWebhookRoutes({ db, webhookSecret: config.STRIPE_WEBHOOK_SECRET, relay, logger }),
+  );
+
+  app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SECURITY_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'API_TOKEN shared with the booking service',
+  });
+  app.doc(OPENAPI_PATH, {
+    openapi: '3.0.3',
+    info: {
+      title: 'Booking payments API',
+      version: '1.0.0',
+      description:
+        'Starts and drives the payment workflow of each booking and receives Stripe webhooks. ' +
+        'Every failure answers `{ "error": { "code", "message", "requestId" } }`.',
+    },
+  });
+
+  app.notFound((c) => errorResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`)));
+
+  app.onError((error, c) => {
+    const { apiError, expected } = toApiError(error);
+    if (!expected) {
+      // Server-side only: what failed and where, never the request body or headers.
+      logger.error('request failed', {
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        route: c.req.routePath,
+        status: apiError.status,
+        code: apiError.code,
+        error: describeError(error),
+      });
+    }
+    return errorResponse(c, apiError);
+  });
+
+  return app;
+}
+
+/** The app type, for typed test clients. */
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,183 @@
+/**
+ * The inbox relay: moves pending Stripe events from the Postgres inbox into their bookings'
+ * workflows as signals. Each pass claims due events with `FOR UPDATE SKIP LOCKED` inside one
+ * transaction, so any number of API processes can relay at once without delivering an event
+ * twice or waiting on each other; an event that cannot be delivered yet backs off exponentially.
+ */
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import type pg from 'pg';
+import type { ApiConfig } from '../config/env.js';
+import {
+  claimPendingEvent,
+  claimPendingEvents,
+  markClosed,
+  markIgnored,
+  markRelayed,
+  markRetry,
+  type ClaimedStripeEvent,
+} from '../db/inbox.js';
+import { withTransaction, type Queryable } from '../db/transaction.js';
+import { bookingWorkflowId, stripeEventSignal } from '../workflows/contract.js';
+import { describeError, silentLogger, type Logger } from './logger.js';
+import { isStripeEventEnvelope, toStripeEventSignal } from './stripe-event-signal.js';
+
+/** Backoff between delivery attempts of one event: `initialDelayMs` doubling up to `maxDelayMs`. */
+export interface RelayRetryPolicy {
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** 1 s doubling, capped at 60 s. */
+export const DEFAULT_RELAY_RETRY: RelayRetryPolicy = { initialDelayMs: 1_000, maxDelayMs: 60_000 };
+
+/** What the relay needs. */
+export interface InboxRelayOptions {
+  db: pg.Pool;
+  temporal: Client;
+  config: Pick<ApiConfig, 'RELAY_INTERVAL_MS' | 'RELAY_BATCH_SIZE' | 'TEMPORAL_RPC_TIMEOUT_MS'>;
+  logger?: Logger;
+  retry?: RelayRetryPolicy;
+}
+
+/** How a pass went, event by event outcome. */
+export interface RelayPassResult {
+  relayed: number;
+  retried: number;
+  closed: number;
+  ignored: number;
+}
+
+/** A running relay. */
+export interface InboxRelay {
+  /** Stops the timer and waits for passes in flight to finish. */
+  stop(): Promise<void>;
+  /** Runs a pass now: for one event (the webhook's fast path) or, without an id, a batch of due events. */
+  relayNow(eventId?: string): Promise<RelayPassResult>;
+}
+
+type Outcome = keyof RelayPassResult;
+
+/** Delay before the next attempt, given how many attempts already failed. */
+export function retryDelayMs(failedAttempts: number, policy: RelayRetryPolicy = DEFAULT_RELAY_RETRY): number {
+  return Math.min(policy.initialDelayMs * 2 ** Math.min(failedAttempts, 30), policy.maxDelayMs);
+}
+
+const MAX_ERROR_LENGTH = 500;
+
+/** Starts relaying: one pass every RELAY_INTERVAL_MS (back to back while full batches keep coming). */
+export function startInboxRelay({
+  db,
+  temporal,
+  config,
+  logger = silentLogger,
+  retry = DEFAULT_RELAY_RETRY,
+}: InboxRelayOptions): InboxRelay {
+  const inFlight = new Set<Promise<unknown>>();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const rpcDeadline = () => Date.now() + config.TEMPORAL_RPC_TIMEOUT_MS;
+
+  /** Distinguishes "workflow finished" (nothing will ever take the event) from "not started yet". */
+  const workflowHasClosed = async (workflowId: string): Promise<string | null> => {
+    try {
+      const description = await temporal.withDeadline(rpcDeadline(), () =>
+        temporal.workflow.getHandle(workflowId).describe(),
+      );
+      return description.status.name === 'RUNNING' ? null : description.status.name;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return null;
+      throw error;
+    }
+  };
+
+  const deliver = async (client: Queryable, event: ClaimedStripeEvent): Promise<Outcome> => {
+    const workflowId = bookingWorkflowId(event.bookingId);
+    if (!isStripeEventEnvelope(event.payload)) {
+      await markIgnored(client, event.id, 'stored payload is not a Stripe event');
+      return 'ignored';
+    }
+    const signal = toStripeEventSignal(event.payload);
+    try {
+      await temporal.withDeadline(rpcDeadline(), () =>
+        temporal.workflow.getHandle(workflowId).signal(stripeEventSignal, signal),
+      );
+      await markRelayed(client, event.id);
+      return 'relayed';
+    } catch (signalError) {
+      let reason = describeError(signalError);
+      if (signalError instanceof WorkflowNotFoundError) {
+        try {
+          const closedStatus = await workflowHasClosed(workflowId);
+          if (closedStatus) {
+            await markClosed(client, event.id, `workflow ${workflowId} is ${closedStatus}`);
+            logger.info('stripe event for a closed booking', { eventId: event.id, workflowId, status: closedStatus });
+            return 'closed';
+          }
+          reason = `workflow ${workflowId} not started yet`;
+        } catch (describeFailure) {
+          reason = describeError(describeFailure);
+        }
+      }
+      const delay = retryDelayMs(event.attempts, retry);
+      await markRetry(client, event.id, reason.slice(0, MAX_ERROR_LENGTH), new Date(Date.now() + delay));
+      logger.warn('stripe event relay deferred', {
+        eventId: event.id,
+        workflowId,
+        attempt: event.attempts + 1,
+        retryInMs: delay,
+        error: reason.slice(0, MAX_ERROR_LENGTH),
+      });
+      return 'retried';
+    }
+  };
+
+  const runPass = async (eventId?: string): Promise<RelayPassResult> => {
+    const result: RelayPassResult = { relayed: 0, retried: 0, closed: 0, ignored: 0 };
+    await withTransaction(db, async (client) => {
+      const claimed = eventId
+        ? [await claimPendingEvent(client, eventId)].filter((event): event is ClaimedStripeEvent => event !== null)
+        : await claimPendingEvents(client, config.RELAY_BATCH_SIZE);
+      // Signals go out concurrently; the row locks are held until every outcome is recorded and committed.
+      const outcomes = await Promise.all(claimed.map((event) => deliver(client, event)));
+      for (const outcome of outcomes) result[outcome] += 1;
+    });
+    return result;
+  };
+
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work)).catch(() => undefined);
+    return work;
+  };
+
+  const schedule = (delayMs: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      void track(runPass())
+        .then((result) => {
+          const handled = result.relayed + result.retried + result.closed + result.ignored;
+          schedule(handled >= config.RELAY_BATCH_SIZE ? 0 : config.RELAY_INTERVAL_MS);
+        })
+        .catch((error: unknown) => {
+          logger.error('inbox relay pass failed', { error: describeError(error) });
+          schedule(config.RELAY_INTERVAL_MS);
+        });
+    }, delayMs);
+  };
+
+  schedule(0);
+
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await Promise.allSettled([...inFlight]);
+    },
+    relayNow(eventId?: string) {
+      if (stopped) return Promise.resolve({ relayed: 0, retried: 0, closed: 0, ignored: 0 });
+      return track(runPass(eventId));
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/** API process: wires configuration, Postgres, Temporal, the Hono app and the inbox relay, then serves. */
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { loadApiConfig } from '../config/env.js';
+import { temporalConnectionOptions } from '../config/temporal-connection.js';
+import { migrate } from '../db/migrate.js';
+import { createPool } from '../db/pool.js';
+import { createApp } from './create-app.js';
+import { startInboxRelay } from './inbox-relay.js';
+import { createJsonLogger, describeError } from './logger.js';
+
+async function main(): Promise<void> {
+  const logger = createJsonLogger('api');
+  const config = loadApiConfig();
+
+  await migrate(config.DATABASE_URL, {
+    info: (message) => logger.info('migrate', { detail: message }),
+    warn: (message) => logger.warn('migrate', { detail: message }),
+    error: (message) => logger.error('migrate', { detail: message }),
+  });
+  const db = createPool(config.DATABASE_URL);
+  const connection = await Connection.connect(temporalConnectionOptions(config));
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+
+  const relay = startInboxRelay({ db, temporal, config, logger });
+  const app = createApp({ temporal, db, config, relay, logger });
+  const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
+    logger.info('api listening', { port: info.port, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE });
+  });
+
+  let shuttingDown = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info('api shutting down', { signal });
+    // Stop accepting first, so nothing new needs Temporal or Postgres while they are being closed.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await relay.stop();
+    await db.end();
+    await connection.close();
+    logger.info('api stopped');
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      shutdown(signal).catch((error: unknown) => {
+        logger.error('api shutdown failed', { error: describeError(error) });
+        process.exitCode = 1;
+      });
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  // ConfigError messages name the bad variables, never their values.
+  process.stderr.write(`api failed to start: ${describeError(error)}\n`);
+  process.exit(1);
+});

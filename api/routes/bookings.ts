@@ -1,0 +1,194 @@
+/**
+ * Booking routes for the booking service (Bearer API_TOKEN): start a booking's workflow,
+ * read its state, cancel it, supply a new payment method.
+ */
+import { createRoute } from '@hono/zod-openapi';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { ApiConfig } from '../../config/env.js';
+import {
+  BOOKING_WORKFLOW_TYPE,
+  bookingStateQuery,
+  bookingWorkflowId,
+  cancelBookingUpdate,
+  supplyPaymentMethodUpdate,
+  type BookingInput,
+} from '../../workflows/contract.js';
+import { requireBearerToken } from '../bearer-auth.js';
+import { holdPolicyFromConfig, requestFingerprint, toBookingInput } from '../booking-input.js';
+import { initialBookingView, toBookingView } from '../booking-view.js';
+import { ApiError } from '../errors.js';
+import { createRouter } from '../router.js';
+import {
+  BEARER_SECURITY_SCHEME,
+  BookingIdParamsSchema,
+  BookingViewSchema,
+  CancelBookingBodySchema,
+  CreateBookingBodySchema,
+  SupplyPaymentMethodBodySchema,
+  errorResponseSpec,
+  type BookingView,
+} from '../schemas.js';
+
+/** What the booking routes need. */
+export interface BookingRoutesDeps {
+  temporal: Client;
+  config: ApiConfig;
+}
+
+/** Memo key holding the fingerprint of the request that started a booking's workflow. */
+export const REQUEST_FINGERPRINT_MEMO_KEY = 'requestFingerprint';
+
+const security = [{ [BEARER_SECURITY_SCHEME]: [] }];
+const bookingResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: BookingViewSchema } },
+});
+const commonErrors = {
+  401: errorResponseSpec('Missing or wrong bearer token (`unauthorized`)'),
+  413: errorResponseSpec('Body larger than MAX_BODY_BYTES (`payload_too_large`)'),
+  422: errorResponseSpec('Body or path violates the schema (`validation_failed`)'),
+  500: errorResponseSpec('Unexpected failure (`internal_error`)'),
+  503: errorResponseSpec('Temporal unreachable (`temporal_unavailable`)'),
+};
+
+const createBookingRoute = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Start the payment workflow for a booking (idempotent per bookingId and body)',
+  security,
+  request: { body: { required: true, content: { 'application/json': { schema: CreateBookingBodySchema } } } },
+  responses: {
+    201: bookingResponse('Workflow started; the hold is being placed'),
+    200: bookingResponse('Same request repeated; the booking as it is now'),
+    400: errorResponseSpec('Malformed JSON (`invalid_json`)'),
+    409: errorResponseSpec('Booking id already used with a different body (`booking_conflict`)'),
+    ...commonErrors,
+  },
+});
+
+const getBookingRoute = createRoute({
+  method: 'get',
+  path: '/{bookingId}',
+  summary: "The booking's current state, from its workflow",
+  security,
+  request: { params: BookingIdParamsSchema },
+  responses: {
+    200: bookingResponse('The booking'),
+    404: errorResponseSpec('No workflow for this booking (`booking_not_found`)'),
+    ...commonErrors,
+  },
+});
+
+const cancelBookingRoute = createRoute({
+  method: 'post',
+  path: '/{bookingId}/cancel',
+  summary: 'Cancel the booking; the hold is released at once',
+  security,
+  request: {
+    params: BookingIdParamsSchema,
+    body: { required: false, content: { 'application/json': { schema: CancelBookingBodySchema } } },
+  },
+  responses: {
+    200: bookingResponse('The booking after the cancellation'),
+    400: errorResponseSpec('Malformed JSON (`invalid_json`)'),
+    404: errorResponseSpec('No workflow for this booking (`booking_not_found`)'),
+    504: errorResponseSpec('The workflow did not answer in time (`temporal_timeout`)'),
+    ...commonErrors,
+    422: errorResponseSpec('Schema violation (`validation_failed`) or rejected by the workflow (`invalid_request`)'),
+  },
+});
+
+const supplyPaymentMethodRoute = createRoute({
+  method: 'post',
+  path: '/{bookingId}/payment-method',
+  summary: 'Supply a new payment method after a decline or an expired authorization',
+  security,
+  request: {
+    params: BookingIdParamsSchema,
+    body: { required: true, content: { 'application/json': { schema: SupplyPaymentMethodBodySchema } } },
+  },
+  responses: {
+    200: bookingResponse('The booking with a new hold attempt under way'),
+    400: errorResponseSpec('Malformed JSON (`invalid_json`)'),
+    404: errorResponseSpec('No workflow for this booking (`booking_not_found`)'),
+    409: errorResponseSpec('The booking is not waiting for a payment method (`not_awaiting_payment_method`)'),
+    504: errorResponseSpec('The workflow did not answer in time (`temporal_timeout`)'),
+    ...commonErrors,
+    422: errorResponseSpec('Schema violation (`validation_failed`) or rejected by the workflow (`invalid_request`)'),
+  },
+});
+
+/** The `/v1/bookings` sub-app. */
+export function createBookingRoutes({ temporal, config }: BookingRoutesDeps) {
+  const policy = holdPolicyFromConfig(config);
+  const rpcDeadline = () => Date.now() + config.TEMPORAL_RPC_TIMEOUT_MS;
+  const updateDeadline = () => Date.now() + config.BOOKING_UPDATE_TIMEOUT_MS;
+
+  const queryBookingView = async (bookingId: string): Promise<BookingView> => {
+    const handle = temporal.workflow.getHandle(bookingWorkflowId(bookingId));
+    const state = await temporal.withDeadline(rpcDeadline(), () => handle.query(bookingStateQuery));
+    return toBookingView(state);
+  };
+
+  /** The booking id already has a workflow: the same request again is fine, a different one is a conflict. */
+  const viewOfRepeatedStart = async (bookingId: string, fingerprint: string): Promise<BookingView> => {
+    const handle = temporal.workflow.getHandle(bookingWorkflowId(bookingId));
+    const description = await temporal.withDeadline(rpcDeadline(), () => handle.describe());
+    if (description.memo?.[REQUEST_FINGERPRINT_MEMO_KEY] !== fingerprint) {
+      throw new ApiError('booking_conflict', `Booking ${bookingId} already exists with a different request`);
+    }
+    return queryBookingView(bookingId);
+  };
+
+  const router = createRouter();
+  router.use('*', requireBearerToken(config.API_TOKEN));
+
+  router.openapi(createBookingRoute, async (c) => {
+    const body = c.req.valid('json');
+    const input: BookingInput = toBookingInput(body, policy);
+    const fingerprint = requestFingerprint(body);
+    try {
+      await temporal.withDeadline(rpcDeadline(), () =>
+        temporal.workflow.start(BOOKING_WORKFLOW_TYPE, {
+          workflowId: bookingWorkflowId(body.bookingId),
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          args: [input],
+          workflowIdConflictPolicy: 'FAIL',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          memo: { [REQUEST_FINGERPRINT_MEMO_KEY]: fingerprint },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      return c.json(await viewOfRepeatedStart(body.bookingId, fingerprint), 200);
+    }
+    return c.json(initialBookingView(input), 201);
+  });
+
+  router.openapi(getBookingRoute, async (c) => {
+    const { bookingId } = c.req.valid('param');
+    return c.json(await queryBookingView(bookingId), 200);
+  });
+
+  router.openapi(cancelBookingRoute, async (c) => {
+    const { bookingId } = c.req.valid('param');
+    const request = c.req.valid('json');
+    const handle = temporal.workflow.getHandle(bookingWorkflowId(bookingId));
+    const state = await temporal.withDeadline(updateDeadline(), () =>
+      handle.executeUpdate(cancelBookingUpdate, { args: [request.reason ? { reason: request.reason } : {}] }),
+    );
+    return c.json(toBookingView(state), 200);
+  });
+
+  router.openapi(supplyPaymentMethodRoute, async (c) => {
+    const { bookingId } = c.req.valid('param');
+    const { paymentMethod } = c.req.valid('json');
+    const handle = temporal.workflow.getHandle(bookingWorkflowId(bookingId));
+    const state = await temporal.withDeadline(updateDeadline(), () =>
+      handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod }] }),
+    );
+    return c.json(toBookingView(state), 200);
+  });
+
+  return router;
+}

@@ -1,0 +1,92 @@
+/**
+ * Stripe's webhook endpoint: read the raw body, verify `Stripe-Signature`, store the event once in
+ * the Postgres inbox, answer 200 only after the insert committed, then nudge the relay.
+ */
+import { createRoute } from '@hono/zod-openapi';
+import type pg from 'pg';
+import Stripe from 'stripe';
+import { bookingIdForPaymentIntent, storeStripeEvent } from '../../db/inbox.js';
+import { ApiError } from '../errors.js';
+import type { InboxRelay } from '../inbox-relay.js';
+import { describeError, type Logger } from '../logger.js';
+import { createRouter } from '../router.js';
+import { WebhookAckSchema, errorResponseSpec } from '../schemas.js';
+import {
+  bookingIdOf,
+  isStripeEventEnvelope,
+  paymentIntentIdOf,
+  type StripeEventEnvelope,
+} from '../stripe-event-signal.js';
+
+/** What the webhook receiver needs. */
+export interface StripeWebhookRoutesDeps {
+  db: pg.Pool;
+  webhookSecret: string;
+  /** Told about each newly stored pending event; the relay's timer picks up anything it misses. */
+  relay?: Pick<InboxRelay, 'relayNow'>;
+  logger: Logger;
+}
+
+const stripeWebhookRoute = createRoute({
+  method: 'post',
+  path: '/stripe',
+  summary: 'Receive a Stripe event (authenticated by the Stripe-Signature header, not a bearer token)',
+  description:
+    'The raw body is verified against `Stripe-Signature` (`t=…,v1=…`, 300 s tolerance) before it is parsed, ' +
+    'then stored once by event id. Redeliveries answer 200 with `duplicate: true`.',
+  request: {
+    // A plain OpenAPI schema, not zod: the body must stay unparsed until the signature is verified.
+    body: {
+      required: true,
+      content: { 'application/json': { schema: { type: 'object', description: 'A Stripe Event object' } } },
+    },
+  },
+  responses: {
+    200: { description: 'Stored (or already stored)', content: { 'application/json': { schema: WebhookAckSchema } } },
+    400: errorResponseSpec('Missing, forged or stale signature (`invalid_signature`)'),
+    413: errorResponseSpec('Body larger than MAX_BODY_BYTES (`payload_too_large`)'),
+    500: errorResponseSpec('Not stored; Stripe will retry (`internal_error`)'),
+  },
+});
+
+/** Verifies the raw body against the signature header; any failure is `invalid_signature`. */
+async function verifiedEvent(raw: string, signature: string | undefined, secret: string): Promise<StripeEventEnvelope> {
+  if (!signature) throw new ApiError('invalid_signature', 'Missing Stripe-Signature header');
+  let event: unknown;
+  try {
+    event = await Stripe.webhooks.constructEventAsync(raw, signature, secret);
+  } catch {
+    throw new ApiError('invalid_signature', 'Stripe-Signature verification failed');
+  }
+  if (!isStripeEventEnvelope(event)) throw new ApiError('invalid_signature', 'Signed body is not a Stripe event');
+  return event;
+}
+
+/** The `/v1/webhooks` sub-app. */
+export function createStripeWebhookRoutes({ db, webhookSecret, relay, logger }: StripeWebhookRoutesDeps) {
+  const router = createRouter();
+
+  router.openapi(stripeWebhookRoute, async (c) => {
+    const event = await verifiedEvent(await c.req.text(), c.req.header('Stripe-Signature'), webhookSecret);
+    const paymentIntentId = paymentIntentIdOf(event);
+    const bookingId =
+      bookingIdOf(event) ?? (paymentIntentId ? await bookingIdForPaymentIntent(db, paymentIntentId) : null);
+    const status = bookingId ? 'pending' : 'ignored';
+    const isNew = await storeStripeEvent(db, {
+      id: event.id,
+      type: event.type,
+      bookingId,
+      paymentIntentId,
+      payload: event,
+      status,
+    });
+    if (status === 'pending' && relay) {
+      relay.relayNow(event.id).catch((error: unknown) => {
+        logger.warn('inbox relay nudge failed', { eventId: event.id, error: describeError(error) });
+      });
+    }
+    return c.json({ received: true as const, duplicate: !isNew }, 200);
+  });
+
+  return router;
+}
