@@ -1,0 +1,67 @@
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { customerKey, holdKey, releaseKey } from '../../activities/idempotency-keys.js';
+import { createStripeClient } from '../../stripe/create-stripe-client.js';
+import { createPaymentGateway, type PaymentGateway } from '../../stripe/payment-gateway.js';
+import { startStripeMock, type StripeMock } from '../support/stripe-mock.js';
+
+let stripeMock: StripeMock;
+let gateway: PaymentGateway;
+
+beforeAll(async () => {
+  stripeMock = await startStripeMock();
+  gateway = createPaymentGateway(
+    createStripeClient({ STRIPE_SECRET_KEY: 'sk_test_contract', STRIPE_API_URL: stripeMock.url }),
+  );
+});
+
+afterAll(async () => {
+  await stripeMock?.stop();
+});
+
+describe('every Stripe request the gateway sends is one Stripe accepts (stripe-mock, strict version)', () => {
+  it('creates a customer', async () => {
+    const customer = await gateway.createCustomer({
+      customerId: 'cust-1',
+      email: 'guest@example.com',
+      name: 'Test Guest',
+      idempotencyKey: customerKey('cust-1'),
+    });
+    expect(customer.object).toBe('customer');
+  });
+
+  it('creates and confirms the $1 manual-capture hold', async () => {
+    const paymentIntent = await gateway.createHoldPaymentIntent({
+      bookingId: 'b-1',
+      attempt: 1,
+      paymentMethod: 'pm_card_visa',
+      stripeCustomerId: 'cus_123',
+      idempotencyKey: holdKey('b-1', 1),
+    });
+    expect(paymentIntent.object).toBe('payment_intent');
+  });
+
+  it('retrieves a PaymentIntent with its latest charge', async () => {
+    const paymentIntent = await gateway.retrievePaymentIntent('pi_123');
+    expect(paymentIntent.object).toBe('payment_intent');
+  });
+
+  it('cancels a PaymentIntent with a cancellation reason', async () => {
+    for (const reason of ['requested_by_customer', 'abandoned'] as const) {
+      const paymentIntent = await gateway.cancelPaymentIntent({
+        paymentIntentId: 'pi_123',
+        reason,
+        idempotencyKey: releaseKey('b-1', `pi_123-${reason}`),
+      });
+      expect(paymentIntent.object).toBe('payment_intent');
+    }
+  });
+
+  it('is a real check: stripe-mock refuses a parameter Stripe does not know', async () => {
+    const stripe = createStripeClient({ STRIPE_SECRET_KEY: 'sk_test_contract', STRIPE_API_URL: stripeMock.url });
+    const refused = await stripe.paymentIntents
+      .create({ amount: 100, currency: 'usd', not_a_stripe_param: true } as never)
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+  });
+});

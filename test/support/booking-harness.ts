@@ -1,0 +1,150 @@
+/**
+ * Workflow-test harness: the time-skipping test server, real PostgreSQL, the Stripe emulator over
+ * HTTP and a real booking worker (the real activities and the official `stripe` package).
+ * Webhooks are relayed as signals by the test itself, so a test chooses their order and repeats.
+ */
+import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import type Stripe from 'stripe';
+import { toStripeEventSignal, type StripeEventEnvelope } from '../../api/stripe-event-signal.js';
+import { migrate } from '../../db/migrate.js';
+import { createPool } from '../../db/pool.js';
+import { createStripeEmulator } from '../../emulator/create-emulator.js';
+import { createStripeClient } from '../../stripe/create-stripe-client.js';
+import { createPaymentGateway } from '../../stripe/payment-gateway.js';
+import { WORKFLOWS_PATH, createBookingWorker } from '../../worker/create-worker.js';
+import {
+  BOOKING_WORKFLOW_TYPE,
+  DEFAULT_HOLD_POLICY,
+  bookingStateQuery,
+  bookingWorkflowId,
+  stripeEventSignal,
+  type BookingInput,
+  type BookingState,
+  type HoldStatus,
+} from '../../workflows/contract.js';
+import { startTestPostgres } from './postgres.js';
+import { createTimeSkippingEnv } from './time-skipping-env.js';
+import { waitFor } from './wait-for.js';
+
+/** Everything a workflow test drives. */
+export interface BookingHarness {
+  env: TestWorkflowEnvironment;
+  db: ReturnType<typeof createPool>;
+  stripe: Stripe;
+  emulatorUrl: string;
+  taskQueue: string;
+  /** Starts a booking workflow with sensible defaults; overrides win. */
+  startBooking(overrides?: Partial<BookingInput>): Promise<WorkflowHandle>;
+  /** Polls the booking's query (real time, no skipping) until its hold reaches a status. */
+  waitForHoldStatus(handle: WorkflowHandle, status: HoldStatus): Promise<BookingState>;
+  /** The emulator's events about a booking, oldest first. */
+  eventsFor(bookingId: string): Promise<StripeEventEnvelope[]>;
+  /** Signals events to the booking's workflow as the inbox relay would. */
+  relay(bookingId: string, events: StripeEventEnvelope[]): Promise<void>;
+  /** Calls the emulator's control API. */
+  control(method: string, path: string, body?: unknown): Promise<any>;
+  stop(): Promise<void>;
+}
+
+/** Starts the harness; call `stop()` in afterAll. */
+export async function startBookingHarness(): Promise<BookingHarness> {
+  const env = await createTimeSkippingEnv();
+  const postgres = await startTestPostgres();
+  await migrate(postgres.url);
+  const db = createPool(postgres.url);
+  const emulator = createStripeEmulator({ webhookSecret: 'whsec_workflow_tests' });
+  const server = await emulator.listen(0);
+  const stripe = createStripeClient({ STRIPE_SECRET_KEY: 'sk_test_workflow_tests', STRIPE_API_URL: server.url });
+  const taskQueue = `bookings-${randomUUID()}`;
+  const worker: Worker = await createBookingWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    gateway: createPaymentGateway(stripe),
+    db,
+    callback: {},
+    options: { workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger }) },
+  });
+  const running = worker.run();
+
+  const control = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`emulator ${method} ${path} answered ${response.status}: ${await response.text()}`);
+    return response.json();
+  };
+
+  return {
+    env,
+    db,
+    stripe,
+    emulatorUrl: server.url,
+    taskQueue,
+    async startBooking(overrides = {}) {
+      const bookingId = overrides.bookingId ?? `wf-${randomUUID()}`;
+      // Workflow time, which earlier tests may have skipped ahead of the wall clock.
+      const now = await env.currentTimeMs();
+      const input: BookingInput = {
+        bookingId,
+        customer: { id: `cust-${bookingId}`, email: 'guest@example.com', name: 'Test Guest' },
+        holdPaymentMethod: 'pm_card_visa',
+        startsAt: new Date(now + 60 * 60_000).toISOString(),
+        endsAt: new Date(now + 3 * 60 * 60_000).toISOString(),
+        policy: DEFAULT_HOLD_POLICY,
+        ...overrides,
+      };
+      return env.client.workflow.start(BOOKING_WORKFLOW_TYPE, {
+        workflowId: bookingWorkflowId(bookingId),
+        taskQueue,
+        args: [input],
+      });
+    },
+    async waitForHoldStatus(handle, status) {
+      let last: BookingState | undefined;
+      await waitFor(
+        async () => {
+          last = await handle.query(bookingStateQuery);
+          return last.hold.status === status;
+        },
+        { timeoutMs: 30_000, description: `hold status ${status} (last: ${last?.hold.status})` },
+      );
+      return last!;
+    },
+    async eventsFor(bookingId) {
+      const events: StripeEventEnvelope[] = [];
+      for await (const event of stripe.events.list({ limit: 100 })) {
+        const object = event.data.object as { metadata?: Record<string, string> };
+        if (object.metadata?.booking_id === bookingId) events.push(event as unknown as StripeEventEnvelope);
+      }
+      return events.sort((a, b) => a.created - b.created);
+    },
+    async relay(bookingId, events) {
+      const handle = env.client.workflow.getHandle(bookingWorkflowId(bookingId));
+      for (const event of events) await handle.signal(stripeEventSignal, toStripeEventSignal(event));
+    },
+    control,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await db.end();
+      await server.close();
+      await env.teardown();
+      await postgres.stop();
+    },
+  };
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

@@ -1,0 +1,221 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listNotifications } from '../../db/notifications.js';
+import {
+  DEFAULT_HOLD_POLICY,
+  FailureTypes,
+  bookingStateQuery,
+  cancelBookingUpdate,
+  supplyPaymentMethodUpdate,
+  type BookingState,
+} from '../../workflows/contract.js';
+import { startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
+
+let harness: BookingHarness;
+
+beforeAll(async () => {
+  harness = await startBookingHarness();
+});
+
+afterAll(async () => {
+  await harness?.stop();
+});
+
+interface EmulatedPaymentIntent {
+  id: string;
+  status: string;
+  cancellation_reason: string | null;
+  metadata: Record<string, string>;
+}
+
+async function paymentIntentsOf(bookingId: string): Promise<EmulatedPaymentIntent[]> {
+  const body = await harness.control('GET', `/_emulator/payment_intents?booking_id=${encodeURIComponent(bookingId)}`);
+  return body.data;
+}
+
+async function notificationTypes(bookingId: string): Promise<string[]> {
+  return (await listNotifications(harness.db, bookingId)).map((n) => n.type);
+}
+
+describe('booking hold workflow (time-skipping)', () => {
+  it('releases the hold at the booking end plus grace', async () => {
+    const handle = await harness.startBooking();
+    const held = await harness.waitForHoldStatus(handle, 'held');
+    expect(held.hold.paymentIntentId).toMatch(/^pi_/);
+    const expectedRelease = new Date(held.endsAt).getTime() + DEFAULT_HOLD_POLICY.releaseGraceSeconds * 1000;
+    expect(new Date(held.hold.releaseAt!).getTime()).toBe(expectedRelease);
+
+    const final: BookingState = await handle.result();
+
+    expect(final.hold.status).toBe('released');
+    expect(new Date(final.hold.releasedAt!).getTime()).toBeGreaterThanOrEqual(expectedRelease);
+    const [paymentIntent] = await paymentIntentsOf(final.bookingId);
+    expect(paymentIntent.status).toBe('canceled');
+    expect(paymentIntent.cancellation_reason).toBe('abandoned');
+    expect(await notificationTypes(final.bookingId)).toEqual(['hold.held', 'hold.released']);
+  });
+
+  it('releases at once when the booking is cancelled', async () => {
+    const handle = await harness.startBooking();
+    const held = await harness.waitForHoldStatus(handle, 'held');
+
+    const final = await handle.executeUpdate(cancelBookingUpdate, { args: [{ reason: 'guest cancelled' }] });
+
+    expect(final.hold.status).toBe('released');
+    expect(final.cancelReason).toBe('guest cancelled');
+    expect(new Date(final.hold.releasedAt!).getTime()).toBeLessThan(new Date(held.hold.releaseAt!).getTime());
+    const [paymentIntent] = await paymentIntentsOf(final.bookingId);
+    expect(paymentIntent.cancellation_reason).toBe('requested_by_customer');
+    await handle.result();
+  });
+
+  it('does not retry a declined card, then holds the new payment method under a new key', async () => {
+    const handle = await harness.startBooking({ holdPaymentMethod: 'pm_card_chargeDeclinedInsufficientFunds' });
+    const declined = await harness.waitForHoldStatus(handle, 'declined');
+    expect(declined.hold.declineCode).toBe('insufficient_funds');
+    expect(declined.hold.actionDeadline).not.toBeNull();
+
+    const requests = await harness.control('GET', '/_emulator/requests');
+    const holdCreates = requests.data.filter(
+      (r: { method: string; path: string; idempotencyKey?: string }) =>
+        r.method === 'POST' && r.path === '/v1/payment_intents' && r.idempotencyKey?.startsWith(`booking-${declined.bookingId}:`),
+    );
+    expect(holdCreates).toHaveLength(1);
+
+    const held = await handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: 'pm_card_visa' }] });
+    expect(held.hold.status).toBe('held');
+    expect(held.hold.attempt).toBe(2);
+
+    // Late events of the declined attempt must not move the booking backwards.
+    await harness.relay(held.bookingId, await harness.eventsFor(held.bookingId));
+    const after = await handle.query(bookingStateQuery);
+    expect(after.hold.status).toBe('held');
+    expect(after.hold.paymentIntentId).toBe(held.hold.paymentIntentId);
+
+    const intents = await paymentIntentsOf(held.bookingId);
+    expect(intents.filter((pi) => pi.status === 'requires_capture')).toHaveLength(1);
+    expect(await notificationTypes(held.bookingId)).toEqual(['hold.declined', 'hold.held']);
+    await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+    await handle.result();
+  });
+
+  it('fails the hold when no new payment method arrives before the deadline', async () => {
+    const handle = await harness.startBooking({ holdPaymentMethod: 'pm_card_chargeDeclined' });
+    await harness.waitForHoldStatus(handle, 'declined');
+
+    const final: BookingState = await handle.result();
+
+    expect(final.hold.status).toBe('failed');
+    expect(final.hold.reason).toMatch(/no new payment method/);
+    expect(await notificationTypes(final.bookingId)).toEqual(['hold.declined', 'hold.failed']);
+  });
+
+  it('rejects a new payment method when the booking is not waiting for one, and bad ids', async () => {
+    const handle = await harness.startBooking();
+    await harness.waitForHoldStatus(handle, 'held');
+
+    const rejection = await handle
+      .executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: 'pm_card_mastercard' }] })
+      .catch((error: unknown) => error);
+    expect(rejection).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(((rejection as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(
+      FailureTypes.NotAwaitingPaymentMethod,
+    );
+    const invalid = await handle
+      .executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: '4242424242424242' }] })
+      .catch((error: unknown) => error);
+    expect(((invalid as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(FailureTypes.InvalidUpdate);
+
+    await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+    await handle.result();
+  });
+
+  it('cancels the hold attempt when 3-D Secure is not completed before the deadline', async () => {
+    const handle = await harness.startBooking({ holdPaymentMethod: 'pm_card_authenticationRequired' });
+    const waiting = await harness.waitForHoldStatus(handle, 'requires_action');
+    expect(waiting.hold.actionDeadline).not.toBeNull();
+
+    const final: BookingState = await handle.result();
+
+    expect(final.hold.status).toBe('failed');
+    expect(final.hold.reason).toMatch(/3-D Secure/);
+    const [paymentIntent] = await paymentIntentsOf(final.bookingId);
+    expect(paymentIntent.status).toBe('canceled');
+    expect(await notificationTypes(final.bookingId)).toEqual(['hold.requires_action', 'hold.failed']);
+  });
+
+  it('holds once the customer completes 3-D Secure and the webhook arrives', async () => {
+    const handle = await harness.startBooking({ holdPaymentMethod: 'pm_card_authenticationRequired' });
+    const waiting = await harness.waitForHoldStatus(handle, 'requires_action');
+    await harness.control('POST', `/_emulator/payment_intents/${waiting.hold.paymentIntentId}/authenticate`, {
+      outcome: 'succeed',
+    });
+
+    await harness.relay(waiting.bookingId, await harness.eventsFor(waiting.bookingId));
+    const held = await harness.waitForHoldStatus(handle, 'held');
+
+    expect(held.hold.paymentIntentId).toBe(waiting.hold.paymentIntentId);
+    await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+    await handle.result();
+  });
+
+  it('ignores duplicated and reordered webhooks and never moves backwards', async () => {
+    const handle = await harness.startBooking();
+    const held = await harness.waitForHoldStatus(handle, 'held');
+    const events = await harness.eventsFor(held.bookingId);
+    expect(events.length).toBeGreaterThan(0);
+
+    const storm = [...events].reverse().flatMap((event) => [event, event, event]);
+    await harness.relay(held.bookingId, storm);
+    await harness.relay(held.bookingId, events);
+
+    const after = await handle.query(bookingStateQuery);
+    expect(after.hold.status).toBe('held');
+    expect(after.processedEventCount).toBe(events.length);
+    expect(new Set(after.seenEventIds).size).toBe(events.length);
+    expect(await paymentIntentsOf(held.bookingId)).toHaveLength(1);
+    await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+    await handle.result();
+  });
+
+  it('still places exactly one hold when Stripe fails transiently after executing', async () => {
+    await harness.control('POST', '/_emulator/faults', {
+      api: { status: 500, count: 2, when: 'after', pathPattern: '^/v1/payment_intents$' },
+    });
+    try {
+      const handle = await harness.startBooking();
+      const held = await harness.waitForHoldStatus(handle, 'held');
+
+      const intents = await paymentIntentsOf(held.bookingId);
+      expect(intents).toHaveLength(1);
+      expect(intents[0].status).toBe('requires_capture');
+      await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+      await handle.result();
+    } finally {
+      await harness.control('DELETE', '/_emulator/faults');
+    }
+  });
+
+  it("recognises Stripe's own expiry of the authorization and asks for a new payment method", async () => {
+    const now = await harness.env.currentTimeMs();
+    const handle = await harness.startBooking({
+      startsAt: new Date(now + 9 * 86_400_000).toISOString(),
+      endsAt: new Date(now + 10 * 86_400_000).toISOString(),
+    });
+    const held = await harness.waitForHoldStatus(handle, 'held');
+    await harness.control('POST', '/_emulator/clock/advance', { seconds: 7 * 86_400 + 60 });
+
+    await harness.relay(held.bookingId, await harness.eventsFor(held.bookingId));
+    const expired = await harness.waitForHoldStatus(handle, 'expired');
+
+    expect(expired.hold.reason).toMatch(/expired/);
+    const [paymentIntent] = await paymentIntentsOf(held.bookingId);
+    expect(paymentIntent.cancellation_reason).toBe('automatic');
+    expect(await notificationTypes(held.bookingId)).toEqual(['hold.held', 'hold.expired']);
+
+    const final = await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+    expect(final.hold.status).toBe('expired');
+    await handle.result();
+  });
+});
