@@ -4,6 +4,10 @@
  * Webhooks are relayed as signals by the test itself, so a test chooses their order and repeats.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
@@ -29,6 +33,9 @@ import { startTestPostgres } from './postgres.js';
 import { createTimeSkippingEnv } from './time-skipping-env.js';
 import { waitFor } from './wait-for.js';
 
+/** Where recorded histories live. */
+export const HISTORIES_DIR = fileURLToPath(new URL('../replay/histories', import.meta.url));
+
 /** Everything a workflow test drives. */
 export interface BookingHarness {
   env: TestWorkflowEnvironment;
@@ -44,6 +51,11 @@ export interface BookingHarness {
   eventsFor(bookingId: string): Promise<StripeEventEnvelope[]>;
   /** Signals events to the booking's workflow as the inbox relay would. */
   relay(bookingId: string, events: StripeEventEnvelope[]): Promise<void>;
+  /**
+   * With RECORD_HISTORIES=1, writes the workflow's history to test/replay/histories/<name>.json
+   * so the replay test proves later workflow code still replays it.
+   */
+  recordHistory(handle: WorkflowHandle, name: string): Promise<void>;
   /** Calls the emulator's control API. */
   control(method: string, path: string, body?: unknown): Promise<any>;
   stop(): Promise<void>;
@@ -127,6 +139,12 @@ export async function startBookingHarness(): Promise<BookingHarness> {
     async relay(bookingId, events) {
       const handle = env.client.workflow.getHandle(bookingWorkflowId(bookingId));
       for (const event of events) await handle.signal(stripeEventSignal, toStripeEventSignal(event));
+    },
+    async recordHistory(handle, name) {
+      if (process.env.RECORD_HISTORIES !== '1') return;
+      const history = await handle.fetchHistory();
+      await mkdir(HISTORIES_DIR, { recursive: true });
+      await writeFile(path.join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
     },
     control,
     async stop() {

@@ -47,6 +47,7 @@ describe('booking hold workflow (time-skipping)', () => {
     expect(new Date(held.hold.releaseAt!).getTime()).toBe(expectedRelease);
 
     const final: BookingState = await handle.result();
+    await harness.recordHistory(handle, 'released-at-deadline');
 
     expect(final.hold.status).toBe('released');
     expect(new Date(final.hold.releasedAt!).getTime()).toBeGreaterThanOrEqual(expectedRelease);
@@ -68,6 +69,7 @@ describe('booking hold workflow (time-skipping)', () => {
     const [paymentIntent] = await paymentIntentsOf(final.bookingId);
     expect(paymentIntent.cancellation_reason).toBe('requested_by_customer');
     await handle.result();
+    await harness.recordHistory(handle, 'cancelled-while-held');
   });
 
   it('does not retry a declined card, then holds the new payment method under a new key', async () => {
@@ -98,6 +100,7 @@ describe('booking hold workflow (time-skipping)', () => {
     expect(await notificationTypes(held.bookingId)).toEqual(['hold.declined', 'hold.held']);
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     await handle.result();
+    await harness.recordHistory(handle, 'declined-then-new-payment-method');
   });
 
   it('fails the hold when no new payment method arrives before the deadline', async () => {
@@ -105,6 +108,7 @@ describe('booking hold workflow (time-skipping)', () => {
     await harness.waitForHoldStatus(handle, 'declined');
 
     const final: BookingState = await handle.result();
+    await harness.recordHistory(handle, 'declined-deadline-passed');
 
     expect(final.hold.status).toBe('failed');
     expect(final.hold.reason).toMatch(/no new payment method/);
@@ -137,6 +141,7 @@ describe('booking hold workflow (time-skipping)', () => {
     expect(waiting.hold.actionDeadline).not.toBeNull();
 
     const final: BookingState = await handle.result();
+    await harness.recordHistory(handle, 'three-d-secure-deadline');
 
     expect(final.hold.status).toBe('failed');
     expect(final.hold.reason).toMatch(/3-D Secure/);
@@ -158,6 +163,7 @@ describe('booking hold workflow (time-skipping)', () => {
     expect(held.hold.paymentIntentId).toBe(waiting.hold.paymentIntentId);
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     await handle.result();
+    await harness.recordHistory(handle, 'three-d-secure-completed');
   });
 
   it('ignores duplicated and reordered webhooks and never moves backwards', async () => {
@@ -177,6 +183,7 @@ describe('booking hold workflow (time-skipping)', () => {
     expect(await paymentIntentsOf(held.bookingId)).toHaveLength(1);
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     await handle.result();
+    await harness.recordHistory(handle, 'duplicate-and-reordered-webhooks');
   });
 
   it('still places exactly one hold when Stripe fails transiently after executing', async () => {
@@ -192,6 +199,7 @@ describe('booking hold workflow (time-skipping)', () => {
       expect(intents[0].status).toBe('requires_capture');
       await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
       await handle.result();
+    await harness.recordHistory(handle, 'transient-stripe-failure');
     } finally {
       await harness.control('DELETE', '/_emulator/faults');
     }
@@ -217,5 +225,6 @@ describe('booking hold workflow (time-skipping)', () => {
     const final = await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     expect(final.hold.status).toBe('expired');
     await handle.result();
+    await harness.recordHistory(handle, 'expired-by-stripe');
   });
 });

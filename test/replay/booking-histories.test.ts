@@ -1,0 +1,51 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { WORKFLOWS_PATH } from '../../worker/create-worker.js';
+import { HISTORIES_DIR } from '../support/booking-harness.js';
+
+/** Every recorded path of the booking workflow; recorded with `RECORD_HISTORIES=1 npm test -- --project workflow`. */
+const EXPECTED_HISTORIES = [
+  'released-at-deadline',
+  'cancelled-while-held',
+  'declined-then-new-payment-method',
+  'declined-deadline-passed',
+  'three-d-secure-deadline',
+  'three-d-secure-completed',
+  'duplicate-and-reordered-webhooks',
+  'transient-stripe-failure',
+  'expired-by-stripe',
+];
+
+describe('recorded booking histories replay on the current workflow code', () => {
+  it('has a recorded history for every workflow path', async () => {
+    const files = (await readdir(HISTORIES_DIR)).filter((file) => file.endsWith('.json'));
+    expect(files.map((file) => path.basename(file, '.json')).sort()).toEqual([...EXPECTED_HISTORIES].sort());
+  });
+
+  it('replays each one without a non-determinism error', async () => {
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: silentLogger });
+    const histories = await Promise.all(
+      EXPECTED_HISTORIES.map(async (name) => ({
+        workflowId: name,
+        history: historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES_DIR, `${name}.json`), 'utf8'))),
+      })),
+    );
+    const failures: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'booking-replay' }, histories)) {
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
+const silentLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (message: string) => console.error(message),
+};
