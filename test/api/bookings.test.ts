@@ -1,0 +1,404 @@
+/** HTTP contract of the booking routes, health and OpenAPI, against real Postgres and a real Temporal dev server. */
+import { Client, Connection } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/create-app.js';
+import { createPool } from '../../db/pool.js';
+import { bookingWorkflowId } from '../../workflows/contract.js';
+import { getFreePort } from '../support/free-port.js';
+import { API_TOKEN, authJson, bookingBody, startApiHarness, type ApiHarness } from './fixtures/api-harness.js';
+import { DECLINED_PAYMENT_METHOD } from './fixtures/booking-workflow-stub.js';
+
+let harness: ApiHarness;
+
+beforeAll(async () => {
+  harness = await startApiHarness({ env: { MAX_BODY_BYTES: '2048' } });
+});
+
+afterAll(async () => {
+  await harness?.teardown();
+});
+
+let counter = 0;
+const newBookingId = () => `bk-${Date.now().toString(36)}-${(counter += 1)}`;
+
+async function post(path: string, body: unknown, headers: Record<string, string> = authJson()) {
+  const response = await harness.app.request(path, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
+}
+
+async function get(path: string, headers: Record<string, string> = authJson()) {
+  const response = await harness.app.request(path, { headers });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
+}
+
+async function workflowExists(bookingId: string): Promise<boolean> {
+  try {
+    await harness.temporal.workflow.getHandle(bookingWorkflowId(bookingId)).describe();
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
+async function createBooking(bookingId: string, overrides: Record<string, unknown> = {}) {
+  const created = await post('/v1/bookings', bookingBody(bookingId, overrides));
+  expect(created.status).toBe(201);
+  return created;
+}
+
+describe('POST /v1/bookings', () => {
+  it('starts the workflow and answers 201 with the booking placing its hold', async () => {
+    const bookingId = newBookingId();
+    const { status, body, headers } = await post('/v1/bookings', bookingBody(bookingId));
+
+    expect(status).toBe(201);
+    expect(headers.get('X-Request-Id')).toBeTruthy();
+    expect(body).toEqual({
+      bookingId,
+      workflowId: `booking-${bookingId}`,
+      customerId: 'cust_42',
+      startsAt: '2030-05-01T10:00:00+02:00',
+      endsAt: '2030-05-01T12:00:00+02:00',
+      cancelRequested: false,
+      cancelReason: null,
+      hold: {
+        status: 'placing',
+        paymentIntentId: null,
+        releaseAt: null,
+        attempt: 1,
+        authorizedAt: null,
+        releasedAt: null,
+        actionDeadline: null,
+        declineCode: null,
+        reason: null,
+      },
+    });
+
+    const description = await harness.temporal.workflow.getHandle(bookingWorkflowId(bookingId)).describe();
+    expect(description.type).toBe('bookingWorkflow');
+    expect(description.taskQueue).toBe(harness.config.TEMPORAL_TASK_QUEUE);
+    expect(description.memo?.requestFingerprint).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('hands the workflow the hold policy from configuration', async () => {
+    const bookingId = newBookingId();
+    await createBooking(bookingId);
+    const history = await harness.temporal.workflow.getHandle(bookingWorkflowId(bookingId)).fetchHistory();
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    const payload = started?.input?.payloads?.[0]?.data;
+    const input = JSON.parse(Buffer.from(payload as Uint8Array).toString('utf8'));
+    expect(input.policy).toEqual({
+      releaseGraceSeconds: harness.config.HOLD_RELEASE_GRACE_SECONDS,
+      authorizationValiditySeconds: harness.config.HOLD_AUTHORIZATION_VALIDITY_SECONDS,
+      releaseSafetyMarginSeconds: harness.config.HOLD_RELEASE_SAFETY_MARGIN_SECONDS,
+      customerActionTimeoutSeconds: harness.config.HOLD_CUSTOMER_ACTION_TIMEOUT_SECONDS,
+      newPaymentMethodTimeoutSeconds: harness.config.HOLD_NEW_PAYMENT_METHOD_TIMEOUT_SECONDS,
+    });
+    expect(input.customer).toEqual({ id: 'cust_42', email: 'ada@example.com', name: 'Ada Lovelace' });
+  });
+
+  it('answers 200 with the current booking when the same request is repeated, whatever the key order', async () => {
+    const bookingId = newBookingId();
+    await createBooking(bookingId);
+
+    const body = bookingBody(bookingId);
+    const reordered = Object.fromEntries(Object.entries(body).reverse());
+    const repeated = await post('/v1/bookings', reordered);
+
+    expect(repeated.status).toBe(200);
+    expect(repeated.body.bookingId).toBe(bookingId);
+    expect(repeated.body.hold.status).toBe('held');
+    expect(repeated.body.hold.paymentIntentId).toBe('pi_stub_1');
+  });
+
+  it('answers 409 booking_conflict when the booking id is reused with a different body', async () => {
+    const bookingId = newBookingId();
+    await createBooking(bookingId);
+
+    const conflict = await post('/v1/bookings', bookingBody(bookingId, { endsAt: '2030-05-01T13:00:00+02:00' }));
+
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.error.code).toBe('booking_conflict');
+    expect(conflict.body.error.requestId).toBe(conflict.headers.get('X-Request-Id'));
+  });
+
+  it('answers 401 unauthorized without a bearer token or with a wrong one, and starts nothing', async () => {
+    const bookingId = newBookingId();
+    const missing = await post('/v1/bookings', bookingBody(bookingId), { 'Content-Type': 'application/json' });
+    const wrong = await post('/v1/bookings', bookingBody(bookingId), authJson({ Authorization: 'Bearer not-the-token' }));
+    const notBearer = await post('/v1/bookings', bookingBody(bookingId), authJson({ Authorization: `Basic ${API_TOKEN}` }));
+
+    for (const response of [missing, wrong, notBearer]) {
+      expect(response.status).toBe(401);
+      expect(response.body.error.code).toBe('unauthorized');
+    }
+    expect(await workflowExists(bookingId)).toBe(false);
+  });
+
+  it('answers 400 invalid_json for a malformed body', async () => {
+    const { status, body } = await post('/v1/bookings', '{"bookingId": "x",');
+    expect(status).toBe(400);
+    expect(body.error).toMatchObject({ code: 'invalid_json' });
+    expect(body.error.requestId).toBeTruthy();
+  });
+
+  it('answers 422 validation_failed naming every bad field, and starts nothing', async () => {
+    const bookingId = newBookingId();
+    const { status, body } = await post(
+      '/v1/bookings',
+      bookingBody(bookingId, {
+        customer: { id: 42, email: 'not-an-email', name: 'Ada' },
+        holdPaymentMethod: 'card_123',
+      }),
+    );
+
+    expect(status).toBe(422);
+    expect(body.error.code).toBe('validation_failed');
+    expect(body.error.message).toContain('customer.id');
+    expect(body.error.message).toContain('customer.email');
+    expect(body.error.message).toContain('holdPaymentMethod');
+    expect(await workflowExists(bookingId)).toBe(false);
+  });
+
+  it('answers 422 for unknown fields', async () => {
+    const { status, body } = await post('/v1/bookings', bookingBody(newBookingId(), { amount: 100 }));
+    expect(status).toBe(422);
+    expect(body.error.code).toBe('validation_failed');
+    expect(body.error.message).toContain('amount');
+  });
+
+  it('answers 422 when endsAt is not after startsAt, or an instant has no offset', async () => {
+    const backwards = await post(
+      '/v1/bookings',
+      bookingBody(newBookingId(), { startsAt: '2030-05-01T12:00:00Z', endsAt: '2030-05-01T10:00:00Z' }),
+    );
+    expect(backwards.status).toBe(422);
+    expect(backwards.body.error.message).toContain('endsAt');
+
+    const local = await post('/v1/bookings', bookingBody(newBookingId(), { startsAt: '2030-05-01T10:00:00' }));
+    expect(local.status).toBe(422);
+    expect(local.body.error.message).toContain('startsAt');
+  });
+
+  it('answers 422 for a booking id that could not be a workflow id', async () => {
+    const { status, body } = await post('/v1/bookings', bookingBody('bad id/with spaces'));
+    expect(status).toBe(422);
+    expect(body.error.message).toContain('bookingId');
+  });
+
+  it('answers 413 payload_too_large for a body over MAX_BODY_BYTES', async () => {
+    const bookingId = newBookingId();
+    const { status, body } = await post(
+      '/v1/bookings',
+      bookingBody(bookingId, { customer: { id: 'c', email: 'a@example.com', name: 'x'.repeat(4096) } }),
+    );
+    expect(status).toBe(413);
+    expect(body.error.code).toBe('payload_too_large');
+    expect(await workflowExists(bookingId)).toBe(false);
+  });
+
+  it('answers 415 for a body that is not JSON', async () => {
+    const { status, body } = await post('/v1/bookings', 'bookingId=x', authJson({ 'Content-Type': 'text/plain' }));
+    expect(status).toBe(415);
+    expect(body.error.code).toBe('unsupported_media_type');
+  });
+});
+
+describe('GET /v1/bookings/:bookingId', () => {
+  it('answers 200 with the booking as its workflow reports it', async () => {
+    const bookingId = newBookingId();
+    await createBooking(bookingId);
+
+    const { status, body } = await get(`/v1/bookings/${bookingId}`);
+
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      bookingId,
+      workflowId: bookingWorkflowId(bookingId),
+      hold: { status: 'held', paymentIntentId: 'pi_stub_1', attempt: 1, releaseAt: '2030-05-01T12:00:00+02:00' },
+    });
+    // The view exposes the contract's fields only, not the workflow's internals.
+    expect(body).not.toHaveProperty('seenEventIds');
+    expect(body.hold).not.toHaveProperty('paymentMethod');
+  });
+
+  it('answers 404 booking_not_found for an unknown booking', async () => {
+    const { status, body } = await get('/v1/bookings/never-booked');
+    expect(status).toBe(404);
+    expect(body.error.code).toBe('booking_not_found');
+  });
+
+  it('answers 401 without a token', async () => {
+    const { status, body } = await get('/v1/bookings/anything', {});
+    expect(status).toBe(401);
+    expect(body.error.code).toBe('unauthorized');
+  });
+});
+
+describe('POST /v1/bookings/:bookingId/cancel', () => {
+  it('cancels through the update and answers 200 with the released booking', async () => {
+    const bookingId = newBookingId();
+    await createBooking(bookingId);
+
+    const { status, body } = await post(`/v1/bookings/${bookingId}/cancel`, { reason: 'guest cancelled' });
+
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ cancelRequested: true, cancelReason: 'guest cancelled', hold: { status: 'released' } });
+  });
+
+  it('accepts a cancel without a body', async () => {
+    const bookingId = newBookingId();
+    await createBooking(bookingId);
+    const response = await harness.app.request(`/v1/bookings/${bookingId}/cancel`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${API_TOKEN}` },
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as any).cancelReason).toBeNull();
+  });
+
+  it('answers 422 invalid_request when the workflow validator rejects the update', async () => {
+    const bookingId = newBookingId();
+    await createBooking(bookingId);
+    await post(`/v1/bookings/${bookingId}/cancel`, {});
+
+    const again = await post(`/v1/bookings/${bookingId}/cancel`, {});
+
+    expect(again.status).toBe(422);
+    expect(again.body.error).toMatchObject({ code: 'invalid_request', message: 'Booking is already cancelled' });
+  });
+
+  it('answers 404 for an unknown booking and 422 for unknown fields', async () => {
+    const unknown = await post('/v1/bookings/never-booked/cancel', {});
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('booking_not_found');
+
+    const extra = await post('/v1/bookings/never-booked/cancel', { reason: 'x', refund: true });
+    expect(extra.status).toBe(422);
+    expect(extra.body.error.code).toBe('validation_failed');
+  });
+});
+
+describe('POST /v1/bookings/:bookingId/payment-method', () => {
+  it('hands a declined booking its new payment method and answers 200 with the new attempt', async () => {
+    const bookingId = newBookingId();
+    await createBooking(bookingId, { holdPaymentMethod: DECLINED_PAYMENT_METHOD });
+
+    const { status, body } = await post(`/v1/bookings/${bookingId}/payment-method`, { paymentMethod: 'pm_card_visa' });
+
+    expect(status).toBe(200);
+    expect(body.hold).toMatchObject({ status: 'held', attempt: 2, declineCode: null });
+  });
+
+  it('answers 409 not_awaiting_payment_method when the hold is not waiting for one', async () => {
+    const bookingId = newBookingId();
+    await createBooking(bookingId);
+
+    const { status, body } = await post(`/v1/bookings/${bookingId}/payment-method`, { paymentMethod: 'pm_card_amex' });
+
+    expect(status).toBe(409);
+    expect(body.error.code).toBe('not_awaiting_payment_method');
+  });
+
+  it('answers 422 invalid_request when the workflow validator rejects the payment method', async () => {
+    const bookingId = newBookingId();
+    await createBooking(bookingId, { holdPaymentMethod: DECLINED_PAYMENT_METHOD });
+
+    const { status, body } = await post(`/v1/bookings/${bookingId}/payment-method`, {
+      paymentMethod: DECLINED_PAYMENT_METHOD,
+    });
+
+    expect(status).toBe(422);
+    expect(body.error.code).toBe('invalid_request');
+    const state = await harness.bookingState(bookingId);
+    expect(state.hold.attempt).toBe(1);
+  });
+
+  it('answers 422 validation_failed for a payment method id of the wrong shape', async () => {
+    const { status, body } = await post(`/v1/bookings/${newBookingId()}/payment-method`, { paymentMethod: 42 });
+    expect(status).toBe(422);
+    expect(body.error.code).toBe('validation_failed');
+    expect(body.error.message).toContain('paymentMethod');
+  });
+});
+
+describe('errors and operations', () => {
+  it('answers 404 not_found in the error shape for an unknown route', async () => {
+    const { status, body } = await get('/v2/nothing-here');
+    expect(status).toBe(404);
+    expect(body.error.code).toBe('not_found');
+  });
+
+  it('echoes a caller-supplied X-Request-Id in the header and the error body', async () => {
+    const { headers, body } = await get('/v1/bookings/never-booked', authJson({ 'X-Request-Id': 'req-abc-123' }));
+    expect(headers.get('X-Request-Id')).toBe('req-abc-123');
+    expect(body.error.requestId).toBe('req-abc-123');
+  });
+
+  it('answers 503 temporal_unavailable when Temporal cannot be reached', async () => {
+    // A client whose connection points at a port nobody listens on.
+    const deadPort = await getFreePort();
+    const unreachable = Connection.lazy({ address: `127.0.0.1:${deadPort}` });
+    const app = createApp({
+      temporal: new Client({ connection: unreachable }),
+      db: harness.db,
+      config: { ...harness.config, TEMPORAL_RPC_TIMEOUT_MS: 1_500 },
+    });
+    const response = await app.request('/v1/bookings/some-booking', { headers: authJson() });
+    const body = (await response.json()) as any;
+    expect(response.status).toBe(503);
+    expect(body.error.code).toBe('temporal_unavailable');
+    expect(body.error.message).not.toContain(String(deadPort));
+  });
+
+  it('/healthz answers 200 and /readyz answers 200 when Temporal and Postgres answer', async () => {
+    expect((await get('/healthz', {})).status).toBe(200);
+    const ready = await get('/readyz', {});
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ok', checks: { temporal: 'ok', postgres: 'ok' } });
+  });
+
+  it('/readyz answers 503 not_ready when Postgres is unreachable', async () => {
+    const deadPort = await getFreePort();
+    const deadPool = createPool(`postgres://postgres:x@127.0.0.1:${deadPort}/nothing`);
+    try {
+      const app = createApp({ temporal: harness.temporal, db: deadPool, config: harness.config });
+      const response = await app.request('/readyz');
+      const body = (await response.json()) as any;
+      expect(response.status).toBe(503);
+      expect(body.error).toMatchObject({ code: 'not_ready', message: 'Unreachable: postgres' });
+    } finally {
+      await deadPool.end();
+    }
+  });
+
+  it('/openapi.json documents every route, the bearer scheme and the error shape', async () => {
+    const { status, body } = await get('/openapi.json', {});
+    expect(status).toBe(200);
+    expect(body.openapi).toMatch(/^3\./);
+    expect(Object.keys(body.paths).sort()).toEqual(
+      [
+        '/healthz',
+        '/readyz',
+        '/v1/bookings',
+        '/v1/bookings/{bookingId}',
+        '/v1/bookings/{bookingId}/cancel',
+        '/v1/bookings/{bookingId}/payment-method',
+        '/v1/webhooks/stripe',
+      ].sort(),
+    );
+    expect(body.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(body.paths['/v1/bookings'].post.security).toEqual([{ bearerAuth: [] }]);
+    expect(body.paths['/v1/webhooks/stripe'].post.security).toBeUndefined();
+    expect(body.components.schemas.Error.properties.error.required).toEqual(['code', 'message', 'requestId']);
+    expect(body.paths['/v1/bookings'].post.responses['409'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/Error',
+    });
+  });
+});
