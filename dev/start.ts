@@ -1,0 +1,361 @@
+/**
+ * `npm start`: the whole system on embedded defaults. Starts, in order, a Temporal dev server
+ * (state in `.data/temporal.db`, Web UI on :8233), embedded PostgreSQL (`.data/postgres`), the
+ * Stripe emulator, the worker and the API; prints where everything is and a curl that creates a
+ * booking. Each piece already configured in the environment (TEMPORAL_ADDRESS, DATABASE_URL,
+ * STRIPE_API_URL or a real STRIPE_SECRET_KEY) is used instead of being started. Ctrl-C stops it
+ * all in reverse order; a piece dying on its own stops the rest and exits non-zero. Running it
+ * again resumes open bookings from the persisted state.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeExit, startChild, type ManagedChild } from './child-process.js';
+import { maskPassword, startEmbeddedPostgres } from './embedded-postgres.js';
+import { startTemporalDevServer } from './temporal-dev-server.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DATA_DIR = path.join(ROOT, '.data');
+const SETTINGS_FILE = path.join(DATA_DIR, 'dev-settings.json');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const EMULATOR_KEY_PREFIX = 'sk_test_emulator_';
+
+/** Dev-only values generated once and reused, so a restart keeps the same API token. */
+interface DevSettings {
+  apiToken: string;
+  stripeWebhookSecret: string;
+  notifySigningSecret: string;
+  stripeSecretKey: string;
+  postgresPassword: string;
+}
+
+/** A started piece of the stack, stopped in reverse start order. */
+interface RunningPiece {
+  name: string;
+  stop(): Promise<void>;
+}
+
+const env = process.env;
+const running: RunningPiece[] = [];
+let shuttingDown = false;
+let reportFailure: (error: Error) => void = () => undefined;
+/** Rejects as soon as any started piece dies on its own; start-up waits race against it. */
+const unexpectedExit = new Promise<never>((_, reject) => {
+  reportFailure = reject;
+});
+unexpectedExit.catch(() => undefined); // observed by the races below and by main()
+
+function log(message: string): void {
+  console.log(`[start] ${message}`);
+}
+
+function generated(bytes = 24): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+/** Reads `.data/dev-settings.json`, fills in whatever is missing and writes it back (mode 600). */
+function loadDevSettings(): DevSettings {
+  const stored: Partial<DevSettings> = existsSync(SETTINGS_FILE)
+    ? (JSON.parse(readFileSync(SETTINGS_FILE, 'utf8')) as Partial<DevSettings>)
+    : {};
+  const settings: DevSettings = {
+    apiToken: stored.apiToken ?? `dev_${generated()}`,
+    stripeWebhookSecret: stored.stripeWebhookSecret ?? `whsec_${generated()}`,
+    notifySigningSecret: stored.notifySigningSecret ?? generated(),
+    stripeSecretKey: stored.stripeSecretKey ?? `${EMULATOR_KEY_PREFIX}${generated(12)}`,
+    postgresPassword: stored.postgresPassword ?? generated(16),
+  };
+  if (JSON.stringify(stored) !== JSON.stringify(settings)) {
+    writeFileSync(SETTINGS_FILE, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
+  }
+  return settings;
+}
+
+function portFrom(name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${name}=${raw} is not a port number`);
+  return port;
+}
+
+/** Resolves a port check: true when something already listens there. */
+async function isPortTaken(port: number): Promise<boolean> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.setTimeout(500);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Watches a child so that its death outside a shutdown stops the whole stack. */
+function watch(child: ManagedChild): void {
+  void child.exited.then((exit) => {
+    if (!shuttingDown) {
+      reportFailure(
+        new Error(`${child.name} exited unexpectedly (${describeExit(exit)}); last output:\n${child.recentOutput()}`),
+      );
+    }
+  });
+}
+
+/** Runs a TypeScript entry file with tsx as a watched child with the given environment. */
+function startEntry(name: string, entry: string, childEnv: NodeJS.ProcessEnv): ManagedChild {
+  const child = startChild({ name, command: TSX, args: [entry], cwd: ROOT, env: childEnv });
+  watch(child);
+  running.push({ name, stop: () => child.stop({ timeoutMs: 30_000 }).then(() => undefined) });
+  return child;
+}
+
+async function waitUntil(description: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const poll = async (): Promise<void> => {
+    while (Date.now() < deadline) {
+      if (await check().catch(() => false)) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(`${description} did not come up within ${timeoutMs / 1000} s`);
+  };
+  await Promise.race([poll(), unexpectedExit]);
+}
+
+async function stopAll(): Promise<void> {
+  shuttingDown = true;
+  for (const piece of [...running].reverse()) {
+    log(`stopping ${piece.name}...`);
+    try {
+      await piece.stop();
+    } catch (error) {
+      log(`could not stop ${piece.name} cleanly: ${String(error)}`);
+    }
+  }
+  running.length = 0;
+}
+
+async function main(): Promise<void> {
+  mkdirSync(DATA_DIR, { recursive: true });
+  const settings = loadDevSettings();
+
+  const apiPort = portFrom('PORT', 3000);
+  const temporalPort = portFrom('DEV_TEMPORAL_PORT', 7233);
+  const temporalUiPort = portFrom('DEV_TEMPORAL_UI_PORT', 8233);
+  const postgresPort = portFrom('DEV_POSTGRES_PORT', 5433);
+  const emulatorPort = portFrom('STRIPE_EMULATOR_PORT', 12111);
+  const namespace = env.TEMPORAL_NAMESPACE || 'default';
+
+  const givenKey = env.STRIPE_SECRET_KEY;
+  if (givenKey?.startsWith('sk_live_')) {
+    throw new Error('STRIPE_SECRET_KEY is a live key; `npm start` is a development stack and only accepts sk_test_ keys');
+  }
+  const realStripe = !env.STRIPE_API_URL && !!givenKey && givenKey !== settings.stripeSecretKey;
+  const useEmulator = !env.STRIPE_API_URL && !realStripe;
+  const runTemporal = !env.TEMPORAL_ADDRESS;
+  const runPostgres = !env.DATABASE_URL;
+
+  const entries = [
+    { name: 'emulator', file: 'emulator/main.ts', wanted: useEmulator },
+    { name: 'worker', file: 'worker/main.ts', wanted: true },
+    { name: 'api', file: 'api/main.ts', wanted: true },
+  ];
+  const missing = entries.filter((entry) => entry.wanted && !existsSync(path.join(ROOT, entry.file)));
+  for (const entry of missing) {
+    log(`✗ ${entry.name}: entry file ${entry.file} does not exist yet — the ${entry.name} will NOT be started`);
+  }
+  const present = (name: string) => entries.some((entry) => entry.name === name && entry.wanted && !missing.includes(entry));
+
+  const ports: [number, string, boolean][] = [
+    [temporalPort, 'Temporal gRPC (set TEMPORAL_ADDRESS to use a running server)', runTemporal],
+    [temporalUiPort, 'Temporal Web UI (DEV_TEMPORAL_UI_PORT)', runTemporal],
+    [postgresPort, 'PostgreSQL (set DATABASE_URL or DEV_POSTGRES_PORT)', runPostgres],
+    [emulatorPort, 'Stripe emulator (STRIPE_EMULATOR_PORT)', present('emulator')],
+    [apiPort, 'API (PORT)', present('api')],
+  ];
+  for (const [port, what, needed] of ports) {
+    if (needed && (await isPortTaken(port))) {
+      throw new Error(`port ${port} for ${what} is already in use — is another \`npm start\` running?`);
+    }
+  }
+
+  // Temporal and PostgreSQL are independent: start them together.
+  const [temporalAddress, databaseUrl] = await Promise.race([
+    Promise.all([
+      (async () => {
+        if (!runTemporal) return env.TEMPORAL_ADDRESS!;
+        const cliPath = env.TEMPORAL_CLI_PATH;
+        if (!cliPath) throw new Error('TEMPORAL_CLI_PATH is not set: run `npm start` (it provisions the Temporal CLI)');
+        log(`starting Temporal dev server (state in .data/temporal.db)...`);
+        const server = await startTemporalDevServer({
+          cliPath,
+          port: temporalPort,
+          uiPort: temporalUiPort,
+          dbFile: path.join(DATA_DIR, 'temporal.db'),
+          namespaces: namespace === 'default' ? [] : [namespace],
+          echo: true,
+        });
+        watch(server.child());
+        running.push({ name: 'temporal', stop: () => server.stop() });
+        return server.address;
+      })(),
+      (async () => {
+        if (!runPostgres) return env.DATABASE_URL!;
+        log('starting PostgreSQL (data in .data/postgres)...');
+        const postgres = await startEmbeddedPostgres({
+          dataDir: path.join(DATA_DIR, 'postgres'),
+          port: postgresPort,
+          password: settings.postgresPassword,
+          database: 'bookings',
+        });
+        watch(postgres.child);
+        running.push({ name: 'postgres', stop: () => postgres.stop() });
+        return postgres.url;
+      })(),
+    ]),
+    unexpectedExit,
+  ]);
+  // Reverse-order shutdown wants Temporal stopped last, whichever finished starting first.
+  running.sort((a, b) => (a.name === 'temporal' ? -1 : b.name === 'temporal' ? 1 : 0));
+
+  const stripeApiUrl = env.STRIPE_API_URL ?? (useEmulator ? `http://127.0.0.1:${emulatorPort}` : undefined);
+  const childEnv: NodeJS.ProcessEnv = {
+    ...env,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: namespace,
+    STRIPE_SECRET_KEY: givenKey ?? settings.stripeSecretKey,
+    STRIPE_WEBHOOK_SECRET: env.STRIPE_WEBHOOK_SECRET ?? settings.stripeWebhookSecret,
+    API_TOKEN: env.API_TOKEN ?? settings.apiToken,
+    NOTIFY_SIGNING_SECRET: env.NOTIFY_SIGNING_SECRET ?? settings.notifySigningSecret,
+    PORT: String(apiPort),
+  };
+  if (stripeApiUrl) childEnv.STRIPE_API_URL = stripeApiUrl;
+  else delete childEnv.STRIPE_API_URL;
+
+  if (present('emulator')) {
+    log('starting Stripe emulator...');
+    startEntry('emulator', 'emulator/main.ts', {
+      ...childEnv,
+      STRIPE_EMULATOR_PORT: String(emulatorPort),
+      STRIPE_EMULATOR_WEBHOOK_URL: `http://127.0.0.1:${apiPort}/v1/webhooks/stripe`,
+    });
+    await waitUntil('Stripe emulator', () => isPortTaken(emulatorPort), 60_000);
+  }
+  if (present('worker')) {
+    log('starting worker...');
+    startEntry('worker', 'worker/main.ts', childEnv);
+  }
+  if (present('api')) {
+    log('starting API...');
+    startEntry('api', 'api/main.ts', childEnv);
+    await waitUntil(
+      `API on port ${apiPort} (/healthz)`,
+      async () => (await fetch(`http://127.0.0.1:${apiPort}/healthz`)).ok,
+      90_000,
+    );
+  }
+
+  printBanner({
+    temporalAddress,
+    temporalUi: runTemporal ? `http://localhost:${temporalUiPort}` : undefined,
+    apiUrl: present('api') ? `http://localhost:${apiPort}` : undefined,
+    databaseUrl,
+    stripe: useEmulator
+      ? present('emulator')
+        ? `emulator at ${stripeApiUrl}`
+        : 'emulator NOT running (emulator/main.ts missing)'
+      : realStripe
+        ? 'Stripe test mode (api.stripe.com)'
+        : `${stripeApiUrl} (STRIPE_API_URL)`,
+    apiToken: childEnv.API_TOKEN!,
+    webhookSecret: childEnv.STRIPE_WEBHOOK_SECRET!,
+    missing: missing.map((entry) => entry.file),
+  });
+  if (realStripe && !env.STRIPE_WEBHOOK_SECRET) {
+    log('note: STRIPE_WEBHOOK_SECRET is a generated value; Stripe-signed webhooks need the whsec_ from your endpoint or `stripe listen`');
+  }
+}
+
+function printBanner(info: {
+  temporalAddress: string;
+  temporalUi: string | undefined;
+  apiUrl: string | undefined;
+  databaseUrl: string;
+  stripe: string;
+  apiToken: string;
+  webhookSecret: string;
+  missing: string[];
+}): void {
+  const startsAt = new Date(Date.now() + 3600_000);
+  startsAt.setUTCSeconds(0, 0);
+  const endsAt = new Date(startsAt.getTime() + 2 * 3600_000);
+  const bookingId = `demo-${randomBytes(4).toString('hex')}`;
+  const body = JSON.stringify({
+    bookingId,
+    customer: { id: 'cus-demo', email: 'demo@example.com', name: 'Demo Customer' },
+    holdPaymentMethod: 'pm_card_visa',
+    startsAt: startsAt.toISOString(),
+    endsAt: endsAt.toISOString(),
+  });
+  const api = info.apiUrl ?? 'http://localhost:3000';
+  const lines = [
+    '',
+    '──────────────── booking payments: dev stack is up ────────────────',
+    `  Temporal gRPC   ${info.temporalAddress}`,
+    `  Temporal Web UI ${info.temporalUi ?? '(external cluster: see its own UI)'}`,
+    `  API             ${info.apiUrl ?? 'NOT running (api/main.ts missing)'}`,
+    `  PostgreSQL      ${maskPassword(info.databaseUrl)}`,
+    `  Stripe          ${info.stripe}`,
+    `  API token       ${info.apiToken}`,
+    `  Webhook secret  ${info.webhookSecret}`,
+    ...(info.missing.length ? [`  NOT STARTED     ${info.missing.join(', ')} (entry files missing)`] : []),
+    '',
+    '  Create a booking:',
+    `    curl -sS -X POST ${api}/v1/bookings \\`,
+    `      -H 'Authorization: Bearer ${info.apiToken}' -H 'Content-Type: application/json' \\`,
+    `      -d '${body}'`,
+    '  Read it back:',
+    `    curl -sS ${api}/v1/bookings/${bookingId} -H 'Authorization: Bearer ${info.apiToken}'`,
+    '',
+    '  Ctrl-C stops everything; state persists in .data/ for the next `npm start`.',
+    '────────────────────────────────────────────────────────────────────',
+    '',
+  ];
+  console.log(lines.join('\n'));
+}
+
+// One Ctrl-C reaches this process several times (the terminal, npm and tsx each pass it on);
+// only a signal well after the first one means "stop waiting and kill everything".
+let firstSignalAt: number | undefined;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (firstSignalAt !== undefined) {
+      if (Date.now() - firstSignalAt < 2_000) return;
+      log('second signal: killing everything now');
+      process.exit(130); // child-process's exit hook kills the remaining process groups
+    }
+    firstSignalAt = Date.now();
+    log(`${signal}: shutting down (press Ctrl-C again to kill at once)`);
+    void stopAll().then(() => process.exit(0));
+  });
+}
+
+try {
+  await Promise.race([main(), unexpectedExit]);
+  // Up and running: from here on only a dying child or a signal ends the stack.
+  await unexpectedExit;
+} catch (error) {
+  if (!shuttingDown) {
+    console.error(`[start] ${error instanceof Error ? error.message : String(error)}`);
+    await stopAll();
+    process.exit(1);
+  }
+}
