@@ -1,0 +1,24 @@
+/** The emulator process's environment, parsed once with zod. */
+import { z } from 'zod';
+import { parseEnv } from '../config/env.js';
+
+const emulatorSchema = z.object({
+  STRIPE_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(12111),
+  /** Interface to listen on. */
+  STRIPE_EMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Secret that signs webhooks; the API verifies with the same value. */
+  STRIPE_WEBHOOK_SECRET: z.string().min(1),
+  /** Where events are POSTed, e.g. http://localhost:3000/v1/webhooks/stripe; unset records them only. */
+  STRIPE_EMULATOR_WEBHOOK_URL: z.string().url().optional(),
+  /** Delay before the first webhook retry, doubling on each further attempt. */
+  STRIPE_EMULATOR_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().positive().default(1000),
+  STRIPE_EMULATOR_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().positive().default(6),
+});
+
+/** Typed configuration of the emulator process. */
+export type EmulatorConfig = z.infer<typeof emulatorSchema>;
+
+/** The emulator's configuration from the environment, or a ConfigError naming each bad variable. */
+export function loadEmulatorConfig(env: NodeJS.ProcessEnv = process.env): EmulatorConfig {
+  return parseEnv('stripe-emulator', emulatorSchema, env);
+}

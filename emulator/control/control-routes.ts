@@ -1,0 +1,22 @@
+/** The emulator's control API under `/_emulator` (JSON, no auth): clock, faults, inspection, reset. */
+import { Hono } from 'hono';
+import { clockRoutes } from './clock-routes.js';
+import type { EmulatorControls } from './emulator-controls.js';
+import { faultRoutes } from './fault-routes.js';
+import { paymentIntentControlRoutes } from './payment-intent-control-routes.js';
+import { webhookControlRoutes } from './webhook-control-routes.js';
+
+/** All control routes, to mount at `/_emulator`. */
+export function controlRoutes(controls: EmulatorControls): Hono {
+  const routes = new Hono();
+  routes.route('/clock', clockRoutes(controls));
+  routes.route('/faults', faultRoutes(controls));
+  routes.route('/payment_intents', paymentIntentControlRoutes(controls));
+  routes.route('/', webhookControlRoutes(controls));
+  routes.get('/requests', (c) => c.json({ data: controls.requestLog.list() }));
+  routes.post('/reset', (c) => {
+    controls.reset();
+    return c.json({ reset: true });
+  });
+  return routes;
+}

@@ -1,0 +1,166 @@
+/**
+ * The local Stripe emulator: a Hono app speaking Stripe's HTTP API (card holds for now) with a
+ * control API for tests, built by a factory so tests run it in-process.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { createEmulatorClock, type EmulatorClock } from './clock.js';
+import { ControlError, controlErrorResponse } from './control/control-error.js';
+import { controlRoutes } from './control/control-routes.js';
+import type { EmulatorControls } from './control/emulator-controls.js';
+import { createEventRecorder } from './event-recorder.js';
+import { FaultInjector } from './faults.js';
+import { IdempotencyStore } from './idempotency.js';
+import { apiKeyAuth } from './middleware/api-key-auth.js';
+import { faultInjection } from './middleware/fault-injection.js';
+import { formParams } from './middleware/form-params.js';
+import { idempotencyKeys } from './middleware/idempotency-keys.js';
+import { injectedLatency } from './middleware/injected-latency.js';
+import { requestContext } from './middleware/request-context.js';
+import { expireAuthorizations } from './payments/expire-authorizations.js';
+import { RequestLog } from './request-log.js';
+import { chargeRoutes } from './routes/charge-routes.js';
+import { customerRoutes } from './routes/customer-routes.js';
+import { eventRoutes } from './routes/event-routes.js';
+import { paymentIntentRoutes } from './routes/payment-intent-routes.js';
+import { paymentMethodRoutes } from './routes/payment-method-routes.js';
+import { stripeJson } from './routes/stripe-json.js';
+import type { EmulatorRuntime } from './runtime.js';
+import type { StripeApiEnv } from './stripe-api-env.js';
+import { EmulatorStore } from './store.js';
+import { StripeApiError, apiError, errorResponseBody, unrecognizedRequestUrl } from './stripe-errors.js';
+import { WebhookDispatcher, type WebhookRetryPolicy } from './webhooks/webhook-dispatcher.js';
+
+/** How to build an emulator. */
+export interface StripeEmulatorOptions {
+  /** Secret used to sign webhooks (`whsec_…`), shared with the receiver. */
+  webhookSecret: string;
+  /** Where events are POSTed; without it events are only recorded. */
+  webhookUrl?: string;
+  /** Webhook retry policy; defaults to 1 s doubling, 6 attempts. */
+  webhookRetry?: Partial<WebhookRetryPolicy>;
+  /** Shorthand for `webhookRetry.baseDelayMs`. */
+  webhookRetryBaseMs?: number;
+  /** Per-attempt webhook timeout (ms); default 10 s. */
+  webhookTimeoutMs?: number;
+  /** Only these API keys pass; by default any `sk_test_…` / `rk_test_…` key does. */
+  apiKeys?: readonly string[];
+  /** Emulator clock; a fresh real-time clock by default. */
+  clock?: EmulatorClock;
+  /** Randomness for rate-based faults (tests can make it deterministic). */
+  random?: () => number;
+  /** Operational log lines (never secrets, keys or bodies); silent by default. */
+  log?: (line: string) => void;
+}
+
+/** A running HTTP listener. */
+export interface EmulatorListener {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** An emulator instance: its Hono app, its internals for in-process tests, and a way to serve it. */
+export interface StripeEmulator extends EmulatorControls {
+  app: Hono;
+  /** Serves the app on `port` (0 for a free port) of `hostname` (default 127.0.0.1). */
+  listen(port?: number, hostname?: string): Promise<EmulatorListener>;
+  /** Stops webhook delivery (listeners are closed through their own `close`). */
+  close(): Promise<void>;
+}
+
+const DEFAULT_RETRY: WebhookRetryPolicy = { baseDelayMs: 1000, maxAttempts: 6 };
+
+/** Builds a Stripe emulator. */
+export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmulator {
+  const log = options.log ?? (() => undefined);
+  const clock = options.clock ?? createEmulatorClock();
+  const store = new EmulatorStore();
+  const faults = new FaultInjector(options.random);
+  const idempotency = new IdempotencyStore(clock);
+  const requestLog = new RequestLog();
+  const webhooks = new WebhookDispatcher({
+    url: options.webhookUrl,
+    secret: options.webhookSecret,
+    retry: {
+      ...DEFAULT_RETRY,
+      ...(options.webhookRetryBaseMs !== undefined ? { baseDelayMs: options.webhookRetryBaseMs } : {}),
+      ...options.webhookRetry,
+    },
+    timeoutMs: options.webhookTimeoutMs ?? 10_000,
+    faults,
+    log,
+    onDelivered: (eventId) => {
+      const event = store.eventsById.get(eventId);
+      if (event) event.pending_webhooks = Math.max(0, event.pending_webhooks - 1);
+    },
+  });
+  const runtime: EmulatorRuntime = { store, clock, events: createEventRecorder(store, clock, webhooks) };
+
+  const catchUp = (): string[] => {
+    idempotency.forgetExpired();
+    return expireAuthorizations(runtime);
+  };
+  const reset = (): void => {
+    faults.clear();
+    webhooks.reset();
+    store.clear();
+    idempotency.clear();
+    requestLog.clear();
+    clock.reset();
+  };
+  const controls: EmulatorControls = { runtime, faults, idempotency, requestLog, webhooks, catchUp, reset };
+
+  const stripeApi = new Hono<StripeApiEnv>();
+  stripeApi.use(
+    '*',
+    requestContext({ clock, requestLog, catchUp }),
+    apiKeyAuth(options.apiKeys),
+    formParams(),
+    faultInjection(faults),
+    idempotencyKeys(idempotency),
+    injectedLatency(faults),
+  );
+  stripeApi.route('/customers', customerRoutes(runtime));
+  stripeApi.route('/payment_intents', paymentIntentRoutes(runtime));
+  stripeApi.route('/payment_methods', paymentMethodRoutes(runtime));
+  stripeApi.route('/charges', chargeRoutes(runtime));
+  stripeApi.route('/events', eventRoutes(runtime));
+
+  const app = new Hono();
+  app.route('/v1', stripeApi);
+  app.route('/_emulator', controlRoutes(controls));
+  app.notFound((c) => stripeJson(c, errorResponseBody(unrecognizedRequestUrl(c.req.method, c.req.path)), 404));
+  app.onError((error, c) => {
+    if (error instanceof StripeApiError) return stripeJson(c, errorResponseBody(error), error.httpStatus as 400);
+    if (error instanceof ControlError) return controlErrorResponse(c, error);
+    log(`emulator: unexpected ${error.name} on ${c.req.method} ${c.req.path}: ${error.message}`);
+    if (c.req.path.startsWith('/_emulator')) {
+      return controlErrorResponse(c, new ControlError(500 as 400, 'conflict', 'internal emulator error'));
+    }
+    return stripeJson(c, errorResponseBody(apiError(500)), 500);
+  });
+
+  return {
+    ...controls,
+    app,
+    listen(port = 0, hostname = '127.0.0.1') {
+      return new Promise((resolve) => {
+        const server = serve({ fetch: app.fetch, port, hostname }, (info: AddressInfo) => {
+          resolve({
+            url: `http://${hostname}:${info.port}`,
+            port: info.port,
+            close: () =>
+              new Promise<void>((done) => {
+                (server as Server).closeAllConnections?.();
+                server.close(() => done());
+              }),
+          });
+        }) as Server;
+      });
+    },
+    close: () => webhooks.close(),
+  };
+}

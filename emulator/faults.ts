@@ -1,0 +1,129 @@
+/** Fault injection: failing or slowing Stripe API answers and disturbing webhook deliveries. */
+import { z } from 'zod';
+
+/** HTTP statuses the emulator can inject into Stripe API answers. */
+export const INJECTABLE_STATUSES = [429, 500, 502, 503, 504] as const;
+
+const apiFaultSchema = z
+  .object({
+    status: z.union(INJECTABLE_STATUSES.map((status) => z.literal(status))),
+    /** Fail this many matching requests, then stop. */
+    count: z.number().int().positive().optional(),
+    /** Fail each matching request with this probability. */
+    rate: z.number().min(0).max(1).optional(),
+    /** `before`: fail without executing; `after`: execute, store the idempotent result, then fail. */
+    when: z.enum(['before', 'after']).default('before'),
+    /** Regular expression matched against `METHOD /path` (e.g. `POST /v1/payment_intents`). */
+    pathPattern: z.string().optional(),
+  })
+  .strict()
+  .refine((fault) => !(fault.count !== undefined && fault.rate !== undefined), {
+    message: 'give count or rate, not both',
+  })
+  .refine((fault) => fault.pathPattern === undefined || isValidRegExp(fault.pathPattern), {
+    message: 'pathPattern must be a valid regular expression',
+    path: ['pathPattern'],
+  });
+
+const webhookFaultSchema = z
+  .object({
+    /** Extra copies of each event delivered. */
+    duplicates: z.number().int().min(0).max(20).default(0),
+    /** Wait before each batch of deliveries. */
+    delayMs: z.number().int().min(0).max(600_000).default(0),
+    /** Deliver each batch of events in reverse order. */
+    reorder: z.boolean().default(false),
+    /** Hold deliveries until `POST /_emulator/webhooks/flush`. */
+    pause: z.boolean().default(false),
+  })
+  .strict();
+
+/** The body of `POST /_emulator/faults`: each section given replaces the current one. */
+export const faultPlanSchema = z
+  .object({
+    api: apiFaultSchema.nullable().optional(),
+    latencyMs: z.number().int().min(0).max(600_000).optional(),
+    webhooks: webhookFaultSchema.nullable().optional(),
+  })
+  .strict();
+
+/** The faults requested by a test. */
+export type FaultPlan = z.infer<typeof faultPlanSchema>;
+/** A fault on Stripe API answers. */
+export type ApiFault = z.infer<typeof apiFaultSchema>;
+/** Disturbances of webhook deliveries. */
+export type WebhookFaults = z.infer<typeof webhookFaultSchema>;
+
+function isValidRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const NO_WEBHOOK_FAULTS: WebhookFaults = { duplicates: 0, delayMs: 0, reorder: false, pause: false };
+
+/** The active faults and the decisions taken from them. */
+export class FaultInjector {
+  private api: (ApiFault & { remaining?: number }) | null = null;
+  private latency = 0;
+  private webhookFaults: WebhookFaults = NO_WEBHOOK_FAULTS;
+  private readonly listeners: Array<(faults: WebhookFaults) => void> = [];
+
+  constructor(private readonly random: () => number = Math.random) {}
+
+  /** Applies the sections present in `plan`. */
+  apply(plan: FaultPlan): void {
+    if (plan.api !== undefined) this.api = plan.api ? { ...plan.api, remaining: plan.api.count } : null;
+    if (plan.latencyMs !== undefined) this.latency = plan.latencyMs;
+    if (plan.webhooks !== undefined) this.setWebhookFaults(plan.webhooks ?? NO_WEBHOOK_FAULTS);
+  }
+
+  /** Removes every fault. */
+  clear(): void {
+    this.api = null;
+    this.latency = 0;
+    this.setWebhookFaults(NO_WEBHOOK_FAULTS);
+  }
+
+  /** The current faults, for inspection. */
+  describe(): { api: ApiFault & { remaining?: number } | null; latencyMs: number; webhooks: WebhookFaults } {
+    return { api: this.api, latencyMs: this.latency, webhooks: this.webhookFaults };
+  }
+
+  /** Decides whether the request `METHOD /path` fails, consuming one from a counted fault. */
+  takeApiFault(method: string, path: string): { status: number; when: 'before' | 'after' } | null {
+    const fault = this.api;
+    if (!fault) return null;
+    if (fault.pathPattern !== undefined && !new RegExp(fault.pathPattern).test(`${method} ${path}`)) return null;
+    if (fault.rate !== undefined && this.random() >= fault.rate) return null;
+    if (fault.remaining !== undefined) {
+      if (fault.remaining <= 0) return null;
+      fault.remaining -= 1;
+      if (fault.remaining === 0) this.api = null;
+    }
+    return { status: fault.status, when: fault.when };
+  }
+
+  /** Added latency for each Stripe API request, in milliseconds. */
+  latencyMs(): number {
+    return this.latency;
+  }
+
+  /** Current webhook disturbances. */
+  webhooks(): WebhookFaults {
+    return this.webhookFaults;
+  }
+
+  /** Calls `listener` whenever the webhook disturbances change (e.g. to release paused deliveries). */
+  onWebhookFaultsChanged(listener: (faults: WebhookFaults) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private setWebhookFaults(faults: WebhookFaults): void {
+    this.webhookFaults = faults;
+    for (const listener of this.listeners) listener(faults);
+  }
+}

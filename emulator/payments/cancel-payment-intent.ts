@@ -1,0 +1,38 @@
+/** Cancellation by the caller: releases any held authorization. */
+import type { EventOrigin } from '../objects/event.js';
+import type { CancellationReason, PaymentIntentObject, PaymentIntentStatus } from '../objects/payment-intent.js';
+import type { EmulatorRuntime } from '../runtime.js';
+import { paymentIntentUnexpectedState } from '../stripe-errors.js';
+import { releaseHeldCharge } from './release-held-charge.js';
+
+/** Statuses from which Stripe lets a caller cancel. */
+export const CANCELABLE_STATUSES: readonly PaymentIntentStatus[] = [
+  'requires_payment_method',
+  'requires_capture',
+  'requires_confirmation',
+  'requires_action',
+  'processing',
+];
+
+/** Cancels `paymentIntent` in place, or throws Stripe's 400 `payment_intent_unexpected_state`. */
+export function cancelPaymentIntent(
+  runtime: EmulatorRuntime,
+  paymentIntent: PaymentIntentObject,
+  reason: CancellationReason | null,
+  origin: EventOrigin,
+): void {
+  if (!CANCELABLE_STATUSES.includes(paymentIntent.status)) {
+    throw paymentIntentUnexpectedState(
+      `You cannot cancel this PaymentIntent because it has a status of ${paymentIntent.status}. Only a PaymentIntent with one of the following statuses may be canceled: ${CANCELABLE_STATUSES.join(', ')}.`,
+      structuredClone(paymentIntent),
+    );
+  }
+  const charge = releaseHeldCharge(runtime, paymentIntent);
+  paymentIntent.status = 'canceled';
+  paymentIntent.canceled_at = runtime.clock.nowSeconds();
+  paymentIntent.cancellation_reason = reason;
+  paymentIntent.amount_capturable = 0;
+  paymentIntent.next_action = null;
+  if (charge) runtime.events.record('charge.refunded', charge, origin);
+  runtime.events.record('payment_intent.canceled', paymentIntent, origin);
+}

@@ -1,0 +1,95 @@
+/** Confirmation: attaches a payment method and asks the card network for an authorization. */
+import { newObjectId } from '../ids.js';
+import type { EventOrigin } from '../objects/event.js';
+import type { NextAction, PaymentIntentObject, PaymentIntentStatus } from '../objects/payment-intent.js';
+import type { EmulatorRuntime } from '../runtime.js';
+import { StripeApiError, paymentIntentUnexpectedState } from '../stripe-errors.js';
+import { AUTHENTICATION_REQUIRED_DECLINE } from '../test-payment-methods.js';
+import { recordAuthorization, recordDecline } from './card-authorization.js';
+import { resolvePaymentMethod } from './resolve-payment-method.js';
+
+/** Statuses from which Stripe accepts a confirmation. */
+export const CONFIRMABLE_STATUSES: readonly PaymentIntentStatus[] = [
+  'requires_confirmation',
+  'requires_payment_method',
+  'requires_action',
+];
+
+/** What the confirming request asked for. */
+export interface ConfirmationRequest {
+  paymentMethodId?: string;
+  offSession: boolean;
+  errorOnRequiresAction: boolean;
+  returnUrl?: string;
+  /** Base URL of the emulator as the caller reached it, for 3-D Secure links. */
+  emulatorBaseUrl: string;
+}
+
+function authenticationAction(paymentIntent: PaymentIntentObject, request: ConfirmationRequest): NextAction {
+  const url = `${request.emulatorBaseUrl}/_emulator/payment_intents/${paymentIntent.id}/authenticate`;
+  if (request.returnUrl) {
+    return { type: 'redirect_to_url', redirect_to_url: { return_url: request.returnUrl, url } };
+  }
+  return {
+    type: 'use_stripe_sdk',
+    use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: url, source: newObjectId('src') },
+  };
+}
+
+/**
+ * Confirms `paymentIntent` in place. Leaves it `requires_capture` / `succeeded` (approved),
+ * `requires_action` (3-D Secure needed on-session), or throws Stripe's 402 card error after
+ * recording the decline.
+ */
+export function confirmPaymentIntent(
+  runtime: EmulatorRuntime,
+  paymentIntent: PaymentIntentObject,
+  request: ConfirmationRequest,
+  origin: EventOrigin,
+): void {
+  if (!CONFIRMABLE_STATUSES.includes(paymentIntent.status)) {
+    throw paymentIntentUnexpectedState(
+      `You cannot confirm this PaymentIntent because it has a status of ${paymentIntent.status}. Only a PaymentIntent with one of the following statuses may be confirmed: ${CONFIRMABLE_STATUSES.join(', ')}.`,
+      structuredClone(paymentIntent),
+    );
+  }
+  const paymentMethodId = request.paymentMethodId ?? paymentIntent.payment_method;
+  if (!paymentMethodId) {
+    throw paymentIntentUnexpectedState(
+      "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method or ConfirmationToken.",
+      structuredClone(paymentIntent),
+    );
+  }
+  const paymentMethod = resolvePaymentMethod(runtime, paymentMethodId);
+  if (!paymentIntent.payment_method_types.includes(paymentMethod.object.type)) {
+    throw new StripeApiError(
+      400,
+      {
+        type: 'invalid_request_error',
+        code: 'payment_intent_incompatible_payment_method',
+        message: `The PaymentMethod provided (${paymentMethod.object.type}) is not allowed for this PaymentIntent. Please attach a PaymentMethod of one of the following types: ${paymentIntent.payment_method_types.join(', ')}.`,
+        param: 'payment_method',
+      },
+      true,
+    );
+  }
+  paymentIntent.payment_method = paymentMethod.object.id;
+
+  const behaviour = paymentMethod.behaviour;
+  switch (behaviour.kind) {
+    case 'approve':
+      recordAuthorization(runtime, paymentIntent, paymentMethod, origin, false);
+      return;
+    case 'decline':
+      throw recordDecline(runtime, paymentIntent, paymentMethod, behaviour, origin);
+    case 'require_authentication':
+      if (request.offSession || request.errorOnRequiresAction) {
+        throw recordDecline(runtime, paymentIntent, paymentMethod, AUTHENTICATION_REQUIRED_DECLINE, origin);
+      }
+      paymentIntent.status = 'requires_action';
+      paymentIntent.last_payment_error = null;
+      paymentIntent.next_action = authenticationAction(paymentIntent, request);
+      runtime.events.record('payment_intent.requires_action', paymentIntent, origin);
+      return;
+  }
+}

@@ -1,0 +1,29 @@
+/** Stripe's automatic expiry of card authorizations not captured before `capture_before`. */
+import { AUTOMATIC_ORIGIN } from '../objects/event.js';
+import type { EmulatorRuntime } from '../runtime.js';
+import { releaseHeldCharge } from './release-held-charge.js';
+
+/**
+ * Cancels every `requires_capture` PaymentIntent whose charge's `capture_before` has passed, with
+ * `cancellation_reason: automatic`, emitting `charge.expired` then `payment_intent.canceled`.
+ * Returns the ids of the expired PaymentIntents.
+ */
+export function expireAuthorizations(runtime: EmulatorRuntime): string[] {
+  const now = runtime.clock.nowSeconds();
+  const expired: string[] = [];
+  for (const paymentIntent of runtime.store.paymentIntents.values()) {
+    if (paymentIntent.status !== 'requires_capture' || !paymentIntent.latest_charge) continue;
+    const charge = runtime.store.charges.get(paymentIntent.latest_charge);
+    const captureBefore = charge?.payment_method_details.card.capture_before;
+    if (!charge || captureBefore === undefined || captureBefore > now) continue;
+    releaseHeldCharge(runtime, paymentIntent);
+    paymentIntent.status = 'canceled';
+    paymentIntent.canceled_at = now;
+    paymentIntent.cancellation_reason = 'automatic';
+    paymentIntent.amount_capturable = 0;
+    runtime.events.record('charge.expired', charge, AUTOMATIC_ORIGIN);
+    runtime.events.record('payment_intent.canceled', paymentIntent, AUTOMATIC_ORIGIN);
+    expired.push(paymentIntent.id);
+  }
+  return expired;
+}

@@ -1,0 +1,11 @@
+/** What the payment operations work with: state, time and the event log. */
+import type { EmulatorClock } from './clock.js';
+import type { EventRecorder } from './event-recorder.js';
+import type { EmulatorStore } from './store.js';
+
+/** The shared state every payment operation reads and changes. */
+export interface EmulatorRuntime {
+  store: EmulatorStore;
+  clock: EmulatorClock;
+  events: EventRecorder;
+}
