@@ -8,6 +8,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { FailureTypes } from '../workflows/contract.js';
+import type { AppEnv } from './router.js';
 import { isTemporalUnavailable } from './temporal-errors.js';
 
 /** Every error code the API answers with, and its HTTP status. */
@@ -103,9 +104,9 @@ export function toApiError(error: unknown): { apiError: ApiError; expected: bool
 }
 
 /** Writes an ApiError in the API's error shape, tagged with the request id. */
-export function errorResponse(c: Context, error: ApiError): Response {
+export function errorResponse(c: Context<AppEnv>, error: ApiError): Response {
   const body: ErrorBody = {
-    error: { code: error.code, message: error.message, requestId: (c.get('requestId') as string | undefined) ?? '' },
+    error: { code: error.code, message: error.message, requestId: c.get('requestId') ?? '' },
   };
   return c.json(body, error.status);
 }

@@ -56,7 +56,10 @@ export interface InboxRelay {
   relayNow(eventId?: string): Promise<RelayPassResult>;
 }
 
-type Outcome = keyof RelayPassResult;
+/** What to record for one claimed event. */
+type Decision =
+  | { outcome: 'relayed' }
+  | { outcome: 'retried' | 'closed' | 'ignored'; reason: string };
 
 /** Delay before the next attempt, given how many attempts already failed. */
 export function retryDelayMs(failedAttempts: number, policy: RelayRetryPolicy = DEFAULT_RELAY_RETRY): number {
@@ -92,44 +95,60 @@ export function startInboxRelay({
     }
   };
 
-  const deliver = async (client: Queryable, event: ClaimedStripeEvent): Promise<Outcome> => {
+  /** Signals one event and decides what to record; touches no database connection, so attempts can run in parallel. */
+  const attemptDelivery = async (event: ClaimedStripeEvent): Promise<Decision> => {
     const workflowId = bookingWorkflowId(event.bookingId);
     if (!isStripeEventEnvelope(event.payload)) {
-      await markIgnored(client, event.id, 'stored payload is not a Stripe event');
-      return 'ignored';
+      return { outcome: 'ignored', reason: 'stored payload is not a Stripe event' };
     }
     const signal = toStripeEventSignal(event.payload);
     try {
       await temporal.withDeadline(rpcDeadline(), () =>
         temporal.workflow.getHandle(workflowId).signal(stripeEventSignal, signal),
       );
-      await markRelayed(client, event.id);
-      return 'relayed';
+      return { outcome: 'relayed' };
     } catch (signalError) {
       let reason = describeError(signalError);
       if (signalError instanceof WorkflowNotFoundError) {
         try {
           const closedStatus = await workflowHasClosed(workflowId);
-          if (closedStatus) {
-            await markClosed(client, event.id, `workflow ${workflowId} is ${closedStatus}`);
-            logger.info('stripe event for a closed booking', { eventId: event.id, workflowId, status: closedStatus });
-            return 'closed';
-          }
+          if (closedStatus) return { outcome: 'closed', reason: `workflow ${workflowId} is ${closedStatus}` };
           reason = `workflow ${workflowId} not started yet`;
         } catch (describeFailure) {
           reason = describeError(describeFailure);
         }
       }
-      const delay = retryDelayMs(event.attempts, retry);
-      await markRetry(client, event.id, reason.slice(0, MAX_ERROR_LENGTH), new Date(Date.now() + delay));
-      logger.warn('stripe event relay deferred', {
-        eventId: event.id,
-        workflowId,
-        attempt: event.attempts + 1,
-        retryInMs: delay,
-        error: reason.slice(0, MAX_ERROR_LENGTH),
-      });
-      return 'retried';
+      return { outcome: 'retried', reason: reason.slice(0, MAX_ERROR_LENGTH) };
+    }
+  };
+
+  /** Records a decision on the event's locked row, in the claiming transaction. */
+  const recordDecision = async (client: Queryable, event: ClaimedStripeEvent, decision: Decision) => {
+    const workflowId = bookingWorkflowId(event.bookingId);
+    switch (decision.outcome) {
+      case 'relayed':
+        await markRelayed(client, event.id);
+        return;
+      case 'ignored':
+        await markIgnored(client, event.id, decision.reason);
+        logger.warn('stripe event ignored', { eventId: event.id, reason: decision.reason });
+        return;
+      case 'closed':
+        await markClosed(client, event.id, decision.reason);
+        logger.info('stripe event for a closed booking', { eventId: event.id, workflowId });
+        return;
+      case 'retried': {
+        const delay = retryDelayMs(event.attempts, retry);
+        await markRetry(client, event.id, decision.reason, new Date(Date.now() + delay));
+        logger.warn('stripe event relay deferred', {
+          eventId: event.id,
+          workflowId,
+          attempt: event.attempts + 1,
+          retryInMs: delay,
+          error: decision.reason,
+        });
+        return;
+      }
     }
   };
 
@@ -140,8 +159,11 @@ export function startInboxRelay({
         ? [await claimPendingEvent(client, eventId)].filter((event): event is ClaimedStripeEvent => event !== null)
         : await claimPendingEvents(client, config.RELAY_BATCH_SIZE);
       // Signals go out concurrently; the row locks are held until every outcome is recorded and committed.
-      const outcomes = await Promise.all(claimed.map((event) => deliver(client, event)));
-      for (const outcome of outcomes) result[outcome] += 1;
+      const decisions = await Promise.all(claimed.map(attemptDelivery));
+      for (const [index, decision] of decisions.entries()) {
+        await recordDecision(client, claimed[index], decision);
+        result[decision.outcome] += 1;
+      }
     });
     return result;
   };

@@ -54,9 +54,9 @@ export function createHealthRoutes({ temporal, db, logger, checkTimeoutMs = 2_00
 
   router.openapi(readinessRoute, async (c) => {
     const names = Object.keys(checks);
-    const results = await Promise.allSettled(names.map((name) => checks[name]!()));
+    const results = await Promise.allSettled(names.map((name) => checks[name]()));
     const down = names.filter((name, index) => {
-      const result = results[index]!;
+      const result = results[index];
       if (result.status === 'fulfilled') return false;
       logger.warn('readiness check failed', { check: name, error: describeError(result.reason) });
       return true;

@@ -28,12 +28,12 @@ async function post(path: string, body: unknown, headers: Record<string, string>
     headers,
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
+  return { status: response.status, headers: response.headers, body: (await response.json()) };
 }
 
 async function get(path: string, headers: Record<string, string> = authJson()) {
   const response = await harness.app.request(path, { headers });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
+  return { status: response.status, headers: response.headers, body: (await response.json()) };
 }
 
 async function workflowExists(bookingId: string): Promise<boolean> {
@@ -260,7 +260,7 @@ describe('POST /v1/bookings/:bookingId/cancel', () => {
       headers: { Authorization: `Bearer ${API_TOKEN}` },
     });
     expect(response.status).toBe(200);
-    expect(((await response.json()) as any).cancelReason).toBeNull();
+    expect(((await response.json())).cancelReason).toBeNull();
   });
 
   it('answers 422 invalid_request when the workflow validator rejects the update', async () => {
@@ -351,7 +351,7 @@ describe('errors and operations', () => {
       config: { ...harness.config, TEMPORAL_RPC_TIMEOUT_MS: 1_500 },
     });
     const response = await app.request('/v1/bookings/some-booking', { headers: authJson() });
-    const body = (await response.json()) as any;
+    const body = (await response.json());
     expect(response.status).toBe(503);
     expect(body.error.code).toBe('temporal_unavailable');
     expect(body.error.message).not.toContain(String(deadPort));
@@ -370,7 +370,7 @@ describe('errors and operations', () => {
     try {
       const app = createApp({ temporal: harness.temporal, db: deadPool, config: harness.config });
       const response = await app.request('/readyz');
-      const body = (await response.json()) as any;
+      const body = (await response.json());
       expect(response.status).toBe(503);
       expect(body.error).toMatchObject({ code: 'not_ready', message: 'Unreachable: postgres' });
     } finally {
