@@ -1,0 +1,133 @@
+/** Migrations and the webhook inbox's SQL against real PostgreSQL (no Temporal). */
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { retryDelayMs } from '../../api/inbox-relay.js';
+import {
+  bookingIdForPaymentIntent,
+  claimPendingEvent,
+  claimPendingEvents,
+  inboxDepth,
+  markClosed,
+  markRelayed,
+  markRetry,
+  storeStripeEvent,
+  type NewStripeEvent,
+} from '../../db/inbox.js';
+import { migrate } from '../../db/migrate.js';
+import { createPool } from '../../db/pool.js';
+import { withTransaction } from '../../db/transaction.js';
+import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+
+let postgres: TestPostgres;
+let db: pg.Pool;
+
+beforeAll(async () => {
+  postgres = await startTestPostgres();
+  db = createPool(postgres.url);
+});
+
+afterAll(async () => {
+  await db?.end();
+  await postgres?.stop();
+});
+
+const event = (id: string, overrides: Partial<NewStripeEvent> = {}): NewStripeEvent => ({
+  id,
+  type: 'payment_intent.succeeded',
+  bookingId: 'bk-1',
+  paymentIntentId: `pi_${id}`,
+  payload: { id, object: 'event' },
+  status: 'pending',
+  ...overrides,
+});
+
+describe('migrate', () => {
+  it('creates the schema once even when several processes start at the same time', async () => {
+    const runs = await Promise.all([migrate(postgres.url), migrate(postgres.url), migrate(postgres.url)]);
+
+    expect(runs.flat()).toHaveLength(3);
+    expect(runs.filter((applied) => applied.length > 0)).toHaveLength(1);
+    const tables = await db.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+    );
+    expect(tables.rows.map((row) => row.table_name)).toEqual(
+      expect.arrayContaining(['notifications', 'stripe_customers', 'stripe_events']),
+    );
+    expect(await migrate(postgres.url)).toEqual([]);
+  });
+
+  it('rejects an inbox status outside the lifecycle', async () => {
+    await expect(
+      db.query(`INSERT INTO stripe_events (id, type, payload, status) VALUES ('evt_bad', 't', '{}', 'lost')`),
+    ).rejects.toThrow(/check constraint/);
+  });
+});
+
+describe('inbox', () => {
+  it('stores an event once by its Stripe id', async () => {
+    expect(await storeStripeEvent(db, event('evt_once'))).toBe(true);
+    expect(await storeStripeEvent(db, event('evt_once', { type: 'changed' }))).toBe(false);
+    const rows = await db.query(`SELECT type, status, attempts FROM stripe_events WHERE id = 'evt_once'`);
+    expect(rows.rows).toEqual([{ type: 'payment_intent.succeeded', status: 'pending', attempts: 0 }]);
+  });
+
+  it('gives concurrent claimers disjoint events instead of making them wait', async () => {
+    for (let index = 0; index < 6; index += 1) await storeStripeEvent(db, event(`evt_claim_${index}`));
+    await db.query(`UPDATE stripe_events SET status = 'relayed' WHERE id NOT LIKE 'evt_claim_%'`);
+
+    let release!: () => void;
+    const holding = new Promise<void>((resolve) => (release = resolve));
+    let firstClaim: string[] = [];
+    const first = withTransaction(db, async (client) => {
+      firstClaim = (await claimPendingEvents(client, 4)).map((claimed) => claimed.id);
+      await holding;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const secondClaim = await withTransaction(db, async (client) =>
+      (await claimPendingEvents(client, 4)).map((claimed) => claimed.id),
+    );
+    const single = await withTransaction(db, (client) => claimPendingEvent(client, firstClaim[0]!));
+    release();
+    await first;
+
+    expect(firstClaim).toEqual(['evt_claim_0', 'evt_claim_1', 'evt_claim_2', 'evt_claim_3']);
+    expect(secondClaim).toEqual(['evt_claim_4', 'evt_claim_5']);
+    expect(single).toBeNull();
+  });
+
+  it('does not hand out a deferred event before its next attempt is due', async () => {
+    await storeStripeEvent(db, event('evt_later'));
+    await markRetry(db, 'evt_later', 'workflow not started yet', new Date(Date.now() + 60_000));
+
+    const claimed = await withTransaction(db, (client) => claimPendingEvent(client, 'evt_later'));
+    const row = await db.query(`SELECT status, attempts, last_error FROM stripe_events WHERE id = 'evt_later'`);
+
+    expect(claimed).toBeNull();
+    expect(row.rows[0]).toEqual({ status: 'pending', attempts: 1, last_error: 'workflow not started yet' });
+  });
+
+  it('counts only pending events in the depth, and finds bookings by PaymentIntent', async () => {
+    await db.query(`UPDATE stripe_events SET status = 'relayed'`);
+    await storeStripeEvent(db, event('evt_depth_1', { bookingId: 'bk-depth', paymentIntentId: 'pi_depth' }));
+    await storeStripeEvent(db, event('evt_depth_2'));
+    await storeStripeEvent(db, event('evt_depth_3'));
+    await markRelayed(db, 'evt_depth_2');
+    await markClosed(db, 'evt_depth_3', 'workflow booking-bk-1 is COMPLETED');
+
+    const depth = await inboxDepth(db);
+
+    expect(depth.pending).toBe(1);
+    expect(depth.oldestPendingReceivedAt).toBeInstanceOf(Date);
+    expect(await bookingIdForPaymentIntent(db, 'pi_depth')).toBe('bk-depth');
+    expect(await bookingIdForPaymentIntent(db, 'pi_unknown')).toBeNull();
+  });
+});
+
+describe('relay backoff', () => {
+  it('waits 1 s after the first failure, doubling up to 60 s', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 50].map((failed) => retryDelayMs(failed))).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000,
+    ]);
+  });
+});
