@@ -87,7 +87,7 @@ describe('inbox', () => {
     const secondClaim = await withTransaction(db, async (client) =>
       (await claimPendingEvents(client, 4)).map((claimed) => claimed.id),
     );
-    const single = await withTransaction(db, (client) => claimPendingEvent(client, firstClaim[0]!));
+    const single = await withTransaction(db, (client) => claimPendingEvent(client, firstClaim[0]));
     release();
     await first;
 
