@@ -1,0 +1,338 @@
+/**
+ * Contract of the local Stripe emulator: driven through the real `stripe` package, every JSON body
+ * it answers (objects, lists, errors) and every webhook it delivers validates against Stripe's
+ * published OpenAPI spec, and each card-hold outcome looks the way Stripe test mode answers it.
+ */
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CARD_AUTHORIZATION_VALIDITY_SECONDS } from '../../emulator/payments/card-authorization.js';
+import { startRunningEmulator, type RunningEmulator } from '../support/running-emulator.js';
+import { loadStripeSchemas, type StripeSchemas } from '../support/stripe-openapi-schemas.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+
+const WEBHOOK_SECRET = 'whsec_contract_emulator';
+const EVENTS_LIST_SCHEMA = '#/paths/~1v1~1events/get/responses/200/content/application~1json/schema';
+const OBJECT_SCHEMAS: Record<string, string> = {
+  payment_intent: 'payment_intent',
+  charge: 'charge',
+  customer: 'customer',
+  event: 'event',
+  payment_method: 'payment_method',
+};
+
+let schemas: StripeSchemas;
+let receiver: WebhookReceiver;
+let running: RunningEmulator;
+let stripe: Stripe;
+let validatedResponses = 0;
+
+/** The schema a body answers to: `error` for failures, else by its `object`. */
+function schemaFor(status: number, body: { object?: string; url?: string }): string {
+  if (status >= 400) return 'error';
+  if (body.object === 'list' && body.url === '/v1/events') return EVENTS_LIST_SCHEMA;
+  const schema = body.object ? OBJECT_SCHEMAS[body.object] : undefined;
+  if (!schema) throw new Error(`no schema known for a ${String(body.object)} body`);
+  return schema;
+}
+
+function expectMatchesSpec(schema: string, body: unknown): void {
+  expect(schemas.errorsFor(schema, body), `${schema} body: ${JSON.stringify(body).slice(0, 300)}`).toEqual([]);
+}
+
+/** Validates every body the client received since the last call; returns how many. */
+function expectEveryResponseMatchesSpec(): number {
+  const fresh = running.responses.slice(validatedResponses);
+  for (const response of fresh) {
+    const body = response.body as { object?: string; url?: string };
+    expectMatchesSpec(schemaFor(response.status, body), body);
+  }
+  validatedResponses = running.responses.length;
+  return fresh.length;
+}
+
+/** Runs `call`, expecting Stripe to refuse it; returns the error thrown by the `stripe` package. */
+async function refusal(call: () => Promise<unknown>): Promise<Stripe.errors.StripeError> {
+  try {
+    await call();
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeError) return error;
+    throw error;
+  }
+  throw new Error('expected Stripe to refuse the request');
+}
+
+function hold(paymentMethod: string, extra: Partial<Stripe.PaymentIntentCreateParams> = {}) {
+  return stripe.paymentIntents.create({
+    amount: 100,
+    currency: 'usd',
+    capture_method: 'manual',
+    payment_method: paymentMethod,
+    payment_method_types: ['card'],
+    confirm: true,
+    metadata: { booking_id: `bk_${paymentMethod}` },
+    description: 'booking hold',
+    expand: ['latest_charge'],
+    ...extra,
+  });
+}
+
+beforeAll(async () => {
+  schemas = loadStripeSchemas();
+  receiver = await startWebhookReceiver();
+  running = await startRunningEmulator({
+    webhookUrl: receiver.url,
+    webhookSecret: WEBHOOK_SECRET,
+    webhookRetry: { baseDelayMs: 10, maxAttempts: 3 },
+  });
+  stripe = running.stripe;
+});
+
+afterAll(async () => {
+  await running?.close();
+  await receiver?.close();
+});
+
+describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
+  it('creates and retrieves a customer, and answers an unknown one with resource_missing', async () => {
+    const customer = await stripe.customers.create({
+      email: 'guest@example.com',
+      name: 'Test Guest',
+      metadata: { customer_id: 'cust-1' },
+    });
+    expect(customer).toMatchObject({ object: 'customer', email: 'guest@example.com', metadata: { customer_id: 'cust-1' } });
+    expect((await stripe.customers.retrieve(customer.id)).id).toBe(customer.id);
+
+    const missing = await refusal(() => stripe.customers.retrieve('cus_missing'));
+    expect(missing).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect(missing).toMatchObject({ statusCode: 404, code: 'resource_missing' });
+    expect(expectEveryResponseMatchesSpec()).toBe(3);
+  });
+
+  it.each([
+    ['pm_card_visa', 'visa', '4242'],
+    ['pm_card_mastercard', 'mastercard', '4444'],
+    ['pm_card_amex', 'amex', '8431'],
+  ])('holds $1 on %s until capture_before, seven days after authorization', async (paymentMethod, brand, last4) => {
+    const customer = await stripe.customers.create({ email: 'holder@example.com' });
+    const paymentIntent = await hold(paymentMethod, { customer: customer.id });
+    expect(paymentIntent.status).toBe('requires_capture');
+    expect(paymentIntent.amount_capturable).toBe(100);
+    expect(paymentIntent.payment_method).toMatch(/^pm_/);
+    const charge = paymentIntent.latest_charge as Stripe.Charge;
+    expect(charge).toMatchObject({ object: 'charge', captured: false, paid: true, status: 'succeeded', amount_captured: 0 });
+    expect(charge.metadata).toEqual({ booking_id: `bk_${paymentMethod}` });
+    const card = charge.payment_method_details?.card;
+    expect(card).toMatchObject({ brand, last4 });
+    expect(card?.capture_before).toBe(charge.created + CARD_AUTHORIZATION_VALIDITY_SECONDS);
+
+    const retrieved = await stripe.paymentIntents.retrieve(paymentIntent.id, { expand: ['latest_charge'] });
+    expect((retrieved.latest_charge as Stripe.Charge).id).toBe(charge.id);
+    expect((await stripe.charges.retrieve(charge.id)).payment_intent).toBe(paymentIntent.id);
+    expectEveryResponseMatchesSpec();
+  });
+
+  it('captures at once with automatic capture', async () => {
+    const paymentIntent = await hold('pm_card_visa', { capture_method: 'automatic' });
+    expect(paymentIntent.status).toBe('succeeded');
+    expect(paymentIntent.amount_received).toBe(100);
+    expect(paymentIntent.latest_charge).toMatchObject({ captured: true, amount_captured: 100 });
+    expectEveryResponseMatchesSpec();
+  });
+
+  it.each([
+    ['pm_card_chargeDeclined', 'card_declined', 'generic_decline'],
+    ['pm_card_chargeDeclinedInsufficientFunds', 'card_declined', 'insufficient_funds'],
+    ['pm_card_chargeDeclinedExpiredCard', 'expired_card', 'expired_card'],
+    ['pm_card_chargeDeclinedIncorrectCvc', 'incorrect_cvc', 'incorrect_cvc'],
+    ['pm_card_chargeDeclinedFraudulent', 'card_declined', 'fraudulent'],
+    ['pm_card_chargeDeclinedProcessingError', 'processing_error', 'processing_error'],
+  ])('declines %s with a 402 card_error carrying the PaymentIntent', async (paymentMethod, code, declineCode) => {
+    const error = await refusal(() => hold(paymentMethod));
+    expect(error).toBeInstanceOf(Stripe.errors.StripeCardError);
+    expect(error).toMatchObject({ statusCode: 402, type: 'StripeCardError', code, decline_code: declineCode });
+    const embedded = error.payment_intent as Stripe.PaymentIntent;
+    expect(embedded.status).toBe('requires_payment_method');
+    expect(embedded.last_payment_error).toMatchObject({ type: 'card_error', code, decline_code: declineCode });
+
+    const stored = await stripe.paymentIntents.retrieve(embedded.id, { expand: ['latest_charge'] });
+    expect(stored.status).toBe('requires_payment_method');
+    expect(stored.payment_method).toBeNull();
+    expect(stored.latest_charge).toMatchObject({ status: 'failed', failure_code: code, paid: false });
+    expectEveryResponseMatchesSpec();
+  });
+
+  it('asks for 3-D Secure on-session and holds once the customer authenticates', async () => {
+    const sdk = await hold('pm_card_threeDSecure2Required');
+    expect(sdk.status).toBe('requires_action');
+    expect(sdk.next_action?.type).toBe('use_stripe_sdk');
+
+    const redirected = await hold('pm_card_authenticationRequired', { return_url: 'https://bookings.example/return' });
+    expect(redirected.status).toBe('requires_action');
+    expect(redirected.next_action).toMatchObject({
+      type: 'redirect_to_url',
+      redirect_to_url: { return_url: 'https://bookings.example/return' },
+    });
+
+    await running.control('POST', `/_emulator/payment_intents/${redirected.id}/authenticate`, { outcome: 'succeed' });
+    const held = await stripe.paymentIntents.retrieve(redirected.id, { expand: ['latest_charge'] });
+    expect(held.status).toBe('requires_capture');
+    expect((held.latest_charge as Stripe.Charge).payment_method_details?.card?.three_d_secure).toMatchObject({
+      result: 'authenticated',
+    });
+    expectEveryResponseMatchesSpec();
+  });
+
+  it('returns a failed 3-D Secure challenge to requires_payment_method', async () => {
+    const waiting = await hold('pm_card_threeDSecure2Required');
+    await running.control('POST', `/_emulator/payment_intents/${waiting.id}/authenticate`, { outcome: 'fail' });
+    const failed = await stripe.paymentIntents.retrieve(waiting.id);
+    expect(failed.status).toBe('requires_payment_method');
+    expect(failed.last_payment_error?.code).toBe('payment_intent_authentication_failure');
+    expectEveryResponseMatchesSpec();
+  });
+
+  it('declines a card needing authentication off-session with authentication_required', async () => {
+    const error = await refusal(() => hold('pm_card_authenticationRequired', { off_session: true }));
+    expect(error).toBeInstanceOf(Stripe.errors.StripeCardError);
+    expect(error).toMatchObject({ statusCode: 402, code: 'authentication_required' });
+    expect((error.payment_intent as Stripe.PaymentIntent).status).toBe('requires_payment_method');
+    expectEveryResponseMatchesSpec();
+  });
+
+  it('answers an unknown payment method with resource_missing', async () => {
+    const error = await refusal(() => hold('pm_card_doesNotExist'));
+    expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect(error).toMatchObject({ statusCode: 400, code: 'resource_missing', param: 'payment_method' });
+    expectEveryResponseMatchesSpec();
+  });
+
+  it('confirms a PaymentIntent created without confirmation', async () => {
+    const created = await stripe.paymentIntents.create({
+      amount: 100,
+      currency: 'usd',
+      capture_method: 'manual',
+      payment_method: 'pm_card_visa',
+      metadata: { booking_id: 'bk_confirm_later' },
+    });
+    expect(created.status).toBe('requires_confirmation');
+    const confirmed = await stripe.paymentIntents.confirm(created.id, { expand: ['latest_charge'] });
+    expect(confirmed.status).toBe('requires_capture');
+    expectEveryResponseMatchesSpec();
+  });
+
+  it('cancels a hold, releasing the charge, and refuses to cancel it twice', async () => {
+    const held = await hold('pm_card_visa');
+    const canceled = await stripe.paymentIntents.cancel(held.id, {
+      cancellation_reason: 'requested_by_customer',
+      expand: ['latest_charge'],
+    });
+    expect(canceled).toMatchObject({ status: 'canceled', cancellation_reason: 'requested_by_customer', amount_capturable: 0 });
+    expect(canceled.latest_charge).toMatchObject({ refunded: true, amount_refunded: 100, captured: false });
+
+    const again = await refusal(() => stripe.paymentIntents.cancel(held.id));
+    expect(again).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect(again).toMatchObject({ statusCode: 400, code: 'payment_intent_unexpected_state' });
+    expectEveryResponseMatchesSpec();
+  });
+
+  it('captures a hold, after which it can no longer be canceled', async () => {
+    const held = await hold('pm_card_visa');
+    const captured = await stripe.paymentIntents.capture(held.id, { expand: ['latest_charge'] });
+    expect(captured).toMatchObject({ status: 'succeeded', amount_received: 100 });
+    expect(captured.latest_charge).toMatchObject({ captured: true, amount_captured: 100 });
+    const refused = await refusal(() => stripe.paymentIntents.cancel(held.id));
+    expect(refused).toMatchObject({ statusCode: 400, code: 'payment_intent_unexpected_state' });
+    expectEveryResponseMatchesSpec();
+  });
+
+  it('expires an uncaptured hold when the clock passes capture_before', async () => {
+    const held = await hold('pm_card_visa', { metadata: { booking_id: 'bk_expiry' } });
+    const advanced = await running.control('POST', '/_emulator/clock/advance', {
+      seconds: CARD_AUTHORIZATION_VALIDITY_SECONDS + 60,
+    });
+    expect(advanced.expiredPaymentIntents).toContain(held.id);
+    const expired = await stripe.paymentIntents.retrieve(held.id, { expand: ['latest_charge'] });
+    expect(expired).toMatchObject({ status: 'canceled', cancellation_reason: 'automatic' });
+    expect(expired.latest_charge).toMatchObject({ refunded: true, captured: false });
+
+    const events = await stripe.events.list({ limit: 100, created: { gte: advanced.now - 5 } });
+    const types = events.data.filter((event) => (event.data.object as { id: string }).id !== undefined).map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['charge.expired', 'payment_intent.canceled']));
+    expectEveryResponseMatchesSpec();
+  });
+
+  it('lists events newest first, filtered by type and created, paged with starting_after', async () => {
+    const all = await stripe.events.list({ limit: 100 });
+    expect(all.data.length).toBeGreaterThan(10);
+    const created = all.data.map((event) => event.created);
+    expect([...created].sort((a, b) => b - a)).toEqual(created);
+
+    const firstPage = await stripe.events.list({ limit: 3 });
+    expect(firstPage.has_more).toBe(true);
+    const secondPage = await stripe.events.list({ limit: 3, starting_after: firstPage.data[2].id });
+    expect(secondPage.data[0].id).toBe(all.data[3].id);
+
+    const holds = await stripe.events.list({ type: 'payment_intent.amount_capturable_updated', limit: 100 });
+    expect(holds.data.length).toBeGreaterThan(0);
+    expect(holds.data.every((event) => event.type === 'payment_intent.amount_capturable_updated')).toBe(true);
+    const wildcard = await stripe.events.list({ type: 'charge.*', limit: 100 });
+    expect(wildcard.data.every((event) => event.type.startsWith('charge.'))).toBe(true);
+    const future = await stripe.events.list({ created: { gte: all.data[0].created + 3600 } });
+    expect(future.data).toEqual([]);
+
+    const one = await stripe.events.retrieve(all.data[0].id);
+    expect(one.id).toBe(all.data[0].id);
+    expect(one.api_version).toBe(Stripe.API_VERSION);
+    expectEveryResponseMatchesSpec();
+  });
+
+  it('answers authentication, rate-limit, server and unknown-path failures with Stripe error objects', async () => {
+    const anonymous = await fetch(`${running.url}/v1/payment_intents/pi_x`);
+    expect(anonymous.status).toBe(401);
+    expectMatchesSpec('error', await anonymous.json());
+    expect(anonymous.headers.get('request-id')).toMatch(/^req_/);
+
+    const unknownPath = await fetch(`${running.url}/v1/holds`, { headers: { authorization: 'Bearer sk_test_x' } });
+    expect(unknownPath.status).toBe(404);
+    expectMatchesSpec('error', await unknownPath.json());
+
+    await running.control('POST', '/_emulator/faults', { api: { status: 429, count: 1 } });
+    const limited = await refusal(() => stripe.customers.create({ email: 'a@example.com' }));
+    expect(limited).toBeInstanceOf(Stripe.errors.StripeRateLimitError);
+
+    await running.control('POST', '/_emulator/faults', { api: { status: 503, count: 1 } });
+    const unavailable = await refusal(() => stripe.customers.create({ email: 'a@example.com' }));
+    expect(unavailable).toBeInstanceOf(Stripe.errors.StripeAPIError);
+    expect(unavailable.statusCode).toBe(503);
+    expect(expectEveryResponseMatchesSpec()).toBe(2);
+  });
+
+  it('delivers every event as a signed webhook whose payload matches the spec', async () => {
+    await running.emulator.webhooks.whenIdle();
+    const events = await stripe.events.list({ limit: 100 });
+    expect(receiver.received.length).toBeGreaterThanOrEqual(events.data.length);
+    for (const delivery of receiver.received) {
+      const event = stripe.webhooks.constructEvent(delivery.rawBody, delivery.signature ?? '', WEBHOOK_SECRET);
+      const payload = JSON.parse(delivery.rawBody) as { data: { object: { object: string } } };
+      expectMatchesSpec('event', payload);
+      expectMatchesSpec(schemaFor(200, payload.data.object), payload.data.object);
+      expect(event.livemode).toBe(false);
+    }
+    const deliveredTypes = new Set(receiver.received.map((delivery) => (JSON.parse(delivery.rawBody) as Stripe.Event).type));
+    for (const type of [
+      'customer.created',
+      'payment_intent.created',
+      'payment_intent.requires_action',
+      'payment_intent.amount_capturable_updated',
+      'payment_intent.payment_failed',
+      'payment_intent.canceled',
+      'payment_intent.succeeded',
+      'charge.succeeded',
+      'charge.failed',
+      'charge.captured',
+      'charge.expired',
+    ]) {
+      expect(deliveredTypes, type).toContain(type);
+    }
+  });
+});
