@@ -67,6 +67,8 @@ export function retryDelayMs(failedAttempts: number, policy: RelayRetryPolicy = 
 }
 
 const MAX_ERROR_LENGTH = 500;
+/** Longest pause between passes while the database keeps failing. */
+const MAX_PASS_BACKOFF_MS = 30_000;
 
 /** Starts relaying: one pass every RELAY_INTERVAL_MS (back to back while full batches keep coming). */
 export function startInboxRelay({
@@ -174,17 +176,21 @@ export function startInboxRelay({
     return work;
   };
 
+  let consecutiveFailures = 0;
   const schedule = (delayMs: number) => {
     if (stopped) return;
     timer = setTimeout(() => {
       void track(runPass())
         .then((result) => {
+          consecutiveFailures = 0;
           const handled = result.relayed + result.retried + result.closed + result.ignored;
           schedule(handled >= config.RELAY_BATCH_SIZE ? 0 : config.RELAY_INTERVAL_MS);
         })
         .catch((error: unknown) => {
-          logger.error('inbox relay pass failed', { error: describeError(error) });
-          schedule(config.RELAY_INTERVAL_MS);
+          // Postgres itself is failing: back off so an outage does not turn into a log flood.
+          consecutiveFailures += 1;
+          logger.error('inbox relay pass failed', { error: describeError(error), consecutiveFailures });
+          schedule(Math.min(config.RELAY_INTERVAL_MS * 2 ** Math.min(consecutiveFailures, 10), MAX_PASS_BACKOFF_MS));
         });
     }, delayMs);
   };
