@@ -1,4 +1,5 @@
 /** The Stripe emulator started in-process on a free port, with a `stripe` client pointed at it. */
+import qs from 'qs';
 import Stripe from 'stripe';
 import { createStripeEmulator, type StripeEmulator, type StripeEmulatorOptions } from '../../emulator/create-emulator.js';
 
@@ -18,6 +19,8 @@ export interface RunningEmulator {
   stripe: Stripe;
   /** Every JSON body the client received, in order. */
   responses: RecordedResponse[];
+  /** Sends a form-encoded Stripe API request directly (to see raw bodies and headers). */
+  stripeRequest(method: 'GET' | 'POST', path: string, params?: object, headers?: Record<string, string>): Promise<Response>;
   /** Calls the control API and returns its JSON (throws on a non-2xx answer). */
   control<T = any>(method: string, path: string, body?: unknown): Promise<T>;
   close(): Promise<void>;
@@ -57,6 +60,18 @@ export async function startRunningEmulator(options: Partial<StripeEmulatorOption
     url: listener.url,
     stripe,
     responses,
+    stripeRequest(method, path, params = {}, headers = {}) {
+      const encoded = qs.stringify(params, { arrayFormat: 'indices' });
+      return fetch(`${listener.url}${path}${method === 'GET' && encoded ? `?${encoded}` : ''}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${TEST_SECRET_KEY}`,
+          ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+          ...headers,
+        },
+        body: method === 'POST' ? encoded : undefined,
+      });
+    },
     async control(method, path, body) {
       const response = await fetch(`${listener.url}${path}`, {
         method,

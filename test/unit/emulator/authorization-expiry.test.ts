@@ -1,0 +1,85 @@
+/** Advancing the emulator clock expires uncaptured card authorizations the way Stripe does. */
+import Stripe from 'stripe';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CARD_AUTHORIZATION_VALIDITY_SECONDS } from '../../../emulator/payments/card-authorization.js';
+import { startRunningEmulator, type RunningEmulator } from '../../support/running-emulator.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
+
+let running: RunningEmulator;
+let receiver: WebhookReceiver;
+
+async function holdFor(bookingId: string): Promise<Stripe.PaymentIntent> {
+  return running.stripe.paymentIntents.create({
+    amount: 100,
+    currency: 'usd',
+    capture_method: 'manual',
+    payment_method: 'pm_card_visa',
+    confirm: true,
+    metadata: { booking_id: bookingId },
+    expand: ['latest_charge'],
+  });
+}
+
+beforeAll(async () => {
+  receiver = await startWebhookReceiver();
+  running = await startRunningEmulator({ webhookUrl: receiver.url, webhookRetry: { baseDelayMs: 10, maxAttempts: 2 } });
+});
+afterAll(async () => {
+  await running.close();
+  await receiver.close();
+});
+beforeEach(async () => {
+  await running.control('POST', '/_emulator/reset');
+  receiver.received.length = 0;
+});
+
+describe('authorization expiry', () => {
+  it('keeps a hold until capture_before', async () => {
+    const held = await holdFor('bk-still-valid');
+    await running.control('POST', '/_emulator/clock/advance', { seconds: CARD_AUTHORIZATION_VALIDITY_SECONDS - 60 });
+    expect((await running.stripe.paymentIntents.retrieve(held.id)).status).toBe('requires_capture');
+  });
+
+  it('expires the hold past capture_before: canceled, reason automatic, charge released, events delivered', async () => {
+    const held = await holdFor('bk-expired');
+    const captureBefore = (held.latest_charge as Stripe.Charge).payment_method_details?.card?.capture_before ?? 0;
+    const clockBefore = await running.control('GET', '/_emulator/clock');
+    expect(captureBefore - clockBefore.now).toBeGreaterThan(CARD_AUTHORIZATION_VALIDITY_SECONDS - 5);
+
+    const advanced = await running.control('POST', '/_emulator/clock/advance', { seconds: CARD_AUTHORIZATION_VALIDITY_SECONDS + 1 });
+    expect(advanced.offsetSeconds).toBe(CARD_AUTHORIZATION_VALIDITY_SECONDS + 1);
+    expect(advanced.expiredPaymentIntents).toEqual([held.id]);
+
+    const expired = await running.stripe.paymentIntents.retrieve(held.id, { expand: ['latest_charge'] });
+    expect(expired).toMatchObject({ status: 'canceled', cancellation_reason: 'automatic', amount_capturable: 0 });
+    expect(expired.latest_charge).toMatchObject({ captured: false, refunded: true, amount_refunded: 100 });
+
+    await running.emulator.webhooks.whenIdle();
+    const delivered = receiver.received.map((delivery) => JSON.parse(delivery.rawBody) as Stripe.Event);
+    const expiryEvents = delivered.filter((event) => event.created >= advanced.now - 5);
+    expect(expiryEvents.map((event) => event.type)).toEqual(['charge.expired', 'payment_intent.canceled']);
+    expect(expiryEvents.every((event) => event.request?.id === null)).toBe(true);
+    expect((expiryEvents[1].data.object as Stripe.PaymentIntent).cancellation_reason).toBe('automatic');
+    expect((expiryEvents[0].data.object as Stripe.Charge).metadata.booking_id).toBe('bk-expired');
+  });
+
+  it('refuses to capture or cancel an expired hold', async () => {
+    const held = await holdFor('bk-too-late');
+    await running.control('POST', '/_emulator/clock/advance', { seconds: CARD_AUTHORIZATION_VALIDITY_SECONDS + 1 });
+    await expect(running.stripe.paymentIntents.capture(held.id)).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'payment_intent_unexpected_state',
+    });
+    await expect(running.stripe.paymentIntents.cancel(held.id)).rejects.toMatchObject({
+      code: 'payment_intent_unexpected_state',
+    });
+  });
+
+  it('leaves a hold the caller already released alone', async () => {
+    const held = await holdFor('bk-released');
+    await running.stripe.paymentIntents.cancel(held.id, { cancellation_reason: 'abandoned' });
+    const advanced = await running.control('POST', '/_emulator/clock/advance', { seconds: CARD_AUTHORIZATION_VALIDITY_SECONDS + 1 });
+    expect(advanced.expiredPaymentIntents).toEqual([]);
+    expect((await running.stripe.paymentIntents.retrieve(held.id)).cancellation_reason).toBe('abandoned');
+  });
+});
