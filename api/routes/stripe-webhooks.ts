@@ -34,6 +34,16 @@ const stripeWebhookRoute = createRoute({
   description:
     'The raw body is verified against `Stripe-Signature` (`t=…,v1=…`, 300 s tolerance) before it is parsed, ' +
     'then stored once by event id. Redeliveries answer 200 with `duplicate: true`.',
+  // Documented as a plain parameter, not validated by zod: a missing header must answer 400 invalid_signature.
+  parameters: [
+    {
+      name: 'Stripe-Signature',
+      in: 'header',
+      required: true,
+      schema: { type: 'string' },
+      description: 'Stripe\'s signature of the raw body: `t=<timestamp>,v1=<hex HMAC-SHA256>`',
+    },
+  ],
   request: {
     // A plain OpenAPI schema, not zod: the body must stay unparsed until the signature is verified.
     body: {

@@ -396,6 +396,12 @@ describe('errors and operations', () => {
     expect(body.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(body.paths['/v1/bookings'].post.security).toEqual([{ bearerAuth: [] }]);
     expect(body.paths['/v1/webhooks/stripe'].post.security).toBeUndefined();
+    expect(body.paths['/v1/webhooks/stripe'].post.parameters).toEqual([
+      expect.objectContaining({ name: 'Stripe-Signature', in: 'header', required: true }),
+    ]);
+    expect(body.paths['/v1/bookings/{bookingId}'].get.parameters).toEqual([
+      expect.objectContaining({ name: 'bookingId', in: 'path', required: true }),
+    ]);
     expect(body.components.schemas.Error.properties.error.required).toEqual(['code', 'message', 'requestId']);
     expect(body.paths['/v1/bookings'].post.responses['409'].content['application/json'].schema).toEqual({
       $ref: '#/components/schemas/Error',
