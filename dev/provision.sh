@@ -20,13 +20,24 @@ trap 'rm -f "$LOG"' EXIT
 
 say() { printf 'provision: %s\n' "$*" >&2; }
 
-# Runs a step with its output in the log; on failure shows the log's tail and stops.
+# Shows a step's log: whole when short, else its head (where npm puts the cause) and tail.
+show_log() {
+  if [[ $(wc -l <"$LOG") -le 60 ]]; then
+    cat "$LOG" >&2
+  else
+    head -n 25 "$LOG" >&2
+    echo "  [...]" >&2
+    tail -n 25 "$LOG" >&2
+  fi
+}
+
+# Runs a step with its output in the log; on failure shows the log and stops.
 run_logged() {
   local what="$1"
   shift
   if ! "$@" >>"$LOG" 2>&1; then
     say "FAILED: $what"
-    tail -n 40 "$LOG" >&2
+    show_log
     exit 1
   fi
 }
@@ -54,7 +65,17 @@ if [[ ! -d "$ROOT/node_modules" || ! -f "$npm_stamp" ||
   (-f "$ROOT/package-lock.json" && "$ROOT/package-lock.json" -nt "$npm_stamp") ]]; then
   if [[ -f "$ROOT/package-lock.json" ]]; then
     say "installing npm dependencies (npm ci)..."
-    run_logged "npm ci" npm ci --prefix "$ROOT" --no-audit --no-fund
+    if ! npm ci --prefix "$ROOT" --no-audit --no-fund >>"$LOG" 2>&1; then
+      if grep -q "package.json and package-lock.json .* are in sync" "$LOG"; then
+        say "WARNING: package-lock.json is out of sync with package.json (npm ci refused it);"
+        say "         falling back to npm install, which updates the lockfile: commit the result"
+        run_logged "npm install" npm install --prefix "$ROOT" --no-audit --no-fund
+      else
+        say "FAILED: npm ci"
+        show_log
+        exit 1
+      fi
+    fi
   else
     say "installing npm dependencies (npm install)..."
     run_logged "npm install" npm install --prefix "$ROOT" --no-audit --no-fund
