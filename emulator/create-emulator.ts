@@ -138,7 +138,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
     if (error instanceof ControlError) return controlErrorResponse(c, error);
     log(`emulator: unexpected ${error.name} on ${c.req.method} ${c.req.path}: ${error.message}`);
     if (c.req.path.startsWith('/_emulator')) {
-      return controlErrorResponse(c, new ControlError(500 as 400, 'conflict', 'internal emulator error'));
+      return controlErrorResponse(c, new ControlError(500, 'internal', 'internal emulator error'));
     }
     return stripeJson(c, errorResponseBody(apiError(500)), 500);
   });
@@ -154,7 +154,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
             port: info.port,
             close: () =>
               new Promise<void>((done) => {
-                (server as Server).closeAllConnections?.();
+                server.closeAllConnections();
                 server.close(() => done());
               }),
           });

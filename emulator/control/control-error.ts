@@ -8,7 +8,7 @@ import { randomAlphanumeric } from '../ids.js';
 export class ControlError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
-    readonly code: 'invalid_body' | 'not_found' | 'conflict',
+    readonly code: 'invalid_body' | 'not_found' | 'conflict' | 'internal',
     message: string,
   ) {
     super(message);

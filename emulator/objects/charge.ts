@@ -1,7 +1,7 @@
 /** The Stripe Charge object (components.schemas.charge) for card authorizations. */
 import { newObjectId } from '../ids.js';
 import type { Metadata } from '../request-params.js';
-import { emptyBillingDetails, type BillingDetails } from './billing-details.js';
+import type { BillingDetails } from './billing-details.js';
 import type { PaymentMethodObject } from './payment-method.js';
 
 /** Why the network approved or declined the charge (components.schemas.charge_outcome). */
