@@ -102,7 +102,7 @@ go_install() {
   need go "Go is required to build $binary ($module); install Go or set the tool's *_PATH variable"
   local scratch
   scratch="$(mktemp -d "$CACHE/.gobin.XXXXXX")"
-  run_logged "go install $module" env GOBIN="$scratch" go install "$module"
+  run_logged "go install $module" env GOBIN="$scratch" go install -ldflags="-s -w" "$module"
   mv -f "$scratch/$binary" "$CACHE/bin/$binary"
   rm -rf "$scratch"
 }
