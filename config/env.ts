@@ -66,8 +66,6 @@ const workerSchema = z
     NOTIFY_CALLBACK_URL: url.optional(),
     /** HMAC-SHA256 key for the `Bookings-Signature` header on callbacks. */
     NOTIFY_SIGNING_SECRET: secret.optional(),
-    /** Port for the worker's health endpoint; 0 disables it. */
-    WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   })
   .refine((env) => !env.NOTIFY_CALLBACK_URL || env.NOTIFY_SIGNING_SECRET, {
     message: 'NOTIFY_SIGNING_SECRET is required when NOTIFY_CALLBACK_URL is set',
@@ -86,13 +84,17 @@ export type TemporalConfig = Pick<
 /** The Stripe settings used by the worker's gateway. */
 export type StripeConfig = Pick<WorkerConfig, 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL'>;
 
-/** Parses `env` against `schema`, or throws a ConfigError naming every bad variable. */
+/**
+ * Parses `env` against `schema`, or throws a ConfigError naming every bad variable. A variable set
+ * to the empty string counts as unset (as `${VAR:-}` in compose files leaves it).
+ */
 export function parseEnv<S extends z.ZodType>(
   processName: string,
   schema: S,
   env: NodeJS.ProcessEnv,
 ): z.infer<S> {
-  const result = schema.safeParse(env);
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = schema.safeParse(present);
   if (result.success) return result.data;
   throw new ConfigError(
     processName,

@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/create-app.js';
+import type { BookingView } from '../../api/schemas.js';
 import { startInboxRelay, type InboxRelay } from '../../api/inbox-relay.js';
 import { loadApiConfig } from '../../config/env.js';
 import { migrate } from '../../db/migrate.js';
@@ -130,13 +131,19 @@ afterAll(async () => {
   await temporal?.dispose();
 });
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+/** The API's answer: a booking view or the error shape. */
+interface ApiAnswer {
+  status: number;
+  body: BookingView & { error?: { code: string; message: string; requestId: string } };
+}
+
+async function api(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
   const response = await fetch(`${apiUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as ApiAnswer['body'] };
 }
 
 function newBooking(overrides: Record<string, unknown> = {}) {
@@ -161,14 +168,18 @@ async function waitForHold(bookingId: string, status: string, timeoutMs = 60_000
   );
 }
 
-async function emulatorControl(method: string, path: string, body?: unknown): Promise<any> {
+async function emulatorControl<T = { data: Array<Record<string, unknown>> }>(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const response = await fetch(`${emulatorServer.url}${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   expect(response.ok).toBe(true);
-  return response.json();
+  return (await response.json()) as T;
 }
 
 async function inboxRows(bookingId: string): Promise<Array<{ id: string; status: string; attempts: number }>> {
@@ -217,12 +228,12 @@ describe('booking payments, end to end', () => {
       });
       await waitForHold(booking.bookingId, 'held');
 
-      const deliveries = await emulatorControl('GET', '/_emulator/webhooks/deliveries');
+      const deliveries = await emulatorControl<{ data: Array<{ eventId: string }> }>('GET', '/_emulator/webhooks/deliveries');
       const stored = await inboxRows(booking.bookingId);
       const distinctDelivered = new Set(
         deliveries.data
-          .filter((d: { eventId: string }) => stored.some((row) => row.id === d.eventId))
-          .map((d: { eventId: string }) => d.eventId),
+          .filter((d) => stored.some((row) => row.id === d.eventId))
+          .map((d) => d.eventId),
       );
       expect(stored.length).toBe(distinctDelivered.size);
       await waitFor(async () => (await inboxRows(booking.bookingId)).every((row) => row.status === 'relayed'), {

@@ -1,10 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../../worker/create-worker.js';
-import { HISTORIES_DIR } from '../support/booking-harness.js';
+import { HISTORIES_DIR, historyFromObject } from '../support/booking-harness.js';
 
 /** Every recorded path of the booking workflow; recorded with `RECORD_HISTORIES=1 npm test -- --project workflow`. */
 const EXPECTED_HISTORIES = [
@@ -30,7 +29,7 @@ describe('recorded booking histories replay on the current workflow code', () =>
     const histories = await Promise.all(
       EXPECTED_HISTORIES.map(async (name) => ({
         workflowId: name,
-        history: historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES_DIR, `${name}.json`), 'utf8'))),
+        history: historyFromObject(JSON.parse(await readFile(path.join(HISTORIES_DIR, `${name}.json`), 'utf8'))),
       })),
     );
     const failures: string[] = [];

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { temporal } from '@temporalio/proto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
@@ -57,7 +57,7 @@ export interface BookingHarness {
    */
   recordHistory(handle: WorkflowHandle, name: string): Promise<void>;
   /** Calls the emulator's control API. */
-  control(method: string, path: string, body?: unknown): Promise<any>;
+  control<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -82,14 +82,14 @@ export async function startBookingHarness(): Promise<BookingHarness> {
   });
   const running = worker.run();
 
-  const control = async (method: string, path: string, body?: unknown) => {
+  const control = async <T,>(method: string, path: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${server.url}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!response.ok) throw new Error(`emulator ${method} ${path} answered ${response.status}: ${await response.text()}`);
-    return response.json();
+    return (await response.json()) as T;
   };
 
   return {
@@ -100,8 +100,12 @@ export async function startBookingHarness(): Promise<BookingHarness> {
     taskQueue,
     async startBooking(overrides = {}) {
       const bookingId = overrides.bookingId ?? `wf-${randomUUID()}`;
-      // Workflow time, which earlier tests may have skipped ahead of the wall clock.
+      // Workflow time, which earlier tests may have skipped ahead of the wall clock; Stripe's
+      // clock follows it so authorization times and release deadlines share one timeline.
       const now = await env.currentTimeMs();
+      const stripeClock = await control<{ now: number }>('GET', '/_emulator/clock');
+      const behindSeconds = Math.floor(now / 1000) - stripeClock.now;
+      if (behindSeconds > 0) await control('POST', '/_emulator/clock/advance', { seconds: behindSeconds });
       const input: BookingInput = {
         bookingId,
         customer: { id: `cust-${bookingId}`, email: 'guest@example.com', name: 'Test Guest' },
@@ -119,13 +123,17 @@ export async function startBookingHarness(): Promise<BookingHarness> {
     },
     async waitForHoldStatus(handle, status) {
       let last: BookingState | undefined;
-      await waitFor(
-        async () => {
-          last = await handle.query(bookingStateQuery);
-          return last.hold.status === status;
-        },
-        { timeoutMs: 30_000, description: `hold status ${status} (last: ${last?.hold.status})` },
-      );
+      try {
+        await waitFor(
+          async () => {
+            last = await handle.query(bookingStateQuery);
+            return last.hold.status === status;
+          },
+          { timeoutMs: 30_000, description: `hold status ${status}` },
+        );
+      } catch (error) {
+        throw new Error(`${(error as Error).message}; last state: ${JSON.stringify(last?.hold)}`);
+      }
       return last!;
     },
     async eventsFor(bookingId) {
@@ -144,7 +152,7 @@ export async function startBookingHarness(): Promise<BookingHarness> {
       if (process.env.RECORD_HISTORIES !== '1') return;
       const history = await handle.fetchHistory();
       await mkdir(HISTORIES_DIR, { recursive: true });
-      await writeFile(path.join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
+      await writeFile(path.join(HISTORIES_DIR, `${name}.json`), JSON.stringify(historyToObject(history), null, 1));
     },
     control,
     async stop() {
@@ -156,6 +164,17 @@ export async function startBookingHarness(): Promise<BookingHarness> {
       await postgres.stop();
     },
   };
+}
+
+/** A history as plain JSON (enums by name, bytes in base64); read back with `historyFromObject`. */
+export function historyToObject(history: temporal.api.history.v1.IHistory): unknown {
+  const History = temporal.api.history.v1.History;
+  return History.toObject(History.fromObject(history), { enums: String, longs: String, bytes: String, defaults: false });
+}
+
+/** Reads a history written by `historyToObject`. */
+export function historyFromObject(json: unknown): temporal.api.history.v1.History {
+  return temporal.api.history.v1.History.fromObject(json as Record<string, unknown>);
 }
 
 const quietBundlerLogger = {

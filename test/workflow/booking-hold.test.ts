@@ -11,6 +11,7 @@ import {
   type BookingState,
 } from '../../workflows/contract.js';
 import { startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 let harness: BookingHarness;
 
@@ -30,7 +31,7 @@ interface EmulatedPaymentIntent {
 }
 
 async function paymentIntentsOf(bookingId: string): Promise<EmulatedPaymentIntent[]> {
-  const body = await harness.control('GET', `/_emulator/payment_intents?booking_id=${encodeURIComponent(bookingId)}`);
+  const body = await harness.control<{ data: EmulatedPaymentIntent[] }>('GET', `/_emulator/payment_intents?booking_id=${encodeURIComponent(bookingId)}`);
   return body.data;
 }
 
@@ -78,9 +79,12 @@ describe('booking hold workflow (time-skipping)', () => {
     expect(declined.hold.declineCode).toBe('insufficient_funds');
     expect(declined.hold.actionDeadline).not.toBeNull();
 
-    const requests = await harness.control('GET', '/_emulator/requests');
+    const requests = await harness.control<{ data: Array<{ method: string; path: string; idempotencyKey?: string }> }>(
+      'GET',
+      '/_emulator/requests',
+    );
     const holdCreates = requests.data.filter(
-      (r: { method: string; path: string; idempotencyKey?: string }) =>
+      (r) =>
         r.method === 'POST' && r.path === '/v1/payment_intents' && r.idempotencyKey?.startsWith(`booking-${declined.bookingId}:`),
     );
     expect(holdCreates).toHaveLength(1);
@@ -176,9 +180,14 @@ describe('booking hold workflow (time-skipping)', () => {
     await harness.relay(held.bookingId, storm);
     await harness.relay(held.bookingId, events);
 
-    const after = await handle.query(bookingStateQuery);
+    const after = await waitFor(
+      async () => {
+        const state = await handle.query(bookingStateQuery);
+        return state.processedEventCount === events.length ? state : false;
+      },
+      { description: 'every distinct event applied' },
+    );
     expect(after.hold.status).toBe('held');
-    expect(after.processedEventCount).toBe(events.length);
     expect(new Set(after.seenEventIds).size).toBe(events.length);
     expect(await paymentIntentsOf(held.bookingId)).toHaveLength(1);
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
