@@ -14,7 +14,7 @@ import {
 } from '../db/notifications.js';
 import { CALLBACK_SIGNATURE_HEADER, signCallback } from '../notifications/callback-signature.js';
 import { classifyStripeError, isUnexpectedStateError } from './classify-stripe-error.js';
-import { customerKey, holdKey, releaseKey } from './idempotency-keys.js';
+import { confirmHoldKey, customerKey, holdKey, releaseKey } from './idempotency-keys.js';
 import { toPaymentIntentSnapshot, type PaymentIntentSnapshot } from './payment-intent-snapshot.js';
 
 /** Where and how notifications are delivered; no URL means they are recorded only. */
@@ -32,12 +32,20 @@ export interface ActivityDeps {
   callback: CallbackSettings;
 }
 
-/** Input of placeHold. */
-export interface PlaceHoldInput {
+/** Input of createHold. */
+export interface CreateHoldInput {
   bookingId: string;
   attempt: number;
   paymentMethod: string;
   stripeCustomerId: string;
+}
+
+/** Input of confirmHold. */
+export interface ConfirmHoldInput {
+  bookingId: string;
+  attempt: number;
+  paymentIntentId: string;
+  paymentMethod: string;
 }
 
 /** Input of releaseHold: which PaymentIntent, and Stripe's cancellation reason to record. */
@@ -77,10 +85,25 @@ export function createActivities(deps: ActivityDeps) {
       return recordStripeCustomerId(db, customer.id, created.id);
     },
 
-    /** Places the $1 manual-capture hold for one attempt; a decline fails with type CardDeclined. */
-    async placeHold(input: PlaceHoldInput): Promise<PaymentIntentSnapshot> {
+    /**
+     * Creates the hold's PaymentIntent for one attempt, unconfirmed: nothing is held yet, but the
+     * workflow learns its id before any money moves, so it can always cancel what it started.
+     */
+    async createHold(input: CreateHoldInput): Promise<PaymentIntentSnapshot> {
       const paymentIntent = await gateway
         .createHoldPaymentIntent({ ...input, idempotencyKey: holdKey(input.bookingId, input.attempt) })
+        .catch(rethrowClassified);
+      return toPaymentIntentSnapshot(paymentIntent);
+    },
+
+    /** Confirms the hold: the issuer authorizes $1 or declines (a failure of type CardDeclined). */
+    async confirmHold(input: ConfirmHoldInput): Promise<PaymentIntentSnapshot> {
+      const paymentIntent = await gateway
+        .confirmHoldPaymentIntent({
+          paymentIntentId: input.paymentIntentId,
+          paymentMethod: input.paymentMethod,
+          idempotencyKey: confirmHoldKey(input.bookingId, input.attempt),
+        })
         .catch(rethrowClassified);
       return toPaymentIntentSnapshot(paymentIntent);
     },

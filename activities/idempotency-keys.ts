@@ -4,9 +4,14 @@
  * so a retried activity replays the same key and Stripe returns the first result.
  */
 
-/** Key for creating the hold of one attempt. */
+/** Key for creating the hold's PaymentIntent of one attempt. */
 export function holdKey(bookingId: string, attempt: number): string {
   return `booking-${bookingId}:hold:${attempt}`;
+}
+
+/** Key for confirming (authorizing) the hold of one attempt. */
+export function confirmHoldKey(bookingId: string, attempt: number): string {
+  return `booking-${bookingId}:confirm:${attempt}`;
 }
 
 /** Key for cancelling (releasing) one PaymentIntent of a booking. */

@@ -5,8 +5,8 @@
 import type Stripe from 'stripe';
 import { HOLD_AMOUNT_CENTS, HOLD_CURRENCY } from '../workflows/contract.js';
 
-/** Inputs of a $1 manual-capture hold. */
-export interface HoldRequest {
+/** Inputs of a $1 manual-capture hold's PaymentIntent, created unconfirmed (nothing is held yet). */
+export interface HoldIntentRequest {
   bookingId: string;
   attempt: number;
   paymentMethod: string;
@@ -14,10 +14,18 @@ export interface HoldRequest {
   idempotencyKey: string;
 }
 
+/** Inputs of the confirmation that asks the issuer for the authorization. */
+export interface HoldConfirmationRequest {
+  paymentIntentId: string;
+  paymentMethod: string;
+  idempotencyKey: string;
+}
+
 /** The Stripe requests used by the booking orchestrator. */
 export interface PaymentGateway {
   createCustomer(input: { customerId: string; email: string; name: string; idempotencyKey: string }): Promise<Stripe.Customer>;
-  createHoldPaymentIntent(input: HoldRequest): Promise<Stripe.PaymentIntent>;
+  createHoldPaymentIntent(input: HoldIntentRequest): Promise<Stripe.PaymentIntent>;
+  confirmHoldPaymentIntent(input: HoldConfirmationRequest): Promise<Stripe.PaymentIntent>;
   retrievePaymentIntent(paymentIntentId: string): Promise<Stripe.PaymentIntent>;
   cancelPaymentIntent(input: {
     paymentIntentId: string;
@@ -38,14 +46,19 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
           amount: HOLD_AMOUNT_CENTS,
           currency: HOLD_CURRENCY,
           capture_method: 'manual',
-          confirm: true,
           customer: stripeCustomerId,
           payment_method: paymentMethod,
           payment_method_types: ['card'],
           description: `$1 authorization hold for booking ${bookingId}`,
           metadata: { booking_id: bookingId, hold_attempt: String(attempt) },
-          expand: ['latest_charge'],
         },
+        { idempotencyKey },
+      ),
+
+    confirmHoldPaymentIntent: ({ paymentIntentId, paymentMethod, idempotencyKey }) =>
+      stripe.paymentIntents.confirm(
+        paymentIntentId,
+        { payment_method: paymentMethod, expand: ['latest_charge'] },
         { idempotencyKey },
       ),
 

@@ -269,32 +269,53 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
     }
   };
 
+  /**
+   * Creates the attempt's PaymentIntent (nothing held yet), then confirms it. Knowing the id before
+   * confirming means a hold whose outcome is unknown can always be cancelled.
+   */
   const placeCurrentAttempt = async () => {
     try {
       if (!state.stripeCustomerId) {
         state.stripeCustomerId = await stripeWrites.ensureStripeCustomer(input.customer);
       }
-      const snapshot = await stripeWrites.placeHold({
-        bookingId: state.bookingId,
-        attempt: state.hold.attempt,
-        paymentMethod: state.hold.paymentMethod,
-        stripeCustomerId: state.stripeCustomerId,
-      });
-      state.hold.paymentIntentId = snapshot.paymentIntentId;
-      applySnapshot(snapshot);
+      if (!state.hold.paymentIntentId) {
+        const created = await stripeWrites.createHold({
+          bookingId: state.bookingId,
+          attempt: state.hold.attempt,
+          paymentMethod: state.hold.paymentMethod,
+          stripeCustomerId: state.stripeCustomerId,
+        });
+        state.hold.paymentIntentId = created.paymentIntentId;
+        touch();
+      }
+      if (state.cancelRequested) {
+        await release('requested_by_customer', 'booking cancelled before the hold was placed');
+        return;
+      }
+      applySnapshot(
+        await stripeWrites.confirmHold({
+          bookingId: state.bookingId,
+          attempt: state.hold.attempt,
+          paymentIntentId: state.hold.paymentIntentId,
+          paymentMethod: state.hold.paymentMethod,
+        }),
+      );
     } catch (error) {
-      const failure = error instanceof ActivityFailure ? error.cause : undefined;
+      if (!(error instanceof ActivityFailure)) throw error;
+      const failure = error.cause;
       if (failure instanceof ApplicationFailure && failure.type === FailureTypes.CardDeclined) {
         const details = (failure.details?.[0] ?? {}) as Partial<CardDeclineDetails>;
-        state.hold.paymentIntentId = details.paymentIntentId ?? state.hold.paymentIntentId;
         markDeclined(details.declineCode ?? null, 'the card issuer declined the authorization');
         return;
       }
-      if (failure instanceof ApplicationFailure || error instanceof ActivityFailure) {
-        markFailed(`hold could not be placed: ${failure?.message ?? (error as Error).message}`);
-        return;
+      const why = `hold could not be placed: ${failure?.message ?? error.message}`;
+      if (state.hold.paymentIntentId) {
+        // The confirmation may have reached the issuer: cancel whatever it left behind.
+        await release('abandoned', why, 'failed');
+      } else {
+        markFailed(why);
       }
-      throw error;
+      return;
     }
     if (state.cancelRequested && (state.hold.status === 'held' || state.hold.status === 'requires_action')) {
       await release('requested_by_customer', 'booking cancelled');
@@ -331,7 +352,9 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
     if (offeredPaymentMethod !== null) {
       state.hold.attempt += 1;
       state.hold.paymentMethod = offeredPaymentMethod;
-      state.hold.paymentIntentId = null;
+      // A declined PaymentIntent is back in requires_payment_method and is confirmed again with
+      // the new method (seed 004); an expired one is cancelled for good and a new one is needed.
+      if (state.hold.status === 'expired') state.hold.paymentIntentId = null;
       state.hold.declineCode = null;
       state.hold.actionDeadline = null;
       state.hold.authorizedAt = null;

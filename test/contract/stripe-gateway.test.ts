@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { customerKey, holdKey, releaseKey } from '../../activities/idempotency-keys.js';
+import { confirmHoldKey, customerKey, holdKey, releaseKey } from '../../activities/idempotency-keys.js';
 import { createStripeClient } from '../../stripe/create-stripe-client.js';
 import { createPaymentGateway, type PaymentGateway } from '../../stripe/payment-gateway.js';
 import { startStripeMock, type StripeMock } from '../support/stripe-mock.js';
@@ -30,13 +30,22 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
     expect(customer.object).toBe('customer');
   });
 
-  it('creates and confirms the $1 manual-capture hold', async () => {
+  it('creates the $1 manual-capture hold unconfirmed', async () => {
     const paymentIntent = await gateway.createHoldPaymentIntent({
       bookingId: 'b-1',
       attempt: 1,
       paymentMethod: 'pm_card_visa',
       stripeCustomerId: 'cus_123',
       idempotencyKey: holdKey('b-1', 1),
+    });
+    expect(paymentIntent.object).toBe('payment_intent');
+  });
+
+  it('confirms the hold with its payment method', async () => {
+    const paymentIntent = await gateway.confirmHoldPaymentIntent({
+      paymentIntentId: 'pi_123',
+      paymentMethod: 'pm_card_visa',
+      idempotencyKey: confirmHoldKey('b-1', 1),
     });
     expect(paymentIntent.object).toBe('payment_intent');
   });

@@ -16,6 +16,7 @@ const EXPECTED_HISTORIES = [
   'duplicate-and-reordered-webhooks',
   'transient-stripe-failure',
   'expired-by-stripe',
+  'confirmation-never-answered',
 ];
 
 describe('recorded booking histories replay on the current workflow code', () => {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { temporal } from '@temporalio/proto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import type Stripe from 'stripe';
 import { toStripeEventSignal, type StripeEventEnvelope } from '../../api/stripe-event-signal.js';
 import { migrate } from '../../db/migrate.js';
@@ -63,6 +63,8 @@ export interface BookingHarness {
 
 /** Starts the harness; call `stop()` in afterAll. */
 export async function startBookingHarness(): Promise<BookingHarness> {
+  // Retried activity failures are expected here by the hundred; keep the output to real errors.
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const env = await createTimeSkippingEnv();
   const postgres = await startTestPostgres();
   await migrate(postgres.url);

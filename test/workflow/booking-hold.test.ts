@@ -5,8 +5,10 @@ import { listNotifications } from '../../db/notifications.js';
 import {
   DEFAULT_HOLD_POLICY,
   FailureTypes,
+  MAX_REMEMBERED_EVENT_IDS,
   bookingStateQuery,
   cancelBookingUpdate,
+  stripeEventSignal,
   supplyPaymentMethodUpdate,
   type BookingState,
 } from '../../workflows/contract.js';
@@ -83,11 +85,8 @@ describe('booking hold workflow (time-skipping)', () => {
       'GET',
       '/_emulator/requests',
     );
-    const holdCreates = requests.data.filter(
-      (r) =>
-        r.method === 'POST' && r.path === '/v1/payment_intents' && r.idempotencyKey?.startsWith(`booking-${declined.bookingId}:`),
-    );
-    expect(holdCreates).toHaveLength(1);
+    const confirmations = requests.data.filter((r) => r.idempotencyKey === `booking-${declined.bookingId}:confirm:1`);
+    expect(confirmations).toHaveLength(1);
 
     const held = await handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: 'pm_card_visa' }] });
     expect(held.hold.status).toBe('held');
@@ -99,8 +98,9 @@ describe('booking hold workflow (time-skipping)', () => {
     expect(after.hold.status).toBe('held');
     expect(after.hold.paymentIntentId).toBe(held.hold.paymentIntentId);
 
+    // The declined PaymentIntent was confirmed again with the new method: still one per booking.
     const intents = await paymentIntentsOf(held.bookingId);
-    expect(intents.filter((pi) => pi.status === 'requires_capture')).toHaveLength(1);
+    expect(intents.map((pi) => pi.status)).toEqual(['requires_capture']);
     expect(await notificationTypes(held.bookingId)).toEqual(['hold.declined', 'hold.held']);
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     await handle.result();
@@ -197,7 +197,7 @@ describe('booking hold workflow (time-skipping)', () => {
 
   it('still places exactly one hold when Stripe fails transiently after executing', async () => {
     await harness.control('POST', '/_emulator/faults', {
-      api: { status: 500, count: 2, when: 'after', pathPattern: '^/v1/payment_intents$' },
+      api: { status: 500, count: 2, when: 'after', pathPattern: '^POST /v1/payment_intents/[^/]+/confirm$' },
     });
     try {
       const handle = await harness.startBooking();
@@ -206,12 +206,71 @@ describe('booking hold workflow (time-skipping)', () => {
       const intents = await paymentIntentsOf(held.bookingId);
       expect(intents).toHaveLength(1);
       expect(intents[0].status).toBe('requires_capture');
+      const requests = await harness.control<{ data: Array<{ idempotencyKey?: string; injectedFault: string | null }> }>(
+        'GET',
+        '/_emulator/requests',
+      );
+      const confirmations = requests.data.filter((r) => r.idempotencyKey === `booking-${held.bookingId}:confirm:1`);
+      expect(confirmations.map((r) => r.injectedFault)).toEqual(['500 after', '500 after', null]);
       await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
       await handle.result();
     await harness.recordHistory(handle, 'transient-stripe-failure');
     } finally {
       await harness.control('DELETE', '/_emulator/faults');
     }
+  });
+
+  it('cancels a hold whose confirmation never gets an answer, so none is left behind', async () => {
+    // Stripe authorizes every time but the answer is always lost, for longer than the retry window.
+    await harness.control('POST', '/_emulator/faults', {
+      api: { status: 503, rate: 1, when: 'after', pathPattern: '^POST /v1/payment_intents/[^/]+/confirm$' },
+    });
+    try {
+      const handle = await harness.startBooking();
+
+      const final: BookingState = await handle.result();
+
+      expect(final.hold.status).toBe('failed');
+      expect(final.hold.reason).toMatch(/could not be placed/);
+      const intents = await paymentIntentsOf(final.bookingId);
+      expect(intents.map((pi) => [pi.status, pi.cancellation_reason])).toEqual([['canceled', 'abandoned']]);
+      await harness.recordHistory(handle, 'confirmation-never-answered');
+    } finally {
+      await harness.control('DELETE', '/_emulator/faults');
+    }
+  });
+
+  it('continues as new under a flood of distinct events and keeps its state', async () => {
+    const handle = await harness.startBooking();
+    const held = await harness.waitForHoldStatus(handle, 'held');
+    const firstRunId = (await handle.describe()).runId;
+
+    // More events than the workflow keeps in one run's history (CONTINUE_AS_NEW_AFTER_EVENTS).
+    const flood = Array.from({ length: 2_100 }, (_, i) => ({
+      eventId: `evt_flood_${i}`,
+      type: 'payment_intent.amount_capturable_updated',
+      created: 1,
+      objectId: held.hold.paymentIntentId!,
+      paymentIntentId: held.hold.paymentIntentId,
+      objectStatus: 'requires_capture',
+      cancellationReason: null,
+    }));
+    for (let i = 0; i < flood.length; i += 100) {
+      await Promise.all(flood.slice(i, i + 100).map((event) => handle.signal(stripeEventSignal, event)));
+    }
+
+    const after = await waitFor(
+      async () => {
+        const state = await handle.query(bookingStateQuery);
+        return state.processedEventCount === flood.length ? state : false;
+      },
+      { description: 'every flooded event applied', timeoutMs: 60_000 },
+    );
+    expect((await handle.describe()).runId).not.toBe(firstRunId);
+    expect(after.hold).toEqual(held.hold);
+    expect(after.seenEventIds.length).toBeLessThanOrEqual(MAX_REMEMBERED_EVENT_IDS);
+    const final = await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+    expect(final.hold.status).toBe('released');
   });
 
   it("recognises Stripe's own expiry of the authorization and asks for a new payment method", async () => {
