@@ -231,11 +231,22 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
     why: string,
     outcome: 'released' | 'failed' = 'released',
   ): Promise<void> => {
-    const snapshot = await stripeWrites.releaseHold({
-      bookingId: state.bookingId,
-      paymentIntentId: state.hold.paymentIntentId!,
-      reason: cancellationReason,
-    });
+    let snapshot: PaymentIntentSnapshot;
+    try {
+      snapshot = await stripeWrites.releaseHold({
+        bookingId: state.bookingId,
+        paymentIntentId: state.hold.paymentIntentId!,
+        reason: cancellationReason,
+      });
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      // Retries are exhausted or Stripe refused: say so loudly rather than end the run silently.
+      markFailed(
+        `hold ${state.hold.paymentIntentId} could not be released (${error.cause?.message ?? error.message}); ` +
+          'cancel it in Stripe',
+      );
+      return;
+    }
     if (snapshot.status === 'canceled') {
       applyCancelled(snapshot, why, outcome);
     } else {

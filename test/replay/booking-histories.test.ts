@@ -17,6 +17,7 @@ const EXPECTED_HISTORIES = [
   'transient-stripe-failure',
   'expired-by-stripe',
   'confirmation-never-answered',
+  'release-refused',
 ];
 
 describe('recorded booking histories replay on the current workflow code', () => {

@@ -240,6 +240,24 @@ describe('booking hold workflow (time-skipping)', () => {
     }
   });
 
+  it('reports a hold that Stripe never lets it release, and notifies the booking service', async () => {
+    const handle = await harness.startBooking();
+    const held = await harness.waitForHoldStatus(handle, 'held');
+    await harness.control('POST', '/_emulator/faults', {
+      api: { status: 503, rate: 1, when: 'before', pathPattern: '^POST /v1/payment_intents/[^/]+/cancel$' },
+    });
+    try {
+      const final: BookingState = await handle.result();
+
+      expect(final.hold.status).toBe('failed');
+      expect(final.hold.reason).toContain(`${held.hold.paymentIntentId} could not be released`);
+      expect(await notificationTypes(final.bookingId)).toEqual(['hold.held', 'hold.failed']);
+      await harness.recordHistory(handle, 'release-refused');
+    } finally {
+      await harness.control('DELETE', '/_emulator/faults');
+    }
+  });
+
   it('continues as new under a flood of distinct events and keeps its state', async () => {
     const handle = await harness.startBooking();
     const held = await harness.waitForHoldStatus(handle, 'held');
