@@ -355,9 +355,15 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
     const inTime = await waitFor(() => state.cancelRequested || offeredPaymentMethod !== null, deadline, 'new payment method deadline');
     // Events about a declined or expired PaymentIntent change nothing; they are only counted.
     while (nextRelevantEvent()) continue;
+    // A declined PaymentIntent holds nothing but stays confirmable: cancel it when giving up.
+    const declinedIntentOpen = state.hold.status === 'declined' && state.hold.paymentIntentId !== null;
     if (state.cancelRequested) {
-      finished = true;
-      touch();
+      if (declinedIntentOpen) {
+        await release('requested_by_customer', 'booking cancelled after the decline; nothing was held');
+      } else {
+        finished = true;
+        touch();
+      }
       return;
     }
     if (offeredPaymentMethod !== null) {
@@ -375,7 +381,12 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
       setStatus('placing', null);
       return;
     }
-    if (!inTime) markFailed('no new payment method before the deadline');
+    if (inTime) return;
+    if (declinedIntentOpen) {
+      await release('abandoned', 'no new payment method before the deadline', 'failed');
+    } else {
+      markFailed('no new payment method before the deadline');
+    }
   };
 
   const holdUntilRelease = async () => {

@@ -18,6 +18,7 @@ const EXPECTED_HISTORIES = [
   'expired-by-stripe',
   'confirmation-never-answered',
   'release-refused',
+  'cancelled-while-declined',
 ];
 
 describe('recorded booking histories replay on the current workflow code', () => {

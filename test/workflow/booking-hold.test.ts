@@ -116,7 +116,23 @@ describe('booking hold workflow (time-skipping)', () => {
 
     expect(final.hold.status).toBe('failed');
     expect(final.hold.reason).toMatch(/no new payment method/);
+    const intents = await paymentIntentsOf(final.bookingId);
+    expect(intents.map((pi) => [pi.status, pi.cancellation_reason])).toEqual([['canceled', 'abandoned']]);
     expect(await notificationTypes(final.bookingId)).toEqual(['hold.declined', 'hold.failed']);
+  });
+
+  it('cancels the declined PaymentIntent when a declined booking is cancelled', async () => {
+    const handle = await harness.startBooking({ holdPaymentMethod: 'pm_card_chargeDeclinedExpiredCard' });
+    const declined = await harness.waitForHoldStatus(handle, 'declined');
+    expect(declined.hold.declineCode).toBe('expired_card');
+
+    const final = await handle.executeUpdate(cancelBookingUpdate, { args: [{ reason: 'guest gave up' }] });
+
+    expect(final.hold.status).toBe('released');
+    const intents = await paymentIntentsOf(final.bookingId);
+    expect(intents.map((pi) => [pi.status, pi.cancellation_reason])).toEqual([['canceled', 'requested_by_customer']]);
+    await handle.result();
+    await harness.recordHistory(handle, 'cancelled-while-declined');
   });
 
   it('rejects a new payment method when the booking is not waiting for one, and bad ids', async () => {
