@@ -3,6 +3,7 @@
  * into a typed config object, and fails at start naming the missing or bad variable.
  */
 import { z } from 'zod';
+import { DEFAULT_HOLD_POLICY } from '../workflows/contract.js';
 
 /** Raised when the environment does not satisfy a process's schema; the message names each variable. */
 export class ConfigError extends Error {
@@ -50,11 +51,11 @@ const apiSchema = z.object({
   /** How long the API waits for a cancel or payment-method update to complete, in milliseconds. */
   BOOKING_UPDATE_TIMEOUT_MS: positiveInt.default(30_000),
   /** Hold policy handed to every new booking (seconds). */
-  HOLD_RELEASE_GRACE_SECONDS: z.coerce.number().int().min(0).default(3600),
-  HOLD_AUTHORIZATION_VALIDITY_SECONDS: positiveInt.default(7 * 24 * 3600),
-  HOLD_RELEASE_SAFETY_MARGIN_SECONDS: z.coerce.number().int().min(0).default(3600),
-  HOLD_CUSTOMER_ACTION_TIMEOUT_SECONDS: positiveInt.default(3600),
-  HOLD_NEW_PAYMENT_METHOD_TIMEOUT_SECONDS: positiveInt.default(24 * 3600),
+  HOLD_RELEASE_GRACE_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_HOLD_POLICY.releaseGraceSeconds),
+  HOLD_AUTHORIZATION_VALIDITY_SECONDS: positiveInt.default(DEFAULT_HOLD_POLICY.authorizationValiditySeconds),
+  HOLD_RELEASE_SAFETY_MARGIN_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_HOLD_POLICY.releaseSafetyMarginSeconds),
+  HOLD_CUSTOMER_ACTION_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_HOLD_POLICY.customerActionTimeoutSeconds),
+  HOLD_NEW_PAYMENT_METHOD_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_HOLD_POLICY.newPaymentMethodTimeoutSeconds),
 });
 
 const workerSchema = z

@@ -25,15 +25,7 @@ export async function recordNotification(
     'SELECT id, booking_id, type, payload, delivered_at, attempts FROM notifications WHERE id = $1',
     [notification.id],
   );
-  const row = result.rows[0];
-  return {
-    id: row.id,
-    bookingId: row.booking_id,
-    type: row.type,
-    payload: row.payload,
-    deliveredAt: row.delivered_at,
-    attempts: row.attempts,
-  };
+  return toNotificationRecord(result.rows[0]);
 }
 
 /** Marks a notification delivered to the callback. */
@@ -52,12 +44,23 @@ export async function listNotifications(db: Pool, bookingId: string): Promise<No
     'SELECT id, booking_id, type, payload, delivered_at, attempts FROM notifications WHERE booking_id = $1 ORDER BY created_at, id',
     [bookingId],
   );
-  return result.rows.map((row) => ({
+  return result.rows.map(toNotificationRecord);
+}
+
+function toNotificationRecord(row: {
+  id: string;
+  booking_id: string;
+  type: string;
+  payload: unknown;
+  delivered_at: Date | null;
+  attempts: number;
+}): NotificationRecord {
+  return {
     id: row.id,
     bookingId: row.booking_id,
     type: row.type,
     payload: row.payload,
     deliveredAt: row.delivered_at,
     attempts: row.attempts,
-  }));
+  };
 }

@@ -22,8 +22,8 @@ import {
   FailureTypes,
   MAX_REMEMBERED_EVENT_IDS,
   bookingStateQuery,
-  bookingWorkflowId,
   cancelBookingUpdate,
+  initialBookingState,
   stripeEventSignal,
   supplyPaymentMethodUpdate,
   type BookingInput,
@@ -44,7 +44,7 @@ const CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
 
 /** The booking workflow; returns the booking's final state. */
 export async function bookingWorkflow(input: BookingInput): Promise<BookingState> {
-  const state: BookingState = input.carriedState ?? initialState(input);
+  const state: BookingState = input.carriedState ?? initialBookingState(input, new Date());
   const pendingEvents: StripeEventSignal[] = [...(input.carriedEvents ?? [])];
   const seenEventIds = new Set(state.seenEventIds);
   const pendingNotifications: Promise<void>[] = [];
@@ -435,33 +435,4 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
   await Promise.all(pendingNotifications);
   await condition(allHandlersFinished);
   return state;
-}
-
-function initialState(input: BookingInput): BookingState {
-  return {
-    bookingId: input.bookingId,
-    workflowId: bookingWorkflowId(input.bookingId),
-    customerId: input.customer.id,
-    stripeCustomerId: null,
-    startsAt: input.startsAt,
-    endsAt: input.endsAt,
-    cancelRequested: false,
-    cancelReason: null,
-    hold: {
-      status: 'placing',
-      paymentIntentId: null,
-      attempt: 1,
-      paymentMethod: input.holdPaymentMethod,
-      releaseAt: null,
-      authorizedAt: null,
-      releasedAt: null,
-      actionDeadline: null,
-      declineCode: null,
-      reason: null,
-    },
-    seenEventIds: [],
-    processedEventCount: 0,
-    notificationsSent: 0,
-    updatedAt: new Date().toISOString(),
-  };
 }

@@ -35,9 +35,6 @@ export const HOLD_STATUSES = [
 ] as const;
 export type HoldStatus = (typeof HOLD_STATUSES)[number];
 
-/** Hold statuses after which the workflow never touches Stripe for this booking again. */
-export const FINAL_HOLD_STATUSES: readonly HoldStatus[] = ['released', 'failed'];
-
 /** Durations that shape a booking's hold, fixed at start so they are part of its history. */
 export interface HoldPolicy {
   /** Time after the booking ends before the hold is released. */
@@ -122,6 +119,39 @@ export interface BookingState {
   notificationsSent: number;
   updatedAt: string;
 }
+
+/** A booking's state before anything has happened: what a fresh workflow starts from. */
+export function initialBookingState(input: BookingInput, now: Date): BookingState {
+  return {
+    bookingId: input.bookingId,
+    workflowId: bookingWorkflowId(input.bookingId),
+    customerId: input.customer.id,
+    stripeCustomerId: null,
+    startsAt: input.startsAt,
+    endsAt: input.endsAt,
+    cancelRequested: false,
+    cancelReason: null,
+    hold: {
+      status: 'placing',
+      paymentIntentId: null,
+      attempt: 1,
+      paymentMethod: input.holdPaymentMethod,
+      releaseAt: null,
+      authorizedAt: null,
+      releasedAt: null,
+      actionDeadline: null,
+      declineCode: null,
+      reason: null,
+    },
+    seenEventIds: [],
+    processedEventCount: 0,
+    notificationsSent: 0,
+    updatedAt: now.toISOString(),
+  };
+}
+
+/** Longest cancellation reason a booking keeps. */
+export const MAX_CANCEL_REASON_LENGTH = 500;
 
 /** How many event ids a booking remembers for de-duplication (the Postgres inbox also de-duplicates). */
 export const MAX_REMEMBERED_EVENT_IDS = 500;

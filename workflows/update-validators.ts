@@ -5,13 +5,11 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import {
   FailureTypes,
+  MAX_CANCEL_REASON_LENGTH,
   PAYMENT_METHOD_ID_PATTERN,
   type CancelBookingRequest,
   type SupplyPaymentMethodRequest,
 } from './contract.js';
-
-/** Longest cancellation reason kept. */
-export const MAX_CANCEL_REASON_LENGTH = 500;
 
 /** Rejects a cancel request whose shape is wrong. */
 export function validateCancelRequest(request: CancelBookingRequest): void {
