@@ -1,11 +1,11 @@
 /**
  * `npm start`: the whole system on embedded defaults. Starts, in order, a Temporal dev server
  * (state in `.data/temporal.db`, Web UI on :8233), embedded PostgreSQL (`.data/postgres`), the
- * Stripe emulator, the worker and the API; prints where everything is and a curl that creates a
- * booking. Each piece already configured in the environment (TEMPORAL_ADDRESS, DATABASE_URL,
- * STRIPE_API_URL or a real STRIPE_SECRET_KEY) is used instead of being started. Ctrl-C stops it
- * all in reverse order; a piece dying on its own stops the rest and exits non-zero. Running it
- * again resumes open bookings from the persisted state.
+ * Stripe emulator (state in `.data/stripe-emulator.json`), the worker and the API; prints where
+ * everything is and a curl that creates a booking. Each piece already configured in the
+ * environment (TEMPORAL_ADDRESS, DATABASE_URL, STRIPE_API_URL or a real STRIPE_SECRET_KEY) is used
+ * instead of being started. Ctrl-C stops it all in reverse order; a piece dying on its own stops
+ * the rest and exits non-zero. Running it again resumes open bookings from the persisted state.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,8 @@ import { startTemporalDevServer } from './temporal-dev-server.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DATA_DIR = path.join(ROOT, '.data');
 const SETTINGS_FILE = path.join(DATA_DIR, 'dev-settings.json');
+/** The emulator's Stripe state, so PaymentIntents of open bookings outlive a restart. */
+const EMULATOR_STATE_FILE = path.join(DATA_DIR, 'stripe-emulator.json');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const EMULATOR_KEY_PREFIX = 'sk_test_emulator_';
 
@@ -151,6 +153,7 @@ async function main(): Promise<void> {
   const temporalUiPort = portFrom('DEV_TEMPORAL_UI_PORT', 8233);
   const postgresPort = portFrom('DEV_POSTGRES_PORT', 5433);
   const emulatorPort = portFrom('STRIPE_EMULATOR_PORT', 12111);
+  const emulatorStateFile = env.STRIPE_EMULATOR_STATE_FILE || EMULATOR_STATE_FILE;
   const namespace = env.TEMPORAL_NAMESPACE || 'default';
 
   const givenKey = env.STRIPE_SECRET_KEY;
@@ -246,6 +249,7 @@ async function main(): Promise<void> {
       ...childEnv,
       STRIPE_EMULATOR_PORT: String(emulatorPort),
       STRIPE_EMULATOR_WEBHOOK_URL: `http://127.0.0.1:${apiPort}/v1/webhooks/stripe`,
+      STRIPE_EMULATOR_STATE_FILE: emulatorStateFile,
     });
     await waitUntil('Stripe emulator', () => isPortTaken(emulatorPort), 60_000);
   }
@@ -270,7 +274,7 @@ async function main(): Promise<void> {
     databaseUrl,
     stripe: useEmulator
       ? present('emulator')
-        ? `emulator at ${stripeApiUrl}`
+        ? `emulator at ${stripeApiUrl} (state in ${path.relative(ROOT, emulatorStateFile)})`
         : 'emulator NOT running (emulator/main.ts missing)'
       : realStripe
         ? 'Stripe test mode (api.stripe.com)'

@@ -13,6 +13,8 @@ const emulatorSchema = z.object({
   /** Delay before the first webhook retry, doubling on each further attempt. */
   STRIPE_EMULATOR_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().positive().default(1000),
   STRIPE_EMULATOR_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().positive().default(6),
+  /** JSON file that keeps Stripe state across restarts; unset keeps it in memory only. */
+  STRIPE_EMULATOR_STATE_FILE: z.string().min(1).optional(),
 });
 
 /** Typed configuration of the emulator process. */

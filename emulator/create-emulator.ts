@@ -19,7 +19,11 @@ import { formParams } from './middleware/form-params.js';
 import { idempotencyKeys } from './middleware/idempotency-keys.js';
 import { injectedLatency } from './middleware/injected-latency.js';
 import { requestContext } from './middleware/request-context.js';
+import { stateChanges } from './middleware/state-changes.js';
 import { expireAuthorizations } from './payments/expire-authorizations.js';
+import { captureEmulatorState, restoreEmulatorState, type DurableParts } from './persistence/emulator-state.js';
+import { readStateFile } from './persistence/state-file.js';
+import { createStateSaver, type StateSaver } from './persistence/state-saver.js';
 import { RequestLog } from './request-log.js';
 import { chargeRoutes } from './routes/charge-routes.js';
 import { customerRoutes } from './routes/customer-routes.js';
@@ -53,6 +57,11 @@ export interface StripeEmulatorOptions {
   random?: () => number;
   /** Operational log lines (never secrets, keys or bodies); silent by default. */
   log?: (line: string) => void;
+  /**
+   * JSON file that keeps the Stripe state across restarts: loaded here if it exists (a file it
+   * cannot use throws StateFileError), saved after changes and on `close()`. Unset: memory only.
+   */
+  stateFile?: string;
 }
 
 /** A running HTTP listener. */
@@ -67,7 +76,7 @@ export interface StripeEmulator extends EmulatorControls {
   app: Hono;
   /** Serves the app on `port` (0 for a free port) of `hostname` (default 127.0.0.1). */
   listen(port?: number, hostname?: string): Promise<EmulatorListener>;
-  /** Stops webhook delivery (listeners are closed through their own `close`). */
+  /** Stops webhook delivery and writes the state file, if any (listeners are closed through their own `close`). */
   close(): Promise<void>;
 }
 
@@ -81,6 +90,9 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
   const faults = new FaultInjector(options.random);
   const idempotency = new IdempotencyStore(clock);
   const requestLog = new RequestLog();
+  // Assigned below, once the parts it saves exist; webhook attempts only report changes later.
+  let saver: StateSaver | undefined;
+  const stateChanged = (): void => saver?.changed();
   const webhooks = new WebhookDispatcher({
     url: options.webhookUrl,
     secret: options.webhookSecret,
@@ -96,12 +108,28 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
       const event = store.eventsById.get(eventId);
       if (event) event.pending_webhooks = Math.max(0, event.pending_webhooks - 1);
     },
+    onChange: stateChanged,
   });
   const runtime: EmulatorRuntime = { store, clock, events: createEventRecorder(store, clock, webhooks) };
 
+  if (options.stateFile) {
+    const durable: DurableParts = { store, clock, idempotency, webhooks };
+    const saved = readStateFile(options.stateFile);
+    if (saved) restoreEmulatorState(durable, saved);
+    log(
+      saved
+        ? `stripe emulator: state loaded from ${options.stateFile} (${saved.paymentIntents.length} PaymentIntents, ${saved.events.length} events)`
+        : `stripe emulator: no state in ${options.stateFile} yet, starting empty`,
+    );
+    saver = createStateSaver({ file: options.stateFile, capture: () => captureEmulatorState(durable), log });
+  }
+
   const catchUp = (): string[] => {
     idempotency.forgetExpired();
-    return expireAuthorizations(runtime);
+    const expired = expireAuthorizations(runtime);
+    // Reads can expire authorizations too, so they are saved like any other change.
+    if (expired.length > 0) stateChanged();
+    return expired;
   };
   const reset = (): void => {
     faults.clear();
@@ -130,6 +158,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
   stripeApi.route('/events', eventRoutes(runtime));
 
   const app = new Hono();
+  if (saver) app.use('*', stateChanges(stateChanged));
   app.route('/v1', stripeApi);
   app.route('/_emulator', controlRoutes(controls));
   app.notFound((c) => stripeJson(c, errorResponseBody(unrecognizedRequestUrl(c.req.method, c.req.path)), 404));
@@ -161,6 +190,9 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
         }) as Server;
       });
     },
-    close: () => webhooks.close(),
+    async close() {
+      await webhooks.close();
+      await saver?.close();
+    },
   };
 }

@@ -3,6 +3,7 @@
  * for 24 hours of emulator time; other parameters or endpoints are refused; a key whose first
  * request is still executing is locked.
  */
+import { createHash } from 'node:crypto';
 import type { EmulatorClock } from './clock.js';
 
 /** How long Stripe keeps an idempotent result. */
@@ -26,6 +27,14 @@ type Entry =
   | { state: 'in_flight'; fingerprint: RequestFingerprint; createdAt: number }
   | { state: 'completed'; fingerprint: RequestFingerprint; createdAt: number; response: StoredResponse };
 
+/** A completed key as saved in a state file; `id` names the key without revealing the API key. */
+export interface IdempotencyRecord {
+  id: string;
+  fingerprint: RequestFingerprint;
+  createdAt: number;
+  response: StoredResponse;
+}
+
 /** The result of presenting a key. */
 export type KeyClaim =
   | { kind: 'fresh' }
@@ -42,7 +51,7 @@ export class IdempotencyStore {
   /** Presents `key`: a fresh key is locked until `complete` or `release`. */
   claim(scope: string, key: string, fingerprint: RequestFingerprint): KeyClaim {
     this.forgetExpired();
-    const id = `${scope}\u0000${key}`;
+    const id = entryId(scope, key);
     const entry = this.entries.get(id);
     if (!entry) {
       this.entries.set(id, { state: 'in_flight', fingerprint, createdAt: this.clock.nowSeconds() });
@@ -56,14 +65,14 @@ export class IdempotencyStore {
 
   /** Saves the result of the request that claimed `key`. */
   complete(scope: string, key: string, response: StoredResponse): void {
-    const id = `${scope}\u0000${key}`;
+    const id = entryId(scope, key);
     const entry = this.entries.get(id);
     if (entry) this.entries.set(id, { ...entry, state: 'completed', response });
   }
 
   /** Drops the claim without a result (the endpoint never started executing). */
   release(scope: string, key: string): void {
-    const id = `${scope}\u0000${key}`;
+    const id = entryId(scope, key);
     if (this.entries.get(id)?.state === 'in_flight') this.entries.delete(id);
   }
 
@@ -84,6 +93,29 @@ export class IdempotencyStore {
   clear(): void {
     this.entries.clear();
   }
+
+  /** Completed keys, for a state file (keys still executing are left out: their request died with the process). */
+  records(): IdempotencyRecord[] {
+    const records: IdempotencyRecord[] = [];
+    for (const [id, entry] of this.entries) {
+      if (entry.state === 'completed') {
+        records.push({ id, fingerprint: entry.fingerprint, createdAt: entry.createdAt, response: entry.response });
+      }
+    }
+    return records;
+  }
+
+  /** Remembers keys read from a state file. */
+  restore(records: readonly IdempotencyRecord[]): void {
+    for (const { id, fingerprint, createdAt, response } of records) {
+      this.entries.set(id, { state: 'completed', fingerprint, createdAt, response });
+    }
+  }
+}
+
+/** The map key of an idempotency key: scoped by a digest of the API key, never the key itself. */
+function entryId(scope: string, key: string): string {
+  return `${createHash('sha256').update(scope).digest('hex').slice(0, 16)}:${key}`;
 }
 
 /** A canonical text of parameters, independent of key order. */

@@ -1,7 +1,8 @@
 /** Starts the local Stripe emulator: `npx tsx emulator/main.ts`. */
 import { ConfigError } from '../config/env.js';
 import { loadEmulatorConfig, type EmulatorConfig } from './config.js';
-import { createStripeEmulator } from './create-emulator.js';
+import { createStripeEmulator, type StripeEmulator } from './create-emulator.js';
+import { StateFileError } from './persistence/state-file.js';
 
 function loadConfigOrExit(): EmulatorConfig {
   try {
@@ -15,20 +16,34 @@ function loadConfigOrExit(): EmulatorConfig {
   }
 }
 
+function createEmulatorOrExit(config: EmulatorConfig): StripeEmulator {
+  try {
+    return createStripeEmulator({
+      webhookSecret: config.STRIPE_WEBHOOK_SECRET,
+      webhookUrl: config.STRIPE_EMULATOR_WEBHOOK_URL,
+      webhookRetry: {
+        baseDelayMs: config.STRIPE_EMULATOR_WEBHOOK_RETRY_BASE_MS,
+        maxAttempts: config.STRIPE_EMULATOR_WEBHOOK_MAX_ATTEMPTS,
+      },
+      stateFile: config.STRIPE_EMULATOR_STATE_FILE,
+      log: (line) => console.log(line),
+    });
+  } catch (error) {
+    if (error instanceof StateFileError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
 const config = loadConfigOrExit();
-const emulator = createStripeEmulator({
-  webhookSecret: config.STRIPE_WEBHOOK_SECRET,
-  webhookUrl: config.STRIPE_EMULATOR_WEBHOOK_URL,
-  webhookRetry: {
-    baseDelayMs: config.STRIPE_EMULATOR_WEBHOOK_RETRY_BASE_MS,
-    maxAttempts: config.STRIPE_EMULATOR_WEBHOOK_MAX_ATTEMPTS,
-  },
-  log: (line) => console.log(line),
-});
+const emulator = createEmulatorOrExit(config);
 const listener = await emulator.listen(config.STRIPE_EMULATOR_PORT, config.STRIPE_EMULATOR_HOST);
 console.log(
   `Stripe emulator listening on ${listener.url}` +
-    (config.STRIPE_EMULATOR_WEBHOOK_URL ? ` (webhooks to ${config.STRIPE_EMULATOR_WEBHOOK_URL})` : ' (webhooks recorded only)'),
+    (config.STRIPE_EMULATOR_WEBHOOK_URL ? ` (webhooks to ${config.STRIPE_EMULATOR_WEBHOOK_URL})` : ' (webhooks recorded only)') +
+    (config.STRIPE_EMULATOR_STATE_FILE ? `, state kept in ${config.STRIPE_EMULATOR_STATE_FILE}` : ', state in memory only'),
 );
 
 let stopping = false;
@@ -36,8 +51,14 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.log(`Stripe emulator: ${signal} received, shutting down`);
-  await emulator.close();
+  // Stop taking requests first, so the state file's final write sees every change.
   await listener.close();
+  try {
+    await emulator.close();
+  } catch (error) {
+    console.error(`Stripe emulator: could not save its state: ${String(error)}`);
+    process.exit(1);
+  }
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

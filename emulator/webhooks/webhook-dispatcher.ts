@@ -47,6 +47,8 @@ export interface WebhookDispatcherOptions {
   faults: FaultInjector;
   /** Called after an event's original delivery succeeded (to clear its `pending_webhooks`). */
   onDelivered?: (eventId: string) => void;
+  /** Called after each attempt changed a delivery (to save the emulator's state). */
+  onChange?: () => void;
   /** Reports delivery failures; receives no payloads or secrets. */
   log?: (line: string) => void;
 }
@@ -106,6 +108,27 @@ export class WebhookDispatcher implements EventSink {
   /** Every delivery so far, oldest first. */
   list(): WebhookDelivery[] {
     return structuredClone(this.deliveries);
+  }
+
+  /**
+   * Takes back deliveries from a state file. Those not finished (pending, held, or waiting for a
+   * retry when the last process stopped) are sent again, as the endpoint may never have seen them.
+   */
+  restore(deliveries: readonly WebhookDelivery[], findEvent: (eventId: string) => EventObject | undefined): void {
+    for (const saved of deliveries) {
+      const delivery = structuredClone(saved);
+      this.deliveries.push(delivery);
+      if (delivery.state === 'delivered' || delivery.state === 'failed') continue;
+      const event = findEvent(delivery.eventId);
+      // Without an endpoint (or the event) there is nothing to send it to.
+      if (!event || !this.options.url) {
+        delivery.state = 'failed';
+        continue;
+      }
+      delivery.state = 'pending';
+      this.batch.push({ delivery, event });
+    }
+    if (this.batch.length > 0) this.scheduleBatch();
   }
 
   /** Resolves once no delivery is pending or in flight (held ones excepted), or after `timeoutMs`. */
@@ -215,6 +238,12 @@ export class WebhookDispatcher implements EventSink {
     } catch (error) {
       attempt.error = error instanceof Error ? `${error.name}: ${error.message}` : 'delivery failed';
     }
+    this.settle(delivery, event, attempt);
+    this.options.onChange?.();
+  }
+
+  /** Marks the delivery delivered or failed after `attempt`, or schedules its retry. */
+  private settle(delivery: WebhookDelivery, event: EventObject, attempt: WebhookDeliveryAttempt): void {
     if (attempt.status !== null && attempt.status >= 200 && attempt.status < 300) {
       delivery.state = 'delivered';
       if (delivery.copy === 0 && !delivery.redelivery) this.options.onDelivered?.(event.id);
@@ -223,7 +252,8 @@ export class WebhookDispatcher implements EventSink {
     this.options.log?.(
       `webhook ${event.type} ${event.id} attempt ${attempt.attempt} failed (${attempt.status ?? attempt.error})`,
     );
-    if (delivery.attempts.length >= this.options.retry.maxAttempts || this.closed) {
+    if (this.closed) return; // stays pending, so a state file carries it to the next process
+    if (delivery.attempts.length >= this.options.retry.maxAttempts) {
       delivery.state = 'failed';
       return;
     }

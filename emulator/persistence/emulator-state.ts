@@ -1,0 +1,51 @@
+/** Takes the emulator's durable state out of its live parts, and puts a saved state back into them. */
+import type { EmulatorClock } from '../clock.js';
+import type { IdempotencyStore } from '../idempotency.js';
+import type { EmulatorStore } from '../store.js';
+import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
+import { STATE_FILE_FORMAT, STATE_FILE_VERSION, type EmulatorState } from './state-file.js';
+
+/** The parts of an emulator whose state outlives the process. */
+export interface DurableParts {
+  store: EmulatorStore;
+  clock: EmulatorClock;
+  idempotency: IdempotencyStore;
+  webhooks: WebhookDispatcher;
+}
+
+/**
+ * A copy of the durable state as it is now. Object ids are random (24 characters), so nothing else
+ * (no counter) is needed for a later process to avoid collisions. Request logs and faults are
+ * test-session settings and are not kept.
+ */
+export function captureEmulatorState({ store, clock, idempotency, webhooks }: DurableParts): EmulatorState {
+  return {
+    format: STATE_FILE_FORMAT,
+    version: STATE_FILE_VERSION,
+    savedAt: new Date().toISOString(),
+    clock: { offsetSeconds: clock.offsetSeconds() },
+    customers: [...store.customers.values()],
+    paymentMethods: [...store.paymentMethods.values()],
+    paymentIntents: [...store.paymentIntents.values()],
+    charges: [...store.charges.values()],
+    events: store.events,
+    idempotency: idempotency.records(),
+    webhookDeliveries: webhooks.list(),
+  };
+}
+
+/** Loads a saved state into a fresh emulator and resumes the webhook deliveries that were not finished. */
+export function restoreEmulatorState({ store, clock, idempotency, webhooks }: DurableParts, state: EmulatorState): void {
+  const behind = state.clock.offsetSeconds - clock.offsetSeconds();
+  if (behind > 0) clock.advance(behind);
+  for (const customer of state.customers) store.customers.set(customer.id, customer);
+  for (const record of state.paymentMethods) store.paymentMethods.set(record.object.id, record);
+  for (const intent of state.paymentIntents) store.paymentIntents.set(intent.id, intent);
+  for (const charge of state.charges) store.charges.set(charge.id, charge);
+  for (const event of state.events) {
+    store.events.push(event);
+    store.eventsById.set(event.id, event);
+  }
+  idempotency.restore(state.idempotency);
+  webhooks.restore(state.webhookDeliveries, (eventId) => store.eventsById.get(eventId));
+}
