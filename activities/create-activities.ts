@@ -5,7 +5,7 @@
 import type { Pool } from 'pg';
 import type Stripe from 'stripe';
 import type { PaymentGateway } from '../stripe/payment-gateway.js';
-import type { BookingCustomer, NotificationType } from '../workflows/contract.js';
+import type { BookingCustomer, BookingNotification } from '../workflows/contract.js';
 import { findStripeCustomerId, recordStripeCustomerId } from '../db/stripe-customers.js';
 import {
   markNotificationAttemptFailed,
@@ -53,16 +53,6 @@ export interface ReleaseHoldInput {
   bookingId: string;
   paymentIntentId: string;
   reason: Stripe.PaymentIntentCancelParams.CancellationReason;
-}
-
-/** A notification for the booking service. */
-export interface BookingNotification {
-  /** Stable id: the same notification is recorded and delivered once. */
-  id: string;
-  bookingId: string;
-  type: NotificationType;
-  occurredAt: string;
-  data: Record<string, string | number | boolean | null>;
 }
 
 /** Builds the activities over their clients. */

@@ -12,9 +12,10 @@ import {
   log,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BookingActivities, BookingNotification } from '../activities/create-activities.js';
+import type { BookingActivities } from '../activities/create-activities.js';
 import type { PaymentIntentSnapshot } from '../activities/payment-intent-snapshot.js';
 import type { CardDeclineDetails } from '../activities/classify-stripe-error.js';
 import * as activityOptions from './activity-options.js';
@@ -27,6 +28,7 @@ import {
   stripeEventSignal,
   supplyPaymentMethodUpdate,
   type BookingInput,
+  type BookingNotification,
   type BookingState,
   type HoldStatus,
   type NotificationType,
@@ -39,6 +41,10 @@ const stripeWrites = proxyActivities<BookingActivities>(activityOptions.stripeWr
 const stripeReads = proxyActivities<BookingActivities>(activityOptions.stripeReads);
 const notifier = proxyActivities<BookingActivities>(activityOptions.notifications);
 
+/** Rounds of release attempts (each one the activity's full retry window) before giving up. */
+const RELEASE_ROUNDS = 3;
+const RELEASE_ROUND_GAP = '1 hour';
+
 /** Continue-as-new well before Temporal's history limits (51,200 events / 50 MB). */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
 
@@ -48,6 +54,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
   const pendingEvents: StripeEventSignal[] = [...(input.carriedEvents ?? [])];
   const seenEventIds = new Set(state.seenEventIds);
   const pendingNotifications: Promise<void>[] = [];
+  const unsettledNotifications = new Map<string, BookingNotification>();
   let offeredPaymentMethod: string | null = null;
   let finished = false;
 
@@ -109,26 +116,34 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
     },
   );
 
-  const notify = (type: NotificationType, data: BookingNotification['data'] = {}) => {
-    const notification: BookingNotification = {
-      id: `${state.bookingId}:${type}:${state.hold.attempt}`,
-      bookingId: state.bookingId,
-      type,
-      occurredAt: new Date().toISOString(),
-      data: { paymentIntentId: state.hold.paymentIntentId, attempt: state.hold.attempt, ...data },
-    };
+  const sendNotification = (notification: BookingNotification) => {
+    unsettledNotifications.set(notification.id, notification);
     pendingNotifications.push(
       notifier.notifyBookingService(notification).then(
         () => {
           state.notificationsSent += 1;
+          unsettledNotifications.delete(notification.id);
         },
         (error) => {
           // A notification that exhausted its retries must not fail the booking; it stays recorded.
+          unsettledNotifications.delete(notification.id);
           log.warn('notification not delivered', { notificationId: notification.id, error: String(error) });
         },
       ),
     );
   };
+
+  const notify = (type: NotificationType, data: BookingNotification['data'] = {}) => {
+    sendNotification({
+      id: `${state.bookingId}:${type}:${state.hold.attempt}`,
+      bookingId: state.bookingId,
+      type,
+      occurredAt: new Date().toISOString(),
+      data: { paymentIntentId: state.hold.paymentIntentId, attempt: state.hold.attempt, ...data },
+    });
+  };
+  // Notifications still retrying when the previous run continued as new; ids make resending safe.
+  for (const notification of input.carriedNotifications ?? []) sendNotification(notification);
 
   /** Next event that concerns the current PaymentIntent; others are counted and dropped. */
   const nextRelevantEvent = (): StripeEventSignal | null => {
@@ -231,21 +246,26 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
     why: string,
     outcome: 'released' | 'failed' = 'released',
   ): Promise<void> => {
-    let snapshot: PaymentIntentSnapshot;
-    try {
-      snapshot = await stripeWrites.releaseHold({
-        bookingId: state.bookingId,
-        paymentIntentId: state.hold.paymentIntentId!,
-        reason: cancellationReason,
-      });
-    } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
-      // Retries are exhausted or Stripe refused: say so loudly rather than end the run silently.
-      markFailed(
-        `hold ${state.hold.paymentIntentId} could not be released (${error.cause?.message ?? error.message}); ` +
-          'cancel it in Stripe',
-      );
-      return;
+    let snapshot: PaymentIntentSnapshot | null = null;
+    for (let round = 1; snapshot === null; round += 1) {
+      try {
+        snapshot = await stripeWrites.releaseHold({
+          bookingId: state.bookingId,
+          paymentIntentId: state.hold.paymentIntentId!,
+          reason: cancellationReason,
+        });
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        log.error('hold release failed', { paymentIntentId: state.hold.paymentIntentId, round, error: String(error.cause ?? error) });
+        if (round === 1) notify('hold.release_failed');
+        if (round >= RELEASE_ROUNDS) {
+          markFailed(`the hold could not be released: cancel PaymentIntent ${state.hold.paymentIntentId} in Stripe`);
+          return;
+        }
+        state.hold.reason = 'Stripe refused the release; retrying';
+        touch();
+        await sleep(RELEASE_ROUND_GAP, { summary: 'retry the hold release' });
+      }
     }
     if (snapshot.status === 'canceled') {
       applyCancelled(snapshot, why, outcome);
@@ -319,7 +339,8 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
         markDeclined(details.declineCode ?? null, 'the card issuer declined the authorization');
         return;
       }
-      const why = `hold could not be placed: ${failure?.message ?? error.message}`;
+      log.error('hold placement failed', { error: String(failure ?? error) });
+      const why = 'the hold could not be placed';
       if (state.hold.paymentIntentId) {
         // The confirmation may have reached the issuer: cancel whatever it left behind.
         await release('abandoned', why, 'failed');
@@ -346,6 +367,12 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
       return;
     }
     if (!inTime) {
+      // The customer may have authenticated while the webhook is still on its way: ask Stripe.
+      const snapshot = await stripeReads.readPaymentIntent(state.hold.paymentIntentId!);
+      if (snapshot.status !== 'requires_action') {
+        applySnapshot(snapshot);
+        return;
+      }
       await release('abandoned', 'customer did not complete 3-D Secure before the deadline', 'failed');
     }
   };
@@ -410,8 +437,12 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
 
   while (!finished) {
     if (continueAsNewDue() && allHandlersFinished() && state.hold.status !== 'placing') {
-      await Promise.all(pendingNotifications);
-      await continueAsNew<typeof bookingWorkflow>({ ...input, carriedState: state, carriedEvents: pendingEvents });
+      await continueAsNew<typeof bookingWorkflow>({
+        ...input,
+        carriedState: state,
+        carriedEvents: pendingEvents,
+        carriedNotifications: [...unsettledNotifications.values()],
+      });
     }
     switch (state.hold.status) {
       case 'placing':

@@ -79,6 +79,8 @@ export interface BookingInput {
   carriedState?: BookingState;
   /** Events received but not yet applied when the previous run continued as new. */
   carriedEvents?: StripeEventSignal[];
+  /** Notifications still being delivered when the previous run continued as new. */
+  carriedNotifications?: BookingNotification[];
 }
 
 /** What the workflow tells about its hold. */
@@ -193,10 +195,21 @@ export const NOTIFICATION_TYPES = [
   'hold.requires_action',
   'hold.declined',
   'hold.released',
+  'hold.release_failed',
   'hold.expired',
   'hold.failed',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
+/** A notification for the booking service, as recorded and as POSTed to its callback. */
+export interface BookingNotification {
+  /** Stable id (`<bookingId>:<type>:<attempt>`): the same notification is recorded and delivered once. */
+  id: string;
+  bookingId: string;
+  type: NotificationType;
+  occurredAt: string;
+  data: Record<string, string | number | boolean | null>;
+}
 
 /** Stable failure `type`s raised by activities and surfaced by updates. */
 export const FailureTypes = {

@@ -19,6 +19,7 @@ const EXPECTED_HISTORIES = [
   'confirmation-never-answered',
   'release-refused',
   'cancelled-while-declined',
+  'three-d-secure-webhook-late',
 ];
 
 describe('recorded booking histories replay on the current workflow code', () => {

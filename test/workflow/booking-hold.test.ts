@@ -186,6 +186,22 @@ describe('booking hold workflow (time-skipping)', () => {
     await harness.recordHistory(handle, 'three-d-secure-completed');
   });
 
+  it('asks Stripe at the 3-D Secure deadline and keeps a hold whose webhook is late', async () => {
+    const handle = await harness.startBooking({ holdPaymentMethod: 'pm_card_authenticationRequired' });
+    const waiting = await harness.waitForHoldStatus(handle, 'requires_action');
+    await harness.control('POST', `/_emulator/payment_intents/${waiting.hold.paymentIntentId}/authenticate`, {
+      outcome: 'succeed',
+    });
+
+    // No webhook is relayed: the workflow only learns of the authentication by asking Stripe.
+    const final: BookingState = await handle.result();
+
+    expect(final.hold.status).toBe('released');
+    expect(final.hold.reason).toBe('released at the hold-release deadline');
+    expect(await notificationTypes(final.bookingId)).toEqual(['hold.requires_action', 'hold.held', 'hold.released']);
+    await harness.recordHistory(handle, 'three-d-secure-webhook-late');
+  });
+
   it('ignores duplicated and reordered webhooks and never moves backwards', async () => {
     const handle = await harness.startBooking();
     const held = await harness.waitForHoldStatus(handle, 'held');
@@ -266,8 +282,10 @@ describe('booking hold workflow (time-skipping)', () => {
       const final: BookingState = await handle.result();
 
       expect(final.hold.status).toBe('failed');
-      expect(final.hold.reason).toContain(`${held.hold.paymentIntentId} could not be released`);
-      expect(await notificationTypes(final.bookingId)).toEqual(['hold.held', 'hold.failed']);
+      expect(final.hold.reason).toBe(
+        `the hold could not be released: cancel PaymentIntent ${held.hold.paymentIntentId} in Stripe`,
+      );
+      expect(await notificationTypes(final.bookingId)).toEqual(['hold.held', 'hold.release_failed', 'hold.failed']);
       await harness.recordHistory(handle, 'release-refused');
     } finally {
       await harness.control('DELETE', '/_emulator/faults');
