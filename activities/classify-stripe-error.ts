@@ -61,3 +61,8 @@ export function isUnexpectedStateError(error: unknown): boolean {
     error.code === 'payment_intent_unexpected_state'
   );
 }
+
+/** Whether Stripe answered that the object asked for does not exist. */
+export function isResourceMissingError(error: unknown): boolean {
+  return error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing';
+}

@@ -6,14 +6,14 @@ import type { Pool } from 'pg';
 import type Stripe from 'stripe';
 import type { PaymentGateway } from '../stripe/payment-gateway.js';
 import type { BookingCustomer, BookingNotification } from '../workflows/contract.js';
-import { findStripeCustomerId, recordStripeCustomerId } from '../db/stripe-customers.js';
+import { findStripeCustomerId, recordStripeCustomerId, replaceStripeCustomerId } from '../db/stripe-customers.js';
 import {
   markNotificationAttemptFailed,
   markNotificationDelivered,
   recordNotification,
 } from '../db/notifications.js';
 import { CALLBACK_SIGNATURE_HEADER, signCallback } from '../notifications/callback-signature.js';
-import { classifyStripeError, isUnexpectedStateError } from './classify-stripe-error.js';
+import { classifyStripeError, isResourceMissingError, isUnexpectedStateError } from './classify-stripe-error.js';
 import { confirmHoldKey, customerKey, holdKey, releaseKey } from './idempotency-keys.js';
 import { toPaymentIntentSnapshot, type PaymentIntentSnapshot } from './payment-intent-snapshot.js';
 
@@ -60,19 +60,31 @@ export function createActivities(deps: ActivityDeps) {
   const { gateway, db, callback } = deps;
 
   return {
-    /** Finds or creates the Stripe Customer of a booking's customer. */
+    /**
+     * Finds or creates the Stripe Customer of a booking's customer. A recorded Customer that this
+     * Stripe account does not know (deleted, or recorded against another account or emulator) is
+     * replaced rather than failing every booking of that customer.
+     */
     async ensureStripeCustomer(customer: BookingCustomer): Promise<string> {
       const known = await findStripeCustomerId(db, customer.id);
-      if (known) return known;
+      if (known) {
+        const existing = await gateway.retrieveCustomer(known).catch((error: unknown) => {
+          if (isResourceMissingError(error)) return null;
+          throw classifyStripeError(error);
+        });
+        if (existing && !existing.deleted) return known;
+      }
       const created = await gateway
         .createCustomer({
           customerId: customer.id,
           email: customer.email,
           name: customer.name,
-          idempotencyKey: customerKey(customer.id),
+          idempotencyKey: customerKey(customer.id, known),
         })
         .catch(rethrowClassified);
-      return recordStripeCustomerId(db, customer.id, created.id);
+      if (!known) return recordStripeCustomerId(db, customer.id, created.id);
+      await replaceStripeCustomerId(db, customer.id, created.id);
+      return created.id;
     },
 
     /**

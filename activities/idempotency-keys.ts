@@ -19,7 +19,10 @@ export function releaseKey(bookingId: string, paymentIntentId: string): string {
   return `booking-${bookingId}:release:${paymentIntentId}`;
 }
 
-/** Key for creating the Stripe Customer of one of the booking service's customers. */
-export function customerKey(customerId: string): string {
-  return `customer-${customerId}:create`;
+/**
+ * Key for creating the Stripe Customer of one of the booking service's customers; a replacement
+ * for a Customer Stripe no longer knows is keyed by the one it replaces.
+ */
+export function customerKey(customerId: string, replacing: string | null = null): string {
+  return replacing ? `customer-${customerId}:replace:${replacing}` : `customer-${customerId}:create`;
 }

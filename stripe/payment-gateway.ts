@@ -24,6 +24,7 @@ export interface HoldConfirmationRequest {
 /** The Stripe requests used by the booking orchestrator. */
 export interface PaymentGateway {
   createCustomer(input: { customerId: string; email: string; name: string; idempotencyKey: string }): Promise<Stripe.Customer>;
+  retrieveCustomer(stripeCustomerId: string): Promise<Stripe.Customer | Stripe.DeletedCustomer>;
   createHoldPaymentIntent(input: HoldIntentRequest): Promise<Stripe.PaymentIntent>;
   confirmHoldPaymentIntent(input: HoldConfirmationRequest): Promise<Stripe.PaymentIntent>;
   retrievePaymentIntent(paymentIntentId: string): Promise<Stripe.PaymentIntent>;
@@ -39,6 +40,8 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
   return {
     createCustomer: ({ customerId, email, name, idempotencyKey }) =>
       stripe.customers.create({ email, name, metadata: { customer_id: customerId } }, { idempotencyKey }),
+
+    retrieveCustomer: (stripeCustomerId) => stripe.customers.retrieve(stripeCustomerId),
 
     createHoldPaymentIntent: ({ bookingId, attempt, paymentMethod, stripeCustomerId, idempotencyKey }) =>
       stripe.paymentIntents.create(

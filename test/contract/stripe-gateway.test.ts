@@ -30,6 +30,11 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
     expect(customer.object).toBe('customer');
   });
 
+  it('retrieves a customer', async () => {
+    const customer = await gateway.retrieveCustomer('cus_123');
+    expect(customer.object).toBe('customer');
+  });
+
   it('creates the $1 manual-capture hold unconfirmed', async () => {
     const paymentIntent = await gateway.createHoldPaymentIntent({
       bookingId: 'b-1',

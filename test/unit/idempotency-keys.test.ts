@@ -14,5 +14,6 @@ describe('Stripe idempotency keys', () => {
     expect(releaseKey('b-1', 'pi_a')).not.toBe(releaseKey('b-1', 'pi_b'));
     expect(customerKey('c-1')).toBe(customerKey('c-1'));
     expect(customerKey('c-1')).not.toBe(customerKey('c-2'));
+    expect(customerKey('c-1', 'cus_gone')).not.toBe(customerKey('c-1'));
   });
 });

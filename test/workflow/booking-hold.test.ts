@@ -60,6 +60,24 @@ describe('booking hold workflow (time-skipping)', () => {
     expect(await notificationTypes(final.bookingId)).toEqual(['hold.held', 'hold.released']);
   });
 
+  it('replaces a recorded Stripe Customer that Stripe no longer knows', async () => {
+    const customerId = `cust-moved-${Date.now()}`;
+    await harness.db.query('INSERT INTO stripe_customers (customer_id, stripe_customer_id) VALUES ($1, $2)', [
+      customerId,
+      'cus_fromAnotherAccount',
+    ]);
+    const handle = await harness.startBooking({ customer: { id: customerId, email: 'moved@example.com', name: 'Moved Guest' } });
+
+    const held = await harness.waitForHoldStatus(handle, 'held');
+
+    expect(held.stripeCustomerId).toMatch(/^cus_/);
+    expect(held.stripeCustomerId).not.toBe('cus_fromAnotherAccount');
+    const stored = await harness.db.query('SELECT stripe_customer_id FROM stripe_customers WHERE customer_id = $1', [customerId]);
+    expect(stored.rows[0].stripe_customer_id).toBe(held.stripeCustomerId);
+    await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+    await handle.result();
+  });
+
   it('releases at once when the booking is cancelled', async () => {
     const handle = await harness.startBooking();
     const held = await harness.waitForHoldStatus(handle, 'held');
