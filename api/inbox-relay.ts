@@ -9,6 +9,8 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import type pg from 'pg';
 import type { ApiConfig } from '../config/env.js';
 import {
+  assignBooking,
+  bookingIdForPaymentIntent,
   claimPendingEvent,
   claimPendingEvents,
   markClosed,
@@ -97,12 +99,32 @@ export function startInboxRelay({
     }
   };
 
+  /**
+   * Ties events stored before their booking was known (a charge that came before any event of its
+   * PaymentIntent) to the booking another event of that PaymentIntent has named since, on the locked row.
+   */
+  const resolveBookings = async (client: Queryable, claimed: ClaimedStripeEvent[]): Promise<ClaimedStripeEvent[]> => {
+    const resolved: ClaimedStripeEvent[] = [];
+    for (const event of claimed) {
+      const bookingId =
+        event.bookingId ??
+        (event.paymentIntentId === null ? null : await bookingIdForPaymentIntent(client, event.paymentIntentId));
+      if (bookingId !== null && event.bookingId === null) await assignBooking(client, event.id, bookingId);
+      resolved.push({ ...event, bookingId });
+    }
+    return resolved;
+  };
+
   /** Signals one event and decides what to record; touches no database connection, so attempts can run in parallel. */
   const attemptDelivery = async (event: ClaimedStripeEvent): Promise<Decision> => {
-    const workflowId = bookingWorkflowId(event.bookingId);
     if (!isStripeEventEnvelope(event.payload)) {
       return { outcome: 'ignored', reason: 'stored payload is not a Stripe event' };
     }
+    if (event.bookingId === null) {
+      if (event.paymentIntentId === null) return { outcome: 'ignored', reason: 'event names no booking and no PaymentIntent' };
+      return { outcome: 'retried', reason: `no booking known yet for PaymentIntent ${event.paymentIntentId}` };
+    }
+    const workflowId = bookingWorkflowId(event.bookingId);
     const signal = toStripeEventSignal(event.payload);
     try {
       await temporal.withDeadline(rpcDeadline(), () =>
@@ -126,7 +148,7 @@ export function startInboxRelay({
 
   /** Records a decision on the event's locked row, in the claiming transaction. */
   const recordDecision = async (client: Queryable, event: ClaimedStripeEvent, decision: Decision) => {
-    const workflowId = bookingWorkflowId(event.bookingId);
+    const workflowId = event.bookingId === null ? null : bookingWorkflowId(event.bookingId);
     switch (decision.outcome) {
       case 'relayed':
         await markRelayed(client, event.id);
@@ -157,9 +179,12 @@ export function startInboxRelay({
   const runPass = async (eventId?: string): Promise<RelayPassResult> => {
     const result: RelayPassResult = { relayed: 0, retried: 0, closed: 0, ignored: 0 };
     await withTransaction(db, async (client) => {
-      const claimed = eventId
-        ? [await claimPendingEvent(client, eventId)].filter((event): event is ClaimedStripeEvent => event !== null)
-        : await claimPendingEvents(client, config.RELAY_BATCH_SIZE);
+      const claimed = await resolveBookings(
+        client,
+        eventId
+          ? [await claimPendingEvent(client, eventId)].filter((event): event is ClaimedStripeEvent => event !== null)
+          : await claimPendingEvents(client, config.RELAY_BATCH_SIZE),
+      );
       // Signals go out concurrently; the row locks are held until every outcome is recorded and committed.
       const decisions = await Promise.all(claimed.map(attemptDelivery));
       for (const [index, decision] of decisions.entries()) {

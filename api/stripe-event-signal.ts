@@ -42,10 +42,15 @@ export function bookingIdOf(event: StripeEventEnvelope): string | null {
   return typeof bookingId === 'string' && BOOKING_ID_PATTERN.test(bookingId) ? bookingId : null;
 }
 
+/** True when the event's object is a PaymentIntent, which carries its own `metadata.booking_id`. */
+export function isPaymentIntentEvent(event: StripeEventEnvelope): boolean {
+  return event.type.startsWith('payment_intent.') || event.data.object.object === 'payment_intent';
+}
+
 /** The PaymentIntent an event is about: the object itself for `payment_intent.*`, else its `payment_intent` field. */
 export function paymentIntentIdOf(event: StripeEventEnvelope): string | null {
   const object = event.data.object;
-  if (event.type.startsWith('payment_intent.') || object.object === 'payment_intent') return stringField(object, 'id');
+  if (isPaymentIntentEvent(event)) return stringField(object, 'id');
   const paymentIntent = object.payment_intent;
   if (typeof paymentIntent === 'string') return paymentIntent || null;
   // An expanded PaymentIntent (charges can carry the object instead of its id).

@@ -16,7 +16,11 @@ export interface NewStripeEvent {
   paymentIntentId: string | null;
   /** The whole verified event; stays in Postgres, never relayed or logged. */
   payload: unknown;
-  /** `pending` for events about a booking; `ignored` for events the relay has nothing to do with. */
+  /**
+   * `pending` for events about a booking, or about a PaymentIntent whose booking is not known yet
+   * (`bookingId` null: the relay finds it through the PaymentIntent's other events); `ignored` for
+   * events the relay has nothing to do with.
+   */
   status: Extract<InboxStatus, 'pending' | 'ignored'>;
 }
 
@@ -24,7 +28,8 @@ export interface NewStripeEvent {
 export interface ClaimedStripeEvent {
   id: string;
   type: string;
-  bookingId: string;
+  /** Null while the event's PaymentIntent is not yet tied to a booking. */
+  bookingId: string | null;
   paymentIntentId: string | null;
   payload: unknown;
   attempts: number;
@@ -34,7 +39,7 @@ export interface ClaimedStripeEvent {
 interface ClaimedRow {
   id: string;
   type: string;
-  booking_id: string;
+  booking_id: string | null;
   payment_intent_id: string | null;
   payload: unknown;
   attempts: number;
@@ -109,6 +114,11 @@ export async function claimPendingEvent(client: Queryable, id: string): Promise<
     [id],
   );
   return result.rows[0] ? toClaimedEvent(result.rows[0]) : null;
+}
+
+/** Ties an event to the booking found through its PaymentIntent. */
+export async function assignBooking(db: Queryable, id: string, bookingId: string): Promise<void> {
+  await db.query(`UPDATE stripe_events SET booking_id = $2 WHERE id = $1 AND booking_id IS NULL`, [id, bookingId]);
 }
 
 /** The event reached its workflow as a signal. */

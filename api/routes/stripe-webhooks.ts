@@ -13,6 +13,7 @@ import { createRouter } from '../router.js';
 import { WebhookAckSchema, errorResponseSpec } from '../schemas.js';
 import {
   bookingIdOf,
+  isPaymentIntentEvent,
   isStripeEventEnvelope,
   paymentIntentIdOf,
   type StripeEventEnvelope,
@@ -33,7 +34,8 @@ const stripeWebhookRoute = createRoute({
   summary: 'Receive a Stripe event (authenticated by the Stripe-Signature header, not a bearer token)',
   description:
     'The raw body is verified against `Stripe-Signature` (`t=…,v1=…`, 300 s tolerance) before it is parsed, ' +
-    'then stored once by event id. Redeliveries answer 200 with `duplicate: true`.',
+    'then stored once by event id. Redeliveries answer 200 with `duplicate: true`. An event about a PaymentIntent ' +
+    'not yet tied to a booking is kept until one of that PaymentIntent\'s events names its booking.',
   // Documented as a plain parameter, not validated by zod: a missing header must answer 400 invalid_signature.
   parameters: [
     {
@@ -81,7 +83,10 @@ export function createStripeWebhookRoutes({ db, webhookSecret, relay, logger }: 
     const paymentIntentId = paymentIntentIdOf(event);
     const bookingId =
       bookingIdOf(event) ?? (paymentIntentId ? await bookingIdForPaymentIntent(db, paymentIntentId) : null);
-    const status = bookingId ? 'pending' : 'ignored';
+    // A PaymentIntent's own events carry its metadata, so without a booking id it is not ours. A charge or
+    // dispute can arrive before any event of its PaymentIntent: it waits in the inbox until that one names the booking.
+    const awaitsBooking = bookingId === null && paymentIntentId !== null && !isPaymentIntentEvent(event);
+    const status = bookingId !== null || awaitsBooking ? 'pending' : 'ignored';
     const isNew = await storeStripeEvent(db, {
       id: event.id,
       type: event.type,

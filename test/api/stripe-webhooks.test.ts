@@ -63,6 +63,19 @@ async function inboxRows(where: string, params: unknown[]): Promise<InboxRow[]> 
 
 const inboxRow = async (eventId: string) => (await inboxRows('id = $1', [eventId]))[0];
 
+/** A `charge.succeeded` event: charges carry their PaymentIntent's id but not its metadata. */
+function chargeEvent(eventId: string, paymentIntentId: string): string {
+  return JSON.stringify({
+    id: eventId,
+    object: 'event',
+    type: 'charge.succeeded',
+    created: 1_900_000_001,
+    data: {
+      object: { id: `ch_${eventId}`, object: 'charge', status: 'succeeded', payment_intent: paymentIntentId, metadata: {} },
+    },
+  });
+}
+
 describe('POST /v1/webhooks/stripe', () => {
   it('stores a validly signed event once and relays it to its booking as a signal', async () => {
     const bookingId = unique('bk');
@@ -132,12 +145,28 @@ describe('POST /v1/webhooks/stripe', () => {
     expect(await inboxRows('id = $1', [eventId])).toHaveLength(0);
   });
 
-  it('stores events without a booking id as ignored and relays nothing', async () => {
+  it('stores a PaymentIntent event without a booking id as ignored and relays nothing', async () => {
     const eventId = unique('evt');
     const { status } = await deliverWebhook(paymentIntentEvent(eventId, null));
 
     expect(status).toBe(200);
     expect(await inboxRow(eventId)).toMatchObject({ status: 'ignored', booking_id: null, attempts: 0 });
+  });
+
+  it('stores an event that names neither a booking nor a PaymentIntent as ignored', async () => {
+    const eventId = unique('evt');
+    const { status } = await deliverWebhook(
+      JSON.stringify({
+        id: eventId,
+        object: 'event',
+        type: 'customer.created',
+        created: 1_900_000_000,
+        data: { object: { id: 'cus_1', object: 'customer', metadata: {} } },
+      }),
+    );
+
+    expect(status).toBe(200);
+    expect(await inboxRow(eventId)).toMatchObject({ status: 'ignored', booking_id: null, payment_intent_id: null });
   });
 
   it("finds a charge event's booking through its PaymentIntent", async () => {
@@ -147,21 +176,47 @@ describe('POST /v1/webhooks/stripe', () => {
     await deliverWebhook(paymentIntentEvent(intentEventId, bookingId));
 
     const chargeEventId = unique('evt');
-    const chargePayload = JSON.stringify({
-      id: chargeEventId,
-      object: 'event',
-      type: 'charge.succeeded',
-      created: 1_900_000_001,
-      data: {
-        object: { id: 'ch_1', object: 'charge', status: 'succeeded', payment_intent: `pi_${intentEventId}`, metadata: {} },
-      },
-    });
-    await deliverWebhook(chargePayload);
+    await deliverWebhook(chargeEvent(chargeEventId, `pi_${intentEventId}`));
 
     expect(await inboxRow(chargeEventId)).toMatchObject({ booking_id: bookingId, payment_intent_id: `pi_${intentEventId}` });
     await waitFor(async () => (await harness.bookingState(bookingId)).seenEventIds.includes(chargeEventId), {
       description: 'charge event signalled',
     });
+  });
+
+  it("keeps a charge event that comes before any event of its PaymentIntent, and relays it once the PaymentIntent's event names the booking", async () => {
+    const bookingId = unique('bk');
+    await createBooking(bookingId);
+    const intentEventId = unique('evt');
+    const chargeEventId = unique('evt');
+
+    const early = await deliverWebhook(chargeEvent(chargeEventId, `pi_${intentEventId}`));
+
+    expect(early.status).toBe(200);
+    const waiting = await waitFor(
+      async () => {
+        const row = await inboxRow(chargeEventId);
+        return row && row.attempts >= 1 ? row : null;
+      },
+      { description: 'first attempt at the early charge event recorded' },
+    );
+    expect(waiting).toMatchObject({ status: 'pending', booking_id: null, payment_intent_id: `pi_${intentEventId}` });
+    expect(waiting.last_error).toContain(`no booking known yet for PaymentIntent pi_${intentEventId}`);
+    expect((await deliverWebhook(chargeEvent(chargeEventId, `pi_${intentEventId}`))).body.duplicate).toBe(true);
+
+    await deliverWebhook(paymentIntentEvent(intentEventId, bookingId));
+
+    const relayed = await waitFor(
+      async () => {
+        const row = await inboxRow(chargeEventId);
+        return row?.status === 'relayed' ? row : null;
+      },
+      { description: 'early charge event relayed', timeoutMs: 20_000 },
+    );
+    expect(relayed.booking_id).toBe(bookingId);
+    expect((await harness.bookingState(bookingId)).seenEventIds).toEqual(
+      expect.arrayContaining([intentEventId, chargeEventId]),
+    );
   });
 });
 
