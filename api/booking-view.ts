@@ -1,5 +1,5 @@
 /** The one place that turns the workflow's BookingState (or a fresh start) into the API's booking view. */
-import { bookingWorkflowId, type BookingInput, type BookingState } from '../workflows/contract.js';
+import { initialBookingState, type BookingInput, type BookingState } from '../workflows/contract.js';
 import type { BookingView } from './schemas.js';
 
 /** The booking as the API shows it, from the workflow's `bookingState` query. */
@@ -27,26 +27,7 @@ export function toBookingView(state: BookingState): BookingView {
   };
 }
 
-/** The booking as it is the moment its workflow starts: placing its first hold, nothing known yet. */
+/** The booking as it is the moment its workflow starts: the contract's initial state, seen through the view. */
 export function initialBookingView(input: BookingInput): BookingView {
-  return {
-    bookingId: input.bookingId,
-    workflowId: bookingWorkflowId(input.bookingId),
-    customerId: input.customer.id,
-    startsAt: input.startsAt,
-    endsAt: input.endsAt,
-    cancelRequested: false,
-    cancelReason: null,
-    hold: {
-      status: 'placing',
-      paymentIntentId: null,
-      releaseAt: null,
-      attempt: 1,
-      authorizedAt: null,
-      releasedAt: null,
-      actionDeadline: null,
-      declineCode: null,
-      reason: null,
-    },
-  };
+  return toBookingView(initialBookingState(input, new Date()));
 }
