@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   booking_not_found: 404,
   not_found: 404,
   booking_conflict: 409,
+  booking_closed: 409,
   not_awaiting_payment_method: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -47,8 +48,9 @@ export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'ApiError';
     this.status = ERROR_STATUS[code];
   }

@@ -3,7 +3,8 @@
  * read its state, cancel it, supply a new payment method.
  */
 import { createRoute } from '@hono/zod-openapi';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import type { ApiConfig } from '../../config/env.js';
 import {
   BOOKING_WORKFLOW_TYPE,
@@ -12,6 +13,7 @@ import {
   cancelBookingUpdate,
   supplyPaymentMethodUpdate,
   type BookingInput,
+  type BookingState,
 } from '../../workflows/contract.js';
 import { requireBearerToken } from '../bearer-auth.js';
 import { holdPolicyFromConfig, requestFingerprint, toBookingInput } from '../booking-input.js';
@@ -89,9 +91,10 @@ const cancelBookingRoute = createRoute({
     body: { required: false, content: { 'application/json': { schema: CancelBookingBodySchema } } },
   },
   responses: {
-    200: bookingResponse('The booking after the cancellation'),
+    200: bookingResponse('The booking after the cancellation, or its final state if its workflow has finished'),
     400: errorResponseSpec('Malformed JSON (`invalid_json`)'),
     404: errorResponseSpec('No workflow for this booking (`booking_not_found`)'),
+    409: errorResponseSpec('The booking has finished and its final state cannot be read right now (`booking_closed`)'),
     504: errorResponseSpec('The workflow did not answer in time (`temporal_timeout`)'),
     ...commonErrors,
     422: errorResponseSpec('Schema violation (`validation_failed`) or rejected by the workflow (`invalid_request`)'),
@@ -111,7 +114,9 @@ const supplyPaymentMethodRoute = createRoute({
     200: bookingResponse('The booking with a new hold attempt under way'),
     400: errorResponseSpec('Malformed JSON (`invalid_json`)'),
     404: errorResponseSpec('No workflow for this booking (`booking_not_found`)'),
-    409: errorResponseSpec('The booking is not waiting for a payment method (`not_awaiting_payment_method`)'),
+    409: errorResponseSpec(
+      'The booking is not waiting for a payment method, or has finished (`not_awaiting_payment_method`)',
+    ),
     504: errorResponseSpec('The workflow did not answer in time (`temporal_timeout`)'),
     ...commonErrors,
     422: errorResponseSpec('Schema violation (`validation_failed`) or rejected by the workflow (`invalid_request`)'),
@@ -138,6 +143,38 @@ export function createBookingRoutes({ temporal, config }: BookingRoutesDeps) {
       throw new ApiError('booking_conflict', `Booking ${bookingId} already exists with a different request`);
     }
     return queryBookingView(bookingId);
+  };
+
+  /**
+   * Sends an update; 'closed' when the booking's workflow has finished. Temporal reports an update
+   * on a closed workflow as WorkflowNotFoundError, so only describing it tells "finished" from
+   * "never existed" (which stays a 404).
+   */
+  const updateBooking = async (
+    bookingId: string,
+    send: (handle: WorkflowHandle) => Promise<BookingState>,
+  ): Promise<BookingState | 'closed'> => {
+    const handle = temporal.workflow.getHandle(bookingWorkflowId(bookingId));
+    try {
+      return await temporal.withDeadline(updateDeadline(), () => send(handle));
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      const description = await temporal.withDeadline(rpcDeadline(), () => handle.describe());
+      if (description.status.name !== 'RUNNING') return 'closed';
+      // The workflow was between runs (continue-as-new) when the update arrived: its next run takes it.
+      return await temporal.withDeadline(updateDeadline(), () => send(handle));
+    }
+  };
+
+  /** A finished booking's final state; queries replay the closed workflow on a worker. */
+  const finalBookingView = async (bookingId: string): Promise<BookingView> => {
+    try {
+      return await queryBookingView(bookingId);
+    } catch (error) {
+      throw new ApiError('booking_closed', `Booking ${bookingId} has finished; its final state cannot be read right now`, {
+        cause: error,
+      });
+    }
   };
 
   const router = createRouter();
@@ -173,20 +210,23 @@ export function createBookingRoutes({ temporal, config }: BookingRoutesDeps) {
   router.openapi(cancelBookingRoute, async (c) => {
     const { bookingId } = c.req.valid('param');
     const request = c.req.valid('json');
-    const handle = temporal.workflow.getHandle(bookingWorkflowId(bookingId));
-    const state = await temporal.withDeadline(updateDeadline(), () =>
+    const state = await updateBooking(bookingId, (handle) =>
       handle.executeUpdate(cancelBookingUpdate, { args: [request.reason ? { reason: request.reason } : {}] }),
     );
+    // A finished booking has nothing left to cancel: cancelling it again is answered with how it ended.
+    if (state === 'closed') return c.json(await finalBookingView(bookingId), 200);
     return c.json(toBookingView(state), 200);
   });
 
   router.openapi(supplyPaymentMethodRoute, async (c) => {
     const { bookingId } = c.req.valid('param');
     const { paymentMethod } = c.req.valid('json');
-    const handle = temporal.workflow.getHandle(bookingWorkflowId(bookingId));
-    const state = await temporal.withDeadline(updateDeadline(), () =>
+    const state = await updateBooking(bookingId, (handle) =>
       handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod }] }),
     );
+    if (state === 'closed') {
+      throw new ApiError('not_awaiting_payment_method', `Booking ${bookingId} has finished; it awaits no payment method`);
+    }
     return c.json(toBookingView(state), 200);
   });
 

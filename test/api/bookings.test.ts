@@ -285,6 +285,55 @@ describe('POST /v1/bookings/:bookingId/cancel', () => {
   });
 });
 
+describe('a booking whose workflow has finished', () => {
+  /** A booking that ended yesterday: its workflow releases the hold and finishes at once. */
+  async function createFinishedBooking() {
+    const bookingId = newBookingId();
+    const startsAt = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    const endsAt = new Date(Date.now() - 86_400_000).toISOString();
+    await createBooking(bookingId, { startsAt, endsAt });
+    await harness.temporal.workflow.getHandle(bookingWorkflowId(bookingId)).result();
+    return bookingId;
+  }
+
+  it('answers a cancel with 200 and the final state, as GET does', async () => {
+    const bookingId = await createFinishedBooking();
+
+    const cancelled = await post(`/v1/bookings/${bookingId}/cancel`, { reason: 'too late' });
+    const read = await get(`/v1/bookings/${bookingId}`);
+
+    expect(read.status).toBe(200);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toEqual(read.body);
+    expect(cancelled.body).toMatchObject({ bookingId, cancelRequested: false, hold: { status: 'released' } });
+  });
+
+  it('answers a new payment method with 409 not_awaiting_payment_method', async () => {
+    const bookingId = await createFinishedBooking();
+
+    const { status, body } = await post(`/v1/bookings/${bookingId}/payment-method`, { paymentMethod: 'pm_card_amex' });
+
+    expect(status).toBe(409);
+    expect(body.error.code).toBe('not_awaiting_payment_method');
+  });
+
+  it('answers a cancel with 409 booking_closed when the final state cannot be read', async () => {
+    const bookingId = newBookingId();
+    // No worker polls this task queue, so the closed workflow cannot be queried.
+    const handle = await harness.temporal.workflow.start('bookingWorkflow', {
+      workflowId: bookingWorkflowId(bookingId),
+      taskQueue: `no-worker-${bookingId}`,
+      args: [],
+    });
+    await handle.terminate('test: closed without a worker');
+
+    const { status, body } = await post(`/v1/bookings/${bookingId}/cancel`, {});
+
+    expect(status).toBe(409);
+    expect(body.error.code).toBe('booking_closed');
+  });
+});
+
 describe('POST /v1/bookings/:bookingId/payment-method', () => {
   it('hands a declined booking its new payment method and answers 200 with the new attempt', async () => {
     const bookingId = newBookingId();
