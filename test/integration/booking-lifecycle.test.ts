@@ -25,6 +25,12 @@ import { startDevServer, type DevServerHandle } from '../support/dev-server-env.
 import { getFreePort } from '../support/free-port.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { waitFor } from '../support/wait-for.js';
+import {
+  bookingStateQuery,
+  bookingWorkflowId,
+  stripeEventSignal,
+  type StripeEventSignal,
+} from '../../workflows/contract.js';
 
 const API_TOKEN = 'integration-token-123';
 const WEBHOOK_SECRET = 'whsec_integration_secret';
@@ -182,8 +188,18 @@ async function emulatorControl<T = { data: Array<Record<string, unknown>> }>(
   return (await response.json()) as T;
 }
 
-async function inboxRows(bookingId: string): Promise<Array<{ id: string; status: string; attempts: number }>> {
-  const result = await db.query('SELECT id, status, attempts FROM stripe_events WHERE booking_id = $1', [bookingId]);
+/** The fields of an emulator webhook delivery this file reads. */
+interface WebhookDeliverySummary {
+  eventId: string;
+  state: string;
+}
+
+async function inboxRows(
+  bookingId: string,
+): Promise<Array<{ id: string; type: string; status: string; attempts: number }>> {
+  const result = await db.query('SELECT id, type, status, attempts FROM stripe_events WHERE booking_id = $1', [
+    bookingId,
+  ]);
   return result.rows;
 }
 
@@ -228,16 +244,53 @@ describe('booking payments, end to end', () => {
       });
       await waitForHold(booking.bookingId, 'held');
 
-      const deliveries = await emulatorControl<{ data: Array<{ eventId: string }> }>('GET', '/_emulator/webhooks/deliveries');
-      const stored = await inboxRows(booking.bookingId);
-      const distinctDelivered = new Set(
-        deliveries.data
-          .filter((d) => stored.some((row) => row.id === d.eventId))
-          .map((d) => d.eventId),
+      // Let every copy of every event reach the API before counting.
+      const deliveries = await waitFor(
+        async () => {
+          const { data } = await emulatorControl<{ data: WebhookDeliverySummary[] }>('GET', '/_emulator/webhooks/deliveries');
+          return data.every((delivery) => delivery.state !== 'pending' && delivery.state !== 'held') ? data : false;
+        },
+        { description: 'every webhook copy delivered' },
       );
-      expect(stored.length).toBe(distinctDelivered.size);
-      await waitFor(async () => (await inboxRows(booking.bookingId)).every((row) => row.status === 'relayed'), {
-        description: 'every stored event relayed',
+      const stored = await waitFor(
+        async () => {
+          const rows = await inboxRows(booking.bookingId);
+          return rows.every((row) => row.status === 'relayed') ? rows : false;
+        },
+        { description: 'every stored event relayed' },
+      );
+      const storedIds = stored.map((row) => row.id);
+
+      // (a) The emulator delivered each event of this booking several times.
+      const copiesByEvent = new Map<string, number>();
+      for (const delivery of deliveries.filter((d) => storedIds.includes(d.eventId))) {
+        copiesByEvent.set(delivery.eventId, (copiesByEvent.get(delivery.eventId) ?? 0) + 1);
+      }
+      const capturable = stored.filter((row) => row.type === 'payment_intent.amount_capturable_updated');
+      expect(capturable).toHaveLength(1);
+      expect(copiesByEvent.get(capturable[0].id)).toBeGreaterThan(1);
+      for (const id of storedIds) expect(copiesByEvent.get(id)).toBeGreaterThan(1);
+
+      // (b) The inbox stored each event once.
+      expect(new Set(storedIds).size).toBe(storedIds.length);
+      expect([...copiesByEvent.keys()].sort()).toEqual([...storedIds].sort());
+
+      // (c) The workflow was signalled once per distinct event.
+      const handle = new Client({ connection: clientConnection }).workflow.getHandle(bookingWorkflowId(booking.bookingId));
+      const history = await handle.fetchHistory();
+      const signalledIds = (history.events ?? [])
+        .map((event) => event.workflowExecutionSignaledEventAttributes)
+        .filter((signalled) => signalled?.signalName === stripeEventSignal.name)
+        .map((signalled) => {
+          const data = signalled?.input?.payloads?.[0]?.data;
+          return (JSON.parse(Buffer.from(data as Uint8Array).toString('utf8')) as StripeEventSignal).eventId;
+        });
+      expect(signalledIds).toHaveLength(storedIds.length);
+      expect([...signalledIds].sort()).toEqual([...storedIds].sort());
+
+      // (d) The booking processed each distinct event once.
+      await waitFor(async () => (await handle.query(bookingStateQuery)).processedEventCount === storedIds.length, {
+        description: `processedEventCount ${storedIds.length}`,
       });
       expect(callbacks.filter((c) => c.bookingId === booking.bookingId && c.type === 'hold.held')).toHaveLength(1);
 
