@@ -5,6 +5,7 @@
  */
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from '../../emulator/objects/event.js';
 import { CARD_AUTHORIZATION_VALIDITY_SECONDS } from '../../emulator/payments/card-authorization.js';
 import { startRunningEmulator, type RunningEmulator } from '../support/running-emulator.js';
 import { loadStripeSchemas, type StripeSchemas } from '../support/stripe-openapi-schemas.js';
@@ -319,19 +320,7 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
       expect(event.livemode).toBe(false);
     }
     const deliveredTypes = new Set(receiver.received.map((delivery) => (JSON.parse(delivery.rawBody) as Stripe.Event).type));
-    for (const type of [
-      'customer.created',
-      'payment_intent.created',
-      'payment_intent.requires_action',
-      'payment_intent.amount_capturable_updated',
-      'payment_intent.payment_failed',
-      'payment_intent.canceled',
-      'payment_intent.succeeded',
-      'charge.succeeded',
-      'charge.failed',
-      'charge.captured',
-      'charge.expired',
-    ]) {
+    for (const type of EVENT_TYPES) {
       expect(deliveredTypes, type).toContain(type);
     }
   });
