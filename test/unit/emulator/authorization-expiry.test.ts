@@ -2,36 +2,27 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CARD_AUTHORIZATION_VALIDITY_SECONDS } from '../../../emulator/payments/card-authorization.js';
-import { startRunningEmulator, type RunningEmulator } from '../../support/running-emulator.js';
+import { holdParams, useRunningEmulator } from '../../support/running-emulator.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
 
-let running: RunningEmulator;
 let receiver: WebhookReceiver;
-
-async function holdFor(bookingId: string): Promise<Stripe.PaymentIntent> {
-  return running.stripe.paymentIntents.create({
-    amount: 100,
-    currency: 'usd',
-    capture_method: 'manual',
-    payment_method: 'pm_card_visa',
-    confirm: true,
-    metadata: { booking_id: bookingId },
-    expand: ['latest_charge'],
-  });
-}
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
-  running = await startRunningEmulator({ webhookUrl: receiver.url, webhookRetry: { baseDelayMs: 10, maxAttempts: 2 } });
 });
 afterAll(async () => {
-  await running.close();
   await receiver.close();
 });
-beforeEach(async () => {
-  await running.control('POST', '/_emulator/reset');
+
+const running = useRunningEmulator(() => ({ webhookUrl: receiver.url, webhookRetry: { baseDelayMs: 10, maxAttempts: 2 } }));
+
+beforeEach(() => {
   receiver.received.length = 0;
 });
+
+async function holdFor(bookingId: string): Promise<Stripe.PaymentIntent> {
+  return running.stripe.paymentIntents.create({ ...holdParams(bookingId), expand: ['latest_charge'] });
+}
 
 describe('authorization expiry', () => {
   it('keeps a hold until capture_before', async () => {

@@ -1,32 +1,9 @@
 /** Injected failures behave like Stripe outages: lost responses are recovered with the same key. */
 import Stripe from 'stripe';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startRunningEmulator, type RunningEmulator } from '../../support/running-emulator.js';
+import { describe, expect, it } from 'vitest';
+import { holdParams, useRunningEmulator } from '../../support/running-emulator.js';
 
-let running: RunningEmulator;
-
-const holdParams = (bookingId: string) => ({
-  amount: 100,
-  currency: 'usd',
-  capture_method: 'manual' as const,
-  payment_method: 'pm_card_visa',
-  confirm: true,
-  metadata: { booking_id: bookingId },
-});
-
-async function paymentIntentsFor(bookingId: string): Promise<Array<{ id: string; status: string }>> {
-  return (await running.control('GET', `/_emulator/payment_intents?booking_id=${bookingId}`)).data;
-}
-
-beforeAll(async () => {
-  running = await startRunningEmulator();
-});
-afterAll(async () => {
-  await running.close();
-});
-beforeEach(async () => {
-  await running.control('POST', '/_emulator/reset');
-});
+const running = useRunningEmulator();
 
 describe('fault injection', () => {
   it('after a 500 "after" fault, a retry with the same key gets the stored success and one hold exists', async () => {
@@ -37,14 +14,14 @@ describe('fault injection', () => {
     expect(lost).toBeInstanceOf(Stripe.errors.StripeAPIError);
     expect(lost).toMatchObject({ statusCode: 500 });
 
-    const created = await paymentIntentsFor('bk-lost');
+    const created = await running.paymentIntentsFor('bk-lost');
     expect(created).toHaveLength(1);
     expect(created[0].status).toBe('requires_capture');
 
     const retried = await running.stripe.paymentIntents.create(holdParams('bk-lost'), { idempotencyKey: 'hold-bk-lost-1' });
     expect(retried.id).toBe(created[0].id);
     expect(retried.status).toBe('requires_capture');
-    expect(await paymentIntentsFor('bk-lost')).toHaveLength(1);
+    expect(await running.paymentIntentsFor('bk-lost')).toHaveLength(1);
   });
 
   it('a "before" fault executes nothing, so the retry creates the hold', async () => {
@@ -54,11 +31,11 @@ describe('fault injection', () => {
     });
     expect(failed.status).toBe(503);
     expect((await failed.json()).error.type).toBe('api_error');
-    expect(await paymentIntentsFor('bk-before')).toHaveLength(0);
+    expect(await running.paymentIntentsFor('bk-before')).toHaveLength(0);
 
     const retried = await running.stripe.paymentIntents.create(holdParams('bk-before'), { idempotencyKey: 'hold-bk-before-1' });
     expect(retried.status).toBe('requires_capture');
-    expect(await paymentIntentsFor('bk-before')).toHaveLength(1);
+    expect(await running.paymentIntentsFor('bk-before')).toHaveLength(1);
   });
 
   it('answers 429 with Stripe’s rate_limit error, which the stripe package raises as StripeRateLimitError', async () => {

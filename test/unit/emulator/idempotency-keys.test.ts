@@ -1,38 +1,15 @@
 /** The emulator replays, refuses and forgets idempotency keys the way Stripe does. */
 import Stripe from 'stripe';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startRunningEmulator, type RunningEmulator } from '../../support/running-emulator.js';
+import { describe, expect, it } from 'vitest';
+import { holdParams, useRunningEmulator } from '../../support/running-emulator.js';
 
-let running: RunningEmulator;
-
-const holdParams = (bookingId: string, paymentMethod = 'pm_card_visa') => ({
-  amount: 100,
-  currency: 'usd',
-  capture_method: 'manual' as const,
-  payment_method: paymentMethod,
-  confirm: true,
-  metadata: { booking_id: bookingId },
-});
+const running = useRunningEmulator();
 
 /** A response header as the `stripe` package exposes it (a Headers object with the fetch client). */
 function responseHeader(resource: { lastResponse: { headers: unknown } }, name: string): string | undefined {
   const headers = resource.lastResponse.headers;
   return headers instanceof Headers ? (headers.get(name) ?? undefined) : (headers as Record<string, string>)[name];
 }
-
-async function paymentIntentsFor(bookingId: string): Promise<Array<{ id: string; status: string }>> {
-  return (await running.control('GET', `/_emulator/payment_intents?booking_id=${bookingId}`)).data;
-}
-
-beforeAll(async () => {
-  running = await startRunningEmulator();
-});
-afterAll(async () => {
-  await running.close();
-});
-beforeEach(async () => {
-  await running.control('POST', '/_emulator/reset');
-});
 
 describe('idempotency keys', () => {
   it('replays the first result for the same key and parameters, creating one PaymentIntent', async () => {
@@ -42,7 +19,7 @@ describe('idempotency keys', () => {
     expect(second.id).toBe(first.id);
     expect(responseHeader(second, 'idempotent-replayed')).toBe('true');
     expect(responseHeader(first, 'idempotent-replayed')).toBeUndefined();
-    expect(await paymentIntentsFor('bk-replay')).toHaveLength(1);
+    expect(await running.paymentIntentsFor('bk-replay')).toHaveLength(1);
   });
 
   it('replays byte for byte, with the original request named', async () => {
@@ -62,7 +39,7 @@ describe('idempotency keys', () => {
     expect(second.status).toBe(402);
     expect(await second.text()).toBe(await first.text());
     expect(second.headers.get('idempotent-replayed')).toBe('true');
-    expect(await paymentIntentsFor('bk-declined')).toHaveLength(1);
+    expect(await running.paymentIntentsFor('bk-declined')).toHaveLength(1);
   });
 
   it('refuses a key reused with other parameters with idempotency_error', async () => {
@@ -76,7 +53,7 @@ describe('idempotency keys', () => {
     expect((refused as Error).message).toContain(
       'Keys for idempotent requests can only be used with the same parameters they were first used with',
     );
-    expect(await paymentIntentsFor('bk-reuse')).toHaveLength(1);
+    expect(await running.paymentIntentsFor('bk-reuse')).toHaveLength(1);
   });
 
   it('refuses a key reused on another endpoint', async () => {
@@ -98,7 +75,7 @@ describe('idempotency keys', () => {
     expect(concurrent.status).toBe(409);
     expect((await concurrent.json()).error).toMatchObject({ type: 'idempotency_error', code: 'idempotency_key_in_use' });
     expect((await slow).status).toBe(200);
-    expect(await paymentIntentsFor('bk-lock')).toHaveLength(1);
+    expect(await running.paymentIntentsFor('bk-lock')).toHaveLength(1);
   });
 
   it('saves nothing for a request that failed validation, so the key stays usable', async () => {
@@ -118,7 +95,7 @@ describe('idempotency keys', () => {
     );
     expect(reused.amount).toBe(300);
     expect(responseHeader(reused, 'idempotent-replayed')).toBeUndefined();
-    expect(await paymentIntentsFor('bk-ttl')).toHaveLength(2);
+    expect(await running.paymentIntentsFor('bk-ttl')).toHaveLength(2);
   });
 
   it('logs requests with their key and replay flag, never the secret key', async () => {

@@ -1,12 +1,11 @@
 /** Webhooks are signed as Stripe signs them, retried on failure, and can be duplicated, reordered or paused. */
 import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startRunningEmulator, type RunningEmulator } from '../../support/running-emulator.js';
+import { holdParams, useRunningEmulator } from '../../support/running-emulator.js';
 import { waitFor } from '../../support/wait-for.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
 
 const WEBHOOK_SECRET = 'whsec_delivery_tests';
-let running: RunningEmulator;
 let receiver: WebhookReceiver;
 
 interface DeliveryView {
@@ -22,14 +21,7 @@ function receivedTypes(): string[] {
 }
 
 async function holdFor(bookingId: string, paymentMethod = 'pm_card_visa'): Promise<Stripe.PaymentIntent> {
-  return running.stripe.paymentIntents.create({
-    amount: 100,
-    currency: 'usd',
-    capture_method: 'manual',
-    payment_method: paymentMethod,
-    confirm: true,
-    metadata: { booking_id: bookingId },
-  });
+  return running.stripe.paymentIntents.create(holdParams(bookingId, paymentMethod));
 }
 
 async function deliveries(): Promise<DeliveryView[]> {
@@ -40,18 +32,18 @@ const HOLD_EVENT_TYPES = ['payment_intent.created', 'charge.succeeded', 'payment
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
-  running = await startRunningEmulator({
-    webhookUrl: receiver.url,
-    webhookSecret: WEBHOOK_SECRET,
-    webhookRetry: { baseDelayMs: 20, maxAttempts: 4 },
-  });
 });
 afterAll(async () => {
-  await running.close();
   await receiver.close();
 });
-beforeEach(async () => {
-  await running.control('POST', '/_emulator/reset');
+
+const running = useRunningEmulator(() => ({
+  webhookUrl: receiver.url,
+  webhookSecret: WEBHOOK_SECRET,
+  webhookRetry: { baseDelayMs: 20, maxAttempts: 4 },
+}));
+
+beforeEach(() => {
   receiver.received.length = 0;
   receiver.answerWith(() => 200);
 });
