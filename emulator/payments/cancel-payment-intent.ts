@@ -2,7 +2,7 @@
 import type { EventOrigin } from '../objects/event.js';
 import type { CancellationReason, PaymentIntentObject, PaymentIntentStatus } from '../objects/payment-intent.js';
 import type { EmulatorRuntime } from '../runtime.js';
-import { paymentIntentUnexpectedState } from '../stripe-errors.js';
+import { assertStatusIn } from './assert-status-in.js';
 import { releaseHeldCharge } from './release-held-charge.js';
 
 /** Statuses from which Stripe lets a caller cancel. */
@@ -21,12 +21,7 @@ export function cancelPaymentIntent(
   reason: CancellationReason | null,
   origin: EventOrigin,
 ): void {
-  if (!CANCELABLE_STATUSES.includes(paymentIntent.status)) {
-    throw paymentIntentUnexpectedState(
-      `You cannot cancel this PaymentIntent because it has a status of ${paymentIntent.status}. Only a PaymentIntent with one of the following statuses may be canceled: ${CANCELABLE_STATUSES.join(', ')}.`,
-      structuredClone(paymentIntent),
-    );
-  }
+  assertStatusIn(paymentIntent, CANCELABLE_STATUSES, 'cancel');
   const charge = releaseHeldCharge(runtime, paymentIntent);
   paymentIntent.status = 'canceled';
   paymentIntent.canceled_at = runtime.clock.nowSeconds();

@@ -5,6 +5,7 @@ import type { NextAction, PaymentIntentObject, PaymentIntentStatus } from '../ob
 import type { EmulatorRuntime } from '../runtime.js';
 import { StripeApiError, paymentIntentUnexpectedState } from '../stripe-errors.js';
 import { AUTHENTICATION_REQUIRED_DECLINE } from '../test-payment-methods.js';
+import { assertStatusIn } from './assert-status-in.js';
 import { recordAuthorization, recordDecline } from './card-authorization.js';
 import { resolvePaymentMethod } from './resolve-payment-method.js';
 
@@ -47,12 +48,7 @@ export function confirmPaymentIntent(
   request: ConfirmationRequest,
   origin: EventOrigin,
 ): void {
-  if (!CONFIRMABLE_STATUSES.includes(paymentIntent.status)) {
-    throw paymentIntentUnexpectedState(
-      `You cannot confirm this PaymentIntent because it has a status of ${paymentIntent.status}. Only a PaymentIntent with one of the following statuses may be confirmed: ${CONFIRMABLE_STATUSES.join(', ')}.`,
-      structuredClone(paymentIntent),
-    );
-  }
+  assertStatusIn(paymentIntent, CONFIRMABLE_STATUSES, 'confirm');
   const paymentMethodId = request.paymentMethodId ?? paymentIntent.payment_method;
   if (!paymentMethodId) {
     throw paymentIntentUnexpectedState(
