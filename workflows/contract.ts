@@ -101,6 +101,8 @@ export interface HoldState {
   declineCode: string | null;
   /** Why the hold ended in `failed`, `expired` or `released`, in words an operator can read. */
   reason: string | null;
+  /** True once the workflow will never touch this booking's hold again. */
+  done: boolean;
 }
 
 /** Everything the `bookingState` query returns. */
@@ -144,6 +146,7 @@ export function initialBookingState(input: BookingInput, now: Date): BookingStat
       actionDeadline: null,
       declineCode: null,
       reason: null,
+      done: false,
     },
     seenEventIds: [],
     processedEventCount: 0,

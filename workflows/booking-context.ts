@@ -1,0 +1,146 @@
+/**
+ * What the parts of a booking workflow share: its input and state, the Stripe events waiting to
+ * be applied, and notifications to the booking service. Deterministic: workflow code only.
+ */
+import { log, proxyActivities } from '@temporalio/workflow';
+import type { BookingActivities } from '../activities/create-activities.js';
+import * as activityOptions from './activity-options.js';
+import {
+  MAX_REMEMBERED_EVENT_IDS,
+  type BookingInput,
+  type BookingNotification,
+  type BookingState,
+  type NotificationType,
+  type StripeEventSignal,
+} from './contract.js';
+
+/** Activity stubs grouped by option set. */
+export const stripeWrites = proxyActivities<BookingActivities>(activityOptions.stripeWrites);
+export const stripeReads = proxyActivities<BookingActivities>(activityOptions.stripeReads);
+const notifier = proxyActivities<BookingActivities>(activityOptions.notifications);
+
+/** A part of the booking (the hold, the payment) driven by the workflow's main loop. */
+export interface Lifecycle {
+  /** Whether it has something to do now. */
+  ready(): boolean;
+  /** When it next needs attention if nothing else happens, and what that deadline is. */
+  wakeAt(): { at: number; summary: string } | null;
+  /** Does what is due; may call activities. */
+  step(): Promise<void>;
+  /** Whether it will never touch Stripe again. */
+  done(): boolean;
+  /** The PaymentIntent it currently follows: null if none, undefined while it is being created. */
+  followedPaymentIntent(): string | null | undefined;
+  /** Whether it is between activities and may be carried over by continue-as-new. */
+  safeToContinueAsNew(): boolean;
+}
+
+/** Shared state and services of one booking workflow run. */
+export class BookingContext {
+  readonly state: BookingState;
+  private readonly seenEventIds: Set<string>;
+  private readonly events: StripeEventSignal[];
+  private readonly unsettledNotifications = new Map<string, BookingNotification>();
+  private readonly pendingNotifications: Promise<void>[] = [];
+
+  constructor(
+    readonly input: BookingInput,
+    state: BookingState,
+  ) {
+    this.state = state;
+    this.seenEventIds = new Set(state.seenEventIds);
+    this.events = [...(input.carriedEvents ?? [])];
+    // Notifications still retrying when the previous run continued as new; ids make resending safe.
+    for (const notification of input.carriedNotifications ?? []) this.sendNotification(notification);
+  }
+
+  /** Marks the state as changed now. */
+  touch(): void {
+    this.state.updatedAt = new Date().toISOString();
+  }
+
+  /** Queues a Stripe event unless its id was already seen; returns whether it was new. */
+  receiveEvent(event: StripeEventSignal): boolean {
+    if (this.seenEventIds.has(event.eventId)) return false;
+    this.seenEventIds.add(event.eventId);
+    this.state.seenEventIds.push(event.eventId);
+    if (this.state.seenEventIds.length > MAX_REMEMBERED_EVENT_IDS) {
+      this.seenEventIds.delete(this.state.seenEventIds.shift()!);
+    }
+    this.events.push(event);
+    return true;
+  }
+
+  /** Whether an event about this PaymentIntent is waiting. */
+  hasEventsFor(paymentIntentId: string | null): boolean {
+    return paymentIntentId !== null && this.events.some((event) => event.paymentIntentId === paymentIntentId);
+  }
+
+  /** Removes and returns the waiting events about this PaymentIntent, oldest first. */
+  takeEventsFor(paymentIntentId: string | null): StripeEventSignal[] {
+    if (paymentIntentId === null) return [];
+    const taken = this.events.filter((event) => event.paymentIntentId === paymentIntentId);
+    this.removeEvents(taken);
+    return taken;
+  }
+
+  /**
+   * Drops events about no PaymentIntent any part follows (stale attempts, unrelated objects),
+   * unless a part is still creating its PaymentIntent and the event may turn out to be about it.
+   */
+  dropStaleEvents(parts: Lifecycle[]): void {
+    const followed = parts.map((part) => part.followedPaymentIntent());
+    if (followed.includes(undefined)) return;
+    this.removeEvents(this.events.filter((event) => !followed.includes(event.paymentIntentId)));
+  }
+
+  /** Events received and not yet applied (carried over by continue-as-new). */
+  waitingEvents(): StripeEventSignal[] {
+    return [...this.events];
+  }
+
+  /** Notifications not yet delivered (carried over by continue-as-new). */
+  undeliveredNotifications(): BookingNotification[] {
+    return [...this.unsettledNotifications.values()];
+  }
+
+  /** Sends a notification to the booking service without waiting for it. */
+  notify(type: NotificationType, subject: { attempt: number; paymentIntentId: string | null }, data: BookingNotification['data'] = {}): void {
+    this.sendNotification({
+      id: `${this.state.bookingId}:${type}:${subject.attempt}`,
+      bookingId: this.state.bookingId,
+      type,
+      occurredAt: new Date().toISOString(),
+      data: { paymentIntentId: subject.paymentIntentId, attempt: subject.attempt, ...data },
+    });
+  }
+
+  /** Resolves once every notification sent so far has been delivered or given up. */
+  async notificationsSettled(): Promise<void> {
+    await Promise.all(this.pendingNotifications);
+  }
+
+  private sendNotification(notification: BookingNotification): void {
+    this.unsettledNotifications.set(notification.id, notification);
+    this.pendingNotifications.push(
+      notifier.notifyBookingService(notification).then(
+        () => {
+          this.state.notificationsSent += 1;
+          this.unsettledNotifications.delete(notification.id);
+        },
+        (error) => {
+          // A notification that exhausted its retries must not fail the booking; it stays recorded.
+          this.unsettledNotifications.delete(notification.id);
+          log.warn('notification not delivered', { notificationId: notification.id, error: String(error) });
+        },
+      ),
+    );
+  }
+
+  private removeEvents(events: StripeEventSignal[]): void {
+    for (const event of events) {
+      this.events.splice(this.events.indexOf(event), 1);
+      this.state.processedEventCount += 1;
+    }
+  }
+}

@@ -1,0 +1,353 @@
+/**
+ * The $1 card hold of a booking: place it (create, then confirm), follow 3-D Secure and declines,
+ * keep it until the release deadline and release it, or release at once when the booking is
+ * cancelled. A step-by-step state machine driven by the booking workflow's main loop.
+ */
+import { ActivityFailure, ApplicationFailure, log, sleep } from '@temporalio/workflow';
+import type { CardDeclineDetails } from '../activities/classify-stripe-error.js';
+import type { PaymentIntentSnapshot } from '../activities/payment-intent-snapshot.js';
+import { stripeReads, stripeWrites, type BookingContext, type Lifecycle } from './booking-context.js';
+import { FailureTypes, type HoldStatus, type NotificationType } from './contract.js';
+import { computeReleaseDeadline } from './release-deadline.js';
+
+/** Rounds of release attempts (each one the activity's full retry window) before giving up. */
+const RELEASE_ROUNDS = 3;
+const RELEASE_ROUND_GAP = '1 hour';
+
+/** The hold's lifecycle, plus what the update handlers need to know of it. */
+export interface HoldLifecycle extends Lifecycle {
+  /** Whether the customer may supply a new payment method now. */
+  awaitingPaymentMethod(): boolean;
+  /** Takes a new payment method for the next attempt (validated by the update's validator). */
+  offerPaymentMethod(paymentMethod: string): void;
+  /** Whether a new payment method was offered and not yet used. */
+  paymentMethodOffered(): boolean;
+}
+
+/** Builds the hold's lifecycle over the booking's context. */
+export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
+  const { input, state } = ctx;
+  const hold = state.hold;
+  let offeredPaymentMethod: string | null = null;
+  let activityInFlight = false;
+
+  const at = (iso: string | null) => (iso ? new Date(iso).getTime() : null);
+  const due = (iso: string | null) => iso !== null && Date.now() >= at(iso)!;
+  const inSeconds = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+
+  const notify = (type: NotificationType, data: Record<string, string | number | boolean | null> = {}) =>
+    ctx.notify(type, { attempt: hold.attempt, paymentIntentId: hold.paymentIntentId }, data);
+
+  const setStatus = (status: HoldStatus, reason: string | null = hold.reason) => {
+    hold.status = status;
+    hold.reason = reason;
+    ctx.touch();
+  };
+
+  const finish = () => {
+    hold.done = true;
+    hold.actionDeadline = null;
+    ctx.touch();
+  };
+
+  const markHeld = (snapshot: PaymentIntentSnapshot) => {
+    const authorizedAt = new Date(snapshot.createdAt);
+    const deadline = computeReleaseDeadline({
+      endsAt: new Date(state.endsAt),
+      authorizedAt,
+      captureBefore: snapshot.captureBefore ? new Date(snapshot.captureBefore) : null,
+      policy: input.policy,
+    });
+    hold.authorizedAt = authorizedAt.toISOString();
+    hold.releaseAt = deadline.releaseAt.toISOString();
+    hold.actionDeadline = null;
+    hold.declineCode = null;
+    setStatus(
+      'held',
+      deadline.boundBy === 'authorization_validity'
+        ? 'release moved before the booking end: the authorization would lapse first'
+        : null,
+    );
+    notify('hold.held', { releaseAt: hold.releaseAt });
+  };
+
+  const markDeclined = (declineCode: string | null) => {
+    hold.declineCode = declineCode;
+    hold.actionDeadline = inSeconds(input.policy.newPaymentMethodTimeoutSeconds);
+    setStatus('declined', 'the card issuer declined the authorization');
+    notify('hold.declined', { declineCode });
+  };
+
+  const markExpired = () => {
+    hold.releasedAt = new Date().toISOString();
+    setStatus('expired', 'Stripe expired the authorization before it was released');
+    notify('hold.expired');
+    if (state.cancelRequested || Date.now() >= new Date(state.endsAt).getTime()) {
+      finish();
+    } else {
+      hold.actionDeadline = inSeconds(input.policy.newPaymentMethodTimeoutSeconds);
+    }
+  };
+
+  const markFailed = (reason: string) => {
+    setStatus('failed', reason);
+    notify('hold.failed', { reason });
+    finish();
+  };
+
+  /** Applies Stripe's word on a PaymentIntent that was cancelled, by us or by Stripe. */
+  const applyCancelled = (snapshot: PaymentIntentSnapshot, why: string, outcome: 'released' | 'failed') => {
+    if (snapshot.cancellationReason === 'automatic') {
+      markExpired();
+      return;
+    }
+    if (outcome === 'failed') {
+      markFailed(why);
+      return;
+    }
+    hold.releasedAt = new Date().toISOString();
+    setStatus('released', why);
+    notify('hold.released', { reason: why });
+    finish();
+  };
+
+  /** Cancels the current PaymentIntent, retrying in rounds, and records the outcome. */
+  const release = async (
+    cancellationReason: 'requested_by_customer' | 'abandoned',
+    why: string,
+    outcome: 'released' | 'failed' = 'released',
+  ): Promise<void> => {
+    let snapshot: PaymentIntentSnapshot | null = null;
+    for (let round = 1; snapshot === null; round += 1) {
+      try {
+        snapshot = await stripeWrites.releaseHold({
+          bookingId: state.bookingId,
+          paymentIntentId: hold.paymentIntentId!,
+          reason: cancellationReason,
+        });
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        log.error('hold release failed', { paymentIntentId: hold.paymentIntentId, round, error: String(error.cause ?? error) });
+        if (round === 1) notify('hold.release_failed');
+        if (round >= RELEASE_ROUNDS) {
+          markFailed(`the hold could not be released: cancel PaymentIntent ${hold.paymentIntentId} in Stripe`);
+          return;
+        }
+        hold.reason = 'Stripe refused the release; retrying';
+        ctx.touch();
+        await sleep(RELEASE_ROUND_GAP, { summary: 'retry the hold release' });
+      }
+    }
+    if (snapshot.status === 'canceled') {
+      applyCancelled(snapshot, why, outcome);
+    } else {
+      markFailed(`hold could not be released: PaymentIntent is ${snapshot.status}`);
+    }
+  };
+
+  /** Applies a fresh read of the PaymentIntent; never moves a held authorization backwards. */
+  const applySnapshot = (snapshot: PaymentIntentSnapshot) => {
+    switch (snapshot.status) {
+      case 'requires_capture':
+        if (hold.status !== 'held') markHeld(snapshot);
+        return;
+      case 'requires_action':
+        if (hold.status === 'placing') {
+          hold.actionDeadline = inSeconds(input.policy.customerActionTimeoutSeconds);
+          setStatus('requires_action', 'waiting for the customer to complete 3-D Secure');
+          notify('hold.requires_action');
+        }
+        return;
+      case 'requires_payment_method':
+        if (hold.status !== 'held') markDeclined(snapshot.lastErrorCode);
+        return;
+      case 'canceled':
+        applyCancelled(snapshot, 'cancelled outside the booking workflow', 'released');
+        return;
+      default:
+        markFailed(`unexpected PaymentIntent status ${snapshot.status} for a manual-capture hold`);
+    }
+  };
+
+  /**
+   * Creates the attempt's PaymentIntent (nothing held yet), then confirms it. Knowing the id before
+   * confirming means a hold whose outcome is unknown can always be cancelled.
+   */
+  const place = async () => {
+    try {
+      if (!state.stripeCustomerId) {
+        state.stripeCustomerId = await stripeWrites.ensureStripeCustomer(input.customer);
+      }
+      if (!hold.paymentIntentId) {
+        const created = await stripeWrites.createHold({
+          bookingId: state.bookingId,
+          attempt: hold.attempt,
+          paymentMethod: hold.paymentMethod,
+          stripeCustomerId: state.stripeCustomerId,
+        });
+        hold.paymentIntentId = created.paymentIntentId;
+        ctx.touch();
+      }
+      if (state.cancelRequested) {
+        await release('requested_by_customer', 'booking cancelled before the hold was placed');
+        return;
+      }
+      applySnapshot(
+        await stripeWrites.confirmHold({
+          bookingId: state.bookingId,
+          attempt: hold.attempt,
+          paymentIntentId: hold.paymentIntentId,
+          paymentMethod: hold.paymentMethod,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      const failure = error.cause;
+      if (failure instanceof ApplicationFailure && failure.type === FailureTypes.CardDeclined) {
+        const details = (failure.details?.[0] ?? {}) as Partial<CardDeclineDetails>;
+        markDeclined(details.declineCode ?? null);
+        return;
+      }
+      log.error('hold placement failed', { error: String(failure ?? error) });
+      if (hold.paymentIntentId) {
+        // The confirmation may have reached the issuer: cancel whatever it left behind.
+        await release('abandoned', 'the hold could not be placed', 'failed');
+      } else {
+        markFailed('the hold could not be placed');
+      }
+      return;
+    }
+    if (state.cancelRequested && (hold.status === 'held' || hold.status === 'requires_action')) {
+      await release('requested_by_customer', 'booking cancelled');
+    }
+  };
+
+  const whileCustomerActs = async () => {
+    if (state.cancelRequested) {
+      await release('requested_by_customer', 'booking cancelled during 3-D Secure');
+      return;
+    }
+    const hadEvents = ctx.takeEventsFor(hold.paymentIntentId).length > 0;
+    // On an event, or at the deadline (the customer may have authenticated while the webhook is
+    // still on its way), ask Stripe rather than trust the event.
+    const snapshot = await stripeReads.readPaymentIntent(hold.paymentIntentId!);
+    if (snapshot.status !== 'requires_action') {
+      applySnapshot(snapshot);
+    } else if (!hadEvents || due(hold.actionDeadline)) {
+      await release('abandoned', 'customer did not complete 3-D Secure before the deadline', 'failed');
+    }
+  };
+
+  const whileAwaitingPaymentMethod = async () => {
+    // Events about a declined or expired PaymentIntent change nothing; they are only counted.
+    ctx.takeEventsFor(hold.paymentIntentId);
+    // A declined PaymentIntent holds nothing but stays confirmable: cancel it when giving up.
+    const declinedIntentOpen = hold.status === 'declined' && hold.paymentIntentId !== null;
+    if (state.cancelRequested) {
+      if (declinedIntentOpen) await release('requested_by_customer', 'booking cancelled after the decline; nothing was held');
+      else finish();
+      return;
+    }
+    if (offeredPaymentMethod !== null) {
+      hold.attempt += 1;
+      hold.paymentMethod = offeredPaymentMethod;
+      // A declined PaymentIntent is back in requires_payment_method and is confirmed again with
+      // the new method (seed 004); an expired one is cancelled for good and a new one is needed.
+      if (hold.status === 'expired') hold.paymentIntentId = null;
+      hold.declineCode = null;
+      hold.actionDeadline = null;
+      hold.authorizedAt = null;
+      hold.releaseAt = null;
+      hold.releasedAt = null;
+      offeredPaymentMethod = null;
+      setStatus('placing', null);
+      return;
+    }
+    if (!due(hold.actionDeadline)) return;
+    if (declinedIntentOpen) await release('abandoned', 'no new payment method before the deadline', 'failed');
+    else markFailed('no new payment method before the deadline');
+  };
+
+  const whileHeld = async () => {
+    if (state.cancelRequested) {
+      await release('requested_by_customer', 'booking cancelled');
+      return;
+    }
+    const events = ctx.takeEventsFor(hold.paymentIntentId);
+    if (events.length > 0) {
+      // Only a cancellation or expiry can move a held authorization; anything else is stale.
+      if (events.some((event) => event.objectStatus !== 'requires_capture')) {
+        const snapshot = await stripeReads.readPaymentIntent(hold.paymentIntentId!);
+        if (snapshot.status !== 'requires_capture') applySnapshot(snapshot);
+      }
+      return;
+    }
+    await release('abandoned', 'released at the hold-release deadline');
+  };
+
+  const lifecycle: HoldLifecycle = {
+    ready() {
+      if (hold.done) return false;
+      switch (hold.status) {
+        case 'placing':
+          return true;
+        case 'requires_action':
+        case 'held':
+          return state.cancelRequested || ctx.hasEventsFor(hold.paymentIntentId) || due(wakeIso());
+        case 'declined':
+        case 'expired':
+          return state.cancelRequested || offeredPaymentMethod !== null || due(hold.actionDeadline) || ctx.hasEventsFor(hold.paymentIntentId);
+        default:
+          return false;
+      }
+    },
+    wakeAt() {
+      const iso = hold.done ? null : wakeIso();
+      if (!iso) return null;
+      const summaries: Partial<Record<HoldStatus, string>> = {
+        requires_action: '3-D Secure deadline',
+        held: 'hold-release deadline',
+        declined: 'new payment method deadline',
+        expired: 'new payment method deadline',
+      };
+      return { at: at(iso)!, summary: summaries[hold.status] ?? 'hold deadline' };
+    },
+    async step() {
+      activityInFlight = true;
+      try {
+        switch (hold.status) {
+          case 'placing':
+            return await place();
+          case 'requires_action':
+            return await whileCustomerActs();
+          case 'declined':
+          case 'expired':
+            return await whileAwaitingPaymentMethod();
+          case 'held':
+            return await whileHeld();
+          default:
+            finish();
+        }
+      } finally {
+        activityInFlight = false;
+      }
+    },
+    done: () => hold.done,
+    followedPaymentIntent: () => (hold.status === 'placing' && !hold.done ? undefined : hold.paymentIntentId),
+    safeToContinueAsNew: () => !activityInFlight && hold.status !== 'placing',
+    awaitingPaymentMethod: () =>
+      !hold.done && !state.cancelRequested && (hold.status === 'declined' || hold.status === 'expired'),
+    offerPaymentMethod(paymentMethod) {
+      offeredPaymentMethod = paymentMethod;
+    },
+    paymentMethodOffered: () => offeredPaymentMethod !== null,
+  };
+
+  function wakeIso(): string | null {
+    if (hold.status === 'held') return hold.releaseAt;
+    if (hold.status === 'requires_action' || hold.status === 'declined' || hold.status === 'expired') return hold.actionDeadline;
+    return null;
+  }
+
+  return lifecycle;
+}
