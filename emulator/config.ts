@@ -15,6 +15,16 @@ const emulatorSchema = z.object({
   STRIPE_EMULATOR_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().positive().default(6),
   /** JSON file that keeps Stripe state across restarts; unset keeps it in memory only. */
   STRIPE_EMULATOR_STATE_FILE: z.string().min(1).optional(),
+  /** Seconds a bank debit stays `processing` before it settles; unset: 4 business days. */
+  STRIPE_EMULATOR_ACH_SETTLEMENT_SECONDS: z.coerce.number().int().min(0).optional(),
+  /** Seconds a processing bank debit can still be canceled; default 3600. */
+  STRIPE_EMULATOR_ACH_CANCEL_WINDOW_SECONDS: z.coerce.number().int().min(0).optional(),
+  /** Seconds from the dispute test account's settlement to its dispute; default 86400. */
+  STRIPE_EMULATOR_ACH_DISPUTE_DELAY_SECONDS: z.coerce.number().int().min(0).optional(),
+  /** Seconds for a bank refund to reach the customer's bank; unset: 1 business day. */
+  STRIPE_EMULATOR_ACH_REFUND_SECONDS: z.coerce.number().int().min(0).optional(),
+  /** `descriptor_code` (default) or `amounts`: what the microdeposits carry. */
+  STRIPE_EMULATOR_ACH_MICRODEPOSIT_TYPE: z.enum(['descriptor_code', 'amounts']).optional(),
 });
 
 /** Typed configuration of the emulator process. */

@@ -1,11 +1,14 @@
 /**
- * The local Stripe emulator: a Hono app speaking Stripe's HTTP API (card holds for now) with a
+ * The local Stripe emulator: a Hono app speaking Stripe's HTTP API (card holds, ACH direct debits) with a
  * control API for tests, built by a factory so tests run it in-process.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { DEFAULT_ACH_TIMINGS, type AchTimings } from './bank-debits/ach-timings.js';
+import { advanceBankDebits } from './bank-debits/settle-bank-debit.js';
+import { expireMicrodeposits } from './bank-debits/verify-microdeposits.js';
 import { createEmulatorClock, type EmulatorClock } from './clock.js';
 import { ControlError, controlErrorResponse } from './control/control-error.js';
 import { controlRoutes } from './control/control-routes.js';
@@ -25,11 +28,14 @@ import { captureEmulatorState, restoreEmulatorState, type DurableParts } from '.
 import { readStateFile } from './persistence/state-file.js';
 import { createStateSaver, type StateSaver } from './persistence/state-saver.js';
 import { RequestLog } from './request-log.js';
+import { disputeRoutes, mandateRoutes } from './routes/bank-debit-object-routes.js';
 import { chargeRoutes } from './routes/charge-routes.js';
 import { customerRoutes } from './routes/customer-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
+import { financialConnectionsRoutes } from './routes/financial-connections-routes.js';
 import { paymentIntentRoutes } from './routes/payment-intent-routes.js';
 import { paymentMethodRoutes } from './routes/payment-method-routes.js';
+import { refundRoutes } from './routes/refund-routes.js';
 import { stripeJson } from './routes/stripe-json.js';
 import type { EmulatorRuntime } from './runtime.js';
 import type { StripeApiEnv } from './stripe-api-env.js';
@@ -62,6 +68,16 @@ export interface StripeEmulatorOptions {
    * cannot use throws StateFileError), saved after changes and on `close()`. Unset: memory only.
    */
   stateFile?: string;
+  /** Seconds from `processing` to settlement of a bank debit; default 4 business days on the emulator clock. */
+  achSettlementSeconds?: number;
+  /** Seconds after entering `processing` during which a bank debit can still be canceled; default 3600. */
+  achCancelWindowSeconds?: number;
+  /** Seconds from the dispute test account's settlement to its dispute; default 1 day. */
+  achDisputeDelaySeconds?: number;
+  /** Seconds for a bank refund to reach the customer's bank (and get its reference); default 1 business day. */
+  achRefundSeconds?: number;
+  /** What the microdeposits carry: a descriptor code (Stripe's default) or two amounts. */
+  achMicrodepositType?: AchTimings['microdepositType'];
 }
 
 /** A running HTTP listener. */
@@ -110,7 +126,14 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
     },
     onChange: stateChanged,
   });
-  const runtime: EmulatorRuntime = { store, clock, events: createEventRecorder(store, clock, webhooks) };
+  const ach: AchTimings = {
+    settlementSeconds: options.achSettlementSeconds,
+    cancelWindowSeconds: options.achCancelWindowSeconds ?? DEFAULT_ACH_TIMINGS.cancelWindowSeconds,
+    disputeDelaySeconds: options.achDisputeDelaySeconds ?? DEFAULT_ACH_TIMINGS.disputeDelaySeconds,
+    refundSeconds: options.achRefundSeconds,
+    microdepositType: options.achMicrodepositType ?? DEFAULT_ACH_TIMINGS.microdepositType,
+  };
+  const runtime: EmulatorRuntime = { store, clock, events: createEventRecorder(store, clock, webhooks), ach };
 
   if (options.stateFile) {
     const durable: DurableParts = { store, clock, idempotency, webhooks };
@@ -127,8 +150,10 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
   const catchUp = (): string[] => {
     idempotency.forgetExpired();
     const expired = expireAuthorizations(runtime);
-    // Reads can expire authorizations too, so they are saved like any other change.
-    if (expired.length > 0) stateChanged();
+    const timedOut = expireMicrodeposits(runtime);
+    const bankSteps = advanceBankDebits(runtime);
+    // Reads can expire authorizations or settle debits too, so they are saved like any other change.
+    if (expired.length > 0 || timedOut.length > 0 || bankSteps > 0) stateChanged();
     return expired;
   };
   const reset = (): void => {
@@ -156,6 +181,10 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
   stripeApi.route('/payment_methods', paymentMethodRoutes(runtime));
   stripeApi.route('/charges', chargeRoutes(runtime));
   stripeApi.route('/events', eventRoutes(runtime));
+  stripeApi.route('/refunds', refundRoutes(runtime));
+  stripeApi.route('/mandates', mandateRoutes(runtime));
+  stripeApi.route('/disputes', disputeRoutes(runtime));
+  stripeApi.route('/financial_connections', financialConnectionsRoutes(runtime));
 
   const app = new Hono();
   if (saver) app.use('*', stateChanges(stateChanged));

@@ -26,6 +26,11 @@ function createEmulatorOrExit(config: EmulatorConfig): StripeEmulator {
         maxAttempts: config.STRIPE_EMULATOR_WEBHOOK_MAX_ATTEMPTS,
       },
       stateFile: config.STRIPE_EMULATOR_STATE_FILE,
+      achSettlementSeconds: config.STRIPE_EMULATOR_ACH_SETTLEMENT_SECONDS,
+      achCancelWindowSeconds: config.STRIPE_EMULATOR_ACH_CANCEL_WINDOW_SECONDS,
+      achDisputeDelaySeconds: config.STRIPE_EMULATOR_ACH_DISPUTE_DELAY_SECONDS,
+      achRefundSeconds: config.STRIPE_EMULATOR_ACH_REFUND_SECONDS,
+      achMicrodepositType: config.STRIPE_EMULATOR_ACH_MICRODEPOSIT_TYPE,
       log: (line) => console.log(line),
     });
   } catch (error) {

@@ -1,4 +1,5 @@
 /** What the payment operations work with: state, time and the event log. */
+import type { AchTimings } from './bank-debits/ach-timings.js';
 import type { EmulatorClock } from './clock.js';
 import type { EventRecorder } from './event-recorder.js';
 import type { EmulatorStore } from './store.js';
@@ -8,4 +9,6 @@ export interface EmulatorRuntime {
   store: EmulatorStore;
   clock: EmulatorClock;
   events: EventRecorder;
+  /** How long bank debits, refunds and disputes take on the emulator clock. */
+  ach: AchTimings;
 }

@@ -1,15 +1,24 @@
 /** The emulator's in-memory state: every Stripe object it has created, by id. */
 import type { ChargeObject } from './objects/charge.js';
+import type { BankDebitRecord } from './bank-debits/bank-debit-record.js';
 import type { CustomerObject } from './objects/customer.js';
+import type { DisputeObject } from './objects/dispute.js';
 import type { EventObject } from './objects/event.js';
+import type { FinancialConnectionsAccountObject } from './objects/financial-connections-account.js';
+import type { MandateObject } from './objects/mandate.js';
 import type { PaymentIntentObject } from './objects/payment-intent.js';
 import type { PaymentMethodObject } from './objects/payment-method.js';
+import type { RefundObject } from './objects/refund.js';
+import type { BankAccountBehaviour } from './test-bank-accounts.js';
 import type { CardAuthorizationBehaviour } from './test-payment-methods.js';
 
-/** A PaymentMethod and how its issuer answers charges (from the test card it came from). */
+/** How the issuer or the bank answers charges of a PaymentMethod (from the test card or account behind it). */
+export type PaymentMethodBehaviour = CardAuthorizationBehaviour | BankAccountBehaviour;
+
+/** A PaymentMethod and how its issuer or bank answers charges. */
 export interface PaymentMethodRecord {
   object: PaymentMethodObject;
-  behaviour: CardAuthorizationBehaviour;
+  behaviour: PaymentMethodBehaviour;
 }
 
 /** All Stripe objects held by one emulator instance. */
@@ -18,6 +27,12 @@ export class EmulatorStore {
   readonly paymentMethods = new Map<string, PaymentMethodRecord>();
   readonly paymentIntents = new Map<string, PaymentIntentObject>();
   readonly charges = new Map<string, ChargeObject>();
+  readonly mandates = new Map<string, MandateObject>();
+  readonly refunds = new Map<string, RefundObject>();
+  readonly disputes = new Map<string, DisputeObject>();
+  readonly financialConnectionsAccounts = new Map<string, FinancialConnectionsAccountObject>();
+  /** The emulator's own bookkeeping of each bank debit (verification, settlement), by PaymentIntent id. */
+  readonly bankDebits = new Map<string, BankDebitRecord>();
   /** Events, oldest first. */
   readonly events: EventObject[] = [];
   readonly eventsById = new Map<string, EventObject>();
@@ -36,6 +51,14 @@ export class EmulatorStore {
         return this.charges.get(id);
       case 'evt':
         return this.eventsById.get(id);
+      case 'mandate':
+        return this.mandates.get(id);
+      case 're':
+        return this.refunds.get(id);
+      case 'du':
+        return this.disputes.get(id);
+      case 'fca':
+        return this.financialConnectionsAccounts.get(id);
       default:
         return undefined;
     }
@@ -47,6 +70,11 @@ export class EmulatorStore {
     this.paymentMethods.clear();
     this.paymentIntents.clear();
     this.charges.clear();
+    this.mandates.clear();
+    this.refunds.clear();
+    this.disputes.clear();
+    this.financialConnectionsAccounts.clear();
+    this.bankDebits.clear();
     this.events.length = 0;
     this.eventsById.clear();
   }

@@ -1,5 +1,6 @@
-/** The emulator's control API under `/_emulator` (JSON, no auth): clock, faults, inspection, reset. */
+/** The emulator's control API under `/_emulator` (JSON, no auth): clock, faults, inspection, bank debits, reset. */
 import { Hono } from 'hono';
+import { bankDebitControlRoutes } from './bank-debit-control-routes.js';
 import { clockRoutes } from './clock-routes.js';
 import type { EmulatorControls } from './emulator-controls.js';
 import { faultRoutes } from './fault-routes.js';
@@ -12,6 +13,7 @@ export function controlRoutes(controls: EmulatorControls): Hono {
   routes.route('/clock', clockRoutes(controls));
   routes.route('/faults', faultRoutes(controls));
   routes.route('/payment_intents', paymentIntentControlRoutes(controls));
+  routes.route('/', bankDebitControlRoutes(controls));
   routes.route('/', webhookControlRoutes(controls));
   routes.get('/requests', (c) => c.json({ data: controls.requestLog.list() }));
   routes.post('/reset', (c) => {

@@ -1,4 +1,4 @@
-/** The Stripe Charge object (components.schemas.charge) for card authorizations. */
+/** The Stripe Charge object (components.schemas.charge) for card authorizations and bank debits. */
 import { newObjectId } from '../ids.js';
 import type { Metadata } from '../request-params.js';
 import type { BillingDetails } from './billing-details.js';
@@ -9,12 +9,12 @@ export interface ChargeOutcome {
   advice_code: string | null;
   network_advice_code: null;
   network_decline_code: null;
-  network_status: 'approved_by_network' | 'declined_by_network';
+  network_status: 'approved_by_network' | 'declined_by_network' | 'not_sent_to_network';
   reason: string | null;
-  risk_level: 'normal';
+  risk_level: 'normal' | 'highest';
   risk_score: number;
   seller_message: string;
-  type: 'authorized' | 'issuer_declined';
+  type: 'authorized' | 'issuer_declined' | 'blocked';
 }
 
 /** The card part of `payment_method_details`. */
@@ -43,6 +43,23 @@ export interface ChargeCardDetails {
   three_d_secure: { authentication_flow: 'challenge'; result: 'authenticated'; result_reason: null; version: '2.2.0' } | null;
   wallet: null;
 }
+
+/** The bank account part of `payment_method_details`; `payment_reference` once the debit settles. */
+export interface ChargeUsBankAccountDetails {
+  account_holder_type: 'individual' | 'company';
+  account_type: 'checking' | 'savings';
+  bank_name: string;
+  fingerprint: string;
+  last4: string;
+  mandate: string | null;
+  payment_reference: string | null;
+  routing_number: string;
+}
+
+/** How the charge was paid: a card or a US bank account. */
+export type ChargePaymentMethodDetails =
+  | { card: ChargeCardDetails; type: 'card'; us_bank_account?: undefined }
+  | { card?: undefined; type: 'us_bank_account'; us_bank_account: ChargeUsBankAccountDetails };
 
 /** A Charge as the API returns it. */
 export interface ChargeObject {
@@ -74,7 +91,7 @@ export interface ChargeObject {
   paid: boolean;
   payment_intent: string;
   payment_method: string;
-  payment_method_details: { card: ChargeCardDetails; type: 'card' };
+  payment_method_details: ChargePaymentMethodDetails;
   radar_options: Record<string, never>;
   receipt_email: string | null;
   receipt_number: null;
@@ -228,6 +245,97 @@ export function buildCardCharge(
     statement_descriptor: subject.statementDescriptor,
     statement_descriptor_suffix: subject.statementDescriptorSuffix,
     status: authorized ? 'succeeded' : 'failed',
+    transfer_data: null,
+    transfer_group: null,
+  };
+}
+
+/** Builds the `pending` charge of a bank debit sent to the ACH network, or a `failed` one Radar blocked. */
+export function buildBankDebitCharge(
+  subject: ChargeSubject,
+  paymentMethod: PaymentMethodObject,
+  mandateId: string | null,
+  created: number,
+  blocked?: { code: string; message: string },
+): ChargeObject {
+  const bank = paymentMethod.us_bank_account;
+  if (!bank) throw new TypeError(`payment method ${paymentMethod.id} is not a bank account`);
+  const id = newObjectId('ch');
+  return {
+    id,
+    object: 'charge',
+    amount: subject.amount,
+    amount_captured: blocked ? 0 : subject.amount,
+    amount_refunded: 0,
+    application: null,
+    application_fee: null,
+    application_fee_amount: null,
+    balance_transaction: null,
+    billing_details: paymentMethod.billing_details,
+    calculated_statement_descriptor: 'EMULATOR',
+    captured: !blocked,
+    created,
+    currency: subject.currency,
+    customer: subject.customer,
+    description: subject.description,
+    disputed: false,
+    failure_balance_transaction: null,
+    failure_code: blocked?.code ?? null,
+    failure_message: blocked?.message ?? null,
+    fraud_details: {},
+    livemode: false,
+    metadata: { ...subject.metadata },
+    on_behalf_of: null,
+    outcome: blocked
+      ? {
+          advice_code: null,
+          network_advice_code: null,
+          network_decline_code: null,
+          network_status: 'not_sent_to_network',
+          reason: 'highest_risk_level',
+          risk_level: 'highest',
+          risk_score: 95,
+          seller_message: 'Stripe blocked this payment as too risky.',
+          type: 'blocked',
+        }
+      : {
+          advice_code: null,
+          network_advice_code: null,
+          network_decline_code: null,
+          network_status: 'approved_by_network',
+          reason: null,
+          risk_level: 'normal',
+          risk_score: 12,
+          seller_message: 'Payment complete.',
+          type: 'authorized',
+        },
+    paid: false,
+    payment_intent: subject.paymentIntentId,
+    payment_method: paymentMethod.id,
+    payment_method_details: {
+      type: 'us_bank_account',
+      us_bank_account: {
+        account_holder_type: bank.account_holder_type,
+        account_type: bank.account_type,
+        bank_name: bank.bank_name,
+        fingerprint: bank.fingerprint,
+        last4: bank.last4,
+        mandate: mandateId,
+        payment_reference: null,
+        routing_number: bank.routing_number,
+      },
+    },
+    radar_options: {},
+    receipt_email: subject.receiptEmail,
+    receipt_number: null,
+    receipt_url: `https://pay.stripe.com/receipts/payment/emulator/${id}`,
+    refunded: false,
+    review: null,
+    shipping: null,
+    source_transfer: null,
+    statement_descriptor: subject.statementDescriptor,
+    statement_descriptor_suffix: subject.statementDescriptorSuffix,
+    status: blocked ? 'failed' : 'pending',
     transfer_data: null,
     transfer_group: null,
   };

@@ -16,6 +16,16 @@ export const EVENT_TYPES = [
   'charge.captured',
   'charge.refunded',
   'charge.expired',
+  'payment_intent.processing',
+  'charge.pending',
+  'charge.dispute.created',
+  'charge.dispute.closed',
+  'charge.refund.updated',
+  'refund.created',
+  'refund.updated',
+  'mandate.updated',
+  'payment_method.attached',
+  'payment_method.detached',
 ] as const;
 /** An event type the emulator emits. */
 export type EventType = (typeof EVENT_TYPES)[number];

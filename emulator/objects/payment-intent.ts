@@ -29,7 +29,33 @@ export type CancellationReason = (typeof CALLER_CANCELLATION_REASONS)[number] | 
 /** The action the customer must take before the payment can proceed. */
 export type NextAction =
   | { type: 'redirect_to_url'; redirect_to_url: { return_url: string; url: string } }
-  | { type: 'use_stripe_sdk'; use_stripe_sdk: { type: 'three_d_secure_redirect'; stripe_js: string; source: string } };
+  | { type: 'use_stripe_sdk'; use_stripe_sdk: { type: 'three_d_secure_redirect'; stripe_js: string; source: string } }
+  | {
+      type: 'verify_with_microdeposits';
+      verify_with_microdeposits: { arrival_date: number; hosted_verification_url: string; microdeposit_type: MicrodepositType };
+    };
+
+/** How the customer proves the bank account is theirs from the microdeposits. */
+export type MicrodepositType = 'descriptor_code' | 'amounts';
+
+/** How a bank account is verified before it is debited. */
+export const BANK_VERIFICATION_METHODS = ['automatic', 'instant', 'microdeposits'] as const;
+
+/** The card options Stripe shows on every card PaymentIntent. */
+export interface CardPaymentOptions {
+  installments: null;
+  mandate_options: null;
+  network: null;
+  request_three_d_secure: 'automatic' | 'any' | 'challenge';
+}
+
+/** The bank account options of a PaymentIntent (`target_date` as YYYY-MM-DD). */
+export interface UsBankAccountPaymentOptions {
+  financial_connections: { permissions: string[]; prefetch: string[] };
+  mandate_options: Record<string, never>;
+  target_date?: string;
+  verification_method: (typeof BANK_VERIFICATION_METHODS)[number];
+}
 
 /** A PaymentIntent as the API returns it. */
 export interface PaymentIntentObject {
@@ -60,9 +86,7 @@ export interface PaymentIntentObject {
   on_behalf_of: null;
   payment_method: string | null;
   payment_method_configuration_details: null;
-  payment_method_options: {
-    card: { installments: null; mandate_options: null; network: null; request_three_d_secure: 'automatic' | 'any' | 'challenge' };
-  };
+  payment_method_options: { card?: CardPaymentOptions; us_bank_account?: UsBankAccountPaymentOptions };
   payment_method_types: string[];
   processing: null;
   receipt_email: string | null;
@@ -87,6 +111,8 @@ export interface NewPaymentIntent {
   description: string | null;
   metadata: Metadata;
   paymentMethodTypes: string[];
+  /** Bank options, for PaymentIntents that accept `us_bank_account`. */
+  usBankAccountOptions?: UsBankAccountPaymentOptions;
   receiptEmail: string | null;
   setupFutureUsage: 'off_session' | 'on_session' | null;
   statementDescriptor: string | null;
@@ -126,7 +152,10 @@ export function buildPaymentIntent(input: NewPaymentIntent, created: number): Pa
     payment_method: null,
     payment_method_configuration_details: null,
     payment_method_options: {
-      card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' },
+      ...(input.paymentMethodTypes.includes('card')
+        ? { card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' } }
+        : {}),
+      ...(input.usBankAccountOptions ? { us_bank_account: input.usBankAccountOptions } : {}),
     },
     payment_method_types: input.paymentMethodTypes,
     processing: null,

@@ -1,7 +1,8 @@
-/** The Stripe PaymentMethod object (components.schemas.payment_method), card type for now. */
+/** The Stripe PaymentMethod object (components.schemas.payment_method): cards and US bank accounts. */
 import { createHash } from 'node:crypto';
 import { newObjectId } from '../ids.js';
 import type { TestCard } from '../test-payment-methods.js';
+import { TEST_BANK_NAME } from '../test-bank-accounts.js';
 import { emptyBillingDetails, type BillingDetails } from './billing-details.js';
 
 /** The `card` hash of a card PaymentMethod. */
@@ -22,6 +23,19 @@ export interface PaymentMethodCard {
   wallet: null;
 }
 
+/** The `us_bank_account` hash of a bank account PaymentMethod (never the full account number). */
+export interface PaymentMethodUsBankAccount {
+  account_holder_type: 'individual' | 'company';
+  account_type: 'checking' | 'savings';
+  bank_name: string;
+  financial_connections_account: string | null;
+  fingerprint: string;
+  last4: string;
+  networks: { preferred: 'ach'; supported: ['ach'] };
+  routing_number: string;
+  status_details: Record<string, never>;
+}
+
 /** A PaymentMethod as the API returns it. */
 export interface PaymentMethodObject {
   id: string;
@@ -33,7 +47,8 @@ export interface PaymentMethodObject {
   customer: string | null;
   livemode: false;
   metadata: Record<string, string>;
-  type: 'card';
+  type: 'card' | 'us_bank_account';
+  us_bank_account?: PaymentMethodUsBankAccount;
 }
 
 /** Test cards expire at the end of the year after their creation, like Stripe's fixtures. */
@@ -69,5 +84,41 @@ export function buildCardPaymentMethod(card: TestCard, created: number): Payment
     livemode: false,
     metadata: {},
     type: 'card',
+  };
+}
+
+/** The bank details a caller gives for a new bank account PaymentMethod. */
+export interface NewUsBankAccount {
+  accountNumber: string;
+  routingNumber: string;
+  accountHolderType: 'individual' | 'company';
+  accountType: 'checking' | 'savings';
+  financialConnectionsAccount: string | null;
+  billingDetails: BillingDetails;
+}
+
+/** Builds a bank account PaymentMethod; the account number only survives as `last4` and `fingerprint`. */
+export function buildUsBankAccountPaymentMethod(input: NewUsBankAccount, created: number): PaymentMethodObject {
+  return {
+    id: newObjectId('pm'),
+    object: 'payment_method',
+    allow_redisplay: 'unspecified',
+    billing_details: input.billingDetails,
+    created,
+    customer: null,
+    livemode: false,
+    metadata: {},
+    type: 'us_bank_account',
+    us_bank_account: {
+      account_holder_type: input.accountHolderType,
+      account_type: input.accountType,
+      bank_name: TEST_BANK_NAME,
+      financial_connections_account: input.financialConnectionsAccount,
+      fingerprint: createHash('sha256').update(`${input.routingNumber}:${input.accountNumber}`).digest('base64url').slice(0, 16),
+      last4: input.accountNumber.slice(-4),
+      networks: { preferred: 'ach', supported: ['ach'] },
+      routing_number: input.routingNumber,
+      status_details: {},
+    },
   };
 }

@@ -1,4 +1,5 @@
-/** Cancellation by the caller: releases any held authorization. */
+/** Cancellation by the caller: releases any held authorization or stops a bank debit not yet submitted. */
+import { abandonBankDebit, assertBankDebitCancelable } from '../bank-debits/bank-debit-cancellation.js';
 import type { EventOrigin } from '../objects/event.js';
 import type { CancellationReason, PaymentIntentObject, PaymentIntentStatus } from '../objects/payment-intent.js';
 import type { EmulatorRuntime } from '../runtime.js';
@@ -22,6 +23,8 @@ export function cancelPaymentIntent(
   origin: EventOrigin,
 ): void {
   assertStatusIn(paymentIntent, CANCELABLE_STATUSES, 'cancel');
+  assertBankDebitCancelable(runtime, paymentIntent);
+  abandonBankDebit(runtime, paymentIntent, origin);
   const charge = releaseHeldCharge(runtime, paymentIntent);
   paymentIntent.status = 'canceled';
   paymentIntent.canceled_at = runtime.clock.nowSeconds();

@@ -1,4 +1,5 @@
 /** Confirmation: attaches a payment method and asks the card network for an authorization. */
+import { confirmBankDebit, type BankDebitConfirmation } from '../bank-debits/confirm-bank-debit.js';
 import { newObjectId } from '../ids.js';
 import type { EventOrigin } from '../objects/event.js';
 import type { NextAction, PaymentIntentObject, PaymentIntentStatus } from '../objects/payment-intent.js';
@@ -24,6 +25,8 @@ export interface ConfirmationRequest {
   returnUrl?: string;
   /** Base URL of the emulator as the caller reached it, for 3-D Secure links. */
   emulatorBaseUrl: string;
+  /** Mandate acceptance or an existing mandate, for bank accounts. */
+  mandate?: Omit<BankDebitConfirmation, 'emulatorBaseUrl'>;
 }
 
 function authenticationAction(paymentIntent: PaymentIntentObject, request: ConfirmationRequest): NextAction {
@@ -70,6 +73,10 @@ export function confirmPaymentIntent(
     );
   }
   paymentIntent.payment_method = paymentMethod.object.id;
+  if (paymentMethod.object.type === 'us_bank_account') {
+    confirmBankDebit(runtime, paymentIntent, paymentMethod, { ...request.mandate, emulatorBaseUrl: request.emulatorBaseUrl }, origin);
+    return;
+  }
 
   const behaviour = paymentMethod.behaviour;
   switch (behaviour.kind) {

@@ -14,7 +14,7 @@ export function expireAuthorizations(runtime: EmulatorRuntime): string[] {
   for (const paymentIntent of runtime.store.paymentIntents.values()) {
     if (paymentIntent.status !== 'requires_capture' || !paymentIntent.latest_charge) continue;
     const charge = runtime.store.charges.get(paymentIntent.latest_charge);
-    const captureBefore = charge?.payment_method_details.card.capture_before;
+    const captureBefore = charge?.payment_method_details.card?.capture_before;
     if (!charge || captureBefore === undefined || captureBefore > now) continue;
     releaseHeldCharge(runtime, paymentIntent);
     paymentIntent.status = 'canceled';

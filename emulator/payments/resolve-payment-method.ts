@@ -1,9 +1,39 @@
-/** Finds the PaymentMethod a request names: a stored `pm_…` or a test alias such as `pm_card_visa`. */
-import { buildCardPaymentMethod } from '../objects/payment-method.js';
+/** Finds the PaymentMethod a request names: a stored `pm_…` or a test alias such as `pm_card_visa` or `pm_usBankAccount_success`. */
+import { emptyBillingDetails } from '../objects/billing-details.js';
+import { buildCardPaymentMethod, buildUsBankAccountPaymentMethod } from '../objects/payment-method.js';
 import type { EmulatorRuntime } from '../runtime.js';
 import type { PaymentMethodRecord } from '../store.js';
 import { resourceMissing } from '../stripe-errors.js';
+import { TEST_ROUTING_NUMBER, findTestBankAccountToken } from '../test-bank-accounts.js';
 import { findTestCard } from '../test-payment-methods.js';
+
+/** A fresh PaymentMethod for a test alias (`pm_card_…`, `pm_usBankAccount_…`), or undefined for an unknown one. */
+export function paymentMethodFromAlias(alias: string, created: number): PaymentMethodRecord | undefined {
+  const testCard = findTestCard(alias);
+  if (testCard) return { object: buildCardPaymentMethod(testCard, created), behaviour: testCard.behaviour };
+  const testAccount = findTestBankAccountToken(alias);
+  if (!testAccount) return undefined;
+  return {
+    object: buildUsBankAccountPaymentMethod(
+      {
+        accountNumber: testAccount.accountNumber,
+        routingNumber: TEST_ROUTING_NUMBER,
+        accountHolderType: 'individual',
+        accountType: 'checking',
+        financialConnectionsAccount: null,
+        billingDetails: emptyBillingDetails({ name: 'Jenny Rosen' }),
+      },
+      created,
+    ),
+    // Stripe's tokens stand for accounts already verified, except the one whose microdeposits fail.
+    behaviour: {
+      kind: 'bank_account',
+      outcome: testAccount.outcome,
+      verified: !testAccount.microdepositsFail,
+      microdepositsFail: testAccount.microdepositsFail,
+    },
+  };
+}
 
 /**
  * The PaymentMethod behind `id`. A test alias creates a fresh PaymentMethod each time, as Stripe
@@ -12,12 +42,8 @@ import { findTestCard } from '../test-payment-methods.js';
 export function resolvePaymentMethod(runtime: EmulatorRuntime, id: string, param = 'payment_method'): PaymentMethodRecord {
   const stored = runtime.store.paymentMethods.get(id);
   if (stored) return stored;
-  const testCard = findTestCard(id);
-  if (!testCard) throw resourceMissing('PaymentMethod', id, param);
-  const record: PaymentMethodRecord = {
-    object: buildCardPaymentMethod(testCard, runtime.clock.nowSeconds()),
-    behaviour: testCard.behaviour,
-  };
+  const record = paymentMethodFromAlias(id, runtime.clock.nowSeconds());
+  if (!record) throw resourceMissing('PaymentMethod', id, param);
   runtime.store.paymentMethods.set(record.object.id, record);
   return record;
 }

@@ -28,6 +28,11 @@ export function captureEmulatorState({ store, clock, idempotency, webhooks }: Du
     paymentMethods: [...store.paymentMethods.values()],
     paymentIntents: [...store.paymentIntents.values()],
     charges: [...store.charges.values()],
+    mandates: [...store.mandates.values()],
+    refunds: [...store.refunds.values()],
+    disputes: [...store.disputes.values()],
+    financialConnectionsAccounts: [...store.financialConnectionsAccounts.values()],
+    bankDebits: [...store.bankDebits.values()],
     events: store.events,
     idempotency: idempotency.records(),
     webhookDeliveries: webhooks.list(),
@@ -42,6 +47,11 @@ export function restoreEmulatorState({ store, clock, idempotency, webhooks }: Du
   for (const record of state.paymentMethods) store.paymentMethods.set(record.object.id, record);
   for (const intent of state.paymentIntents) store.paymentIntents.set(intent.id, intent);
   for (const charge of state.charges) store.charges.set(charge.id, charge);
+  for (const mandate of state.mandates) store.mandates.set(mandate.id, mandate);
+  for (const refund of state.refunds) store.refunds.set(refund.id, refund);
+  for (const dispute of state.disputes) store.disputes.set(dispute.id, dispute);
+  for (const account of state.financialConnectionsAccounts) store.financialConnectionsAccounts.set(account.id, account);
+  for (const record of state.bankDebits) store.bankDebits.set(record.paymentIntentId, record);
   for (const event of state.events) {
     store.events.push(event);
     store.eventsById.set(event.id, event);

@@ -12,11 +12,19 @@ import type { CustomerObject } from '../objects/customer.js';
 import type { EventObject } from '../objects/event.js';
 import type { PaymentIntentObject } from '../objects/payment-intent.js';
 import type { PaymentMethodObject } from '../objects/payment-method.js';
-import type { CardAuthorizationBehaviour } from '../test-payment-methods.js';
+import type { BankDebitRecord } from '../bank-debits/bank-debit-record.js';
+import type { DisputeObject } from '../objects/dispute.js';
+import type { FinancialConnectionsAccountObject } from '../objects/financial-connections-account.js';
+import type { MandateObject } from '../objects/mandate.js';
+import type { RefundObject } from '../objects/refund.js';
+import type { PaymentMethodBehaviour } from '../store.js';
 
 /** What the `format` field of every state file says. */
 export const STATE_FILE_FORMAT = 'stripe-emulator-state';
-/** The only state file version this emulator reads and writes; bump it when the shape changes. */
+/**
+ * The only state file version this emulator reads and writes; bump it when the shape changes in a
+ * way older files cannot be read. (Bank debit objects were added as optional lists: version 1 still.)
+ */
 export const STATE_FILE_VERSION = 1;
 
 /** A state file that cannot be used; the message names the file and what is wrong with it. */
@@ -72,14 +80,27 @@ const stateFileSchema = z.object({
   paymentMethods: z.array(
     z.object({
       object: stripeObject<PaymentMethodObject>('pm'),
-      behaviour: z.custom<CardAuthorizationBehaviour>(
+      behaviour: z.custom<PaymentMethodBehaviour>(
         (value) => typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string',
-        { message: 'expected a card authorization behaviour' },
+        { message: 'expected a card or bank account behaviour' },
       ),
     }),
   ),
   paymentIntents: z.array(stripeObject<PaymentIntentObject>('pi')),
   charges: z.array(stripeObject<ChargeObject>('ch')),
+  // Added with ACH direct debit; files written before have none of them.
+  mandates: z.array(stripeObject<MandateObject>('mandate')).default([]),
+  refunds: z.array(stripeObject<RefundObject>('re')).default([]),
+  disputes: z.array(stripeObject<DisputeObject>('du')).default([]),
+  financialConnectionsAccounts: z.array(stripeObject<FinancialConnectionsAccountObject>('fca')).default([]),
+  bankDebits: z
+    .array(
+      z.custom<BankDebitRecord>(
+        (value) => typeof value === 'object' && value !== null && typeof (value as { paymentIntentId?: unknown }).paymentIntentId === 'string',
+        { message: 'expected a bank debit record' },
+      ),
+    )
+    .default([]),
   /** Oldest first. */
   events: z.array(stripeObject<EventObject>('evt')),
   idempotency: z.array(

@@ -11,10 +11,19 @@ import { cancelPaymentIntent } from '../payments/cancel-payment-intent.js';
 import { capturePaymentIntent } from '../payments/capture-payment-intent.js';
 import { CONFIRMABLE_STATUSES, confirmPaymentIntent, type ConfirmationRequest } from '../payments/confirm-payment-intent.js';
 import { resolvePaymentMethod } from '../payments/resolve-payment-method.js';
+import { verifyMicrodeposits, type MicrodepositProof } from '../bank-debits/verify-microdeposits.js';
 import type { RequestParams } from '../request-params.js';
 import type { EmulatorRuntime } from '../runtime.js';
 import type { StripeApiEnv } from '../stripe-api-env.js';
-import { amountTooSmall, parameterInvalid, paymentIntentUnexpectedState, resourceMissing } from '../stripe-errors.js';
+import {
+  StripeApiError,
+  amountTooSmall,
+  parameterInvalid,
+  parameterMissing,
+  paymentIntentUnexpectedState,
+  resourceMissing,
+} from '../stripe-errors.js';
+import { readMandateAcceptance, readUsBankAccountOptions } from './bank-debit-params.js';
 import { eventOrigin } from './event-origin.js';
 import { stripeJson } from './stripe-json.js';
 
@@ -70,8 +79,56 @@ function readOffSession(params: RequestParams): boolean {
   throw parameterInvalid('off_session', `Invalid off_session: ${value}`, 'parameter_invalid_boolean');
 }
 
-function confirmationRequest(c: Context<StripeApiEnv>, params: RequestParams): ConfirmationRequest {
+/** Bank accounts are debited in USD only. */
+function assertBankCurrency(paymentMethodTypes: readonly string[], currency: string): void {
+  if (paymentMethodTypes.includes('us_bank_account') && currency !== 'usd') {
+    throw new StripeApiError(
+      400,
+      {
+        type: 'invalid_request_error',
+        code: 'payment_intent_invalid_parameter',
+        message: `The currency provided (${currency}) is invalid. Payments with us_bank_account support the following currencies: usd.`,
+        param: 'currency',
+      },
+      false,
+    );
+  }
+}
+
+/** `amounts[]` (two integers, cents) or `descriptor_code` (`SM` and four characters), not both. */
+function readMicrodepositProof(params: RequestParams): MicrodepositProof {
+  const amounts = params.optionalStringList('amounts');
+  const descriptorCode = params.optionalString('descriptor_code');
+  if (amounts && descriptorCode) {
+    throw parameterInvalid('descriptor_code', 'You may only specify one of these parameters: amounts, descriptor_code.');
+  }
+  if (descriptorCode !== undefined) {
+    if (!/^SM[A-Z0-9]{4}$/i.test(descriptorCode)) {
+      throw parameterInvalid('descriptor_code', 'Invalid descriptor_code: it must be 6 characters starting with SM.');
+    }
+    return { kind: 'descriptor_code', descriptorCode };
+  }
+  if (!amounts) throw parameterMissing('amounts');
+  if (amounts.length !== 2 || amounts.some((amount) => !/^\d+$/.test(amount))) {
+    throw new StripeApiError(
+      400,
+      {
+        type: 'invalid_request_error',
+        code: 'payment_method_microdeposit_verification_amounts_invalid',
+        message: 'Please provide exactly two amounts, in cents, to verify the bank account.',
+        param: 'amounts',
+      },
+      false,
+    );
+  }
+  return { kind: 'amounts', amounts: amounts.map(Number) };
+}
+
+function confirmationRequest(c: Context<StripeApiEnv>, params: RequestParams, now: number): ConfirmationRequest {
+  const acceptance = readMandateAcceptance(params, now);
+  const mandateId = params.optionalString('mandate');
   return {
+    mandate: { acceptance, mandateId },
     paymentMethodId: params.optionalString('payment_method'),
     offSession: readOffSession(params),
     errorOnRequiresAction: params.optionalBoolean('error_on_requires_action') ?? false,
@@ -100,12 +157,17 @@ export function paymentIntentRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv
     const currency = readCurrency(params);
     const amount = readAmount(params, currency);
     const confirm = params.optionalBoolean('confirm') ?? false;
-    for (const onlyWithConfirm of ['off_session', 'return_url', 'error_on_requires_action']) {
+    for (const onlyWithConfirm of ['off_session', 'return_url', 'error_on_requires_action', 'mandate_data', 'mandate']) {
       if (params.has(onlyWithConfirm) && !confirm) {
         throw parameterInvalid(onlyWithConfirm, `You can only pass in ${onlyWithConfirm} when confirm=true.`);
       }
     }
-    const request = confirmationRequest(c, params);
+    const request = confirmationRequest(c, params, runtime.clock.nowSeconds());
+    const paymentMethodTypes = params.optionalStringList('payment_method_types') ?? ['card'];
+    assertBankCurrency(paymentMethodTypes, currency);
+    const usBankAccountOptions = paymentMethodTypes.includes('us_bank_account')
+      ? readUsBankAccountOptions(params, runtime.clock.nowSeconds())
+      : undefined;
     const customer = params.optionalString('customer');
     if (customer !== undefined && !runtime.store.customers.has(customer)) {
       throw resourceMissing('customer', customer, 'customer');
@@ -119,7 +181,8 @@ export function paymentIntentRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv
         customer: customer ?? null,
         description: params.optionalString('description') ?? null,
         metadata: params.metadata() ?? {},
-        paymentMethodTypes: params.optionalStringList('payment_method_types') ?? ['card'],
+        paymentMethodTypes,
+        usBankAccountOptions,
         receiptEmail: params.optionalString('receipt_email') ?? null,
         setupFutureUsage: params.optionalEnum('setup_future_usage', SETUP_FUTURE_USAGES) ?? null,
         statementDescriptor: params.optionalString('statement_descriptor') ?? null,
@@ -180,9 +243,23 @@ export function paymentIntentRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv
     const paymentIntent = loadPaymentIntent(c.req.param('id'));
     const params = c.get('params').rejectUnknown(CONFIRM_PARAMETERS);
     const captureMethod = params.optionalEnum('capture_method', CAPTURE_METHODS);
-    const request = confirmationRequest(c, params);
+    const request = confirmationRequest(c, params, runtime.clock.nowSeconds());
+    if (paymentIntent.payment_method_options.us_bank_account && CONFIRMABLE_STATUSES.includes(paymentIntent.status)) {
+      paymentIntent.payment_method_options.us_bank_account = readUsBankAccountOptions(
+        params,
+        runtime.clock.nowSeconds(),
+        paymentIntent.payment_method_options.us_bank_account,
+      );
+    }
     if (captureMethod && CONFIRMABLE_STATUSES.includes(paymentIntent.status)) paymentIntent.capture_method = captureMethod;
     confirmPaymentIntent(runtime, paymentIntent, request, eventOrigin(c));
+    return answer(c, paymentIntent);
+  });
+
+  routes.post('/:id/verify_microdeposits', (c) => {
+    const paymentIntent = loadPaymentIntent(c.req.param('id'));
+    const params = c.get('params').rejectUnknown(['amounts', 'client_secret', 'descriptor_code', 'expand']);
+    verifyMicrodeposits(runtime, paymentIntent, readMicrodepositProof(params), eventOrigin(c));
     return answer(c, paymentIntent);
   });
 

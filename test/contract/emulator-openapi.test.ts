@@ -1,7 +1,8 @@
 /**
  * Contract of the local Stripe emulator: driven through the real `stripe` package, every JSON body
  * it answers (objects, lists, errors) and every webhook it delivers validates against Stripe's
- * published OpenAPI spec, and each card-hold outcome looks the way Stripe test mode answers it.
+ * published OpenAPI spec, and each card-hold and ACH direct debit outcome looks the way Stripe test
+ * mode answers it.
  */
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,10 @@ const OBJECT_SCHEMAS: Record<string, string> = {
   customer: 'customer',
   event: 'event',
   payment_method: 'payment_method',
+  mandate: 'mandate',
+  refund: 'refund',
+  dispute: 'dispute',
+  'financial_connections.account': 'financial_connections.account',
 };
 
 let schemas: StripeSchemas;
@@ -306,6 +311,163 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
     expect(unavailable).toBeInstanceOf(Stripe.errors.StripeAPIError);
     expect(unavailable.statusCode).toBe(503);
     expect(expectEveryResponseMatchesSpec()).toBe(2);
+  });
+
+  describe('ACH direct debit', () => {
+    const mandateData = {
+      customer_acceptance: { type: 'online' as const, online: { ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0 (contract test)' } },
+    };
+
+    function bankDebit(paymentMethod: string, extra: Partial<Stripe.PaymentIntentCreateParams> = {}) {
+      return stripe.paymentIntents.create({
+        amount: 12_500,
+        currency: 'usd',
+        payment_method_types: ['us_bank_account'],
+        payment_method: paymentMethod,
+        confirm: true,
+        mandate_data: mandateData,
+        metadata: { booking_id: `bk_ach_${paymentMethod}` },
+        expand: ['latest_charge'],
+        ...extra,
+      });
+    }
+
+    async function manualBankAccount(accountNumber = '000123456789'): Promise<Stripe.PaymentMethod> {
+      return stripe.paymentMethods.create({
+        type: 'us_bank_account',
+        us_bank_account: { account_number: accountNumber, routing_number: '110000000', account_holder_type: 'individual' },
+        billing_details: { name: 'Jenny Rosen', email: 'jenny+test_email@example.com' },
+      });
+    }
+
+    it('creates, retrieves, attaches and detaches a bank account PaymentMethod without echoing its number', async () => {
+      const customer = await stripe.customers.create({ email: 'jenny+test_email@example.com' });
+      const created = await manualBankAccount();
+      expect(created.us_bank_account).toMatchObject({
+        last4: '6789',
+        bank_name: 'STRIPE TEST BANK',
+        routing_number: '110000000',
+        account_type: 'checking',
+        financial_connections_account: null,
+      });
+      expect(JSON.stringify(created)).not.toContain('000123456789');
+      expect((await stripe.paymentMethods.retrieve(created.id)).id).toBe(created.id);
+      expect((await stripe.paymentMethods.retrieve('pm_usBankAccount_success')).us_bank_account?.last4).toBe('6789');
+      expect((await stripe.paymentMethods.attach(created.id, { customer: customer.id })).customer).toBe(customer.id);
+      expect((await stripe.paymentMethods.detach(created.id)).customer).toBeNull();
+
+      const nameless = await refusal(() =>
+        stripe.paymentMethods.create({ type: 'us_bank_account', us_bank_account: { account_number: '000123456789', routing_number: '110000000' } }),
+      );
+      expect(nameless).toMatchObject({ statusCode: 400, code: 'parameter_missing', param: 'billing_details[name]' });
+      expectEveryResponseMatchesSpec();
+    });
+
+    it('asks for microdeposits, answers a mismatch, then verifies and settles with a payment reference', async () => {
+      const paymentMethod = await manualBankAccount();
+      const waiting = await bankDebit(paymentMethod.id, { payment_method_options: { us_bank_account: { verification_method: 'microdeposits' } } });
+      expect(waiting.status).toBe('requires_action');
+      expect(waiting.next_action).toMatchObject({
+        type: 'verify_with_microdeposits',
+        verify_with_microdeposits: { microdeposit_type: 'descriptor_code' },
+      });
+      const mismatch = await refusal(() => stripe.paymentIntents.verifyMicrodeposits(waiting.id, { descriptor_code: 'SM00XX' }));
+      expect(mismatch).toMatchObject({ statusCode: 400, code: 'payment_method_microdeposit_verification_descriptor_code_mismatch' });
+      expect(mismatch.message).toContain('9 verification attempts remaining');
+
+      const processing = await stripe.paymentIntents.verifyMicrodeposits(waiting.id, { descriptor_code: 'SM11AA', expand: ['latest_charge'] });
+      expect(processing.status).toBe('processing');
+      const pending = processing.latest_charge as Stripe.Charge;
+      expect(pending).toMatchObject({ status: 'pending', paid: false });
+      const mandateId = pending.payment_method_details?.us_bank_account?.mandate as string;
+      expect(await stripe.mandates.retrieve(mandateId)).toMatchObject({ status: 'active', type: 'single_use' });
+
+      await running.control('POST', `/_emulator/payment_intents/${waiting.id}/settle`);
+      const settled = await stripe.paymentIntents.retrieve(waiting.id, { expand: ['latest_charge'] });
+      expect(settled.status).toBe('succeeded');
+      expect((settled.latest_charge as Stripe.Charge).payment_method_details?.us_bank_account?.payment_reference).toMatch(/^\d{15}$/);
+      expectEveryResponseMatchesSpec();
+    });
+
+    it('debits an instantly verified account at once and reads its Financial Connections balance', async () => {
+      const customer = await stripe.customers.create({ email: 'fc+test_email@example.com' });
+      const linked = await running.control('POST', '/_emulator/financial_connections/accounts', { balance: 54_321, customer: customer.id });
+      const account = await stripe.financialConnections.accounts.retrieve(linked.accountId);
+      expect(account.permissions).toContain('balances');
+      expect(account.balance).toMatchObject({ type: 'cash', cash: { available: { usd: 54_321 } }, current: { usd: 54_321 } });
+      const refreshed = await stripe.financialConnections.accounts.refresh(linked.accountId, { features: ['balance'] });
+      expect(refreshed.balance_refresh?.status).toBe('succeeded');
+      const paymentMethod = await stripe.paymentMethods.retrieve(linked.paymentMethodId);
+      expect(paymentMethod.us_bank_account?.financial_connections_account).toBe(linked.accountId);
+
+      const processing = await bankDebit(linked.paymentMethodId, {
+        customer: customer.id,
+        setup_future_usage: 'off_session',
+        payment_method_options: { us_bank_account: { verification_method: 'instant' } },
+      });
+      expect(processing.status).toBe('processing');
+      const mandate = await stripe.mandates.retrieve(
+        (processing.latest_charge as Stripe.Charge).payment_method_details?.us_bank_account?.mandate as string,
+      );
+      expect(mandate).toMatchObject({ status: 'active', type: 'multi_use', customer_acceptance: { type: 'online' } });
+      expectEveryResponseMatchesSpec();
+    });
+
+    it('refuses a debit without mandate, in another currency or with a target date out of range', async () => {
+      const missingMandate = await refusal(() => bankDebit('pm_usBankAccount_success', { mandate_data: undefined }));
+      expect(missingMandate).toMatchObject({ statusCode: 400, type: 'StripeInvalidRequestError' });
+      expect(missingMandate.message).toContain('requires a mandate');
+      const euros = await refusal(() => bankDebit('pm_usBankAccount_success', { currency: 'eur' }));
+      expect(euros).toMatchObject({ statusCode: 400, param: 'currency' });
+      const tooSoon = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+      const early = await refusal(() =>
+        bankDebit('pm_usBankAccount_success', { payment_method_options: { us_bank_account: { target_date: tooSoon } } }),
+      );
+      expect(early).toMatchObject({ statusCode: 400, param: 'payment_method_options[us_bank_account][target_date]' });
+      expectEveryResponseMatchesSpec();
+    });
+
+    it('fails a debit the bank returns, refuses Radar-blocked and over-limit debits and failed microdeposits', async () => {
+      const returned = await bankDebit('pm_usBankAccount_insufficientFunds');
+      await running.control('POST', `/_emulator/payment_intents/${returned.id}/settle`);
+      const failed = await stripe.paymentIntents.retrieve(returned.id, { expand: ['latest_charge'] });
+      expect(failed).toMatchObject({ status: 'requires_payment_method', last_payment_error: { code: 'insufficient_funds' } });
+      expect(failed.latest_charge).toMatchObject({ status: 'failed', failure_code: 'insufficient_funds' });
+
+      expect(await refusal(() => bankDebit('pm_usBankAccount_riskLevelHighest'))).toMatchObject({ statusCode: 402 });
+      expect(await refusal(() => bankDebit('pm_usBankAccount_weeklyLimitExceeded'))).toMatchObject({ statusCode: 400 });
+      const unreachable = await manualBankAccount('000666666661');
+      expect(await refusal(() => bankDebit(unreachable.id))).toMatchObject({
+        code: 'payment_method_microdeposit_failed',
+      });
+      expectEveryResponseMatchesSpec();
+    });
+
+    it('disputes a settled debit a day later and closes the dispute; refunds a debit to its bank reference', async () => {
+      const disputed = await bankDebit('pm_usBankAccount_dispute');
+      await running.control('POST', `/_emulator/payment_intents/${disputed.id}/settle`);
+      await running.control('POST', '/_emulator/clock/advance', { seconds: 86_400 });
+      const charge = await stripe.charges.retrieve((disputed.latest_charge as Stripe.Charge).id);
+      expect(charge.disputed).toBe(true);
+      const [dispute] = [...running.emulator.runtime.store.disputes.values()];
+      expect(await stripe.disputes.retrieve(dispute.id)).toMatchObject({ status: 'needs_response', charge: charge.id });
+      await running.control('POST', `/_emulator/disputes/${dispute.id}/close`, { status: 'lost' });
+      expect((await stripe.disputes.retrieve(dispute.id)).status).toBe('lost');
+
+      const paid = await bankDebit('pm_usBankAccount_success');
+      await running.control('POST', `/_emulator/payment_intents/${paid.id}/settle`);
+      const partial = await stripe.refunds.create({ payment_intent: paid.id, amount: 2_500, reason: 'requested_by_customer' });
+      expect(partial).toMatchObject({ status: 'pending', destination_details: { type: 'us_bank_transfer' } });
+      const tooMuch = await refusal(() => stripe.refunds.create({ payment_intent: paid.id, amount: 20_000 }));
+      expect(tooMuch).toMatchObject({ statusCode: 400, code: 'amount_too_large' });
+      await running.control('POST', `/_emulator/refunds/${partial.id}/settle`);
+      const arrived = await stripe.refunds.retrieve(partial.id);
+      expect(arrived).toMatchObject({ status: 'succeeded', destination_details: { us_bank_transfer: { reference_status: 'available' } } });
+
+      const card = await hold('pm_card_visa', { capture_method: 'automatic' });
+      expect(await stripe.refunds.create({ payment_intent: card.id })).toMatchObject({ status: 'succeeded', amount: 100 });
+      expectEveryResponseMatchesSpec();
+    });
   });
 
   it('delivers every event as a signed webhook whose payload matches the spec', async () => {

@@ -1,0 +1,121 @@
+/**
+ * Control routes for bank debits, mounted at `/_emulator`: settle a processing debit now, close a
+ * dispute, complete a bank refund, and link a Financial Connections account with a chosen balance.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { closeDispute, completeBankRefund, NotSettleableError, settleBankDebit } from '../bank-debits/settle-bank-debit.js';
+import { emptyBillingDetails } from '../objects/billing-details.js';
+import { DISPUTE_CLOSING_STATUSES } from '../objects/dispute.js';
+import {
+  FINANCIAL_CONNECTIONS_PERMISSIONS,
+  buildFinancialConnectionsAccount,
+  usdBalance,
+} from '../objects/financial-connections-account.js';
+import { buildUsBankAccountPaymentMethod } from '../objects/payment-method.js';
+import { TEST_BANK_ACCOUNTS, TEST_ROUTING_NUMBER, testBankAccountByNumber } from '../test-bank-accounts.js';
+import { ControlError, readJsonBody } from './control-error.js';
+import type { EmulatorControls } from './emulator-controls.js';
+
+const closeSchema = z.object({ status: z.enum(DISPUTE_CLOSING_STATUSES) }).strict();
+
+const linkAccountSchema = z
+  .object({
+    /** Available and current balance, in cents (USD). */
+    balance: z.number().int().default(100_000),
+    /** Permissions the customer grants; `payment_method` is always included. */
+    permissions: z.array(z.enum(FINANCIAL_CONNECTIONS_PERMISSIONS)).default(['payment_method', 'balances']),
+    /** One of the seed's test account numbers, which decides how debits settle. */
+    accountNumber: z.string().regex(/^\d{4,17}$/).default(TEST_BANK_ACCOUNTS[0].accountNumber),
+    accountType: z.enum(['checking', 'savings']).default('checking'),
+    customer: z.string().optional(),
+    name: z.string().min(1).default('Jenny Rosen'),
+    email: z.string().email().optional(),
+  })
+  .strict();
+
+const balanceSchema = z.object({ balance: z.number().int() }).strict();
+
+/** Bank debit control routes. */
+export function bankDebitControlRoutes(controls: EmulatorControls): Hono {
+  const routes = new Hono();
+  const { runtime } = controls;
+
+  routes.post('/payment_intents/:id/settle', (c) => {
+    const paymentIntent = runtime.store.paymentIntents.get(c.req.param('id'));
+    if (!paymentIntent) throw new ControlError(404, 'not_found', `no PaymentIntent ${c.req.param('id')}`);
+    try {
+      settleBankDebit(runtime, paymentIntent);
+    } catch (error) {
+      if (error instanceof NotSettleableError) throw new ControlError(409, 'conflict', error.message);
+      throw error;
+    }
+    // A settlement can make a dispute or refund due at once (zero delays).
+    controls.catchUp();
+    return c.json(paymentIntent);
+  });
+
+  routes.post('/disputes/:id/close', async (c) => {
+    const { status } = await readJsonBody(c, closeSchema);
+    const dispute = runtime.store.disputes.get(c.req.param('id'));
+    if (!dispute) throw new ControlError(404, 'not_found', `no dispute ${c.req.param('id')}`);
+    if (!closeDispute(runtime, dispute, status)) throw new ControlError(409, 'conflict', `dispute ${dispute.id} is already ${dispute.status}`);
+    return c.json(dispute);
+  });
+
+  routes.post('/refunds/:id/settle', (c) => {
+    const refund = runtime.store.refunds.get(c.req.param('id'));
+    const record = refund ? runtime.store.bankDebits.get(refund.payment_intent) : undefined;
+    if (!refund || !record) throw new ControlError(404, 'not_found', `no bank refund ${c.req.param('id')}`);
+    if (refund.status !== 'pending') throw new ControlError(409, 'conflict', `refund ${refund.id} is already ${refund.status}`);
+    completeBankRefund(runtime, record, refund.id);
+    return c.json(refund);
+  });
+
+  routes.post('/financial_connections/accounts', async (c) => {
+    const body = await readJsonBody(c, linkAccountSchema);
+    if (body.customer !== undefined && !runtime.store.customers.has(body.customer)) {
+      throw new ControlError(404, 'not_found', `no customer ${body.customer}`);
+    }
+    const now = runtime.clock.nowSeconds();
+    const permissions = [...new Set(['payment_method' as const, ...body.permissions])];
+    const account = buildFinancialConnectionsAccount({
+      last4: body.accountNumber.slice(-4),
+      subcategory: body.accountType,
+      permissions,
+      balanceCents: body.balance,
+      customer: body.customer ?? null,
+      created: now,
+    });
+    runtime.store.financialConnectionsAccounts.set(account.id, account);
+    const testAccount = testBankAccountByNumber(body.accountNumber);
+    const paymentMethod = buildUsBankAccountPaymentMethod(
+      {
+        accountNumber: body.accountNumber,
+        routingNumber: TEST_ROUTING_NUMBER,
+        accountHolderType: 'individual',
+        accountType: body.accountType,
+        financialConnectionsAccount: account.id,
+        billingDetails: emptyBillingDetails({ name: body.name, email: body.email }),
+      },
+      now,
+    );
+    // Linked through Financial Connections: verified instantly, no microdeposits.
+    runtime.store.paymentMethods.set(paymentMethod.id, {
+      object: paymentMethod,
+      behaviour: { kind: 'bank_account', outcome: testAccount.outcome, verified: true, microdepositsFail: false },
+    });
+    return c.json({ paymentMethodId: paymentMethod.id, accountId: account.id }, 201);
+  });
+
+  routes.post('/financial_connections/accounts/:id/balance', async (c) => {
+    const { balance } = await readJsonBody(c, balanceSchema);
+    const account = runtime.store.financialConnectionsAccounts.get(c.req.param('id'));
+    if (!account) throw new ControlError(404, 'not_found', `no Financial Connections account ${c.req.param('id')}`);
+    if (!account.permissions.includes('balances')) throw new ControlError(409, 'conflict', `${account.id} has no balances permission`);
+    account.balance = usdBalance(balance, runtime.clock.nowSeconds());
+    return c.json(account);
+  });
+
+  return routes;
+}

@@ -1,0 +1,93 @@
+/** Reads the bank debit parameters of PaymentIntent requests: mandate acceptance and `us_bank_account` options. */
+import { TARGET_DATE_RANGE_DAYS, parseIsoDate, startOfDay } from '../bank-debits/ach-timings.js';
+import type { FormValue } from '../form-body.js';
+import type { CustomerAcceptance } from '../objects/mandate.js';
+import { BANK_VERIFICATION_METHODS, type UsBankAccountPaymentOptions } from '../objects/payment-intent.js';
+import type { RequestParams } from '../request-params.js';
+import { parameterInvalid, parameterMissing } from '../stripe-errors.js';
+
+type FormHash = { [key: string]: FormValue };
+
+function hashAt(value: FormValue | undefined, path: string): FormHash | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw parameterInvalid(path, 'Invalid object', 'parameter_invalid_object');
+  return value;
+}
+
+function stringAt(hash: FormHash | undefined, key: string, path: string): string | undefined {
+  const value = hash?.[key];
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw parameterInvalid(path, `Invalid string: ${path} must be a string`);
+  return value;
+}
+
+/** `mandate_data[customer_acceptance]`, with Stripe's checks (online acceptance needs IP and user agent). */
+export function readMandateAcceptance(params: RequestParams, now: number): CustomerAcceptance | undefined {
+  const mandateData = hashAt(params.raw('mandate_data'), 'mandate_data');
+  if (!mandateData) return undefined;
+  const base = 'mandate_data[customer_acceptance]';
+  const acceptance = hashAt(mandateData.customer_acceptance, base);
+  if (!acceptance) throw parameterMissing(base);
+  const type = stringAt(acceptance, 'type', `${base}[type]`);
+  if (type === undefined) throw parameterMissing(`${base}[type]`);
+  if (type !== 'online' && type !== 'offline') {
+    throw parameterInvalid(`${base}[type]`, `Invalid ${base}[type]: must be one of online, offline`);
+  }
+  const acceptedAtText = stringAt(acceptance, 'accepted_at', `${base}[accepted_at]`);
+  if (acceptedAtText !== undefined && !/^\d+$/.test(acceptedAtText)) {
+    throw parameterInvalid(`${base}[accepted_at]`, `Invalid integer: ${acceptedAtText}`, 'parameter_invalid_integer');
+  }
+  const acceptedAt = acceptedAtText === undefined ? now : Number(acceptedAtText);
+  if (type === 'offline') return { accepted_at: acceptedAt, type, offline: {} };
+  const online = hashAt(acceptance.online, `${base}[online]`);
+  if (!online) throw parameterMissing(`${base}[online]`);
+  const ipAddress = stringAt(online, 'ip_address', `${base}[online][ip_address]`);
+  if (!ipAddress) throw parameterMissing(`${base}[online][ip_address]`);
+  const userAgent = stringAt(online, 'user_agent', `${base}[online][user_agent]`);
+  if (!userAgent) throw parameterMissing(`${base}[online][user_agent]`);
+  return { accepted_at: acceptedAt, type, online: { ip_address: ipAddress, user_agent: userAgent } };
+}
+
+/** Whole days from the emulator's today (UTC) to `date`. */
+function daysAhead(date: number, now: number): number {
+  return Math.round((date - startOfDay(now)) / 86_400);
+}
+
+/**
+ * `payment_method_options[us_bank_account]` merged over `current`: verification method and a
+ * target date 3 to 15 days ahead of the emulator's today.
+ */
+export function readUsBankAccountOptions(
+  params: RequestParams,
+  now: number,
+  current?: UsBankAccountPaymentOptions,
+): UsBankAccountPaymentOptions {
+  const base = 'payment_method_options[us_bank_account]';
+  const options = hashAt(hashAt(params.raw('payment_method_options'), 'payment_method_options')?.us_bank_account, base);
+  const merged: UsBankAccountPaymentOptions = current
+    ? structuredClone(current)
+    : { financial_connections: { permissions: ['payment_method'], prefetch: [] }, mandate_options: {}, verification_method: 'automatic' };
+  const method = stringAt(options, 'verification_method', `${base}[verification_method]`);
+  if (method !== undefined) {
+    if (!(BANK_VERIFICATION_METHODS as readonly string[]).includes(method)) {
+      throw parameterInvalid(`${base}[verification_method]`, `Invalid ${base}[verification_method]: must be one of ${BANK_VERIFICATION_METHODS.join(', ')}`);
+    }
+    merged.verification_method = method as UsBankAccountPaymentOptions['verification_method'];
+  }
+  const targetDate = stringAt(options, 'target_date', `${base}[target_date]`);
+  if (targetDate !== undefined) {
+    const date = parseIsoDate(targetDate);
+    if (date === undefined) {
+      throw parameterInvalid(`${base}[target_date]`, `Invalid date: ${targetDate}. The target_date must be a date in the format YYYY-MM-DD.`);
+    }
+    const ahead = daysAhead(date, now);
+    if (ahead < TARGET_DATE_RANGE_DAYS.min || ahead > TARGET_DATE_RANGE_DAYS.max) {
+      throw parameterInvalid(
+        `${base}[target_date]`,
+        `The target_date must be at least ${TARGET_DATE_RANGE_DAYS.min} days and no more than ${TARGET_DATE_RANGE_DAYS.max} days in the future.`,
+      );
+    }
+    merged.target_date = targetDate;
+  }
+  return merged;
+}
