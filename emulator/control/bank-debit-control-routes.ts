@@ -1,10 +1,13 @@
 /**
- * Control routes for bank debits, mounted at `/_emulator`: settle a processing debit now, close a
- * dispute, complete a bank refund, and link a Financial Connections account with a chosen balance.
+ * Control routes for bank debits, mounted at `/_emulator`: the hosted microdeposit verification
+ * page, settle a processing debit now, close a dispute, complete a bank refund, and link a
+ * Financial Connections account with a chosen balance.
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { closeDispute, completeBankRefund, NotSettleableError, settleBankDebit } from '../bank-debits/settle-bank-debit.js';
+import { verifyMicrodeposits } from '../bank-debits/verify-microdeposits.js';
+import { AUTOMATIC_ORIGIN } from '../objects/event.js';
 import { emptyBillingDetails } from '../objects/billing-details.js';
 import { DISPUTE_CLOSING_STATUSES } from '../objects/dispute.js';
 import {
@@ -36,10 +39,43 @@ const linkAccountSchema = z
 
 const balanceSchema = z.object({ balance: z.number().int() }).strict();
 
+const hostedVerificationSchema = z.union([
+  z.object({ descriptor_code: z.string().min(1) }).strict(),
+  z.object({ amounts: z.array(z.number().int().min(0)).length(2) }).strict(),
+]);
+
 /** Bank debit control routes. */
 export function bankDebitControlRoutes(controls: EmulatorControls): Hono {
   const routes = new Hono();
   const { runtime } = controls;
+
+  // The `hosted_verification_url` of `verify_with_microdeposits`: what the customer sees and submits.
+  routes.get('/payment_intents/:id/verify_microdeposits', (c) => {
+    const paymentIntent = runtime.store.paymentIntents.get(c.req.param('id'));
+    if (!paymentIntent) throw new ControlError(404, 'not_found', `no PaymentIntent ${c.req.param('id')}`);
+    const next = paymentIntent.next_action?.type === 'verify_with_microdeposits' ? paymentIntent.next_action.verify_with_microdeposits : null;
+    return c.json({
+      paymentIntent: paymentIntent.id,
+      status: paymentIntent.status,
+      microdepositType: next?.microdeposit_type ?? null,
+      arrivalDate: next?.arrival_date ?? null,
+      submit: 'POST this URL with {"descriptor_code": "SM11AA"} or {"amounts": [32, 45]}',
+    });
+  });
+
+  routes.post('/payment_intents/:id/verify_microdeposits', async (c) => {
+    const proof = await readJsonBody(c, hostedVerificationSchema);
+    const paymentIntent = runtime.store.paymentIntents.get(c.req.param('id'));
+    if (!paymentIntent) throw new ControlError(404, 'not_found', `no PaymentIntent ${c.req.param('id')}`);
+    // Stripe's errors (mismatch, attempts exceeded, …) are answered as Stripe error objects.
+    verifyMicrodeposits(
+      runtime,
+      paymentIntent,
+      'amounts' in proof ? { kind: 'amounts', amounts: proof.amounts } : { kind: 'descriptor_code', descriptorCode: proof.descriptor_code },
+      AUTOMATIC_ORIGIN,
+    );
+    return c.json(paymentIntent);
+  });
 
   routes.post('/payment_intents/:id/settle', (c) => {
     const paymentIntent = runtime.store.paymentIntents.get(c.req.param('id'));

@@ -136,6 +136,14 @@ describe('microdeposit verification', () => {
     });
   });
 
+  it('verifies through the hosted verification page, as a customer would', async () => {
+    const paymentIntent = await awaitingMicrodeposits();
+    const url = new URL(paymentIntent.next_action?.verify_with_microdeposits?.hosted_verification_url ?? '');
+    expect((await running.control('GET', url.pathname)).microdepositType).toBe('descriptor_code');
+    await expect(running.control('POST', url.pathname, { descriptor_code: 'SM00XX' })).rejects.toThrow(/400[\s\S]*descriptor_code_mismatch/);
+    expect((await running.control('POST', url.pathname, { descriptor_code: 'SM11AA' })).status).toBe('processing');
+  });
+
   it('refuses instant-only verification of an account typed in by hand', async () => {
     const paymentMethod = await manualBankAccount(running);
     const instantOnly = running.stripe.paymentIntents.create(

@@ -23,4 +23,16 @@ describe('emulator configuration', () => {
       /STRIPE_EMULATOR_PORT/,
     );
   });
+
+  it('reads the ACH timings and refuses a bad microdeposit type', () => {
+    const config = loadEmulatorConfig({
+      STRIPE_WEBHOOK_SECRET: 'whsec_x',
+      STRIPE_EMULATOR_ACH_SETTLEMENT_SECONDS: '90',
+      STRIPE_EMULATOR_ACH_MICRODEPOSIT_TYPE: 'amounts',
+    });
+    expect(config).toMatchObject({ STRIPE_EMULATOR_ACH_SETTLEMENT_SECONDS: 90, STRIPE_EMULATOR_ACH_MICRODEPOSIT_TYPE: 'amounts' });
+    expect(() =>
+      loadEmulatorConfig({ STRIPE_WEBHOOK_SECRET: 'whsec_x', STRIPE_EMULATOR_ACH_MICRODEPOSIT_TYPE: 'cheque' }),
+    ).toThrow(/STRIPE_EMULATOR_ACH_MICRODEPOSIT_TYPE/);
+  });
 });
