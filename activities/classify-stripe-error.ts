@@ -66,3 +66,19 @@ export function isUnexpectedStateError(error: unknown): boolean {
 export function isResourceMissingError(error: unknown): boolean {
   return error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing';
 }
+
+/** Stripe's answer to a microdeposit attempt that did not verify, or null for any other error. */
+export function microdepositErrorOutcome(error: unknown): 'mismatch' | 'attempts_exceeded' | 'expired' | null {
+  if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) return null;
+  switch (error.code) {
+    case 'payment_method_microdeposit_verification_amounts_mismatch':
+    case 'payment_method_microdeposit_verification_descriptor_code_mismatch':
+      return 'mismatch';
+    case 'payment_method_microdeposit_verification_attempts_exceeded':
+      return 'attempts_exceeded';
+    case 'payment_method_microdeposit_verification_timeout':
+      return 'expired';
+    default:
+      return null;
+  }
+}

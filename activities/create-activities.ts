@@ -5,7 +5,12 @@
 import type { Pool } from 'pg';
 import type Stripe from 'stripe';
 import type { PaymentGateway } from '../stripe/payment-gateway.js';
-import type { BookingCustomer, BookingNotification } from '../workflows/contract.js';
+import type {
+  BookingCustomer,
+  BookingNotification,
+  MandateAcceptance,
+  VerificationMethod,
+} from '../workflows/contract.js';
 import { findStripeCustomerId, recordStripeCustomerId, replaceStripeCustomerId } from '../db/stripe-customers.js';
 import {
   markNotificationAttemptFailed,
@@ -13,8 +18,23 @@ import {
   recordNotification,
 } from '../db/notifications.js';
 import { CALLBACK_SIGNATURE_HEADER, signCallback } from '../notifications/callback-signature.js';
-import { classifyStripeError, isResourceMissingError, isUnexpectedStateError } from './classify-stripe-error.js';
-import { confirmHoldKey, customerKey, holdKey, releaseKey } from './idempotency-keys.js';
+import {
+  classifyStripeError,
+  isResourceMissingError,
+  isUnexpectedStateError,
+  microdepositErrorOutcome,
+} from './classify-stripe-error.js';
+import {
+  bankPaymentKey,
+  cancelPaymentKey,
+  confirmBankPaymentKey,
+  confirmHoldKey,
+  customerKey,
+  holdKey,
+  refundKey,
+  releaseKey,
+  verifyMicrodepositsKey,
+} from './idempotency-keys.js';
 import { toPaymentIntentSnapshot, type PaymentIntentSnapshot } from './payment-intent-snapshot.js';
 
 /** Where and how notifications are delivered; no URL means they are recorded only. */
@@ -46,6 +66,51 @@ export interface ConfirmHoldInput {
   attempt: number;
   paymentIntentId: string;
   paymentMethod: string;
+}
+
+/** Input of createBankPayment. */
+export interface CreateBankPaymentInput {
+  bookingId: string;
+  attempt: number;
+  amount: number;
+  stripeCustomerId: string;
+  paymentMethod: string;
+  verification: VerificationMethod;
+  targetDate: string | null;
+}
+
+/** Input of confirmBankPayment. */
+export interface ConfirmBankPaymentInput {
+  bookingId: string;
+  attempt: number;
+  paymentIntentId: string;
+  paymentMethod: string;
+  mandate: MandateAcceptance;
+}
+
+/** Input of verifyMicrodeposits: one attempt, numbered by the workflow. */
+export interface VerifyMicrodepositsInput {
+  bookingId: string;
+  paymentIntentId: string;
+  attemptNumber: number;
+  descriptorCode?: string;
+  amounts?: [number, number];
+}
+
+/** What Stripe said of one microdeposit attempt. */
+export interface MicrodepositCheck {
+  result: 'verified' | 'mismatch' | 'attempts_exceeded' | 'expired';
+  /** The PaymentIntent after the attempt (null after a plain mismatch). */
+  snapshot: PaymentIntentSnapshot | null;
+}
+
+/** A refund reduced to what the workflow follows. */
+export interface RefundSnapshot {
+  refundId: string;
+  status: string;
+  amount: number;
+  /** The bank's reference of the refund, once Stripe has it. */
+  reference: string | null;
 }
 
 /** Input of releaseHold: which PaymentIntent, and Stripe's cancellation reason to record. */
@@ -135,6 +200,92 @@ export function createActivities(deps: ActivityDeps) {
       }
     },
 
+    /** Creates the bank payment's PaymentIntent for one attempt, unconfirmed (nothing is debited yet). */
+    async createBankPayment(input: CreateBankPaymentInput): Promise<PaymentIntentSnapshot> {
+      const paymentIntent = await gateway
+        .createBankPaymentIntent({ ...input, idempotencyKey: bankPaymentKey(input.bookingId, input.attempt) })
+        .catch(rethrowClassified);
+      return toPaymentIntentSnapshot(paymentIntent);
+    },
+
+    /** Confirms the bank payment under the customer's mandate: microdeposits, processing or a failure. */
+    async confirmBankPayment(input: ConfirmBankPaymentInput): Promise<PaymentIntentSnapshot> {
+      const paymentIntent = await gateway
+        .confirmBankPaymentIntent({
+          paymentIntentId: input.paymentIntentId,
+          paymentMethod: input.paymentMethod,
+          mandate: input.mandate,
+          idempotencyKey: confirmBankPaymentKey(input.bookingId, input.attempt),
+        })
+        .catch(rethrowClassified);
+      return toPaymentIntentSnapshot(paymentIntent);
+    },
+
+    /** Submits one microdeposit attempt; a mismatch, exhausted attempts or expiry is an answer, not an error. */
+    async verifyMicrodeposits(input: VerifyMicrodepositsInput): Promise<MicrodepositCheck> {
+      try {
+        const paymentIntent = await gateway.verifyMicrodeposits({
+          paymentIntentId: input.paymentIntentId,
+          amounts: input.amounts,
+          descriptorCode: input.descriptorCode,
+          idempotencyKey: verifyMicrodepositsKey(input.bookingId, input.paymentIntentId, input.attemptNumber),
+        });
+        return { result: 'verified', snapshot: toPaymentIntentSnapshot(paymentIntent) };
+      } catch (error) {
+        const outcome = microdepositErrorOutcome(error);
+        if (!outcome) throw classifyStripeError(error);
+        if (outcome === 'mismatch') return { result: outcome, snapshot: null };
+        const current = await gateway.retrievePaymentIntent(input.paymentIntentId).catch(rethrowClassified);
+        return { result: outcome, snapshot: toPaymentIntentSnapshot(current) };
+      }
+    },
+
+    /**
+     * The available balance, in cents, of the bank account behind a payment method, when the
+     * customer granted the `balances` permission through Financial Connections; null otherwise.
+     */
+    async readBankBalance(paymentMethodId: string): Promise<number | null> {
+      const paymentMethod = await gateway.retrievePaymentMethod(paymentMethodId).catch(rethrowClassified);
+      const accountId = paymentMethod.us_bank_account?.financial_connections_account;
+      if (!accountId) return null;
+      const account = await gateway.retrieveFinancialConnectionsAccount(accountId).catch(rethrowClassified);
+      if (!account.permissions?.includes('balances') || !account.balance) return null;
+      return account.balance.cash?.available?.usd ?? account.balance.current.usd ?? null;
+    },
+
+    /** Cancels the bank payment's PaymentIntent; when Stripe refuses, returns its actual state. */
+    async cancelBankPayment(input: { bookingId: string; paymentIntentId: string }): Promise<PaymentIntentSnapshot> {
+      try {
+        const paymentIntent = await gateway.cancelPaymentIntent({
+          paymentIntentId: input.paymentIntentId,
+          reason: 'requested_by_customer',
+          idempotencyKey: cancelPaymentKey(input.bookingId, input.paymentIntentId),
+        });
+        return toPaymentIntentSnapshot(paymentIntent);
+      } catch (error) {
+        if (!isUnexpectedStateError(error)) throw classifyStripeError(error);
+        const current = await gateway.retrievePaymentIntent(input.paymentIntentId).catch(rethrowClassified);
+        return toPaymentIntentSnapshot(current);
+      }
+    },
+
+    /** Refunds a paid booking (once per PaymentIntent, whatever the retries). */
+    async refundPayment(input: { bookingId: string; paymentIntentId: string; amount: number }): Promise<RefundSnapshot> {
+      const refund = await gateway
+        .createRefund({
+          paymentIntentId: input.paymentIntentId,
+          amount: input.amount,
+          idempotencyKey: refundKey(input.bookingId, input.paymentIntentId),
+        })
+        .catch(rethrowClassified);
+      return toRefundSnapshot(refund);
+    },
+
+    /** Reads a refund's current state. */
+    async readRefund(refundId: string): Promise<RefundSnapshot> {
+      return toRefundSnapshot(await gateway.retrieveRefund(refundId).catch(rethrowClassified));
+    },
+
     /**
      * Records a notification durably, then delivers it to the booking service's callback with an
      * HMAC signature. A failed delivery throws so the retry policy tries again; a delivered one is
@@ -180,6 +331,15 @@ export function createActivities(deps: ActivityDeps) {
 
 /** The activities as the workflow sees them. */
 export type BookingActivities = ReturnType<typeof createActivities>;
+
+function toRefundSnapshot(refund: Stripe.Refund): RefundSnapshot {
+  return {
+    refundId: refund.id,
+    status: refund.status ?? 'pending',
+    amount: refund.amount,
+    reference: refund.destination_details?.us_bank_transfer?.reference ?? null,
+  };
+}
 
 function rethrowClassified(error: unknown): never {
   throw classifyStripeError(error);

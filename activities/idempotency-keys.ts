@@ -26,3 +26,28 @@ export function releaseKey(bookingId: string, paymentIntentId: string): string {
 export function customerKey(customerId: string, replacing: string | null = null): string {
   return replacing ? `customer-${customerId}:replace:${replacing}` : `customer-${customerId}:create`;
 }
+
+/** Key for creating the bank payment's PaymentIntent of one attempt. */
+export function bankPaymentKey(bookingId: string, attempt: number): string {
+  return `booking-${bookingId}:payment:${attempt}`;
+}
+
+/** Key for confirming (submitting) the bank payment of one attempt. */
+export function confirmBankPaymentKey(bookingId: string, attempt: number): string {
+  return `booking-${bookingId}:payment-confirm:${attempt}`;
+}
+
+/** Key for one microdeposit verification attempt: a retried call replays, a new attempt is new. */
+export function verifyMicrodepositsKey(bookingId: string, paymentIntentId: string, attemptNumber: number): string {
+  return `booking-${bookingId}:verify:${paymentIntentId}:${attemptNumber}`;
+}
+
+/** Key for cancelling the bank payment's PaymentIntent. */
+export function cancelPaymentKey(bookingId: string, paymentIntentId: string): string {
+  return `booking-${bookingId}:cancel:${paymentIntentId}`;
+}
+
+/** Key for refunding a booking's payment: one refund per PaymentIntent. */
+export function refundKey(bookingId: string, paymentIntentId: string): string {
+  return `booking-${bookingId}:refund:${paymentIntentId}`;
+}

@@ -12,6 +12,14 @@ export interface PaymentIntentSnapshot {
   captureBefore: string | null;
   /** Code of the last failed attempt (decline code first), if any. */
   lastErrorCode: string | null;
+  /** Microdeposits Stripe sent to verify a bank account, while it waits for them. */
+  microdeposits: {
+    type: 'descriptor_code' | 'amounts';
+    arrivalDate: string | null;
+    hostedVerificationUrl: string | null;
+  } | null;
+  /** The bank's reference of a bank debit, once Stripe has one. */
+  paymentReference: string | null;
 }
 
 /** Reduces a Stripe PaymentIntent to a snapshot. */
@@ -19,6 +27,7 @@ export function toPaymentIntentSnapshot(paymentIntent: Stripe.PaymentIntent): Pa
   const charge = typeof paymentIntent.latest_charge === 'object' ? paymentIntent.latest_charge : null;
   const captureBefore = charge?.payment_method_details?.card?.capture_before ?? null;
   const lastError = paymentIntent.last_payment_error;
+  const verify = paymentIntent.next_action?.verify_with_microdeposits;
   return {
     paymentIntentId: paymentIntent.id,
     status: paymentIntent.status,
@@ -26,5 +35,13 @@ export function toPaymentIntentSnapshot(paymentIntent: Stripe.PaymentIntent): Pa
     createdAt: new Date(paymentIntent.created * 1000).toISOString(),
     captureBefore: captureBefore ? new Date(captureBefore * 1000).toISOString() : null,
     lastErrorCode: lastError ? (lastError.decline_code ?? lastError.code ?? null) : null,
+    microdeposits: verify
+      ? {
+          type: verify.microdeposit_type === 'amounts' ? 'amounts' : 'descriptor_code',
+          arrivalDate: verify.arrival_date ? new Date(verify.arrival_date * 1000).toISOString() : null,
+          hostedVerificationUrl: verify.hosted_verification_url ?? null,
+        }
+      : null,
+    paymentReference: charge?.payment_method_details?.us_bank_account?.payment_reference ?? null,
   };
 }

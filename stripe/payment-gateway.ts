@@ -21,6 +21,26 @@ export interface HoldConfirmationRequest {
   idempotencyKey: string;
 }
 
+/** Inputs of a bank-account (ACH) debit's PaymentIntent, created unconfirmed. */
+export interface BankPaymentIntentRequest {
+  bookingId: string;
+  attempt: number;
+  amount: number;
+  stripeCustomerId: string;
+  paymentMethod: string;
+  verification: 'automatic' | 'instant' | 'microdeposits';
+  targetDate: string | null;
+  idempotencyKey: string;
+}
+
+/** Inputs of the confirmation that submits the debit under the customer's mandate. */
+export interface BankPaymentConfirmationRequest {
+  paymentIntentId: string;
+  paymentMethod: string;
+  mandate: { ipAddress: string; userAgent: string; acceptedAt: string };
+  idempotencyKey: string;
+}
+
 /** The Stripe requests used by the booking orchestrator. */
 export interface PaymentGateway {
   createCustomer(input: { customerId: string; email: string; name: string; idempotencyKey: string }): Promise<Stripe.Customer>;
@@ -28,6 +48,18 @@ export interface PaymentGateway {
   createHoldPaymentIntent(input: HoldIntentRequest): Promise<Stripe.PaymentIntent>;
   confirmHoldPaymentIntent(input: HoldConfirmationRequest): Promise<Stripe.PaymentIntent>;
   retrievePaymentIntent(paymentIntentId: string): Promise<Stripe.PaymentIntent>;
+  createBankPaymentIntent(input: BankPaymentIntentRequest): Promise<Stripe.PaymentIntent>;
+  confirmBankPaymentIntent(input: BankPaymentConfirmationRequest): Promise<Stripe.PaymentIntent>;
+  verifyMicrodeposits(input: {
+    paymentIntentId: string;
+    amounts?: number[];
+    descriptorCode?: string;
+    idempotencyKey: string;
+  }): Promise<Stripe.PaymentIntent>;
+  retrievePaymentMethod(paymentMethodId: string): Promise<Stripe.PaymentMethod>;
+  retrieveFinancialConnectionsAccount(accountId: string): Promise<Stripe.FinancialConnections.Account>;
+  createRefund(input: { paymentIntentId: string; amount: number; idempotencyKey: string }): Promise<Stripe.Refund>;
+  retrieveRefund(refundId: string): Promise<Stripe.Refund>;
   cancelPaymentIntent(input: {
     paymentIntentId: string;
     reason: Stripe.PaymentIntentCancelParams.CancellationReason;
@@ -67,6 +99,56 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
 
     retrievePaymentIntent: (paymentIntentId) =>
       stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] }),
+
+    createBankPaymentIntent: ({ bookingId, attempt, amount, stripeCustomerId, paymentMethod, verification, targetDate, idempotencyKey }) =>
+      stripe.paymentIntents.create(
+        {
+          amount,
+          currency: 'usd',
+          customer: stripeCustomerId,
+          payment_method: paymentMethod,
+          payment_method_types: ['us_bank_account'],
+          payment_method_options: {
+            us_bank_account: { verification_method: verification, ...(targetDate && { target_date: targetDate }) },
+          },
+          description: `Bank payment for booking ${bookingId}`,
+          metadata: { booking_id: bookingId, payment_attempt: String(attempt), purpose: 'booking_payment' },
+        },
+        { idempotencyKey },
+      ),
+
+    confirmBankPaymentIntent: ({ paymentIntentId, paymentMethod, mandate, idempotencyKey }) =>
+      stripe.paymentIntents.confirm(
+        paymentIntentId,
+        {
+          payment_method: paymentMethod,
+          mandate_data: {
+            customer_acceptance: {
+              type: 'online',
+              accepted_at: Math.floor(new Date(mandate.acceptedAt).getTime() / 1000),
+              online: { ip_address: mandate.ipAddress, user_agent: mandate.userAgent },
+            },
+          },
+          expand: ['latest_charge'],
+        },
+        { idempotencyKey },
+      ),
+
+    verifyMicrodeposits: ({ paymentIntentId, amounts, descriptorCode, idempotencyKey }) =>
+      stripe.paymentIntents.verifyMicrodeposits(
+        paymentIntentId,
+        { ...(amounts && { amounts }), ...(descriptorCode && { descriptor_code: descriptorCode }), expand: ['latest_charge'] },
+        { idempotencyKey },
+      ),
+
+    retrievePaymentMethod: (paymentMethodId) => stripe.paymentMethods.retrieve(paymentMethodId),
+
+    retrieveFinancialConnectionsAccount: (accountId) => stripe.financialConnections.accounts.retrieve(accountId),
+
+    createRefund: ({ paymentIntentId, amount, idempotencyKey }) =>
+      stripe.refunds.create({ payment_intent: paymentIntentId, amount, reason: 'requested_by_customer' }, { idempotencyKey }),
+
+    retrieveRefund: (refundId) => stripe.refunds.retrieve(refundId),
 
     cancelPaymentIntent: ({ paymentIntentId, reason, idempotencyKey }) =>
       stripe.paymentIntents.cancel(

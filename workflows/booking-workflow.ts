@@ -1,6 +1,6 @@
 /**
  * One workflow per booking (`booking-<bookingId>`): owns the booking's money from the $1 card hold
- * to the last webhook. Each part (the hold; later the payment) is a step-by-step lifecycle; this
+ * to the last webhook. Each part (the hold, the bank payment) is a step-by-step lifecycle; this
  * loop wakes them on events, requests and deadlines, and continues as new before history grows
  * large. Deterministic: every side effect is an activity.
  */
@@ -20,11 +20,17 @@ import {
   initialBookingState,
   stripeEventSignal,
   supplyPaymentMethodUpdate,
+  verifyMicrodepositsUpdate,
   type BookingInput,
   type BookingState,
 } from './contract.js';
 import { createHoldLifecycle } from './hold-lifecycle.js';
-import { validateCancelRequest, validatePaymentMethodRequest } from './update-validators.js';
+import { createPaymentLifecycle } from './payment-lifecycle.js';
+import {
+  validateCancelRequest,
+  validateMicrodepositsRequest,
+  validatePaymentMethodRequest,
+} from './update-validators.js';
 
 /** Continue-as-new well before Temporal's history limits (51,200 events / 50 MB). */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
@@ -34,7 +40,8 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
   const ctx = new BookingContext(input, input.carriedState ?? initialBookingState(input, new Date()));
   const { state } = ctx;
   const hold = createHoldLifecycle(ctx);
-  const parts: Lifecycle[] = [hold];
+  const payment = createPaymentLifecycle(ctx);
+  const parts: Lifecycle[] = [hold, payment];
   const allDone = () => parts.every((part) => part.done());
 
   setHandler(stripeEventSignal, (event) => {
@@ -51,7 +58,9 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
         state.cancelReason = request.reason ?? null;
         ctx.touch();
       }
-      await condition(allDone);
+      // Answers once the cancellation has been carried out: the hold released, the payment
+      // cancelled, refused by Stripe, or its refund requested (a refund may take days to land).
+      await condition(() => hold.done() && payment.cancellationSettled());
       return state;
     },
     { validator: validateCancelRequest },
@@ -60,6 +69,14 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
   setHandler(
     supplyPaymentMethodUpdate,
     async (request) => {
+      if (request.for === 'payment') {
+        const attemptBefore = state.payment!.attempt;
+        payment.offerPaymentMethod(request.paymentMethod);
+        await condition(
+          () => payment.done() || (state.payment!.attempt > attemptBefore && state.payment!.status !== 'pending'),
+        );
+        return state;
+      }
       const attemptBefore = state.hold.attempt;
       hold.offerPaymentMethod(request.paymentMethod);
       await condition(() => hold.done() || (state.hold.attempt > attemptBefore && state.hold.status !== 'placing'));
@@ -68,12 +85,25 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
     {
       validator: (request) => {
         validatePaymentMethodRequest(request);
-        if (!hold.awaitingPaymentMethod() || hold.paymentMethodOffered()) {
+        const part = request.for === 'payment' ? payment : hold;
+        if (!part.awaitingPaymentMethod() || part.paymentMethodOffered()) {
+          const status = request.for === 'payment' ? (state.payment?.status ?? 'absent') : state.hold.status;
           throw ApplicationFailure.nonRetryable(
-            `booking is not waiting for a payment method (hold is ${state.hold.status})`,
+            `booking is not waiting for a payment method (${request.for ?? 'hold'} is ${status})`,
             FailureTypes.NotAwaitingPaymentMethod,
           );
         }
+      },
+    },
+  );
+
+  setHandler(
+    verifyMicrodepositsUpdate,
+    async (request) => ({ ...(await payment.verifyMicrodeposits(request)), booking: state }),
+    {
+      validator: (request) => {
+        validateMicrodepositsRequest(request);
+        payment.checkMicrodepositAttempt(request);
       },
     },
   );

@@ -35,6 +35,71 @@ export const HOLD_STATUSES = [
 ] as const;
 export type HoldStatus = (typeof HOLD_STATUSES)[number];
 
+/** Every status a bank-account (ACH) payment can report. */
+export const PAYMENT_STATUSES = [
+  'pending',
+  'awaiting_verification',
+  'requires_payment_method',
+  'processing',
+  'succeeded',
+  'disputed',
+  'refunded',
+  'failed',
+  'canceled',
+] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+/** How the customer's bank account is verified (Stripe's `verification_method`). */
+export const VERIFICATION_METHODS = ['automatic', 'instant', 'microdeposits'] as const;
+export type VerificationMethod = (typeof VERIFICATION_METHODS)[number];
+
+/** Attempts Stripe allows per microdeposit type, and how long the microdeposits stay valid. */
+export const MICRODEPOSIT_ATTEMPTS = { descriptor_code: 10, amounts: 3 } as const;
+export type MicrodepositType = keyof typeof MICRODEPOSIT_ATTEMPTS;
+export const MICRODEPOSIT_VALIDITY_SECONDS = 10 * 24 * 60 * 60;
+
+/** A descriptor code as Stripe sends it: `SM` and four letters or digits. */
+export const DESCRIPTOR_CODE_PATTERN = /^SM[A-Z0-9]{4}$/;
+
+/** The customer's acceptance of the ACH debit mandate, as Stripe requires it. */
+export interface MandateAcceptance {
+  ipAddress: string;
+  userAgent: string;
+  /** ISO 8601 instant the customer accepted. */
+  acceptedAt: string;
+}
+
+/** A booking's amount paid by US bank account. */
+export interface BankPaymentInput {
+  /** Amount in cents, USD. */
+  amount: number;
+  /** Stripe PaymentMethod id of type `us_bank_account`. */
+  paymentMethod: string;
+  mandate: MandateAcceptance;
+  verification: VerificationMethod;
+  /** Optional debit date, `YYYY-MM-DD`, 3 to 15 days ahead. */
+  targetDate: string | null;
+  /** Read the Financial Connections balance before debiting (needs the `balances` permission). */
+  checkBalance: boolean;
+}
+
+/** Durations and rules of a bank payment, fixed at start. */
+export interface PaymentPolicy {
+  /** Alert if a debit is still processing this long after confirmation (it usually takes ~4 business days). */
+  processingAlertSeconds: number;
+  /** How long after success the workflow keeps listening for disputes. */
+  disputeWindowSeconds: number;
+  /** Share of the amount refunded when a paid booking is cancelled, 0 to 100. */
+  refundPercent: number;
+}
+
+/** Policy used when the starter gives none. */
+export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = {
+  processingAlertSeconds: 7 * 24 * 60 * 60,
+  disputeWindowSeconds: 60 * 24 * 60 * 60,
+  refundPercent: 100,
+};
+
 /** Durations that shape a booking's hold, fixed at start so they are part of its history. */
 export interface HoldPolicy {
   /** Time after the booking ends before the hold is released. */
@@ -75,6 +140,9 @@ export interface BookingInput {
   startsAt: string;
   endsAt: string;
   policy: HoldPolicy;
+  /** The booking's amount, paid by bank account; absent for a hold-only booking. */
+  payment?: BankPaymentInput;
+  paymentPolicy?: PaymentPolicy;
   /** Carried over by continue-as-new; absent on a fresh start. */
   carriedState?: BookingState;
   /** Events received but not yet applied when the previous run continued as new. */
@@ -105,6 +173,42 @@ export interface HoldState {
   done: boolean;
 }
 
+/** Microdeposit verification in progress. */
+export interface MicrodepositState {
+  type: MicrodepositType;
+  /** ISO instant the microdeposits should arrive. */
+  arrivalDate: string | null;
+  hostedVerificationUrl: string | null;
+  attemptsRemaining: number;
+  /** ISO instant the verification window closes (10 days). */
+  expiresAt: string;
+}
+
+/** What the workflow tells about the bank payment. */
+export interface PaymentState {
+  status: PaymentStatus;
+  amount: number;
+  paymentIntentId: string | null;
+  /** 1 for the first bank account; moves when the customer supplies a new one. */
+  attempt: number;
+  paymentMethod: string;
+  microdeposits: MicrodepositState | null;
+  /** Stripe's code for the last failure (decline, verification, debit return). */
+  failureCode: string | null;
+  /** Bank payment reference of a successful debit. */
+  paymentReference: string | null;
+  processingSince: string | null;
+  succeededAt: string | null;
+  /** Deadline of the current wait (new payment method, processing alert, dispute window). */
+  deadline: string | null;
+  dispute: { id: string; status: string } | null;
+  refund: { id: string; status: string; amount: number; reference: string | null } | null;
+  /** What happened to a cancellation request Stripe may refuse (bank debits in processing). */
+  cancellation: 'requested' | 'canceled' | 'refused' | 'refund_requested' | null;
+  reason: string | null;
+  done: boolean;
+}
+
 /** Everything the `bookingState` query returns. */
 export interface BookingState {
   bookingId: string;
@@ -116,6 +220,8 @@ export interface BookingState {
   cancelRequested: boolean;
   cancelReason: string | null;
   hold: HoldState;
+  /** The bank payment; null for a hold-only booking. */
+  payment: PaymentState | null;
   /** Stripe event ids already applied, newest last, bounded (see MAX_REMEMBERED_EVENT_IDS). */
   seenEventIds: string[];
   processedEventCount: number;
@@ -148,6 +254,26 @@ export function initialBookingState(input: BookingInput, now: Date): BookingStat
       reason: null,
       done: false,
     },
+    payment: input.payment
+      ? {
+          status: 'pending',
+          amount: input.payment.amount,
+          paymentIntentId: null,
+          attempt: 1,
+          paymentMethod: input.payment.paymentMethod,
+          microdeposits: null,
+          failureCode: null,
+          paymentReference: null,
+          processingSince: null,
+          succeededAt: null,
+          deadline: null,
+          dispute: null,
+          refund: null,
+          cancellation: null,
+          reason: null,
+          done: false,
+        }
+      : null,
     seenEventIds: [],
     processedEventCount: 0,
     notificationsSent: 0,
@@ -187,9 +313,23 @@ export interface CancelBookingRequest {
   reason?: string;
 }
 
-/** Body of the new-payment-method update. */
+/** Body of the new-payment-method update: for the hold (default) or the bank payment. */
 export interface SupplyPaymentMethodRequest {
   paymentMethod: string;
+  for?: 'hold' | 'payment';
+}
+
+/** Body of the microdeposit update: the descriptor code or the two amounts, in cents. */
+export interface VerifyMicrodepositsRequest {
+  descriptorCode?: string;
+  amounts?: [number, number];
+}
+
+/** What a microdeposit verification attempt came to. */
+export interface MicrodepositOutcome {
+  result: 'verified' | 'mismatch' | 'attempts_exceeded' | 'expired';
+  attemptsRemaining: number;
+  booking: BookingState;
 }
 
 /** Notification kinds the booking service receives. */
@@ -201,6 +341,18 @@ export const NOTIFICATION_TYPES = [
   'hold.release_failed',
   'hold.expired',
   'hold.failed',
+  'payment.awaiting_verification',
+  'payment.verification_failed',
+  'payment.processing',
+  'payment.processing_overdue',
+  'payment.succeeded',
+  'payment.failed',
+  'payment.canceled',
+  'payment.cancel_refused',
+  'payment.disputed',
+  'payment.dispute_closed',
+  'payment.refund_requested',
+  'payment.refunded',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -222,6 +374,8 @@ export const FailureTypes = {
   IdempotencyConflict: 'IdempotencyConflict',
   InvalidUpdate: 'InvalidUpdate',
   NotAwaitingPaymentMethod: 'NotAwaitingPaymentMethod',
+  NotAwaitingVerification: 'NotAwaitingVerification',
+  InsufficientBalance: 'InsufficientBalance',
 } as const;
 
 /** Signal carrying one Stripe event, relayed from the webhook inbox. */
@@ -236,4 +390,9 @@ export const cancelBookingUpdate = defineUpdate<BookingState, [CancelBookingRequ
 /** Update: the customer supplies a new payment method after a decline or expiry. */
 export const supplyPaymentMethodUpdate = defineUpdate<BookingState, [SupplyPaymentMethodRequest]>(
   'supplyPaymentMethod',
+);
+
+/** Update: the customer submits microdeposit values; answers with the outcome of Stripe's check. */
+export const verifyMicrodepositsUpdate = defineUpdate<MicrodepositOutcome, [VerifyMicrodepositsRequest]>(
+  'verifyMicrodeposits',
 );

@@ -7,8 +7,10 @@ import {
   FailureTypes,
   MAX_CANCEL_REASON_LENGTH,
   PAYMENT_METHOD_ID_PATTERN,
+  DESCRIPTOR_CODE_PATTERN,
   type CancelBookingRequest,
   type SupplyPaymentMethodRequest,
+  type VerifyMicrodepositsRequest,
 } from './contract.js';
 
 /** Rejects a cancel request whose shape is wrong. */
@@ -30,6 +32,27 @@ export function validatePaymentMethodRequest(request: SupplyPaymentMethodRequest
   }
   if (!PAYMENT_METHOD_ID_PATTERN.test(request.paymentMethod)) {
     throw invalid('paymentMethod must be a Stripe PaymentMethod id (pm_…)');
+  }
+  if (request.for !== undefined && request.for !== 'hold' && request.for !== 'payment') {
+    throw invalid("for must be 'hold' or 'payment'");
+  }
+}
+
+/** Rejects microdeposit values that are neither one descriptor code nor two amounts in cents. */
+export function validateMicrodepositsRequest(request: VerifyMicrodepositsRequest): void {
+  if (typeof request !== 'object' || request === null) throw invalid('microdeposit request must be an object');
+  const { descriptorCode, amounts } = request;
+  if ((descriptorCode === undefined) === (amounts === undefined)) {
+    throw invalid('give either descriptorCode or amounts');
+  }
+  if (descriptorCode !== undefined && (typeof descriptorCode !== 'string' || !DESCRIPTOR_CODE_PATTERN.test(descriptorCode))) {
+    throw invalid('descriptorCode must look like SM followed by four letters or digits');
+  }
+  if (
+    amounts !== undefined &&
+    (!Array.isArray(amounts) || amounts.length !== 2 || !amounts.every((a) => Number.isInteger(a) && a >= 1 && a <= 99))
+  ) {
+    throw invalid('amounts must be two whole numbers of cents between 1 and 99');
   }
 }
 

@@ -1,6 +1,15 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confirmHoldKey, customerKey, holdKey, releaseKey } from '../../activities/idempotency-keys.js';
+import {
+  bankPaymentKey,
+  confirmBankPaymentKey,
+  confirmHoldKey,
+  customerKey,
+  holdKey,
+  refundKey,
+  releaseKey,
+  verifyMicrodepositsKey,
+} from '../../activities/idempotency-keys.js';
 import { createStripeClient } from '../../stripe/create-stripe-client.js';
 import { createPaymentGateway, type PaymentGateway } from '../../stripe/payment-gateway.js';
 import { startStripeMock, type StripeMock } from '../support/stripe-mock.js';
@@ -69,6 +78,55 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
       });
       expect(paymentIntent.object).toBe('payment_intent');
     }
+  });
+
+  it('creates an unconfirmed ACH debit with its verification method and target date', async () => {
+    const paymentIntent = await gateway.createBankPaymentIntent({
+      bookingId: 'b-1',
+      attempt: 1,
+      amount: 12_500,
+      stripeCustomerId: 'cus_123',
+      paymentMethod: 'pm_123',
+      verification: 'microdeposits',
+      targetDate: '2026-12-01',
+      idempotencyKey: bankPaymentKey('b-1', 1),
+    });
+    expect(paymentIntent.object).toBe('payment_intent');
+  });
+
+  it('confirms the ACH debit under an online mandate', async () => {
+    const paymentIntent = await gateway.confirmBankPaymentIntent({
+      paymentIntentId: 'pi_123',
+      paymentMethod: 'pm_123',
+      mandate: { ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0', acceptedAt: '2026-11-22T10:00:00Z' },
+      idempotencyKey: confirmBankPaymentKey('b-1', 1),
+    });
+    expect(paymentIntent.object).toBe('payment_intent');
+  });
+
+  it('verifies microdeposits by descriptor code and by amounts', async () => {
+    const byCode = await gateway.verifyMicrodeposits({
+      paymentIntentId: 'pi_123',
+      descriptorCode: 'SM11AA',
+      idempotencyKey: verifyMicrodepositsKey('b-1', 'pi_123', 1),
+    });
+    const byAmounts = await gateway.verifyMicrodeposits({
+      paymentIntentId: 'pi_123',
+      amounts: [32, 45],
+      idempotencyKey: verifyMicrodepositsKey('b-1', 'pi_123', 2),
+    });
+    expect([byCode.object, byAmounts.object]).toEqual(['payment_intent', 'payment_intent']);
+  });
+
+  it('reads a payment method and its Financial Connections account', async () => {
+    expect((await gateway.retrievePaymentMethod('pm_123')).object).toBe('payment_method');
+    expect((await gateway.retrieveFinancialConnectionsAccount('fca_123')).object).toBe('financial_connections.account');
+  });
+
+  it('refunds a payment and reads the refund', async () => {
+    const refund = await gateway.createRefund({ paymentIntentId: 'pi_123', amount: 5_000, idempotencyKey: refundKey('b-1', 'pi_123') });
+    expect(refund.object).toBe('refund');
+    expect((await gateway.retrieveRefund('re_123')).object).toBe('refund');
   });
 
   it('is a real check: stripe-mock refuses a parameter Stripe does not know', async () => {

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { classifyStripeError } from '../../activities/classify-stripe-error.js';
+import { classifyStripeError, microdepositErrorOutcome } from '../../activities/classify-stripe-error.js';
 import { FailureTypes } from '../../workflows/contract.js';
 
 const raw = (type: string, extra: Record<string, unknown> = {}) => ({ type, message: 'from Stripe', ...extra });
@@ -42,5 +42,16 @@ describe('Stripe error classification', () => {
     for (const error of retryable) {
       expect(classifyStripeError(error)).toBe(error);
     }
+  });
+
+  it("reads Stripe's microdeposit answers as outcomes, and nothing else as one", () => {
+    const outcome = (code: string) =>
+      microdepositErrorOutcome(Stripe.errors.StripeError.generate(raw('invalid_request_error', { code, statusCode: 400 }) as never));
+    expect(outcome('payment_method_microdeposit_verification_amounts_mismatch')).toBe('mismatch');
+    expect(outcome('payment_method_microdeposit_verification_descriptor_code_mismatch')).toBe('mismatch');
+    expect(outcome('payment_method_microdeposit_verification_attempts_exceeded')).toBe('attempts_exceeded');
+    expect(outcome('payment_method_microdeposit_verification_timeout')).toBe('expired');
+    expect(outcome('resource_missing')).toBeNull();
+    expect(microdepositErrorOutcome(new Error('socket hang up'))).toBeNull();
   });
 });

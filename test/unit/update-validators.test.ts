@@ -1,7 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { FailureTypes } from '../../workflows/contract.js';
-import { validateCancelRequest, validatePaymentMethodRequest } from '../../workflows/update-validators.js';
+import {
+  validateCancelRequest,
+  validateMicrodepositsRequest,
+  validatePaymentMethodRequest,
+} from '../../workflows/update-validators.js';
 
 function failureType(run: () => void): string | undefined {
   try {
@@ -29,5 +33,32 @@ describe('update validators', () => {
     for (const bad of ['', 'card_123', 'pm_', 'pm_bad id', '4242424242424242']) {
       expect(failureType(() => validatePaymentMethodRequest({ paymentMethod: bad }))).toBe(FailureTypes.InvalidUpdate);
     }
+  });
+
+  it('accepts one descriptor code or two amounts in cents for microdeposits', () => {
+    expect(failureType(() => validateMicrodepositsRequest({ descriptorCode: 'SM11AA' }))).toBeUndefined();
+    expect(failureType(() => validateMicrodepositsRequest({ amounts: [32, 45] }))).toBeUndefined();
+  });
+
+  it('rejects microdeposit values that are neither, both, or malformed', () => {
+    const bad = [
+      {},
+      { descriptorCode: 'SM11AA', amounts: [32, 45] },
+      { descriptorCode: '11AA' },
+      { descriptorCode: 'sm11aa' },
+      { amounts: [32] },
+      { amounts: [32, 100] },
+      { amounts: [0.5, 45] },
+    ] as never[];
+    for (const request of bad) {
+      expect(failureType(() => validateMicrodepositsRequest(request))).toBe(FailureTypes.InvalidUpdate);
+    }
+  });
+
+  it("accepts 'hold' or 'payment' as the target of a new payment method, and nothing else", () => {
+    expect(failureType(() => validatePaymentMethodRequest({ paymentMethod: 'pm_x', for: 'payment' }))).toBeUndefined();
+    expect(failureType(() => validatePaymentMethodRequest({ paymentMethod: 'pm_x', for: 'card' as never }))).toBe(
+      FailureTypes.InvalidUpdate,
+    );
   });
 });

@@ -1,0 +1,450 @@
+/**
+ * The booking's amount paid by US bank account (ACH direct debit): create and confirm the
+ * PaymentIntent under the customer's mandate, verify the account by microdeposits when Stripe asks,
+ * wait through processing, then listen for disputes; cancel or refund when the booking is
+ * cancelled. A step-by-step state machine driven by the booking workflow's main loop.
+ */
+import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
+import type { PaymentIntentSnapshot } from '../activities/payment-intent-snapshot.js';
+import type { RefundSnapshot } from '../activities/create-activities.js';
+import { stripeReads, stripeWrites, type BookingContext, type Lifecycle } from './booking-context.js';
+import {
+  DEFAULT_PAYMENT_POLICY,
+  FailureTypes,
+  MICRODEPOSIT_ATTEMPTS,
+  MICRODEPOSIT_VALIDITY_SECONDS,
+  type MicrodepositOutcome,
+  type NotificationType,
+  type PaymentStatus,
+  type VerifyMicrodepositsRequest,
+} from './contract.js';
+
+/** The payment's lifecycle, plus what the update handlers need of it. */
+export interface PaymentLifecycle extends Lifecycle {
+  awaitingPaymentMethod(): boolean;
+  offerPaymentMethod(paymentMethod: string): void;
+  paymentMethodOffered(): boolean;
+  /** Throws a typed failure when a microdeposit attempt cannot be taken now. */
+  checkMicrodepositAttempt(request: VerifyMicrodepositsRequest): void;
+  /** Submits one microdeposit attempt to Stripe and applies the answer. */
+  verifyMicrodeposits(request: VerifyMicrodepositsRequest): Promise<Omit<MicrodepositOutcome, 'booking'>>;
+  /** Whether a cancellation has been carried as far as it goes (cancelled, refused or refund asked). */
+  cancellationSettled(): boolean;
+}
+
+/** Builds the payment's lifecycle; null payment state means a hold-only booking. */
+export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
+  const { input, state } = ctx;
+  const payment = state.payment;
+  const bank = input.payment;
+  const policy = input.paymentPolicy ?? DEFAULT_PAYMENT_POLICY;
+  let offeredPaymentMethod: string | null = null;
+  let verificationInFlight = false;
+  let activityInFlight = false;
+
+  const at = (iso: string | null) => (iso ? new Date(iso).getTime() : null);
+  const due = (iso: string | null) => iso !== null && Date.now() >= at(iso)!;
+  const inSeconds = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+
+  const notify = (type: NotificationType, data: Record<string, string | number | boolean | null> = {}) =>
+    ctx.notify(type, { attempt: payment!.attempt, paymentIntentId: payment!.paymentIntentId }, data);
+
+  const setStatus = (status: PaymentStatus, reason: string | null = payment!.reason) => {
+    payment!.status = status;
+    payment!.reason = reason;
+    ctx.touch();
+  };
+
+  const finish = () => {
+    payment!.done = true;
+    payment!.deadline = null;
+    ctx.touch();
+  };
+
+  const askForNewPaymentMethod = (failureCode: string | null, reason: string, type: NotificationType) => {
+    payment!.failureCode = failureCode;
+    payment!.microdeposits = null;
+    payment!.deadline = inSeconds(input.policy.newPaymentMethodTimeoutSeconds);
+    setStatus('requires_payment_method', reason);
+    notify(type, { failureCode });
+  };
+
+  const markFailed = (failureCode: string | null, reason: string) => {
+    payment!.failureCode = failureCode;
+    setStatus('failed', reason);
+    notify('payment.failed', { failureCode, reason });
+    finish();
+  };
+
+  /** Applies a fresh read of the PaymentIntent; never moves the payment backwards. */
+  const applySnapshot = (snapshot: PaymentIntentSnapshot) => {
+    const p = payment!;
+    switch (snapshot.status) {
+      case 'requires_action':
+        if (snapshot.microdeposits && (p.status === 'pending' || p.status === 'requires_payment_method')) {
+          const type = snapshot.microdeposits.type;
+          p.microdeposits = {
+            type,
+            arrivalDate: snapshot.microdeposits.arrivalDate,
+            hostedVerificationUrl: snapshot.microdeposits.hostedVerificationUrl,
+            attemptsRemaining: MICRODEPOSIT_ATTEMPTS[type],
+            expiresAt: inSeconds(MICRODEPOSIT_VALIDITY_SECONDS),
+          };
+          p.deadline = p.microdeposits.expiresAt;
+          setStatus('awaiting_verification', 'waiting for the customer to confirm the microdeposits');
+          notify('payment.awaiting_verification', { microdepositType: type, arrivalDate: p.microdeposits.arrivalDate });
+        }
+        return;
+      case 'processing':
+        if (p.status === 'pending' || p.status === 'awaiting_verification' || p.status === 'requires_payment_method') {
+          p.microdeposits = null;
+          p.processingSince = new Date().toISOString();
+          p.deadline = inSeconds(policy.processingAlertSeconds);
+          setStatus('processing', 'the bank debit is on its way (about 4 business days)');
+          notify('payment.processing');
+        }
+        return;
+      case 'succeeded':
+        if (p.status !== 'succeeded' && p.status !== 'disputed' && p.status !== 'refunded') {
+          p.microdeposits = null;
+          p.paymentReference = snapshot.paymentReference;
+          p.succeededAt = new Date().toISOString();
+          p.deadline = inSeconds(policy.disputeWindowSeconds);
+          setStatus('succeeded', null);
+          notify('payment.succeeded', { paymentReference: p.paymentReference });
+        }
+        return;
+      case 'requires_payment_method':
+        if (p.status === 'processing') {
+          markFailed(snapshot.lastErrorCode, 'the bank debit failed');
+        } else if (p.status !== 'requires_payment_method') {
+          askForNewPaymentMethod(snapshot.lastErrorCode, 'the bank account could not be verified or debited', 'payment.verification_failed');
+        }
+        return;
+      case 'canceled':
+        if (p.status !== 'canceled') {
+          p.cancellation = p.cancellation ? 'canceled' : null;
+          setStatus('canceled', state.cancelRequested ? 'booking cancelled' : 'cancelled outside the booking workflow');
+          notify('payment.canceled');
+          finish();
+        }
+        return;
+      default:
+        return;
+    }
+  };
+
+  /** Creates (if needed) and confirms the PaymentIntent of the current attempt. */
+  const submit = async () => {
+    const p = payment!;
+    try {
+      if (!state.stripeCustomerId) {
+        state.stripeCustomerId = await stripeWrites.ensureStripeCustomer(input.customer);
+      }
+      if (bank!.checkBalance && bank!.verification !== 'microdeposits') {
+        const available = await stripeReads.readBankBalance(p.paymentMethod);
+        if (available !== null && available < p.amount) {
+          askForNewPaymentMethod(FailureTypes.InsufficientBalance, 'the bank balance is lower than the amount: no debit was sent', 'payment.failed');
+          return;
+        }
+      }
+      if (!p.paymentIntentId) {
+        const created = await stripeWrites.createBankPayment({
+          bookingId: state.bookingId,
+          attempt: p.attempt,
+          amount: p.amount,
+          stripeCustomerId: state.stripeCustomerId,
+          paymentMethod: p.paymentMethod,
+          verification: bank!.verification,
+          targetDate: bank!.targetDate,
+        });
+        p.paymentIntentId = created.paymentIntentId;
+        ctx.touch();
+      }
+      if (state.cancelRequested) {
+        await cancel();
+        return;
+      }
+      applySnapshot(
+        await stripeWrites.confirmBankPayment({
+          bookingId: state.bookingId,
+          attempt: p.attempt,
+          paymentIntentId: p.paymentIntentId,
+          paymentMethod: p.paymentMethod,
+          mandate: bank!.mandate,
+        }),
+      );
+      if (p.status === 'pending') {
+        // Stripe answered without a state we wait on (e.g. a refusal at confirmation): ask again.
+        applySnapshot(await stripeReads.readPaymentIntent(p.paymentIntentId));
+      }
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      const failure = error.cause;
+      log.error('bank payment submission failed', { error: String(failure ?? error) });
+      const code = failure instanceof ApplicationFailure ? (failure.type ?? null) : null;
+      if (failure instanceof ApplicationFailure && failure.nonRetryable) {
+        // Stripe refused the account or the debit (closed account, blocked, limit): ask for another one.
+        askForNewPaymentMethod(code, 'Stripe refused the bank account or the debit', 'payment.failed');
+      } else {
+        markFailed(code, 'the bank payment could not be submitted');
+      }
+    }
+  };
+
+  /** Cancels the PaymentIntent, or records that Stripe refused (bank debits past their window). */
+  const cancel = async () => {
+    const p = payment!;
+    p.cancellation = 'requested';
+    if (!p.paymentIntentId) {
+      setStatus('canceled', 'booking cancelled before the payment was submitted');
+      p.cancellation = 'canceled';
+      finish();
+      return;
+    }
+    const snapshot = await stripeWrites.cancelBankPayment({ bookingId: state.bookingId, paymentIntentId: p.paymentIntentId });
+    if (snapshot.status === 'canceled') {
+      p.cancellation = 'canceled';
+      applySnapshot(snapshot);
+      return;
+    }
+    p.cancellation = 'refused';
+    notify('payment.cancel_refused', { status: snapshot.status });
+    applySnapshot(snapshot);
+    ctx.touch();
+  };
+
+  /** Refunds a paid booking per policy and follows the refund. */
+  const refund = async () => {
+    const p = payment!;
+    const amount = Math.round((p.amount * policy.refundPercent) / 100);
+    p.cancellation = 'refund_requested';
+    if (amount <= 0) {
+      setStatus(p.status, 'booking cancelled; the policy refunds nothing');
+      finish();
+      return;
+    }
+    applyRefund(await stripeWrites.refundPayment({ bookingId: state.bookingId, paymentIntentId: p.paymentIntentId!, amount }));
+    notify('payment.refund_requested', { amount });
+  };
+
+  const applyRefund = (snapshot: RefundSnapshot) => {
+    const p = payment!;
+    p.refund = { id: snapshot.refundId, status: snapshot.status, amount: snapshot.amount, reference: snapshot.reference };
+    if (snapshot.status === 'succeeded') {
+      setStatus('refunded', 'booking cancelled; refunded');
+      notify('payment.refunded', { amount: snapshot.amount, reference: snapshot.reference });
+      finish();
+    } else if (snapshot.status === 'failed' || snapshot.status === 'canceled') {
+      p.reason = `the refund ${snapshot.status}`;
+      notify('payment.failed', { reason: p.reason });
+      finish();
+    }
+    ctx.touch();
+  };
+
+  const whileAwaitingVerification = async () => {
+    const p = payment!;
+    if (cancelPending()) return cancel();
+    const events = ctx.takeEventsFor(p.paymentIntentId);
+    if (events.length > 0) {
+      applySnapshot(await stripeReads.readPaymentIntent(p.paymentIntentId!));
+      return;
+    }
+    if (due(p.deadline)) {
+      askForNewPaymentMethod(
+        'payment_method_microdeposit_verification_timeout',
+        'the microdeposits were not verified within 10 days',
+        'payment.verification_failed',
+      );
+    }
+  };
+
+  const whileAwaitingPaymentMethod = async () => {
+    const p = payment!;
+    ctx.takeEventsFor(p.paymentIntentId);
+    if (cancelPending()) return cancel();
+    if (offeredPaymentMethod !== null) {
+      p.attempt += 1;
+      p.paymentMethod = offeredPaymentMethod;
+      p.failureCode = null;
+      p.deadline = null;
+      offeredPaymentMethod = null;
+      setStatus('pending', null);
+      return;
+    }
+    if (due(p.deadline)) {
+      if (p.paymentIntentId) await cancel();
+      markFailed(p.failureCode, 'no new bank account before the deadline');
+    }
+  };
+
+  const whileProcessing = async () => {
+    const p = payment!;
+    if (cancelPending()) return cancel();
+    const events = ctx.takeEventsFor(p.paymentIntentId);
+    if (events.length > 0 || due(p.deadline)) {
+      const snapshot = await stripeReads.readPaymentIntent(p.paymentIntentId!);
+      applySnapshot(snapshot);
+      if (p.status === 'processing' && due(p.deadline)) {
+        // Neither success nor failure came in time: say so rather than guess, and keep waiting.
+        notify('payment.processing_overdue', { processingSince: p.processingSince });
+        p.deadline = null;
+        p.reason = 'the debit is taking longer than expected; Stripe still says processing';
+        ctx.touch();
+      }
+    }
+  };
+
+  const whileSucceeded = async () => {
+    const p = payment!;
+    if (cancelPending()) return refund();
+    for (const event of ctx.takeEventsFor(p.paymentIntentId)) {
+      if (event.type === 'charge.dispute.created' || event.type === 'charge.dispute.updated') {
+        p.dispute = { id: event.objectId, status: event.objectStatus ?? 'needs_response' };
+        if (p.status !== 'disputed') {
+          setStatus('disputed', 'the customer disputed the debit with their bank');
+          notify('payment.disputed', { disputeId: event.objectId });
+        }
+      } else if (event.type === 'charge.dispute.closed') {
+        p.dispute = { id: event.objectId, status: event.objectStatus ?? 'closed' };
+        p.reason = `dispute closed: ${p.dispute.status}`;
+        notify('payment.dispute_closed', { disputeId: event.objectId, outcome: p.dispute.status });
+        ctx.touch();
+      } else if (event.type.startsWith('charge.refund.') && p.refund) {
+        applyRefund(await stripeReads.readRefund(p.refund.id));
+      }
+    }
+    if (!p.done && due(p.deadline) && (!p.refund || p.refund.status === 'succeeded')) finish();
+  };
+
+  const followed = () => payment?.paymentIntentId ?? null;
+  /** A cancellation still to act on; after a refused cancel, a later success is refunded. */
+  const cancelPending = () =>
+    state.cancelRequested &&
+    !!payment &&
+    (payment.cancellation === null ||
+      (payment.cancellation === 'refused' && (payment.status === 'succeeded' || payment.status === 'disputed')));
+
+  const lifecycle: PaymentLifecycle = {
+    ready() {
+      if (!payment || payment.done) return false;
+      switch (payment.status) {
+        case 'pending':
+          return true;
+        case 'awaiting_verification':
+        case 'processing':
+        case 'requires_payment_method':
+          return cancelPending() || offeredPaymentMethod !== null || ctx.hasEventsFor(followed()) || due(payment.deadline);
+        case 'succeeded':
+        case 'disputed':
+          return cancelPending() || ctx.hasEventsFor(followed()) || due(payment.deadline);
+        default:
+          return false;
+      }
+    },
+    wakeAt() {
+      if (!payment || payment.done || !payment.deadline) return null;
+      const summaries: Partial<Record<PaymentStatus, string>> = {
+        awaiting_verification: 'microdeposit verification window (10 days)',
+        requires_payment_method: 'new bank account deadline',
+        processing: 'bank debit overdue alert',
+        succeeded: 'end of the dispute window',
+        disputed: 'end of the dispute window',
+      };
+      return { at: at(payment.deadline)!, summary: summaries[payment.status] ?? 'payment deadline' };
+    },
+    async step() {
+      if (!payment) return;
+      activityInFlight = true;
+      try {
+        switch (payment.status) {
+          case 'pending':
+            return await submit();
+          case 'awaiting_verification':
+            return await whileAwaitingVerification();
+          case 'requires_payment_method':
+            return await whileAwaitingPaymentMethod();
+          case 'processing':
+            return await whileProcessing();
+          case 'succeeded':
+          case 'disputed':
+            return await whileSucceeded();
+          default:
+            finish();
+        }
+      } finally {
+        activityInFlight = false;
+      }
+    },
+    done: () => !payment || payment.done,
+    followedPaymentIntent: () => (payment && payment.status === 'pending' && !payment.done ? undefined : followed()),
+    safeToContinueAsNew: () => !activityInFlight && !verificationInFlight && payment?.status !== 'pending',
+    awaitingPaymentMethod: () => !!payment && !payment.done && !state.cancelRequested && payment.status === 'requires_payment_method',
+    offerPaymentMethod(paymentMethod) {
+      offeredPaymentMethod = paymentMethod;
+    },
+    paymentMethodOffered: () => offeredPaymentMethod !== null,
+    checkMicrodepositAttempt(request) {
+      const p = payment;
+      if (!p || p.status !== 'awaiting_verification' || !p.microdeposits || verificationInFlight || state.cancelRequested) {
+        throw ApplicationFailure.nonRetryable(
+          `booking is not waiting for microdeposits (payment is ${p?.status ?? 'absent'})`,
+          FailureTypes.NotAwaitingVerification,
+        );
+      }
+      const wantsCode = p.microdeposits.type === 'descriptor_code';
+      if (wantsCode !== (request.descriptorCode !== undefined)) {
+        throw ApplicationFailure.nonRetryable(
+          wantsCode ? 'this account was sent a descriptor code: submit descriptorCode' : 'this account was sent two amounts: submit amounts',
+          FailureTypes.InvalidUpdate,
+        );
+      }
+      if (p.microdeposits.attemptsRemaining <= 0) {
+        throw ApplicationFailure.nonRetryable('no microdeposit attempts remain', FailureTypes.NotAwaitingVerification);
+      }
+    },
+    async verifyMicrodeposits(request) {
+      const p = payment!;
+      const microdeposits = p.microdeposits!;
+      verificationInFlight = true;
+      // Counted before the call: Stripe never sees more attempts than it allows.
+      const attemptNumber = MICRODEPOSIT_ATTEMPTS[microdeposits.type] - microdeposits.attemptsRemaining + 1;
+      microdeposits.attemptsRemaining -= 1;
+      ctx.touch();
+      try {
+        const check = await stripeWrites.verifyMicrodeposits({
+          bookingId: state.bookingId,
+          paymentIntentId: p.paymentIntentId!,
+          attemptNumber,
+          descriptorCode: request.descriptorCode,
+          amounts: request.amounts,
+        });
+        if (check.result === 'mismatch' && microdeposits.attemptsRemaining === 0) {
+          askForNewPaymentMethod(
+            'payment_method_microdeposit_verification_attempts_exceeded',
+            'too many wrong microdeposit attempts',
+            'payment.verification_failed',
+          );
+          return { result: 'attempts_exceeded', attemptsRemaining: 0 };
+        }
+        if (check.result === 'attempts_exceeded' || check.result === 'expired') {
+          askForNewPaymentMethod(
+            check.snapshot?.lastErrorCode ?? null,
+            check.result === 'expired' ? 'the microdeposits expired' : 'too many wrong microdeposit attempts',
+            'payment.verification_failed',
+          );
+          return { result: check.result, attemptsRemaining: 0 };
+        }
+        if (check.snapshot) applySnapshot(check.snapshot);
+        return { result: check.result, attemptsRemaining: p.microdeposits?.attemptsRemaining ?? microdeposits.attemptsRemaining };
+      } finally {
+        verificationInFlight = false;
+      }
+    },
+    cancellationSettled: () =>
+      !payment || payment.done || (payment.cancellation !== null && payment.cancellation !== 'requested' && !cancelPending()),
+  };
+
+  return lifecycle;
+}
