@@ -19,6 +19,9 @@ import {
   type VerifyMicrodepositsRequest,
 } from './contract.js';
 
+/** How often a refund still pending at the end of the dispute window is re-read. */
+const REFUND_POLL_SECONDS = 24 * 60 * 60;
+
 /** The payment's lifecycle, plus what the update handlers need of it. */
 export interface PaymentLifecycle extends Lifecycle {
   awaitingPaymentMethod(): boolean;
@@ -40,6 +43,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
   const policy = input.paymentPolicy ?? DEFAULT_PAYMENT_POLICY;
   let offeredPaymentMethod: string | null = null;
   let verificationInFlight = false;
+  let refundRefused = false;
   let activityInFlight = false;
 
   const at = (iso: string | null) => (iso ? new Date(iso).getTime() : null);
@@ -218,14 +222,34 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
   const refund = async () => {
     const p = payment!;
     const amount = Math.round((p.amount * policy.refundPercent) / 100);
-    p.cancellation = 'refund_requested';
     if (amount <= 0) {
+      p.cancellation = 'refund_requested';
       setStatus(p.status, 'booking cancelled; the policy refunds nothing');
       finish();
       return;
     }
-    applyRefund(await stripeWrites.refundPayment({ bookingId: state.bookingId, paymentIntentId: p.paymentIntentId!, amount }));
+    let snapshot: RefundSnapshot;
+    try {
+      snapshot = await stripeWrites.refundPayment({ bookingId: state.bookingId, paymentIntentId: p.paymentIntentId!, amount });
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      // e.g. a charge already taken back by a dispute: nothing more to refund, say so.
+      log.warn('refund refused', { paymentIntentId: p.paymentIntentId, error: String(error.cause ?? error) });
+      refundRefused = true;
+      p.cancellation = 'refused';
+      p.reason = 'Stripe refused the refund (the debit may have been disputed)';
+      notify('payment.cancel_refused', { reason: p.reason });
+      ctx.touch();
+      return;
+    }
+    p.cancellation = 'refund_requested';
+    applyRefund(snapshot);
     notify('payment.refund_requested', { amount });
+    // Follow the refund by its webhooks, and by asking Stripe daily in case one is missed.
+    if (!p.done) {
+      p.deadline = inSeconds(REFUND_POLL_SECONDS);
+      ctx.touch();
+    }
   };
 
   const applyRefund = (snapshot: RefundSnapshot) => {
@@ -274,7 +298,10 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       return;
     }
     if (due(p.deadline)) {
-      if (p.paymentIntentId) await cancel();
+      if (p.paymentIntentId) {
+        // Nothing can be debited any more; cancel the PaymentIntent so it cannot be confirmed later.
+        await stripeWrites.cancelBankPayment({ bookingId: state.bookingId, paymentIntentId: p.paymentIntentId });
+      }
       markFailed(p.failureCode, 'no new bank account before the deadline');
     }
   };
@@ -315,7 +342,17 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
         applyRefund(await stripeReads.readRefund(p.refund.id));
       }
     }
-    if (!p.done && due(p.deadline) && (!p.refund || p.refund.status === 'succeeded')) finish();
+    if (p.done || !due(p.deadline)) return;
+    if (!p.refund || p.refund.status === 'succeeded') {
+      finish();
+      return;
+    }
+    // A refund still on its way when the dispute window ends: ask Stripe daily until it lands.
+    applyRefund(await stripeReads.readRefund(p.refund.id));
+    if (!p.done) {
+      p.deadline = inSeconds(REFUND_POLL_SECONDS);
+      ctx.touch();
+    }
   };
 
   const followed = () => payment?.paymentIntentId ?? null;
@@ -324,7 +361,8 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     state.cancelRequested &&
     !!payment &&
     (payment.cancellation === null ||
-      (payment.cancellation === 'refused' && (payment.status === 'succeeded' || payment.status === 'disputed')));
+      (payment.cancellation === 'refused' && payment.refund === null && !refundRefused &&
+        (payment.status === 'succeeded' || payment.status === 'disputed')));
 
   const lifecycle: PaymentLifecycle = {
     ready() {

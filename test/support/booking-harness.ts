@@ -12,7 +12,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import type Stripe from 'stripe';
-import { toStripeEventSignal, type StripeEventEnvelope } from '../../api/stripe-event-signal.js';
+import { paymentIntentIdOf, toStripeEventSignal, type StripeEventEnvelope } from '../../api/stripe-event-signal.js';
 import { migrate } from '../../db/migrate.js';
 import { createPool } from '../../db/pool.js';
 import { createStripeEmulator } from '../../emulator/create-emulator.js';
@@ -28,6 +28,7 @@ import {
   type BookingInput,
   type BookingState,
   type HoldStatus,
+  type PaymentStatus,
 } from '../../workflows/contract.js';
 import { startTestPostgres } from './postgres.js';
 import { createTimeSkippingEnv } from './time-skipping-env.js';
@@ -47,6 +48,8 @@ export interface BookingHarness {
   startBooking(overrides?: Partial<BookingInput>): Promise<WorkflowHandle>;
   /** Polls the booking's query (real time, no skipping) until its hold reaches a status. */
   waitForHoldStatus(handle: WorkflowHandle, status: HoldStatus): Promise<BookingState>;
+  /** Polls the booking's query until its bank payment reaches a status. */
+  waitForPaymentStatus(handle: WorkflowHandle, status: PaymentStatus): Promise<BookingState>;
   /** The emulator's events about a booking, oldest first. */
   eventsFor(bookingId: string): Promise<StripeEventEnvelope[]>;
   /** Signals events to the booking's workflow as the inbox relay would. */
@@ -61,15 +64,17 @@ export interface BookingHarness {
   stop(): Promise<void>;
 }
 
-/** Starts the harness; call `stop()` in afterAll. */
-export async function startBookingHarness(): Promise<BookingHarness> {
+/** Starts the harness; call `stop()` in afterAll. Emulator options (e.g. ACH timings) pass through. */
+export async function startBookingHarness(
+  emulatorOptions: Partial<Parameters<typeof createStripeEmulator>[0]> = {},
+): Promise<BookingHarness> {
   // Retried activity failures are expected here by the hundred; keep the output to real errors.
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const env = await createTimeSkippingEnv();
   const postgres = await startTestPostgres();
   await migrate(postgres.url);
   const db = createPool(postgres.url);
-  const emulator = createStripeEmulator({ webhookSecret: 'whsec_workflow_tests' });
+  const emulator = createStripeEmulator({ webhookSecret: 'whsec_workflow_tests', ...emulatorOptions });
   const server = await emulator.listen(0);
   const stripe = createStripeClient({ STRIPE_SECRET_KEY: 'sk_test_workflow_tests', STRIPE_API_URL: server.url });
   const taskQueue = `bookings-${randomUUID()}`;
@@ -92,6 +97,27 @@ export async function startBookingHarness(): Promise<BookingHarness> {
     });
     if (!response.ok) throw new Error(`emulator ${method} ${path} answered ${response.status}: ${await response.text()}`);
     return (await response.json()) as T;
+  };
+
+  const waitForState = async (
+    handle: WorkflowHandle,
+    reached: (state: BookingState) => boolean,
+    description: string,
+    shown: (state: BookingState) => unknown,
+  ): Promise<BookingState> => {
+    let last: BookingState | undefined;
+    try {
+      await waitFor(
+        async () => {
+          last = await handle.query(bookingStateQuery);
+          return reached(last);
+        },
+        { timeoutMs: 30_000, description },
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; last state: ${JSON.stringify(last && shown(last))}`);
+    }
+    return last!;
   };
 
   return {
@@ -123,28 +149,20 @@ export async function startBookingHarness(): Promise<BookingHarness> {
         args: [input],
       });
     },
-    async waitForHoldStatus(handle, status) {
-      let last: BookingState | undefined;
-      try {
-        await waitFor(
-          async () => {
-            last = await handle.query(bookingStateQuery);
-            return last.hold.status === status;
-          },
-          { timeoutMs: 30_000, description: `hold status ${status}` },
-        );
-      } catch (error) {
-        throw new Error(`${(error as Error).message}; last state: ${JSON.stringify(last?.hold)}`);
-      }
-      return last!;
-    },
+    waitForHoldStatus: (handle, status) =>
+      waitForState(handle, (state) => state.hold.status === status, `hold status ${status}`, (state) => state.hold),
+    waitForPaymentStatus: (handle, status) =>
+      waitForState(handle, (state) => state.payment?.status === status, `payment status ${status}`, (state) => state.payment),
     async eventsFor(bookingId) {
-      const events: StripeEventEnvelope[] = [];
-      for await (const event of stripe.events.list({ limit: 100 })) {
-        const object = event.data.object as { metadata?: Record<string, string> };
-        if (object.metadata?.booking_id === bookingId) events.push(event as unknown as StripeEventEnvelope);
-      }
-      return events.sort((a, b) => a.created - b.created);
+      const all: StripeEventEnvelope[] = [];
+      for await (const event of stripe.events.list({ limit: 100 })) all.push(event as unknown as StripeEventEnvelope);
+      // The booking's PaymentIntents carry its id; their charges, disputes and refunds point at them.
+      const intents = new Set(
+        all
+          .filter((event) => (event.data.object.metadata as Record<string, string> | undefined)?.booking_id === bookingId)
+          .map((event) => paymentIntentIdOf(event)),
+      );
+      return all.filter((event) => intents.has(paymentIntentIdOf(event))).sort((a, b) => a.created - b.created);
     },
     async relay(bookingId, events) {
       const handle = env.client.workflow.getHandle(bookingWorkflowId(bookingId));

@@ -1,0 +1,253 @@
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listNotifications } from '../../db/notifications.js';
+import {
+  FailureTypes,
+  bookingStateQuery,
+  cancelBookingUpdate,
+  verifyMicrodepositsUpdate,
+  type BankPaymentInput,
+  type BookingState,
+} from '../../workflows/contract.js';
+import { startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
+
+let harness: BookingHarness;
+
+beforeAll(async () => {
+  harness = await startBookingHarness({ achMicrodepositType: 'descriptor_code' });
+});
+
+afterAll(async () => {
+  await harness?.stop();
+});
+
+const MANDATE = { ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (booking tests)', acceptedAt: '2026-11-01T10:00:00Z' };
+
+function bankPayment(paymentMethod: string, extra: Partial<BankPaymentInput> = {}): BankPaymentInput {
+  return { amount: 12_500, paymentMethod, mandate: MANDATE, verification: 'automatic', targetDate: null, checkBalance: false, ...extra };
+}
+
+/** A bank account typed in by hand (verified by microdeposits), routing 110000000. */
+async function manualAccount(accountNumber = '000123456789'): Promise<string> {
+  const paymentMethod = await harness.stripe.paymentMethods.create({
+    type: 'us_bank_account',
+    us_bank_account: { account_number: accountNumber, routing_number: '110000000', account_holder_type: 'individual' },
+    billing_details: { name: 'Test Guest', email: 'guest@example.com' },
+  });
+  return paymentMethod.id;
+}
+
+/** A Financial Connections account (instant verification) with a chosen balance. */
+async function linkedAccount(balance: number): Promise<string> {
+  const linked = await harness.control<{ paymentMethodId: string }>('POST', '/_emulator/financial_connections/accounts', {
+    balance,
+  });
+  return linked.paymentMethodId;
+}
+
+async function relayAll(handle: WorkflowHandle, bookingId: string): Promise<void> {
+  await harness.relay(bookingId, await harness.eventsFor(bookingId));
+  await handle.query(bookingStateQuery);
+}
+
+async function settle(paymentIntentId: string): Promise<void> {
+  await harness.control('POST', `/_emulator/payment_intents/${paymentIntentId}/settle`);
+}
+
+async function paymentNotifications(bookingId: string): Promise<string[]> {
+  return (await listNotifications(harness.db, bookingId)).map((n) => n.type).filter((type) => type.startsWith('payment.'));
+}
+
+/** Cancels the booking, lets a refund it starts land, and waits for the workflow to end. */
+async function cancelAndFinish(handle: WorkflowHandle): Promise<BookingState> {
+  const state = await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+  if (state.payment?.refund?.status === 'pending') {
+    await harness.control('POST', `/_emulator/refunds/${state.payment.refund.id}/settle`);
+    await relayAll(handle, state.bookingId);
+    await harness.waitForPaymentStatus(handle, 'refunded');
+  }
+  await handle.result();
+  return state;
+}
+
+describe('booking paid by US bank account (time-skipping)', () => {
+  it('debits an instantly verified account after checking its balance, and records the payment reference', async () => {
+    const handle = await harness.startBooking({ payment: bankPayment(await linkedAccount(50_000), { verification: 'instant', checkBalance: true }) });
+    const processing = await harness.waitForPaymentStatus(handle, 'processing');
+
+    await settle(processing.payment!.paymentIntentId!);
+    await relayAll(handle, processing.bookingId);
+    const succeeded = await harness.waitForPaymentStatus(handle, 'succeeded');
+
+    expect(succeeded.payment!.paymentReference).toMatch(/\w+/);
+    expect(succeeded.hold.status).toBe('held');
+    expect(await paymentNotifications(succeeded.bookingId)).toEqual(['payment.processing', 'payment.succeeded']);
+    await harness.recordHistory(handle, 'ach-instant-success');
+    await cancelAndFinish(handle);
+  });
+
+  it('sends no debit when the linked balance is lower than the amount', async () => {
+    const handle = await harness.startBooking({ payment: bankPayment(await linkedAccount(1_000), { verification: 'instant', checkBalance: true }) });
+
+    const short = await harness.waitForPaymentStatus(handle, 'requires_payment_method');
+
+    expect(short.payment!.failureCode).toBe(FailureTypes.InsufficientBalance);
+    expect(short.payment!.paymentIntentId).toBeNull();
+    const intents = await harness.control<{ data: Array<{ payment_method_types: string[] }> }>(
+      'GET',
+      `/_emulator/payment_intents?booking_id=${short.bookingId}`,
+    );
+    expect(intents.data.filter((pi) => pi.payment_method_types.includes('us_bank_account'))).toHaveLength(0);
+    await cancelAndFinish(handle);
+  });
+
+  it('verifies microdeposits by descriptor code after mismatches counting down', async () => {
+    const handle = await harness.startBooking({ payment: bankPayment(await manualAccount()) });
+    const waiting = await harness.waitForPaymentStatus(handle, 'awaiting_verification');
+    expect(waiting.payment!.microdeposits).toMatchObject({ type: 'descriptor_code', attemptsRemaining: 10 });
+    expect(waiting.payment!.microdeposits!.hostedVerificationUrl).toMatch(/^http/);
+
+    const first = await handle.executeUpdate(verifyMicrodepositsUpdate, { args: [{ descriptorCode: 'SM99ZZ' }] });
+    const second = await handle.executeUpdate(verifyMicrodepositsUpdate, { args: [{ descriptorCode: 'SM98ZZ' }] });
+    expect([first.result, first.attemptsRemaining, second.result, second.attemptsRemaining]).toEqual(['mismatch', 9, 'mismatch', 8]);
+
+    const verified = await handle.executeUpdate(verifyMicrodepositsUpdate, { args: [{ descriptorCode: 'SM11AA' }] });
+
+    expect(verified.result).toBe('verified');
+    expect(verified.booking.payment!.status).toBe('processing');
+    await harness.recordHistory(handle, 'ach-microdeposits-verified');
+    await cancelAndFinish(handle);
+  });
+
+  it('asks for a new bank account when the microdeposit attempts are exceeded, and calls Stripe no more', async () => {
+    const handle = await harness.startBooking({ payment: bankPayment(await manualAccount()) });
+    const waiting = await harness.waitForPaymentStatus(handle, 'awaiting_verification');
+
+    const exceeded = await handle.executeUpdate(verifyMicrodepositsUpdate, { args: [{ descriptorCode: 'SM33CC' }] });
+    expect(exceeded.result).toBe('attempts_exceeded');
+    expect(exceeded.booking.payment!.status).toBe('requires_payment_method');
+
+    const refused = await handle
+      .executeUpdate(verifyMicrodepositsUpdate, { args: [{ descriptorCode: 'SM11AA' }] })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(((refused as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(FailureTypes.NotAwaitingVerification);
+    const requests = await harness.control<{ data: Array<{ path: string }> }>('GET', '/_emulator/requests');
+    const verifications = requests.data.filter((r) => r.path === `/v1/payment_intents/${waiting.payment!.paymentIntentId}/verify_microdeposits`);
+    expect(verifications).toHaveLength(1);
+    expect(await paymentNotifications(waiting.bookingId)).toEqual(['payment.awaiting_verification', 'payment.verification_failed']);
+    await cancelAndFinish(handle);
+  });
+
+  it('records the 10-day microdeposit expiry, notifies, then gives up without a new bank account', async () => {
+    const handle = await harness.startBooking({ payment: bankPayment(await manualAccount()) });
+    await harness.waitForPaymentStatus(handle, 'awaiting_verification');
+
+    const final: BookingState = await handle.result();
+
+    expect(final.payment!.status).toBe('failed');
+    expect(final.payment!.failureCode).toBe('payment_method_microdeposit_verification_timeout');
+    expect(await paymentNotifications(final.bookingId)).toEqual([
+      'payment.awaiting_verification',
+      'payment.verification_failed',
+      'payment.failed',
+    ]);
+    await harness.recordHistory(handle, 'ach-microdeposits-expired');
+  });
+
+  it.each([
+    ['pm_usBankAccount_accountClosed', 'account_closed'],
+    ['pm_usBankAccount_noAccount', 'no_account'],
+    ['pm_usBankAccount_insufficientFunds', 'insufficient_funds'],
+    ['pm_usBankAccount_debitNotAuthorized', 'debit_not_authorized'],
+    ['pm_usBankAccount_invalidCurrency', 'invalid_currency'],
+  ])('records a debit on %s that fails in processing with %s', async (paymentMethod, failureCode) => {
+    const handle = await harness.startBooking({ payment: bankPayment(paymentMethod) });
+    const processing = await harness.waitForPaymentStatus(handle, 'processing');
+
+    await settle(processing.payment!.paymentIntentId!);
+    await relayAll(handle, processing.bookingId);
+    const failed = await harness.waitForPaymentStatus(handle, 'failed');
+
+    expect(failed.payment!.failureCode).toBe(failureCode);
+    expect(await paymentNotifications(failed.bookingId)).toEqual(['payment.processing', 'payment.failed']);
+    await cancelAndFinish(handle);
+  });
+
+  it('records a dispute after success and its outcome', async () => {
+    const handle = await harness.startBooking({ payment: bankPayment('pm_usBankAccount_dispute') });
+    const processing = await harness.waitForPaymentStatus(handle, 'processing');
+    await settle(processing.payment!.paymentIntentId!);
+    await relayAll(handle, processing.bookingId);
+    await harness.waitForPaymentStatus(handle, 'succeeded');
+
+    await harness.control('POST', '/_emulator/clock/advance', { seconds: 2 * 86_400 });
+    await relayAll(handle, processing.bookingId);
+    const disputed = await harness.waitForPaymentStatus(handle, 'disputed');
+    await harness.control('POST', `/_emulator/disputes/${disputed.payment!.dispute!.id}/close`, { status: 'lost' });
+    await relayAll(handle, processing.bookingId);
+
+    const closed = await handle.query(bookingStateQuery);
+    expect(closed.payment!.dispute).toEqual({ id: disputed.payment!.dispute!.id, status: 'lost' });
+    expect(await paymentNotifications(closed.bookingId)).toEqual([
+      'payment.processing',
+      'payment.succeeded',
+      'payment.disputed',
+      'payment.dispute_closed',
+    ]);
+    await harness.recordHistory(handle, 'ach-disputed');
+    await cancelAndFinish(handle);
+  });
+
+  it('cancels a debit that is still processing', async () => {
+    const handle = await harness.startBooking({ payment: bankPayment('pm_usBankAccount_processing') });
+    await harness.waitForPaymentStatus(handle, 'processing');
+
+    const cancelled = await handle.executeUpdate(cancelBookingUpdate, { args: [{ reason: 'guest cancelled' }] });
+
+    expect(cancelled.payment!.status).toBe('canceled');
+    expect(cancelled.payment!.cancellation).toBe('canceled');
+    expect(cancelled.hold.status).toBe('released');
+    await handle.result();
+  });
+
+  it('settles on the target date', async () => {
+    const targetDate = new Date((await harness.env.currentTimeMs()) + 7 * 86_400_000).toISOString().slice(0, 10);
+    const handle = await harness.startBooking({ payment: bankPayment('pm_usBankAccount_success', { targetDate }) });
+    const processing = await harness.waitForPaymentStatus(handle, 'processing');
+
+    await harness.control('POST', '/_emulator/clock/advance', { seconds: 9 * 86_400 });
+    await relayAll(handle, processing.bookingId);
+    const succeeded = await harness.waitForPaymentStatus(handle, 'succeeded');
+
+    expect(succeeded.payment!.paymentReference).not.toBeNull();
+    await cancelAndFinish(handle);
+  });
+
+  it('refunds a paid booking that is cancelled and follows the refund to its bank reference', async () => {
+    const handle = await harness.startBooking({ payment: bankPayment('pm_usBankAccount_success') });
+    const processing = await harness.waitForPaymentStatus(handle, 'processing');
+    await settle(processing.payment!.paymentIntentId!);
+    await relayAll(handle, processing.bookingId);
+    await harness.waitForPaymentStatus(handle, 'succeeded');
+
+    const cancelled = await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+    expect(cancelled.payment!.cancellation).toBe('refund_requested');
+    expect(cancelled.payment!.refund).toMatchObject({ status: 'pending', amount: 12_500 });
+
+    await harness.control('POST', `/_emulator/refunds/${cancelled.payment!.refund!.id}/settle`);
+    await relayAll(handle, processing.bookingId);
+    const refunded = await harness.waitForPaymentStatus(handle, 'refunded');
+
+    expect(refunded.payment!.refund!.reference).toMatch(/\w+/);
+    expect(await paymentNotifications(refunded.bookingId)).toEqual([
+      'payment.processing',
+      'payment.succeeded',
+      'payment.refund_requested',
+      'payment.refunded',
+    ]);
+    await handle.result();
+    await harness.recordHistory(handle, 'ach-refunded');
+  });
+});
