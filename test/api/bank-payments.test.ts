@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaymentMethodCreator } from '../../api/bank-payment-method.js';
 import type { App } from '../../api/create-app.js';
 import type { LogFields } from '../../api/logger.js';
+import { createStripeEmulator, type StripeEmulator } from '../../emulator/create-emulator.js';
+import { createStripeClient } from '../../stripe/create-stripe-client.js';
 import { MICRODEPOSIT_ATTEMPTS, bookingWorkflowId, type BookingInput } from '../../workflows/contract.js';
 import { authJson, bookingBody, startApiHarness, type ApiHarness } from './fixtures/api-harness.js';
 import {
@@ -341,6 +343,58 @@ describe('POST /v1/bookings with bank account details', () => {
     const { status, body } = await post('/v1/bookings', bookingBody(newBookingId(), { payment }), app);
     expect(status).toBe(422);
     expect(body.error.code).toBe('invalid_request');
+  });
+});
+
+describe('POST /v1/bookings with bank account details, on the Stripe emulator', () => {
+  let emulator: StripeEmulator;
+  let listener: { url: string; close(): Promise<void> };
+  let stripe: Stripe;
+  let app: App;
+  /** Whether this emulator creates us_bank_account PaymentMethods (its ACH support lands separately). */
+  let createsBankAccounts = false;
+
+  beforeAll(async () => {
+    emulator = createStripeEmulator({ webhookSecret: 'whsec_api_bank_tests' });
+    listener = await emulator.listen(0);
+    stripe = createStripeClient({ STRIPE_SECRET_KEY: 'sk_test_api_bank_tests', STRIPE_API_URL: listener.url });
+    app = harness.appWith({ stripe });
+    createsBankAccounts = await stripe.paymentMethods
+      .create({
+        type: 'us_bank_account',
+        us_bank_account: { account_number: ACCOUNT_NUMBER, routing_number: ROUTING_NUMBER },
+        billing_details: { name: 'Probe' },
+      })
+      .then(
+        () => true,
+        () => false,
+      );
+  });
+
+  afterAll(async () => {
+    await emulator?.close();
+    await listener?.close();
+  });
+
+  it('creates a us_bank_account PaymentMethod with the holder and email, and the workflow gets its id', async (context) => {
+    if (!createsBankAccounts) context.skip('this emulator does not create us_bank_account PaymentMethods yet');
+    const bookingId = newBookingId();
+    const payment = bankPayment({ paymentMethod: undefined, bankAccount: bankAccount({ accountHolderType: 'individual' }) });
+
+    const created = await post('/v1/bookings', bookingBody(bookingId, { payment }), app);
+    expect(created.status).toBe(201);
+
+    const { input, recorded } = await startedWith(bookingId);
+    const paymentMethodId = input.payment?.paymentMethod ?? '';
+    expect(paymentMethodId).toMatch(/^pm_/);
+    const paymentMethod = await stripe.paymentMethods.retrieve(paymentMethodId);
+    expect(paymentMethod.type).toBe('us_bank_account');
+    expect(paymentMethod.us_bank_account).toMatchObject({ last4: '6789', routing_number: ROUTING_NUMBER, account_holder_type: 'individual' });
+    expect(paymentMethod.billing_details).toMatchObject({ name: 'Ada Lovelace', email: 'ada@example.com' });
+    expect(recorded).not.toContain(ACCOUNT_NUMBER);
+
+    const repeated = await post('/v1/bookings', bookingBody(bookingId, { payment }), app);
+    expect(repeated.status).toBe(200);
   });
 });
 
