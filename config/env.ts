@@ -50,7 +50,7 @@ const apiSchema = z.object({
   RELAY_BATCH_SIZE: positiveInt.default(50),
   /** Deadline for the API's Temporal calls (start, query, describe, signal), in milliseconds. */
   TEMPORAL_RPC_TIMEOUT_MS: positiveInt.default(10_000),
-  /** How long the API waits for a cancel or payment-method update to complete, in milliseconds. */
+  /** How long the API waits for a cancel, payment-method or microdeposits update to complete, in milliseconds. */
   BOOKING_UPDATE_TIMEOUT_MS: positiveInt.default(30_000),
   /** Hold policy handed to every new booking (seconds). */
   HOLD_RELEASE_GRACE_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_HOLD_POLICY.releaseGraceSeconds),
