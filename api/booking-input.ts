@@ -1,8 +1,14 @@
-/** Builds the workflow's input from a validated `POST /v1/bookings` body and the API's hold policy settings. */
-import { createHash } from 'node:crypto';
+/** Builds the workflow's input from a validated `POST /v1/bookings` body and the API's hold and payment policy settings. */
+import { createHash, createHmac } from 'node:crypto';
 import type { ApiConfig } from '../config/env.js';
-import type { BookingInput, HoldPolicy } from '../workflows/contract.js';
-import type { CreateBookingBody } from './schemas.js';
+import {
+  DEFAULT_PAYMENT_POLICY,
+  type BankPaymentInput,
+  type BookingInput,
+  type HoldPolicy,
+  type PaymentPolicy,
+} from '../workflows/contract.js';
+import type { BankPaymentBody, CreateBookingBody } from './schemas.js';
 
 /** The hold policy every new booking gets, from the HOLD_* settings. */
 export function holdPolicyFromConfig(config: ApiConfig): HoldPolicy {
@@ -15,8 +21,25 @@ export function holdPolicyFromConfig(config: ApiConfig): HoldPolicy {
   };
 }
 
-/** Workflow input for a new booking. */
-export function toBookingInput(body: CreateBookingBody, policy: HoldPolicy): BookingInput {
+/** The bank payment policy every new booking with a payment gets, from the PAYMENT_* settings. */
+export function paymentPolicyFromConfig(config: ApiConfig): PaymentPolicy {
+  return {
+    processingAlertSeconds: config.PAYMENT_PROCESSING_ALERT_SECONDS,
+    disputeWindowSeconds: config.PAYMENT_DISPUTE_WINDOW_SECONDS,
+    refundPercent: config.PAYMENT_REFUND_PERCENT,
+  };
+}
+
+/**
+ * Workflow input for a new booking. A payment given as `bankAccount` needs `bankPaymentMethod`, the
+ * PaymentMethod the API created from it: account and routing numbers never enter the workflow.
+ */
+export function toBookingInput(
+  body: CreateBookingBody,
+  policy: HoldPolicy,
+  paymentPolicy: PaymentPolicy = DEFAULT_PAYMENT_POLICY,
+  bankPaymentMethod?: string,
+): BookingInput {
   return {
     bookingId: body.bookingId,
     customer: { id: body.customer.id, email: body.customer.email, name: body.customer.name },
@@ -24,6 +47,27 @@ export function toBookingInput(body: CreateBookingBody, policy: HoldPolicy): Boo
     startsAt: body.startsAt,
     endsAt: body.endsAt,
     policy,
+    ...(body.payment && {
+      payment: toBankPaymentInput(body.payment, bankPaymentMethod),
+      paymentPolicy,
+    }),
+  };
+}
+
+function toBankPaymentInput(payment: BankPaymentBody, bankPaymentMethod: string | undefined): BankPaymentInput {
+  const paymentMethod = bankPaymentMethod ?? payment.paymentMethod;
+  if (!paymentMethod) throw new Error('A bank payment needs a PaymentMethod: create it from bankAccount first');
+  return {
+    amount: payment.amount,
+    paymentMethod,
+    mandate: {
+      ipAddress: payment.mandate.ipAddress,
+      userAgent: payment.mandate.userAgent,
+      acceptedAt: payment.mandate.acceptedAt,
+    },
+    verification: payment.verification,
+    targetDate: payment.targetDate ?? null,
+    checkBalance: payment.checkBalance,
   };
 }
 
@@ -39,7 +83,21 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** sha256 (hex) of the canonical JSON of a validated create body: equal bodies, equal fingerprints. */
-export function requestFingerprint(body: CreateBookingBody): string {
-  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+/**
+ * sha256 (hex) of the canonical JSON of a validated create body: equal bodies, equal fingerprints.
+ * The fingerprint is kept in the workflow's memo, so bank account numbers enter it only as an HMAC
+ * keyed with `secret` (a short account number hashed in the clear could be found by trying them all).
+ */
+export function requestFingerprint(body: CreateBookingBody, secret: string): string {
+  const bankAccount = body.payment?.bankAccount;
+  const fingerprinted = bankAccount
+    ? {
+        ...body,
+        payment: {
+          ...body.payment,
+          bankAccount: createHmac('sha256', secret).update(canonicalJson(bankAccount)).digest('hex'),
+        },
+      }
+    : body;
+  return createHash('sha256').update(canonicalJson(fingerprinted)).digest('hex');
 }

@@ -1,6 +1,6 @@
 /** The one place that turns the workflow's BookingState (or a fresh start) into the API's booking view. */
-import { initialBookingState, type BookingInput, type BookingState } from '../workflows/contract.js';
-import type { BookingView } from './schemas.js';
+import { initialBookingState, type BookingInput, type BookingState, type PaymentState } from '../workflows/contract.js';
+import { PAYMENT_CURRENCY, type BookingView, type PaymentView } from './schemas.js';
 
 /** The booking as the API shows it, from the workflow's `bookingState` query. */
 export function toBookingView(state: BookingState): BookingView {
@@ -24,6 +24,35 @@ export function toBookingView(state: BookingState): BookingView {
       declineCode: hold.declineCode,
       reason: hold.reason,
     },
+    // A run started before bank payments existed has no `payment` at all.
+    payment: state.payment ? toPaymentView(state.payment) : null,
+  };
+}
+
+/** The bank payment as the API shows it: no payment method id, deadline or internal flags. */
+function toPaymentView(payment: PaymentState): PaymentView {
+  const { microdeposits, dispute, refund } = payment;
+  return {
+    status: payment.status,
+    amount: payment.amount,
+    currency: PAYMENT_CURRENCY,
+    paymentIntentId: payment.paymentIntentId,
+    attempt: payment.attempt,
+    microdeposits: microdeposits && {
+      type: microdeposits.type,
+      arrivalDate: microdeposits.arrivalDate,
+      hostedVerificationUrl: microdeposits.hostedVerificationUrl,
+      attemptsRemaining: microdeposits.attemptsRemaining,
+      expiresAt: microdeposits.expiresAt,
+    },
+    failureCode: payment.failureCode,
+    paymentReference: payment.paymentReference,
+    processingSince: payment.processingSince,
+    succeededAt: payment.succeededAt,
+    dispute: dispute && { id: dispute.id, status: dispute.status },
+    refund: refund && { id: refund.id, status: refund.status, amount: refund.amount, reference: refund.reference },
+    cancellation: payment.cancellation,
+    reason: payment.reason,
   };
 }
 

@@ -8,6 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type pg from 'pg';
 import type { ApiConfig } from '../config/env.js';
+import type { PaymentMethodCreator } from './bank-payment-method.js';
 import { ApiError, errorResponse, toApiError } from './errors.js';
 import type { InboxRelay } from './inbox-relay.js';
 import { describeError, silentLogger, type Logger } from './logger.js';
@@ -17,11 +18,15 @@ import { createHealthRoutes } from './routes/health.js';
 import { createStripeWebhookRoutes } from './routes/stripe-webhooks.js';
 import { BEARER_SECURITY_SCHEME } from './schemas.js';
 
-/** Everything the API needs; `relay` is optional so the app also runs without one (tests, tools). */
+/**
+ * Everything the API needs; `relay` is optional so the app also runs without one (tests, tools), and
+ * without `stripe` bookings must name their bank PaymentMethod (bank account details are refused).
+ */
 export interface AppDeps {
   temporal: Client;
   db: pg.Pool;
   config: ApiConfig;
+  stripe?: PaymentMethodCreator;
   relay?: Pick<InboxRelay, 'relayNow'>;
   logger?: Logger;
 }
@@ -30,7 +35,7 @@ export interface AppDeps {
 export const OPENAPI_PATH = '/openapi.json';
 
 /** Builds the Hono app: request ids, body limit, the three sub-apps, OpenAPI, one error shape. */
-export function createApp({ temporal, db, config, relay, logger = silentLogger }: AppDeps) {
+export function createApp({ temporal, db, config, stripe, relay, logger = silentLogger }: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
 
   app.use('*', requestId({ limitLength: 128 }));
@@ -45,7 +50,7 @@ export function createApp({ temporal, db, config, relay, logger = silentLogger }
   );
 
   app.route('/', createHealthRoutes({ temporal, db, logger }));
-  app.route('/v1/bookings', createBookingRoutes({ temporal, config }));
+  app.route('/v1/bookings', createBookingRoutes({ temporal, config, stripe }));
   app.route(
     '/v1/webhooks',
     createStripeWebhookRoutes({ db, webhookSecret: config.STRIPE_WEBHOOK_SECRET, relay, logger }),

@@ -1,12 +1,13 @@
 /**
  * The API's one error shape, `{ error: { code, message, requestId } }`, and the mapping from every
- * known failure (validation, auth, Temporal, body limits) to it. Unknown errors become a generic 500.
+ * known failure (validation, auth, Temporal, Stripe, body limits) to it. Unknown errors become a generic 500.
  */
 import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import Stripe from 'stripe';
 import { FailureTypes } from '../workflows/contract.js';
 import type { AppEnv } from './router.js';
 import { isTemporalUnavailable } from './temporal-errors.js';
@@ -21,13 +22,16 @@ export const ERROR_STATUS = {
   booking_conflict: 409,
   booking_closed: 409,
   not_awaiting_payment_method: 409,
+  not_awaiting_verification: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,
   invalid_request: 422,
+  invalid_bank_account: 422,
   internal_error: 500,
   temporal_unavailable: 503,
   not_ready: 503,
+  stripe_unavailable: 503,
   temporal_timeout: 504,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
@@ -65,6 +69,9 @@ function updateRejection(error: WorkflowUpdateFailedError): ApiError {
     if (failure.type === FailureTypes.NotAwaitingPaymentMethod) {
       return new ApiError('not_awaiting_payment_method', failure.message);
     }
+    if (failure.type === FailureTypes.NotAwaitingVerification) {
+      return new ApiError('not_awaiting_verification', failure.message);
+    }
     if (failure.type === FailureTypes.InvalidUpdate) return new ApiError('invalid_request', failure.message);
     if (failure.type) return new ApiError('invalid_request', `The booking rejected the request (${failure.type})`);
   }
@@ -98,6 +105,13 @@ export function toApiError(error: unknown): { apiError: ApiError; expected: bool
       apiError: new ApiError('temporal_timeout', 'The booking did not answer in time; retry the request'),
       expected: false,
     };
+  }
+  if (
+    error instanceof Stripe.errors.StripeConnectionError ||
+    error instanceof Stripe.errors.StripeAPIError ||
+    error instanceof Stripe.errors.StripeRateLimitError
+  ) {
+    return { apiError: new ApiError('stripe_unavailable', 'Stripe unavailable; retry later'), expected: false };
   }
   if (isTemporalUnavailable(error)) {
     return { apiError: new ApiError('temporal_unavailable', 'Workflow service unavailable; retry later'), expected: false };

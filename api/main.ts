@@ -1,10 +1,11 @@
-/** API process: wires configuration, Postgres, Temporal, the Hono app and the inbox relay, then serves. */
+/** API process: wires configuration, Postgres, Temporal, Stripe, the Hono app and the inbox relay, then serves. */
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { loadApiConfig } from '../config/env.js';
 import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
+import { createStripeClient } from '../stripe/create-stripe-client.js';
 import { createApp } from './create-app.js';
 import { startInboxRelay } from './inbox-relay.js';
 import { createJsonLogger, describeError } from './logger.js';
@@ -22,8 +23,9 @@ async function main(): Promise<void> {
   const connection = await Connection.connect(temporalConnectionOptions(config));
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 
+  const stripe = createStripeClient(config);
   const relay = startInboxRelay({ db, temporal, config, logger });
-  const app = createApp({ temporal, db, config, relay, logger });
+  const app = createApp({ temporal, db, config, stripe, relay, logger });
   const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
     logger.info('api listening', { port: info.port, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE });
   });

@@ -3,8 +3,18 @@
  * with them and `/openapi.json` is generated from them, so the document cannot drift from the code.
  */
 import { z } from '@hono/zod-openapi';
-import { BOOKING_ID_PATTERN, HOLD_STATUSES, PAYMENT_METHOD_ID_PATTERN } from '../workflows/contract.js';
+import {
+  BOOKING_ID_PATTERN,
+  DESCRIPTOR_CODE_PATTERN,
+  HOLD_STATUSES,
+  MAX_CANCEL_REASON_LENGTH,
+  MICRODEPOSIT_ATTEMPTS,
+  PAYMENT_METHOD_ID_PATTERN,
+  PAYMENT_STATUSES,
+  VERIFICATION_METHODS,
+} from '../workflows/contract.js';
 import { ERROR_CODES } from './errors.js';
+import { TARGET_DATE_DAYS_AHEAD, TARGET_DATE_PATTERN, isTargetDateInRange } from './target-date.js';
 
 /** Name of the bearer security scheme in the OpenAPI document. */
 export const BEARER_SECURITY_SCHEME = 'bearerAuth';
@@ -23,6 +33,82 @@ const instantWithOffset = z.iso
   .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a UTC offset' })
   .openapi({ example: '2030-05-01T10:00:00+02:00' });
 
+/** ACH direct debit is USD only. */
+export const PAYMENT_CURRENCY = 'usd';
+
+/** Largest bank payment the API accepts, in cents ($999,999.99). */
+export const MAX_PAYMENT_AMOUNT_CENTS = 99_999_999;
+
+/** How far a mandate's acceptance time may be ahead of this server's clock (clocks differ slightly). */
+const MANDATE_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/** Bank account details; turned into a Stripe PaymentMethod by the API and never passed on. */
+const BankAccountSchema = z
+  .strictObject({
+    accountNumber: z
+      .string()
+      .regex(/^\d{4,17}$/, 'must be 4 to 17 digits')
+      .openapi({ example: '000123456789' }),
+    routingNumber: z
+      .string()
+      .regex(/^\d{9}$/, 'must be 9 digits')
+      .openapi({ example: '110000000' }),
+    accountHolderName: z.string().min(1).max(200).openapi({ example: 'Ada Lovelace' }),
+    accountHolderType: z.enum(['individual', 'company']).optional(),
+  })
+  .openapi('BankAccount', {
+    description: 'US bank account; the API creates a Stripe PaymentMethod from it and keeps neither number.',
+  });
+
+/** The customer's acceptance of the ACH debit mandate. */
+const MandateSchema = z
+  .strictObject({
+    ipAddress: z
+      .union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' })
+      .openapi({ example: '203.0.113.7' }),
+    userAgent: z.string().min(1).max(500).openapi({ example: 'Mozilla/5.0 (Macintosh)' }),
+    acceptedAt: instantWithOffset.refine((at) => Date.parse(at) <= Date.now() + MANDATE_CLOCK_SKEW_MS, {
+      message: 'must not be in the future',
+    }),
+  })
+  .openapi('MandateAcceptance');
+
+/** The booking's amount, paid by US bank account (ACH direct debit). */
+const BankPaymentSchema = z
+  .strictObject({
+    amount: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_PAYMENT_AMOUNT_CENTS)
+      .openapi({ description: 'Amount in cents', example: 125_00 }),
+    currency: z.literal(PAYMENT_CURRENCY, { error: `only ${PAYMENT_CURRENCY} is supported` }).default(PAYMENT_CURRENCY),
+    method: z.literal('us_bank_account'),
+    paymentMethod: paymentMethodId
+      .optional()
+      .openapi({ description: 'A us_bank_account PaymentMethod id; or give bankAccount', example: 'pm_usBankAccount' }),
+    bankAccount: BankAccountSchema.optional(),
+    mandate: MandateSchema,
+    verification: z.enum(VERIFICATION_METHODS).default('automatic'),
+    targetDate: z
+      .string()
+      .regex(TARGET_DATE_PATTERN, 'must be a date YYYY-MM-DD')
+      .refine((date) => isTargetDateInRange(date, new Date()), {
+        message: `must be ${TARGET_DATE_DAYS_AHEAD.min} to ${TARGET_DATE_DAYS_AHEAD.max} days ahead of today (UTC)`,
+      })
+      .optional()
+      .openapi({ description: `Debit date, ${TARGET_DATE_DAYS_AHEAD.min} to ${TARGET_DATE_DAYS_AHEAD.max} days ahead (UTC)` }),
+    checkBalance: z
+      .boolean()
+      .default(false)
+      .openapi({ description: 'Read the Financial Connections balance before debiting' }),
+  })
+  .refine((payment) => (payment.paymentMethod === undefined) !== (payment.bankAccount === undefined), {
+    message: 'give exactly one of paymentMethod or bankAccount',
+    path: ['paymentMethod'],
+  })
+  .openapi('BankPayment');
+
 /** Body of `POST /v1/bookings`. */
 export const CreateBookingBodySchema = z
   .strictObject({
@@ -35,6 +121,7 @@ export const CreateBookingBodySchema = z
     holdPaymentMethod: paymentMethodId,
     startsAt: instantWithOffset,
     endsAt: instantWithOffset,
+    payment: BankPaymentSchema.optional(),
   })
   .refine((body) => Date.parse(body.endsAt) > Date.parse(body.startsAt), {
     message: 'must be after startsAt',
@@ -42,16 +129,47 @@ export const CreateBookingBodySchema = z
   })
   .openapi('CreateBookingRequest');
 export type CreateBookingBody = z.infer<typeof CreateBookingBodySchema>;
+/** The validated `payment` of a create body. */
+export type BankPaymentBody = NonNullable<CreateBookingBody['payment']>;
 
 /** Body of `POST /v1/bookings/{bookingId}/cancel`; may be omitted. */
 export const CancelBookingBodySchema = z
-  .strictObject({ reason: z.string().min(1).max(500).optional() })
+  .strictObject({ reason: z.string().min(1).max(MAX_CANCEL_REASON_LENGTH).optional() })
   .openapi('CancelBookingRequest');
 
 /** Body of `POST /v1/bookings/{bookingId}/payment-method`. */
 export const SupplyPaymentMethodBodySchema = z
-  .strictObject({ paymentMethod: paymentMethodId })
+  .strictObject({
+    paymentMethod: paymentMethodId,
+    for: z
+      .enum(['hold', 'payment'])
+      .optional()
+      .openapi({ description: 'What the payment method is for: the $1 hold (default) or the bank payment' }),
+  })
   .openapi('SupplyPaymentMethodRequest');
+
+const microdepositAmount = z.number().int().min(1).max(99);
+
+/** Body of `POST /v1/bookings/{bookingId}/microdeposits`: the descriptor code or the two amounts. */
+export const VerifyMicrodepositsBodySchema = z
+  .strictObject({
+    descriptorCode: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(DESCRIPTOR_CODE_PATTERN, 'must be SM followed by four letters or digits')
+      .optional()
+      .openapi({ example: 'SM11AA' }),
+    amounts: z
+      .tuple([microdepositAmount, microdepositAmount])
+      .optional()
+      .openapi({ description: 'The two microdeposits, in cents', example: [32, 45] }),
+  })
+  .refine((body) => (body.descriptorCode === undefined) !== (body.amounts === undefined), {
+    message: 'give exactly one of descriptorCode or amounts',
+    path: ['descriptorCode'],
+  })
+  .openapi('VerifyMicrodepositsRequest');
 
 /** Path parameters of the per-booking routes. */
 export const BookingIdParamsSchema = z.object({
@@ -59,6 +177,35 @@ export const BookingIdParamsSchema = z.object({
 });
 
 const nullableInstant = z.string().nullable();
+
+const PaymentViewSchema = z
+  .object({
+    status: z.enum(PAYMENT_STATUSES),
+    amount: z.number().int(),
+    currency: z.literal(PAYMENT_CURRENCY),
+    paymentIntentId: z.string().nullable(),
+    attempt: z.number().int(),
+    microdeposits: z
+      .object({
+        type: z.enum(Object.keys(MICRODEPOSIT_ATTEMPTS) as [keyof typeof MICRODEPOSIT_ATTEMPTS]),
+        arrivalDate: nullableInstant,
+        hostedVerificationUrl: z.string().nullable(),
+        attemptsRemaining: z.number().int(),
+        expiresAt: z.string(),
+      })
+      .nullable(),
+    failureCode: z.string().nullable(),
+    paymentReference: z.string().nullable(),
+    processingSince: nullableInstant,
+    succeededAt: nullableInstant,
+    dispute: z.object({ id: z.string(), status: z.string() }).nullable(),
+    refund: z
+      .object({ id: z.string(), status: z.string(), amount: z.number().int(), reference: z.string().nullable() })
+      .nullable(),
+    cancellation: z.enum(['requested', 'canceled', 'refused', 'refund_requested']).nullable(),
+    reason: z.string().nullable(),
+  })
+  .openapi('BankPaymentState');
 
 /** What the API tells about a booking; fields are only ever added, never renamed. */
 export const BookingViewSchema = z
@@ -81,9 +228,21 @@ export const BookingViewSchema = z
       declineCode: z.string().nullable(),
       reason: z.string().nullable(),
     }),
+    payment: PaymentViewSchema.nullable(),
   })
   .openapi('Booking');
 export type BookingView = z.infer<typeof BookingViewSchema>;
+/** The `payment` part of the booking view. */
+export type PaymentView = z.infer<typeof PaymentViewSchema>;
+
+/** Answer of `POST /v1/bookings/{bookingId}/microdeposits`. */
+export const MicrodepositOutcomeSchema = z
+  .object({
+    result: z.enum(['verified', 'mismatch', 'attempts_exceeded', 'expired']),
+    attemptsRemaining: z.number().int(),
+    booking: BookingViewSchema,
+  })
+  .openapi('MicrodepositOutcome');
 
 /** The one error shape every failure uses. */
 export const ErrorResponseSchema = z

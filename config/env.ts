@@ -3,7 +3,7 @@
  * into a typed config object, and fails at start naming the missing or bad variable.
  */
 import { z } from 'zod';
-import { DEFAULT_HOLD_POLICY } from '../workflows/contract.js';
+import { DEFAULT_HOLD_POLICY, DEFAULT_PAYMENT_POLICY } from '../workflows/contract.js';
 
 /** Raised when the environment does not satisfy a process's schema; the message names each variable. */
 export class ConfigError extends Error {
@@ -37,6 +37,8 @@ const stripeVars = {
 
 const apiSchema = z.object({
   ...temporalVars,
+  /** The API's one Stripe call: turning a bank account into a PaymentMethod before the workflow starts. */
+  ...stripeVars,
   DATABASE_URL: z.string().min(1),
   PORT: port.default(3000),
   API_TOKEN: secret,
@@ -48,7 +50,7 @@ const apiSchema = z.object({
   RELAY_BATCH_SIZE: positiveInt.default(50),
   /** Deadline for the API's Temporal calls (start, query, describe, signal), in milliseconds. */
   TEMPORAL_RPC_TIMEOUT_MS: positiveInt.default(10_000),
-  /** How long the API waits for a cancel or payment-method update to complete, in milliseconds. */
+  /** How long the API waits for a cancel, payment-method or microdeposits update to complete, in milliseconds. */
   BOOKING_UPDATE_TIMEOUT_MS: positiveInt.default(30_000),
   /** Hold policy handed to every new booking (seconds). */
   HOLD_RELEASE_GRACE_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_HOLD_POLICY.releaseGraceSeconds),
@@ -56,6 +58,10 @@ const apiSchema = z.object({
   HOLD_RELEASE_SAFETY_MARGIN_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_HOLD_POLICY.releaseSafetyMarginSeconds),
   HOLD_CUSTOMER_ACTION_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_HOLD_POLICY.customerActionTimeoutSeconds),
   HOLD_NEW_PAYMENT_METHOD_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_HOLD_POLICY.newPaymentMethodTimeoutSeconds),
+  /** Bank payment policy handed to every new booking with a payment (seconds, percent). */
+  PAYMENT_PROCESSING_ALERT_SECONDS: positiveInt.default(DEFAULT_PAYMENT_POLICY.processingAlertSeconds),
+  PAYMENT_DISPUTE_WINDOW_SECONDS: positiveInt.default(DEFAULT_PAYMENT_POLICY.disputeWindowSeconds),
+  PAYMENT_REFUND_PERCENT: z.coerce.number().int().min(0).max(100).default(DEFAULT_PAYMENT_POLICY.refundPercent),
 });
 
 const workerSchema = z
@@ -82,7 +88,7 @@ export type TemporalConfig = Pick<
   ApiConfig,
   'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_API_KEY' | 'TEMPORAL_TLS_CERT_PATH' | 'TEMPORAL_TLS_KEY_PATH'
 >;
-/** The Stripe settings used by the worker's gateway. */
+/** The Stripe settings used by the worker's gateway and the API's PaymentMethod creation. */
 export type StripeConfig = Pick<WorkerConfig, 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL'>;
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Booking routes for the booking service (Bearer API_TOKEN): start a booking's workflow,
- * read its state, cancel it, supply a new payment method.
+ * read its state, cancel it, supply a new payment method, verify its bank account's microdeposits.
  */
 import { createRoute } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
@@ -12,11 +12,13 @@ import {
   bookingWorkflowId,
   cancelBookingUpdate,
   supplyPaymentMethodUpdate,
+  verifyMicrodepositsUpdate,
   type BookingInput,
   type BookingState,
 } from '../../workflows/contract.js';
+import { createBankPaymentMethod, type PaymentMethodCreator } from '../bank-payment-method.js';
 import { requireBearerToken } from '../bearer-auth.js';
-import { holdPolicyFromConfig, requestFingerprint, toBookingInput } from '../booking-input.js';
+import { holdPolicyFromConfig, paymentPolicyFromConfig, requestFingerprint, toBookingInput } from '../booking-input.js';
 import { initialBookingView, toBookingView } from '../booking-view.js';
 import { ApiError } from '../errors.js';
 import { createRouter } from '../router.js';
@@ -26,7 +28,9 @@ import {
   BookingViewSchema,
   CancelBookingBodySchema,
   CreateBookingBodySchema,
+  MicrodepositOutcomeSchema,
   SupplyPaymentMethodBodySchema,
+  VerifyMicrodepositsBodySchema,
   errorResponseSpec,
   type BookingView,
 } from '../schemas.js';
@@ -35,6 +39,8 @@ import {
 export interface BookingRoutesDeps {
   temporal: Client;
   config: ApiConfig;
+  /** Creates PaymentMethods from bank account details; without it `payment.bankAccount` is refused. */
+  stripe?: PaymentMethodCreator;
 }
 
 /** Memo key holding the fingerprint of the request that started a booking's workflow. */
@@ -60,11 +66,17 @@ const createBookingRoute = createRoute({
   security,
   request: { body: { required: true, content: { 'application/json': { schema: CreateBookingBodySchema } } } },
   responses: {
-    201: bookingResponse('Workflow started; the hold is being placed'),
+    201: bookingResponse('Workflow started; the hold is being placed and the bank payment, if any, is pending'),
     200: bookingResponse('Same request repeated; the booking as it is now'),
     400: errorResponseSpec('Malformed JSON (`invalid_json`)'),
     409: errorResponseSpec('Booking id already used with a different body (`booking_conflict`)'),
     ...commonErrors,
+    422: errorResponseSpec(
+      'Body violates the schema (`validation_failed`: a currency other than usd, a target date outside 3 to 15 ' +
+        'days ahead, both or neither of paymentMethod and bankAccount, no mandate, …), or Stripe refused the ' +
+        'bank account (`invalid_bank_account`, with Stripe\'s message)',
+    ),
+    503: errorResponseSpec('Temporal or Stripe unreachable (`temporal_unavailable`, `stripe_unavailable`)'),
   },
 });
 
@@ -104,14 +116,16 @@ const cancelBookingRoute = createRoute({
 const supplyPaymentMethodRoute = createRoute({
   method: 'post',
   path: '/{bookingId}/payment-method',
-  summary: 'Supply a new payment method after a decline or an expired authorization',
+  summary:
+    'Supply a new payment method after a decline or an expired authorization (`for: hold`, the default), ' +
+    'or a new bank account after a failed bank payment (`for: payment`)',
   security,
   request: {
     params: BookingIdParamsSchema,
     body: { required: true, content: { 'application/json': { schema: SupplyPaymentMethodBodySchema } } },
   },
   responses: {
-    200: bookingResponse('The booking with a new hold attempt under way'),
+    200: bookingResponse('The booking with a new hold or payment attempt under way'),
     400: errorResponseSpec('Malformed JSON (`invalid_json`)'),
     404: errorResponseSpec('No workflow for this booking (`booking_not_found`)'),
     409: errorResponseSpec(
@@ -123,9 +137,40 @@ const supplyPaymentMethodRoute = createRoute({
   },
 });
 
+const verifyMicrodepositsRoute = createRoute({
+  method: 'post',
+  path: '/{bookingId}/microdeposits',
+  summary: "Verify the bank account with the microdeposits' descriptor code or their two amounts",
+  security,
+  request: {
+    params: BookingIdParamsSchema,
+    body: { required: true, content: { 'application/json': { schema: VerifyMicrodepositsBodySchema } } },
+  },
+  responses: {
+    200: {
+      description:
+        "Stripe's answer: `verified`, `mismatch` (with the attempts remaining), `attempts_exceeded` or `expired`; " +
+        'the last two ask the customer for a new bank account',
+      content: { 'application/json': { schema: MicrodepositOutcomeSchema } },
+    },
+    400: errorResponseSpec('Malformed JSON (`invalid_json`)'),
+    404: errorResponseSpec('No workflow for this booking (`booking_not_found`)'),
+    409: errorResponseSpec(
+      'The booking is not waiting for microdeposits, has no attempts left, or has finished (`not_awaiting_verification`)',
+    ),
+    504: errorResponseSpec('The workflow did not answer in time (`temporal_timeout`)'),
+    ...commonErrors,
+    422: errorResponseSpec(
+      'Schema violation (`validation_failed`) or rejected by the workflow (`invalid_request`, e.g. amounts sent ' +
+        'for a descriptor code)',
+    ),
+  },
+});
+
 /** The `/v1/bookings` sub-app. */
-export function createBookingRoutes({ temporal, config }: BookingRoutesDeps) {
+export function createBookingRoutes({ temporal, config, stripe }: BookingRoutesDeps) {
   const policy = holdPolicyFromConfig(config);
+  const paymentPolicy = paymentPolicyFromConfig(config);
   const rpcDeadline = () => Date.now() + config.TEMPORAL_RPC_TIMEOUT_MS;
   const updateDeadline = () => Date.now() + config.BOOKING_UPDATE_TIMEOUT_MS;
 
@@ -145,15 +190,25 @@ export function createBookingRoutes({ temporal, config }: BookingRoutesDeps) {
     return queryBookingView(bookingId);
   };
 
+  /** Like viewOfRepeatedStart before anything is created; null when the booking id is new. */
+  const viewOfExistingBooking = async (bookingId: string, fingerprint: string): Promise<BookingView | null> => {
+    try {
+      return await viewOfRepeatedStart(bookingId, fingerprint);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return null;
+      throw error;
+    }
+  };
+
   /**
    * Sends an update; 'closed' when the booking's workflow has finished. Temporal reports an update
    * on a closed workflow as WorkflowNotFoundError, so only describing it tells "finished" from
    * "never existed" (which stays a 404).
    */
-  const updateBooking = async (
+  const updateBooking = async <Answer = BookingState>(
     bookingId: string,
-    send: (handle: WorkflowHandle) => Promise<BookingState>,
-  ): Promise<BookingState | 'closed'> => {
+    send: (handle: WorkflowHandle) => Promise<Answer>,
+  ): Promise<Answer | 'closed'> => {
     const handle = temporal.workflow.getHandle(bookingWorkflowId(bookingId));
     try {
       return await temporal.withDeadline(updateDeadline(), () => send(handle));
@@ -182,8 +237,24 @@ export function createBookingRoutes({ temporal, config }: BookingRoutesDeps) {
 
   router.openapi(createBookingRoute, async (c) => {
     const body = c.req.valid('json');
-    const input: BookingInput = toBookingInput(body, policy);
-    const fingerprint = requestFingerprint(body);
+    const fingerprint = requestFingerprint(body, config.STRIPE_SECRET_KEY);
+    let bankPaymentMethod: string | undefined;
+    const bankAccount = body.payment?.bankAccount;
+    if (bankAccount) {
+      // A repeated request must not create another PaymentMethod: answer it before calling Stripe.
+      const existing = await viewOfExistingBooking(body.bookingId, fingerprint);
+      if (existing) return c.json(existing, 200);
+      if (!stripe) {
+        throw new ApiError('invalid_request', 'Bank account details are not accepted here; give payment.paymentMethod');
+      }
+      bankPaymentMethod = await createBankPaymentMethod(stripe, {
+        bookingId: body.bookingId,
+        requestFingerprint: fingerprint,
+        bankAccount,
+        customer: body.customer,
+      });
+    }
+    const input: BookingInput = toBookingInput(body, policy, paymentPolicy, bankPaymentMethod);
     try {
       await temporal.withDeadline(rpcDeadline(), () =>
         temporal.workflow.start(BOOKING_WORKFLOW_TYPE, {
@@ -220,14 +291,33 @@ export function createBookingRoutes({ temporal, config }: BookingRoutesDeps) {
 
   router.openapi(supplyPaymentMethodRoute, async (c) => {
     const { bookingId } = c.req.valid('param');
-    const { paymentMethod } = c.req.valid('json');
+    const request = c.req.valid('json');
     const state = await updateBooking(bookingId, (handle) =>
-      handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod }] }),
+      handle.executeUpdate(supplyPaymentMethodUpdate, {
+        args: [request.for ? { paymentMethod: request.paymentMethod, for: request.for } : { paymentMethod: request.paymentMethod }],
+      }),
     );
     if (state === 'closed') {
       throw new ApiError('not_awaiting_payment_method', `Booking ${bookingId} has finished; it awaits no payment method`);
     }
     return c.json(toBookingView(state), 200);
+  });
+
+  router.openapi(verifyMicrodepositsRoute, async (c) => {
+    const { bookingId } = c.req.valid('param');
+    const request = c.req.valid('json');
+    const outcome = await updateBooking(bookingId, (handle) =>
+      handle.executeUpdate(verifyMicrodepositsUpdate, {
+        args: [request.amounts ? { amounts: request.amounts } : { descriptorCode: request.descriptorCode }],
+      }),
+    );
+    if (outcome === 'closed') {
+      throw new ApiError('not_awaiting_verification', `Booking ${bookingId} has finished; it awaits no microdeposits`);
+    }
+    return c.json(
+      { result: outcome.result, attemptsRemaining: outcome.attemptsRemaining, booking: toBookingView(outcome.booking) },
+      200,
+    );
   });
 
   return router;

@@ -78,6 +78,7 @@ describe('POST /v1/bookings', () => {
         declineCode: null,
         reason: null,
       },
+      payment: null,
     });
 
     const description = await harness.temporal.workflow.getHandle(bookingWorkflowId(bookingId)).describe();
@@ -438,6 +439,7 @@ describe('errors and operations', () => {
         '/v1/bookings',
         '/v1/bookings/{bookingId}',
         '/v1/bookings/{bookingId}/cancel',
+        '/v1/bookings/{bookingId}/microdeposits',
         '/v1/bookings/{bookingId}/payment-method',
         '/v1/webhooks/stripe',
       ].sort(),

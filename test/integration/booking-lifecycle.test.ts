@@ -110,6 +110,8 @@ beforeAll(async () => {
     DATABASE_URL: postgres.url,
     PORT: String(apiPort),
     API_TOKEN,
+    STRIPE_SECRET_KEY: 'sk_test_integration',
+    STRIPE_API_URL: emulatorServer.url,
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_TASK_QUEUE: TASK_QUEUE,
