@@ -20,6 +20,12 @@ const EXPECTED_HISTORIES = [
   'release-refused',
   'cancelled-while-declined',
   'three-d-secure-webhook-late',
+  'ach-instant-success',
+  'ach-microdeposits-verified',
+  'ach-microdeposits-amounts',
+  'ach-microdeposits-expired',
+  'ach-disputed',
+  'ach-refunded',
 ];
 
 describe('recorded booking histories replay on the current workflow code', () => {
