@@ -186,7 +186,9 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       if (!(error instanceof ActivityFailure)) throw error;
       const failure = error.cause;
       log.error('bank payment submission failed', { error: String(failure ?? error) });
-      const code = failure instanceof ApplicationFailure ? (failure.type ?? null) : null;
+      // Stripe's own code (decline or error code) when the failure carries it, else our failure type.
+      const details = failure instanceof ApplicationFailure ? (failure.details?.[0] as { code?: string; declineCode?: string } | undefined) : undefined;
+      const code = details?.declineCode ?? details?.code ?? (failure instanceof ApplicationFailure ? (failure.type ?? null) : null);
       if (failure instanceof ApplicationFailure && failure.nonRetryable) {
         // Stripe refused the account or the debit (closed account, blocked, limit): ask for another one.
         askForNewPaymentMethod(code, 'Stripe refused the bank account or the debit', 'payment.failed');

@@ -10,6 +10,7 @@ import {
   releaseKey,
   verifyMicrodepositsKey,
 } from '../../activities/idempotency-keys.js';
+import { createBankPaymentMethod } from '../../api/bank-payment-method.js';
 import { createStripeClient } from '../../stripe/create-stripe-client.js';
 import { createPaymentGateway, type PaymentGateway } from '../../stripe/payment-gateway.js';
 import { startStripeMock, type StripeMock } from '../support/stripe-mock.js';
@@ -127,6 +128,17 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
     const refund = await gateway.createRefund({ paymentIntentId: 'pi_123', amount: 5_000, idempotencyKey: refundKey('b-1', 'pi_123') });
     expect(refund.object).toBe('refund');
     expect((await gateway.retrieveRefund('re_123')).object).toBe('refund');
+  });
+
+  it("creates the bank account PaymentMethod the API makes from a booking's account details", async () => {
+    const stripe = createStripeClient({ STRIPE_SECRET_KEY: 'sk_test_contract', STRIPE_API_URL: stripeMock.url });
+    const id = await createBankPaymentMethod(stripe, {
+      bookingId: 'b-1',
+      requestFingerprint: 'f'.repeat(64),
+      bankAccount: { accountNumber: '000123456789', routingNumber: '110000000', accountHolderName: 'Test Guest', accountHolderType: 'individual' },
+      customer: { id: 'cust-1', email: 'guest@example.com', name: 'Test Guest' },
+    });
+    expect(id).toMatch(/^pm_/);
   });
 
   it('is a real check: stripe-mock refuses a parameter Stripe does not know', async () => {

@@ -175,6 +175,20 @@ describe('booking paid by US bank account (time-skipping)', () => {
     await cancelAndFinish(handle);
   });
 
+  it.each([
+    ['pm_usBankAccount_riskLevelHighest', 'blocked by Radar'],
+    ['pm_usBankAccount_weeklyLimitExceeded', 'over the weekly volume limit'],
+  ])('asks for another bank account when Stripe refuses %s at confirmation (%s)', async (paymentMethod) => {
+    const handle = await harness.startBooking({ payment: bankPayment(paymentMethod) });
+
+    const refused = await harness.waitForPaymentStatus(handle, 'requires_payment_method');
+
+    expect(refused.payment!.failureCode).toMatch(/^[a-z_]+$/);
+    expect(refused.payment!.reason).toBe('Stripe refused the bank account or the debit');
+    expect(await paymentNotifications(refused.bookingId)).toEqual(['payment.failed']);
+    await cancelAndFinish(handle);
+  });
+
   it('records a dispute after success and its outcome', async () => {
     const handle = await harness.startBooking({ payment: bankPayment('pm_usBankAccount_dispute') });
     const processing = await harness.waitForPaymentStatus(handle, 'processing');
