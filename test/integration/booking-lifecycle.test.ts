@@ -1,29 +1,12 @@
 /**
  * The whole system on real parts: the Temporal dev server (a child process we can stop), real
  * PostgreSQL, the Stripe emulator delivering signed webhooks over HTTP, the real worker, and the
- * API served over HTTP with its inbox relay. Only the booking service's callback is a test server.
+ * API served over HTTP with its inbox relay (assembled by test/support/system-under-test.ts). Only
+ * the booking service's callback is a test server.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../api/create-app.js';
-import type { BookingView } from '../../api/schemas.js';
-import { startInboxRelay, type InboxRelay } from '../../api/inbox-relay.js';
-import { loadApiConfig } from '../../config/env.js';
-import { migrate } from '../../db/migrate.js';
-import { createPool } from '../../db/pool.js';
-import { createStripeEmulator } from '../../emulator/create-emulator.js';
-import { verifyCallback } from '../../notifications/callback-signature.js';
-import { createStripeClient } from '../../stripe/create-stripe-client.js';
-import { createPaymentGateway } from '../../stripe/payment-gateway.js';
-import { createBookingWorker } from '../../worker/create-worker.js';
-import { startDevServer, type DevServerHandle } from '../support/dev-server-env.js';
-import { getFreePort } from '../support/free-port.js';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../support/system-under-test.js';
 import { waitFor } from '../support/wait-for.js';
 import {
   bookingStateQuery,
@@ -32,139 +15,20 @@ import {
   type StripeEventSignal,
 } from '../../workflows/contract.js';
 
-const API_TOKEN = 'integration-token-123';
-const WEBHOOK_SECRET = 'whsec_integration_secret';
-const CALLBACK_SECRET = 'callback-secret-123';
-const TASK_QUEUE = 'booking-payments-integration';
-
-interface ReceivedCallback {
-  type: string;
-  bookingId: string;
-  signatureValid: boolean;
-}
-
-let temporal: DevServerHandle;
-let postgres: TestPostgres;
-let db: ReturnType<typeof createPool>;
-let emulatorServer: { url: string; close(): Promise<void> };
-let worker: Worker;
-let workerRun: Promise<void>;
-let workerConnection: NativeConnection;
-let clientConnection: Connection;
-let relay: InboxRelay;
-let apiServer: ServerType;
-let apiUrl: string;
-let callbackServer: Server;
-const callbacks: ReceivedCallback[] = [];
+let system: SystemUnderTest;
 
 beforeAll(async () => {
-  temporal = await startDevServer();
-  postgres = await startTestPostgres();
-  await migrate(postgres.url);
-  db = createPool(postgres.url);
-
-  callbackServer = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      const notification = JSON.parse(body) as { type: string; bookingId: string };
-      callbacks.push({
-        type: notification.type,
-        bookingId: notification.bookingId,
-        signatureValid: verifyCallback(
-          body,
-          String(request.headers['bookings-signature'] ?? ''),
-          CALLBACK_SECRET,
-          Math.floor(Date.now() / 1000),
-        ),
-      });
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => callbackServer.listen(0, '127.0.0.1', resolve));
-  const callbackUrl = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/notifications`;
-
-  const apiPort = await getFreePort();
-  apiUrl = `http://127.0.0.1:${apiPort}`;
-  const emulator = createStripeEmulator({
-    webhookUrl: `${apiUrl}/v1/webhooks/stripe`,
-    webhookSecret: WEBHOOK_SECRET,
-    webhookRetryBaseMs: 200,
-  });
-  emulatorServer = await emulator.listen(0);
-
-  workerConnection = await NativeConnection.connect({ address: temporal.address });
-  worker = await createBookingWorker({
-    connection: workerConnection,
-    namespace: 'default',
-    taskQueue: TASK_QUEUE,
-    gateway: createPaymentGateway(
-      createStripeClient({ STRIPE_SECRET_KEY: 'sk_test_integration', STRIPE_API_URL: emulatorServer.url }),
-    ),
-    db,
-    callback: { url: callbackUrl, signingSecret: CALLBACK_SECRET },
-  });
-  workerRun = worker.run();
-
-  const config = loadApiConfig({
-    DATABASE_URL: postgres.url,
-    PORT: String(apiPort),
-    API_TOKEN,
-    STRIPE_SECRET_KEY: 'sk_test_integration',
-    STRIPE_API_URL: emulatorServer.url,
-    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_TASK_QUEUE: TASK_QUEUE,
-    HOLD_RELEASE_GRACE_SECONDS: '1',
-    RELAY_INTERVAL_MS: '200',
-  });
-  clientConnection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection: clientConnection });
-  relay = startInboxRelay({ db, temporal: client, config, retry: { initialDelayMs: 200, maxDelayMs: 2_000 } });
-  const app = createApp({ temporal: client, db, config, relay });
-  apiServer = serve({ fetch: app.fetch, port: apiPort, hostname: '127.0.0.1' });
+  system = await startSystemUnderTest();
 }, 180_000);
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => (apiServer ? apiServer.close(() => resolve()) : resolve()));
-  await relay?.stop();
-  worker?.shutdown();
-  await workerRun;
-  await workerConnection?.close();
-  await clientConnection?.close();
-  await emulatorServer?.close();
-  await new Promise<void>((resolve) => (callbackServer ? callbackServer.close(() => resolve()) : resolve()));
-  await db?.end();
-  await postgres?.stop();
-  await temporal?.dispose();
+  await system?.stop();
 });
 
-/** The API's answer: a booking view or the error shape. */
-interface ApiAnswer {
-  status: number;
-  body: BookingView & { error?: { code: string; message: string; requestId: string } };
-}
-
-async function api(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
-  const response = await fetch(`${apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as ApiAnswer['body'] };
-}
-
-function newBooking(overrides: Record<string, unknown> = {}) {
-  const now = Date.now();
-  return {
-    bookingId: `it-${randomUUID()}`,
-    customer: { id: `cust-${randomUUID()}`, email: 'guest@example.com', name: 'Integration Guest' },
-    holdPaymentMethod: 'pm_card_visa',
-    startsAt: new Date(now + 1_000).toISOString(),
-    endsAt: new Date(now + 30 * 86_400_000).toISOString(),
-    ...overrides,
-  };
-}
+const api = (method: string, path: string, body?: unknown) => system.api(method, path, body);
+const emulatorControl = <T = { data: Array<Record<string, unknown>> }>(method: string, path: string, body?: unknown) =>
+  system.emulatorControl<T>(method, path, body);
+const inboxRows = (bookingId: string) => system.inboxRows(bookingId);
 
 async function waitForHold(bookingId: string, status: string, timeoutMs = 60_000) {
   return waitFor(
@@ -176,33 +40,10 @@ async function waitForHold(bookingId: string, status: string, timeoutMs = 60_000
   );
 }
 
-async function emulatorControl<T = { data: Array<Record<string, unknown>> }>(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<T> {
-  const response = await fetch(`${emulatorServer.url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  expect(response.ok).toBe(true);
-  return (await response.json()) as T;
-}
-
 /** The fields of an emulator webhook delivery this file reads. */
 interface WebhookDeliverySummary {
   eventId: string;
   state: string;
-}
-
-async function inboxRows(
-  bookingId: string,
-): Promise<Array<{ id: string; type: string; status: string; attempts: number }>> {
-  const result = await db.query('SELECT id, type, status, attempts FROM stripe_events WHERE booking_id = $1', [
-    bookingId,
-  ]);
-  return result.rows;
 }
 
 describe('booking payments, end to end', () => {
@@ -222,10 +63,10 @@ describe('booking payments, end to end', () => {
     expect(intents.data).toHaveLength(1);
     expect(intents.data[0].status).toBe('canceled');
 
-    await waitFor(() => callbacks.filter((c) => c.bookingId === booking.bookingId).length >= 2, {
+    await waitFor(() => system.callbacks.filter((c) => c.bookingId === booking.bookingId).length >= 2, {
       description: 'held and released callbacks',
     });
-    const received = callbacks.filter((c) => c.bookingId === booking.bookingId);
+    const received = system.callbacks.filter((c) => c.bookingId === booking.bookingId);
     expect(received.map((c) => c.type)).toEqual(['hold.held', 'hold.released']);
     expect(received.every((c) => c.signatureValid)).toBe(true);
 
@@ -278,7 +119,7 @@ describe('booking payments, end to end', () => {
       expect([...copiesByEvent.keys()].sort()).toEqual([...storedIds].sort());
 
       // (c) The workflow was signalled once per distinct event.
-      const handle = new Client({ connection: clientConnection }).workflow.getHandle(bookingWorkflowId(booking.bookingId));
+      const handle = system.client.workflow.getHandle(bookingWorkflowId(booking.bookingId));
       const history = await handle.fetchHistory();
       const signalledIds = (history.events ?? [])
         .map((event) => event.workflowExecutionSignaledEventAttributes)
@@ -294,7 +135,7 @@ describe('booking payments, end to end', () => {
       await waitFor(async () => (await handle.query(bookingStateQuery)).processedEventCount === storedIds.length, {
         description: `processedEventCount ${storedIds.length}`,
       });
-      expect(callbacks.filter((c) => c.bookingId === booking.bookingId && c.type === 'hold.held')).toHaveLength(1);
+      expect(system.callbacks.filter((c) => c.bookingId === booking.bookingId && c.type === 'hold.held')).toHaveLength(1);
 
       const cancelled = await api('POST', `/v1/bookings/${booking.bookingId}/cancel`, { reason: 'storm test done' });
       expect(cancelled.status).toBe(200);
@@ -313,14 +154,14 @@ describe('booking payments, end to end', () => {
       created: Math.floor(Date.now() / 1000),
       data: { object: { id: 'pi_forged', object: 'payment_intent', metadata: { booking_id: 'victim' } } },
     });
-    const response = await fetch(`${apiUrl}/v1/webhooks/stripe`, {
+    const response = await fetch(`${system.apiUrl}/v1/webhooks/stripe`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'stripe-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}` },
       body,
     });
     expect(response.status).toBe(400);
     expect((await response.json()).error.code).toBe('invalid_signature');
-    const rows = await db.query('SELECT 1 FROM stripe_events WHERE id = $1', [eventId]);
+    const rows = await system.db.query('SELECT 1 FROM stripe_events WHERE id = $1', [eventId]);
     expect(rows.rowCount).toBe(0);
   });
 
@@ -330,7 +171,7 @@ describe('booking payments, end to end', () => {
     const waiting = await waitForHold(booking.bookingId, 'requires_action');
     const relayedBefore = (await inboxRows(booking.bookingId)).length;
 
-    await temporal.stop();
+    await system.temporal.stop();
     try {
       await emulatorControl('POST', `/_emulator/payment_intents/${waiting.hold.paymentIntentId}/authenticate`, {
         outcome: 'succeed',
@@ -345,7 +186,7 @@ describe('booking payments, end to end', () => {
       );
       expect(pending.length).toBeGreaterThan(0);
     } finally {
-      await temporal.restart();
+      await system.temporal.restart();
     }
 
     const held = await waitForHold(booking.bookingId, 'held', 90_000);

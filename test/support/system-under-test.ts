@@ -1,0 +1,235 @@
+/**
+ * The whole system on real parts, for integration tests: the Temporal dev server (a child process
+ * the test can stop), real PostgreSQL, the Stripe emulator delivering signed webhooks over HTTP,
+ * the real worker, and the API served over HTTP with its inbox relay and Stripe client. Only the
+ * booking service's callback is a test server, which records what it receives.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createApp } from '../../api/create-app.js';
+import { startInboxRelay } from '../../api/inbox-relay.js';
+import type { BookingView } from '../../api/schemas.js';
+import { loadApiConfig } from '../../config/env.js';
+import { migrate } from '../../db/migrate.js';
+import { createPool } from '../../db/pool.js';
+import { createStripeEmulator, type StripeEmulatorOptions } from '../../emulator/create-emulator.js';
+import { verifyCallback } from '../../notifications/callback-signature.js';
+import { createStripeClient } from '../../stripe/create-stripe-client.js';
+import { createPaymentGateway } from '../../stripe/payment-gateway.js';
+import { createBookingWorker } from '../../worker/create-worker.js';
+import { startDevServer, type DevServerHandle } from './dev-server-env.js';
+import { getFreePort } from './free-port.js';
+import { startTestPostgres } from './postgres.js';
+
+const API_TOKEN = 'integration-token-123';
+const WEBHOOK_SECRET = 'whsec_integration_secret';
+const CALLBACK_SECRET = 'callback-secret-123';
+const STRIPE_SECRET_KEY = 'sk_test_integration';
+const TASK_QUEUE = 'booking-payments-integration';
+
+/** A notification the booking service's callback received. */
+export interface ReceivedCallback {
+  type: string;
+  bookingId: string;
+  signatureValid: boolean;
+}
+
+/** The API's answer: a booking view or the error shape. */
+export interface ApiAnswer<Body = BookingView> {
+  status: number;
+  body: Body & { error?: { code: string; message: string; requestId: string } };
+}
+
+/** A row of the API's Stripe event inbox. */
+export interface InboxRow {
+  id: string;
+  type: string;
+  status: string;
+  attempts: number;
+}
+
+/** Emulator settings a test file may choose (the webhook URL and secret are the system's own). */
+export type SystemEmulatorOptions = Omit<StripeEmulatorOptions, 'webhookUrl' | 'webhookSecret'>;
+
+/** A running system and how to drive it. */
+export interface SystemUnderTest {
+  /** The dev server; `stop()` and `restart()` simulate a Temporal outage. */
+  temporal: DevServerHandle;
+  /** Base URL of the API (`http://127.0.0.1:<port>`). */
+  apiUrl: string;
+  /** A Temporal client (e.g. to read a workflow's history). */
+  client: Client;
+  /** The database shared by API and worker. */
+  db: ReturnType<typeof createPool>;
+  /** Every notification the callback server received, in order. */
+  callbacks: ReceivedCallback[];
+  /** Calls the API with the bearer token; answers its status and JSON body. */
+  api<Body = BookingView>(method: string, path: string, body?: unknown): Promise<ApiAnswer<Body>>;
+  /** Calls the emulator's control API (`/_emulator/…`); throws on a non-2xx answer. */
+  emulatorControl<T = { data: Array<Record<string, unknown>> }>(method: string, path: string, body?: unknown): Promise<T>;
+  /** The inbox rows of one booking's Stripe events. */
+  inboxRows(bookingId: string): Promise<InboxRow[]>;
+  /** Stops everything, in the reverse order of start. */
+  stop(): Promise<void>;
+}
+
+/** What {@link startSystemUnderTest} accepts. */
+export interface SystemUnderTestOptions {
+  /** Emulator timings and retry policy; webhook retries start at 200 ms unless given. */
+  emulator?: SystemEmulatorOptions;
+}
+
+/**
+ * Starts the dev server, Postgres (migrated), the callback server, the emulator, the worker and the
+ * API with its relay. If a part fails to start, the parts already started are stopped.
+ */
+export async function startSystemUnderTest(options: SystemUnderTestOptions = {}): Promise<SystemUnderTest> {
+  const stoppers: Array<() => Promise<void> | void> = [];
+  const stop = async () => {
+    for (const stopPart of stoppers.splice(0).reverse()) await stopPart();
+  };
+  try {
+    return await startParts(options, stoppers, stop);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function startParts(
+  options: SystemUnderTestOptions,
+  stoppers: Array<() => Promise<void> | void>,
+  stop: () => Promise<void>,
+): Promise<SystemUnderTest> {
+  const temporal = await startDevServer();
+  stoppers.push(() => temporal.dispose());
+  const postgres = await startTestPostgres();
+  stoppers.push(() => postgres.stop());
+  await migrate(postgres.url);
+  const db = createPool(postgres.url);
+  stoppers.push(() => db.end());
+
+  const callbacks: ReceivedCallback[] = [];
+  const callbackServer = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      const notification = JSON.parse(body) as { type: string; bookingId: string };
+      callbacks.push({
+        type: notification.type,
+        bookingId: notification.bookingId,
+        signatureValid: verifyCallback(
+          body,
+          String(request.headers['bookings-signature'] ?? ''),
+          CALLBACK_SECRET,
+          Math.floor(Date.now() / 1000),
+        ),
+      });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => callbackServer.listen(0, '127.0.0.1', resolve));
+  stoppers.push(() => new Promise<void>((resolve) => callbackServer.close(() => resolve())));
+  const callbackUrl = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/notifications`;
+
+  const apiPort = await getFreePort();
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const emulator = createStripeEmulator({
+    webhookRetryBaseMs: 200,
+    ...options.emulator,
+    webhookUrl: `${apiUrl}/v1/webhooks/stripe`,
+    webhookSecret: WEBHOOK_SECRET,
+  });
+  const emulatorServer = await emulator.listen(0);
+  stoppers.push(async () => {
+    await emulatorServer.close();
+    await emulator.close();
+  });
+  const stripe = createStripeClient({ STRIPE_SECRET_KEY, STRIPE_API_URL: emulatorServer.url });
+
+  const workerConnection = await NativeConnection.connect({ address: temporal.address });
+  stoppers.push(() => workerConnection.close());
+  const worker = await createBookingWorker({
+    connection: workerConnection,
+    namespace: 'default',
+    taskQueue: TASK_QUEUE,
+    gateway: createPaymentGateway(stripe),
+    db,
+    callback: { url: callbackUrl, signingSecret: CALLBACK_SECRET },
+  });
+  const workerRun = worker.run();
+  stoppers.push(async () => {
+    worker.shutdown();
+    await workerRun;
+  });
+
+  const config = loadApiConfig({
+    DATABASE_URL: postgres.url,
+    PORT: String(apiPort),
+    API_TOKEN,
+    STRIPE_SECRET_KEY,
+    STRIPE_API_URL: emulatorServer.url,
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+    HOLD_RELEASE_GRACE_SECONDS: '1',
+    RELAY_INTERVAL_MS: '200',
+  });
+  const clientConnection = await Connection.connect({ address: temporal.address });
+  stoppers.push(() => clientConnection.close());
+  const client = new Client({ connection: clientConnection });
+  const relay = startInboxRelay({ db, temporal: client, config, retry: { initialDelayMs: 200, maxDelayMs: 2_000 } });
+  stoppers.push(() => relay.stop());
+  const app = createApp({ temporal: client, db, config, stripe, relay });
+  const apiServer = serve({ fetch: app.fetch, port: apiPort, hostname: '127.0.0.1' });
+  stoppers.push(() => new Promise<void>((resolve) => apiServer.close(() => resolve())));
+
+  return {
+    temporal,
+    apiUrl,
+    client,
+    db,
+    callbacks,
+    async api<Body>(method: string, path: string, body?: unknown): Promise<ApiAnswer<Body>> {
+      const response = await fetch(`${apiUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as ApiAnswer<Body>['body'] };
+    },
+    async emulatorControl<T>(method: string, path: string, body?: unknown): Promise<T> {
+      const response = await fetch(`${emulatorServer.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (!response.ok) throw new Error(`emulator control ${method} ${path} answered ${response.status}: ${await response.text()}`);
+      return (await response.json()) as T;
+    },
+    async inboxRows(bookingId: string): Promise<InboxRow[]> {
+      const result = await db.query<InboxRow>('SELECT id, type, status, attempts FROM stripe_events WHERE booking_id = $1', [
+        bookingId,
+      ]);
+      return result.rows;
+    },
+    stop,
+  };
+}
+
+/** A card booking's create body (a $1 hold on `pm_card_visa`, starting in a second, 30 days long); overrides win. */
+export function newBooking(overrides: Record<string, unknown> = {}) {
+  const now = Date.now();
+  return {
+    bookingId: `it-${randomUUID()}`,
+    customer: { id: `cust-${randomUUID()}`, email: 'guest@example.com', name: 'Integration Guest' },
+    holdPaymentMethod: 'pm_card_visa',
+    startsAt: new Date(now + 1_000).toISOString(),
+    endsAt: new Date(now + 30 * 86_400_000).toISOString(),
+    ...overrides,
+  };
+}
