@@ -92,6 +92,8 @@ export interface ConfirmBankPaymentInput {
 export interface VerifyMicrodepositsInput {
   bookingId: string;
   paymentIntentId: string;
+  /** The bank account attempt (moves when the customer supplies another account). */
+  paymentAttempt: number;
   attemptNumber: number;
   descriptorCode?: string;
   amounts?: [number, number];
@@ -228,7 +230,7 @@ export function createActivities(deps: ActivityDeps) {
           paymentIntentId: input.paymentIntentId,
           amounts: input.amounts,
           descriptorCode: input.descriptorCode,
-          idempotencyKey: verifyMicrodepositsKey(input.bookingId, input.paymentIntentId, input.attemptNumber),
+          idempotencyKey: verifyMicrodepositsKey(input.bookingId, input.paymentIntentId, input.paymentAttempt, input.attemptNumber),
         });
         return { result: 'verified', snapshot: toPaymentIntentSnapshot(paymentIntent) };
       } catch (error) {

@@ -37,9 +37,17 @@ export function confirmBankPaymentKey(bookingId: string, attempt: number): strin
   return `booking-${bookingId}:payment-confirm:${attempt}`;
 }
 
-/** Key for one microdeposit verification attempt: a retried call replays, a new attempt is new. */
-export function verifyMicrodepositsKey(bookingId: string, paymentIntentId: string, attemptNumber: number): string {
-  return `booking-${bookingId}:verify:${paymentIntentId}:${attemptNumber}`;
+/**
+ * Key for one microdeposit verification attempt of one bank account (payment attempt): a retried
+ * call replays, a new attempt or a new bank account on the same PaymentIntent is new.
+ */
+export function verifyMicrodepositsKey(
+  bookingId: string,
+  paymentIntentId: string,
+  paymentAttempt: number,
+  attemptNumber: number,
+): string {
+  return `booking-${bookingId}:verify:${paymentIntentId}:${paymentAttempt}:${attemptNumber}`;
 }
 
 /** Key for cancelling the bank payment's PaymentIntent. */

@@ -202,7 +202,7 @@ const PaymentViewSchema = z
     refund: z
       .object({ id: z.string(), status: z.string(), amount: z.number().int(), reference: z.string().nullable() })
       .nullable(),
-    cancellation: z.enum(['requested', 'canceled', 'refused', 'refund_requested']).nullable(),
+    cancellation: z.enum(['requested', 'canceled', 'refused', 'refund_requested', 'refund_refused']).nullable(),
     reason: z.string().nullable(),
   })
   .openapi('BankPaymentState');

@@ -38,10 +38,10 @@ export async function markNotificationAttemptFailed(db: Pool, id: string, error:
   await db.query('UPDATE notifications SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [id, error.slice(0, 500)]);
 }
 
-/** Notifications recorded for a booking, oldest first. */
+/** Notifications recorded for a booking, in the order the workflow created them (ids are numbered). */
 export async function listNotifications(db: Pool, bookingId: string): Promise<NotificationRecord[]> {
   const result = await db.query(
-    'SELECT id, booking_id, type, payload, delivered_at, attempts FROM notifications WHERE booking_id = $1 ORDER BY created_at, id',
+    'SELECT id, booking_id, type, payload, delivered_at, attempts FROM notifications WHERE booking_id = $1 ORDER BY id',
     [bookingId],
   );
   return result.rows.map(toNotificationRecord);

@@ -106,8 +106,9 @@ export class BookingContext {
 
   /** Sends a notification to the booking service without waiting for it. */
   notify(type: NotificationType, subject: { attempt: number; paymentIntentId: string | null }, data: BookingNotification['data'] = {}): void {
+    this.state.notificationsCreated += 1;
     this.sendNotification({
-      id: `${this.state.bookingId}:${type}:${subject.attempt}`,
+      id: `${this.state.bookingId}:${String(this.state.notificationsCreated).padStart(4, '0')}:${type}`,
       bookingId: this.state.bookingId,
       type,
       occurredAt: new Date().toISOString(),

@@ -204,7 +204,9 @@ export interface PaymentState {
   dispute: { id: string; status: string } | null;
   refund: { id: string; status: string; amount: number; reference: string | null } | null;
   /** What happened to a cancellation request Stripe may refuse (bank debits in processing). */
-  cancellation: 'requested' | 'canceled' | 'refused' | 'refund_requested' | null;
+  cancellation: 'requested' | 'canceled' | 'refused' | 'refund_requested' | 'refund_refused' | null;
+  /** Set once the booking service was told a debit is taking longer than expected. */
+  processingOverdue: boolean;
   reason: string | null;
   done: boolean;
 }
@@ -225,8 +227,10 @@ export interface BookingState {
   /** Stripe event ids already applied, newest last, bounded (see MAX_REMEMBERED_EVENT_IDS). */
   seenEventIds: string[];
   processedEventCount: number;
-  /** Notifications sent to the booking service, by id. */
+  /** Notifications delivered to the booking service. */
   notificationsSent: number;
+  /** Notifications created so far; numbers each one so none is mistaken for another. */
+  notificationsCreated: number;
   updatedAt: string;
 }
 
@@ -270,6 +274,7 @@ export function initialBookingState(input: BookingInput, now: Date): BookingStat
           dispute: null,
           refund: null,
           cancellation: null,
+          processingOverdue: false,
           reason: null,
           done: false,
         }
@@ -277,6 +282,7 @@ export function initialBookingState(input: BookingInput, now: Date): BookingStat
     seenEventIds: [],
     processedEventCount: 0,
     notificationsSent: 0,
+    notificationsCreated: 0,
     updatedAt: now.toISOString(),
   };
 }
@@ -342,6 +348,7 @@ export const NOTIFICATION_TYPES = [
   'hold.expired',
   'hold.failed',
   'payment.awaiting_verification',
+  'payment.requires_payment_method',
   'payment.verification_failed',
   'payment.processing',
   'payment.processing_overdue',
@@ -358,7 +365,7 @@ export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 /** A notification for the booking service, as recorded and as POSTed to its callback. */
 export interface BookingNotification {
-  /** Stable id (`<bookingId>:<type>:<attempt>`): the same notification is recorded and delivered once. */
+  /** Stable id (`<bookingId>:<sequence>:<type>`): the same notification is recorded and delivered once. */
   id: string;
   bookingId: string;
   type: NotificationType;

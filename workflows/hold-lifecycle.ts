@@ -10,6 +10,9 @@ import { stripeReads, stripeWrites, type BookingContext, type Lifecycle } from '
 import { FailureTypes, type HoldStatus, type NotificationType } from './contract.js';
 import { computeReleaseDeadline } from './release-deadline.js';
 
+/** Pause before asking Stripe again after a read failed for longer than its retry window. */
+const STRIPE_OUTAGE_RETRY_MS = 60 * 60 * 1000;
+
 /** Rounds of release attempts (each one the activity's full retry window) before giving up. */
 const RELEASE_ROUNDS = 3;
 const RELEASE_ROUND_GAP = '1 hour';
@@ -30,6 +33,9 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
   const hold = state.hold;
   let offeredPaymentMethod: string | null = null;
   let activityInFlight = false;
+  /** After a Stripe read failed for good (outage past its retry window): when to ask again. */
+  let retryAt: number | null = null;
+  let recheck = false;
 
   const at = (iso: string | null) => (iso ? new Date(iso).getTime() : null);
   const due = (iso: string | null) => iso !== null && Date.now() >= at(iso)!;
@@ -227,13 +233,13 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
       await release('requested_by_customer', 'booking cancelled during 3-D Secure');
       return;
     }
-    const hadEvents = ctx.takeEventsFor(hold.paymentIntentId).length > 0;
+    ctx.takeEventsFor(hold.paymentIntentId);
     // On an event, or at the deadline (the customer may have authenticated while the webhook is
     // still on its way), ask Stripe rather than trust the event.
     const snapshot = await stripeReads.readPaymentIntent(hold.paymentIntentId!);
     if (snapshot.status !== 'requires_action') {
       applySnapshot(snapshot);
-    } else if (!hadEvents || due(hold.actionDeadline)) {
+    } else if (due(hold.actionDeadline)) {
       await release('abandoned', 'customer did not complete 3-D Secure before the deadline', 'failed');
     }
   };
@@ -274,20 +280,22 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
       return;
     }
     const events = ctx.takeEventsFor(hold.paymentIntentId);
-    if (events.length > 0) {
+    if (events.length > 0 || recheck) {
       // Only a cancellation or expiry can move a held authorization; anything else is stale.
-      if (events.some((event) => event.objectStatus !== 'requires_capture')) {
+      if (recheck || events.some((event) => event.objectStatus !== 'requires_capture')) {
         const snapshot = await stripeReads.readPaymentIntent(hold.paymentIntentId!);
         if (snapshot.status !== 'requires_capture') applySnapshot(snapshot);
       }
       return;
     }
-    await release('abandoned', 'released at the hold-release deadline');
+    if (due(hold.releaseAt)) await release('abandoned', 'released at the hold-release deadline');
   };
 
   const lifecycle: HoldLifecycle = {
     ready() {
       if (hold.done) return false;
+      if (retryAt !== null) return Date.now() >= retryAt;
+      if (recheck) return true;
       switch (hold.status) {
         case 'placing':
           return true;
@@ -302,6 +310,7 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
       }
     },
     wakeAt() {
+      if (!hold.done && retryAt !== null) return { at: retryAt, summary: 'ask Stripe again after an outage' };
       const iso = hold.done ? null : wakeIso();
       if (!iso) return null;
       const summaries: Partial<Record<HoldStatus, string>> = {
@@ -314,20 +323,32 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
     },
     async step() {
       activityInFlight = true;
+      retryAt = null;
       try {
         switch (hold.status) {
           case 'placing':
-            return await place();
+            await place();
+            break;
           case 'requires_action':
-            return await whileCustomerActs();
+            await whileCustomerActs();
+            break;
           case 'declined':
           case 'expired':
-            return await whileAwaitingPaymentMethod();
+            await whileAwaitingPaymentMethod();
+            break;
           case 'held':
-            return await whileHeld();
+            await whileHeld();
+            break;
           default:
             finish();
         }
+        recheck = false;
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        // A Stripe read stayed unreachable past its retry window: keep the hold's state, ask again later.
+        log.error('hold step failed; will ask Stripe again', { status: hold.status, error: String(error.cause ?? error) });
+        retryAt = Date.now() + STRIPE_OUTAGE_RETRY_MS;
+        recheck = true;
       } finally {
         activityInFlight = false;
       }

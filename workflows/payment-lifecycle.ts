@@ -19,8 +19,15 @@ import {
   type VerifyMicrodepositsRequest,
 } from './contract.js';
 
-/** How often a refund still pending at the end of the dispute window is re-read. */
+/** How often a refund still pending, or a debit overdue, is re-read from Stripe. */
 const REFUND_POLL_SECONDS = 24 * 60 * 60;
+const OVERDUE_POLL_SECONDS = 24 * 60 * 60;
+/** How long an open dispute keeps the workflow listening past the dispute window. */
+const OPEN_DISPUTE_EXTENSION_SECONDS = 30 * 24 * 60 * 60;
+/** Pause before asking Stripe again after its calls failed for longer than their retry window. */
+const STRIPE_OUTAGE_RETRY_MS = 60 * 60 * 1000;
+/** Dispute statuses after which a dispute is over. */
+const CLOSED_DISPUTE_STATUSES = ['won', 'lost', 'warning_closed', 'closed'];
 
 /** The payment's lifecycle, plus what the update handlers need of it. */
 export interface PaymentLifecycle extends Lifecycle {
@@ -43,7 +50,10 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
   const policy = input.paymentPolicy ?? DEFAULT_PAYMENT_POLICY;
   let offeredPaymentMethod: string | null = null;
   let verificationInFlight = false;
-  let refundRefused = false;
+  /** After a Stripe call failed for good (outage past the retry window): when to ask Stripe again. */
+  let retryAt: number | null = null;
+  /** Set when the next step must re-read Stripe because an earlier read was lost. */
+  let recheck = false;
   let activityInFlight = false;
 
   const at = (iso: string | null) => (iso ? new Date(iso).getTime() : null);
@@ -148,7 +158,11 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       if (bank!.checkBalance && bank!.verification !== 'microdeposits') {
         const available = await stripeReads.readBankBalance(p.paymentMethod);
         if (available !== null && available < p.amount) {
-          askForNewPaymentMethod(FailureTypes.InsufficientBalance, 'the bank balance is lower than the amount: no debit was sent', 'payment.failed');
+          askForNewPaymentMethod(
+            FailureTypes.InsufficientBalance,
+            'the bank balance is lower than the amount: no debit was sent',
+            'payment.requires_payment_method',
+          );
           return;
         }
       }
@@ -179,8 +193,16 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
         }),
       );
       if (p.status === 'pending') {
-        // Stripe answered without a state we wait on (e.g. a refusal at confirmation): ask again.
-        applySnapshot(await stripeReads.readPaymentIntent(p.paymentIntentId));
+        // Stripe answered without a state we wait on: ask again, and never loop on it.
+        const snapshot = await stripeReads.readPaymentIntent(p.paymentIntentId);
+        applySnapshot(snapshot);
+        if (p.status === 'pending') {
+          askForNewPaymentMethod(
+            snapshot.lastErrorCode,
+            `Stripe left the payment in ${snapshot.status}; another bank account is needed`,
+            'payment.requires_payment_method',
+          );
+        }
       }
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
@@ -191,9 +213,10 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       const code = details?.declineCode ?? details?.code ?? (failure instanceof ApplicationFailure ? (failure.type ?? null) : null);
       if (failure instanceof ApplicationFailure && failure.nonRetryable) {
         // Stripe refused the account or the debit (closed account, blocked, limit): ask for another one.
-        askForNewPaymentMethod(code, 'Stripe refused the bank account or the debit', 'payment.failed');
+        if (p.cancellation === 'requested') p.cancellation = null;
+        askForNewPaymentMethod(code, 'Stripe refused the bank account or the debit', 'payment.requires_payment_method');
       } else {
-        markFailed(code, 'the bank payment could not be submitted');
+        throw error;
       }
     }
   };
@@ -234,11 +257,11 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     try {
       snapshot = await stripeWrites.refundPayment({ bookingId: state.bookingId, paymentIntentId: p.paymentIntentId!, amount });
     } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
-      // e.g. a charge already taken back by a dispute: nothing more to refund, say so.
-      log.warn('refund refused', { paymentIntentId: p.paymentIntentId, error: String(error.cause ?? error) });
-      refundRefused = true;
-      p.cancellation = 'refused';
+      const failure = error instanceof ActivityFailure ? error.cause : undefined;
+      // Only Stripe's refusal (e.g. a charge already taken back by a dispute) is final; an outage is retried.
+      if (!(failure instanceof ApplicationFailure && failure.nonRetryable)) throw error;
+      log.warn('refund refused', { paymentIntentId: p.paymentIntentId, error: String(failure) });
+      p.cancellation = 'refund_refused';
       p.reason = 'Stripe refused the refund (the debit may have been disputed)';
       notify('payment.cancel_refused', { reason: p.reason });
       ctx.touch();
@@ -273,11 +296,12 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     const p = payment!;
     if (cancelPending()) return cancel();
     const events = ctx.takeEventsFor(p.paymentIntentId);
-    if (events.length > 0) {
-      applySnapshot(await stripeReads.readPaymentIntent(p.paymentIntentId!));
-      return;
-    }
-    if (due(p.deadline)) {
+    if (events.length === 0 && !recheck && !due(p.deadline)) return;
+    // On an event or at the 10-day deadline, ask Stripe: the customer may have verified on the
+    // hosted page while the webhook is still on its way.
+    const snapshot = await stripeReads.readPaymentIntent(p.paymentIntentId!);
+    applySnapshot(snapshot);
+    if (p.status === 'awaiting_verification' && due(p.deadline)) {
       askForNewPaymentMethod(
         'payment_method_microdeposit_verification_timeout',
         'the microdeposits were not verified within 10 days',
@@ -288,7 +312,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
 
   const whileAwaitingPaymentMethod = async () => {
     const p = payment!;
-    ctx.takeEventsFor(p.paymentIntentId);
+    const events = ctx.takeEventsFor(p.paymentIntentId);
     if (cancelPending()) return cancel();
     if (offeredPaymentMethod !== null) {
       p.attempt += 1;
@@ -299,57 +323,77 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       setStatus('pending', null);
       return;
     }
-    if (due(p.deadline)) {
-      if (p.paymentIntentId) {
-        // Nothing can be debited any more; cancel the PaymentIntent so it cannot be confirmed later.
-        await stripeWrites.cancelBankPayment({ bookingId: state.bookingId, paymentIntentId: p.paymentIntentId });
-      }
-      markFailed(p.failureCode, 'no new bank account before the deadline');
+    if (p.paymentIntentId && (events.length > 0 || recheck)) {
+      // A late verification can still move the debit forward; Stripe's word decides.
+      applySnapshot(await stripeReads.readPaymentIntent(p.paymentIntentId));
+      return;
     }
+    if (!due(p.deadline)) return;
+    if (p.paymentIntentId) {
+      // Nothing may be debited any more: cancel, and believe Stripe if the debit went through.
+      const snapshot = await stripeWrites.cancelBankPayment({ bookingId: state.bookingId, paymentIntentId: p.paymentIntentId });
+      if (snapshot.status === 'processing' || snapshot.status === 'succeeded') {
+        applySnapshot(snapshot);
+        return;
+      }
+    }
+    markFailed(p.failureCode, 'no new bank account before the deadline');
   };
 
   const whileProcessing = async () => {
     const p = payment!;
     if (cancelPending()) return cancel();
     const events = ctx.takeEventsFor(p.paymentIntentId);
-    if (events.length > 0 || due(p.deadline)) {
-      const snapshot = await stripeReads.readPaymentIntent(p.paymentIntentId!);
-      applySnapshot(snapshot);
-      if (p.status === 'processing' && due(p.deadline)) {
-        // Neither success nor failure came in time: say so rather than guess, and keep waiting.
-        notify('payment.processing_overdue', { processingSince: p.processingSince });
-        p.deadline = null;
+    if (events.length === 0 && !recheck && !due(p.deadline)) return;
+    applySnapshot(await stripeReads.readPaymentIntent(p.paymentIntentId!));
+    if (p.status === 'processing' && due(p.deadline)) {
+      // Neither success nor failure came in time: say so once rather than guess, and keep asking daily.
+      if (!p.processingOverdue) {
+        p.processingOverdue = true;
         p.reason = 'the debit is taking longer than expected; Stripe still says processing';
-        ctx.touch();
+        notify('payment.processing_overdue', { processingSince: p.processingSince });
       }
+      p.deadline = inSeconds(OVERDUE_POLL_SECONDS);
+      ctx.touch();
     }
   };
 
   const whileSucceeded = async () => {
     const p = payment!;
     if (cancelPending()) return refund();
+    const disputeClosed = () => p.dispute !== null && CLOSED_DISPUTE_STATUSES.includes(p.dispute.status);
     for (const event of ctx.takeEventsFor(p.paymentIntentId)) {
-      if (event.type === 'charge.dispute.created' || event.type === 'charge.dispute.updated') {
-        p.dispute = { id: event.objectId, status: event.objectStatus ?? 'needs_response' };
+      if (event.type.startsWith('charge.dispute.')) {
+        const closing = event.type === 'charge.dispute.closed';
+        // A late `created` or `updated` never reopens a dispute that is over.
+        if (disputeClosed() && !closing) continue;
+        p.dispute = { id: event.objectId, status: event.objectStatus ?? (closing ? 'closed' : 'needs_response') };
         if (p.status !== 'disputed') {
           setStatus('disputed', 'the customer disputed the debit with their bank');
           notify('payment.disputed', { disputeId: event.objectId });
         }
-      } else if (event.type === 'charge.dispute.closed') {
-        p.dispute = { id: event.objectId, status: event.objectStatus ?? 'closed' };
-        p.reason = `dispute closed: ${p.dispute.status}`;
-        notify('payment.dispute_closed', { disputeId: event.objectId, outcome: p.dispute.status });
+        if (closing) {
+          p.reason = `dispute closed: ${p.dispute.status}`;
+          notify('payment.dispute_closed', { disputeId: event.objectId, outcome: p.dispute.status });
+        }
         ctx.touch();
       } else if (event.type.startsWith('charge.refund.') && p.refund) {
         applyRefund(await stripeReads.readRefund(p.refund.id));
       }
     }
+    if (recheck && p.refund && !p.done) applyRefund(await stripeReads.readRefund(p.refund.id));
     if (p.done || !due(p.deadline)) return;
+    if (p.dispute && !disputeClosed()) {
+      // Keep listening until the open dispute is decided.
+      p.deadline = inSeconds(OPEN_DISPUTE_EXTENSION_SECONDS);
+      ctx.touch();
+      return;
+    }
     if (!p.refund || p.refund.status === 'succeeded') {
       finish();
       return;
     }
-    // A refund still on its way when the dispute window ends: ask Stripe daily until it lands.
+    // A refund still on its way: ask Stripe daily until it lands.
     applyRefund(await stripeReads.readRefund(p.refund.id));
     if (!p.done) {
       p.deadline = inSeconds(REFUND_POLL_SECONDS);
@@ -363,12 +407,13 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     state.cancelRequested &&
     !!payment &&
     (payment.cancellation === null ||
-      (payment.cancellation === 'refused' && payment.refund === null && !refundRefused &&
-        (payment.status === 'succeeded' || payment.status === 'disputed')));
+      (payment.cancellation === 'refused' && (payment.status === 'succeeded' || payment.status === 'disputed')));
 
   const lifecycle: PaymentLifecycle = {
     ready() {
       if (!payment || payment.done) return false;
+      if (retryAt !== null) return Date.now() >= retryAt;
+      if (recheck) return true;
       switch (payment.status) {
         case 'pending':
           return true;
@@ -384,7 +429,9 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       }
     },
     wakeAt() {
-      if (!payment || payment.done || !payment.deadline) return null;
+      if (!payment || payment.done) return null;
+      if (retryAt !== null) return { at: retryAt, summary: 'ask Stripe again after an outage' };
+      if (!payment.deadline) return null;
       const summaries: Partial<Record<PaymentStatus, string>> = {
         awaiting_verification: 'microdeposit verification window (10 days)',
         requires_payment_method: 'new bank account deadline',
@@ -397,22 +444,37 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     async step() {
       if (!payment) return;
       activityInFlight = true;
+      retryAt = null;
       try {
         switch (payment.status) {
           case 'pending':
-            return await submit();
+            await submit();
+            break;
           case 'awaiting_verification':
-            return await whileAwaitingVerification();
+            await whileAwaitingVerification();
+            break;
           case 'requires_payment_method':
-            return await whileAwaitingPaymentMethod();
+            await whileAwaitingPaymentMethod();
+            break;
           case 'processing':
-            return await whileProcessing();
+            await whileProcessing();
+            break;
           case 'succeeded':
           case 'disputed':
-            return await whileSucceeded();
+            await whileSucceeded();
+            break;
           default:
             finish();
         }
+        recheck = false;
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        // Stripe stayed unreachable past the activity's retry window: keep the state, ask again later.
+        log.error('bank payment step failed; will ask Stripe again', { status: payment.status, error: String(error.cause ?? error) });
+        retryAt = Date.now() + STRIPE_OUTAGE_RETRY_MS;
+        recheck = true;
+        // A cancellation that did not reach Stripe is tried again.
+        if (payment.cancellation === 'requested') payment.cancellation = null;
       } finally {
         activityInFlight = false;
       }
@@ -456,10 +518,15 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
         const check = await stripeWrites.verifyMicrodeposits({
           bookingId: state.bookingId,
           paymentIntentId: p.paymentIntentId!,
+          paymentAttempt: p.attempt,
           attemptNumber,
           descriptorCode: request.descriptorCode,
           amounts: request.amounts,
         });
+        if (p.status !== 'awaiting_verification') {
+          // A cancellation or the deadline moved the payment on while Stripe answered: keep that.
+          return { result: check.result, attemptsRemaining: microdeposits.attemptsRemaining };
+        }
         if (check.result === 'mismatch' && microdeposits.attemptsRemaining === 0) {
           askForNewPaymentMethod(
             'payment_method_microdeposit_verification_attempts_exceeded',

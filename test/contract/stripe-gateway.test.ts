@@ -109,12 +109,12 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
     const byCode = await gateway.verifyMicrodeposits({
       paymentIntentId: 'pi_123',
       descriptorCode: 'SM11AA',
-      idempotencyKey: verifyMicrodepositsKey('b-1', 'pi_123', 1),
+      idempotencyKey: verifyMicrodepositsKey('b-1', 'pi_123', 1, 1),
     });
     const byAmounts = await gateway.verifyMicrodeposits({
       paymentIntentId: 'pi_123',
       amounts: [32, 45],
-      idempotencyKey: verifyMicrodepositsKey('b-1', 'pi_123', 2),
+      idempotencyKey: verifyMicrodepositsKey('b-1', 'pi_123', 1, 2),
     });
     expect([byCode.object, byAmounts.object]).toEqual(['payment_intent', 'payment_intent']);
   });

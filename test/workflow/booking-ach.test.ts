@@ -5,12 +5,14 @@ import { listNotifications } from '../../db/notifications.js';
 import {
   FailureTypes,
   bookingStateQuery,
+  bookingWorkflowId,
   cancelBookingUpdate,
   verifyMicrodepositsUpdate,
   type BankPaymentInput,
   type BookingState,
 } from '../../workflows/contract.js';
 import { startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 let harness: BookingHarness;
 
@@ -55,8 +57,17 @@ async function settle(paymentIntentId: string): Promise<void> {
   await harness.control('POST', `/_emulator/payment_intents/${paymentIntentId}/settle`);
 }
 
+/** The booking's payment notifications, once every notification the workflow created is recorded. */
 async function paymentNotifications(bookingId: string): Promise<string[]> {
-  return (await listNotifications(harness.db, bookingId)).map((n) => n.type).filter((type) => type.startsWith('payment.'));
+  const handle = harness.env.client.workflow.getHandle(bookingWorkflowId(bookingId));
+  const recorded = await waitFor(
+    async () => {
+      const [state, rows] = await Promise.all([handle.query(bookingStateQuery), listNotifications(harness.db, bookingId)]);
+      return rows.length === state.notificationsCreated ? rows : false;
+    },
+    { description: `every notification of ${bookingId} recorded` },
+  );
+  return recorded.map((n) => n.type).filter((type) => type.startsWith('payment.'));
 }
 
 /** Cancels the booking, lets a refund it starts land, and waits for the workflow to end. */
@@ -82,6 +93,8 @@ describe('booking paid by US bank account (time-skipping)', () => {
 
     expect(succeeded.payment!.paymentReference).toMatch(/\w+/);
     expect(succeeded.hold.status).toBe('held');
+    const requests = await harness.control<{ data: Array<{ method: string; path: string }> }>('GET', '/_emulator/requests');
+    expect(requests.data.some((r) => r.method === 'GET' && r.path.startsWith('/v1/financial_connections/accounts/'))).toBe(true);
     expect(await paymentNotifications(succeeded.bookingId)).toEqual(['payment.processing', 'payment.succeeded']);
     await harness.recordHistory(handle, 'ach-instant-success');
     await cancelAndFinish(handle);
@@ -99,7 +112,11 @@ describe('booking paid by US bank account (time-skipping)', () => {
       `/_emulator/payment_intents?booking_id=${short.bookingId}`,
     );
     expect(intents.data.filter((pi) => pi.payment_method_types.includes('us_bank_account'))).toHaveLength(0);
-    await cancelAndFinish(handle);
+
+    const final: BookingState = await handle.result();
+
+    expect(final.payment!.status).toBe('failed');
+    expect(await paymentNotifications(final.bookingId)).toEqual(['payment.requires_payment_method', 'payment.failed']);
   });
 
   it('verifies microdeposits by descriptor code after mismatches counting down', async () => {
@@ -117,6 +134,29 @@ describe('booking paid by US bank account (time-skipping)', () => {
     expect(verified.result).toBe('verified');
     expect(verified.booking.payment!.status).toBe('processing');
     await harness.recordHistory(handle, 'ach-microdeposits-verified');
+    await cancelAndFinish(handle);
+  });
+
+  it('allows ten descriptor-code attempts, then refuses an eleventh without calling Stripe', async () => {
+    const handle = await harness.startBooking({ payment: bankPayment(await manualAccount()) });
+    const waiting = await harness.waitForPaymentStatus(handle, 'awaiting_verification');
+
+    const outcomes: Array<[string, number]> = [];
+    for (let i = 0; i < 10; i += 1) {
+      const outcome = await handle.executeUpdate(verifyMicrodepositsUpdate, { args: [{ descriptorCode: `SM9${i}ZZ` }] });
+      outcomes.push([outcome.result, outcome.attemptsRemaining]);
+    }
+    const eleventh = await handle
+      .executeUpdate(verifyMicrodepositsUpdate, { args: [{ descriptorCode: 'SM11AA' }] })
+      .catch((error: unknown) => error);
+
+    expect(outcomes.slice(0, 9).map(([result]) => result)).toEqual(Array(9).fill('mismatch'));
+    expect(outcomes.map(([, remaining]) => remaining)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+    expect(outcomes[9][0]).toBe('attempts_exceeded');
+    expect(eleventh).toBeInstanceOf(WorkflowUpdateFailedError);
+    const requests = await harness.control<{ data: Array<{ path: string }> }>('GET', '/_emulator/requests');
+    const calls = requests.data.filter((r) => r.path === `/v1/payment_intents/${waiting.payment!.paymentIntentId}/verify_microdeposits`);
+    expect(calls).toHaveLength(10);
     await cancelAndFinish(handle);
   });
 
@@ -185,7 +225,7 @@ describe('booking paid by US bank account (time-skipping)', () => {
 
     expect(refused.payment!.failureCode).toMatch(/^[a-z_]+$/);
     expect(refused.payment!.reason).toBe('Stripe refused the bank account or the debit');
-    expect(await paymentNotifications(refused.bookingId)).toEqual(['payment.failed']);
+    expect(await paymentNotifications(refused.bookingId)).toEqual(['payment.requires_payment_method']);
     await cancelAndFinish(handle);
   });
 
@@ -202,7 +242,13 @@ describe('booking paid by US bank account (time-skipping)', () => {
     await harness.control('POST', `/_emulator/disputes/${disputed.payment!.dispute!.id}/close`, { status: 'lost' });
     await relayAll(handle, processing.bookingId);
 
-    const closed = await handle.query(bookingStateQuery);
+    const closed = await waitFor(
+      async () => {
+        const state = await handle.query(bookingStateQuery);
+        return state.payment!.dispute?.status === 'lost' ? state : false;
+      },
+      { description: 'the dispute closed and notified' },
+    );
     expect(closed.payment!.dispute).toEqual({ id: disputed.payment!.dispute!.id, status: 'lost' });
     expect(await paymentNotifications(closed.bookingId)).toEqual([
       'payment.processing',
@@ -226,12 +272,24 @@ describe('booking paid by US bank account (time-skipping)', () => {
     await handle.result();
   });
 
-  it('settles on the target date', async () => {
-    const targetDate = new Date((await harness.env.currentTimeMs()) + 7 * 86_400_000).toISOString().slice(0, 10);
+  it('settles on the target date, not before', async () => {
+    // Stripe's clock decides settlement; earlier tests may have moved it past workflow time.
+    const stripeNow = (await harness.control<{ now: number }>('GET', '/_emulator/clock')).now * 1000;
+    const targetDate = new Date(Math.max(stripeNow, await harness.env.currentTimeMs()) + 10 * 86_400_000).toISOString().slice(0, 10);
     const handle = await harness.startBooking({ payment: bankPayment('pm_usBankAccount_success', { targetDate }) });
     const processing = await harness.waitForPaymentStatus(handle, 'processing');
+    const intents = await harness.control<{
+      data: Array<{ id: string; payment_method_options: { us_bank_account?: { target_date?: string } } }>;
+    }>('GET', `/_emulator/payment_intents?booking_id=${processing.bookingId}`);
+    const debit = intents.data.find((pi) => pi.id === processing.payment!.paymentIntentId)!;
+    expect(debit.payment_method_options.us_bank_account?.target_date).toBe(targetDate);
 
-    await harness.control('POST', '/_emulator/clock/advance', { seconds: 9 * 86_400 });
+    // Past the usual 4 business days but before the target date: still processing.
+    await harness.control('POST', '/_emulator/clock/advance', { seconds: 8 * 86_400 });
+    await relayAll(handle, processing.bookingId);
+    expect((await handle.query(bookingStateQuery)).payment!.status).toBe('processing');
+
+    await harness.control('POST', '/_emulator/clock/advance', { seconds: 4 * 86_400 });
     await relayAll(handle, processing.bookingId);
     const succeeded = await harness.waitForPaymentStatus(handle, 'succeeded');
 
