@@ -9,9 +9,7 @@ import type { PaymentIntentSnapshot } from '../activities/payment-intent-snapsho
 import { stripeReads, stripeWrites, type BookingContext, type Lifecycle } from './booking-context.js';
 import { FailureTypes, type HoldStatus, type NotificationType } from './contract.js';
 import { computeReleaseDeadline } from './release-deadline.js';
-
-/** Pause before asking Stripe again after a read failed for longer than its retry window. */
-const STRIPE_OUTAGE_RETRY_MS = 60 * 60 * 1000;
+import { StepGuard } from './step-guard.js';
 
 /** Rounds of release attempts (each one the activity's full retry window) before giving up. */
 const RELEASE_ROUNDS = 3;
@@ -32,10 +30,7 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
   const { input, state } = ctx;
   const hold = state.hold;
   let offeredPaymentMethod: string | null = null;
-  let activityInFlight = false;
-  /** After a Stripe read failed for good (outage past its retry window): when to ask again. */
-  let retryAt: number | null = null;
-  let recheck = false;
+  const guard = new StepGuard('hold');
 
   const at = (iso: string | null) => (iso ? new Date(iso).getTime() : null);
   const due = (iso: string | null) => iso !== null && Date.now() >= at(iso)!;
@@ -280,9 +275,9 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
       return;
     }
     const events = ctx.takeEventsFor(hold.paymentIntentId);
-    if (events.length > 0 || recheck) {
+    if (events.length > 0 || guard.recheck) {
       // Only a cancellation or expiry can move a held authorization; anything else is stale.
-      if (recheck || events.some((event) => event.objectStatus !== 'requires_capture')) {
+      if (guard.recheck || events.some((event) => event.objectStatus !== 'requires_capture')) {
         const snapshot = await stripeReads.readPaymentIntent(hold.paymentIntentId!);
         if (snapshot.status !== 'requires_capture') applySnapshot(snapshot);
       }
@@ -294,8 +289,8 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
   const lifecycle: HoldLifecycle = {
     ready() {
       if (hold.done) return false;
-      if (retryAt !== null) return Date.now() >= retryAt;
-      if (recheck) return true;
+      const retry = guard.retryReady();
+      if (retry !== undefined) return retry;
       switch (hold.status) {
         case 'placing':
           return true;
@@ -310,7 +305,8 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
       }
     },
     wakeAt() {
-      if (!hold.done && retryAt !== null) return { at: retryAt, summary: 'ask Stripe again after an outage' };
+      const retry = hold.done ? null : guard.retryWake();
+      if (retry) return retry;
       const iso = hold.done ? null : wakeIso();
       if (!iso) return null;
       const summaries: Partial<Record<HoldStatus, string>> = {
@@ -321,41 +317,25 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
       };
       return { at: at(iso)!, summary: summaries[hold.status] ?? 'hold deadline' };
     },
-    async step() {
-      activityInFlight = true;
-      retryAt = null;
-      try {
+    step: () =>
+      guard.run(hold.status, async () => {
         switch (hold.status) {
           case 'placing':
-            await place();
-            break;
+            return place();
           case 'requires_action':
-            await whileCustomerActs();
-            break;
+            return whileCustomerActs();
           case 'declined':
           case 'expired':
-            await whileAwaitingPaymentMethod();
-            break;
+            return whileAwaitingPaymentMethod();
           case 'held':
-            await whileHeld();
-            break;
+            return whileHeld();
           default:
             finish();
         }
-        recheck = false;
-      } catch (error) {
-        if (!(error instanceof ActivityFailure)) throw error;
-        // A Stripe read stayed unreachable past its retry window: keep the hold's state, ask again later.
-        log.error('hold step failed; will ask Stripe again', { status: hold.status, error: String(error.cause ?? error) });
-        retryAt = Date.now() + STRIPE_OUTAGE_RETRY_MS;
-        recheck = true;
-      } finally {
-        activityInFlight = false;
-      }
-    },
+      }),
     done: () => hold.done,
     followedPaymentIntent: () => (hold.status === 'placing' && !hold.done ? undefined : hold.paymentIntentId),
-    safeToContinueAsNew: () => !activityInFlight && hold.status !== 'placing',
+    safeToContinueAsNew: () => !guard.inFlight && hold.status !== 'placing',
     awaitingPaymentMethod: () =>
       !hold.done && !state.cancelRequested && (hold.status === 'declined' || hold.status === 'expired'),
     offerPaymentMethod(paymentMethod) {

@@ -8,6 +8,7 @@ import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
 import type { PaymentIntentSnapshot } from '../activities/payment-intent-snapshot.js';
 import type { RefundSnapshot } from '../activities/create-activities.js';
 import { stripeReads, stripeWrites, type BookingContext, type Lifecycle } from './booking-context.js';
+import { StepGuard } from './step-guard.js';
 import {
   DEFAULT_PAYMENT_POLICY,
   FailureTypes,
@@ -24,8 +25,6 @@ const REFUND_POLL_SECONDS = 24 * 60 * 60;
 const OVERDUE_POLL_SECONDS = 24 * 60 * 60;
 /** How long an open dispute keeps the workflow listening past the dispute window. */
 const OPEN_DISPUTE_EXTENSION_SECONDS = 30 * 24 * 60 * 60;
-/** Pause before asking Stripe again after its calls failed for longer than their retry window. */
-const STRIPE_OUTAGE_RETRY_MS = 60 * 60 * 1000;
 /** Dispute statuses after which a dispute is over. */
 const CLOSED_DISPUTE_STATUSES = ['won', 'lost', 'warning_closed', 'closed'];
 
@@ -50,11 +49,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
   const policy = input.paymentPolicy ?? DEFAULT_PAYMENT_POLICY;
   let offeredPaymentMethod: string | null = null;
   let verificationInFlight = false;
-  /** After a Stripe call failed for good (outage past the retry window): when to ask Stripe again. */
-  let retryAt: number | null = null;
-  /** Set when the next step must re-read Stripe because an earlier read was lost. */
-  let recheck = false;
-  let activityInFlight = false;
+  const guard = new StepGuard('payment');
 
   const at = (iso: string | null) => (iso ? new Date(iso).getTime() : null);
   const due = (iso: string | null) => iso !== null && Date.now() >= at(iso)!;
@@ -296,7 +291,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     const p = payment!;
     if (cancelPending()) return cancel();
     const events = ctx.takeEventsFor(p.paymentIntentId);
-    if (events.length === 0 && !recheck && !due(p.deadline)) return;
+    if (events.length === 0 && !guard.recheck && !due(p.deadline)) return;
     // On an event or at the 10-day deadline, ask Stripe: the customer may have verified on the
     // hosted page while the webhook is still on its way.
     const snapshot = await stripeReads.readPaymentIntent(p.paymentIntentId!);
@@ -323,7 +318,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       setStatus('pending', null);
       return;
     }
-    if (p.paymentIntentId && (events.length > 0 || recheck)) {
+    if (p.paymentIntentId && (events.length > 0 || guard.recheck)) {
       // A late verification can still move the debit forward; Stripe's word decides.
       applySnapshot(await stripeReads.readPaymentIntent(p.paymentIntentId));
       return;
@@ -344,7 +339,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     const p = payment!;
     if (cancelPending()) return cancel();
     const events = ctx.takeEventsFor(p.paymentIntentId);
-    if (events.length === 0 && !recheck && !due(p.deadline)) return;
+    if (events.length === 0 && !guard.recheck && !due(p.deadline)) return;
     applySnapshot(await stripeReads.readPaymentIntent(p.paymentIntentId!));
     if (p.status === 'processing' && due(p.deadline)) {
       // Neither success nor failure came in time: say so once rather than guess, and keep asking daily.
@@ -381,7 +376,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
         applyRefund(await stripeReads.readRefund(p.refund.id));
       }
     }
-    if (recheck && p.refund && !p.done) applyRefund(await stripeReads.readRefund(p.refund.id));
+    if (guard.recheck && p.refund && !p.done) applyRefund(await stripeReads.readRefund(p.refund.id));
     if (p.done || !due(p.deadline)) return;
     if (p.dispute && !disputeClosed()) {
       // Keep listening until the open dispute is decided.
@@ -412,8 +407,8 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
   const lifecycle: PaymentLifecycle = {
     ready() {
       if (!payment || payment.done) return false;
-      if (retryAt !== null) return Date.now() >= retryAt;
-      if (recheck) return true;
+      const retry = guard.retryReady();
+      if (retry !== undefined) return retry;
       switch (payment.status) {
         case 'pending':
           return true;
@@ -430,7 +425,8 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     },
     wakeAt() {
       if (!payment || payment.done) return null;
-      if (retryAt !== null) return { at: retryAt, summary: 'ask Stripe again after an outage' };
+      const retry = guard.retryWake();
+      if (retry) return retry;
       if (!payment.deadline) return null;
       const summaries: Partial<Record<PaymentStatus, string>> = {
         awaiting_verification: 'microdeposit verification window (10 days)',
@@ -443,45 +439,34 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     },
     async step() {
       if (!payment) return;
-      activityInFlight = true;
-      retryAt = null;
-      try {
-        switch (payment.status) {
-          case 'pending':
-            await submit();
-            break;
-          case 'awaiting_verification':
-            await whileAwaitingVerification();
-            break;
-          case 'requires_payment_method':
-            await whileAwaitingPaymentMethod();
-            break;
-          case 'processing':
-            await whileProcessing();
-            break;
-          case 'succeeded':
-          case 'disputed':
-            await whileSucceeded();
-            break;
-          default:
-            finish();
-        }
-        recheck = false;
-      } catch (error) {
-        if (!(error instanceof ActivityFailure)) throw error;
-        // Stripe stayed unreachable past the activity's retry window: keep the state, ask again later.
-        log.error('bank payment step failed; will ask Stripe again', { status: payment.status, error: String(error.cause ?? error) });
-        retryAt = Date.now() + STRIPE_OUTAGE_RETRY_MS;
-        recheck = true;
-        // A cancellation that did not reach Stripe is tried again.
-        if (payment.cancellation === 'requested') payment.cancellation = null;
-      } finally {
-        activityInFlight = false;
-      }
+      await guard.run(
+        payment.status,
+        async () => {
+          switch (payment.status) {
+            case 'pending':
+              return submit();
+            case 'awaiting_verification':
+              return whileAwaitingVerification();
+            case 'requires_payment_method':
+              return whileAwaitingPaymentMethod();
+            case 'processing':
+              return whileProcessing();
+            case 'succeeded':
+            case 'disputed':
+              return whileSucceeded();
+            default:
+              finish();
+          }
+        },
+        () => {
+          // A cancellation that did not reach Stripe is tried again.
+          if (payment.cancellation === 'requested') payment.cancellation = null;
+        },
+      );
     },
     done: () => !payment || payment.done,
     followedPaymentIntent: () => (payment && payment.status === 'pending' && !payment.done ? undefined : followed()),
-    safeToContinueAsNew: () => !activityInFlight && !verificationInFlight && payment?.status !== 'pending',
+    safeToContinueAsNew: () => !guard.inFlight && !verificationInFlight && payment?.status !== 'pending',
     awaitingPaymentMethod: () => !!payment && !payment.done && !state.cancelRequested && payment.status === 'requires_payment_method',
     offerPaymentMethod(paymentMethod) {
       offeredPaymentMethod = paymentMethod;
