@@ -82,7 +82,11 @@ const BankPaymentSchema = z
       .positive()
       .max(MAX_PAYMENT_AMOUNT_CENTS)
       .openapi({ description: 'Amount in cents', example: 125_00 }),
-    currency: z.literal(PAYMENT_CURRENCY, { error: `only ${PAYMENT_CURRENCY} is supported` }).default(PAYMENT_CURRENCY),
+    currency: z
+      .string()
+      .transform((currency) => currency.toLowerCase())
+      .pipe(z.literal(PAYMENT_CURRENCY, { error: `only ${PAYMENT_CURRENCY} is supported` }))
+      .default(PAYMENT_CURRENCY),
     method: z.literal('us_bank_account'),
     paymentMethod: paymentMethodId
       .optional()

@@ -7,6 +7,7 @@
  * instead of being started. Ctrl-C stops it all in reverse order; a piece dying on its own stops
  * the rest and exits non-zero. Running it again resumes open bookings from the persisted state.
  */
+import { isPortOpen } from './port-check.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -82,23 +83,6 @@ function portFrom(name: string, fallback: number): number {
   return port;
 }
 
-/** Resolves a port check: true when something already listens there. */
-async function isPortTaken(port: number): Promise<boolean> {
-  const { connect } = await import('node:net');
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.setTimeout(500);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** Watches a child so that its death outside a shutdown stops the whole stack. */
 function watch(child: ManagedChild): void {
@@ -184,7 +168,7 @@ async function main(): Promise<void> {
     [apiPort, 'API (PORT)', present('api')],
   ];
   for (const [port, what, needed] of ports) {
-    if (needed && (await isPortTaken(port))) {
+    if (needed && (await isPortOpen(port))) {
       throw new Error(`port ${port} for ${what} is already in use — is another \`npm start\` running?`);
     }
   }
@@ -251,7 +235,7 @@ async function main(): Promise<void> {
       STRIPE_EMULATOR_WEBHOOK_URL: `http://127.0.0.1:${apiPort}/v1/webhooks/stripe`,
       STRIPE_EMULATOR_STATE_FILE: emulatorStateFile,
     });
-    await waitUntil('Stripe emulator', () => isPortTaken(emulatorPort), 60_000);
+    await waitUntil('Stripe emulator', () => isPortOpen(emulatorPort), 60_000);
   }
   if (present('worker')) {
     log('starting worker...');

@@ -168,6 +168,12 @@ describe('POST /v1/bookings with a bank payment', () => {
     }
   });
 
+  it('accepts the currency in any letter case, as ISO codes are written', async () => {
+    const { status, body } = await post('/v1/bookings', bookingBody(newBookingId(), { payment: bankPayment({ currency: 'USD' }) }));
+    expect(status).toBe(201);
+    expect(body.payment.currency).toBe('usd');
+  });
+
   it('refuses a currency other than usd, naming currency', async () => {
     for (const currency of ['eur', 'USD ', 42]) {
       const { status, body } = await post('/v1/bookings', bookingBody(newBookingId(), { payment: bankPayment({ currency }) }));

@@ -1,5 +1,5 @@
 /** Polling helpers for tests that wait on servers, workflows and databases. */
-import { connect } from 'node:net';
+import { isPortOpen } from '../../dev/port-check.js';
 
 /** Options for {@link waitFor}. */
 export interface WaitForOptions {
@@ -38,23 +38,6 @@ export async function waitFor<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-}
-
-/** True when a TCP connection to `host:port` succeeds. */
-export async function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.setTimeout(1_000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** Waits until `host:port` accepts TCP connections. */
