@@ -5,10 +5,10 @@ import type { PaymentIntentObject } from '../objects/payment-intent.js';
 import type { EmulatorRuntime } from '../runtime.js';
 import type { PaymentMethodRecord } from '../store.js';
 import { StripeApiError } from '../stripe-errors.js';
-import { addBusinessDays, MICRODEPOSIT_VERIFICATION_SECONDS } from './ach-timings.js';
 import { MICRODEPOSIT_ERRORS, bankDebitErrorBody, bankDebitRefusal } from './bank-debit-errors.js';
 import { newBankDebitRecord, type BankDebitRecord } from './bank-debit-record.js';
 import { mandateForConfirmation, setMandateStatus } from './mandates.js';
+import { sendMicrodeposits, verifyWithMicrodepositsAction } from './send-microdeposits.js';
 import { bankBehaviourOf, failBankPaymentIntent, startBankDebit } from './start-bank-debit.js';
 
 /** What a confirming request says about the bank debit. */
@@ -75,23 +75,13 @@ export function confirmBankDebit(
       paymentIntent,
     );
   }
-  const now = runtime.clock.nowSeconds();
-  record.microdeposits = {
-    sentAt: now,
-    arrivalDate: addBusinessDays(now, 1),
-    expiresAt: now + MICRODEPOSIT_VERIFICATION_SECONDS,
-    amountAttempts: 0,
-    descriptorCodeAttempts: 0,
-  };
+  record.microdeposits = sendMicrodeposits(runtime.clock.nowSeconds());
   paymentIntent.status = 'requires_action';
   paymentIntent.last_payment_error = null;
-  paymentIntent.next_action = {
-    type: 'verify_with_microdeposits',
-    verify_with_microdeposits: {
-      arrival_date: record.microdeposits.arrivalDate,
-      hosted_verification_url: `${request.emulatorBaseUrl}/_emulator/payment_intents/${paymentIntent.id}/verify_microdeposits`,
-      microdeposit_type: runtime.ach.microdepositType,
-    },
-  };
+  paymentIntent.next_action = verifyWithMicrodepositsAction(
+    record.microdeposits,
+    `${request.emulatorBaseUrl}/_emulator/payment_intents/${paymentIntent.id}/verify_microdeposits`,
+    runtime.ach.microdepositType,
+  );
   runtime.events.record('payment_intent.requires_action', paymentIntent, origin);
 }

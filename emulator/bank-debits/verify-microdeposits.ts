@@ -7,7 +7,7 @@ import { paymentIntentUnexpectedState } from '../stripe-errors.js';
 import { amountsScenario, descriptorCodeScenario } from '../test-bank-accounts.js';
 import { MICRODEPOSIT_ATTEMPT_LIMITS } from './ach-timings.js';
 import { MICRODEPOSIT_ERRORS, bankDebitErrorBody, bankDebitRefusal, microdepositMismatch } from './bank-debit-errors.js';
-import type { BankDebitRecord } from './bank-debit-record.js';
+import type { BankDebitRecord, MicrodepositRecord } from './bank-debit-record.js';
 import { setMandateStatus } from './mandates.js';
 import { bankBehaviourOf, failBankPaymentIntent, startBankDebit } from './start-bank-debit.js';
 
@@ -29,7 +29,7 @@ function failVerification(
 }
 
 /** The record of a PaymentIntent waiting for microdeposits, or Stripe's unexpected-state error. */
-function awaitingRecord(runtime: EmulatorRuntime, paymentIntent: PaymentIntentObject): BankDebitRecord & { microdeposits: object } {
+function awaitingRecord(runtime: EmulatorRuntime, paymentIntent: PaymentIntentObject): BankDebitRecord & { microdeposits: MicrodepositRecord } {
   const record = runtime.store.bankDebits.get(paymentIntent.id);
   if (paymentIntent.status !== 'requires_action' || paymentIntent.next_action?.type !== 'verify_with_microdeposits' || !record?.microdeposits) {
     throw paymentIntentUnexpectedState(
@@ -37,14 +37,38 @@ function awaitingRecord(runtime: EmulatorRuntime, paymentIntent: PaymentIntentOb
       structuredClone(paymentIntent),
     );
   }
-  return record as BankDebitRecord & { microdeposits: object };
+  return record as BankDebitRecord & { microdeposits: MicrodepositRecord };
 }
 
+/** What a proof of the microdeposits decides: verified, or the verification ends with Stripe's error. */
+export type MicrodepositVerdict = { kind: 'verified' } | { kind: 'failed'; error: { code: string; message: string } };
+
 /**
- * Checks `proof` against the seed's test values: verified → the debit starts (`processing`);
- * SM33CC / 10,11 → attempts exceeded; SM44DD / 40,41 → timeout; anything else counts an attempt
- * and answers a mismatch until the limit (3 amounts, 10 descriptor codes), then attempts exceeded.
+ * Judges `proof` against sent `microdeposits` with the seed's test values, for PaymentIntents and
+ * SetupIntents alike: SM11AA / 32,45 verify; SM33CC / 10,11 → attempts exceeded; SM44DD / 40,41
+ * or a proof after the 10 days → timeout; anything else counts an attempt and throws a mismatch
+ * until the limit (3 amounts, 10 descriptor codes), then attempts exceeded.
  */
+export function judgeMicrodepositProof(microdeposits: MicrodepositRecord, proof: MicrodepositProof, now: number): MicrodepositVerdict {
+  if (now >= microdeposits.expiresAt) return { kind: 'failed', error: MICRODEPOSIT_ERRORS.timeout };
+  const scenario = proof.kind === 'amounts' ? amountsScenario(proof.amounts) : descriptorCodeScenario(proof.descriptorCode);
+  switch (scenario) {
+    case 'verify':
+      return { kind: 'verified' };
+    case 'attempts_exceeded':
+      return { kind: 'failed', error: MICRODEPOSIT_ERRORS.attemptsExceeded };
+    case 'timeout':
+      return { kind: 'failed', error: MICRODEPOSIT_ERRORS.timeout };
+    case 'mismatch': {
+      const limit = MICRODEPOSIT_ATTEMPT_LIMITS[proof.kind];
+      const attempts = proof.kind === 'amounts' ? ++microdeposits.amountAttempts : ++microdeposits.descriptorCodeAttempts;
+      if (attempts >= limit) return { kind: 'failed', error: MICRODEPOSIT_ERRORS.attemptsExceeded };
+      throw microdepositMismatch(proof.kind, limit - attempts);
+    }
+  }
+}
+
+/** Checks `proof` for a PaymentIntent waiting for microdeposits: verified → the debit starts (`processing`). */
 export function verifyMicrodeposits(
   runtime: EmulatorRuntime,
   paymentIntent: PaymentIntentObject,
@@ -52,32 +76,14 @@ export function verifyMicrodeposits(
   origin: EventOrigin,
 ): void {
   const record = awaitingRecord(runtime, paymentIntent);
-  const microdeposits = record.microdeposits;
-  if (!microdeposits) return;
-  const failWith = (error: { code: string; message: string }) => {
-    failVerification(runtime, paymentIntent, record, error, origin);
-    return bankDebitRefusal(400, bankDebitErrorBody(error.code, error.message), paymentIntent);
-  };
-  if (runtime.clock.nowSeconds() >= microdeposits.expiresAt) throw failWith(MICRODEPOSIT_ERRORS.timeout);
-  const scenario = proof.kind === 'amounts' ? amountsScenario(proof.amounts) : descriptorCodeScenario(proof.descriptorCode);
-  switch (scenario) {
-    case 'verify': {
-      const paymentMethod = resolvePaymentMethod(runtime, paymentIntent.payment_method ?? '');
-      bankBehaviourOf(paymentMethod).verified = true;
-      startBankDebit(runtime, paymentIntent, paymentMethod, record, origin);
-      return;
-    }
-    case 'attempts_exceeded':
-      throw failWith(MICRODEPOSIT_ERRORS.attemptsExceeded);
-    case 'timeout':
-      throw failWith(MICRODEPOSIT_ERRORS.timeout);
-    case 'mismatch': {
-      const limit = MICRODEPOSIT_ATTEMPT_LIMITS[proof.kind];
-      const attempts = proof.kind === 'amounts' ? ++microdeposits.amountAttempts : ++microdeposits.descriptorCodeAttempts;
-      if (attempts >= limit) throw failWith(MICRODEPOSIT_ERRORS.attemptsExceeded);
-      throw microdepositMismatch(proof.kind, limit - attempts);
-    }
+  const verdict = judgeMicrodepositProof(record.microdeposits, proof, runtime.clock.nowSeconds());
+  if (verdict.kind === 'failed') {
+    failVerification(runtime, paymentIntent, record, verdict.error, origin);
+    throw bankDebitRefusal(400, bankDebitErrorBody(verdict.error.code, verdict.error.message), paymentIntent);
   }
+  const paymentMethod = resolvePaymentMethod(runtime, paymentIntent.payment_method ?? '');
+  bankBehaviourOf(paymentMethod).verified = true;
+  startBankDebit(runtime, paymentIntent, paymentMethod, record, origin);
 }
 
 /** Times out every verification whose 10 days have passed; returns the PaymentIntent ids. */

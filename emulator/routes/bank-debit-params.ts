@@ -1,10 +1,11 @@
-/** Reads the bank debit parameters of PaymentIntent requests: mandate acceptance and `us_bank_account` options. */
+/** Reads the bank parameters of PaymentIntent and SetupIntent requests: mandate acceptance, `us_bank_account` options, microdeposit proofs. */
 import { TARGET_DATE_RANGE_DAYS, parseIsoDate, startOfDay } from '../bank-debits/ach-timings.js';
 import type { FormValue } from '../form-body.js';
 import type { CustomerAcceptance } from '../objects/mandate.js';
 import { BANK_VERIFICATION_METHODS, type UsBankAccountPaymentOptions } from '../objects/payment-intent.js';
 import type { RequestParams } from '../request-params.js';
-import { parameterInvalid, parameterMissing } from '../stripe-errors.js';
+import type { MicrodepositProof } from '../bank-debits/verify-microdeposits.js';
+import { StripeApiError, parameterInvalid, parameterMissing } from '../stripe-errors.js';
 
 type FormHash = { [key: string]: FormValue };
 
@@ -90,4 +91,33 @@ export function readUsBankAccountOptions(
     merged.target_date = targetDate;
   }
   return merged;
+}
+
+/** `amounts[]` (two integers, cents) or `descriptor_code` (`SM` and four characters), not both. */
+export function readMicrodepositProof(params: RequestParams): MicrodepositProof {
+  const amounts = params.optionalStringList('amounts');
+  const descriptorCode = params.optionalString('descriptor_code');
+  if (amounts && descriptorCode) {
+    throw parameterInvalid('descriptor_code', 'You may only specify one of these parameters: amounts, descriptor_code.');
+  }
+  if (descriptorCode !== undefined) {
+    if (!/^SM[A-Z0-9]{4}$/i.test(descriptorCode)) {
+      throw parameterInvalid('descriptor_code', 'Invalid descriptor_code: it must be 6 characters starting with SM.');
+    }
+    return { kind: 'descriptor_code', descriptorCode };
+  }
+  if (!amounts) throw parameterMissing('amounts');
+  if (amounts.length !== 2 || amounts.some((amount) => !/^\d+$/.test(amount))) {
+    throw new StripeApiError(
+      400,
+      {
+        type: 'invalid_request_error',
+        code: 'payment_method_microdeposit_verification_amounts_invalid',
+        message: 'Please provide exactly two amounts, in cents, to verify the bank account.',
+        param: 'amounts',
+      },
+      false,
+    );
+  }
+  return { kind: 'amounts', amounts: amounts.map(Number) };
 }

@@ -11,7 +11,7 @@ import { cancelPaymentIntent } from '../payments/cancel-payment-intent.js';
 import { capturePaymentIntent } from '../payments/capture-payment-intent.js';
 import { CONFIRMABLE_STATUSES, confirmPaymentIntent, type ConfirmationRequest } from '../payments/confirm-payment-intent.js';
 import { resolvePaymentMethod } from '../payments/resolve-payment-method.js';
-import { verifyMicrodeposits, type MicrodepositProof } from '../bank-debits/verify-microdeposits.js';
+import { verifyMicrodeposits } from '../bank-debits/verify-microdeposits.js';
 import type { RequestParams } from '../request-params.js';
 import type { EmulatorRuntime } from '../runtime.js';
 import type { StripeApiEnv } from '../stripe-api-env.js';
@@ -19,11 +19,10 @@ import {
   StripeApiError,
   amountTooSmall,
   parameterInvalid,
-  parameterMissing,
   paymentIntentUnexpectedState,
   resourceMissing,
 } from '../stripe-errors.js';
-import { readMandateAcceptance, readUsBankAccountOptions } from './bank-debit-params.js';
+import { readMandateAcceptance, readMicrodepositProof, readUsBankAccountOptions } from './bank-debit-params.js';
 import { eventOrigin } from './event-origin.js';
 import { stripeJson } from './stripe-json.js';
 
@@ -93,35 +92,6 @@ function assertBankCurrency(paymentMethodTypes: readonly string[], currency: str
       false,
     );
   }
-}
-
-/** `amounts[]` (two integers, cents) or `descriptor_code` (`SM` and four characters), not both. */
-function readMicrodepositProof(params: RequestParams): MicrodepositProof {
-  const amounts = params.optionalStringList('amounts');
-  const descriptorCode = params.optionalString('descriptor_code');
-  if (amounts && descriptorCode) {
-    throw parameterInvalid('descriptor_code', 'You may only specify one of these parameters: amounts, descriptor_code.');
-  }
-  if (descriptorCode !== undefined) {
-    if (!/^SM[A-Z0-9]{4}$/i.test(descriptorCode)) {
-      throw parameterInvalid('descriptor_code', 'Invalid descriptor_code: it must be 6 characters starting with SM.');
-    }
-    return { kind: 'descriptor_code', descriptorCode };
-  }
-  if (!amounts) throw parameterMissing('amounts');
-  if (amounts.length !== 2 || amounts.some((amount) => !/^\d+$/.test(amount))) {
-    throw new StripeApiError(
-      400,
-      {
-        type: 'invalid_request_error',
-        code: 'payment_method_microdeposit_verification_amounts_invalid',
-        message: 'Please provide exactly two amounts, in cents, to verify the bank account.',
-        param: 'amounts',
-      },
-      false,
-    );
-  }
-  return { kind: 'amounts', amounts: amounts.map(Number) };
 }
 
 function confirmationRequest(c: Context<StripeApiEnv>, params: RequestParams, now: number): ConfirmationRequest {
