@@ -1,6 +1,6 @@
 /**
- * The local Stripe emulator: a Hono app speaking Stripe's HTTP API (card holds, ACH direct debits) with a
- * control API for tests, built by a factory so tests run it in-process.
+ * The local Stripe emulator: a Hono app speaking Stripe's HTTP API (card holds, ACH direct debits, saved
+ * payment methods) with a control API for tests, built by a factory so tests run it in-process.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,8 +36,10 @@ import { financialConnectionsRoutes } from './routes/financial-connections-route
 import { paymentIntentRoutes } from './routes/payment-intent-routes.js';
 import { paymentMethodRoutes } from './routes/payment-method-routes.js';
 import { refundRoutes } from './routes/refund-routes.js';
+import { setupIntentRoutes } from './routes/setup-intent-routes.js';
 import { stripeJson } from './routes/stripe-json.js';
 import type { EmulatorRuntime } from './runtime.js';
+import { expireSetupMicrodeposits } from './setup-intents/verify-setup-microdeposits.js';
 import type { StripeApiEnv } from './stripe-api-env.js';
 import { EmulatorStore } from './store.js';
 import { StripeApiError, apiError, errorResponseBody, unrecognizedRequestUrl } from './stripe-errors.js';
@@ -150,7 +152,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
   const catchUp = (): string[] => {
     idempotency.forgetExpired();
     const expired = expireAuthorizations(runtime);
-    const timedOut = expireMicrodeposits(runtime);
+    const timedOut = [...expireMicrodeposits(runtime), ...expireSetupMicrodeposits(runtime)];
     const bankSteps = advanceBankDebits(runtime);
     // Reads can expire authorizations or settle debits too, so they are saved like any other change.
     if (expired.length > 0 || timedOut.length > 0 || bankSteps > 0) stateChanged();
@@ -179,6 +181,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
   stripeApi.route('/customers', customerRoutes(runtime));
   stripeApi.route('/payment_intents', paymentIntentRoutes(runtime));
   stripeApi.route('/payment_methods', paymentMethodRoutes(runtime));
+  stripeApi.route('/setup_intents', setupIntentRoutes(runtime));
   stripeApi.route('/charges', chargeRoutes(runtime));
   stripeApi.route('/events', eventRoutes(runtime));
   stripeApi.route('/refunds', refundRoutes(runtime));

@@ -9,6 +9,8 @@ import type { MandateObject } from './objects/mandate.js';
 import type { PaymentIntentObject } from './objects/payment-intent.js';
 import type { PaymentMethodObject } from './objects/payment-method.js';
 import type { RefundObject } from './objects/refund.js';
+import type { SetupIntentObject } from './objects/setup-intent.js';
+import type { BankSetupRecord } from './setup-intents/bank-setup-record.js';
 import type { BankAccountBehaviour } from './test-bank-accounts.js';
 import type { CardAuthorizationBehaviour } from './test-payment-methods.js';
 
@@ -19,6 +21,8 @@ export type PaymentMethodBehaviour = CardAuthorizationBehaviour | BankAccountBeh
 export interface PaymentMethodRecord {
   object: PaymentMethodObject;
   behaviour: PaymentMethodBehaviour;
+  /** Set up for off-session use by a succeeded SetupIntent (absent in state files written before SetupIntents). */
+  setUpForOffSession?: boolean;
 }
 
 /** All Stripe objects held by one emulator instance. */
@@ -26,6 +30,7 @@ export class EmulatorStore {
   readonly customers = new Map<string, CustomerObject>();
   readonly paymentMethods = new Map<string, PaymentMethodRecord>();
   readonly paymentIntents = new Map<string, PaymentIntentObject>();
+  readonly setupIntents = new Map<string, SetupIntentObject>();
   readonly charges = new Map<string, ChargeObject>();
   readonly mandates = new Map<string, MandateObject>();
   readonly refunds = new Map<string, RefundObject>();
@@ -33,6 +38,8 @@ export class EmulatorStore {
   readonly financialConnectionsAccounts = new Map<string, FinancialConnectionsAccountObject>();
   /** The emulator's own bookkeeping of each bank debit (verification, settlement), by PaymentIntent id. */
   readonly bankDebits = new Map<string, BankDebitRecord>();
+  /** The emulator's bookkeeping of each bank account being saved (its microdeposits), by SetupIntent id. */
+  readonly bankSetups = new Map<string, BankSetupRecord>();
   /** Events, oldest first. */
   readonly events: EventObject[] = [];
   readonly eventsById = new Map<string, EventObject>();
@@ -47,6 +54,8 @@ export class EmulatorStore {
         return this.paymentMethods.get(id)?.object;
       case 'pi':
         return this.paymentIntents.get(id);
+      case 'seti':
+        return this.setupIntents.get(id);
       case 'ch':
         return this.charges.get(id);
       case 'evt':
@@ -69,12 +78,14 @@ export class EmulatorStore {
     this.customers.clear();
     this.paymentMethods.clear();
     this.paymentIntents.clear();
+    this.setupIntents.clear();
     this.charges.clear();
     this.mandates.clear();
     this.refunds.clear();
     this.disputes.clear();
     this.financialConnectionsAccounts.clear();
     this.bankDebits.clear();
+    this.bankSetups.clear();
     this.events.length = 0;
     this.eventsById.clear();
   }

@@ -10,6 +10,7 @@ export interface StripeErrorBody {
   param?: string;
   charge?: string;
   payment_intent?: unknown;
+  setup_intent?: unknown;
   payment_method?: unknown;
   doc_url?: string;
   request_log_url?: string;
@@ -94,6 +95,21 @@ export function paymentIntentUnexpectedState(message: string, paymentIntent: unk
       doc_url: errorDocUrl('payment_intent_unexpected_state'),
       message,
       payment_intent: paymentIntent,
+    },
+    true,
+  );
+}
+
+/** An action the SetupIntent's status does not allow (400 setup_intent_unexpected_state). */
+export function setupIntentUnexpectedState(message: string, setupIntent: unknown): StripeApiError {
+  return new StripeApiError(
+    400,
+    {
+      type: 'invalid_request_error',
+      code: 'setup_intent_unexpected_state',
+      doc_url: errorDocUrl('setup_intent_unexpected_state'),
+      message,
+      setup_intent: setupIntent,
     },
     true,
   );

@@ -7,7 +7,11 @@
 export type CardAuthorizationBehaviour =
   | { kind: 'approve' }
   | { kind: 'decline'; code: string; declineCode: string; message: string; param?: string; adviceCode?: string }
-  | { kind: 'require_authentication' };
+  /**
+   * 3-D Secure on-session; off-session Stripe declines with `authentication_required`, unless
+   * `unlessSetUp` and the card was set up for off-session use by a SetupIntent (Stripe's 4000002500003155).
+   */
+  | { kind: 'require_authentication'; unlessSetUp?: boolean };
 
 /** The card details and issuer behaviour behind one test payment method alias. */
 export interface TestCard {
@@ -73,7 +77,8 @@ export const TEST_CARDS: Readonly<Record<string, TestCard>> = {
       { adviceCode: 'try_again_later' },
     ),
   ),
-  pm_card_authenticationRequired: visa('3155', requireAuthentication),
+  // "Authenticate unless set up": off-session payments succeed once a SetupIntent saved the card.
+  pm_card_authenticationRequired: visa('3155', { kind: 'require_authentication', unlessSetUp: true }),
   pm_card_threeDSecure2Required: visa('3220', requireAuthentication),
   pm_card_threeDSecureRequired: visa('3063', requireAuthentication),
 };

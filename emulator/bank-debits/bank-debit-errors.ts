@@ -26,6 +26,18 @@ export function bankDebitRefusal(
 export const MANDATE_REQUIRED_MESSAGE =
   'This PaymentIntent requires a mandate, but no existing mandate was found. Collect mandate acceptance from the customer and try again, providing acceptance data in the mandate_data parameter.';
 
+/**
+ * A mandate that can no longer be used: revoked by the customer or their bank (a dispute, seed 001),
+ * or inactive for another reason. Stripe's code for it is `payment_intent_mandate_invalid`
+ * ("The provided mandate is invalid and can not be used for the payment intent.",
+ * https://docs.stripe.com/error-codes#payment-intent-mandate-invalid; also in the `code` enum of
+ * `last_payment_error` in stripe-node 19.1.0's PaymentIntents.d.ts for API 2025-09-30.clover).
+ */
+export const MANDATE_INVALID = {
+  code: 'payment_intent_mandate_invalid',
+  message: 'The provided mandate is invalid and can not be used for the payment intent.',
+} as const;
+
 /** Microdeposit error codes and messages (seed's table). */
 export const MICRODEPOSIT_ERRORS = {
   failed: {

@@ -26,6 +26,11 @@ export const EVENT_TYPES = [
   'mandate.updated',
   'payment_method.attached',
   'payment_method.detached',
+  'setup_intent.created',
+  'setup_intent.requires_action',
+  'setup_intent.succeeded',
+  'setup_intent.setup_failed',
+  'setup_intent.canceled',
 ] as const;
 /** An event type the emulator emits. */
 export type EventType = (typeof EVENT_TYPES)[number];

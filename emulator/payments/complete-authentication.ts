@@ -9,10 +9,13 @@ import { resolvePaymentMethod } from './resolve-payment-method.js';
 /** How the customer's 3-D Secure challenge ended. */
 export type AuthenticationOutcome = 'succeed' | 'fail';
 
-/** Raised when the PaymentIntent is not waiting for authentication. */
+/** Raised when the PaymentIntent (or SetupIntent) is not waiting for authentication. */
 export class NotAwaitingAuthenticationError extends Error {
-  constructor(readonly status: string) {
-    super(`PaymentIntent is ${status}, not requires_action`);
+  constructor(
+    readonly status: string,
+    intent: 'PaymentIntent' | 'SetupIntent' = 'PaymentIntent',
+  ) {
+    super(`${intent} is ${status}, not waiting for 3-D Secure`);
     this.name = 'NotAwaitingAuthenticationError';
   }
 }

@@ -86,6 +86,11 @@ export function confirmPaymentIntent(
     case 'decline':
       throw recordDecline(runtime, paymentIntent, paymentMethod, behaviour, origin);
     case 'require_authentication':
+      // A card saved by a SetupIntent for off-session use is charged off-session without a new challenge.
+      if (request.offSession && behaviour.unlessSetUp && paymentMethod.setUpForOffSession) {
+        recordAuthorization(runtime, paymentIntent, paymentMethod, origin, false);
+        return;
+      }
       if (request.offSession || request.errorOnRequiresAction) {
         throw recordDecline(runtime, paymentIntent, paymentMethod, AUTHENTICATION_REQUIRED_DECLINE, origin);
       }

@@ -33,6 +33,8 @@ export function captureEmulatorState({ store, clock, idempotency, webhooks }: Du
     disputes: [...store.disputes.values()],
     financialConnectionsAccounts: [...store.financialConnectionsAccounts.values()],
     bankDebits: [...store.bankDebits.values()],
+    setupIntents: [...store.setupIntents.values()],
+    bankSetups: [...store.bankSetups.values()],
     events: store.events,
     idempotency: idempotency.records(),
     webhookDeliveries: webhooks.list(),
@@ -52,6 +54,8 @@ export function restoreEmulatorState({ store, clock, idempotency, webhooks }: Du
   for (const dispute of state.disputes) store.disputes.set(dispute.id, dispute);
   for (const account of state.financialConnectionsAccounts) store.financialConnectionsAccounts.set(account.id, account);
   for (const record of state.bankDebits) store.bankDebits.set(record.paymentIntentId, record);
+  for (const setupIntent of state.setupIntents) store.setupIntents.set(setupIntent.id, setupIntent);
+  for (const record of state.bankSetups) store.bankSetups.set(record.setupIntentId, record);
   for (const event of state.events) {
     store.events.push(event);
     store.eventsById.set(event.id, event);

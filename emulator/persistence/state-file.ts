@@ -17,13 +17,15 @@ import type { DisputeObject } from '../objects/dispute.js';
 import type { FinancialConnectionsAccountObject } from '../objects/financial-connections-account.js';
 import type { MandateObject } from '../objects/mandate.js';
 import type { RefundObject } from '../objects/refund.js';
+import type { SetupIntentObject } from '../objects/setup-intent.js';
+import type { BankSetupRecord } from '../setup-intents/bank-setup-record.js';
 import type { PaymentMethodBehaviour } from '../store.js';
 
 /** What the `format` field of every state file says. */
 export const STATE_FILE_FORMAT = 'stripe-emulator-state';
 /**
  * The only state file version this emulator reads and writes; bump it when the shape changes in a
- * way older files cannot be read. (Bank debit objects were added as optional lists: version 1 still.)
+ * way older files cannot be read. (Bank debit objects and SetupIntents were added as optional lists: version 1 still.)
  */
 export const STATE_FILE_VERSION = 1;
 
@@ -84,6 +86,7 @@ const stateFileSchema = z.object({
         (value) => typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string',
         { message: 'expected a card or bank account behaviour' },
       ),
+      setUpForOffSession: z.boolean().optional(),
     }),
   ),
   paymentIntents: z.array(stripeObject<PaymentIntentObject>('pi')),
@@ -98,6 +101,16 @@ const stateFileSchema = z.object({
       z.custom<BankDebitRecord>(
         (value) => typeof value === 'object' && value !== null && typeof (value as { paymentIntentId?: unknown }).paymentIntentId === 'string',
         { message: 'expected a bank debit record' },
+      ),
+    )
+    .default([]),
+  // Added with SetupIntents (saved payment methods); files written before have none.
+  setupIntents: z.array(stripeObject<SetupIntentObject>('seti')).default([]),
+  bankSetups: z
+    .array(
+      z.custom<BankSetupRecord>(
+        (value) => typeof value === 'object' && value !== null && typeof (value as { setupIntentId?: unknown }).setupIntentId === 'string',
+        { message: 'expected a bank setup record' },
       ),
     )
     .default([]),

@@ -14,12 +14,15 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-r
 
 const WEBHOOK_SECRET = 'whsec_contract_emulator';
 const EVENTS_LIST_SCHEMA = '#/paths/~1v1~1events/get/responses/200/content/application~1json/schema';
+const CUSTOMER_PAYMENT_METHODS_LIST_SCHEMA =
+  '#/paths/~1v1~1customers~1%7Bcustomer%7D~1payment_methods/get/responses/200/content/application~1json/schema';
 const OBJECT_SCHEMAS: Record<string, string> = {
   payment_intent: 'payment_intent',
   charge: 'charge',
   customer: 'customer',
   event: 'event',
   payment_method: 'payment_method',
+  setup_intent: 'setup_intent',
   mandate: 'mandate',
   refund: 'refund',
   dispute: 'dispute',
@@ -36,6 +39,7 @@ let validatedResponses = 0;
 function schemaFor(status: number, body: { object?: string; url?: string }): string {
   if (status >= 400) return 'error';
   if (body.object === 'list' && body.url === '/v1/events') return EVENTS_LIST_SCHEMA;
+  if (body.object === 'list' && /^\/v1\/customers\/[^/]+\/payment_methods$/.test(body.url ?? '')) return CUSTOMER_PAYMENT_METHODS_LIST_SCHEMA;
   const schema = body.object ? OBJECT_SCHEMAS[body.object] : undefined;
   if (!schema) throw new Error(`no schema known for a ${String(body.object)} body`);
   return schema;
@@ -466,6 +470,116 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
 
       const card = await hold('pm_card_visa', { capture_method: 'automatic' });
       expect(await stripe.refunds.create({ payment_intent: card.id })).toMatchObject({ status: 'succeeded', amount: 100 });
+      expectEveryResponseMatchesSpec();
+    });
+  });
+
+  describe('saved payment methods', () => {
+    const mandateData = {
+      customer_acceptance: { type: 'online' as const, online: { ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0 (contract test)' } },
+    };
+
+    async function manualBankAccount(): Promise<Stripe.PaymentMethod> {
+      return stripe.paymentMethods.create({
+        type: 'us_bank_account',
+        us_bank_account: { account_number: '000123456789', routing_number: '110000000', account_holder_type: 'individual' },
+        billing_details: { name: 'Jenny Rosen' },
+      });
+    }
+
+    it('walks a card SetupIntent through requires_payment_method, requires_confirmation, requires_action, succeeded and canceled', async () => {
+      const customer = await stripe.customers.create({ email: 'saver@example.com' });
+      const empty = await stripe.setupIntents.create({ customer: customer.id, usage: 'off_session', metadata: { customer_id: 'c-1' } });
+      expect(empty).toMatchObject({ status: 'requires_payment_method', usage: 'off_session', payment_method_types: ['card'] });
+      expect(empty.client_secret).toMatch(/^seti_.+_secret_/);
+      const canceled = await stripe.setupIntents.cancel(empty.id, { cancellation_reason: 'abandoned' });
+      expect(canceled).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned' });
+
+      const waiting = await stripe.setupIntents.create({ customer: customer.id, payment_method: 'pm_card_threeDSecure2Required' });
+      expect(waiting.status).toBe('requires_confirmation');
+      const challenged = await stripe.setupIntents.confirm(waiting.id, { return_url: 'https://bookings.example/saved' });
+      expect(challenged).toMatchObject({ status: 'requires_action', next_action: { type: 'redirect_to_url' } });
+      await running.control('POST', `/_emulator/setup_intents/${waiting.id}/authenticate`, { outcome: 'succeed' });
+      const saved = await stripe.setupIntents.retrieve(waiting.id, { expand: ['payment_method'] });
+      expect(saved.status).toBe('succeeded');
+      expect((saved.payment_method as Stripe.PaymentMethod).customer).toBe(customer.id);
+
+      const declined = await refusal(() =>
+        stripe.setupIntents.create({ customer: customer.id, payment_method: 'pm_card_chargeDeclined', confirm: true }),
+      );
+      expect(declined).toMatchObject({ statusCode: 402, code: 'card_declined' });
+      expect(declined.setup_intent).toMatchObject({ status: 'requires_payment_method', last_setup_error: { code: 'card_declined' } });
+      const failed3ds = await stripe.setupIntents.create({ payment_method: 'pm_card_authenticationRequired', confirm: true });
+      await running.control('POST', `/_emulator/setup_intents/${failed3ds.id}/authenticate`, { outcome: 'fail' });
+      expect((await stripe.setupIntents.retrieve(failed3ds.id)).last_setup_error?.code).toBe('setup_intent_authentication_failure');
+      const refused = await refusal(() => stripe.setupIntents.cancel(waiting.id));
+      expect(refused).toMatchObject({ statusCode: 400, code: 'setup_intent_unexpected_state' });
+      expectEveryResponseMatchesSpec();
+    });
+
+    it('saves a bank account through microdeposits with a multi-use mandate, lists it, and reuses the mandate', async () => {
+      const customer = await stripe.customers.create({ email: 'bank-saver@example.com' });
+      const paymentMethod = await manualBankAccount();
+      const waiting = await stripe.setupIntents.create({
+        customer: customer.id,
+        payment_method: paymentMethod.id,
+        payment_method_types: ['us_bank_account'],
+        payment_method_options: { us_bank_account: { verification_method: 'automatic' } },
+        mandate_data: mandateData,
+        confirm: true,
+      });
+      expect(waiting).toMatchObject({ status: 'requires_action', next_action: { type: 'verify_with_microdeposits' } });
+      const saved = await stripe.setupIntents.verifyMicrodeposits(waiting.id, { descriptor_code: 'SM11AA', expand: ['mandate'] });
+      expect(saved.status).toBe('succeeded');
+      expect(saved.mandate).toMatchObject({ object: 'mandate', type: 'multi_use', status: 'active' });
+
+      const processing = await stripe.setupIntents.create({
+        payment_method: 'pm_usBankAccount_processing',
+        payment_method_types: ['us_bank_account'],
+        mandate_data: mandateData,
+        confirm: true,
+      });
+      expect(processing.status).toBe('processing');
+
+      const listed = await stripe.customers.listPaymentMethods(customer.id, { type: 'us_bank_account' });
+      expect(listed.data.map((method) => method.id)).toEqual([paymentMethod.id]);
+      expect((await stripe.customers.retrievePaymentMethod(customer.id, paymentMethod.id)).id).toBe(paymentMethod.id);
+      const debit = await stripe.paymentIntents.create({
+        amount: 12_500,
+        currency: 'usd',
+        customer: customer.id,
+        payment_method_types: ['us_bank_account'],
+        payment_method: paymentMethod.id,
+        mandate: (saved.mandate as Stripe.Mandate).id,
+        off_session: true,
+        confirm: true,
+      });
+      expect(debit.status).toBe('processing');
+
+      await running.control('POST', `/_emulator/mandates/${(saved.mandate as Stripe.Mandate).id}/revoke`);
+      const revoked = await refusal(() =>
+        stripe.paymentIntents.create({
+          amount: 12_500,
+          currency: 'usd',
+          customer: customer.id,
+          payment_method_types: ['us_bank_account'],
+          payment_method: paymentMethod.id,
+          confirm: true,
+        }),
+      );
+      expect(revoked).toMatchObject({ statusCode: 400, code: 'payment_intent_mandate_invalid' });
+      expect((await stripe.paymentMethods.detach(paymentMethod.id)).customer).toBeNull();
+      expect((await stripe.customers.listPaymentMethods(customer.id)).data).toEqual([]);
+
+      const unreachable = await refusal(() =>
+        stripe.setupIntents.create({
+          payment_method: 'pm_usBankAccount_failMicrodeposits',
+          payment_method_types: ['us_bank_account'],
+          mandate_data: mandateData,
+          confirm: true,
+        }),
+      );
+      expect(unreachable).toMatchObject({ statusCode: 400 });
       expectEveryResponseMatchesSpec();
     });
   });
