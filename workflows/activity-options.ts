@@ -19,6 +19,15 @@ export const stripeWrites: ActivityOptions = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes },
 };
 
+/**
+ * Releasing a hold: not urgent to the minute (the deadline keeps a safety margin), so retries back
+ * off further; the workflow adds rounds of its own if even these run out.
+ */
+export const stripeReleases: ActivityOptions = {
+  ...stripeWrites,
+  retry: { ...stripeWrites.retry, maximumInterval: '30m' },
+};
+
 /** Stripe reads. */
 export const stripeReads: ActivityOptions = {
   startToCloseTimeout: '20s',

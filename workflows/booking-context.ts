@@ -17,6 +17,7 @@ import {
 /** Activity stubs grouped by option set. */
 export const stripeWrites = proxyActivities<BookingActivities>(activityOptions.stripeWrites);
 export const stripeReads = proxyActivities<BookingActivities>(activityOptions.stripeReads);
+export const stripeReleases = proxyActivities<BookingActivities>(activityOptions.stripeReleases);
 const notifier = proxyActivities<BookingActivities>(activityOptions.notifications);
 
 /** A part of the booking (the hold, the payment) driven by the workflow's main loop. */

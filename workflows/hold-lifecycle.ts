@@ -6,7 +6,7 @@
 import { ActivityFailure, ApplicationFailure, log, sleep } from '@temporalio/workflow';
 import type { CardDeclineDetails } from '../activities/classify-stripe-error.js';
 import type { PaymentIntentSnapshot } from '../activities/payment-intent-snapshot.js';
-import { stripeReads, stripeWrites, type BookingContext, type Lifecycle } from './booking-context.js';
+import { stripeReads, stripeReleases, stripeWrites, type BookingContext, type Lifecycle } from './booking-context.js';
 import { FailureTypes, type HoldStatus, type NotificationType } from './contract.js';
 import { computeReleaseDeadline } from './release-deadline.js';
 import { StepGuard } from './step-guard.js';
@@ -121,7 +121,7 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
     let snapshot: PaymentIntentSnapshot | null = null;
     for (let round = 1; snapshot === null; round += 1) {
       try {
-        snapshot = await stripeWrites.releaseHold({
+        snapshot = await stripeReleases.releaseHold({
           bookingId: state.bookingId,
           paymentIntentId: hold.paymentIntentId!,
           reason: cancellationReason,

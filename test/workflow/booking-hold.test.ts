@@ -288,7 +288,7 @@ describe('booking hold workflow (time-skipping)', () => {
     } finally {
       await harness.control('DELETE', '/_emulator/faults');
     }
-  });
+  }, 180_000);
 
   it('reports a hold that Stripe never lets it release, and notifies the booking service', async () => {
     const handle = await harness.startBooking();
@@ -308,7 +308,8 @@ describe('booking hold workflow (time-skipping)', () => {
     } finally {
       await harness.control('DELETE', '/_emulator/faults');
     }
-  });
+    // Three rounds of a 12-hour retry window each: about a hundred refused calls.
+  }, 180_000);
 
   it('continues as new under a flood of distinct events and keeps its state', async () => {
     const handle = await harness.startBooking();
