@@ -1,5 +1,5 @@
 /** Sending a verified bank debit to the ACH network: `processing`, or refused by Radar or the volume limit. */
-import { buildBankDebitCharge, type ChargeSubject } from '../objects/charge.js';
+import { buildBankDebitCharge, chargeSubjectOf } from '../objects/charge.js';
 import type { EventOrigin } from '../objects/event.js';
 import type { PaymentIntentObject } from '../objects/payment-intent.js';
 import type { EmulatorRuntime } from '../runtime.js';
@@ -15,21 +15,6 @@ import {
   subtractBusinessDays,
 } from './ach-timings.js';
 import { setMandateStatus } from './mandates.js';
-
-/** The charge subject of a PaymentIntent. */
-export function chargeSubjectOf(paymentIntent: PaymentIntentObject): ChargeSubject {
-  return {
-    paymentIntentId: paymentIntent.id,
-    amount: paymentIntent.amount,
-    currency: paymentIntent.currency,
-    customer: paymentIntent.customer,
-    description: paymentIntent.description,
-    metadata: paymentIntent.metadata,
-    receiptEmail: paymentIntent.receipt_email,
-    statementDescriptor: paymentIntent.statement_descriptor,
-    statementDescriptorSuffix: paymentIntent.statement_descriptor_suffix,
-  };
-}
 
 /** The bank behaviour of a PaymentMethod record (a TypeError for cards: callers check the type first). */
 export function bankBehaviourOf(paymentMethod: PaymentMethodRecord): BankAccountBehaviour {

@@ -2,6 +2,7 @@
 import { newObjectId } from '../ids.js';
 import type { Metadata } from '../request-params.js';
 import type { BillingDetails } from './billing-details.js';
+import type { PaymentIntentObject } from './payment-intent.js';
 import type { PaymentMethodObject } from './payment-method.js';
 
 /** Why the network approved or declined the charge (components.schemas.charge_outcome). */
@@ -123,6 +124,21 @@ export interface ChargeSubject {
   receiptEmail: string | null;
   statementDescriptor: string | null;
   statementDescriptorSuffix: string | null;
+}
+
+/** The charge subject of a PaymentIntent. */
+export function chargeSubjectOf(paymentIntent: PaymentIntentObject): ChargeSubject {
+  return {
+    paymentIntentId: paymentIntent.id,
+    amount: paymentIntent.amount,
+    currency: paymentIntent.currency,
+    customer: paymentIntent.customer,
+    description: paymentIntent.description,
+    metadata: paymentIntent.metadata,
+    receiptEmail: paymentIntent.receipt_email,
+    statementDescriptor: paymentIntent.statement_descriptor,
+    statementDescriptorSuffix: paymentIntent.statement_descriptor_suffix,
+  };
 }
 
 const SELLER_MESSAGES: Record<string, string> = {

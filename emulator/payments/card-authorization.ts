@@ -1,5 +1,5 @@
 /** The outcome of charging a card for a PaymentIntent: an authorization or a decline. */
-import { buildCardCharge, type ChargeObject, type ChargeSubject } from '../objects/charge.js';
+import { buildCardCharge, chargeSubjectOf, type ChargeObject } from '../objects/charge.js';
 import type { EventOrigin } from '../objects/event.js';
 import type { PaymentIntentObject } from '../objects/payment-intent.js';
 import type { EmulatorRuntime } from '../runtime.js';
@@ -18,20 +18,6 @@ export interface CardDecline {
   adviceCode?: string;
 }
 
-function chargeSubject(paymentIntent: PaymentIntentObject): ChargeSubject {
-  return {
-    paymentIntentId: paymentIntent.id,
-    amount: paymentIntent.amount,
-    currency: paymentIntent.currency,
-    customer: paymentIntent.customer,
-    description: paymentIntent.description,
-    metadata: paymentIntent.metadata,
-    receiptEmail: paymentIntent.receipt_email,
-    statementDescriptor: paymentIntent.statement_descriptor,
-    statementDescriptorSuffix: paymentIntent.statement_descriptor_suffix,
-  };
-}
-
 /**
  * Records an approved authorization: a held charge (`requires_capture`) for manual capture,
  * a captured one (`succeeded`) otherwise.
@@ -46,7 +32,7 @@ export function recordAuthorization(
   const now = runtime.clock.nowSeconds();
   const manual = paymentIntent.capture_method === 'manual';
   const charge = buildCardCharge(
-    chargeSubject(paymentIntent),
+    chargeSubjectOf(paymentIntent),
     paymentMethod.object,
     {
       kind: 'authorized',
@@ -88,7 +74,7 @@ export function recordDecline(
 ): StripeApiError {
   const now = runtime.clock.nowSeconds();
   const charge = buildCardCharge(
-    chargeSubject(paymentIntent),
+    chargeSubjectOf(paymentIntent),
     paymentMethod.object,
     { kind: 'declined', ...decline },
     now,
