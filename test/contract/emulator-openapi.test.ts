@@ -8,7 +8,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../emulator/objects/event.js';
 import { CARD_AUTHORIZATION_VALIDITY_SECONDS } from '../../emulator/payments/card-authorization.js';
-import { startRunningEmulator, type RunningEmulator } from '../support/running-emulator.js';
+import { refusal, startRunningEmulator, type RunningEmulator } from '../support/running-emulator.js';
 import { loadStripeSchemas, type StripeSchemas } from '../support/stripe-openapi-schemas.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -58,17 +58,6 @@ function expectEveryResponseMatchesSpec(): number {
   }
   validatedResponses = running.responses.length;
   return fresh.length;
-}
-
-/** Runs `call`, expecting Stripe to refuse it; returns the error thrown by the `stripe` package. */
-async function refusal(call: () => Promise<unknown>): Promise<Stripe.errors.StripeError> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof Stripe.errors.StripeError) return error;
-    throw error;
-  }
-  throw new Error('expected Stripe to refuse the request');
 }
 
 function hold(paymentMethod: string, extra: Partial<Stripe.PaymentIntentCreateParams> = {}) {

@@ -157,3 +157,14 @@ export function useRunningEmulator(
     close: () => current().close(),
   };
 }
+
+/** Runs `call`, expecting Stripe to refuse it; returns the error thrown by the `stripe` package. */
+export async function refusal(call: () => Promise<unknown>): Promise<Stripe.errors.StripeError> {
+  try {
+    await call();
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeError) return error;
+    throw error;
+  }
+  throw new Error('expected Stripe to refuse the request');
+}

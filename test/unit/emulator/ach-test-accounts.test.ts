@@ -2,7 +2,7 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { bankDebitParams, eventTypesOf, manualBankAccount } from '../../support/bank-debits.js';
-import { useRunningEmulator } from '../../support/running-emulator.js';
+import { refusal, useRunningEmulator } from '../../support/running-emulator.js';
 
 const running = useRunningEmulator({ achDisputeDelaySeconds: 3600 });
 
@@ -11,16 +11,6 @@ async function debitAndSettle(token: string): Promise<Stripe.PaymentIntent> {
   expect(created.status).toBe('processing');
   await running.control('POST', `/_emulator/payment_intents/${created.id}/settle`);
   return running.stripe.paymentIntents.retrieve(created.id, { expand: ['latest_charge'] });
-}
-
-async function refusal(call: () => Promise<unknown>): Promise<Stripe.errors.StripeError> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof Stripe.errors.StripeError) return error;
-    throw error;
-  }
-  throw new Error('expected Stripe to refuse the request');
 }
 
 describe('ACH test accounts', () => {
