@@ -11,6 +11,8 @@ import { FailureTypes } from '../workflows/contract.js';
 export interface CardDeclineDetails {
   paymentIntentId: string | null;
   declineCode: string | null;
+  /** The PaymentIntent's status after the decline: `canceled` once Stripe gave up after too many confirmations. */
+  paymentIntentStatus?: string | null;
   message: string;
 }
 
@@ -22,6 +24,7 @@ export function classifyStripeError(error: unknown): unknown {
     const details: CardDeclineDetails = {
       paymentIntentId: error.payment_intent?.id ?? null,
       declineCode: error.decline_code ?? error.code ?? null,
+      paymentIntentStatus: error.payment_intent?.status ?? null,
       message: error.message,
     };
     return ApplicationFailure.create({
@@ -58,7 +61,7 @@ function nonRetryable(type: string, error: InstanceType<typeof Stripe.errors.Str
 export function isUnexpectedStateError(error: unknown): boolean {
   return (
     error instanceof Stripe.errors.StripeInvalidRequestError &&
-    error.code === 'payment_intent_unexpected_state'
+    (error.code === 'payment_intent_unexpected_state' || error.code === 'setup_intent_unexpected_state')
   );
 }
 

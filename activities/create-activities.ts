@@ -2,14 +2,16 @@
  * Every side effect of the booking workflow: Stripe calls through the gateway, Postgres records
  * and booking-service notifications. Built by a factory from its clients; never reads the env.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
 import type Stripe from 'stripe';
 import type { PaymentGateway } from '../stripe/payment-gateway.js';
-import type {
-  BookingCustomer,
-  BookingNotification,
-  MandateAcceptance,
-  VerificationMethod,
+import {
+  FailureTypes,
+  type BookingCustomer,
+  type BookingNotification,
+  type MandateAcceptance,
+  type VerificationMethod,
 } from '../workflows/contract.js';
 import { findStripeCustomerId, recordStripeCustomerId, replaceStripeCustomerId } from '../db/stripe-customers.js';
 import {
@@ -25,8 +27,17 @@ import {
   microdepositErrorOutcome,
 } from './classify-stripe-error.js';
 import {
+  markSavedPaymentMethodUnusable,
+  recordSavedPaymentMethod,
+} from '../db/saved-payment-methods.js';
+import type { SavedPaymentMethod, SavedPaymentMethodType } from '../workflows/setup-contract.js';
+import { toSetupIntentSnapshot, type SetupIntentSnapshot } from './setup-intent-snapshot.js';
+import {
   bankPaymentKey,
   cancelPaymentKey,
+  cancelSetupKey,
+  setupIntentKey,
+  verifySetupMicrodepositsKey,
   confirmBankPaymentKey,
   confirmHoldKey,
   customerKey,
@@ -66,6 +77,8 @@ export interface ConfirmHoldInput {
   attempt: number;
   paymentIntentId: string;
   paymentMethod: string;
+  /** True for a saved card used while the customer is away. */
+  offSession?: boolean;
 }
 
 /** Input of createBankPayment. */
@@ -85,7 +98,8 @@ export interface ConfirmBankPaymentInput {
   attempt: number;
   paymentIntentId: string;
   paymentMethod: string;
-  mandate: MandateAcceptance;
+  /** The acceptance collected for this payment, or the mandate of a saved bank account. */
+  mandate: MandateAcceptance | { mandateId: string };
 }
 
 /** Input of verifyMicrodeposits: one attempt, numbered by the workflow. */
@@ -113,6 +127,37 @@ export interface RefundSnapshot {
   amount: number;
   /** The bank's reference of the refund, once Stripe has it. */
   reference: string | null;
+}
+
+/** Input of createSetupIntent. */
+export interface CreateSetupIntentInput {
+  setupId: string;
+  customerId: string;
+  stripeCustomerId: string;
+  type: SavedPaymentMethodType;
+  verification: VerificationMethod;
+}
+
+/** Input of verifySetupMicrodeposits: one attempt, numbered by the workflow. */
+export interface VerifySetupMicrodepositsInput {
+  setupId: string;
+  setupIntentId: string;
+  attemptNumber: number;
+  descriptorCode?: string;
+  amounts?: [number, number];
+}
+
+/** What Stripe said of one microdeposit attempt on a SetupIntent. */
+export interface SetupMicrodepositCheck {
+  result: 'verified' | 'mismatch' | 'attempts_exceeded' | 'expired';
+  snapshot: SetupIntentSnapshot | null;
+}
+
+/** Input of markPaymentMethodUnusable. */
+export interface UnusablePaymentMethodInput {
+  paymentMethodId: string;
+  /** `mandate_inactive` or `card_expired`. */
+  reason: string;
 }
 
 /** Input of releaseHold: which PaymentIntent, and Stripe's cancellation reason to record. */
@@ -171,6 +216,7 @@ export function createActivities(deps: ActivityDeps) {
         .confirmHoldPaymentIntent({
           paymentIntentId: input.paymentIntentId,
           paymentMethod: input.paymentMethod,
+          offSession: input.offSession,
           idempotencyKey: confirmHoldKey(input.bookingId, input.attempt),
         })
         .catch(rethrowClassified);
@@ -286,6 +332,95 @@ export function createActivities(deps: ActivityDeps) {
     /** Reads a refund's current state. */
     async readRefund(refundId: string): Promise<RefundSnapshot> {
       return toRefundSnapshot(await gateway.retrieveRefund(refundId).catch(rethrowClassified));
+    },
+
+    /** Creates the SetupIntent of a setup (`usage: off_session`): nothing is saved until the customer confirms it. */
+    async createSetupIntent(input: CreateSetupIntentInput): Promise<SetupIntentSnapshot> {
+      const setupIntent = await gateway
+        .createSetupIntent({ ...input, idempotencyKey: setupIntentKey(input.setupId) })
+        .catch(rethrowClassified);
+      return toSetupIntentSnapshot(setupIntent);
+    },
+
+    /** Reads a SetupIntent's current state from Stripe. */
+    async readSetupIntent(setupIntentId: string): Promise<SetupIntentSnapshot> {
+      return toSetupIntentSnapshot(await gateway.retrieveSetupIntent(setupIntentId).catch(rethrowClassified));
+    },
+
+    /** Submits one microdeposit attempt for a SetupIntent; a mismatch, exhausted attempts or expiry is an answer. */
+    async verifySetupMicrodeposits(input: VerifySetupMicrodepositsInput): Promise<SetupMicrodepositCheck> {
+      try {
+        const setupIntent = await gateway.verifySetupMicrodeposits({
+          setupIntentId: input.setupIntentId,
+          amounts: input.amounts,
+          descriptorCode: input.descriptorCode,
+          idempotencyKey: verifySetupMicrodepositsKey(input.setupId, input.setupIntentId, input.attemptNumber),
+        });
+        return { result: 'verified', snapshot: toSetupIntentSnapshot(setupIntent) };
+      } catch (error) {
+        const outcome = microdepositErrorOutcome(error);
+        if (!outcome) throw classifyStripeError(error);
+        if (outcome === 'mismatch') return { result: outcome, snapshot: null };
+        const current = await gateway.retrieveSetupIntent(input.setupIntentId).catch(rethrowClassified);
+        return { result: outcome, snapshot: toSetupIntentSnapshot(current) };
+      }
+    },
+
+    /** Cancels a setup's SetupIntent; when Stripe refuses (already succeeded or cancelled), returns its state. */
+    async cancelSetupIntent(input: { setupId: string; setupIntentId: string }): Promise<SetupIntentSnapshot> {
+      try {
+        const setupIntent = await gateway.cancelSetupIntent({
+          setupIntentId: input.setupIntentId,
+          idempotencyKey: cancelSetupKey(input.setupId, input.setupIntentId),
+        });
+        return toSetupIntentSnapshot(setupIntent);
+      } catch (error) {
+        if (!isUnexpectedStateError(error)) throw classifyStripeError(error);
+        return toSetupIntentSnapshot(await gateway.retrieveSetupIntent(input.setupIntentId).catch(rethrowClassified));
+      }
+    },
+
+    /**
+     * Records the payment method a SetupIntent saved, with its mandate, against the customer:
+     * brand or bank name, last four digits and expiry read from Stripe, nothing more sensitive.
+     */
+    async recordSavedPaymentMethod(input: { setupId: string; customerId: string; setupIntentId: string }): Promise<SavedPaymentMethod> {
+      const setupIntent = await gateway.retrieveSetupIntent(input.setupIntentId).catch(rethrowClassified);
+      const snapshot = toSetupIntentSnapshot(setupIntent);
+      if (setupIntent.status !== 'succeeded' || !snapshot.paymentMethodId) {
+        throw ApplicationFailure.nonRetryable(
+          `SetupIntent ${input.setupIntentId} has not saved a payment method (${setupIntent.status})`,
+          FailureTypes.StripeInvalidRequest,
+        );
+      }
+      const paymentMethod = await gateway.retrievePaymentMethod(snapshot.paymentMethodId).catch(rethrowClassified);
+      const mandate = snapshot.mandateId ? await gateway.retrieveMandate(snapshot.mandateId).catch(rethrowClassified) : null;
+      const stripeCustomerId =
+        typeof setupIntent.customer === 'string' ? setupIntent.customer : (setupIntent.customer?.id ?? '');
+      return recordSavedPaymentMethod(db, {
+        paymentMethodId: paymentMethod.id,
+        customerId: input.customerId,
+        stripeCustomerId,
+        type: paymentMethod.type === 'us_bank_account' ? 'us_bank_account' : 'card',
+        brand: paymentMethod.card?.brand ?? null,
+        bankName: paymentMethod.us_bank_account?.bank_name ?? null,
+        last4: paymentMethod.card?.last4 ?? paymentMethod.us_bank_account?.last4 ?? null,
+        expMonth: paymentMethod.card?.exp_month ?? null,
+        expYear: paymentMethod.card?.exp_year ?? null,
+        mandateId: mandate?.id ?? null,
+        mandateStatus: mandate?.status ?? null,
+        setupId: input.setupId,
+        setupIntentId: input.setupIntentId,
+      });
+    },
+
+    /** Records that a saved payment method can no longer be used (revoked mandate, expired card). */
+    async markPaymentMethodUnusable(input: UnusablePaymentMethodInput): Promise<void> {
+      await markSavedPaymentMethodUnusable(db, {
+        paymentMethodId: input.paymentMethodId,
+        reason: input.reason,
+        ...(input.reason === 'mandate_inactive' && { mandateStatus: 'inactive' }),
+      });
     },
 
     /**

@@ -59,3 +59,18 @@ export function cancelPaymentKey(bookingId: string, paymentIntentId: string): st
 export function refundKey(bookingId: string, paymentIntentId: string): string {
   return `booking-${bookingId}:refund:${paymentIntentId}`;
 }
+
+/** Key for creating the SetupIntent of one setup (the setup id is the caller's business key). */
+export function setupIntentKey(setupId: string): string {
+  return `setup-${setupId}:create`;
+}
+
+/** Key for one microdeposit verification attempt of a setup's SetupIntent. */
+export function verifySetupMicrodepositsKey(setupId: string, setupIntentId: string, attemptNumber: number): string {
+  return `setup-${setupId}:verify:${setupIntentId}:${attemptNumber}`;
+}
+
+/** Key for cancelling a setup's SetupIntent. */
+export function cancelSetupKey(setupId: string, setupIntentId: string): string {
+  return `setup-${setupId}:cancel:${setupIntentId}`;
+}

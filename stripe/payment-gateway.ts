@@ -18,6 +18,8 @@ export interface HoldIntentRequest {
 export interface HoldConfirmationRequest {
   paymentIntentId: string;
   paymentMethod: string;
+  /** A saved card charged while the customer is away: Stripe must not ask for 3-D Secure. */
+  offSession?: boolean;
   idempotencyKey: string;
 }
 
@@ -37,7 +39,18 @@ export interface BankPaymentIntentRequest {
 export interface BankPaymentConfirmationRequest {
   paymentIntentId: string;
   paymentMethod: string;
-  mandate: { ipAddress: string; userAgent: string; acceptedAt: string };
+  /** The customer's acceptance collected for this payment, or the mandate a saved account already has. */
+  mandate: { ipAddress: string; userAgent: string; acceptedAt: string } | { mandateId: string };
+  idempotencyKey: string;
+}
+
+/** Inputs of a SetupIntent saving a card or bank account for off-session use. */
+export interface SetupIntentRequest {
+  setupId: string;
+  customerId: string;
+  stripeCustomerId: string;
+  type: 'card' | 'us_bank_account';
+  verification: 'automatic' | 'instant' | 'microdeposits';
   idempotencyKey: string;
 }
 
@@ -65,6 +78,17 @@ export interface PaymentGateway {
     reason: Stripe.PaymentIntentCancelParams.CancellationReason;
     idempotencyKey: string;
   }): Promise<Stripe.PaymentIntent>;
+  createSetupIntent(input: SetupIntentRequest): Promise<Stripe.SetupIntent>;
+  retrieveSetupIntent(setupIntentId: string): Promise<Stripe.SetupIntent>;
+  verifySetupMicrodeposits(input: {
+    setupIntentId: string;
+    amounts?: number[];
+    descriptorCode?: string;
+    idempotencyKey: string;
+  }): Promise<Stripe.SetupIntent>;
+  cancelSetupIntent(input: { setupIntentId: string; idempotencyKey: string }): Promise<Stripe.SetupIntent>;
+  retrieveMandate(mandateId: string): Promise<Stripe.Mandate>;
+  detachPaymentMethod(paymentMethodId: string): Promise<Stripe.PaymentMethod>;
 }
 
 /** Builds the gateway over a Stripe client. */
@@ -90,10 +114,10 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
         { idempotencyKey },
       ),
 
-    confirmHoldPaymentIntent: ({ paymentIntentId, paymentMethod, idempotencyKey }) =>
+    confirmHoldPaymentIntent: ({ paymentIntentId, paymentMethod, offSession, idempotencyKey }) =>
       stripe.paymentIntents.confirm(
         paymentIntentId,
-        { payment_method: paymentMethod, expand: ['latest_charge'] },
+        { payment_method: paymentMethod, ...(offSession && { off_session: true }), expand: ['latest_charge'] },
         { idempotencyKey },
       ),
 
@@ -122,13 +146,17 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
         paymentIntentId,
         {
           payment_method: paymentMethod,
-          mandate_data: {
-            customer_acceptance: {
-              type: 'online',
-              accepted_at: Math.floor(new Date(mandate.acceptedAt).getTime() / 1000),
-              online: { ip_address: mandate.ipAddress, user_agent: mandate.userAgent },
-            },
-          },
+          ...('mandateId' in mandate
+            ? { mandate: mandate.mandateId, off_session: true }
+            : {
+                mandate_data: {
+                  customer_acceptance: {
+                    type: 'online' as const,
+                    accepted_at: Math.floor(new Date(mandate.acceptedAt).getTime() / 1000),
+                    online: { ip_address: mandate.ipAddress, user_agent: mandate.userAgent },
+                  },
+                },
+              }),
           expand: ['latest_charge'],
         },
         { idempotencyKey },
@@ -156,5 +184,36 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
         { cancellation_reason: reason, expand: ['latest_charge'] },
         { idempotencyKey },
       ),
+
+    createSetupIntent: ({ setupId, customerId, stripeCustomerId, type, verification, idempotencyKey }) =>
+      stripe.setupIntents.create(
+        {
+          customer: stripeCustomerId,
+          usage: 'off_session',
+          payment_method_types: [type],
+          ...(type === 'us_bank_account' && {
+            payment_method_options: { us_bank_account: { verification_method: verification } },
+          }),
+          description: `Saved payment method for customer ${customerId}`,
+          metadata: { setup_id: setupId, customer_id: customerId },
+        },
+        { idempotencyKey },
+      ),
+
+    retrieveSetupIntent: (setupIntentId) => stripe.setupIntents.retrieve(setupIntentId),
+
+    verifySetupMicrodeposits: ({ setupIntentId, amounts, descriptorCode, idempotencyKey }) =>
+      stripe.setupIntents.verifyMicrodeposits(
+        setupIntentId,
+        { ...(amounts && { amounts }), ...(descriptorCode && { descriptor_code: descriptorCode }) },
+        { idempotencyKey },
+      ),
+
+    cancelSetupIntent: ({ setupIntentId, idempotencyKey }) =>
+      stripe.setupIntents.cancel(setupIntentId, { cancellation_reason: 'abandoned' }, { idempotencyKey }),
+
+    retrieveMandate: (mandateId) => stripe.mandates.retrieve(mandateId),
+
+    detachPaymentMethod: (paymentMethodId) => stripe.paymentMethods.detach(paymentMethodId),
   };
 }

@@ -71,14 +71,17 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
     async (request) => {
       if (request.for === 'payment') {
         const attemptBefore = state.payment!.attempt;
-        payment.offerPaymentMethod(request.paymentMethod);
+        payment.offerPaymentMethod(request.paymentMethod, {
+          ...(request.savedMandateId && { savedMandateId: request.savedMandateId }),
+          ...(request.mandate && { mandate: request.mandate }),
+        });
         await condition(
           () => payment.done() || (state.payment!.attempt > attemptBefore && state.payment!.status !== 'pending'),
         );
         return state;
       }
       const attemptBefore = state.hold.attempt;
-      hold.offerPaymentMethod(request.paymentMethod);
+      hold.offerPaymentMethod(request.paymentMethod, request.offSession === true);
       await condition(() => hold.done() || (state.hold.attempt > attemptBefore && state.hold.status !== 'placing'));
       return state;
     },
@@ -91,6 +94,12 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
           throw ApplicationFailure.nonRetryable(
             `booking is not waiting for a payment method (${request.for ?? 'hold'} is ${status})`,
             FailureTypes.NotAwaitingPaymentMethod,
+          );
+        }
+        if (request.for === 'payment' && !request.savedMandateId && !request.mandate && !payment.hasMandateAcceptance()) {
+          throw ApplicationFailure.nonRetryable(
+            'this booking has no mandate acceptance to reuse: give the customer\'s acceptance (mandate) with the new bank account',
+            FailureTypes.MandateRequired,
           );
         }
       },

@@ -16,6 +16,9 @@ export function bookingWorkflowId(bookingId: string): string {
 /** Booking ids the API accepts: they end up in workflow ids, Stripe metadata and idempotency keys. */
 export const BOOKING_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 
+/** Stripe Mandate ids (`mandate_…`). */
+export const MANDATE_ID_PATTERN = /^mandate_[A-Za-z0-9_]{1,200}$/;
+
 /** Stripe PaymentMethod ids accepted for the hold (`pm_…`), e.g. `pm_card_visa` in test mode. */
 export const PAYMENT_METHOD_ID_PATTERN = /^pm_[A-Za-z0-9_]{1,200}$/;
 
@@ -75,7 +78,10 @@ export interface BankPaymentInput {
   amount: number;
   /** Stripe PaymentMethod id of type `us_bank_account`. */
   paymentMethod: string;
-  mandate: MandateAcceptance;
+  /** The customer's acceptance for this payment; null when a saved account's mandate is reused. */
+  mandate: MandateAcceptance | null;
+  /** The mandate of a saved bank account (`mandate_…`): the debit reuses it without new verification. */
+  savedMandateId?: string | null;
   verification: VerificationMethod;
   /** Optional debit date, `YYYY-MM-DD`, 3 to 15 days ahead. */
   targetDate: string | null;
@@ -136,6 +142,8 @@ export interface BookingInput {
   customer: BookingCustomer;
   /** Stripe PaymentMethod id for the $1 hold. */
   holdPaymentMethod: string;
+  /** True when the hold's payment method is one the customer saved: the hold is placed off-session. */
+  holdOffSession?: boolean;
   /** ISO 8601 instants. */
   startsAt: string;
   endsAt: string;
@@ -159,6 +167,10 @@ export interface HoldState {
   /** 1 for the first payment method; moves only when the customer supplies a new one. */
   attempt: number;
   paymentMethod: string;
+  /** True when the current payment method is a saved one, used off-session. */
+  offSession?: boolean;
+  /** True when Stripe cancelled the declined PaymentIntent after too many failed confirmations. */
+  paymentIntentCanceled?: boolean;
   /** ISO instant the hold will be (or was) released; null until held. */
   releaseAt: string | null;
   authorizedAt: string | null;
@@ -192,6 +204,10 @@ export interface PaymentState {
   /** 1 for the first bank account; moves when the customer supplies a new one. */
   attempt: number;
   paymentMethod: string;
+  /** The saved mandate the current bank account's debit reuses, when it is a saved account. */
+  savedMandateId?: string | null;
+  /** Acceptance given with a later bank account when the booking started on a saved one. */
+  mandateAcceptance?: MandateAcceptance | null;
   microdeposits: MicrodepositState | null;
   /** Stripe's code for the last failure (decline, verification, debit return). */
   failureCode: string | null;
@@ -250,6 +266,7 @@ export function initialBookingState(input: BookingInput, now: Date): BookingStat
       paymentIntentId: null,
       attempt: 1,
       paymentMethod: input.holdPaymentMethod,
+      offSession: input.holdOffSession === true,
       releaseAt: null,
       authorizedAt: null,
       releasedAt: null,
@@ -265,6 +282,8 @@ export function initialBookingState(input: BookingInput, now: Date): BookingStat
           paymentIntentId: null,
           attempt: 1,
           paymentMethod: input.payment.paymentMethod,
+          savedMandateId: input.payment.savedMandateId ?? null,
+          mandateAcceptance: null,
           microdeposits: null,
           failureCode: null,
           paymentReference: null,
@@ -323,6 +342,12 @@ export interface CancelBookingRequest {
 export interface SupplyPaymentMethodRequest {
   paymentMethod: string;
   for?: 'hold' | 'payment';
+  /** Set by the API when the payment method is one the customer saved (the hold goes off-session). */
+  offSession?: boolean;
+  /** Set by the API for a saved bank account: its mandate is reused. */
+  savedMandateId?: string;
+  /** The customer's acceptance for a new bank account, when the booking has none to reuse. */
+  mandate?: MandateAcceptance;
 }
 
 /** Body of the microdeposit update: the descriptor code or the two amounts, in cents. */
@@ -360,6 +385,7 @@ export const NOTIFICATION_TYPES = [
   'payment.dispute_closed',
   'payment.refund_requested',
   'payment.refunded',
+  'payment_method.unusable',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -383,6 +409,7 @@ export const FailureTypes = {
   NotAwaitingPaymentMethod: 'NotAwaitingPaymentMethod',
   NotAwaitingVerification: 'NotAwaitingVerification',
   InsufficientBalance: 'InsufficientBalance',
+  MandateRequired: 'MandateRequired',
 } as const;
 
 /** Signal carrying one Stripe event, relayed from the webhook inbox. */

@@ -19,8 +19,8 @@ const RELEASE_ROUND_GAP = '1 hour';
 export interface HoldLifecycle extends Lifecycle {
   /** Whether the customer may supply a new payment method now. */
   awaitingPaymentMethod(): boolean;
-  /** Takes a new payment method for the next attempt (validated by the update's validator). */
-  offerPaymentMethod(paymentMethod: string): void;
+  /** Takes a new payment method for the next attempt (validated by the update's validator); saved ones go off-session. */
+  offerPaymentMethod(paymentMethod: string, offSession: boolean): void;
   /** Whether a new payment method was offered and not yet used. */
   paymentMethodOffered(): boolean;
 }
@@ -30,6 +30,7 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
   const { input, state } = ctx;
   const hold = state.hold;
   let offeredPaymentMethod: string | null = null;
+  let offeredOffSession = false;
   const guard = new StepGuard('hold');
 
   const at = (iso: string | null) => (iso ? new Date(iso).getTime() : null);
@@ -72,11 +73,18 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
     notify('hold.held', { releaseAt: hold.releaseAt });
   };
 
-  const markDeclined = (declineCode: string | null) => {
+  const markDeclined = (declineCode: string | null, reason = 'the card issuer declined the authorization') => {
     hold.declineCode = declineCode;
     hold.actionDeadline = inSeconds(input.policy.newPaymentMethodTimeoutSeconds);
-    setStatus('declined', 'the card issuer declined the authorization');
+    setStatus('declined', reason);
     notify('hold.declined', { declineCode });
+  };
+
+  /** A saved card Stripe says has expired is recorded as unusable, so no later booking tries it again. */
+  const recordUnusableSavedCard = async (declineCode: string | null) => {
+    if (hold.offSession !== true || declineCode !== 'expired_card') return;
+    await stripeWrites.markPaymentMethodUnusable({ paymentMethodId: hold.paymentMethod, reason: 'card_expired' });
+    notify('payment_method.unusable', { paymentMethod: hold.paymentMethod, reason: 'card_expired' });
   };
 
   const markExpired = () => {
@@ -199,6 +207,7 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
           attempt: hold.attempt,
           paymentIntentId: hold.paymentIntentId,
           paymentMethod: hold.paymentMethod,
+          offSession: hold.offSession === true,
         }),
       );
     } catch (error) {
@@ -206,7 +215,17 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
       const failure = error.cause;
       if (failure instanceof ApplicationFailure && failure.type === FailureTypes.CardDeclined) {
         const details = (failure.details?.[0] ?? {}) as Partial<CardDeclineDetails>;
-        markDeclined(details.declineCode ?? null);
+        const declineCode = details.declineCode ?? null;
+        await recordUnusableSavedCard(declineCode);
+        if (details.paymentIntentStatus === 'canceled') {
+          // Seed 004: after too many failed confirmations Stripe cancels the PaymentIntent itself.
+          hold.paymentIntentCanceled = true;
+          markDeclined(declineCode, 'declined; Stripe cancelled the PaymentIntent after too many failed confirmations');
+        } else if (hold.offSession === true && declineCode === 'expired_card') {
+          markDeclined(declineCode, 'the saved card has expired; a new payment method is needed');
+        } else {
+          markDeclined(declineCode);
+        }
         return;
       }
       log.error('hold placement failed', { error: String(failure ?? error) });
@@ -243,7 +262,8 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
     // Events about a declined or expired PaymentIntent change nothing; they are only counted.
     ctx.takeEventsFor(hold.paymentIntentId);
     // A declined PaymentIntent holds nothing but stays confirmable: cancel it when giving up.
-    const declinedIntentOpen = hold.status === 'declined' && hold.paymentIntentId !== null;
+    const declinedIntentOpen =
+      hold.status === 'declined' && hold.paymentIntentId !== null && hold.paymentIntentCanceled !== true;
     if (state.cancelRequested) {
       if (declinedIntentOpen) await release('requested_by_customer', 'booking cancelled after the decline; nothing was held');
       else finish();
@@ -252,9 +272,12 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
     if (offeredPaymentMethod !== null) {
       hold.attempt += 1;
       hold.paymentMethod = offeredPaymentMethod;
+      hold.offSession = offeredOffSession;
       // A declined PaymentIntent is back in requires_payment_method and is confirmed again with
-      // the new method (seed 004); an expired one is cancelled for good and a new one is needed.
-      if (hold.status === 'expired') hold.paymentIntentId = null;
+      // the new method (seed 004); an expired one, or one Stripe cancelled after too many failed
+      // confirmations, is cancelled for good and a new one is needed.
+      if (hold.status === 'expired' || hold.paymentIntentCanceled === true) hold.paymentIntentId = null;
+      hold.paymentIntentCanceled = false;
       hold.declineCode = null;
       hold.actionDeadline = null;
       hold.authorizedAt = null;
@@ -338,8 +361,9 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
     safeToContinueAsNew: () => !guard.inFlight && hold.status !== 'placing',
     awaitingPaymentMethod: () =>
       !hold.done && !state.cancelRequested && (hold.status === 'declined' || hold.status === 'expired'),
-    offerPaymentMethod(paymentMethod) {
+    offerPaymentMethod(paymentMethod, offSession) {
       offeredPaymentMethod = paymentMethod;
+      offeredOffSession = offSession;
     },
     paymentMethodOffered: () => offeredPaymentMethod !== null,
   };

@@ -14,6 +14,7 @@ import {
   FailureTypes,
   MICRODEPOSIT_ATTEMPTS,
   MICRODEPOSIT_VALIDITY_SECONDS,
+  type MandateAcceptance,
   type MicrodepositOutcome,
   type NotificationType,
   type PaymentStatus,
@@ -31,7 +32,10 @@ const CLOSED_DISPUTE_STATUSES = ['won', 'lost', 'warning_closed', 'closed'];
 /** The payment's lifecycle, plus what the update handlers need of it. */
 export interface PaymentLifecycle extends Lifecycle {
   awaitingPaymentMethod(): boolean;
-  offerPaymentMethod(paymentMethod: string): void;
+  /** Takes a new bank account; a saved one brings its mandate, a new one may bring the customer's acceptance. */
+  offerPaymentMethod(paymentMethod: string, authority: { savedMandateId?: string; mandate?: MandateAcceptance }): void;
+  /** Whether a debit on a new, unsaved bank account would have a mandate acceptance to send. */
+  hasMandateAcceptance(): boolean;
   paymentMethodOffered(): boolean;
   /** Throws a typed failure when a microdeposit attempt cannot be taken now. */
   checkMicrodepositAttempt(request: VerifyMicrodepositsRequest): void;
@@ -48,6 +52,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
   const bank = input.payment;
   const policy = input.paymentPolicy ?? DEFAULT_PAYMENT_POLICY;
   let offeredPaymentMethod: string | null = null;
+  let offeredAuthority: { savedMandateId?: string; mandate?: MandateAcceptance } = {};
   let verificationInFlight = false;
   const guard = new StepGuard('payment');
 
@@ -143,6 +148,26 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     }
   };
 
+  /** What authorizes the current attempt's debit: the saved mandate, or the customer's acceptance. */
+  const debitAuthority = (): MandateAcceptance | { mandateId: string } | null => {
+    const p = payment!;
+    if (p.savedMandateId) return { mandateId: p.savedMandateId };
+    return p.mandateAcceptance ?? bank!.mandate ?? null;
+  };
+
+  /**
+   * Stripe refused a saved bank account's mandate (revoked after a dispute, seed 001): record the
+   * account as unusable and tell the booking service, then ask for another one rather than retry.
+   */
+  const recordInvalidSavedMandate = async (code: string | null): Promise<boolean> => {
+    const p = payment!;
+    if (!p.savedMandateId || code !== 'payment_intent_mandate_invalid') return false;
+    await stripeWrites.markPaymentMethodUnusable({ paymentMethodId: p.paymentMethod, reason: 'mandate_inactive' });
+    notify('payment_method.unusable', { paymentMethod: p.paymentMethod, reason: 'mandate_inactive' });
+    askForNewPaymentMethod(code, 'the saved bank account\'s mandate is no longer valid; another payment method is needed', 'payment.requires_payment_method');
+    return true;
+  };
+
   /** Creates (if needed) and confirms the PaymentIntent of the current attempt. */
   const submit = async () => {
     const p = payment!;
@@ -178,13 +203,22 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
         await cancel();
         return;
       }
+      const authority = debitAuthority();
+      if (!authority) {
+        askForNewPaymentMethod(
+          FailureTypes.MandateRequired,
+          'no mandate for this bank account: supply it again with the customer\'s acceptance',
+          'payment.requires_payment_method',
+        );
+        return;
+      }
       applySnapshot(
         await stripeWrites.confirmBankPayment({
           bookingId: state.bookingId,
           attempt: p.attempt,
           paymentIntentId: p.paymentIntentId,
           paymentMethod: p.paymentMethod,
-          mandate: bank!.mandate,
+          mandate: authority,
         }),
       );
       if (p.status === 'pending') {
@@ -206,7 +240,9 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       // Stripe's own code (decline or error code) when the failure carries it, else our failure type.
       const details = failure instanceof ApplicationFailure ? (failure.details?.[0] as { code?: string; declineCode?: string } | undefined) : undefined;
       const code = details?.declineCode ?? details?.code ?? (failure instanceof ApplicationFailure ? (failure.type ?? null) : null);
-      if (failure instanceof ApplicationFailure && failure.nonRetryable) {
+      if (failure instanceof ApplicationFailure && failure.nonRetryable && (await recordInvalidSavedMandate(code))) {
+        if (p.cancellation === 'requested') p.cancellation = null;
+      } else if (failure instanceof ApplicationFailure && failure.nonRetryable) {
         // Stripe refused the account or the debit (closed account, blocked, limit): ask for another one.
         if (p.cancellation === 'requested') p.cancellation = null;
         askForNewPaymentMethod(code, 'Stripe refused the bank account or the debit', 'payment.requires_payment_method');
@@ -312,6 +348,9 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     if (offeredPaymentMethod !== null) {
       p.attempt += 1;
       p.paymentMethod = offeredPaymentMethod;
+      p.savedMandateId = offeredAuthority.savedMandateId ?? null;
+      if (offeredAuthority.mandate) p.mandateAcceptance = offeredAuthority.mandate;
+      offeredAuthority = {};
       p.failureCode = null;
       p.deadline = null;
       offeredPaymentMethod = null;
@@ -468,9 +507,11 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     followedPaymentIntent: () => (payment && payment.status === 'pending' && !payment.done ? undefined : followed()),
     safeToContinueAsNew: () => !guard.inFlight && !verificationInFlight && payment?.status !== 'pending',
     awaitingPaymentMethod: () => !!payment && !payment.done && !state.cancelRequested && payment.status === 'requires_payment_method',
-    offerPaymentMethod(paymentMethod) {
+    offerPaymentMethod(paymentMethod, authority) {
       offeredPaymentMethod = paymentMethod;
+      offeredAuthority = authority;
     },
+    hasMandateAcceptance: () => !!(payment?.mandateAcceptance ?? bank?.mandate),
     paymentMethodOffered: () => offeredPaymentMethod !== null,
     checkMicrodepositAttempt(request) {
       const p = payment;

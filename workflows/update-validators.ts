@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import {
   FailureTypes,
   MAX_CANCEL_REASON_LENGTH,
+  MANDATE_ID_PATTERN,
   PAYMENT_METHOD_ID_PATTERN,
   DESCRIPTOR_CODE_PATTERN,
   type CancelBookingRequest,
@@ -35,6 +36,18 @@ export function validatePaymentMethodRequest(request: SupplyPaymentMethodRequest
   }
   if (request.for !== undefined && request.for !== 'hold' && request.for !== 'payment') {
     throw invalid("for must be 'hold' or 'payment'");
+  }
+  if (request.offSession !== undefined && typeof request.offSession !== 'boolean') {
+    throw invalid('offSession must be a boolean');
+  }
+  if (request.savedMandateId !== undefined && (typeof request.savedMandateId !== 'string' || !MANDATE_ID_PATTERN.test(request.savedMandateId))) {
+    throw invalid('savedMandateId must be a Stripe Mandate id (mandate_…)');
+  }
+  if (request.mandate !== undefined) {
+    const { ipAddress, userAgent, acceptedAt } = (request.mandate ?? {}) as unknown as Partial<Record<string, unknown>>;
+    if (typeof ipAddress !== 'string' || typeof userAgent !== 'string' || typeof acceptedAt !== 'string' || Number.isNaN(Date.parse(acceptedAt))) {
+      throw invalid('mandate must carry ipAddress, userAgent and an ISO acceptedAt');
+    }
   }
 }
 

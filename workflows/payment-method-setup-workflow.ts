@@ -1,0 +1,273 @@
+/**
+ * One workflow per saved payment method (`payment-method-setup-<setupId>`): creates the SetupIntent
+ * (`usage: off_session`), follows it through the states the customer drives with Stripe.js
+ * (3-D Secure, microdeposits for bank accounts, retries after a failure), and on success records
+ * the payment method and its mandate against the customer. Cancels the SetupIntent when the
+ * customer does not finish in time. Deterministic: every side effect is an activity.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { BookingActivities } from '../activities/create-activities.js';
+import type { SetupIntentSnapshot } from '../activities/setup-intent-snapshot.js';
+import * as activityOptions from './activity-options.js';
+import {
+  FailureTypes,
+  MAX_REMEMBERED_EVENT_IDS,
+  MICRODEPOSIT_ATTEMPTS,
+  MICRODEPOSIT_VALIDITY_SECONDS,
+  stripeEventSignal,
+  type StripeEventSignal,
+  type VerifyMicrodepositsRequest,
+} from './contract.js';
+import {
+  cancelSetupUpdate,
+  initialSetupState,
+  setupIntentReadyUpdate,
+  setupStateQuery,
+  verifySetupMicrodepositsUpdate,
+  type PaymentMethodSetupInput,
+  type PaymentMethodSetupState,
+  type SetupMicrodepositOutcome,
+  type SetupStatus,
+} from './setup-contract.js';
+import { StepGuard } from './step-guard.js';
+import { validateMicrodepositsRequest } from './update-validators.js';
+
+const stripeWrites = proxyActivities<BookingActivities>(activityOptions.stripeWrites);
+const stripeReads = proxyActivities<BookingActivities>(activityOptions.stripeReads);
+
+/** SetupIntent states in which the customer still has something to do. */
+const WAITING_ON_CUSTOMER: SetupStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
+
+/** The setup workflow; returns the setup's final state. */
+export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput): Promise<PaymentMethodSetupState> {
+  const state = initialSetupState(input, new Date());
+  const events: StripeEventSignal[] = [];
+  const seen = new Set<string>();
+  const guard = new StepGuard('setup');
+  let cancelRequested = false;
+  let verificationInFlight = false;
+  let verificationsSubmitted = 0;
+
+  const inSeconds = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+  const due = () => state.deadline !== null && Date.now() >= new Date(state.deadline).getTime();
+  const touch = () => {
+    state.updatedAt = new Date().toISOString();
+  };
+  const finish = (status: SetupStatus, reason: string | null) => {
+    state.status = status;
+    state.reason = reason;
+    state.deadline = null;
+    state.microdeposits = null;
+    state.done = true;
+    touch();
+  };
+
+  /** Records the saved payment method; the SetupIntent succeeded, so this cannot be undone. */
+  const recordSaved = async (snapshot: SetupIntentSnapshot) => {
+    state.status = 'succeeded';
+    state.paymentMethodId = snapshot.paymentMethodId;
+    state.microdeposits = null;
+    touch();
+    state.saved = await stripeWrites.recordSavedPaymentMethod({
+      setupId: state.setupId,
+      customerId: state.customerId,
+      setupIntentId: snapshot.setupIntentId,
+    });
+    finish('succeeded', null);
+  };
+
+  /** Applies a fresh read of the SetupIntent: Stripe's word, never trusted from an event alone. */
+  const applySnapshot = async (snapshot: SetupIntentSnapshot) => {
+    if (snapshot.paymentMethodId) state.paymentMethodId = snapshot.paymentMethodId;
+    switch (snapshot.status) {
+      case 'succeeded':
+        await recordSaved(snapshot);
+        return;
+      case 'canceled':
+        finish('canceled', cancelRequested ? 'setup cancelled' : (state.reason ?? 'the SetupIntent was cancelled'));
+        return;
+      case 'requires_action':
+        if (snapshot.microdeposits && !state.microdeposits) {
+          const type = snapshot.microdeposits.type;
+          state.microdeposits = {
+            type,
+            arrivalDate: snapshot.microdeposits.arrivalDate,
+            hostedVerificationUrl: snapshot.microdeposits.hostedVerificationUrl,
+            attemptsRemaining: MICRODEPOSIT_ATTEMPTS[type],
+            expiresAt: inSeconds(MICRODEPOSIT_VALIDITY_SECONDS),
+          };
+          state.deadline = state.microdeposits.expiresAt;
+          state.reason = 'waiting for the customer to confirm the microdeposits';
+        } else if (!snapshot.microdeposits) {
+          state.reason = 'waiting for the customer to complete 3-D Secure';
+        }
+        break;
+      case 'requires_payment_method':
+        if (snapshot.lastErrorCode && snapshot.lastErrorCode !== state.failureCode) {
+          // A failed attempt: the customer may try again on the same SetupIntent, with a fresh deadline.
+          state.failureCode = snapshot.lastErrorCode;
+          state.microdeposits = null;
+          state.deadline = inSeconds(input.policy.completionTimeoutSeconds);
+          state.reason = 'the last attempt failed; waiting for another payment method';
+        }
+        break;
+      case 'processing':
+        state.reason = 'Stripe is processing the setup';
+        break;
+      default:
+        break;
+    }
+    state.status = snapshot.status;
+    touch();
+  };
+
+  const cancelSetupIntent = async (reason: string) => {
+    state.reason = reason;
+    const snapshot = await stripeWrites.cancelSetupIntent({ setupId: state.setupId, setupIntentId: state.setupIntentId! });
+    // Stripe refuses to cancel a SetupIntent that succeeded meanwhile: then the method is saved after all.
+    await applySnapshot(snapshot);
+    if (!state.done) finish('canceled', reason);
+  };
+
+  setHandler(stripeEventSignal, (event) => {
+    if (seen.has(event.eventId)) return;
+    seen.add(event.eventId);
+    state.seenEventIds.push(event.eventId);
+    if (state.seenEventIds.length > MAX_REMEMBERED_EVENT_IDS) seen.delete(state.seenEventIds.shift()!);
+    events.push(event);
+  });
+
+  setHandler(setupStateQuery, () => state);
+
+  setHandler(setupIntentReadyUpdate, async () => {
+    await condition(() => state.setupIntentId !== null || state.done);
+    return state;
+  });
+
+  setHandler(cancelSetupUpdate, async () => {
+    if (!state.done) cancelRequested = true;
+    await condition(() => state.done);
+    return state;
+  });
+
+  setHandler(
+    verifySetupMicrodepositsUpdate,
+    async (request): Promise<SetupMicrodepositOutcome> => {
+      const microdeposits = state.microdeposits!;
+      verificationInFlight = true;
+      verificationsSubmitted += 1;
+      // Counted before the call: Stripe never sees more attempts than it allows.
+      microdeposits.attemptsRemaining -= 1;
+      touch();
+      try {
+        const check = await stripeWrites.verifySetupMicrodeposits({
+          setupId: state.setupId,
+          setupIntentId: state.setupIntentId!,
+          attemptNumber: verificationsSubmitted,
+          descriptorCode: request.descriptorCode,
+          amounts: request.amounts,
+        });
+        if (check.result === 'mismatch' && microdeposits.attemptsRemaining === 0) {
+          await applySnapshot(await stripeReads.readSetupIntent(state.setupIntentId!));
+          return { result: 'attempts_exceeded', attemptsRemaining: 0, setup: state };
+        }
+        if (check.snapshot) await applySnapshot(check.snapshot);
+        const attemptsRemaining = check.result === 'mismatch' ? microdeposits.attemptsRemaining : 0;
+        return { result: check.result, attemptsRemaining, setup: state };
+      } finally {
+        verificationInFlight = false;
+      }
+    },
+    { validator: (request: VerifyMicrodepositsRequest) => checkMicrodepositAttempt(request) },
+  );
+
+  function checkMicrodepositAttempt(request: VerifyMicrodepositsRequest): void {
+    validateMicrodepositsRequest(request);
+    const microdeposits = state.microdeposits;
+    if (state.status !== 'requires_action' || !microdeposits || verificationInFlight || cancelRequested || state.done) {
+      throw ApplicationFailure.nonRetryable(
+        `setup is not waiting for microdeposits (it is ${state.status})`,
+        FailureTypes.NotAwaitingVerification,
+      );
+    }
+    const wantsCode = microdeposits.type === 'descriptor_code';
+    if (wantsCode !== (request.descriptorCode !== undefined)) {
+      throw ApplicationFailure.nonRetryable(
+        wantsCode ? 'this account was sent a descriptor code: submit descriptorCode' : 'this account was sent two amounts: submit amounts',
+        FailureTypes.InvalidUpdate,
+      );
+    }
+    if (microdeposits.attemptsRemaining <= 0) {
+      throw ApplicationFailure.nonRetryable('no microdeposit attempts remain', FailureTypes.NotAwaitingVerification);
+    }
+  }
+
+  // Create the SetupIntent; a refusal by Stripe ends the setup, an outage is retried by the activity.
+  try {
+    state.stripeCustomerId = await stripeWrites.ensureStripeCustomer(input.customer);
+    const created = await stripeWrites.createSetupIntent({
+      setupId: state.setupId,
+      customerId: state.customerId,
+      stripeCustomerId: state.stripeCustomerId,
+      type: input.type,
+      verification: input.verification,
+    });
+    state.setupIntentId = created.setupIntentId;
+    state.deadline = inSeconds(input.policy.completionTimeoutSeconds);
+    await applySnapshot(created);
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    log.error('setup intent creation failed', { setupId: state.setupId, error: String(error.cause ?? error) });
+    const failure = error.cause;
+    state.failureCode = failure instanceof ApplicationFailure ? (failure.type ?? null) : null;
+    finish('canceled', 'Stripe did not create the SetupIntent');
+  }
+
+  const ready = () =>
+    events.length > 0 || (cancelRequested && !verificationInFlight) || due() || guard.retryReady() === true;
+
+  while (!state.done) {
+    if (!ready()) {
+      const wakes = [state.deadline ? new Date(state.deadline).getTime() : null, guard.retryWake()?.at ?? null].filter(
+        (at): at is number => at !== null,
+      );
+      const wakeAt = wakes.length > 0 ? Math.min(...wakes) : null;
+      const summary = state.microdeposits ? 'microdeposit verification deadline' : 'setup completion deadline';
+      if (wakeAt === null) await condition(ready);
+      else await condition(ready, Math.max(wakeAt - Date.now(), 1), { summary });
+    }
+    if (!ready()) continue;
+    await guard.run(state.status, async () => {
+      if (cancelRequested) {
+        await cancelSetupIntent('setup cancelled');
+        return;
+      }
+      events.splice(0, events.length);
+      await applySnapshot(await stripeReads.readSetupIntent(state.setupIntentId!));
+      if (state.done || !due()) return;
+      if (WAITING_ON_CUSTOMER.includes(state.status)) {
+        if (state.microdeposits) state.failureCode = 'payment_method_microdeposit_verification_timeout';
+        await cancelSetupIntent(
+          state.microdeposits
+            ? 'the microdeposits were not verified within 10 days'
+            : 'the customer did not finish saving the payment method in time',
+        );
+      } else {
+        // Processing: Stripe decides; ask again later.
+        state.deadline = inSeconds(input.policy.completionTimeoutSeconds);
+        touch();
+      }
+    });
+  }
+
+  await condition(allHandlersFinished);
+  return state;
+}
