@@ -23,6 +23,7 @@ import { idempotencyKeys } from './middleware/idempotency-keys.js';
 import { injectedLatency } from './middleware/injected-latency.js';
 import { requestContext } from './middleware/request-context.js';
 import { stateChanges } from './middleware/state-changes.js';
+import { DEFAULT_FAILED_CONFIRMATION_LIMIT } from './payments/confirmation-limit.js';
 import { expireAuthorizations } from './payments/expire-authorizations.js';
 import { captureEmulatorState, restoreEmulatorState, type DurableParts } from './persistence/emulator-state.js';
 import { readStateFile } from './persistence/state-file.js';
@@ -80,6 +81,8 @@ export interface StripeEmulatorOptions {
   achRefundSeconds?: number;
   /** What the microdeposits carry: a descriptor code (Stripe's default) or two amounts. */
   achMicrodepositType?: AchTimings['microdepositType'];
+  /** Failed confirmations after which Stripe cancels a PaymentIntent (a positive integer); default 5. */
+  failedConfirmationLimit?: number;
 }
 
 /** A running HTTP listener. */
@@ -135,7 +138,17 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
     refundSeconds: options.achRefundSeconds,
     microdepositType: options.achMicrodepositType ?? DEFAULT_ACH_TIMINGS.microdepositType,
   };
-  const runtime: EmulatorRuntime = { store, clock, events: createEventRecorder(store, clock, webhooks), ach };
+  const failedConfirmationLimit = options.failedConfirmationLimit ?? DEFAULT_FAILED_CONFIRMATION_LIMIT;
+  if (!Number.isInteger(failedConfirmationLimit) || failedConfirmationLimit < 1) {
+    throw new RangeError(`failedConfirmationLimit must be a positive integer, not ${failedConfirmationLimit}`);
+  }
+  const runtime: EmulatorRuntime = {
+    store,
+    clock,
+    events: createEventRecorder(store, clock, webhooks),
+    ach,
+    failedConfirmationLimit,
+  };
 
   if (options.stateFile) {
     const durable: DurableParts = { store, clock, idempotency, webhooks };

@@ -11,4 +11,6 @@ export interface EmulatorRuntime {
   events: EventRecorder;
   /** How long bank debits, refunds and disputes take on the emulator clock. */
   ach: AchTimings;
+  /** Failed confirmations after which Stripe cancels a PaymentIntent. */
+  failedConfirmationLimit: number;
 }

@@ -40,6 +40,8 @@ export class EmulatorStore {
   readonly bankDebits = new Map<string, BankDebitRecord>();
   /** The emulator's bookkeeping of each bank account being saved (its microdeposits), by SetupIntent id. */
   readonly bankSetups = new Map<string, BankSetupRecord>();
+  /** How many confirmations of each PaymentIntent failed (toward the confirmation limit), by PaymentIntent id. */
+  readonly failedConfirmations = new Map<string, number>();
   /** Events, oldest first. */
   readonly events: EventObject[] = [];
   readonly eventsById = new Map<string, EventObject>();
@@ -86,6 +88,7 @@ export class EmulatorStore {
     this.financialConnectionsAccounts.clear();
     this.bankDebits.clear();
     this.bankSetups.clear();
+    this.failedConfirmations.clear();
     this.events.length = 0;
     this.eventsById.clear();
   }

@@ -23,7 +23,7 @@ export type CaptureMethod = (typeof CAPTURE_METHODS)[number];
 
 /** Reasons a caller may give when cancelling. */
 export const CALLER_CANCELLATION_REASONS = ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned'] as const;
-/** A cancellation reason, including Stripe's own `automatic` (expired authorization). */
+/** A cancellation reason, including Stripe's own `automatic` (expired authorization, the confirmation limit). */
 export type CancellationReason = (typeof CALLER_CANCELLATION_REASONS)[number] | 'automatic';
 
 /** The action the customer must take before the payment can proceed. */

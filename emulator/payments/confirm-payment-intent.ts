@@ -4,10 +4,12 @@ import { newObjectId } from '../ids.js';
 import type { EventOrigin } from '../objects/event.js';
 import type { NextAction, PaymentIntentObject, PaymentIntentStatus } from '../objects/payment-intent.js';
 import type { EmulatorRuntime } from '../runtime.js';
+import type { PaymentMethodRecord } from '../store.js';
 import { StripeApiError, paymentIntentUnexpectedState } from '../stripe-errors.js';
 import { AUTHENTICATION_REQUIRED_DECLINE } from '../test-payment-methods.js';
 import { assertStatusIn } from './assert-status-in.js';
 import { recordAuthorization, recordDecline } from './card-authorization.js';
+import { countFailedConfirmation } from './confirmation-limit.js';
 import { resolvePaymentMethod } from './resolve-payment-method.js';
 
 /** Statuses from which Stripe accepts a confirmation. */
@@ -40,10 +42,48 @@ function authenticationAction(paymentIntent: PaymentIntentObject, request: Confi
   };
 }
 
+/** Charges the payment method: approval, 3-D Secure, or a refusal thrown after it is recorded. */
+function attemptPayment(
+  runtime: EmulatorRuntime,
+  paymentIntent: PaymentIntentObject,
+  paymentMethod: PaymentMethodRecord,
+  request: ConfirmationRequest,
+  origin: EventOrigin,
+): void {
+  if (paymentMethod.object.type === 'us_bank_account') {
+    confirmBankDebit(runtime, paymentIntent, paymentMethod, { ...request.mandate, emulatorBaseUrl: request.emulatorBaseUrl }, origin);
+    return;
+  }
+
+  const behaviour = paymentMethod.behaviour;
+  switch (behaviour.kind) {
+    case 'approve':
+      recordAuthorization(runtime, paymentIntent, paymentMethod, origin, false);
+      return;
+    case 'decline':
+      throw recordDecline(runtime, paymentIntent, paymentMethod, behaviour, origin);
+    case 'require_authentication':
+      // A card saved by a SetupIntent for off-session use is charged off-session without a new challenge.
+      if (request.offSession && behaviour.unlessSetUp && paymentMethod.setUpForOffSession) {
+        recordAuthorization(runtime, paymentIntent, paymentMethod, origin, false);
+        return;
+      }
+      if (request.offSession || request.errorOnRequiresAction) {
+        throw recordDecline(runtime, paymentIntent, paymentMethod, AUTHENTICATION_REQUIRED_DECLINE, origin);
+      }
+      paymentIntent.status = 'requires_action';
+      paymentIntent.last_payment_error = null;
+      paymentIntent.next_action = authenticationAction(paymentIntent, request);
+      runtime.events.record('payment_intent.requires_action', paymentIntent, origin);
+      return;
+  }
+}
+
 /**
  * Confirms `paymentIntent` in place. Leaves it `requires_capture` / `succeeded` (approved),
- * `requires_action` (3-D Secure needed on-session), or throws Stripe's 402 card error after
- * recording the decline.
+ * `requires_action` (3-D Secure needed on-session), or throws Stripe's refusal (402 for a decline)
+ * after recording it; the failure that reaches the confirmation limit cancels the PaymentIntent and
+ * the refusal carries it `canceled`.
  */
 export function confirmPaymentIntent(
   runtime: EmulatorRuntime,
@@ -73,31 +113,20 @@ export function confirmPaymentIntent(
     );
   }
   paymentIntent.payment_method = paymentMethod.object.id;
-  if (paymentMethod.object.type === 'us_bank_account') {
-    confirmBankDebit(runtime, paymentIntent, paymentMethod, { ...request.mandate, emulatorBaseUrl: request.emulatorBaseUrl }, origin);
-    return;
-  }
-
-  const behaviour = paymentMethod.behaviour;
-  switch (behaviour.kind) {
-    case 'approve':
-      recordAuthorization(runtime, paymentIntent, paymentMethod, origin, false);
-      return;
-    case 'decline':
-      throw recordDecline(runtime, paymentIntent, paymentMethod, behaviour, origin);
-    case 'require_authentication':
-      // A card saved by a SetupIntent for off-session use is charged off-session without a new challenge.
-      if (request.offSession && behaviour.unlessSetUp && paymentMethod.setUpForOffSession) {
-        recordAuthorization(runtime, paymentIntent, paymentMethod, origin, false);
-        return;
-      }
-      if (request.offSession || request.errorOnRequiresAction) {
-        throw recordDecline(runtime, paymentIntent, paymentMethod, AUTHENTICATION_REQUIRED_DECLINE, origin);
-      }
-      paymentIntent.status = 'requires_action';
-      paymentIntent.last_payment_error = null;
-      paymentIntent.next_action = authenticationAction(paymentIntent, request);
-      runtime.events.record('payment_intent.requires_action', paymentIntent, origin);
-      return;
+  const errorBefore = paymentIntent.last_payment_error;
+  try {
+    attemptPayment(runtime, paymentIntent, paymentMethod, request, origin);
+  } catch (error) {
+    // A refusal that recorded a new payment error (a decline, Radar, the volume limit, failed microdeposits)
+    // is a failed confirmation; a refused request (a missing or invalid mandate) leaves the error as it was.
+    const failedPayment =
+      error instanceof StripeApiError &&
+      paymentIntent.status === 'requires_payment_method' &&
+      paymentIntent.last_payment_error !== errorBefore;
+    if (failedPayment && countFailedConfirmation(runtime, paymentIntent)) {
+      const body = { ...error.body, payment_intent: structuredClone(paymentIntent) };
+      throw new StripeApiError(error.httpStatus, body, error.storedForIdempotency);
+    }
+    throw error;
   }
 }

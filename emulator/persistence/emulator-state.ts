@@ -35,6 +35,7 @@ export function captureEmulatorState({ store, clock, idempotency, webhooks }: Du
     bankDebits: [...store.bankDebits.values()],
     setupIntents: [...store.setupIntents.values()],
     bankSetups: [...store.bankSetups.values()],
+    failedConfirmations: [...store.failedConfirmations].map(([paymentIntentId, failures]) => ({ paymentIntentId, failures })),
     events: store.events,
     idempotency: idempotency.records(),
     webhookDeliveries: webhooks.list(),
@@ -56,6 +57,7 @@ export function restoreEmulatorState({ store, clock, idempotency, webhooks }: Du
   for (const record of state.bankDebits) store.bankDebits.set(record.paymentIntentId, record);
   for (const setupIntent of state.setupIntents) store.setupIntents.set(setupIntent.id, setupIntent);
   for (const record of state.bankSetups) store.bankSetups.set(record.setupIntentId, record);
+  for (const { paymentIntentId, failures } of state.failedConfirmations) store.failedConfirmations.set(paymentIntentId, failures);
   for (const event of state.events) {
     store.events.push(event);
     store.eventsById.set(event.id, event);

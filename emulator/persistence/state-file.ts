@@ -25,7 +25,8 @@ import type { PaymentMethodBehaviour } from '../store.js';
 export const STATE_FILE_FORMAT = 'stripe-emulator-state';
 /**
  * The only state file version this emulator reads and writes; bump it when the shape changes in a
- * way older files cannot be read. (Bank debit objects and SetupIntents were added as optional lists: version 1 still.)
+ * way older files cannot be read. (Bank debit objects, SetupIntents and failed confirmation counts were added as
+ * optional lists: version 1 still.)
  */
 export const STATE_FILE_VERSION = 1;
 
@@ -113,6 +114,10 @@ const stateFileSchema = z.object({
         { message: 'expected a bank setup record' },
       ),
     )
+    .default([]),
+  // Added with the confirmation limit; files written before count no failed confirmations.
+  failedConfirmations: z
+    .array(z.object({ paymentIntentId: z.string(), failures: z.number().int().positive() }))
     .default([]),
   /** Oldest first. */
   events: z.array(stripeObject<EventObject>('evt')),
