@@ -71,26 +71,25 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
   };
 
   /** Records the saved payment method; the SetupIntent succeeded, so this cannot be undone. */
-  const recordSaved = async (snapshot: SetupIntentSnapshot) => {
-    state.status = 'succeeded';
-    state.paymentMethodId = snapshot.paymentMethodId;
-    state.microdeposits = null;
-    touch();
+  const recordSaved = async () => {
     state.saved = await stripeWrites.recordSavedPaymentMethod({
       setupId: state.setupId,
       customerId: state.customerId,
-      setupIntentId: snapshot.setupIntentId,
+      setupIntentId: state.setupIntentId!,
     });
     finish('succeeded', null);
   };
 
   /** Applies a fresh read of the SetupIntent: Stripe's word, never trusted from an event alone. */
-  const applySnapshot = async (snapshot: SetupIntentSnapshot) => {
+  const applySnapshot = (snapshot: SetupIntentSnapshot) => {
     if (snapshot.paymentMethodId) state.paymentMethodId = snapshot.paymentMethodId;
     switch (snapshot.status) {
       case 'succeeded':
-        await recordSaved(snapshot);
-        return;
+        // Recorded by the main loop, so an outage while recording is retried like any other step.
+        state.microdeposits = null;
+        state.deadline = null;
+        state.reason = 'saving the payment method';
+        break;
       case 'canceled':
         finish('canceled', cancelRequested ? 'setup cancelled' : (state.reason ?? 'the SetupIntent was cancelled'));
         return;
@@ -133,8 +132,9 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
     state.reason = reason;
     const snapshot = await stripeWrites.cancelSetupIntent({ setupId: state.setupId, setupIntentId: state.setupIntentId! });
     // Stripe refuses to cancel a SetupIntent that succeeded meanwhile: then the method is saved after all.
-    await applySnapshot(snapshot);
-    if (!state.done) finish('canceled', reason);
+    applySnapshot(snapshot);
+    if (recordDue()) await recordSaved();
+    else if (!state.done) finish('canceled', reason);
   };
 
   setHandler(stripeEventSignal, (event) => {
@@ -176,10 +176,12 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
           amounts: request.amounts,
         });
         if (check.result === 'mismatch' && microdeposits.attemptsRemaining === 0) {
-          await applySnapshot(await stripeReads.readSetupIntent(state.setupIntentId!));
+          applySnapshot(await stripeReads.readSetupIntent(state.setupIntentId!));
           return { result: 'attempts_exceeded', attemptsRemaining: 0, setup: state };
         }
-        if (check.snapshot) await applySnapshot(check.snapshot);
+        if (check.snapshot) applySnapshot(check.snapshot);
+        // A verified account is saved by the main loop: answer once it is recorded.
+        if (state.status === 'succeeded') await condition(() => state.done);
         const attemptsRemaining = check.result === 'mismatch' ? microdeposits.attemptsRemaining : 0;
         return { result: check.result, attemptsRemaining, setup: state };
       } finally {
@@ -222,7 +224,7 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
     });
     state.setupIntentId = created.setupIntentId;
     state.deadline = inSeconds(input.policy.completionTimeoutSeconds);
-    await applySnapshot(created);
+    applySnapshot(created);
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     log.error('setup intent creation failed', { setupId: state.setupId, error: String(error.cause ?? error) });
@@ -231,8 +233,13 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
     finish('canceled', 'Stripe did not create the SetupIntent');
   }
 
+  const recordDue = () => state.status === 'succeeded' && !state.done;
   const ready = () =>
-    events.length > 0 || (cancelRequested && !verificationInFlight) || due() || guard.retryReady() === true;
+    recordDue() ||
+    events.length > 0 ||
+    (cancelRequested && !verificationInFlight) ||
+    due() ||
+    guard.retryReady() === true;
 
   while (!state.done) {
     if (!ready()) {
@@ -246,12 +253,16 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
     }
     if (!ready()) continue;
     await guard.run(state.status, async () => {
+      if (recordDue()) {
+        await recordSaved();
+        return;
+      }
       if (cancelRequested) {
         await cancelSetupIntent('setup cancelled');
         return;
       }
       events.splice(0, events.length);
-      await applySnapshot(await stripeReads.readSetupIntent(state.setupIntentId!));
+      applySnapshot(await stripeReads.readSetupIntent(state.setupIntentId!));
       if (state.done || !due()) return;
       if (WAITING_ON_CUSTOMER.includes(state.status)) {
         if (state.microdeposits) state.failureCode = 'payment_method_microdeposit_verification_timeout';
