@@ -138,7 +138,14 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       case 'canceled':
         if (p.status !== 'canceled') {
           p.cancellation = p.cancellation ? 'canceled' : null;
-          setStatus('canceled', state.cancelRequested ? 'booking cancelled' : 'cancelled outside the booking workflow');
+          setStatus(
+            'canceled',
+            state.cancelRequested
+              ? 'booking cancelled'
+              : snapshot.cancellationReason === 'automatic'
+                ? 'Stripe cancelled the PaymentIntent after too many failed confirmations (seed 004)'
+                : 'cancelled outside the booking workflow',
+          );
           notify('payment.canceled');
           finish();
         }
