@@ -1,0 +1,92 @@
+/**
+ * The remote codec endpoint Temporal's Web UI and CLI call to show decrypted payloads to ops:
+ * `POST /codec/decode` and `POST /codec/encode`, bodies `{ "payloads": [{ "metadata": {…}, "data": "…" }] }`
+ * with base64 bytes, as Temporal's remote codec protocol defines. With a token configured only
+ * callers presenting it may use it (the CLI's `--codec-auth`, a UI passing its access token); the
+ * browser UI is allowed by origin (CORS). Without a token (the local dev stack) anyone who can reach it may.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { z } from 'zod';
+
+/** What the codec endpoint needs. */
+export interface CodecServerOptions {
+  codec: PayloadCodec;
+  /** Bearer token callers must present; leave unset only on a stack reachable from this machine alone. */
+  authToken?: string;
+  /** Browser origins allowed to call it (the Web UI's origin). */
+  allowedOrigins: string[];
+}
+
+const JsonPayloadSchema = z.object({
+  metadata: z.record(z.string(), z.string()).optional().default({}),
+  data: z.string().optional().default(''),
+});
+const CodecBodySchema = z.object({ payloads: z.array(JsonPayloadSchema).max(1000) });
+
+type JsonPayload = z.infer<typeof JsonPayloadSchema>;
+
+function fromJson(payload: JsonPayload): Payload {
+  return {
+    metadata: Object.fromEntries(Object.entries(payload.metadata).map(([key, value]) => [key, Buffer.from(value, 'base64')])),
+    data: Buffer.from(payload.data, 'base64'),
+  };
+}
+
+function toJson(payload: Payload): JsonPayload {
+  return {
+    metadata: Object.fromEntries(
+      Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value ?? new Uint8Array()).toString('base64')]),
+    ),
+    data: Buffer.from(payload.data ?? new Uint8Array()).toString('base64'),
+  };
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** The codec endpoint as a Hono app, mounted at `/codec` by the API. */
+export function createCodecServer({ codec, authToken, allowedOrigins }: CodecServerOptions): Hono {
+  const app = new Hono();
+  app.use(
+    '*',
+    cors({
+      origin: (origin) => (allowedOrigins.includes(origin) ? origin : null),
+      allowMethods: ['POST', 'OPTIONS'],
+      allowHeaders: ['Content-Type', 'X-Namespace', 'Authorization'],
+      credentials: true,
+      maxAge: 600,
+    }),
+  );
+
+  const handle = (operation: 'encode' | 'decode') =>
+    app.post(`/${operation}`, async (c) => {
+      const requestId = crypto.randomUUID();
+      if (authToken && !tokenMatches(c.req.header('Authorization'), authToken)) {
+        return c.json({ error: { code: 'unauthorized', message: 'a valid codec token is required', requestId } }, 401);
+      }
+      let body: z.infer<typeof CodecBodySchema>;
+      try {
+        body = CodecBodySchema.parse(await c.req.json());
+      } catch {
+        return c.json(
+          { error: { code: 'invalid_request', message: 'body must be {"payloads":[{"metadata":{…},"data":"base64"}]}', requestId } },
+          400,
+        );
+      }
+      try {
+        const payloads = await codec[operation](body.payloads.map(fromJson));
+        return c.json({ payloads: payloads.map(toJson) });
+      } catch (error) {
+        return c.json({ error: { code: 'codec_failed', message: (error as Error).message, requestId } }, 422);
+      }
+    });
+  handle('encode');
+  handle('decode');
+  return app;
+}
