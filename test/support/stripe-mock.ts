@@ -15,7 +15,8 @@ export async function startStripeMock(): Promise<StripeMock> {
   const port = await getFreePort();
   const child: ChildProcess = spawn(
     toolPath('STRIPE_MOCK_PATH'),
-    ['-http-addr', `127.0.0.1:${port}`, '-strict-version-check'],
+    // Without -https-addr it also binds HTTPS on every interface at :12112, so two runs collide.
+    ['-http-addr', `127.0.0.1:${port}`, '-https-addr', '127.0.0.1:', '-strict-version-check'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
