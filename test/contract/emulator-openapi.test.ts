@@ -6,8 +6,19 @@
  */
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bankPaymentKey,
+  cancelSetupKey,
+  confirmBankPaymentKey,
+  confirmHoldKey,
+  holdKey,
+  setupIntentKey,
+  verifySetupMicrodepositsKey,
+} from '../../activities/idempotency-keys.js';
+import { toSetupIntentSnapshot } from '../../activities/setup-intent-snapshot.js';
 import { EVENT_TYPES } from '../../emulator/objects/event.js';
 import { CARD_AUTHORIZATION_VALIDITY_SECONDS } from '../../emulator/payments/card-authorization.js';
+import { createPaymentGateway } from '../../stripe/payment-gateway.js';
 import { refusal, startRunningEmulator, type RunningEmulator } from '../support/running-emulator.js';
 import { loadStripeSchemas, type StripeSchemas } from '../support/stripe-openapi-schemas.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -569,6 +580,148 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
         }),
       );
       expect(unreachable).toMatchObject({ statusCode: 400 });
+      expectEveryResponseMatchesSpec();
+    });
+
+    it("answers the gateway's saved-card requests: SetupIntent create, retrieve and cancel, an off-session hold, detach", async () => {
+      const gateway = createPaymentGateway(stripe);
+      const customer = await stripe.customers.create({ email: 'gateway-card-saver@example.com' });
+      const setup = { customerId: 'cust-gw-card', stripeCustomerId: customer.id, type: 'card' as const, verification: 'automatic' as const };
+      const created = await gateway.createSetupIntent({ ...setup, setupId: 'setup-gw-card', idempotencyKey: setupIntentKey('setup-gw-card') });
+      expect(created).toMatchObject({ usage: 'off_session', payment_method_types: ['card'], metadata: { setup_id: 'setup-gw-card' } });
+      expect(toSetupIntentSnapshot(created)).toMatchObject({ status: 'requires_payment_method', paymentMethodId: null, mandateId: null });
+
+      // The customer confirms in the browser and passes 3-D Secure; the card is then saved for off-session use.
+      const challenged = await stripe.setupIntents.confirm(created.id, {
+        payment_method: 'pm_card_authenticationRequired',
+        return_url: 'https://bookings.example/saved',
+      });
+      expect(challenged.status).toBe('requires_action');
+      await running.control('POST', `/_emulator/setup_intents/${created.id}/authenticate`, { outcome: 'succeed' });
+      const saved = toSetupIntentSnapshot(await gateway.retrieveSetupIntent(created.id));
+      expect(saved).toMatchObject({ status: 'succeeded', paymentMethodId: expect.stringMatching(/^pm_/), mandateId: null, lastErrorCode: null });
+      const card = await gateway.retrievePaymentMethod(saved.paymentMethodId ?? '');
+      expect(card).toMatchObject({ type: 'card', customer: customer.id, card: { brand: 'visa', last4: '3155', exp_month: expect.any(Number) } });
+
+      const hold = await gateway.createHoldPaymentIntent({
+        bookingId: 'bk-gw-saved-card',
+        attempt: 1,
+        paymentMethod: card.id,
+        stripeCustomerId: customer.id,
+        idempotencyKey: holdKey('bk-gw-saved-card', 1),
+      });
+      const held = await gateway.confirmHoldPaymentIntent({
+        paymentIntentId: hold.id,
+        paymentMethod: card.id,
+        offSession: true,
+        idempotencyKey: confirmHoldKey('bk-gw-saved-card', 1),
+      });
+      expect(held).toMatchObject({ status: 'requires_capture', next_action: null, latest_charge: { object: 'charge', captured: false } });
+
+      const unsaved = await gateway.createHoldPaymentIntent({
+        bookingId: 'bk-gw-unsaved-card',
+        attempt: 1,
+        paymentMethod: 'pm_card_authenticationRequired',
+        stripeCustomerId: customer.id,
+        idempotencyKey: holdKey('bk-gw-unsaved-card', 1),
+      });
+      const needsCustomer = await refusal(() =>
+        gateway.confirmHoldPaymentIntent({
+          paymentIntentId: unsaved.id,
+          paymentMethod: 'pm_card_authenticationRequired',
+          offSession: true,
+          idempotencyKey: confirmHoldKey('bk-gw-unsaved-card', 1),
+        }),
+      );
+      expect(needsCustomer).toMatchObject({ statusCode: 402, code: 'authentication_required' });
+
+      const abandoned = await gateway.createSetupIntent({ ...setup, setupId: 'setup-gw-abandoned', idempotencyKey: setupIntentKey('setup-gw-abandoned') });
+      const canceled = await gateway.cancelSetupIntent({ setupIntentId: abandoned.id, idempotencyKey: cancelSetupKey('setup-gw-abandoned', abandoned.id) });
+      expect(canceled).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned' });
+      const tooLate = await refusal(() =>
+        gateway.cancelSetupIntent({ setupIntentId: created.id, idempotencyKey: cancelSetupKey('setup-gw-card', created.id) }),
+      );
+      expect(tooLate).toMatchObject({ statusCode: 400, code: 'setup_intent_unexpected_state' });
+
+      expect((await gateway.detachPaymentMethod(card.id)).customer).toBeNull();
+      expectEveryResponseMatchesSpec();
+    });
+
+    it("answers the gateway's saved-bank-account requests: microdeposits, the mandate, off-session debits under it, detach", async () => {
+      const gateway = createPaymentGateway(stripe);
+      const customer = await stripe.customers.create({ email: 'gateway-bank-saver@example.com' });
+      const created = await gateway.createSetupIntent({
+        setupId: 'setup-gw-bank',
+        customerId: 'cust-gw-bank',
+        stripeCustomerId: customer.id,
+        type: 'us_bank_account',
+        verification: 'microdeposits',
+        idempotencyKey: setupIntentKey('setup-gw-bank'),
+      });
+      expect(created.payment_method_options?.us_bank_account?.verification_method).toBe('microdeposits');
+
+      // The customer types the account in and accepts the mandate in the browser.
+      const paymentMethod = await manualBankAccount();
+      await stripe.setupIntents.confirm(created.id, { payment_method: paymentMethod.id, mandate_data: mandateData });
+      const waiting = toSetupIntentSnapshot(await gateway.retrieveSetupIntent(created.id));
+      expect(waiting).toMatchObject({
+        status: 'requires_action',
+        paymentMethodId: paymentMethod.id,
+        microdeposits: { type: 'descriptor_code', arrivalDate: expect.any(String), hostedVerificationUrl: expect.stringContaining(created.id) },
+      });
+      const mismatch = await refusal(() =>
+        gateway.verifySetupMicrodeposits({
+          setupIntentId: created.id,
+          descriptorCode: 'SM00XX',
+          idempotencyKey: verifySetupMicrodepositsKey('setup-gw-bank', created.id, 1),
+        }),
+      );
+      expect(mismatch).toMatchObject({ statusCode: 400, code: 'payment_method_microdeposit_verification_descriptor_code_mismatch' });
+      const verified = toSetupIntentSnapshot(
+        await gateway.verifySetupMicrodeposits({
+          setupIntentId: created.id,
+          descriptorCode: 'SM11AA',
+          idempotencyKey: verifySetupMicrodepositsKey('setup-gw-bank', created.id, 2),
+        }),
+      );
+      expect(verified).toMatchObject({ status: 'succeeded', paymentMethodId: paymentMethod.id, mandateId: expect.stringMatching(/^mandate_/), microdeposits: null });
+      const mandateId = verified.mandateId ?? '';
+      expect(await gateway.retrieveMandate(mandateId)).toMatchObject({ status: 'active', type: 'multi_use', payment_method: paymentMethod.id });
+      expect(await gateway.retrievePaymentMethod(paymentMethod.id)).toMatchObject({
+        type: 'us_bank_account',
+        customer: customer.id,
+        us_bank_account: { bank_name: 'STRIPE TEST BANK', last4: '6789' },
+      });
+
+      const debit = (attempt: number) =>
+        gateway.createBankPaymentIntent({
+          bookingId: 'bk-gw-saved-bank',
+          attempt,
+          amount: 12_500,
+          stripeCustomerId: customer.id,
+          paymentMethod: paymentMethod.id,
+          verification: 'automatic',
+          targetDate: null,
+          idempotencyKey: bankPaymentKey('bk-gw-saved-bank', attempt),
+        });
+      const underSavedMandate = async (paymentIntentId: string, attempt: number) =>
+        gateway.confirmBankPaymentIntent({
+          paymentIntentId,
+          paymentMethod: paymentMethod.id,
+          mandate: { mandateId },
+          idempotencyKey: confirmBankPaymentKey('bk-gw-saved-bank', attempt),
+        });
+      const processing = await underSavedMandate((await debit(1)).id, 1);
+      expect(processing.status).toBe('processing');
+      expect((processing.latest_charge as Stripe.Charge).payment_method_details?.us_bank_account?.mandate).toBe(mandateId);
+
+      await running.control('POST', `/_emulator/mandates/${mandateId}/revoke`);
+      expect((await gateway.retrieveMandate(mandateId)).status).toBe('inactive');
+      const secondAttempt = await debit(2);
+      const revoked = await refusal(() => underSavedMandate(secondAttempt.id, 2));
+      expect(revoked).toMatchObject({ statusCode: 400, code: 'payment_intent_mandate_invalid', param: 'mandate' });
+
+      expect((await gateway.detachPaymentMethod(paymentMethod.id)).customer).toBeNull();
       expectEveryResponseMatchesSpec();
     });
   });

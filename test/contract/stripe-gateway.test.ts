@@ -2,14 +2,18 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bankPaymentKey,
+  cancelSetupKey,
   confirmBankPaymentKey,
   confirmHoldKey,
   customerKey,
   holdKey,
   refundKey,
   releaseKey,
+  setupIntentKey,
   verifyMicrodepositsKey,
+  verifySetupMicrodepositsKey,
 } from '../../activities/idempotency-keys.js';
+import { toSetupIntentSnapshot } from '../../activities/setup-intent-snapshot.js';
 import { createBankPaymentMethod } from '../../api/bank-payment-method.js';
 import { createStripeClient } from '../../stripe/create-stripe-client.js';
 import { createPaymentGateway, type PaymentGateway } from '../../stripe/payment-gateway.js';
@@ -28,6 +32,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await stripeMock?.stop();
 });
+
+/** The SetupIntent fields the setup activities read are in the answer (stripe-mock's fixture leaves most null). */
+function expectSetupIntentWeCanRead(setupIntent: Stripe.SetupIntent): void {
+  expect(setupIntent.object).toBe('setup_intent');
+  for (const field of ['customer', 'payment_method', 'mandate', 'last_setup_error', 'next_action'] as const) {
+    expect(setupIntent, field).toHaveProperty(field);
+  }
+  expect(toSetupIntentSnapshot(setupIntent)).toMatchObject({ setupIntentId: setupIntent.id, status: setupIntent.status });
+}
 
 describe('every Stripe request the gateway sends is one Stripe accepts (stripe-mock, strict version)', () => {
   it('creates a customer', async () => {
@@ -63,6 +76,17 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
       idempotencyKey: confirmHoldKey('b-1', 1),
     });
     expect(paymentIntent.object).toBe('payment_intent');
+  });
+
+  it('confirms the hold of a saved card off-session', async () => {
+    const paymentIntent = await gateway.confirmHoldPaymentIntent({
+      paymentIntentId: 'pi_123',
+      paymentMethod: 'pm_123',
+      offSession: true,
+      idempotencyKey: confirmHoldKey('b-2', 1),
+    });
+    expect(paymentIntent.object).toBe('payment_intent');
+    expect(paymentIntent.status).toEqual(expect.any(String));
   });
 
   it('retrieves a PaymentIntent with its latest charge', async () => {
@@ -105,6 +129,17 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
     expect(paymentIntent.object).toBe('payment_intent');
   });
 
+  it("confirms the ACH debit off-session under a saved account's mandate", async () => {
+    const paymentIntent = await gateway.confirmBankPaymentIntent({
+      paymentIntentId: 'pi_123',
+      paymentMethod: 'pm_123',
+      mandate: { mandateId: 'mandate_123' },
+      idempotencyKey: confirmBankPaymentKey('b-2', 1),
+    });
+    expect(paymentIntent.object).toBe('payment_intent');
+    expect(paymentIntent.status).toEqual(expect.any(String));
+  });
+
   it('verifies microdeposits by descriptor code and by amounts', async () => {
     const byCode = await gateway.verifyMicrodeposits({
       paymentIntentId: 'pi_123',
@@ -128,6 +163,71 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
     const refund = await gateway.createRefund({ paymentIntentId: 'pi_123', amount: 5_000, idempotencyKey: refundKey('b-1', 'pi_123') });
     expect(refund.object).toBe('refund');
     expect((await gateway.retrieveRefund('re_123')).object).toBe('refund');
+  });
+
+  it('creates an off-session SetupIntent for a card and for a bank account with its verification method', async () => {
+    const card = await gateway.createSetupIntent({
+      setupId: 'setup-1',
+      customerId: 'cust-1',
+      stripeCustomerId: 'cus_123',
+      type: 'card',
+      verification: 'automatic',
+      idempotencyKey: setupIntentKey('setup-1'),
+    });
+    expectSetupIntentWeCanRead(card);
+    const bank = await gateway.createSetupIntent({
+      setupId: 'setup-2',
+      customerId: 'cust-1',
+      stripeCustomerId: 'cus_123',
+      type: 'us_bank_account',
+      verification: 'microdeposits',
+      idempotencyKey: setupIntentKey('setup-2'),
+    });
+    expectSetupIntentWeCanRead(bank);
+  });
+
+  it('retrieves a SetupIntent', async () => {
+    expectSetupIntentWeCanRead(await gateway.retrieveSetupIntent('seti_123'));
+  });
+
+  it("verifies a SetupIntent's microdeposits by descriptor code and by amounts", async () => {
+    const byCode = await gateway.verifySetupMicrodeposits({
+      setupIntentId: 'seti_123',
+      descriptorCode: 'SM11AA',
+      idempotencyKey: verifySetupMicrodepositsKey('setup-2', 'seti_123', 1),
+    });
+    expectSetupIntentWeCanRead(byCode);
+    const byAmounts = await gateway.verifySetupMicrodeposits({
+      setupIntentId: 'seti_123',
+      amounts: [32, 45],
+      idempotencyKey: verifySetupMicrodepositsKey('setup-2', 'seti_123', 2),
+    });
+    expectSetupIntentWeCanRead(byAmounts);
+  });
+
+  it('cancels an abandoned SetupIntent', async () => {
+    const setupIntent = await gateway.cancelSetupIntent({ setupIntentId: 'seti_123', idempotencyKey: cancelSetupKey('setup-1', 'seti_123') });
+    expectSetupIntentWeCanRead(setupIntent);
+  });
+
+  it('reads what a saved payment method records: card details and the mandate status', async () => {
+    const paymentMethod = await gateway.retrievePaymentMethod('pm_123');
+    expect(paymentMethod).toMatchObject({ object: 'payment_method', type: expect.any(String) });
+    expect(paymentMethod.card).toMatchObject({
+      brand: expect.any(String),
+      last4: expect.any(String),
+      exp_month: expect.any(Number),
+      exp_year: expect.any(Number),
+    });
+    const mandate = await gateway.retrieveMandate('mandate_123');
+    expect(mandate).toMatchObject({ object: 'mandate', id: expect.any(String) });
+    expect(['active', 'inactive', 'pending']).toContain(mandate.status);
+  });
+
+  it('detaches a saved payment method from its customer', async () => {
+    const paymentMethod = await gateway.detachPaymentMethod('pm_123');
+    expect(paymentMethod.object).toBe('payment_method');
+    expect(paymentMethod).toHaveProperty('customer');
   });
 
   it("creates the bank account PaymentMethod the API makes from a booking's account details", async () => {
