@@ -1,6 +1,6 @@
 /**
- * The inbox relay: moves pending Stripe events from the Postgres inbox into their bookings'
- * workflows as signals. Each pass claims due events with `FOR UPDATE SKIP LOCKED` inside one
+ * The inbox relay: moves pending Stripe events from the Postgres inbox into their bookings' (or,
+ * for SetupIntent events, their payment-method setups') workflows as signals. Each pass claims due events with `FOR UPDATE SKIP LOCKED` inside one
  * transaction, so any number of API processes can relay at once without delivering an event
  * twice or waiting on each other; an event that cannot be delivered yet backs off exponentially.
  */
@@ -21,6 +21,7 @@ import {
 } from '../db/inbox.js';
 import { withTransaction, type Queryable } from '../db/transaction.js';
 import { bookingWorkflowId, stripeEventSignal } from '../workflows/contract.js';
+import { paymentMethodSetupWorkflowId } from '../workflows/setup-contract.js';
 import { describeError, silentLogger, type Logger } from './logger.js';
 import { isStripeEventEnvelope, toStripeEventSignal } from './stripe-event-signal.js';
 
@@ -62,6 +63,13 @@ export interface InboxRelay {
 type Decision =
   | { outcome: 'relayed' }
   | { outcome: 'retried' | 'closed' | 'ignored'; reason: string };
+
+/** The workflow an event goes to: its booking's, else its setup's; null while neither is known. */
+function targetWorkflowId(event: Pick<ClaimedStripeEvent, 'bookingId' | 'setupId'>): string | null {
+  if (event.bookingId !== null) return bookingWorkflowId(event.bookingId);
+  if (event.setupId !== null) return paymentMethodSetupWorkflowId(event.setupId);
+  return null;
+}
 
 /** Delay before the next attempt, given how many attempts already failed. */
 export function retryDelayMs(failedAttempts: number, policy: RelayRetryPolicy = DEFAULT_RELAY_RETRY): number {
@@ -120,11 +128,11 @@ export function startInboxRelay({
     if (!isStripeEventEnvelope(event.payload)) {
       return { outcome: 'ignored', reason: 'stored payload is not a Stripe event' };
     }
-    if (event.bookingId === null) {
-      if (event.paymentIntentId === null) return { outcome: 'ignored', reason: 'event names no booking and no PaymentIntent' };
+    const workflowId = targetWorkflowId(event);
+    if (workflowId === null) {
+      if (event.paymentIntentId === null) return { outcome: 'ignored', reason: 'event names no booking, setup or PaymentIntent' };
       return { outcome: 'retried', reason: `no booking known yet for PaymentIntent ${event.paymentIntentId}` };
     }
-    const workflowId = bookingWorkflowId(event.bookingId);
     const signal = toStripeEventSignal(event.payload);
     try {
       await temporal.withDeadline(rpcDeadline(), () =>
@@ -148,7 +156,7 @@ export function startInboxRelay({
 
   /** Records a decision on the event's locked row, in the claiming transaction. */
   const recordDecision = async (client: Queryable, event: ClaimedStripeEvent, decision: Decision) => {
-    const workflowId = event.bookingId === null ? null : bookingWorkflowId(event.bookingId);
+    const workflowId = targetWorkflowId(event);
     switch (decision.outcome) {
       case 'relayed':
         await markRelayed(client, event.id);
@@ -159,7 +167,7 @@ export function startInboxRelay({
         return;
       case 'closed':
         await markClosed(client, event.id, decision.reason);
-        logger.info('stripe event for a closed booking', { eventId: event.id, workflowId });
+        logger.info('stripe event for a closed workflow', { eventId: event.id, workflowId });
         return;
       case 'retried': {
         const delay = retryDelayMs(event.attempts, retry);

@@ -1,8 +1,10 @@
 /**
- * What the API takes from a Stripe event: the booking it belongs to, the PaymentIntent it is
- * about, and the ids-and-statuses-only signal relayed to the workflow (never the whole object).
+ * What the API takes from a Stripe event: the booking or payment-method setup it belongs to, the
+ * PaymentIntent it is about, a mandate's new status, and the ids-and-statuses-only signal relayed
+ * to the workflow (never the whole object).
  */
-import { BOOKING_ID_PATTERN, type StripeEventSignal } from '../workflows/contract.js';
+import { BOOKING_ID_PATTERN, MANDATE_ID_PATTERN, type StripeEventSignal } from '../workflows/contract.js';
+import { SETUP_ID_PATTERN } from '../workflows/setup-contract.js';
 
 /** The parts of a Stripe event this module reads; the stored payload is the whole verified event. */
 export interface StripeEventEnvelope {
@@ -34,12 +36,43 @@ function stringField(object: Record<string, unknown>, field: string): string | n
   return typeof value === 'string' && value.length > 0 ? value : null;
 }
 
-/** `metadata.booking_id` of the event's object, if it is a booking id this service could have issued. */
-export function bookingIdOf(event: StripeEventEnvelope): string | null {
+function metadataField(event: StripeEventEnvelope, field: string, pattern: RegExp): string | null {
   const metadata = event.data.object.metadata;
   if (metadata === null || typeof metadata !== 'object') return null;
-  const bookingId = (metadata as Record<string, unknown>).booking_id;
-  return typeof bookingId === 'string' && BOOKING_ID_PATTERN.test(bookingId) ? bookingId : null;
+  const value = (metadata as Record<string, unknown>)[field];
+  return typeof value === 'string' && pattern.test(value) ? value : null;
+}
+
+/** `metadata.booking_id` of the event's object, if it is a booking id this service could have issued. */
+export function bookingIdOf(event: StripeEventEnvelope): string | null {
+  return metadataField(event, 'booking_id', BOOKING_ID_PATTERN);
+}
+
+/** True when the event's object is a SetupIntent. */
+export function isSetupIntentEvent(event: StripeEventEnvelope): boolean {
+  return event.type.startsWith('setup_intent.') || event.data.object.object === 'setup_intent';
+}
+
+/** `metadata.setup_id` of a SetupIntent event, if it is a setup id this service could have issued. */
+export function setupIdOf(event: StripeEventEnvelope): string | null {
+  return isSetupIntentEvent(event) ? metadataField(event, 'setup_id', SETUP_ID_PATTERN) : null;
+}
+
+/** A mandate's new status, from a `mandate.updated` event. */
+export interface MandateStatusChange {
+  mandateId: string;
+  status: string;
+  /** When Stripe created the event: newer changes win. */
+  occurredAt: Date;
+}
+
+/** The status change a `mandate.updated` event carries; null for any other event or a malformed one. */
+export function mandateStatusChangeOf(event: StripeEventEnvelope): MandateStatusChange | null {
+  if (event.type !== 'mandate.updated') return null;
+  const mandateId = stringField(event.data.object, 'id');
+  const status = stringField(event.data.object, 'status');
+  if (!mandateId || !MANDATE_ID_PATTERN.test(mandateId) || !status) return null;
+  return { mandateId, status, occurredAt: new Date(event.created * 1000) };
 }
 
 /** True when the event's object is a PaymentIntent, which carries its own `metadata.booking_id`. */
@@ -60,7 +93,7 @@ export function paymentIntentIdOf(event: StripeEventEnvelope): string | null {
   return null;
 }
 
-/** The signal relayed to the booking's workflow: ids and statuses only. */
+/** The signal relayed to the booking's (or setup's) workflow: ids and statuses only. */
 export function toStripeEventSignal(event: StripeEventEnvelope): StripeEventSignal {
   const object = event.data.object;
   return {

@@ -1,11 +1,15 @@
 /**
  * The Stripe webhook inbox (`stripe_events`): every SQL statement that reads or writes it.
- * The webhook receiver stores events; the inbox relay claims, signals and marks them.
+ * The webhook receiver stores events (and handles some itself); the inbox relay claims, signals and marks them.
  */
 import type { Queryable } from './transaction.js';
 
-/** Lifecycle of an inbox row. */
-export const INBOX_STATUSES = ['pending', 'relayed', 'ignored', 'closed'] as const;
+/**
+ * Lifecycle of an inbox row: `pending` until relayed to its workflow (`relayed`), `closed` when that
+ * workflow had finished, `ignored` when no workflow or record is concerned, `handled` when the
+ * receiver applied it itself (`mandate.updated`).
+ */
+export const INBOX_STATUSES = ['pending', 'relayed', 'ignored', 'closed', 'handled'] as const;
 export type InboxStatus = (typeof INBOX_STATUSES)[number];
 
 /** A verified Stripe event as the webhook receiver stores it. */
@@ -14,12 +18,14 @@ export interface NewStripeEvent {
   type: string;
   bookingId: string | null;
   paymentIntentId: string | null;
+  /** The payment-method setup a SetupIntent event belongs to (`metadata.setup_id`); relayed to its workflow. */
+  setupId?: string | null;
   /** The whole verified event; stays in Postgres, never relayed or logged. */
   payload: unknown;
   /**
-   * `pending` for events about a booking, or about a PaymentIntent whose booking is not known yet
-   * (`bookingId` null: the relay finds it through the PaymentIntent's other events); `ignored` for
-   * events the relay has nothing to do with.
+   * `pending` for events about a booking or a setup, or about a PaymentIntent whose booking is not
+   * known yet (`bookingId` null: the relay finds it through the PaymentIntent's other events);
+   * `ignored` for events the relay has nothing to do with.
    */
   status: Extract<InboxStatus, 'pending' | 'ignored'>;
 }
@@ -31,6 +37,8 @@ export interface ClaimedStripeEvent {
   /** Null while the event's PaymentIntent is not yet tied to a booking. */
   bookingId: string | null;
   paymentIntentId: string | null;
+  /** Set for SetupIntent events: the setup whose workflow receives them. */
+  setupId: string | null;
   payload: unknown;
   attempts: number;
   receivedAt: Date;
@@ -41,12 +49,13 @@ interface ClaimedRow {
   type: string;
   booking_id: string | null;
   payment_intent_id: string | null;
+  setup_id: string | null;
   payload: unknown;
   attempts: number;
   received_at: Date;
 }
 
-const CLAIM_COLUMNS = 'id, type, booking_id, payment_intent_id, payload, attempts, received_at';
+const CLAIM_COLUMNS = 'id, type, booking_id, payment_intent_id, setup_id, payload, attempts, received_at';
 
 function toClaimedEvent(row: ClaimedRow): ClaimedStripeEvent {
   return {
@@ -54,6 +63,7 @@ function toClaimedEvent(row: ClaimedRow): ClaimedStripeEvent {
     type: row.type,
     bookingId: row.booking_id,
     paymentIntentId: row.payment_intent_id,
+    setupId: row.setup_id,
     payload: row.payload,
     attempts: row.attempts,
     receivedAt: row.received_at,
@@ -63,10 +73,18 @@ function toClaimedEvent(row: ClaimedRow): ClaimedStripeEvent {
 /** Stores an event once by its Stripe id; returns true if it was new, false for a redelivery. */
 export async function storeStripeEvent(db: Queryable, event: NewStripeEvent): Promise<boolean> {
   const result = await db.query(
-    `INSERT INTO stripe_events (id, type, booking_id, payment_intent_id, payload, status)
-     VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO stripe_events (id, type, booking_id, payment_intent_id, setup_id, payload, status)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (id) DO NOTHING`,
-    [event.id, event.type, event.bookingId, event.paymentIntentId, JSON.stringify(event.payload), event.status],
+    [
+      event.id,
+      event.type,
+      event.bookingId,
+      event.paymentIntentId,
+      event.setupId ?? null,
+      JSON.stringify(event.payload),
+      event.status,
+    ],
   );
   return result.rowCount === 1;
 }
@@ -154,6 +172,14 @@ export async function markClosed(db: Queryable, id: string, reason: string): Pro
 /** The event concerns no booking this service can relay to. */
 export async function markIgnored(db: Queryable, id: string, reason: string): Promise<void> {
   await db.query(`UPDATE stripe_events SET status = 'ignored', last_error = $2 WHERE id = $1`, [id, reason]);
+}
+
+/** The receiver applied the event itself (no workflow receives it); `outcome` says what it changed. */
+export async function markHandled(db: Queryable, id: string, outcome: string): Promise<void> {
+  await db.query(
+    `UPDATE stripe_events SET status = 'handled', relayed_at = now(), last_error = $2 WHERE id = $1`,
+    [id, outcome],
+  );
 }
 
 /** How many events wait to be relayed, and since when the oldest one has waited. */

@@ -1,4 +1,5 @@
 /** Migrations and the webhook inbox's SQL against real PostgreSQL (no Temporal). */
+import { readdir } from 'node:fs/promises';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryDelayMs } from '../../api/inbox-relay.js';
@@ -8,12 +9,13 @@ import {
   claimPendingEvents,
   inboxDepth,
   markClosed,
+  markHandled,
   markRelayed,
   markRetry,
   storeStripeEvent,
   type NewStripeEvent,
 } from '../../db/inbox.js';
-import { migrate } from '../../db/migrate.js';
+import { MIGRATIONS_DIR, migrate } from '../../db/migrate.js';
 import { createPool } from '../../db/pool.js';
 import { withTransaction } from '../../db/transaction.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
@@ -45,7 +47,8 @@ describe('migrate', () => {
   it('creates the schema once even when several processes start at the same time', async () => {
     const runs = await Promise.all([migrate(postgres.url), migrate(postgres.url), migrate(postgres.url)]);
 
-    expect(runs.flat()).toHaveLength(3);
+    const migrationFiles = (await readdir(MIGRATIONS_DIR)).filter((file) => file.endsWith('.sql'));
+    expect(runs.flat()).toHaveLength(migrationFiles.length);
     expect(runs.filter((applied) => applied.length > 0)).toHaveLength(1);
     const tables = await db.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
@@ -121,6 +124,19 @@ describe('inbox', () => {
     expect(depth.oldestPendingReceivedAt).toBeInstanceOf(Date);
     expect(await bookingIdForPaymentIntent(db, 'pi_depth')).toBe('bk-depth');
     expect(await bookingIdForPaymentIntent(db, 'pi_unknown')).toBeNull();
+  });
+
+  it("hands the relay a SetupIntent event's setup id, and records an event the receiver handled itself", async () => {
+    await storeStripeEvent(db, event('evt_setup', { bookingId: null, paymentIntentId: null, setupId: 'setup-1' }));
+    await storeStripeEvent(db, event('evt_mandate', { bookingId: null, paymentIntentId: null, status: 'ignored' }));
+    await markHandled(db, 'evt_mandate', 'mandate mandate_1 inactive: 1 saved payment method(s) updated');
+
+    const claimed = await withTransaction(db, (client) => claimPendingEvent(client, 'evt_setup'));
+    const handled = await db.query(`SELECT status, relayed_at, last_error FROM stripe_events WHERE id = 'evt_mandate'`);
+
+    expect(claimed).toMatchObject({ id: 'evt_setup', setupId: 'setup-1', bookingId: null });
+    expect(handled.rows[0]).toMatchObject({ status: 'handled', last_error: expect.stringContaining('mandate_1') });
+    expect(handled.rows[0].relayed_at).toBeInstanceOf(Date);
   });
 });
 
