@@ -8,6 +8,7 @@ import {
   type HoldPolicy,
   type PaymentPolicy,
 } from '../workflows/contract.js';
+import type { SavedPaymentMethodsOfBooking } from './saved-payment-method-use.js';
 import type { BankPaymentBody, CreateBookingBody } from './schemas.js';
 
 /** The hold policy every new booking gets, from the HOLD_* settings. */
@@ -30,41 +31,55 @@ export function paymentPolicyFromConfig(config: ApiConfig): PaymentPolicy {
   };
 }
 
+const NOTHING_SAVED: SavedPaymentMethodsOfBooking = { holdOffSession: false, savedMandateId: null };
+
 /**
  * Workflow input for a new booking. A payment given as `bankAccount` needs `bankPaymentMethod`, the
  * PaymentMethod the API created from it: account and routing numbers never enter the workflow.
+ * `saved` says which of the named payment methods the customer saved (see saved-payment-method-use.ts).
  */
 export function toBookingInput(
   body: CreateBookingBody,
   policy: HoldPolicy,
   paymentPolicy: PaymentPolicy = DEFAULT_PAYMENT_POLICY,
   bankPaymentMethod?: string,
+  saved: SavedPaymentMethodsOfBooking = NOTHING_SAVED,
 ): BookingInput {
   return {
     bookingId: body.bookingId,
     customer: { id: body.customer.id, email: body.customer.email, name: body.customer.name },
     holdPaymentMethod: body.holdPaymentMethod,
+    // Only set for a saved card, so a booking on a new card starts with exactly the input it always had.
+    ...(saved.holdOffSession && { holdOffSession: true }),
     startsAt: body.startsAt,
     endsAt: body.endsAt,
     policy,
     ...(body.payment && {
-      payment: toBankPaymentInput(body.payment, bankPaymentMethod),
+      payment: toBankPaymentInput(body.payment, bankPaymentMethod, saved.savedMandateId),
       paymentPolicy,
     }),
   };
 }
 
-function toBankPaymentInput(payment: BankPaymentBody, bankPaymentMethod: string | undefined): BankPaymentInput {
+function toBankPaymentInput(
+  payment: BankPaymentBody,
+  bankPaymentMethod: string | undefined,
+  savedMandateId: string | null,
+): BankPaymentInput {
   const paymentMethod = bankPaymentMethod ?? payment.paymentMethod;
   if (!paymentMethod) throw new Error('A bank payment needs a PaymentMethod: create it from bankAccount first');
+  if (!payment.mandate && !savedMandateId) throw new Error('A bank payment needs a mandate acceptance or a saved mandate');
   return {
     amount: payment.amount,
     paymentMethod,
-    mandate: {
-      ipAddress: payment.mandate.ipAddress,
-      userAgent: payment.mandate.userAgent,
-      acceptedAt: payment.mandate.acceptedAt,
-    },
+    mandate: payment.mandate
+      ? {
+          ipAddress: payment.mandate.ipAddress,
+          userAgent: payment.mandate.userAgent,
+          acceptedAt: payment.mandate.acceptedAt,
+        }
+      : null,
+    ...(savedMandateId && { savedMandateId }),
     verification: payment.verification,
     targetDate: payment.targetDate ?? null,
     checkBalance: payment.checkBalance,

@@ -23,6 +23,8 @@ export function toBookingView(state: BookingState): BookingView {
       actionDeadline: hold.actionDeadline,
       declineCode: hold.declineCode,
       reason: hold.reason,
+      // A run started before saved payment methods existed has no `offSession`.
+      offSession: hold.offSession === true,
     },
     // A run started before bank payments existed has no `payment` at all.
     payment: state.payment ? toPaymentView(state.payment) : null,
@@ -53,6 +55,7 @@ function toPaymentView(payment: PaymentState): PaymentView {
     refund: refund && { id: refund.id, status: refund.status, amount: refund.amount, reference: refund.reference },
     cancellation: payment.cancellation,
     reason: payment.reason,
+    savedMandateId: payment.savedMandateId ?? null,
   };
 }
 

@@ -15,18 +15,24 @@ import { describeError, silentLogger, type Logger } from './logger.js';
 import type { AppEnv } from './router.js';
 import { createBookingRoutes } from './routes/bookings.js';
 import { createHealthRoutes } from './routes/health.js';
+import { createPaymentMethodSetupRoutes } from './routes/payment-method-setups.js';
+import { createSavedPaymentMethodRoutes } from './routes/saved-payment-methods.js';
 import { createStripeWebhookRoutes } from './routes/stripe-webhooks.js';
+import type { SavedPaymentMethodGateway } from './saved-payment-method-stripe.js';
 import { BEARER_SECURITY_SCHEME } from './schemas.js';
 
 /**
- * Everything the API needs; `relay` is optional so the app also runs without one (tests, tools), and
- * without `stripe` bookings must name their bank PaymentMethod (bank account details are refused).
+ * Everything the API needs; `relay` is optional so the app also runs without one (tests, tools),
+ * without `stripe` bookings must name their bank PaymentMethod (bank account details are refused),
+ * and without `gateway` saving and removing payment methods answer 503 `stripe_unavailable`.
  */
 export interface AppDeps {
   temporal: Client;
   db: pg.Pool;
   config: ApiConfig;
   stripe?: PaymentMethodCreator;
+  /** Stripe reads and detaches for the customers' saved payment methods (`createPaymentGateway(stripe)`). */
+  gateway?: SavedPaymentMethodGateway;
   relay?: Pick<InboxRelay, 'relayNow'>;
   logger?: Logger;
 }
@@ -34,8 +40,8 @@ export interface AppDeps {
 /** Path of the generated OpenAPI document. */
 export const OPENAPI_PATH = '/openapi.json';
 
-/** Builds the Hono app: request ids, body limit, the three sub-apps, OpenAPI, one error shape. */
-export function createApp({ temporal, db, config, stripe, relay, logger = silentLogger }: AppDeps) {
+/** Builds the Hono app: request ids, body limit, the sub-apps, OpenAPI, one error shape. */
+export function createApp({ temporal, db, config, stripe, gateway, relay, logger = silentLogger }: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
 
   app.use('*', requestId({ limitLength: 128 }));
@@ -50,7 +56,9 @@ export function createApp({ temporal, db, config, stripe, relay, logger = silent
   );
 
   app.route('/', createHealthRoutes({ temporal, db, logger }));
-  app.route('/v1/bookings', createBookingRoutes({ temporal, config, stripe }));
+  app.route('/v1/bookings', createBookingRoutes({ temporal, db, config, stripe }));
+  app.route('/v1/customers', createPaymentMethodSetupRoutes({ temporal, config, gateway }));
+  app.route('/v1/customers', createSavedPaymentMethodRoutes({ db, config, gateway }));
   app.route(
     '/v1/webhooks',
     createStripeWebhookRoutes({ db, webhookSecret: config.STRIPE_WEBHOOK_SECRET, relay, logger }),
@@ -67,7 +75,8 @@ export function createApp({ temporal, db, config, stripe, relay, logger = silent
       title: 'Booking payments API',
       version: '1.0.0',
       description:
-        'Starts and drives the payment workflow of each booking and receives Stripe webhooks. ' +
+        'Starts and drives the payment workflow of each booking, saves customers\' payment methods for later ' +
+        'bookings, and receives Stripe webhooks. ' +
         'Every failure answers `{ "error": { "code", "message", "requestId" } }`.',
     },
   });

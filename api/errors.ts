@@ -18,9 +18,12 @@ export const ERROR_STATUS = {
   invalid_signature: 400,
   unauthorized: 401,
   booking_not_found: 404,
+  setup_not_found: 404,
+  payment_method_not_found: 404,
   not_found: 404,
   booking_conflict: 409,
   booking_closed: 409,
+  setup_conflict: 409,
   not_awaiting_payment_method: 409,
   not_awaiting_verification: 409,
   payload_too_large: 413,
@@ -28,7 +31,11 @@ export const ERROR_STATUS = {
   validation_failed: 422,
   invalid_request: 422,
   invalid_bank_account: 422,
+  payment_method_unusable: 422,
+  payment_method_type_mismatch: 422,
+  mandate_required: 422,
   internal_error: 500,
+  setup_intent_not_created: 502,
   temporal_unavailable: 503,
   not_ready: 503,
   stripe_unavailable: 503,
@@ -72,6 +79,7 @@ function updateRejection(error: WorkflowUpdateFailedError): ApiError {
     if (failure.type === FailureTypes.NotAwaitingVerification) {
       return new ApiError('not_awaiting_verification', failure.message);
     }
+    if (failure.type === FailureTypes.MandateRequired) return new ApiError('mandate_required', failure.message);
     if (failure.type === FailureTypes.InvalidUpdate) return new ApiError('invalid_request', failure.message);
     if (failure.type) return new ApiError('invalid_request', `The booking rejected the request (${failure.type})`);
   }

@@ -6,6 +6,7 @@ import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { createStripeClient } from '../stripe/create-stripe-client.js';
+import { createPaymentGateway } from '../stripe/payment-gateway.js';
 import { createApp } from './create-app.js';
 import { startInboxRelay } from './inbox-relay.js';
 import { createJsonLogger, describeError } from './logger.js';
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
 
   const stripe = createStripeClient(config);
   const relay = startInboxRelay({ db, temporal, config, logger });
-  const app = createApp({ temporal, db, config, stripe, relay, logger });
+  const app = createApp({ temporal, db, config, stripe, gateway: createPaymentGateway(stripe), relay, logger });
   const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
     logger.info('api listening', { port: info.port, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE });
   });

@@ -13,6 +13,13 @@ import {
   PAYMENT_STATUSES,
   VERIFICATION_METHODS,
 } from '../workflows/contract.js';
+import {
+  CUSTOMER_ID_PATTERN,
+  SAVED_PAYMENT_METHOD_STATUSES,
+  SAVED_PAYMENT_METHOD_TYPES,
+  SETUP_ID_PATTERN,
+  SETUP_STATUSES,
+} from '../workflows/setup-contract.js';
 import { ERROR_CODES } from './errors.js';
 import { TARGET_DATE_DAYS_AHEAD, TARGET_DATE_PATTERN, isTargetDateInRange } from './target-date.js';
 
@@ -92,7 +99,11 @@ const BankPaymentSchema = z
       .optional()
       .openapi({ description: 'A us_bank_account PaymentMethod id; or give bankAccount', example: 'pm_usBankAccount' }),
     bankAccount: BankAccountSchema.optional(),
-    mandate: MandateSchema,
+    mandate: MandateSchema.optional().openapi({
+      description:
+        "The customer's acceptance of this debit; required unless paymentMethod is a bank account the customer " +
+        'saved, whose mandate is then reused',
+    }),
     verification: z.enum(VERIFICATION_METHODS).default('automatic'),
     targetDate: z
       .string()
@@ -111,7 +122,15 @@ const BankPaymentSchema = z
     message: 'give exactly one of paymentMethod or bankAccount',
     path: ['paymentMethod'],
   })
-  .openapi('BankPayment');
+  .refine((payment) => payment.bankAccount === undefined || payment.mandate !== undefined, {
+    message: "required with bankAccount: the customer's acceptance of the debit",
+    path: ['mandate'],
+  })
+  .openapi('BankPayment', {
+    description:
+      'The booking\'s amount by ACH direct debit. `mandate` is required unless `paymentMethod` is a bank account ' +
+      'the customer saved, whose mandate is then reused without new verification.',
+  });
 
 /** Body of `POST /v1/bookings`. */
 export const CreateBookingBodySchema = z
@@ -122,7 +141,9 @@ export const CreateBookingBodySchema = z
       email: z.email().max(254).openapi({ example: 'ada@example.com' }),
       name: z.string().min(1).max(200).openapi({ example: 'Ada Lovelace' }),
     }),
-    holdPaymentMethod: paymentMethodId,
+    holdPaymentMethod: paymentMethodId.openapi({
+      description: 'A card PaymentMethod id; a card the customer saved is charged off-session',
+    }),
     startsAt: instantWithOffset,
     endsAt: instantWithOffset,
     payment: BankPaymentSchema.optional(),
@@ -149,8 +170,18 @@ export const SupplyPaymentMethodBodySchema = z
       .enum(['hold', 'payment'])
       .optional()
       .openapi({ description: 'What the payment method is for: the $1 hold (default) or the bank payment' }),
+    mandate: MandateSchema.optional().openapi({
+      description:
+        "With `for: payment`: the customer's acceptance of the debit from a new bank account (not needed for a " +
+        'saved one, or when the booking already has an acceptance)',
+    }),
+  })
+  .refine((body) => body.mandate === undefined || body.for === 'payment', {
+    message: 'only with for: payment',
+    path: ['mandate'],
   })
   .openapi('SupplyPaymentMethodRequest');
+export type SupplyPaymentMethodBody = z.infer<typeof SupplyPaymentMethodBodySchema>;
 
 const microdepositAmount = z.number().int().min(1).max(99);
 
@@ -182,6 +213,17 @@ export const BookingIdParamsSchema = z.object({
 
 const nullableInstant = z.string().nullable();
 
+/** Microdeposits sent to verify a bank account, while they wait for the customer. */
+const MicrodepositsViewSchema = z
+  .object({
+    type: z.enum(Object.keys(MICRODEPOSIT_ATTEMPTS) as [keyof typeof MICRODEPOSIT_ATTEMPTS]),
+    arrivalDate: nullableInstant,
+    hostedVerificationUrl: z.string().nullable(),
+    attemptsRemaining: z.number().int(),
+    expiresAt: z.string(),
+  })
+  .nullable();
+
 const PaymentViewSchema = z
   .object({
     status: z.enum(PAYMENT_STATUSES),
@@ -189,15 +231,7 @@ const PaymentViewSchema = z
     currency: z.literal(PAYMENT_CURRENCY),
     paymentIntentId: z.string().nullable(),
     attempt: z.number().int(),
-    microdeposits: z
-      .object({
-        type: z.enum(Object.keys(MICRODEPOSIT_ATTEMPTS) as [keyof typeof MICRODEPOSIT_ATTEMPTS]),
-        arrivalDate: nullableInstant,
-        hostedVerificationUrl: z.string().nullable(),
-        attemptsRemaining: z.number().int(),
-        expiresAt: z.string(),
-      })
-      .nullable(),
+    microdeposits: MicrodepositsViewSchema,
     failureCode: z.string().nullable(),
     paymentReference: z.string().nullable(),
     processingSince: nullableInstant,
@@ -208,6 +242,10 @@ const PaymentViewSchema = z
       .nullable(),
     cancellation: z.enum(['requested', 'canceled', 'refused', 'refund_requested', 'refund_refused']).nullable(),
     reason: z.string().nullable(),
+    savedMandateId: z
+      .string()
+      .nullable()
+      .openapi({ description: "The saved bank account's mandate the debit reuses; null for a new bank account" }),
   })
   .openapi('BankPaymentState');
 
@@ -231,6 +269,7 @@ export const BookingViewSchema = z
       actionDeadline: nullableInstant,
       declineCode: z.string().nullable(),
       reason: z.string().nullable(),
+      offSession: z.boolean().openapi({ description: 'True when the hold is placed on a saved card, off-session' }),
     }),
     payment: PaymentViewSchema.nullable(),
   })
@@ -247,6 +286,121 @@ export const MicrodepositOutcomeSchema = z
     booking: BookingViewSchema,
   })
   .openapi('MicrodepositOutcome');
+
+const customerId = z
+  .string()
+  .regex(CUSTOMER_ID_PATTERN, 'must be 1-200 letters, digits, "_", ".", "@" or "-", starting with a letter or digit')
+  .openapi({ example: 'cust_42' });
+
+const setupId = z
+  .string()
+  .regex(SETUP_ID_PATTERN, 'must be 1-100 letters, digits, "_" or "-", starting with a letter or digit')
+  .openapi({ example: 'setup_2024_0001' });
+
+/** Path parameters of a customer's routes. */
+export const CustomerIdParamsSchema = z.object({
+  customerId: customerId.openapi({ param: { name: 'customerId', in: 'path' } }),
+});
+
+/** Path parameters of one saved payment method. */
+export const SavedPaymentMethodParamsSchema = CustomerIdParamsSchema.extend({
+  paymentMethodId: paymentMethodId.openapi({ param: { name: 'paymentMethodId', in: 'path' }, example: 'pm_1Q0PsIJvEtkwdCNY' }),
+});
+
+/** Path parameters of one payment-method setup. */
+export const SetupParamsSchema = CustomerIdParamsSchema.extend({
+  setupId: setupId.openapi({ param: { name: 'setupId', in: 'path' } }),
+});
+
+/** Body of `POST /v1/customers/{customerId}/payment-methods`: what to save, for which customer. */
+export const StartSetupBodySchema = z
+  .strictObject({
+    setupId: setupId.optional().openapi({
+      description: 'Your key for this setup; the same setupId again answers the same setup (generated when absent)',
+    }),
+    type: z.enum(SAVED_PAYMENT_METHOD_TYPES),
+    email: z.email().max(254).openapi({ example: 'ada@example.com' }),
+    name: z.string().min(1).max(200).openapi({ example: 'Ada Lovelace' }),
+    verification: z
+      .enum(VERIFICATION_METHODS)
+      .optional()
+      .openapi({ description: 'How a bank account is verified (us_bank_account only; default automatic)' }),
+  })
+  .refine((body) => body.verification === undefined || body.type === 'us_bank_account', {
+    message: 'only for type us_bank_account',
+    path: ['verification'],
+  })
+  .openapi('StartPaymentMethodSetupRequest');
+export type StartSetupBody = z.infer<typeof StartSetupBodySchema>;
+
+/** A saved payment method as listed: brand or bank, last four digits, expiry, mandate; nothing more sensitive. */
+export const SavedPaymentMethodSchema = z
+  .object({
+    paymentMethodId: z.string(),
+    customerId: z.string(),
+    type: z.enum(SAVED_PAYMENT_METHOD_TYPES),
+    brand: z.string().nullable().openapi({ description: 'Card brand (visa, …); null for bank accounts' }),
+    bankName: z.string().nullable(),
+    last4: z.string().nullable(),
+    expMonth: z.number().int().nullable(),
+    expYear: z.number().int().nullable(),
+    mandate: z.object({ id: z.string(), status: z.string() }).nullable(),
+    status: z.enum(SAVED_PAYMENT_METHOD_STATUSES),
+    unusableReason: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Why it can no longer be used (`mandate_inactive`, `card_expired`)' }),
+    setupId: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('SavedPaymentMethod');
+export type SavedPaymentMethodView = z.infer<typeof SavedPaymentMethodSchema>;
+
+/** Answer of `GET /v1/customers/{customerId}/payment-methods`. */
+export const SavedPaymentMethodListSchema = z
+  .object({ data: z.array(SavedPaymentMethodSchema) })
+  .openapi('SavedPaymentMethodList');
+
+/** A payment-method setup as the API shows it. */
+export const SetupViewSchema = z
+  .object({
+    setupId: z.string(),
+    workflowId: z.string(),
+    customerId: z.string(),
+    type: z.enum(SAVED_PAYMENT_METHOD_TYPES),
+    status: z.enum(SETUP_STATUSES),
+    setupIntentId: z.string().nullable(),
+    paymentMethodId: z.string().nullable(),
+    microdeposits: MicrodepositsViewSchema,
+    failureCode: z.string().nullable(),
+    actionDeadline: nullableInstant.openapi({
+      description: 'While the customer has something to do: when the setup is cancelled if they have not',
+    }),
+    reason: z.string().nullable(),
+    done: z.boolean(),
+    savedPaymentMethod: SavedPaymentMethodSchema.nullable(),
+    updatedAt: z.string(),
+  })
+  .openapi('PaymentMethodSetup');
+export type SetupView = z.infer<typeof SetupViewSchema>;
+
+/** Answer of `POST /v1/customers/{customerId}/payment-methods`: the setup and what Stripe.js needs to finish it. */
+export const StartedSetupSchema = SetupViewSchema.extend({
+  clientSecret: z.string().nullable().openapi({
+    description:
+      "The SetupIntent's client secret for Stripe.js (`confirmCardSetup`, `confirmUsBankAccountSetup`); null once " +
+      'the setup has finished. Hand it to the customer\'s browser only; never log or store it',
+  }),
+}).openapi('PaymentMethodSetupStarted');
+
+/** Answer of `POST /v1/customers/{customerId}/payment-methods/setups/{setupId}/microdeposits`. */
+export const SetupMicrodepositOutcomeSchema = z
+  .object({
+    result: z.enum(['verified', 'mismatch', 'attempts_exceeded', 'expired']),
+    attemptsRemaining: z.number().int(),
+    setup: SetupViewSchema,
+  })
+  .openapi('SetupMicrodepositOutcome');
 
 /** The one error shape every failure uses. */
 export const ErrorResponseSchema = z

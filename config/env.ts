@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_HOLD_POLICY, DEFAULT_PAYMENT_POLICY } from '../workflows/contract.js';
+import { DEFAULT_SETUP_POLICY } from '../workflows/setup-contract.js';
 
 /** Raised when the environment does not satisfy a process's schema; the message names each variable. */
 export class ConfigError extends Error {
@@ -37,7 +38,10 @@ const stripeVars = {
 
 const apiSchema = z.object({
   ...temporalVars,
-  /** The API's one Stripe call: turning a bank account into a PaymentMethod before the workflow starts. */
+  /**
+   * The API's Stripe calls: turning a bank account into a PaymentMethod before the workflow starts,
+   * reading a SetupIntent's client secret, detaching a saved payment method.
+   */
   ...stripeVars,
   DATABASE_URL: z.string().min(1),
   PORT: port.default(3000),
@@ -62,6 +66,8 @@ const apiSchema = z.object({
   PAYMENT_PROCESSING_ALERT_SECONDS: positiveInt.default(DEFAULT_PAYMENT_POLICY.processingAlertSeconds),
   PAYMENT_DISPUTE_WINDOW_SECONDS: positiveInt.default(DEFAULT_PAYMENT_POLICY.disputeWindowSeconds),
   PAYMENT_REFUND_PERCENT: z.coerce.number().int().min(0).max(100).default(DEFAULT_PAYMENT_POLICY.refundPercent),
+  /** How long a customer has to finish saving a payment method before its SetupIntent is cancelled (seconds). */
+  SETUP_COMPLETION_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_SETUP_POLICY.completionTimeoutSeconds),
 });
 
 const workerSchema = z

@@ -1,10 +1,12 @@
 /**
  * Booking routes for the booking service (Bearer API_TOKEN): start a booking's workflow,
  * read its state, cancel it, supply a new payment method, verify its bank account's microdeposits.
+ * A payment method the customer saved is used off-session (a card) or with its mandate (a bank account).
  */
 import { createRoute } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
+import type pg from 'pg';
 import type { ApiConfig } from '../../config/env.js';
 import {
   BOOKING_WORKFLOW_TYPE,
@@ -15,13 +17,21 @@ import {
   verifyMicrodepositsUpdate,
   type BookingInput,
   type BookingState,
+  type SupplyPaymentMethodRequest,
 } from '../../workflows/contract.js';
+import { findSavedPaymentMethod } from '../../db/saved-payment-methods.js';
 import { createBankPaymentMethod, type PaymentMethodCreator } from '../bank-payment-method.js';
 import { requireBearerToken } from '../bearer-auth.js';
 import { holdPolicyFromConfig, paymentPolicyFromConfig, requestFingerprint, toBookingInput } from '../booking-input.js';
 import { initialBookingView, toBookingView } from '../booking-view.js';
 import { ApiError } from '../errors.js';
 import { createRouter } from '../router.js';
+import {
+  checkSavedPaymentMethod,
+  savedPaymentMethodsOfBooking,
+  type PaymentMethodUse,
+  type SavedPaymentMethodsOfBooking,
+} from '../saved-payment-method-use.js';
 import {
   BEARER_SECURITY_SCHEME,
   BookingIdParamsSchema,
@@ -33,11 +43,14 @@ import {
   VerifyMicrodepositsBodySchema,
   errorResponseSpec,
   type BookingView,
+  type SupplyPaymentMethodBody,
 } from '../schemas.js';
 
 /** What the booking routes need. */
 export interface BookingRoutesDeps {
   temporal: Client;
+  /** Where the customers' saved payment methods are recorded. */
+  db: pg.Pool;
   config: ApiConfig;
   /** Creates PaymentMethods from bank account details; without it `payment.bankAccount` is refused. */
   stripe?: PaymentMethodCreator;
@@ -73,8 +86,10 @@ const createBookingRoute = createRoute({
     ...commonErrors,
     422: errorResponseSpec(
       'Body violates the schema (`validation_failed`: a currency other than usd, a target date outside 3 to 15 ' +
-        'days ahead, both or neither of paymentMethod and bankAccount, no mandate, …), or Stripe refused the ' +
-        'bank account (`invalid_bank_account`, with Stripe\'s message)',
+        'days ahead, both or neither of paymentMethod and bankAccount, no mandate for a bank account that is not ' +
+        'saved, …), Stripe refused the bank account (`invalid_bank_account`, with Stripe\'s message), a saved ' +
+        'payment method of another customer, detached or unusable (`payment_method_unusable`), or a saved bank ' +
+        'account for the hold or a saved card for the payment (`payment_method_type_mismatch`)',
     ),
     503: errorResponseSpec('Temporal or Stripe unreachable (`temporal_unavailable`, `stripe_unavailable`)'),
   },
@@ -133,7 +148,11 @@ const supplyPaymentMethodRoute = createRoute({
     ),
     504: errorResponseSpec('The workflow did not answer in time (`temporal_timeout`)'),
     ...commonErrors,
-    422: errorResponseSpec('Schema violation (`validation_failed`) or rejected by the workflow (`invalid_request`)'),
+    422: errorResponseSpec(
+      'Schema violation (`validation_failed`), rejected by the workflow (`invalid_request`), a new bank account ' +
+        'without the customer\'s acceptance when the booking has none to reuse (`mandate_required`), a saved ' +
+        'payment method that cannot be used (`payment_method_unusable`, `payment_method_type_mismatch`)',
+    ),
   },
 });
 
@@ -168,17 +187,18 @@ const verifyMicrodepositsRoute = createRoute({
 });
 
 /** The `/v1/bookings` sub-app. */
-export function createBookingRoutes({ temporal, config, stripe }: BookingRoutesDeps) {
+export function createBookingRoutes({ temporal, db, config, stripe }: BookingRoutesDeps) {
   const policy = holdPolicyFromConfig(config);
   const paymentPolicy = paymentPolicyFromConfig(config);
   const rpcDeadline = () => Date.now() + config.TEMPORAL_RPC_TIMEOUT_MS;
   const updateDeadline = () => Date.now() + config.BOOKING_UPDATE_TIMEOUT_MS;
 
-  const queryBookingView = async (bookingId: string): Promise<BookingView> => {
+  const queryBookingState = async (bookingId: string): Promise<BookingState> => {
     const handle = temporal.workflow.getHandle(bookingWorkflowId(bookingId));
-    const state = await temporal.withDeadline(rpcDeadline(), () => handle.query(bookingStateQuery));
-    return toBookingView(state);
+    return temporal.withDeadline(rpcDeadline(), () => handle.query(bookingStateQuery));
   };
+
+  const queryBookingView = async (bookingId: string): Promise<BookingView> => toBookingView(await queryBookingState(bookingId));
 
   /** The booking id already has a workflow: the same request again is fine, a different one is a conflict. */
   const viewOfRepeatedStart = async (bookingId: string, fingerprint: string): Promise<BookingView> => {
@@ -235,9 +255,54 @@ export function createBookingRoutes({ temporal, config, stripe }: BookingRoutesD
   const router = createRouter();
   router.use('*', requireBearerToken(config.API_TOKEN));
 
+  /**
+   * The update that offers a new payment method: a saved card goes off-session, a saved bank
+   * account brings its mandate. Only a saved method needs the booking's customer, so only then is
+   * the booking read first.
+   */
+  const paymentMethodOffer = async (
+    bookingId: string,
+    request: SupplyPaymentMethodBody,
+  ): Promise<SupplyPaymentMethodRequest> => {
+    const use = request.for ?? 'hold';
+    const saved = await findSavedPaymentMethodOfBooking(bookingId, request.paymentMethod, use);
+    const savedMandateId = use === 'payment' ? saved?.mandate?.id : undefined;
+    return {
+      paymentMethod: request.paymentMethod,
+      ...(request.for && { for: request.for }),
+      ...(saved && use === 'hold' && { offSession: true }),
+      ...(savedMandateId && { savedMandateId }),
+      ...(request.mandate && {
+        mandate: {
+          ipAddress: request.mandate.ipAddress,
+          userAgent: request.mandate.userAgent,
+          acceptedAt: request.mandate.acceptedAt,
+        },
+      }),
+    };
+  };
+
+  /** The saved payment method a request names, checked against the booking's customer; null when it was never saved. */
+  const findSavedPaymentMethodOfBooking = async (bookingId: string, paymentMethodId: string, use: PaymentMethodUse) => {
+    const saved = await findSavedPaymentMethod(db, paymentMethodId);
+    if (!saved) return null;
+    const { customerId } = await queryBookingState(bookingId);
+    return checkSavedPaymentMethod(saved, { customerId, use, field: 'paymentMethod' });
+  };
+
   router.openapi(createBookingRoute, async (c) => {
     const body = c.req.valid('json');
     const fingerprint = requestFingerprint(body, config.STRIPE_SECRET_KEY);
+    let saved: SavedPaymentMethodsOfBooking;
+    try {
+      saved = await savedPaymentMethodsOfBooking(db, body);
+    } catch (error) {
+      // A saved method may have become unusable since this booking was created: the same request still answers it.
+      if (!(error instanceof ApiError)) throw error;
+      const existing = await viewOfExistingBooking(body.bookingId, fingerprint);
+      if (existing) return c.json(existing, 200);
+      throw error;
+    }
     let bankPaymentMethod: string | undefined;
     const bankAccount = body.payment?.bankAccount;
     if (bankAccount) {
@@ -254,7 +319,7 @@ export function createBookingRoutes({ temporal, config, stripe }: BookingRoutesD
         customer: body.customer,
       });
     }
-    const input: BookingInput = toBookingInput(body, policy, paymentPolicy, bankPaymentMethod);
+    const input: BookingInput = toBookingInput(body, policy, paymentPolicy, bankPaymentMethod, saved);
     try {
       await temporal.withDeadline(rpcDeadline(), () =>
         temporal.workflow.start(BOOKING_WORKFLOW_TYPE, {
@@ -291,12 +356,8 @@ export function createBookingRoutes({ temporal, config, stripe }: BookingRoutesD
 
   router.openapi(supplyPaymentMethodRoute, async (c) => {
     const { bookingId } = c.req.valid('param');
-    const request = c.req.valid('json');
-    const state = await updateBooking(bookingId, (handle) =>
-      handle.executeUpdate(supplyPaymentMethodUpdate, {
-        args: [request.for ? { paymentMethod: request.paymentMethod, for: request.for } : { paymentMethod: request.paymentMethod }],
-      }),
-    );
+    const offer = await paymentMethodOffer(bookingId, c.req.valid('json'));
+    const state = await updateBooking(bookingId, (handle) => handle.executeUpdate(supplyPaymentMethodUpdate, { args: [offer] }));
     if (state === 'closed') {
       throw new ApiError('not_awaiting_payment_method', `Booking ${bookingId} has finished; it awaits no payment method`);
     }

@@ -77,6 +77,7 @@ describe('POST /v1/bookings', () => {
         actionDeadline: null,
         declineCode: null,
         reason: null,
+        offSession: false,
       },
       payment: null,
     });
@@ -441,6 +442,11 @@ describe('errors and operations', () => {
         '/v1/bookings/{bookingId}/cancel',
         '/v1/bookings/{bookingId}/microdeposits',
         '/v1/bookings/{bookingId}/payment-method',
+        '/v1/customers/{customerId}/payment-methods',
+        '/v1/customers/{customerId}/payment-methods/{paymentMethodId}',
+        '/v1/customers/{customerId}/payment-methods/setups/{setupId}',
+        '/v1/customers/{customerId}/payment-methods/setups/{setupId}/cancel',
+        '/v1/customers/{customerId}/payment-methods/setups/{setupId}/microdeposits',
         '/v1/webhooks/stripe',
       ].sort(),
     );
