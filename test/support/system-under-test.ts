@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import type Stripe from 'stripe';
 import { createApp } from '../../api/create-app.js';
 import { startInboxRelay } from '../../api/inbox-relay.js';
 import type { BookingView } from '../../api/schemas.js';
@@ -65,6 +66,8 @@ export interface SystemUnderTest {
   client: Client;
   /** The database shared by API and worker. */
   db: ReturnType<typeof createPool>;
+  /** A Stripe client on the emulator, as the booking service's front end would use Stripe (e.g. to confirm a SetupIntent). */
+  stripe: Stripe;
   /** Every notification the callback server received, in order. */
   callbacks: ReceivedCallback[];
   /** Calls the API with the bearer token; answers its status and JSON body. */
@@ -184,7 +187,7 @@ async function startParts(
   const client = new Client({ connection: clientConnection });
   const relay = startInboxRelay({ db, temporal: client, config, retry: { initialDelayMs: 200, maxDelayMs: 2_000 } });
   stoppers.push(() => relay.stop());
-  const app = createApp({ temporal: client, db, config, stripe, relay });
+  const app = createApp({ temporal: client, db, config, stripe, gateway: createPaymentGateway(stripe), relay });
   const apiServer = serve({ fetch: app.fetch, port: apiPort, hostname: '127.0.0.1' });
   stoppers.push(() => new Promise<void>((resolve) => apiServer.close(() => resolve())));
 
@@ -193,6 +196,7 @@ async function startParts(
     apiUrl,
     client,
     db,
+    stripe,
     callbacks,
     async api<Body>(method: string, path: string, body?: unknown): Promise<ApiAnswer<Body>> {
       const response = await fetch(`${apiUrl}${path}`, {
