@@ -53,7 +53,15 @@ function nonRetryable(type: string, error: InstanceType<typeof Stripe.errors.Str
     message: `${error.type}${error.code ? ` (${error.code})` : ''}: ${error.message}`,
     type,
     nonRetryable: true,
-    details: [{ code: error.code ?? null, statusCode: error.statusCode ?? null, requestId: error.requestId ?? null }],
+    details: [
+      {
+        code: error.code ?? null,
+        statusCode: error.statusCode ?? null,
+        requestId: error.requestId ?? null,
+        // A refused confirmation may have reached Stripe's confirmation limit and cancelled the PaymentIntent.
+        paymentIntentStatus: error.payment_intent?.status ?? null,
+      },
+    ],
   });
 }
 

@@ -9,6 +9,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -34,6 +35,9 @@ import {
 
 /** Continue-as-new well before Temporal's history limits (51,200 events / 50 MB). */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
+
+/** Patch: the main loop re-arms its timer when an update moves a deadline; older histories slept on. */
+const WAKE_ON_MOVED_DEADLINE_PATCH = 'wake-on-moved-deadline';
 
 /** The booking workflow; returns the booking's final state. */
 export async function bookingWorkflow(input: BookingInput): Promise<BookingState> {
@@ -122,6 +126,14 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
   const canContinueAsNew = () =>
     continueAsNewDue() && allHandlersFinished() && parts.every((part) => part.safeToContinueAsNew());
   const anyReady = () => parts.some((part) => part.ready()) || canContinueAsNew();
+  const nextWake = () =>
+    parts
+      .map((part) => part.wakeAt())
+      .filter((deadline) => deadline !== null)
+      .sort((a, b) => a.at - b.at)[0];
+  // An update may move a deadline earlier (a new bank account within 24 hours after failed
+  // microdeposits, the processing alert after a verification): wake up to re-arm the timer.
+  const wakeOnMovedDeadline = patched(WAKE_ON_MOVED_DEADLINE_PATCH);
 
   while (!allDone()) {
     if (canContinueAsNew()) {
@@ -133,14 +145,12 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
       });
     }
     if (!anyReady()) {
-      const wake = parts
-        .map((part) => part.wakeAt())
-        .filter((deadline) => deadline !== null)
-        .sort((a, b) => a.at - b.at)[0];
+      const wake = nextWake();
+      const moved = () => wakeOnMovedDeadline && nextWake()?.at !== wake?.at;
       if (wake) {
-        await condition(anyReady, Math.max(wake.at - Date.now(), 1), { summary: wake.summary });
+        await condition(() => anyReady() || moved(), Math.max(wake.at - Date.now(), 1), { summary: wake.summary });
       } else {
-        await condition(anyReady);
+        await condition(() => anyReady() || moved());
       }
     }
     for (const part of parts) {

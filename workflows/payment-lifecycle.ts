@@ -245,9 +245,15 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       const failure = error.cause;
       log.error('bank payment submission failed', { error: String(failure ?? error) });
       // Stripe's own code (decline or error code) when the failure carries it, else our failure type.
-      const details = failure instanceof ApplicationFailure ? (failure.details?.[0] as { code?: string; declineCode?: string } | undefined) : undefined;
+      const details =
+        failure instanceof ApplicationFailure
+          ? (failure.details?.[0] as { code?: string; declineCode?: string; paymentIntentStatus?: string | null } | undefined)
+          : undefined;
       const code = details?.declineCode ?? details?.code ?? (failure instanceof ApplicationFailure ? (failure.type ?? null) : null);
-      if (failure instanceof ApplicationFailure && failure.nonRetryable && (await recordInvalidSavedMandate(code))) {
+      if (failure instanceof ApplicationFailure && failure.nonRetryable && details?.paymentIntentStatus === 'canceled' && p.paymentIntentId) {
+        // Seed 004: this refusal reached Stripe's confirmation limit and Stripe cancelled the PaymentIntent.
+        applySnapshot(await stripeReads.readPaymentIntent(p.paymentIntentId));
+      } else if (failure instanceof ApplicationFailure && failure.nonRetryable && (await recordInvalidSavedMandate(code))) {
         if (p.cancellation === 'requested') p.cancellation = null;
       } else if (failure instanceof ApplicationFailure && failure.nonRetryable) {
         // Stripe refused the account or the debit (closed account, blocked, limit): ask for another one.

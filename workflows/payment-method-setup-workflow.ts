@@ -248,8 +248,11 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
       );
       const wakeAt = wakes.length > 0 ? Math.min(...wakes) : null;
       const summary = state.microdeposits ? 'microdeposit verification deadline' : 'setup completion deadline';
-      if (wakeAt === null) await condition(ready);
-      else await condition(ready, Math.max(wakeAt - Date.now(), 1), { summary });
+      // An update may move the deadline (a failed verification gives a fresh one): wake to re-arm the timer.
+      const deadlineWaitedFor = state.deadline;
+      const wake = () => ready() || state.deadline !== deadlineWaitedFor;
+      if (wakeAt === null) await condition(wake);
+      else await condition(wake, Math.max(wakeAt - Date.now(), 1), { summary });
     }
     if (!ready()) continue;
     await guard.run(state.status, async () => {

@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../../worker/create-worker.js';
 import { HISTORIES_DIR, historyFromObject } from '../support/booking-harness.js';
 
-/** Every recorded path of the booking workflow; recorded with `RECORD_HISTORIES=1 npm test -- --project workflow`. */
+/**
+ * Every recorded path of the booking and payment-method setup workflows; recorded with
+ * `RECORD_HISTORIES=1 npx vitest run <test file> -t <test name>` (a whole file re-records all of its paths).
+ */
 const EXPECTED_HISTORIES = [
   'released-at-deadline',
   'cancelled-while-held',
@@ -26,9 +29,23 @@ const EXPECTED_HISTORIES = [
   'ach-microdeposits-expired',
   'ach-disputed',
   'ach-refunded',
+  'ach-new-account-deadline',
+  'ach-confirmation-limit',
+  'hold-confirmation-limit',
+  'booking-saved-card',
+  'booking-saved-card-expired',
+  'booking-saved-bank',
+  'booking-saved-mandate-revoked',
+  'setup-card',
+  'setup-card-3ds',
+  'setup-card-3ds-abandoned',
+  'setup-cancelled',
+  'setup-bank-microdeposits',
+  'setup-bank-attempts-exceeded',
+  'setup-bank-microdeposits-expired',
 ];
 
-describe('recorded booking histories replay on the current workflow code', () => {
+describe('recorded booking and setup histories replay on the current workflow code', () => {
   it('has a recorded history for every workflow path', async () => {
     const files = (await readdir(HISTORIES_DIR)).filter((file) => file.endsWith('.json'));
     expect(files.map((file) => path.basename(file, '.json')).sort()).toEqual([...EXPECTED_HISTORIES].sort());

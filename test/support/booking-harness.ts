@@ -1,7 +1,8 @@
 /**
  * Workflow-test harness: the time-skipping test server, real PostgreSQL, the Stripe emulator over
- * HTTP and a real booking worker (the real activities and the official `stripe` package).
- * Webhooks are relayed as signals by the test itself, so a test chooses their order and repeats.
+ * HTTP and a real booking worker (the real activities and the official `stripe` package), which
+ * runs both booking and payment-method setup workflows. Webhooks are relayed as signals by the
+ * test itself, so a test chooses their order and repeats.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import type Stripe from 'stripe';
-import { paymentIntentIdOf, toStripeEventSignal, type StripeEventEnvelope } from '../../api/stripe-event-signal.js';
+import { paymentIntentIdOf, setupIdOf, toStripeEventSignal, type StripeEventEnvelope } from '../../api/stripe-event-signal.js';
 import { migrate } from '../../db/migrate.js';
 import { createPool } from '../../db/pool.js';
 import { createStripeEmulator } from '../../emulator/create-emulator.js';
@@ -30,6 +31,15 @@ import {
   type HoldStatus,
   type PaymentStatus,
 } from '../../workflows/contract.js';
+import {
+  DEFAULT_SETUP_POLICY,
+  PAYMENT_METHOD_SETUP_WORKFLOW_TYPE,
+  paymentMethodSetupWorkflowId,
+  setupStateQuery,
+  type PaymentMethodSetupInput,
+  type PaymentMethodSetupState,
+  type SetupStatus,
+} from '../../workflows/setup-contract.js';
 import { startTestPostgres } from './postgres.js';
 import { createTimeSkippingEnv } from './time-skipping-env.js';
 import { waitFor } from './wait-for.js';
@@ -54,6 +64,19 @@ export interface BookingHarness {
   eventsFor(bookingId: string): Promise<StripeEventEnvelope[]>;
   /** Signals events to the booking's workflow as the inbox relay would. */
   relay(bookingId: string, events: StripeEventEnvelope[]): Promise<void>;
+  /** Starts a payment-method setup workflow (a card by default); overrides win. */
+  startSetup(overrides?: Partial<PaymentMethodSetupInput>): Promise<WorkflowHandle>;
+  /** Polls the setup's query (real time, no skipping) until it reaches a status. */
+  waitForSetupStatus(handle: WorkflowHandle, status: SetupStatus): Promise<PaymentMethodSetupState>;
+  /** The emulator's events about a setup's SetupIntent (those the API relays to it), oldest first. */
+  setupEventsFor(setupId: string): Promise<StripeEventEnvelope[]>;
+  /** Signals events to the setup's workflow as the inbox relay would. */
+  relaySetup(setupId: string, events: StripeEventEnvelope[]): Promise<void>;
+  /**
+   * Moves Stripe's clock and then workflow time forward by `seconds`, so that what Stripe does on
+   * its own (microdeposits expiring) has happened when the workflow's timers fire.
+   */
+  skipTime(seconds: number): Promise<void>;
   /**
    * With RECORD_HISTORIES=1, writes the workflow's history to test/replay/histories/<name>.json
    * so the replay test proves later workflow code still replays it.
@@ -99,17 +122,17 @@ export async function startBookingHarness(
     return (await response.json()) as T;
   };
 
-  const waitForState = async (
-    handle: WorkflowHandle,
-    reached: (state: BookingState) => boolean,
+  const waitForQuery = async <S,>(
+    read: () => Promise<S>,
+    reached: (state: S) => boolean,
     description: string,
-    shown: (state: BookingState) => unknown,
-  ): Promise<BookingState> => {
-    let last: BookingState | undefined;
+    shown: (state: S) => unknown,
+  ): Promise<S> => {
+    let last: S | undefined;
     try {
       await waitFor(
         async () => {
-          last = await handle.query(bookingStateQuery);
+          last = await read();
           return reached(last);
         },
         { timeoutMs: 30_000, description },
@@ -118,6 +141,30 @@ export async function startBookingHarness(
       throw new Error(`${(error as Error).message}; last state: ${JSON.stringify(last && shown(last))}`);
     }
     return last!;
+  };
+  const waitForState = (
+    handle: WorkflowHandle,
+    reached: (state: BookingState) => boolean,
+    description: string,
+    shown: (state: BookingState) => unknown,
+  ): Promise<BookingState> => waitForQuery(() => handle.query(bookingStateQuery), reached, description, shown);
+
+  /**
+   * Workflow time, which earlier tests may have skipped ahead of the wall clock; Stripe's clock is
+   * moved up to it so authorization times, microdeposit expiries and deadlines share one timeline.
+   */
+  const syncStripeClock = async (): Promise<number> => {
+    const now = await env.currentTimeMs();
+    const stripeClock = await control<{ now: number }>('GET', '/_emulator/clock');
+    const behindSeconds = Math.floor(now / 1000) - stripeClock.now;
+    if (behindSeconds > 0) await control('POST', '/_emulator/clock/advance', { seconds: behindSeconds });
+    return now;
+  };
+
+  const allEvents = async (): Promise<StripeEventEnvelope[]> => {
+    const all: StripeEventEnvelope[] = [];
+    for await (const event of stripe.events.list({ limit: 100 })) all.push(event as unknown as StripeEventEnvelope);
+    return all;
   };
 
   return {
@@ -128,12 +175,7 @@ export async function startBookingHarness(
     taskQueue,
     async startBooking(overrides = {}) {
       const bookingId = overrides.bookingId ?? `wf-${randomUUID()}`;
-      // Workflow time, which earlier tests may have skipped ahead of the wall clock; Stripe's
-      // clock follows it so authorization times and release deadlines share one timeline.
-      const now = await env.currentTimeMs();
-      const stripeClock = await control<{ now: number }>('GET', '/_emulator/clock');
-      const behindSeconds = Math.floor(now / 1000) - stripeClock.now;
-      if (behindSeconds > 0) await control('POST', '/_emulator/clock/advance', { seconds: behindSeconds });
+      const now = await syncStripeClock();
       const input: BookingInput = {
         bookingId,
         customer: { id: `cust-${bookingId}`, email: 'guest@example.com', name: 'Test Guest' },
@@ -154,8 +196,7 @@ export async function startBookingHarness(
     waitForPaymentStatus: (handle, status) =>
       waitForState(handle, (state) => state.payment?.status === status, `payment status ${status}`, (state) => state.payment),
     async eventsFor(bookingId) {
-      const all: StripeEventEnvelope[] = [];
-      for await (const event of stripe.events.list({ limit: 100 })) all.push(event as unknown as StripeEventEnvelope);
+      const all = await allEvents();
       // The booking's PaymentIntents carry its id; their charges, disputes and refunds point at them.
       const intents = new Set(
         all
@@ -167,6 +208,42 @@ export async function startBookingHarness(
     async relay(bookingId, events) {
       const handle = env.client.workflow.getHandle(bookingWorkflowId(bookingId));
       for (const event of events) await handle.signal(stripeEventSignal, toStripeEventSignal(event));
+    },
+    async startSetup(overrides = {}) {
+      const setupId = overrides.setupId ?? `setup-${randomUUID()}`;
+      await syncStripeClock();
+      const input: PaymentMethodSetupInput = {
+        setupId,
+        customer: { id: `cust-${setupId}`, email: 'guest@example.com', name: 'Test Guest' },
+        type: 'card',
+        verification: 'automatic',
+        policy: DEFAULT_SETUP_POLICY,
+        ...overrides,
+      };
+      return env.client.workflow.start(PAYMENT_METHOD_SETUP_WORKFLOW_TYPE, {
+        workflowId: paymentMethodSetupWorkflowId(setupId),
+        taskQueue,
+        args: [input],
+      });
+    },
+    waitForSetupStatus: (handle, status) =>
+      waitForQuery(
+        () => handle.query(setupStateQuery),
+        (state) => state.status === status,
+        `setup status ${status}`,
+        ({ seenEventIds: _seen, ...state }) => state,
+      ),
+    async setupEventsFor(setupId) {
+      // The events the webhook receiver relays to this setup's workflow: its SetupIntent's.
+      return (await allEvents()).filter((event) => setupIdOf(event) === setupId).sort((a, b) => a.created - b.created);
+    },
+    async relaySetup(setupId, events) {
+      const handle = env.client.workflow.getHandle(paymentMethodSetupWorkflowId(setupId));
+      for (const event of events) await handle.signal(stripeEventSignal, toStripeEventSignal(event));
+    },
+    async skipTime(seconds) {
+      await control('POST', '/_emulator/clock/advance', { seconds });
+      await env.sleep(seconds * 1000);
     },
     async recordHistory(handle, name) {
       if (process.env.RECORD_HISTORIES !== '1') return;

@@ -7,6 +7,7 @@ import {
   bookingStateQuery,
   bookingWorkflowId,
   cancelBookingUpdate,
+  supplyPaymentMethodUpdate,
   verifyMicrodepositsUpdate,
   type BankPaymentInput,
   type BookingState,
@@ -180,6 +181,36 @@ describe('booking paid by US bank account (time-skipping)', () => {
     await cancelAndFinish(handle);
   });
 
+  it('gives up at the new-bank-account deadline after the microdeposit attempts are exceeded, not days later', async () => {
+    // A stay a few days out, so the hold is still held when the 24 hours for a new bank account are over.
+    const now = await harness.env.currentTimeMs();
+    const handle = await harness.startBooking({
+      startsAt: new Date(now + 5 * 86_400_000).toISOString(),
+      endsAt: new Date(now + 6 * 86_400_000).toISOString(),
+      payment: bankPayment(await manualAccount()),
+    });
+    await harness.waitForPaymentStatus(handle, 'awaiting_verification');
+    const exceeded = await handle.executeUpdate(verifyMicrodepositsUpdate, { args: [{ descriptorCode: 'SM33CC' }] });
+    expect(exceeded.booking.payment!.status).toBe('requires_payment_method');
+
+    const final: BookingState = await handle.result();
+
+    expect(final.payment!.status).toBe('failed');
+    expect(final.payment!.reason).toBe('no new bank account before the deadline');
+    const sent = await listNotifications(harness.db, final.bookingId);
+    expect(sent.map((n) => n.type)).toEqual([
+      'hold.held',
+      'payment.awaiting_verification',
+      'payment.verification_failed',
+      'payment.failed',
+      'hold.released',
+    ]);
+    const failedAt = Date.parse((sent[3].payload as { occurredAt: string }).occurredAt);
+    expect(failedAt).toBeGreaterThanOrEqual(Date.parse(exceeded.booking.payment!.deadline!));
+    expect(failedAt).toBeLessThan(Date.parse(exceeded.booking.payment!.deadline!) + 60 * 60_000);
+    await harness.recordHistory(handle, 'ach-new-account-deadline');
+  });
+
   it('records the 10-day microdeposit expiry, notifies, then gives up without a new bank account', async () => {
     const handle = await harness.startBooking({ payment: bankPayment(await manualAccount()) });
     await harness.waitForPaymentStatus(handle, 'awaiting_verification');
@@ -227,6 +258,35 @@ describe('booking paid by US bank account (time-skipping)', () => {
     expect(refused.payment!.reason).toBe('Stripe refused the bank account or the debit');
     expect(await paymentNotifications(refused.bookingId)).toEqual(['payment.requires_payment_method']);
     await cancelAndFinish(handle);
+  });
+
+  it('ends the payment as canceled when Stripe cancels the PaymentIntent after too many refused bank accounts', async () => {
+    const handle = await harness.startBooking({ payment: bankPayment('pm_usBankAccount_riskLevelHighest') });
+    const first = await harness.waitForPaymentStatus(handle, 'requires_payment_method');
+
+    // The emulator cancels a PaymentIntent at its fifth failed confirmation; this booking has had one.
+    const attempts: BookingState[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      attempts.push(
+        await handle.executeUpdate(supplyPaymentMethodUpdate, {
+          args: [{ for: 'payment', paymentMethod: 'pm_usBankAccount_riskLevelHighest' }],
+        }),
+      );
+    }
+
+    expect(attempts.slice(0, 3).map((state) => state.payment!.status)).toEqual(Array(3).fill('requires_payment_method'));
+    const last = attempts[3].payment!;
+    expect(last).toMatchObject({ status: 'canceled', paymentIntentId: first.payment!.paymentIntentId, done: true });
+    expect(last.reason).toBe('Stripe cancelled the PaymentIntent after too many failed confirmations (seed 004)');
+    const debit = await harness.stripe.paymentIntents.retrieve(first.payment!.paymentIntentId!);
+    expect(debit).toMatchObject({ status: 'canceled', cancellation_reason: 'automatic' });
+    const refused = await handle
+      .executeUpdate(supplyPaymentMethodUpdate, { args: [{ for: 'payment', paymentMethod: 'pm_usBankAccount_success' }] })
+      .catch((error: unknown) => error);
+    expect(((refused as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(FailureTypes.NotAwaitingPaymentMethod);
+    expect(await paymentNotifications(first.bookingId)).toEqual([...Array(4).fill('payment.requires_payment_method'), 'payment.canceled']);
+    await cancelAndFinish(handle);
+    await harness.recordHistory(handle, 'ach-confirmation-limit');
   });
 
   it('records a dispute after success and its outcome', async () => {

@@ -125,6 +125,43 @@ describe('booking hold workflow (time-skipping)', () => {
     await harness.recordHistory(handle, 'declined-then-new-payment-method');
   });
 
+  it('holds the next card on a new PaymentIntent once Stripe cancels the declined one after too many failed confirmations', async () => {
+    const handle = await harness.startBooking({ holdPaymentMethod: 'pm_card_chargeDeclined' });
+    const first = await harness.waitForHoldStatus(handle, 'declined');
+
+    // The emulator cancels a PaymentIntent at its fifth failed confirmation; this booking has had one.
+    const declines: BookingState[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      declines.push(await handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: 'pm_card_chargeDeclined' }] }));
+    }
+    expect(declines.map((state) => [state.hold.status, state.hold.attempt, state.hold.paymentIntentId])).toEqual(
+      [2, 3, 4, 5].map((attempt) => ['declined', attempt, first.hold.paymentIntentId]),
+    );
+    const last = declines[3];
+    expect(last.hold.reason).toBe('declined; Stripe cancelled the PaymentIntent after too many failed confirmations');
+    expect(await paymentIntentsOf(first.bookingId)).toMatchObject([{ status: 'canceled', cancellation_reason: 'automatic' }]);
+
+    const held = await handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: 'pm_card_visa' }] });
+
+    expect(held.hold).toMatchObject({ status: 'held', attempt: 6 });
+    expect(held.hold.paymentIntentId).not.toBe(first.hold.paymentIntentId);
+    // Stripe's late payment_intent.canceled about the old PaymentIntent changes nothing.
+    await harness.relay(held.bookingId, await harness.eventsFor(held.bookingId));
+    expect((await handle.query(bookingStateQuery)).hold).toMatchObject({ status: 'held', paymentIntentId: held.hold.paymentIntentId });
+    const intents = await paymentIntentsOf(held.bookingId);
+    expect(intents.map((pi) => [pi.id, pi.status])).toEqual(
+      expect.arrayContaining([
+        [first.hold.paymentIntentId, 'canceled'],
+        [held.hold.paymentIntentId, 'requires_capture'],
+      ]),
+    );
+    expect(intents).toHaveLength(2);
+    expect(await notificationTypes(held.bookingId)).toEqual([...Array(5).fill('hold.declined'), 'hold.held']);
+    await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+    await handle.result();
+    await harness.recordHistory(handle, 'hold-confirmation-limit');
+  });
+
   it('fails the hold when no new payment method arrives before the deadline', async () => {
     const handle = await harness.startBooking({ holdPaymentMethod: 'pm_card_chargeDeclined' });
     await harness.waitForHoldStatus(handle, 'declined');
