@@ -93,6 +93,17 @@ export function paymentIntentIdOf(event: StripeEventEnvelope): string | null {
   return null;
 }
 
+/**
+ * The event as the inbox keeps it: without the intent's `client_secret`, which lets a browser confirm
+ * the PaymentIntent or SetupIntent and which nothing on this side needs.
+ */
+export function withoutClientSecret(event: StripeEventEnvelope): StripeEventEnvelope {
+  if (!('client_secret' in event.data.object)) return event;
+  const object = { ...event.data.object };
+  delete object.client_secret;
+  return { ...event, data: { ...event.data, object } };
+}
+
 /** The signal relayed to the booking's (or setup's) workflow: ids and statuses only. */
 export function toStripeEventSignal(event: StripeEventEnvelope): StripeEventSignal {
   const object = event.data.object;

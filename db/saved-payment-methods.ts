@@ -140,8 +140,17 @@ export async function markSavedPaymentMethodUnusable(
 }
 
 /**
- * Applies a `mandate.updated` event: records the mandate's status unless a newer event already did,
- * and makes the payment method unusable once its mandate is no longer active.
+ * Where a mandate status stands in Stripe's lifecycle: pending, then active, then inactive (final).
+ * Unknown statuses get NULL, so they are never applied.
+ */
+const MANDATE_STATUS_RANK = (column: string) =>
+  `CASE ${column} WHEN 'pending' THEN 0 WHEN 'active' THEN 1 WHEN 'inactive' THEN 2 END`;
+
+/**
+ * Applies a `mandate.updated` event: records the mandate's status when it is further along Stripe's
+ * lifecycle than the one recorded (a redelivered or late event never moves it back, and no clock is
+ * compared: Stripe's event times and this database's are different clocks), and makes the payment
+ * method unusable once its mandate is inactive. Returns how many records changed.
  */
 export async function applyMandateStatus(
   db: Queryable,
@@ -151,10 +160,11 @@ export async function applyMandateStatus(
     `UPDATE saved_payment_methods
      SET mandate_status = $2,
          mandate_status_at = $3,
-         status = CASE WHEN status = 'detached' THEN status WHEN $2 = 'active' THEN status ELSE 'unusable' END,
-         unusable_reason = CASE WHEN status = 'detached' OR $2 = 'active' THEN unusable_reason ELSE 'mandate_inactive' END,
+         status = CASE WHEN status = 'detached' OR $2 <> 'inactive' THEN status ELSE 'unusable' END,
+         unusable_reason = CASE WHEN status = 'detached' OR $2 <> 'inactive' THEN unusable_reason ELSE 'mandate_inactive' END,
          updated_at = now()
-     WHERE mandate_id = $1 AND (mandate_status_at IS NULL OR mandate_status_at <= $3)`,
+     WHERE mandate_id = $1
+       AND ${MANDATE_STATUS_RANK('$2::text')} > COALESCE(${MANDATE_STATUS_RANK('mandate_status')}, -1)`,
     [input.mandateId, input.status, input.occurredAt],
   );
   return result.rowCount ?? 0;

@@ -1,6 +1,6 @@
 /**
  * Stripe's webhook endpoint: read the raw body, verify `Stripe-Signature`, store the event once in
- * the Postgres inbox, answer 200 only after the insert committed, then nudge the relay.
+ * the Postgres inbox (without client secrets), answer 200 only after the insert committed, then nudge the relay.
  * `mandate.updated` needs no workflow: its new status is applied to the saved payment methods in
  * the same transaction as the insert.
  */
@@ -22,6 +22,7 @@ import {
   mandateStatusChangeOf,
   paymentIntentIdOf,
   setupIdOf,
+  withoutClientSecret,
   type MandateStatusChange,
   type StripeEventEnvelope,
 } from '../stripe-event-signal.js';
@@ -86,7 +87,7 @@ async function verifiedEvent(raw: string, signature: string | undefined, secret:
 /**
  * Stores a `mandate.updated` event and applies it to the saved payment methods with that mandate,
  * in one transaction: `handled` when a record changed, `ignored` (with the reason) when none has the
- * mandate or a newer status is already recorded. A redelivery changes nothing.
+ * mandate or its recorded status is already as far along (pending, active, inactive). A redelivery changes nothing.
  */
 async function storeMandateUpdate(db: pg.Pool, event: StripeEventEnvelope, change: MandateStatusChange): Promise<boolean> {
   return withTransaction(db, async (client) => {
@@ -106,7 +107,7 @@ async function storeMandateUpdate(db: pg.Pool, event: StripeEventEnvelope, chang
       await markIgnored(
         client,
         event.id,
-        `no saved payment method has mandate ${change.mandateId}, or a newer status is already recorded`,
+        `no saved payment method has mandate ${change.mandateId} with a status before ${change.status}`,
       );
     }
     return true;
@@ -138,7 +139,7 @@ export function createStripeWebhookRoutes({ db, webhookSecret, relay, logger }: 
       bookingId,
       paymentIntentId,
       setupId,
-      payload: event,
+      payload: withoutClientSecret(event),
       status,
     });
     if (status === 'pending' && relay) {

@@ -412,6 +412,10 @@ describe('SetupIntent webhooks', () => {
     await waitFor(async () => (await inboxRow(eventId))?.status === 'relayed', { description: 'setup event relayed' });
     expect(await inboxRow(eventId)).toMatchObject({ setup_id: setupId, booking_id: null });
     expect((await harness.setupState(setupId)).seenEventIds).toEqual([eventId]);
+    // The SetupIntent's client secret is not kept: nothing here needs it.
+    const stored = await harness.db.query<{ payload: string }>('SELECT payload::text AS payload FROM stripe_events WHERE id = $1', [eventId]);
+    expect(stored.rows[0].payload).toContain(`seti_${eventId}`);
+    expect(stored.rows[0].payload).not.toContain('_secret_');
   });
 
   it('ignores a SetupIntent event without a setup id', async () => {

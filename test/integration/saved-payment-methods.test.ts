@@ -126,6 +126,12 @@ describe('saved payment methods, end to end', () => {
     const history = await readableSetupHistory(setupId);
     expect(history.includes(setup.setupIntentId!), 'decoded history shows the SetupIntent').toBe(true);
     expect(history.includes(setup.clientSecret!), 'client secret in the setup workflow history').toBe(false);
+    const events = await system.db.query<{ type: string; payload: string }>(
+      `SELECT type, payload::text AS payload FROM stripe_events WHERE setup_id = $1`,
+      [setupId],
+    );
+    expect(events.rows.map((row) => row.type)).toEqual(expect.arrayContaining(['setup_intent.succeeded']));
+    expect(events.rows.filter((row) => row.payload.includes(setup.clientSecret!)), 'client secret in the inbox').toEqual([]);
   });
 
   it('saves a card that asks for 3-D Secure once the customer completes the challenge', async () => {
