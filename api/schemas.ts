@@ -287,10 +287,8 @@ export const MicrodepositOutcomeSchema = z
   })
   .openapi('MicrodepositOutcome');
 
-const customerId = z
-  .string()
-  .regex(CUSTOMER_ID_PATTERN, 'must be 1-200 letters, digits, "_", ".", "@" or "-", starting with a letter or digit')
-  .openapi({ example: 'cust_42' });
+// The same rule as a booking's customer.id: whoever can book can save a payment method.
+const customerId = z.string().regex(CUSTOMER_ID_PATTERN, 'must be 1 to 100 characters').openapi({ example: 'cust_42' });
 
 const setupId = z
   .string()

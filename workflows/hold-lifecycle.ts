@@ -223,6 +223,11 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
           markDeclined(declineCode, 'declined; Stripe cancelled the PaymentIntent after too many failed confirmations');
         } else if (hold.offSession === true && declineCode === 'expired_card') {
           markDeclined(declineCode, 'the saved card has expired; a new payment method is needed');
+        } else if (hold.offSession === true && declineCode === 'authentication_required') {
+          markDeclined(
+            declineCode,
+            'the issuer wants the customer to authenticate: supply the card again from the customer\'s session (3-D Secure)',
+          );
         } else {
           markDeclined(declineCode);
         }
