@@ -4,9 +4,11 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type pg from 'pg';
+import { createCodecServer } from '../codec/codec-server.js';
 import type { ApiConfig } from '../config/env.js';
 import type { PaymentMethodCreator } from './bank-payment-method.js';
 import { ApiError, errorResponse, toApiError } from './errors.js';
@@ -35,18 +37,21 @@ export interface AppDeps {
   gateway?: SavedPaymentMethodGateway;
   relay?: Pick<InboxRelay, 'relayNow'>;
   logger?: Logger;
+  /** The payload codec; with it the app serves `/codec` for the Web UI and CLI. */
+  codec?: PayloadCodec;
 }
 
 /** Path of the generated OpenAPI document. */
 export const OPENAPI_PATH = '/openapi.json';
 
 /** Builds the Hono app: request ids, body limit, the sub-apps, OpenAPI, one error shape. */
-export function createApp({ temporal, db, config, stripe, gateway, relay, logger = silentLogger }: AppDeps) {
+export function createApp({ temporal, db, config, stripe, gateway, relay, logger = silentLogger, codec }: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
 
   app.use('*', requestId({ limitLength: 128 }));
+  // The codec endpoint decodes whole histories for the Web UI: it has its own limits, not the API's.
   app.use(
-    '*',
+    '/v1/*',
     bodyLimit({
       maxSize: config.MAX_BODY_BYTES,
       onError: () => {
@@ -56,6 +61,10 @@ export function createApp({ temporal, db, config, stripe, gateway, relay, logger
   );
 
   app.route('/', createHealthRoutes({ temporal, db, logger }));
+  if (codec) {
+    const allowedOrigins = config.CODEC_CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean);
+    app.route('/codec', createCodecServer({ codec, authToken: config.CODEC_AUTH_TOKEN, allowedOrigins }));
+  }
   app.route('/v1/bookings', createBookingRoutes({ temporal, db, config, stripe }));
   app.route('/v1/customers', createPaymentMethodSetupRoutes({ temporal, config, gateway }));
   app.route('/v1/customers', createSavedPaymentMethodRoutes({ db, config, gateway }));

@@ -1,6 +1,7 @@
 /** API process: wires configuration, Postgres, Temporal, Stripe, the Hono app and the inbox relay, then serves. */
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
+import { dataConverterFor, payloadCodecFrom } from '../codec/data-converter.js';
 import { loadApiConfig } from '../config/env.js';
 import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { migrate } from '../db/migrate.js';
@@ -22,7 +23,9 @@ async function main(): Promise<void> {
   });
   const db = createPool(config.DATABASE_URL);
   const connection = await Connection.connect(temporalConnectionOptions(config));
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const codec = payloadCodecFrom(config);
+  if (!codec) logger.warn('PAYLOAD_CODEC_KEYS is not set: workflow payloads are stored unencrypted');
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(codec) });
 
   const stripe = createStripeClient(config);
   const relay = startInboxRelay({ db, temporal, config, logger });

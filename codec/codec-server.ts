@@ -8,6 +8,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
 
@@ -18,6 +19,8 @@ export interface CodecServerOptions {
   authToken?: string;
   /** Browser origins allowed to call it (the Web UI's origin). */
   allowedOrigins: string[];
+  /** Largest body accepted, in bytes (a history's payloads); 8 MiB by default. */
+  maxBodyBytes?: number;
 }
 
 const JsonPayloadSchema = z.object({
@@ -51,7 +54,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 }
 
 /** The codec endpoint as a Hono app, mounted at `/codec` by the API. */
-export function createCodecServer({ codec, authToken, allowedOrigins }: CodecServerOptions): Hono {
+export function createCodecServer({ codec, authToken, allowedOrigins, maxBodyBytes = 8 * 1024 * 1024 }: CodecServerOptions): Hono {
   const app = new Hono();
   app.use(
     '*',
@@ -61,6 +64,15 @@ export function createCodecServer({ codec, authToken, allowedOrigins }: CodecSer
       allowHeaders: ['Content-Type', 'X-Namespace', 'Authorization'],
       credentials: true,
       maxAge: 600,
+    }),
+  );
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) =>
+        c.json({ error: { code: 'payload_too_large', message: `body exceeds ${maxBodyBytes} bytes`, requestId: crypto.randomUUID() } }, 413),
     }),
   );
 

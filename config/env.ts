@@ -3,6 +3,7 @@
  * into a typed config object, and fails at start naming the missing or bad variable.
  */
 import { z } from 'zod';
+import { parseCodecKeyring } from '../codec/payload-encryption-codec.js';
 import { DEFAULT_HOLD_POLICY, DEFAULT_PAYMENT_POLICY } from '../workflows/contract.js';
 import { DEFAULT_SETUP_POLICY } from '../workflows/setup-contract.js';
 
@@ -30,6 +31,27 @@ const temporalVars = {
   TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
 };
 
+/** Payload encryption, shared by every process that reads or writes workflow payloads. */
+const codecVars = {
+  /** Keys that seal and open workflow payloads: `id:base64key,…` (32-byte keys). Unset: payloads are plain. */
+  PAYLOAD_CODEC_KEYS: z.string().min(1).optional(),
+  /** Id of the key new payloads are sealed with; defaults to the last of PAYLOAD_CODEC_KEYS. */
+  PAYLOAD_CODEC_KEY_ID: z.string().min(1).optional(),
+};
+
+/** Checks the codec keys without ever echoing them. */
+function checkCodecKeys(env: { PAYLOAD_CODEC_KEYS?: string; PAYLOAD_CODEC_KEY_ID?: string }, ctx: z.RefinementCtx): void {
+  if (!env.PAYLOAD_CODEC_KEYS) {
+    if (env.PAYLOAD_CODEC_KEY_ID) ctx.addIssue({ code: 'custom', path: ['PAYLOAD_CODEC_KEYS'], message: 'required with PAYLOAD_CODEC_KEY_ID' });
+    return;
+  }
+  try {
+    parseCodecKeyring(env.PAYLOAD_CODEC_KEYS, env.PAYLOAD_CODEC_KEY_ID);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', path: ['PAYLOAD_CODEC_KEYS'], message: (error as Error).message });
+  }
+}
+
 const stripeVars = {
   STRIPE_SECRET_KEY: z.string().min(1),
   /** Base URL of a Stripe stand-in (the emulator or stripe-mock); unset means Stripe itself. */
@@ -38,6 +60,11 @@ const stripeVars = {
 
 const apiSchema = z.object({
   ...temporalVars,
+  ...codecVars,
+  /** Bearer token the codec endpoint (/codec) requires; unset only on a stack reachable from this machine alone. */
+  CODEC_AUTH_TOKEN: secret.optional(),
+  /** Browser origins (the Temporal Web UI) allowed to call /codec, comma-separated. */
+  CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233'),
   /**
    * The API's Stripe calls: turning a bank account into a PaymentMethod before the workflow starts,
    * reading a SetupIntent's client secret, detaching a saved payment method.
@@ -68,11 +95,12 @@ const apiSchema = z.object({
   PAYMENT_REFUND_PERCENT: z.coerce.number().int().min(0).max(100).default(DEFAULT_PAYMENT_POLICY.refundPercent),
   /** How long a customer has to finish saving a payment method before its SetupIntent is cancelled (seconds). */
   SETUP_COMPLETION_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_SETUP_POLICY.completionTimeoutSeconds),
-});
+}).superRefine(checkCodecKeys);
 
 const workerSchema = z
   .object({
     ...temporalVars,
+    ...codecVars,
     ...stripeVars,
     DATABASE_URL: z.string().min(1),
     /** Booking service endpoint that receives signed notifications; unset records them only. */
@@ -83,7 +111,8 @@ const workerSchema = z
   .refine((env) => !env.NOTIFY_CALLBACK_URL || env.NOTIFY_SIGNING_SECRET, {
     message: 'NOTIFY_SIGNING_SECRET is required when NOTIFY_CALLBACK_URL is set',
     path: ['NOTIFY_SIGNING_SECRET'],
-  });
+  })
+  .superRefine(checkCodecKeys);
 
 /** Typed configuration of the API process. */
 export type ApiConfig = z.infer<typeof apiSchema>;
@@ -94,6 +123,8 @@ export type TemporalConfig = Pick<
   ApiConfig,
   'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_API_KEY' | 'TEMPORAL_TLS_CERT_PATH' | 'TEMPORAL_TLS_KEY_PATH'
 >;
+/** The payload codec settings shared by API and worker. */
+export type CodecConfig = Pick<WorkerConfig, 'PAYLOAD_CODEC_KEYS' | 'PAYLOAD_CODEC_KEY_ID'>;
 /** The Stripe settings used by the worker's gateway and the API's PaymentMethod creation. */
 export type StripeConfig = Pick<WorkerConfig, 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL'>;
 

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { describeExit, startChild, type ManagedChild } from './child-process.js';
 import { maskPassword, startEmbeddedPostgres } from './embedded-postgres.js';
 import { startTemporalDevServer } from './temporal-dev-server.js';
+import { generateCodecKey } from '../codec/payload-encryption-codec.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DATA_DIR = path.join(ROOT, '.data');
@@ -31,6 +32,8 @@ interface DevSettings {
   notifySigningSecret: string;
   stripeSecretKey: string;
   postgresPassword: string;
+  /** Payload encryption key of the dev stack (kept so .data/temporal.db stays readable). */
+  payloadCodecKeys: string;
 }
 
 /** A started piece of the stack, stopped in reverse start order. */
@@ -68,6 +71,7 @@ function loadDevSettings(): DevSettings {
     notifySigningSecret: stored.notifySigningSecret ?? generated(),
     stripeSecretKey: stored.stripeSecretKey ?? `${EMULATOR_KEY_PREFIX}${generated(12)}`,
     postgresPassword: stored.postgresPassword ?? generated(16),
+    payloadCodecKeys: stored.payloadCodecKeys ?? `dev-1:${generateCodecKey()}`,
   };
   if (JSON.stringify(stored) !== JSON.stringify(settings)) {
     writeFileSync(SETTINGS_FILE, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
@@ -186,6 +190,7 @@ async function main(): Promise<void> {
           port: temporalPort,
           uiPort: temporalUiPort,
           dbFile: path.join(DATA_DIR, 'temporal.db'),
+          uiCodecEndpoint: `http://localhost:${apiPort}/codec`,
           namespaces: namespace === 'default' ? [] : [namespace],
           echo: true,
         });
@@ -222,6 +227,8 @@ async function main(): Promise<void> {
     STRIPE_WEBHOOK_SECRET: env.STRIPE_WEBHOOK_SECRET ?? settings.stripeWebhookSecret,
     API_TOKEN: env.API_TOKEN ?? settings.apiToken,
     NOTIFY_SIGNING_SECRET: env.NOTIFY_SIGNING_SECRET ?? settings.notifySigningSecret,
+    PAYLOAD_CODEC_KEYS: env.PAYLOAD_CODEC_KEYS ?? settings.payloadCodecKeys,
+    CODEC_CORS_ORIGINS: env.CODEC_CORS_ORIGINS ?? `http://localhost:${temporalUiPort},http://127.0.0.1:${temporalUiPort}`,
     PORT: String(apiPort),
   };
   if (stripeApiUrl) childEnv.STRIPE_API_URL = stripeApiUrl;

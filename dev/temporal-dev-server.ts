@@ -21,6 +21,8 @@ export interface TemporalDevServerOptions {
   namespaces?: string[];
   /** Search attributes to register, name → type (`Keyword`, `Text`, `Int`, `Datetime`, ...). */
   searchAttributes?: Record<string, string>;
+  /** Remote codec endpoint the Web UI calls to show decrypted payloads. */
+  uiCodecEndpoint?: string;
   /** Name used as the output prefix. */
   name?: string;
   /** Echo the server's output (default false: it is kept and shown only when start-up fails). */
@@ -51,6 +53,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
+  if (options.uiPort && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   for (const namespace of options.namespaces ?? []) args.push('--namespace', namespace);
   for (const [key, type] of Object.entries(options.searchAttributes ?? {})) {
     args.push('--search-attribute', `${key}=${type}`);

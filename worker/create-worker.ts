@@ -1,5 +1,6 @@
 /** Builds the worker that runs booking workflows and their activities on one task queue. */
 import { createRequire } from 'node:module';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities, type CallbackSettings } from '../activities/create-activities.js';
@@ -18,6 +19,8 @@ export interface BookingWorkerDeps {
   gateway: PaymentGateway;
   db: Pool;
   callback: CallbackSettings;
+  /** Seals workflow payloads (the encryption codec); must match the API's. */
+  dataConverter?: DataConverter;
   /** Extra worker options (tests use a prebuilt bundle, shutdown grace, cache size). */
   options?: Partial<WorkerOptions>;
 }
@@ -31,6 +34,7 @@ export async function createBookingWorker(deps: BookingWorkerDeps): Promise<Work
     taskQueue: rest.taskQueue,
     activities: createActivities({ gateway: rest.gateway, db: rest.db, callback: rest.callback }),
     ...(options?.workflowBundle ? {} : { workflowsPath: WORKFLOWS_PATH }),
+    ...(rest.dataConverter && { dataConverter: rest.dataConverter }),
     shutdownGraceTime: '10s',
     ...options,
   });

@@ -1,5 +1,6 @@
 /** Worker process: parses its environment, connects to Temporal and Postgres, runs until signalled. */
 import { NativeConnection } from '@temporalio/worker';
+import { dataConverterFor, payloadCodecFrom } from '../codec/data-converter.js';
 import { loadWorkerConfig } from '../config/env.js';
 import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { createPool } from '../db/pool.js';
@@ -19,7 +20,9 @@ const worker = await createBookingWorker({
   gateway: createPaymentGateway(createStripeClient(config)),
   db,
   callback: { url: config.NOTIFY_CALLBACK_URL, signingSecret: config.NOTIFY_SIGNING_SECRET },
+  dataConverter: dataConverterFor(payloadCodecFrom(config)),
 });
+if (!config.PAYLOAD_CODEC_KEYS) console.warn('worker: PAYLOAD_CODEC_KEYS is not set: workflow payloads are stored unencrypted');
 
 console.log(
   `worker: polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE}); Stripe at ${config.STRIPE_API_URL ?? 'api.stripe.com'}`,

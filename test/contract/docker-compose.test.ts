@@ -52,6 +52,7 @@ function environmentOf(service: ComposeService): Record<string, string> {
 function exampleValue(variable: string): string {
   if (variable.endsWith('_URL')) return 'https://bookings.example.test/payment-events';
   if (variable === 'STRIPE_SECRET_KEY') return 'sk_test_example0000000000';
+  if (variable === 'PAYLOAD_CODEC_KEYS') return `k1:${Buffer.alloc(32, 7).toString('base64')}`;
   return `example-${variable.toLowerCase()}-value`;
 }
 
@@ -160,7 +161,10 @@ describe('docker-compose.yml', () => {
   const composeCli = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0;
   it.skipIf(!composeCli)('is accepted by `docker compose config`', () => {
     const env = { ...process.env };
-    for (const variable of ['POSTGRES_PASSWORD', 'API_TOKEN', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'NOTIFY_CALLBACK_URL', 'NOTIFY_SIGNING_SECRET']) {
+    for (const variable of [
+      'POSTGRES_PASSWORD', 'API_TOKEN', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'NOTIFY_CALLBACK_URL',
+      'NOTIFY_SIGNING_SECRET', 'PAYLOAD_CODEC_KEYS', 'CODEC_AUTH_TOKEN',
+    ]) {
       env[variable] = exampleValue(variable);
     }
     execFileSync('docker', ['compose', '-f', COMPOSE_FILE, 'config', '--quiet'], { env, cwd: ROOT, stdio: 'pipe' });

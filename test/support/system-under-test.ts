@@ -12,6 +12,8 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type Stripe from 'stripe';
 import { createApp } from '../../api/create-app.js';
+import { dataConverterFor, payloadCodecFrom } from '../../codec/data-converter.js';
+import { generateCodecKey } from '../../codec/payload-encryption-codec.js';
 import { startInboxRelay } from '../../api/inbox-relay.js';
 import type { BookingView } from '../../api/schemas.js';
 import { loadApiConfig } from '../../config/env.js';
@@ -27,6 +29,8 @@ import { getFreePort } from './free-port.js';
 import { startTestPostgres } from './postgres.js';
 
 const API_TOKEN = 'integration-token-123';
+/** Token the codec endpoint requires in integration tests (what ops pass to the CLI's --codec-auth). */
+export const CODEC_AUTH_TOKEN = 'integration-codec-token';
 const WEBHOOK_SECRET = 'whsec_integration_secret';
 const CALLBACK_SECRET = 'callback-secret-123';
 const STRIPE_SECRET_KEY = 'sk_test_integration';
@@ -154,6 +158,10 @@ async function startParts(
   });
   const stripe = createStripeClient({ STRIPE_SECRET_KEY, STRIPE_API_URL: emulatorServer.url });
 
+  // Payloads are sealed as in production, so tests see what ops would see in history.
+  const codec = payloadCodecFrom({ PAYLOAD_CODEC_KEYS: `it-1:${generateCodecKey()}` });
+  const dataConverter = dataConverterFor(codec);
+
   const workerConnection = await NativeConnection.connect({ address: temporal.address });
   stoppers.push(() => workerConnection.close());
   const worker = await createBookingWorker({
@@ -163,6 +171,7 @@ async function startParts(
     gateway: createPaymentGateway(stripe),
     db,
     callback: { url: callbackUrl, signingSecret: CALLBACK_SECRET },
+    dataConverter,
   });
   const workerRun = worker.run();
   stoppers.push(async () => {
@@ -181,13 +190,14 @@ async function startParts(
     TEMPORAL_TASK_QUEUE: TASK_QUEUE,
     HOLD_RELEASE_GRACE_SECONDS: '1',
     RELAY_INTERVAL_MS: '200',
+    CODEC_AUTH_TOKEN,
   });
   const clientConnection = await Connection.connect({ address: temporal.address });
   stoppers.push(() => clientConnection.close());
-  const client = new Client({ connection: clientConnection });
+  const client = new Client({ connection: clientConnection, dataConverter });
   const relay = startInboxRelay({ db, temporal: client, config, retry: { initialDelayMs: 200, maxDelayMs: 2_000 } });
   stoppers.push(() => relay.stop());
-  const app = createApp({ temporal: client, db, config, stripe, gateway: createPaymentGateway(stripe), relay });
+  const app = createApp({ temporal: client, db, config, stripe, gateway: createPaymentGateway(stripe), relay, codec });
   const apiServer = serve({ fetch: app.fetch, port: apiPort, hostname: '127.0.0.1' });
   stoppers.push(() => new Promise<void>((resolve) => apiServer.close(() => resolve())));
 
