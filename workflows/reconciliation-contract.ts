@@ -70,7 +70,7 @@ export interface RecoveredEvent {
 
 /** A booking whose workflow state and Stripe's disagree. */
 export interface BookingDisagreement extends BookingDrift {
-  /** True when this run recovered events of the booking: the relay should bring it up to date. */
+  /** True when this run recovered missed events of the booking (after comparing): the relay is bringing it up to date. */
   eventsRecovered: boolean;
 }
 

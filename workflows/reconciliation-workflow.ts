@@ -1,6 +1,6 @@
 /**
- * Reconciliation, started by the `booking-reconciliation` Schedule: re-relays the Stripe events the
- * inbox missed, compares every open booking with its PaymentIntents on Stripe, gives up on inbox
+ * Reconciliation, started by the `booking-reconciliation` Schedule: compares every open booking with
+ * its PaymentIntents on Stripe, re-relays the Stripe events the inbox missed, gives up on inbox
  * events no workflow will ever take, and returns (and logs) a report of ids, statuses and counts.
  * Deterministic: every read and write is an activity.
  */
@@ -45,12 +45,7 @@ export async function reconciliationWorkflow(input: ReconciliationInput): Promis
   };
   setHandler(reconciliationReportQuery, () => report);
 
-  // Recover first: a booking whose events were missing is then reported knowing the relay has them.
-  const recovery = await recoverEvents.recoverMissedStripeEvents({ createdSince, pageSize: input.pageSize });
-  report.events = { listed: recovery.listed, ours: recovery.ours, recovered: recovery.recovered };
-  report.recoveredEvents = recovery.recoveredEvents;
-  const bookingsWithRecoveredEvents = new Set(recovery.recoveredEvents.map((event) => event.bookingId));
-
+  // Compare first, so the report shows what disagreed before this run repaired anything.
   let pageToken: string | null = null;
   do {
     const page: BookingComparisonPage = await compareBookings.compareOpenBookings({
@@ -60,15 +55,19 @@ export async function reconciliationWorkflow(input: ReconciliationInput): Promis
     });
     report.bookings.checked += page.checked;
     report.bookings.unreadable += page.unreadable.length;
-    const disagreeing = new Set(page.disagreements.map((drift) => drift.bookingId));
-    report.bookings.disagreeing += disagreeing.size;
-    for (const drift of page.disagreements) {
-      if (report.disagreements.length >= MAX_REPORTED_ITEMS) break;
-      report.disagreements.push({ ...drift, eventsRecovered: bookingsWithRecoveredEvents.has(drift.bookingId) });
-    }
+    report.bookings.disagreeing += new Set(page.disagreements.map((drift) => drift.bookingId)).size;
+    const room = MAX_REPORTED_ITEMS - report.disagreements.length;
+    report.disagreements.push(...page.disagreements.slice(0, room).map((drift) => ({ ...drift, eventsRecovered: false })));
     report.unreadableBookings.push(...page.unreadable.slice(0, MAX_REPORTED_ITEMS - report.unreadableBookings.length));
     pageToken = page.nextPageToken;
   } while (pageToken !== null);
+
+  const recovery = await recoverEvents.recoverMissedStripeEvents({ createdSince, pageSize: input.pageSize });
+  report.events = { listed: recovery.listed, ours: recovery.ours, recovered: recovery.recovered };
+  report.recoveredEvents = recovery.recoveredEvents;
+  // Those bookings are being brought up to date by the relay; the others need a look.
+  const bookingsWithRecoveredEvents = new Set(recovery.recoveredEvents.map((event) => event.bookingId));
+  for (const drift of report.disagreements) drift.eventsRecovered = bookingsWithRecoveredEvents.has(drift.bookingId);
 
   const sweep = await sweepInbox.ignoreStaleInboxEvents({
     staleAfterSeconds: input.staleAfterSeconds,

@@ -78,6 +78,12 @@ export interface SystemUnderTest {
   inboxRows(bookingId: string): Promise<InboxRow[]>;
   /** Stops everything, in the reverse order of start. */
   stop(): Promise<void>;
+  /** The task queue the worker polls. */
+  taskQueue: string;
+  /** PostgreSQL and emulator addresses, for a process started by the test (e.g. `worker/main.ts`). */
+  databaseUrl: string;
+  emulatorUrl: string;
+  stripeSecretKey: string;
 }
 
 /** What {@link startSystemUnderTest} accepts. */
@@ -163,6 +169,8 @@ async function startParts(
     gateway: createPaymentGateway(stripe),
     db,
     callback: { url: callbackUrl, signingSecret: CALLBACK_SECRET },
+    // As worker/main.ts does: a client on the worker's own connection, for the reconciliation activities.
+    temporal: new Client({ connection: workerConnection }),
   });
   const workerRun = worker.run();
   stoppers.push(async () => {
@@ -222,6 +230,10 @@ async function startParts(
       return result.rows;
     },
     stop,
+    taskQueue: TASK_QUEUE,
+    databaseUrl: postgres.url,
+    emulatorUrl: emulatorServer.url,
+    stripeSecretKey: STRIPE_SECRET_KEY,
   };
 }
 
