@@ -3,6 +3,7 @@
  * can act on. Pure: the reconciliation activity reads both sides and asks this module.
  */
 import type { BookingState, HoldStatus, PaymentStatus } from '../workflows/contract.js';
+import { DEFAULT_DRIFT_GRACE_SECONDS } from '../workflows/reconciliation-contract.js';
 
 /** One disagreement between a booking workflow and Stripe. */
 export interface BookingDrift {
@@ -51,7 +52,7 @@ const PAYMENT_AGREES: Record<PaymentStatus, readonly string[]> = {
 export const MISSING_PAYMENT_INTENT = 'missing';
 
 /** How long a webhook may legitimately still be on its way before a difference counts. */
-export const DRIFT_GRACE_MS = 15 * 60 * 1000;
+export const DRIFT_GRACE_MS = DEFAULT_DRIFT_GRACE_SECONDS * 1000;
 
 /** Why the booking's status and Stripe's disagree, in words an operator can act on. */
 function explain(part: BookingDrift['part'], workflowStatus: string, stripeStatus: string, paymentIntentId: string): string {

@@ -17,7 +17,7 @@ import {
   type StalePendingEvent,
 } from '../db/inbox.js';
 import { storeRoutedStripeEvent } from '../inbox/store-stripe-event.js';
-import { isOurs, routeStripeEvent } from '../inbox/stripe-event-routing.js';
+import { isOurs, isSubscribedEventType, routeStripeEvent } from '../inbox/stripe-event-routing.js';
 import type { PaymentGateway } from '../stripe/payment-gateway.js';
 import { bookingStateQuery, bookingWorkflowId } from '../workflows/contract.js';
 import {
@@ -149,8 +149,8 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
 
   return {
     /**
-     * Lists the Stripe events created since `createdSince` and stores each one that is ours and not
-     * in the inbox exactly as the webhook receiver would have (pending events are then relayed by
+     * Lists the Stripe events created since `createdSince` and stores each one of a subscribed type
+     * that is ours and not in the inbox exactly as the webhook receiver would have (pending events are then relayed by
      * the API's inbox relay). Resumes after the last page a previous attempt finished.
      */
     async recoverMissedStripeEvents(input: EventRecoveryInput): Promise<EventRecoveryResult> {
@@ -167,6 +167,7 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
         const known = await knownEventIds(db, events.map((event) => event.id));
         // Stripe lists newest first; store each page oldest first, as the webhooks would have come.
         for (const event of [...events].reverse()) {
+          if (!isSubscribedEventType(event.type)) continue;
           const route = await routeStripeEvent(event, (paymentIntentId) => bookingIdForPaymentIntent(db, paymentIntentId));
           if (!isOurs(route)) continue;
           progress.ours += 1;

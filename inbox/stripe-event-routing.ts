@@ -17,6 +17,19 @@ import {
 } from '../api/stripe-event-signal.js';
 
 /**
+ * The event types the webhook endpoint is subscribed to (README: `payment_intent.*`, `charge.*`,
+ * `setup_intent.*`, `mandate.updated`). Events of other types were never missed, only not sent.
+ */
+export const SUBSCRIBED_EVENT_TYPES = ['payment_intent.*', 'charge.*', 'setup_intent.*', 'mandate.updated'] as const;
+
+/** True when Stripe sends events of this type to the webhook endpoint. */
+export function isSubscribedEventType(type: string): boolean {
+  return SUBSCRIBED_EVENT_TYPES.some((pattern) =>
+    pattern.endsWith('.*') ? type.startsWith(pattern.slice(0, -1)) : type === pattern,
+  );
+}
+
+/**
  * Where an event goes: `mandate` events are applied to the saved payment methods when received;
  * every other event becomes an inbox row, `pending` for the relay or `ignored`.
  */

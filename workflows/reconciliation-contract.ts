@@ -32,6 +32,9 @@ export const DEFAULT_RECONCILIATION_SCHEDULE = {
   lookbackSeconds: 24 * 60 * 60,
 } as const;
 
+/** How long after a booking's last change its webhooks may legitimately still be on their way. */
+export const DEFAULT_DRIFT_GRACE_SECONDS = 15 * 60;
+
 /** The longest list of items a report names; counts stay exact beyond it. */
 export const MAX_REPORTED_ITEMS = 200;
 
@@ -51,7 +54,7 @@ export interface ReconciliationInput {
 export function reconciliationInput(overrides: Partial<ReconciliationInput> = {}): ReconciliationInput {
   return {
     lookbackSeconds: DEFAULT_RECONCILIATION_SCHEDULE.lookbackSeconds,
-    driftGraceSeconds: 15 * 60,
+    driftGraceSeconds: DEFAULT_DRIFT_GRACE_SECONDS,
     staleAfterSeconds: STRIPE_WEBHOOK_RETRY_WINDOW_SECONDS,
     pageSize: 100,
     ...overrides,

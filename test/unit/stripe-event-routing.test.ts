@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StripeEventEnvelope } from '../../api/stripe-event-signal.js';
-import { isOurs, routeStripeEvent, type StripeEventRoute } from '../../inbox/stripe-event-routing.js';
+import { isOurs, isSubscribedEventType, routeStripeEvent, type StripeEventRoute } from '../../inbox/stripe-event-routing.js';
 
 /** A Stripe event about `object`. */
 function event(type: string, object: Record<string, unknown>): StripeEventEnvelope {
@@ -101,5 +101,14 @@ describe('which Stripe events are ours, and where they go', () => {
     const row = inboxRow(await routeStripeEvent(received, lookup()));
     expect(JSON.stringify(row.payload)).not.toContain('secret');
     expect(received.data.object.client_secret).toBe('pi_3_secret_doNotKeep');
+  });
+
+  it('knows which event types the webhook endpoint is subscribed to', () => {
+    for (const type of ['payment_intent.canceled', 'charge.dispute.created', 'setup_intent.succeeded', 'mandate.updated']) {
+      expect(isSubscribedEventType(type), type).toBe(true);
+    }
+    for (const type of ['refund.updated', 'customer.created', 'payment_method.attached', 'mandate.created', 'charges.x']) {
+      expect(isSubscribedEventType(type), type).toBe(false);
+    }
   });
 });
