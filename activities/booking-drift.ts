@@ -3,6 +3,7 @@
  * can act on. Pure: the reconciliation activity reads both sides and asks this module.
  */
 import type { BookingState, HoldStatus, PaymentStatus } from '../workflows/contract.js';
+import { DEFAULT_DRIFT_GRACE_SECONDS } from '../workflows/reconciliation-contract.js';
 
 /** One disagreement between a booking workflow and Stripe. */
 export interface BookingDrift {
@@ -14,44 +15,75 @@ export interface BookingDrift {
   explanation: string;
 }
 
-/** PaymentIntent statuses each hold status is consistent with (Stripe may be a webhook ahead). */
-const HOLD_AGREES: Record<HoldStatus, string[]> = {
-  placing: ['requires_payment_method', 'requires_confirmation', 'requires_action', 'requires_capture', 'canceled'],
-  requires_action: ['requires_action', 'requires_capture', 'requires_payment_method', 'canceled'],
+/**
+ * PaymentIntent statuses each hold status is consistent with once its webhooks have arrived. A
+ * Stripe status further along (e.g. `requires_capture` for a hold still `requires_action`) is a
+ * missed or stuck event: within the grace period it is not judged, after it it is reported.
+ */
+const HOLD_AGREES: Record<HoldStatus, readonly string[]> = {
+  // Created, its confirmation not answered yet (or being retried).
+  placing: ['requires_payment_method', 'requires_confirmation'],
+  requires_action: ['requires_action'],
+  // Declined and waiting for a new payment method; Stripe cancels it after too many failed confirmations.
   declined: ['requires_payment_method', 'canceled'],
   held: ['requires_capture'],
   released: ['canceled'],
   expired: ['canceled'],
+  // Nothing is held either way; a failed hold still authorized is reported.
   failed: ['canceled', 'requires_payment_method'],
 };
 
-/** PaymentIntent statuses each bank payment status is consistent with. */
-const PAYMENT_AGREES: Record<PaymentStatus, string[]> = {
-  pending: ['requires_payment_method', 'requires_confirmation', 'requires_action', 'processing', 'succeeded', 'canceled'],
-  awaiting_verification: ['requires_action', 'processing', 'requires_payment_method', 'canceled'],
-  requires_payment_method: ['requires_payment_method', 'requires_action', 'canceled', 'processing'],
-  processing: ['processing', 'succeeded', 'requires_payment_method'],
+/** PaymentIntent statuses each bank payment status is consistent with once its webhooks have arrived. */
+const PAYMENT_AGREES: Record<PaymentStatus, readonly string[]> = {
+  pending: ['requires_payment_method', 'requires_confirmation'],
+  awaiting_verification: ['requires_action'],
+  // Also `requires_action`: the workflow gives up on microdeposits at its own 10-day deadline.
+  requires_payment_method: ['requires_payment_method', 'requires_confirmation', 'requires_action'],
+  processing: ['processing'],
+  // A disputed or refunded debit's PaymentIntent stays `succeeded`.
   succeeded: ['succeeded'],
   disputed: ['succeeded'],
   refunded: ['succeeded'],
-  failed: ['requires_payment_method', 'canceled', 'processing'],
+  failed: ['requires_payment_method', 'canceled'],
   canceled: ['canceled'],
 };
 
+/** The status the reconciliation gives a PaymentIntent Stripe does not know (`resource_missing`). */
+export const MISSING_PAYMENT_INTENT = 'missing';
+
 /** How long a webhook may legitimately still be on its way before a difference counts. */
-export const DRIFT_GRACE_MS = 15 * 60 * 1000;
+export const DRIFT_GRACE_MS = DEFAULT_DRIFT_GRACE_SECONDS * 1000;
+
+/** Why the booking's status and Stripe's disagree, in words an operator can act on. */
+function explain(part: BookingDrift['part'], workflowStatus: string, stripeStatus: string, paymentIntentId: string): string {
+  if (stripeStatus === MISSING_PAYMENT_INTENT) {
+    return `Stripe has no PaymentIntent ${paymentIntentId} (another Stripe account or a reset emulator?)`;
+  }
+  if (part === 'payment') {
+    return `the booking says the payment is ${workflowStatus}, Stripe says ${stripeStatus} (a missed webhook?)`;
+  }
+  if (stripeStatus === 'canceled') {
+    return `Stripe cancelled the hold but the booking still thinks it is ${workflowStatus} (a missed payment_intent.canceled?)`;
+  }
+  if (stripeStatus === 'requires_capture') {
+    return 'Stripe holds $1 that the booking does not know it holds: release it or re-relay its events';
+  }
+  return `the booking says ${workflowStatus}, Stripe says ${stripeStatus} (a missed webhook?)`;
+}
 
 /**
- * Compares a booking's state with the current status of its PaymentIntents. A booking that changed
- * within the grace period is not judged (its webhooks may be in flight); a held hold past its
- * release time by more than the grace period is reported as overdue.
+ * Compares a booking's state with the current status of its PaymentIntents (`stripeStatuses`, by id;
+ * {@link MISSING_PAYMENT_INTENT} for one Stripe does not know). A booking that changed within
+ * `graceMs` is not judged (its webhooks may be in flight); a held hold past its release time by
+ * more than `graceMs` is reported as overdue.
  */
 export function findBookingDrift(
   state: BookingState,
   stripeStatuses: ReadonlyMap<string, string>,
   now: Date,
+  graceMs: number = DRIFT_GRACE_MS,
 ): BookingDrift[] {
-  if (now.getTime() - new Date(state.updatedAt).getTime() < DRIFT_GRACE_MS) return [];
+  if (now.getTime() - new Date(state.updatedAt).getTime() < graceMs) return [];
   const drift: BookingDrift[] = [];
   const hold = state.hold;
   const holdStripe = hold.paymentIntentId ? stripeStatuses.get(hold.paymentIntentId) : undefined;
@@ -62,15 +94,10 @@ export function findBookingDrift(
       paymentIntentId: hold.paymentIntentId,
       workflowStatus: hold.status,
       stripeStatus: holdStripe,
-      explanation:
-        holdStripe === 'canceled'
-          ? 'Stripe cancelled the hold but the booking still thinks it is ' + hold.status + ' (a missed payment_intent.canceled?)'
-          : holdStripe === 'requires_capture'
-            ? 'Stripe holds $1 that the booking does not know it holds: release it or re-relay its events'
-            : `the booking says ${hold.status}, Stripe says ${holdStripe}`,
+      explanation: explain('hold', hold.status, holdStripe, hold.paymentIntentId),
     });
   }
-  if (hold.status === 'held' && hold.releaseAt && now.getTime() - new Date(hold.releaseAt).getTime() > DRIFT_GRACE_MS) {
+  if (hold.status === 'held' && hold.releaseAt && now.getTime() - new Date(hold.releaseAt).getTime() > graceMs) {
     drift.push({
       bookingId: state.bookingId,
       part: 'hold',
@@ -89,7 +116,7 @@ export function findBookingDrift(
       paymentIntentId: payment.paymentIntentId,
       workflowStatus: payment.status,
       stripeStatus: paymentStripe,
-      explanation: `the booking says the payment is ${payment.status}, Stripe says ${paymentStripe} (a missed webhook?)`,
+      explanation: explain('payment', payment.status, paymentStripe, payment.paymentIntentId),
     });
   }
   return drift;

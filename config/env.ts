@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parseCodecKeyring } from '../codec/payload-encryption-codec.js';
 import { DEFAULT_HOLD_POLICY, DEFAULT_PAYMENT_POLICY } from '../workflows/contract.js';
 import { DEFAULT_SETUP_POLICY } from '../workflows/setup-contract.js';
+import { DEFAULT_RECONCILIATION_SCHEDULE, MAX_RECONCILIATION_LOOKBACK_SECONDS } from '../workflows/reconciliation-contract.js';
 
 /** Raised when the environment does not satisfy a process's schema; the message names each variable. */
 export class ConfigError extends Error {
@@ -19,6 +20,15 @@ const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const url = z.string().url();
 const secret = z.string().min(8, 'must be at least 8 characters');
+const DURATION_UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+const toSeconds = (duration: string) => Number(duration.slice(0, -1)) * DURATION_UNIT_SECONDS[duration.slice(-1)];
+/** A duration such as `90s`, `15m`, `1h` or `2d`, in seconds. */
+const durationSeconds = z.string().regex(/^[1-9]\d*[smhd]$/, 'must be a duration such as 90s, 15m, 1h or 2d').transform(toSeconds);
+/** A duration in seconds, or `off` (null). */
+const durationSecondsOrOff = z
+  .string()
+  .regex(/^(off|[1-9]\d*[smhd])$/, 'must be off or a duration such as 90s, 15m, 1h or 2d')
+  .transform((value) => (value === 'off' ? null : toSeconds(value)));
 
 const temporalVars = {
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
@@ -107,6 +117,12 @@ const workerSchema = z
     NOTIFY_CALLBACK_URL: url.optional(),
     /** HMAC-SHA256 key for the `Bookings-Signature` header on callbacks. */
     NOTIFY_SIGNING_SECRET: secret.optional(),
+    /** How often the reconciliation Schedule runs, in seconds; `off` (null) pauses it. */
+    RECONCILE_INTERVAL: durationSecondsOrOff.default(DEFAULT_RECONCILIATION_SCHEDULE.intervalSeconds),
+    /** How far back each reconciliation compares Stripe's events with the inbox, in seconds (Stripe keeps 30 days). */
+    RECONCILE_LOOKBACK: durationSeconds
+      .refine((seconds) => seconds <= MAX_RECONCILIATION_LOOKBACK_SECONDS, 'must be at most 30d (Stripe keeps events 30 days)')
+      .default(DEFAULT_RECONCILIATION_SCHEDULE.lookbackSeconds),
   })
   .refine((env) => !env.NOTIFY_CALLBACK_URL || env.NOTIFY_SIGNING_SECRET, {
     message: 'NOTIFY_SIGNING_SECRET is required when NOTIFY_CALLBACK_URL is set',

@@ -1,6 +1,7 @@
 /**
  * The Stripe webhook inbox (`stripe_events`): every SQL statement that reads or writes it.
- * The webhook receiver stores events (and handles some itself); the inbox relay claims, signals and marks them.
+ * The webhook receiver stores events (and handles some itself); the inbox relay claims, signals and marks them;
+ * the reconciliation stores events the receiver missed and gives up on pending ones no workflow will take.
  */
 import type { Queryable } from './transaction.js';
 
@@ -195,4 +196,51 @@ export async function inboxDepth(db: Queryable): Promise<InboxDepth> {
   );
   const row = result.rows[0];
   return { pending: Number(row?.pending ?? 0), oldestPendingReceivedAt: row?.oldest ?? null };
+}
+
+/** Which of these event ids the inbox already has, whatever their status. */
+export async function knownEventIds(db: Queryable, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const result = await db.query<{ id: string }>(`SELECT id FROM stripe_events WHERE id = ANY($1::text[])`, [ids]);
+  return new Set(result.rows.map((row) => row.id));
+}
+
+/** A pending event that has waited longer than Stripe would keep retrying its webhook. */
+export interface StalePendingEvent {
+  id: string;
+  bookingId: string | null;
+  paymentIntentId: string | null;
+  setupId: string | null;
+}
+
+/** Up to `limit` pending events received before `receivedBefore`, by id after `afterId` (a cursor over batches). */
+export async function listStalePendingEvents(
+  db: Queryable,
+  receivedBefore: Date,
+  afterId: string | null,
+  limit: number,
+): Promise<StalePendingEvent[]> {
+  const result = await db.query<{ id: string; booking_id: string | null; payment_intent_id: string | null; setup_id: string | null }>(
+    `SELECT id, booking_id, payment_intent_id, setup_id
+       FROM stripe_events
+      WHERE status = 'pending' AND received_at < $1 AND ($2::text IS NULL OR id > $2)
+      ORDER BY id
+      LIMIT $3`,
+    [receivedBefore, afterId, limit],
+  );
+  return result.rows.map((row) => ({
+    id: row.id,
+    bookingId: row.booking_id,
+    paymentIntentId: row.payment_intent_id,
+    setupId: row.setup_id,
+  }));
+}
+
+/** Gives up on a pending event (no workflow will ever take it); false if the relay settled it meanwhile. */
+export async function ignorePendingEvent(db: Queryable, id: string, reason: string): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE stripe_events SET status = 'ignored', last_error = $2 WHERE id = $1 AND status = 'pending'`,
+    [id, reason],
+  );
+  return result.rowCount === 1;
 }

@@ -89,6 +89,11 @@ export interface PaymentGateway {
   cancelSetupIntent(input: { setupIntentId: string; idempotencyKey: string }): Promise<Stripe.SetupIntent>;
   retrieveMandate(mandateId: string): Promise<Stripe.Mandate>;
   detachPaymentMethod(paymentMethodId: string): Promise<Stripe.PaymentMethod>;
+  /**
+   * Every event created at or after `createdSince` (unix seconds), newest first, fetched `pageSize` at a
+   * time as the caller iterates; `startingAfter` resumes after an event already seen.
+   */
+  listEvents(input: { createdSince: number; pageSize: number; startingAfter?: string }): AsyncIterable<Stripe.Event>;
 }
 
 /** Builds the gateway over a Stripe client. */
@@ -215,5 +220,9 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
     retrieveMandate: (mandateId) => stripe.mandates.retrieve(mandateId),
 
     detachPaymentMethod: (paymentMethodId) => stripe.paymentMethods.detach(paymentMethodId),
+
+    // The list promise is also an async iterator that fetches the following pages (auto-pagination).
+    listEvents: ({ createdSince, pageSize, startingAfter }) =>
+      stripe.events.list({ created: { gte: createdSince }, limit: pageSize, ...(startingAfter && { starting_after: startingAfter }) }),
   };
 }

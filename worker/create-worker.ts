@@ -1,9 +1,11 @@
 /** Builds the worker that runs booking workflows and their activities on one task queue. */
 import { createRequire } from 'node:module';
+import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities, type CallbackSettings } from '../activities/create-activities.js';
+import { createReconciliationActivities } from '../activities/create-reconciliation-activities.js';
 import type { PaymentGateway } from '../stripe/payment-gateway.js';
 
 const require = createRequire(import.meta.url);
@@ -21,6 +23,8 @@ export interface BookingWorkerDeps {
   callback: CallbackSettings;
   /** Seals workflow payloads (the encryption codec); must match the API's. */
   dataConverter?: DataConverter;
+  /** A client on the worker's namespace; without it the reconciliation activities are not registered. */
+  temporal?: Client;
   /** Extra worker options (tests use a prebuilt bundle, shutdown grace, cache size). */
   options?: Partial<WorkerOptions>;
 }
@@ -32,7 +36,10 @@ export async function createBookingWorker(deps: BookingWorkerDeps): Promise<Work
     connection: rest.connection,
     namespace: rest.namespace,
     taskQueue: rest.taskQueue,
-    activities: createActivities({ gateway: rest.gateway, db: rest.db, callback: rest.callback }),
+    activities: {
+      ...createActivities({ gateway: rest.gateway, db: rest.db, callback: rest.callback }),
+      ...(rest.temporal && createReconciliationActivities({ gateway: rest.gateway, db: rest.db, temporal: rest.temporal })),
+    },
     ...(options?.workflowBundle ? {} : { workflowsPath: WORKFLOWS_PATH }),
     ...(rest.dataConverter && { dataConverter: rest.dataConverter }),
     shutdownGraceTime: '10s',

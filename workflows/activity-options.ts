@@ -41,3 +41,15 @@ export const notifications: ActivityOptions = {
   scheduleToCloseTimeout: '24h',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
 };
+
+/**
+ * Reconciliation scans (Stripe's event list, open bookings, the inbox): long, paged, heartbeating
+ * activities; a retry resumes from the last heartbeat. Given up after two hours: the next scheduled
+ * run starts over anyway.
+ */
+export const reconciliationScans: ActivityOptions = {
+  startToCloseTimeout: '30m',
+  heartbeatTimeout: '2m',
+  scheduleToCloseTimeout: '2h',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '2m', nonRetryableErrorTypes },
+};

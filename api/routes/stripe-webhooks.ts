@@ -2,30 +2,19 @@
  * Stripe's webhook endpoint: read the raw body, verify `Stripe-Signature`, store the event once in
  * the Postgres inbox (without client secrets), answer 200 only after the insert committed, then nudge the relay.
  * `mandate.updated` needs no workflow: its new status is applied to the saved payment methods in
- * the same transaction as the insert.
+ * the same transaction as the insert. Which booking or setup an event belongs to, and whether it is
+ * ours, is decided in `inbox/stripe-event-routing.ts` (the reconciliation's event recovery uses it too).
  */
 import { createRoute } from '@hono/zod-openapi';
 import type pg from 'pg';
 import Stripe from 'stripe';
-import { bookingIdForPaymentIntent, markHandled, markIgnored, storeStripeEvent } from '../../db/inbox.js';
-import { applyMandateStatus } from '../../db/saved-payment-methods.js';
-import { withTransaction } from '../../db/transaction.js';
+import { receiveStripeEvent } from '../../inbox/store-stripe-event.js';
 import { ApiError } from '../errors.js';
 import type { InboxRelay } from '../inbox-relay.js';
 import { describeError, type Logger } from '../logger.js';
 import { createRouter } from '../router.js';
 import { WebhookAckSchema, errorResponseSpec } from '../schemas.js';
-import {
-  bookingIdOf,
-  isPaymentIntentEvent,
-  isStripeEventEnvelope,
-  mandateStatusChangeOf,
-  paymentIntentIdOf,
-  setupIdOf,
-  withoutClientSecret,
-  type MandateStatusChange,
-  type StripeEventEnvelope,
-} from '../stripe-event-signal.js';
+import { isStripeEventEnvelope, type StripeEventEnvelope } from '../stripe-event-signal.js';
 
 /** What the webhook receiver needs. */
 export interface StripeWebhookRoutesDeps {
@@ -84,64 +73,13 @@ async function verifiedEvent(raw: string, signature: string | undefined, secret:
   return event;
 }
 
-/**
- * Stores a `mandate.updated` event and applies it to the saved payment methods with that mandate,
- * in one transaction: `handled` when a record changed, `ignored` (with the reason) when none has the
- * mandate or its recorded status is already as far along (pending, active, inactive). A redelivery changes nothing.
- */
-async function storeMandateUpdate(db: pg.Pool, event: StripeEventEnvelope, change: MandateStatusChange): Promise<boolean> {
-  return withTransaction(db, async (client) => {
-    const isNew = await storeStripeEvent(client, {
-      id: event.id,
-      type: event.type,
-      bookingId: null,
-      paymentIntentId: null,
-      payload: event,
-      status: 'ignored',
-    });
-    if (!isNew) return false;
-    const changed = await applyMandateStatus(client, change);
-    if (changed > 0) {
-      await markHandled(client, event.id, `mandate ${change.mandateId} ${change.status}: ${changed} saved payment method(s) updated`);
-    } else {
-      await markIgnored(
-        client,
-        event.id,
-        `no saved payment method has mandate ${change.mandateId} with a status before ${change.status}`,
-      );
-    }
-    return true;
-  });
-}
-
 /** The `/v1/webhooks` sub-app. */
 export function createStripeWebhookRoutes({ db, webhookSecret, relay, logger }: StripeWebhookRoutesDeps) {
   const router = createRouter();
 
   router.openapi(stripeWebhookRoute, async (c) => {
     const event = await verifiedEvent(await c.req.text(), c.req.header('Stripe-Signature'), webhookSecret);
-    const mandateChange = mandateStatusChangeOf(event);
-    if (mandateChange) {
-      const isNew = await storeMandateUpdate(db, event, mandateChange);
-      return c.json({ received: true as const, duplicate: !isNew }, 200);
-    }
-    const setupId = setupIdOf(event);
-    const paymentIntentId = paymentIntentIdOf(event);
-    const bookingId =
-      bookingIdOf(event) ?? (paymentIntentId ? await bookingIdForPaymentIntent(db, paymentIntentId) : null);
-    // A PaymentIntent's own events carry its metadata, so without a booking id it is not ours. A charge or
-    // dispute can arrive before any event of its PaymentIntent: it waits in the inbox until that one names the booking.
-    const awaitsBooking = bookingId === null && paymentIntentId !== null && !isPaymentIntentEvent(event);
-    const status = bookingId !== null || setupId !== null || awaitsBooking ? 'pending' : 'ignored';
-    const isNew = await storeStripeEvent(db, {
-      id: event.id,
-      type: event.type,
-      bookingId,
-      paymentIntentId,
-      setupId,
-      payload: withoutClientSecret(event),
-      status,
-    });
+    const { isNew, status } = await receiveStripeEvent(db, event);
     if (status === 'pending' && relay) {
       relay.relayNow(event.id).catch((error: unknown) => {
         logger.warn('inbox relay nudge failed', { eventId: event.id, error: describeError(error) });

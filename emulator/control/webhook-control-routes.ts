@@ -1,4 +1,4 @@
-/** `/_emulator/webhooks` and `/_emulator/events/:id/redeliver`: see and steer webhook deliveries. */
+/** `/_emulator/webhooks` and `/_emulator/events/:id/redeliver`: see, release, drop and repeat webhook deliveries. */
 import { Hono } from 'hono';
 import { ControlError } from './control-error.js';
 import type { EmulatorControls } from './emulator-controls.js';
@@ -10,6 +10,9 @@ export function webhookControlRoutes(controls: EmulatorControls): Hono {
   routes.get('/webhooks/deliveries', (c) => c.json({ data: controls.webhooks.list() }));
 
   routes.post('/webhooks/flush', (c) => c.json({ released: controls.webhooks.flush() }));
+
+  // A lost webhook: the receiver never sees the held deliveries (the events stay listed in /v1/events).
+  routes.post('/webhooks/drop', (c) => c.json({ dropped: controls.webhooks.drop() }));
 
   routes.post('/events/:id/redeliver', (c) => {
     const event = controls.runtime.store.eventsById.get(c.req.param('id'));

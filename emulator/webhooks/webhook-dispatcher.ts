@@ -105,6 +105,15 @@ export class WebhookDispatcher implements EventSink {
     return released.length;
   }
 
+  /** Discards held (paused) deliveries as if Stripe had given up on them: they end `failed`, never sent. */
+  drop(): number {
+    const dropped = this.held;
+    this.held = [];
+    for (const item of dropped) item.delivery.state = 'failed';
+    if (dropped.length > 0) this.options.onChange?.();
+    return dropped.length;
+  }
+
   /** Every delivery so far, oldest first. */
   list(): WebhookDelivery[] {
     return structuredClone(this.deliveries);

@@ -230,6 +230,16 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
     expect(paymentMethod).toHaveProperty('customer');
   });
 
+  it('lists the events created since a time, page by page, as the reconciliation reads them', async () => {
+    const events: Stripe.Event[] = [];
+    for await (const event of gateway.listEvents({ createdSince: 1_700_000_000, pageSize: 100, startingAfter: 'evt_123' })) {
+      events.push(event);
+      if (events.length >= 3) break;
+    }
+    expect(events.length).toBeGreaterThan(0);
+    expect(events[0]).toMatchObject({ object: 'event', id: expect.any(String), type: expect.any(String), created: expect.any(Number) });
+  });
+
   it("creates the bank account PaymentMethod the API makes from a booking's account details", async () => {
     const stripe = createStripeClient({ STRIPE_SECRET_KEY: 'sk_test_contract', STRIPE_API_URL: stripeMock.url });
     const id = await createBankPaymentMethod(stripe, {

@@ -43,6 +43,7 @@ const EXPECTED_HISTORIES = [
   'setup-bank-microdeposits',
   'setup-bank-attempts-exceeded',
   'setup-bank-microdeposits-expired',
+  'reconciliation-two-pages',
 ];
 
 describe('recorded booking and setup histories replay on the current workflow code', () => {

@@ -82,6 +82,14 @@ export interface SystemUnderTest {
   inboxRows(bookingId: string): Promise<InboxRow[]>;
   /** Stops everything, in the reverse order of start. */
   stop(): Promise<void>;
+  /** The task queue the worker polls. */
+  taskQueue: string;
+  /** PostgreSQL and emulator addresses, for a process started by the test (e.g. `worker/main.ts`). */
+  databaseUrl: string;
+  emulatorUrl: string;
+  stripeSecretKey: string;
+  /** PAYLOAD_CODEC_KEYS of this system, for processes started by a test (a worker, the CLI's replay check). */
+  payloadCodecKeys: string;
 }
 
 /** What {@link startSystemUnderTest} accepts. */
@@ -159,7 +167,8 @@ async function startParts(
   const stripe = createStripeClient({ STRIPE_SECRET_KEY, STRIPE_API_URL: emulatorServer.url });
 
   // Payloads are sealed as in production, so tests see what ops would see in history.
-  const codec = payloadCodecFrom({ PAYLOAD_CODEC_KEYS: `it-1:${generateCodecKey()}` });
+  const payloadCodecKeys = `it-1:${generateCodecKey()}`;
+  const codec = payloadCodecFrom({ PAYLOAD_CODEC_KEYS: payloadCodecKeys });
   const dataConverter = dataConverterFor(codec);
 
   const workerConnection = await NativeConnection.connect({ address: temporal.address });
@@ -171,7 +180,12 @@ async function startParts(
     gateway: createPaymentGateway(stripe),
     db,
     callback: { url: callbackUrl, signingSecret: CALLBACK_SECRET },
+<<<<<<< HEAD
     dataConverter,
+=======
+    // As worker/main.ts does: a client on the worker's own connection, for the reconciliation activities.
+    temporal: new Client({ connection: workerConnection, dataConverter }),
+>>>>>>> issue5-reconcile
   });
   const workerRun = worker.run();
   stoppers.push(async () => {
@@ -232,6 +246,11 @@ async function startParts(
       return result.rows;
     },
     stop,
+    taskQueue: TASK_QUEUE,
+    databaseUrl: postgres.url,
+    emulatorUrl: emulatorServer.url,
+    stripeSecretKey: STRIPE_SECRET_KEY,
+    payloadCodecKeys,
   };
 }
 

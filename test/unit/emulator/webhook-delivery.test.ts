@@ -125,6 +125,22 @@ describe('webhook delivery', () => {
     expect(receivedTypes()).toEqual(HOLD_EVENT_TYPES);
   });
 
+  it('drops held deliveries: never sent, not even by a later flush, while the events stay listed', async () => {
+    await running.control('POST', '/_emulator/faults', { webhooks: { pause: true } });
+    const held = await holdFor('bk-dropped');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    expect(await running.control('POST', '/_emulator/webhooks/drop')).toEqual({ dropped: 3 });
+    expect((await deliveries()).map((delivery) => delivery.state)).toEqual(['failed', 'failed', 'failed']);
+    await running.control('DELETE', '/_emulator/faults');
+    expect(await running.control('POST', '/_emulator/webhooks/flush')).toEqual({ released: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(receiver.received).toHaveLength(0);
+
+    const listed = await running.stripe.events.list({ type: 'payment_intent.*', limit: 10 });
+    expect(listed.data.map((event) => (event.data.object as { id: string }).id)).toContain(held.id);
+  });
+
   it('delays deliveries by delayMs', async () => {
     await running.control('POST', '/_emulator/faults', { webhooks: { delayMs: 200 } });
     await running.stripe.customers.create({ email: 'late@example.com' });

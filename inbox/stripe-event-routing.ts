@@ -1,0 +1,65 @@
+/**
+ * The inbox's rules for a verified Stripe event: is it ours, which booking or payment-method setup
+ * it belongs to, and in which status it is stored. The webhook receiver and the reconciliation's
+ * event recovery both follow them, so an event recovered from Stripe's list is stored exactly as
+ * its webhook would have been.
+ */
+import type { NewStripeEvent } from '../db/inbox.js';
+import {
+  bookingIdOf,
+  isPaymentIntentEvent,
+  mandateStatusChangeOf,
+  paymentIntentIdOf,
+  setupIdOf,
+  withoutClientSecret,
+  type MandateStatusChange,
+  type StripeEventEnvelope,
+} from '../api/stripe-event-signal.js';
+
+/**
+ * The event types the webhook endpoint is subscribed to (README: `payment_intent.*`, `charge.*`,
+ * `setup_intent.*`, `mandate.updated`). Events of other types were never missed, only not sent.
+ */
+export const SUBSCRIBED_EVENT_TYPES = ['payment_intent.*', 'charge.*', 'setup_intent.*', 'mandate.updated'] as const;
+
+/** True when Stripe sends events of this type to the webhook endpoint. */
+export function isSubscribedEventType(type: string): boolean {
+  return SUBSCRIBED_EVENT_TYPES.some((pattern) =>
+    pattern.endsWith('.*') ? type.startsWith(pattern.slice(0, -1)) : type === pattern,
+  );
+}
+
+/**
+ * Where an event goes: `mandate` events are applied to the saved payment methods when received;
+ * every other event becomes an inbox row, `pending` for the relay or `ignored`.
+ */
+export type StripeEventRoute =
+  | { kind: 'mandate'; change: MandateStatusChange }
+  | { kind: 'inbox'; row: NewStripeEvent };
+
+/** Finds the booking an earlier event tied to a PaymentIntent (charges do not carry the booking id). */
+export type BookingLookup = (paymentIntentId: string) => Promise<string | null>;
+
+/**
+ * Routes a verified event. A PaymentIntent's own events carry its metadata, so without a booking id
+ * such an event is not ours; a charge or dispute can arrive before any event of its PaymentIntent and
+ * waits as `pending` (no booking yet) until one names the booking. SetupIntent events go to their setup.
+ */
+export async function routeStripeEvent(event: StripeEventEnvelope, bookingIdOfPaymentIntent: BookingLookup): Promise<StripeEventRoute> {
+  const change = mandateStatusChangeOf(event);
+  if (change) return { kind: 'mandate', change };
+  const setupId = setupIdOf(event);
+  const paymentIntentId = paymentIntentIdOf(event);
+  const bookingId = bookingIdOf(event) ?? (paymentIntentId ? await bookingIdOfPaymentIntent(paymentIntentId) : null);
+  const awaitsBooking = bookingId === null && paymentIntentId !== null && !isPaymentIntentEvent(event);
+  const status = bookingId !== null || setupId !== null || awaitsBooking ? 'pending' : 'ignored';
+  return {
+    kind: 'inbox',
+    row: { id: event.id, type: event.type, bookingId, paymentIntentId, setupId, payload: withoutClientSecret(event), status },
+  };
+}
+
+/** True for events this service acts on: relayed to a booking or setup, or applied to saved payment methods. */
+export function isOurs(route: StripeEventRoute): boolean {
+  return route.kind === 'mandate' || route.row.status === 'pending';
+}
