@@ -180,12 +180,9 @@ async function startParts(
     gateway: createPaymentGateway(stripe),
     db,
     callback: { url: callbackUrl, signingSecret: CALLBACK_SECRET },
-<<<<<<< HEAD
     dataConverter,
-=======
     // As worker/main.ts does: a client on the worker's own connection, for the reconciliation activities.
     temporal: new Client({ connection: workerConnection, dataConverter }),
->>>>>>> issue5-reconcile
   });
   const workerRun = worker.run();
   stoppers.push(async () => {
