@@ -6,7 +6,10 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// A CommonJS package: Node's ESM loader exposes it as a default export only.
+import proto from '@temporalio/proto';
+
+const { Payload: PayloadMessage } = proto.temporal.api.common.v1;
 
 /** Encoding name of an encrypted payload. */
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
@@ -67,7 +70,7 @@ export function createEncryptionCodec(keyring: CodecKeyring): PayloadCodec {
         const cipher = createCipheriv('aes-256-gcm', sealingKey, iv);
         // The key id is authenticated too: a payload cannot be relabelled to another key.
         cipher.setAAD(keyIdBytes);
-        const plain = temporal.api.common.v1.Payload.encode(payload).finish();
+        const plain = PayloadMessage.encode(payload).finish();
         const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
         return {
           metadata: {
@@ -97,7 +100,7 @@ export function createEncryptionCodec(keyring: CodecKeyring): PayloadCodec {
         } catch {
           throw new PayloadDecryptionError(`payload does not authenticate with key "${keyId}"`);
         }
-        const decoded = temporal.api.common.v1.Payload.decode(plain);
+        const decoded = PayloadMessage.decode(plain);
         return { metadata: decoded.metadata, data: decoded.data };
       });
     },
