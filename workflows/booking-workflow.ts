@@ -47,6 +47,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
   const payment = createPaymentLifecycle(ctx);
   const parts: Lifecycle[] = [hold, payment];
   const allDone = () => parts.every((part) => part.done());
+  ctx.publish();
 
   setHandler(stripeEventSignal, (event) => {
     ctx.receiveEvent(event);

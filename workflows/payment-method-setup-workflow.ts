@@ -11,12 +11,11 @@ import {
   allHandlersFinished,
   condition,
   log,
-  proxyActivities,
+  setCurrentDetails,
   setHandler,
 } from '@temporalio/workflow';
-import type { BookingActivities } from '../activities/create-activities.js';
 import type { SetupIntentSnapshot } from '../activities/setup-intent-snapshot.js';
-import * as activityOptions from './activity-options.js';
+import { stripeReads, stripeWrites } from './activity-stubs.js';
 import {
   FailureTypes,
   MAX_REMEMBERED_EVENT_IDS,
@@ -37,11 +36,10 @@ import {
   type SetupMicrodepositOutcome,
   type SetupStatus,
 } from './setup-contract.js';
+import { SETUP_SEARCH_ATTRIBUTES_PATCH, setupSearchAttributes, upsertChangedSearchAttributes } from './search-attribute-sync.js';
+import { describeSetup } from './setup-story.js';
 import { StepGuard } from './step-guard.js';
 import { validateMicrodepositsRequest } from './update-validators.js';
-
-const stripeWrites = proxyActivities<BookingActivities>(activityOptions.stripeWrites);
-const stripeReads = proxyActivities<BookingActivities>(activityOptions.stripeReads);
 
 /** SetupIntent states in which the customer still has something to do. */
 const WAITING_ON_CUSTOMER: SetupStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
@@ -58,8 +56,14 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
 
   const inSeconds = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
   const due = () => state.deadline !== null && Date.now() >= new Date(state.deadline).getTime();
+  /** Shows where the setup stands: current details, and the search attributes that changed. */
+  const publish = () => {
+    setCurrentDetails(describeSetup(state));
+    upsertChangedSearchAttributes(SETUP_SEARCH_ATTRIBUTES_PATCH, setupSearchAttributes(state));
+  };
   const touch = () => {
     state.updatedAt = new Date().toISOString();
+    publish();
   };
   const finish = (status: SetupStatus, reason: string | null) => {
     state.status = status;
@@ -72,7 +76,8 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
 
   /** Records the saved payment method; the SetupIntent succeeded, so this cannot be undone. */
   const recordSaved = async () => {
-    state.saved = await stripeWrites.recordSavedPaymentMethod({
+    const kind = state.type === 'card' ? 'card' : 'bank account';
+    state.saved = await stripeWrites(`record saved ${kind} ${state.paymentMethodId ?? ''} of ${state.customerId}`).recordSavedPaymentMethod({
       setupId: state.setupId,
       customerId: state.customerId,
       setupIntentId: state.setupIntentId!,
@@ -130,7 +135,10 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
 
   const cancelSetupIntent = async (reason: string) => {
     state.reason = reason;
-    const snapshot = await stripeWrites.cancelSetupIntent({ setupId: state.setupId, setupIntentId: state.setupIntentId! });
+    const snapshot = await stripeWrites(`cancel SetupIntent ${state.setupIntentId}: ${reason}`).cancelSetupIntent({
+      setupId: state.setupId,
+      setupIntentId: state.setupIntentId!,
+    });
     // Stripe refuses to cancel a SetupIntent that succeeded meanwhile: then the method is saved after all.
     applySnapshot(snapshot);
     if (recordDue()) await recordSaved();
@@ -168,7 +176,9 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
       microdeposits.attemptsRemaining -= 1;
       touch();
       try {
-        const check = await stripeWrites.verifySetupMicrodeposits({
+        const total = MICRODEPOSIT_ATTEMPTS[microdeposits.type];
+        const summary = `verify the microdeposits of SetupIntent ${state.setupIntentId} (attempt ${verificationsSubmitted} of ${total})`;
+        const check = await stripeWrites(summary).verifySetupMicrodeposits({
           setupId: state.setupId,
           setupIntentId: state.setupIntentId!,
           attemptNumber: verificationsSubmitted,
@@ -176,7 +186,7 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
           amounts: request.amounts,
         });
         if (check.result === 'mismatch' && microdeposits.attemptsRemaining === 0) {
-          applySnapshot(await stripeReads.readSetupIntent(state.setupIntentId!));
+          applySnapshot(await stripeReads(`read SetupIntent ${state.setupIntentId} after the last attempt`).readSetupIntent(state.setupIntentId!));
           return { result: 'attempts_exceeded', attemptsRemaining: 0, setup: state };
         }
         if (check.snapshot) applySnapshot(check.snapshot);
@@ -212,10 +222,14 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
     }
   }
 
+  publish();
   // Create the SetupIntent; a refusal by Stripe ends the setup, an outage is retried by the activity.
   try {
-    state.stripeCustomerId = await stripeWrites.ensureStripeCustomer(input.customer);
-    const created = await stripeWrites.createSetupIntent({
+    state.stripeCustomerId = await stripeWrites(`find or create the Stripe customer of ${input.customer.id}`).ensureStripeCustomer(
+      input.customer,
+    );
+    const kind = input.type === 'card' ? 'a card' : 'a US bank account';
+    const created = await stripeWrites(`create the SetupIntent that saves ${kind}`).createSetupIntent({
       setupId: state.setupId,
       customerId: state.customerId,
       stripeCustomerId: state.stripeCustomerId,
@@ -265,7 +279,7 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
         return;
       }
       events.splice(0, events.length);
-      applySnapshot(await stripeReads.readSetupIntent(state.setupIntentId!));
+      applySnapshot(await stripeReads(`read SetupIntent ${state.setupIntentId}`).readSetupIntent(state.setupIntentId!));
       if (state.done || !due()) return;
       if (WAITING_ON_CUSTOMER.includes(state.status)) {
         if (state.microdeposits) state.failureCode = 'payment_method_microdeposit_verification_timeout';
