@@ -145,26 +145,41 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
     else if (!state.done) finish('canceled', reason);
   };
 
-  setHandler(stripeEventSignal, (event) => {
-    if (seen.has(event.eventId)) return;
-    seen.add(event.eventId);
-    state.seenEventIds.push(event.eventId);
-    if (state.seenEventIds.length > MAX_REMEMBERED_EVENT_IDS) seen.delete(state.seenEventIds.shift()!);
-    events.push(event);
+  // Descriptions show in the Web UI and `temporal workflow metadata` next to each handler.
+  setHandler(
+    stripeEventSignal,
+    (event) => {
+      if (seen.has(event.eventId)) return;
+      seen.add(event.eventId);
+      state.seenEventIds.push(event.eventId);
+      if (state.seenEventIds.length > MAX_REMEMBERED_EVENT_IDS) seen.delete(state.seenEventIds.shift()!);
+      events.push(event);
+    },
+    { description: "A Stripe event about this setup's SetupIntent, relayed from the webhook inbox" },
+  );
+
+  setHandler(setupStateQuery, () => state, {
+    description: "The setup's state: SetupIntent status, microdeposits, deadline, the saved payment method, reasons",
   });
 
-  setHandler(setupStateQuery, () => state);
+  setHandler(
+    setupIntentReadyUpdate,
+    async () => {
+      await condition(() => state.setupIntentId !== null || state.done);
+      return state;
+    },
+    { description: 'Answers once Stripe has the SetupIntent (or the setup ended without one)' },
+  );
 
-  setHandler(setupIntentReadyUpdate, async () => {
-    await condition(() => state.setupIntentId !== null || state.done);
-    return state;
-  });
-
-  setHandler(cancelSetupUpdate, async () => {
-    if (!state.done) cancelRequested = true;
-    await condition(() => state.done);
-    return state;
-  });
+  setHandler(
+    cancelSetupUpdate,
+    async () => {
+      if (!state.done) cancelRequested = true;
+      await condition(() => state.done);
+      return state;
+    },
+    { description: 'Abandon the setup: cancels the SetupIntent unless it already succeeded' },
+  );
 
   setHandler(
     verifySetupMicrodepositsUpdate,
@@ -198,7 +213,10 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
         verificationInFlight = false;
       }
     },
-    { validator: (request: VerifyMicrodepositsRequest) => checkMicrodepositAttempt(request) },
+    {
+      description: "The customer's microdeposit values for the bank account being saved; answers with Stripe's verdict",
+      validator: (request: VerifyMicrodepositsRequest) => checkMicrodepositAttempt(request),
+    },
   );
 
   function checkMicrodepositAttempt(request: VerifyMicrodepositsRequest): void {
