@@ -43,6 +43,10 @@ const EXPECTED_HISTORIES = [
   'setup-bank-microdeposits',
   'setup-bank-attempts-exceeded',
   'setup-bank-microdeposits-expired',
+  'search-attributes-hold-released',
+  'search-attributes-ach-disputed',
+  'search-attributes-setup-card',
+  'search-attributes-after-deployment',
 ];
 
 describe('recorded booking and setup histories replay on the current workflow code', () => {
