@@ -19,8 +19,14 @@ function notificationsTable() {
   const db = {
     query: (sql: string, params: unknown[]) => {
       if (sql.startsWith('UPDATE') && sql.includes('last_error = $2')) failures.push(String(params[1]));
-      const row = { id: notification.id, booking_id: 'b-1', type: notification.type, payload: notification };
-      Object.assign(row, { delivered_at: null, attempts: 0 });
+      const row = {
+        id: notification.id,
+        booking_id: notification.bookingId,
+        type: notification.type,
+        payload: notification,
+        delivered_at: null,
+        attempts: 0,
+      };
       return Promise.resolve({ rows: sql.startsWith('SELECT') ? [row] : [] });
     },
   } as unknown as pg.Pool;
