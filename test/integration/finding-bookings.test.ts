@@ -10,7 +10,8 @@ import type { BookingView, SetupView } from '../../api/schemas.js';
 import { bookingWorkflowId, type HoldStatus, type PaymentStatus } from '../../workflows/contract.js';
 import { paymentMethodSetupWorkflowId } from '../../workflows/setup-contract.js';
 import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../support/system-under-test.js';
-import { listWorkflowIds, temporalCliJson } from '../support/temporal-cli.js';
+import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../../workflows/search-attributes.js';
+import { listWorkflowIds, temporalCli, temporalCliJson } from '../support/temporal-cli.js';
 import { waitFor } from '../support/wait-for.js';
 
 const DAY_SECONDS = 86_400;
@@ -117,8 +118,8 @@ describe('ops find bookings and setups with `temporal workflow list --query` and
     await listUntil(`HoldStatus = 'held'`, including(soonId, laterId));
     expect(await listUntil(`BookingId = '${endingSoon.bookingId}'`, including(soonId))).toEqual([soonId]);
     expect(await listUntil(`CustomerId = '${customer.id}'`, including(soonId, laterId))).toEqual([laterId, soonId].sort());
-    // "Holds releasing in the next hour".
-    const inAnHour = new Date(Date.now() + 60 * 60_000).toISOString();
+    // "Holds releasing in the next hour", the time written as README's `date -u -d '+1 hour' +%FT%TZ` writes it.
+    const inAnHour = new Date(Date.now() + 60 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const releasingSoon = await listUntil(`HoldStatus = 'held' AND HoldReleaseAt < '${inAnHour}'`, including(soonId));
     expect(releasingSoon).not.toContain(laterId);
 
@@ -204,5 +205,34 @@ describe('ops find bookings and setups with `temporal workflow list --query` and
     expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
     await listUntil(`CustomerId = '${customer.id}' AND SetupStatus = 'canceled'`, including(workflowId));
     expect(await listWorkflowIds(system.temporal.address, waiting)).toEqual([]);
+  });
+
+  it('registers the search attributes on a namespace with the commands the README gives for a cluster', async () => {
+    const address = system.temporal.address;
+    const namespace = `cluster-${randomUUID().slice(0, 8)}`;
+    await temporalCli(address, ['operator', 'namespace', 'create', '--namespace', namespace]);
+    // As the README's loop does: one attribute per command.
+    const create = (name: string, type: string) =>
+      temporalCli(address, ['operator', 'search-attribute', 'create', '--namespace', namespace, '--name', name, '--type', type]);
+    // A new namespace becomes usable after a short delay.
+    await waitFor(() => create('BookingId', 'Keyword').then(() => true), {
+      timeoutMs: 30_000,
+      intervalMs: 500,
+      description: `search attributes created on ${namespace}`,
+    });
+    for (const name of ['CustomerId', 'HoldStatus', 'PaymentStatus', 'SetupStatus']) await create(name, 'Keyword');
+    await create('HoldReleaseAt', 'Datetime');
+
+    const listed = await temporalCliJson<{ customAttributes: Record<string, string> }>(address, [
+      'operator',
+      'search-attribute',
+      'list',
+      '--namespace',
+      namespace,
+    ]);
+    const indexedTypes = Object.fromEntries(
+      Object.entries(SEARCH_ATTRIBUTE_CLI_TYPES).map(([name, type]) => [name, `INDEXED_VALUE_TYPE_${type.toUpperCase()}`]),
+    );
+    expect(listed.customAttributes).toMatchObject(indexedTypes);
   });
 });
