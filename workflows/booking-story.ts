@@ -92,12 +92,11 @@ function describePayment(payment: PaymentState): string {
       );
     }
     case 'requires_payment_method':
-      return `**Payment** ${amount} needs another bank account (${payment.failureCode ?? 'no code'})${because}${until('deadline')}`;
+      return `**Payment** ${amount} needs another bank account (${payment.failureCode ?? 'no code'})${because}${until('waiting for one until')}`;
     case 'processing':
       return (
         `**Payment** ${amount} ${from} processing at the bank since ${readableTime(payment.processingSince)}` +
-        (payment.processingOverdue ? '; overdue' : '') +
-        until('checked again at')
+        (payment.processingOverdue ? `; overdue${until('asked again at')}` : until('overdue alert at'))
       );
     case 'succeeded':
       return `**Payment** ${amount} ${from} succeeded (reference ${payment.paymentReference ?? 'none'})${refund}${until('listening for disputes until')}`;

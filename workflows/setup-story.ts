@@ -35,7 +35,7 @@ export function describeSetup(state: PaymentMethodSetupState): string {
             `expire ${readableTime(micro.expiresAt)})`
         : `${what}: waiting for the customer's 3-D Secure${until}`;
     case 'processing':
-      return `${what}: Stripe is processing it${until ? `; checked again${until.replace(' until', ' at')}` : ''}`;
+      return `${what}: Stripe is processing it${state.deadline ? `; asked again at ${readableTime(state.deadline)}` : ''}`;
     case 'succeeded':
       return state.done
         ? `${what}: saved ${state.saved?.paymentMethodId ?? state.paymentMethodId ?? ''}`.trimEnd()

@@ -124,7 +124,7 @@ describe('search attributes and current details follow the workflow (time-skippi
     const processing = await harness.waitForPaymentStatus(handle, 'processing');
     expect(await describedAttributes(handle)).toMatchObject({ PaymentStatus: 'processing' });
     expect((await currentDetails(handle)).split('\n\n')[1]).toMatch(
-      /^\*\*Payment\*\* \$125 from pm_usBankAccount_dispute \(pi_\w+\) processing at the bank since .+ UTC; checked again at .+ UTC$/,
+      /^\*\*Payment\*\* \$125 from pm_usBankAccount_dispute \(pi_\w+\) processing at the bank since .+ UTC; overdue alert at .+ UTC$/,
     );
 
     await harness.control('POST', `/_emulator/payment_intents/${processing.payment!.paymentIntentId}/settle`);
