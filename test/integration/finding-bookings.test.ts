@@ -2,19 +2,27 @@
  * How ops find and read bookings and setups on real parts (test/support/system-under-test.ts):
  * `temporal workflow list --query` by each search attribute, and `temporal workflow describe`,
  * `metadata` and `show` for the summaries, current details and activity and timer summaries the
- * Web UI shows. The CLI runs as a child process against the test's dev server.
+ * Web UI shows. The CLI runs as a child process against the test's dev server, which also runs
+ * the README's and docker-compose.yml's commands that register the attributes on a namespace.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { BookingView, SetupView } from '../../api/schemas.js';
 import { bookingWorkflowId, type HoldStatus, type PaymentStatus } from '../../workflows/contract.js';
+import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../../workflows/search-attributes.js';
 import { paymentMethodSetupWorkflowId } from '../../workflows/setup-contract.js';
 import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../support/system-under-test.js';
-import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../../workflows/search-attributes.js';
 import { listWorkflowIds, temporalCli, temporalCliJson } from '../support/temporal-cli.js';
+import { toolPath } from '../support/tool-paths.js';
 import { waitFor } from '../support/wait-for.js';
 
 const DAY_SECONDS = 86_400;
+const COMPOSE_FILE = new URL('../../docker-compose.yml', import.meta.url);
 
 let system: SystemUnderTest;
 
@@ -98,6 +106,25 @@ async function historySummaries(workflowId: string): Promise<Array<{ event: stri
       // A json/plain payload: the summary as a JSON string, base64-encoded.
       summary: JSON.parse(Buffer.from(event.userMetadata!.summary!.data!, 'base64').toString('utf8')) as string,
     }));
+}
+
+/** The namespace's custom search attributes, name → indexed value type. */
+async function registeredAttributes(namespace: string): Promise<Record<string, string>> {
+  const listed = await temporalCliJson<{ customAttributes: Record<string, string> }>(system.temporal.address, [
+    'operator',
+    'search-attribute',
+    'list',
+    '--namespace',
+    namespace,
+  ]);
+  return listed.customAttributes;
+}
+
+/** Every product search attribute with its indexed value type, as the list answers it. */
+function everyAttribute(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(SEARCH_ATTRIBUTE_CLI_TYPES).map(([name, type]) => [name, `INDEXED_VALUE_TYPE_${type.toUpperCase()}`]),
+  );
 }
 
 describe('ops find bookings and setups with `temporal workflow list --query` and read them', () => {
@@ -223,16 +250,27 @@ describe('ops find bookings and setups with `temporal workflow list --query` and
     for (const name of ['CustomerId', 'HoldStatus', 'PaymentStatus', 'SetupStatus']) await create(name, 'Keyword');
     await create('HoldReleaseAt', 'Datetime');
 
-    const listed = await temporalCliJson<{ customAttributes: Record<string, string> }>(address, [
-      'operator',
-      'search-attribute',
-      'list',
-      '--namespace',
-      namespace,
-    ]);
-    const indexedTypes = Object.fromEntries(
-      Object.entries(SEARCH_ATTRIBUTE_CLI_TYPES).map(([name, type]) => [name, `INDEXED_VALUE_TYPE_${type.toUpperCase()}`]),
-    );
-    expect(listed.customAttributes).toMatchObject(indexedTypes);
+    expect(await registeredAttributes(namespace)).toMatchObject(everyAttribute());
+  });
+
+  it("registers them with docker-compose.yml's one-shot script, and again without complaint", async () => {
+    const compose = parse(await readFile(COMPOSE_FILE, 'utf8')) as { services: Record<string, { command: string[] }> };
+    // Compose writes a literal `$` as `$$`.
+    const script = compose.services['temporal-namespace'].command.join('\n').replaceAll('$$', '$');
+    const namespace = `compose-${randomUUID().slice(0, 8)}`;
+    const runScript = () =>
+      promisify(execFile)('sh', ['-ec', script], {
+        timeout: 60_000,
+        env: {
+          ...process.env,
+          PATH: `${path.dirname(toolPath('TEMPORAL_CLI_PATH'))}:${process.env.PATH ?? ''}`,
+          TEMPORAL_ADDRESS: system.temporal.address,
+          NAMESPACE: namespace,
+        },
+      });
+
+    await runScript();
+    expect(await registeredAttributes(namespace)).toMatchObject(everyAttribute());
+    await runScript();
   });
 });
