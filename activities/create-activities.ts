@@ -459,7 +459,11 @@ export function createActivities(deps: ActivityDeps) {
       }
       if (failure) {
         await markNotificationAttemptFailed(db, notification.id, failure);
-        throw new Error(failure);
+        // Typed and retryable: the history says which notification is waiting for the booking service.
+        throw ApplicationFailure.retryable(
+          `${notification.type} not delivered (${notification.id}): ${failure}`,
+          FailureTypes.NotificationUndelivered,
+        );
       }
       await markNotificationDelivered(db, notification.id);
     },

@@ -23,13 +23,26 @@ export interface CodecServerOptions {
   maxBodyBytes?: number;
 }
 
+// Proto3 JSON as Temporal's tools send it: empty fields (no payloads, no data) may be left out or null.
 const JsonPayloadSchema = z.object({
-  metadata: z.record(z.string(), z.string()).optional().default({}),
-  data: z.string().optional().default(''),
+  metadata: z
+    .record(z.string(), z.string())
+    .nullish()
+    .transform((metadata) => metadata ?? {}),
+  data: z
+    .string()
+    .nullish()
+    .transform((data) => data ?? ''),
 });
-const CodecBodySchema = z.object({ payloads: z.array(JsonPayloadSchema).max(1000) });
+const CodecBodySchema = z.object({
+  payloads: z
+    .array(JsonPayloadSchema)
+    .max(10_000)
+    .nullish()
+    .transform((payloads) => payloads ?? []),
+});
 
-type JsonPayload = z.infer<typeof JsonPayloadSchema>;
+type JsonPayload = z.output<typeof JsonPayloadSchema>;
 
 function fromJson(payload: JsonPayload): Payload {
   return {
@@ -82,7 +95,7 @@ export function createCodecServer({ codec, authToken, allowedOrigins, maxBodyByt
       if (authToken && !tokenMatches(c.req.header('Authorization'), authToken)) {
         return c.json({ error: { code: 'unauthorized', message: 'a valid codec token is required', requestId } }, 401);
       }
-      let body: z.infer<typeof CodecBodySchema>;
+      let body: z.output<typeof CodecBodySchema>;
       try {
         body = CodecBodySchema.parse(await c.req.json());
       } catch {

@@ -1,10 +1,12 @@
 /**
  * Runs `temporal server start-dev` as a managed child that can be stopped and restarted on the
  * same SQLite file: `npm start` uses it for the local cluster, integration tests to simulate an
- * outage of Temporal.
+ * outage of Temporal. Registers the product's search attributes (workflows/search-attributes.ts).
  */
 import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../workflows/search-attributes.js';
 import { describeExit, startChild, type ManagedChild } from './child-process.js';
+import { registerSearchAttributes } from './register-search-attributes.js';
 
 /** How to run the dev server. */
 export interface TemporalDevServerOptions {
@@ -19,7 +21,10 @@ export interface TemporalDevServerOptions {
   uiPort?: number;
   /** Namespaces created at launch besides `default`. */
   namespaces?: string[];
-  /** Search attributes to register, name → type (`Keyword`, `Text`, `Int`, `Datetime`, ...). */
+  /**
+   * Search attributes to register besides the product's own (SEARCH_ATTRIBUTES, always registered),
+   * name → type (`Keyword`, `Text`, `Int`, `Datetime`, ...).
+   */
   searchAttributes?: Record<string, string>;
   /** Remote codec endpoint the Web UI calls to show decrypted payloads. */
   uiCodecEndpoint?: string;
@@ -55,7 +60,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   else args.push('--headless');
   if (options.uiPort && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   for (const namespace of options.namespaces ?? []) args.push('--namespace', namespace);
-  for (const [key, type] of Object.entries(options.searchAttributes ?? {})) {
+  for (const [key, type] of Object.entries({ ...SEARCH_ATTRIBUTE_CLI_TYPES, ...options.searchAttributes })) {
     args.push('--search-attribute', `${key}=${type}`);
   }
 
@@ -68,6 +73,13 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     });
     try {
       await waitUntilTemporalAnswers(address, child, options.readyTimeoutMs ?? 60_000);
+      // The flags above only register them when the database is new: an existing one gets them here.
+      const connection = await Connection.connect({ address });
+      try {
+        for (const namespace of ['default', ...(options.namespaces ?? [])]) await registerSearchAttributes(connection, namespace);
+      } finally {
+        await connection.close();
+      }
     } catch (error) {
       await child.stop({ timeoutMs: 5_000 });
       throw error;

@@ -2,9 +2,9 @@
  * What the parts of a booking workflow share: its input and state, the Stripe events waiting to
  * be applied, and notifications to the booking service. Deterministic: workflow code only.
  */
-import { log, proxyActivities } from '@temporalio/workflow';
-import type { BookingActivities } from '../activities/create-activities.js';
-import * as activityOptions from './activity-options.js';
+import { log, setCurrentDetails } from '@temporalio/workflow';
+import { notifications } from './activity-stubs.js';
+import { describeBooking } from './booking-story.js';
 import {
   MAX_REMEMBERED_EVENT_IDS,
   type BookingInput,
@@ -13,12 +13,7 @@ import {
   type NotificationType,
   type StripeEventSignal,
 } from './contract.js';
-
-/** Activity stubs grouped by option set. */
-export const stripeWrites = proxyActivities<BookingActivities>(activityOptions.stripeWrites);
-export const stripeReads = proxyActivities<BookingActivities>(activityOptions.stripeReads);
-export const stripeReleases = proxyActivities<BookingActivities>(activityOptions.stripeReleases);
-const notifier = proxyActivities<BookingActivities>(activityOptions.notifications);
+import { BOOKING_SEARCH_ATTRIBUTES_PATCH, bookingSearchAttributes, upsertChangedSearchAttributes } from './search-attribute-sync.js';
 
 /** A part of the booking (the hold, the payment) driven by the workflow's main loop. */
 export interface Lifecycle {
@@ -55,9 +50,19 @@ export class BookingContext {
     for (const notification of input.carriedNotifications ?? []) this.sendNotification(notification);
   }
 
-  /** Marks the state as changed now. */
+  /** Marks the state as changed now and tells ops: current details and search attributes. */
   touch(): void {
     this.state.updatedAt = new Date().toISOString();
+    this.publish();
+  }
+
+  /**
+   * Shows where the booking stands: its current details in the Web UI, and its search attributes
+   * (only those that changed, one upsert command).
+   */
+  publish(): void {
+    setCurrentDetails(describeBooking(this.state));
+    upsertChangedSearchAttributes(BOOKING_SEARCH_ATTRIBUTES_PATCH, bookingSearchAttributes(this.state));
   }
 
   /** Queues a Stripe event unless its id was already seen; returns whether it was new. */
@@ -125,7 +130,7 @@ export class BookingContext {
   private sendNotification(notification: BookingNotification): void {
     this.unsettledNotifications.set(notification.id, notification);
     this.pendingNotifications.push(
-      notifier.notifyBookingService(notification).then(
+      notifications(`notify the booking service: ${notification.type}`).notifyBookingService(notification).then(
         () => {
           this.state.notificationsSent += 1;
           this.unsettledNotifications.delete(notification.id);

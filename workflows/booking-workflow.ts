@@ -47,12 +47,20 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
   const payment = createPaymentLifecycle(ctx);
   const parts: Lifecycle[] = [hold, payment];
   const allDone = () => parts.every((part) => part.done());
+  ctx.publish();
 
-  setHandler(stripeEventSignal, (event) => {
-    ctx.receiveEvent(event);
+  // Descriptions show in the Web UI and `temporal workflow metadata` next to each handler.
+  setHandler(
+    stripeEventSignal,
+    (event) => {
+      ctx.receiveEvent(event);
+    },
+    { description: 'A Stripe event about this booking, relayed from the webhook inbox (ids and status only)' },
+  );
+
+  setHandler(bookingStateQuery, () => state, {
+    description: "The booking's state: hold and bank payment status, Stripe ids, deadlines, dispute, refund, reasons",
   });
-
-  setHandler(bookingStateQuery, () => state);
 
   setHandler(
     cancelBookingUpdate,
@@ -67,7 +75,10 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
       await condition(() => hold.done() && payment.cancellationSettled());
       return state;
     },
-    { validator: validateCancelRequest },
+    {
+      validator: validateCancelRequest,
+      description: 'Cancel the booking: release the hold, cancel or refund the payment; answers with the state after',
+    },
   );
 
   setHandler(
@@ -90,6 +101,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
       return state;
     },
     {
+      description: 'A new payment method after a decline or expiry (for the hold) or a failed bank payment (for the payment)',
       validator: (request) => {
         validatePaymentMethodRequest(request);
         const part = request.for === 'payment' ? payment : hold;
@@ -114,6 +126,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
     verifyMicrodepositsUpdate,
     async (request) => ({ ...(await payment.verifyMicrodeposits(request)), booking: state }),
     {
+      description: "The customer's microdeposit values (descriptor code or two amounts); answers with Stripe's verdict",
       validator: (request) => {
         validateMicrodepositsRequest(request);
         payment.checkMicrodepositAttempt(request);

@@ -410,6 +410,8 @@ export const FailureTypes = {
   NotAwaitingVerification: 'NotAwaitingVerification',
   InsufficientBalance: 'InsufficientBalance',
   MandateRequired: 'MandateRequired',
+  /** The booking service's callback refused or could not be reached; retried. */
+  NotificationUndelivered: 'NotificationUndelivered',
 } as const;
 
 /** Signal carrying one Stripe event, relayed from the webhook inbox. */

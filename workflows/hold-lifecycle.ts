@@ -6,14 +6,17 @@
 import { ActivityFailure, ApplicationFailure, log, sleep } from '@temporalio/workflow';
 import type { CardDeclineDetails } from '../activities/classify-stripe-error.js';
 import type { PaymentIntentSnapshot } from '../activities/payment-intent-snapshot.js';
-import { stripeReads, stripeReleases, stripeWrites, type BookingContext, type Lifecycle } from './booking-context.js';
-import { FailureTypes, type HoldStatus, type NotificationType } from './contract.js';
+import { stripeReads, stripeReleases, stripeWrites } from './activity-stubs.js';
+import type { BookingContext, Lifecycle } from './booking-context.js';
+import { usd } from './booking-story.js';
+import { FailureTypes, HOLD_AMOUNT_CENTS, type HoldStatus, type NotificationType } from './contract.js';
 import { computeReleaseDeadline } from './release-deadline.js';
 import { StepGuard } from './step-guard.js';
 
 /** Rounds of release attempts (each one the activity's full retry window) before giving up. */
 const RELEASE_ROUNDS = 3;
 const RELEASE_ROUND_GAP = '1 hour';
+const HOLD = usd(HOLD_AMOUNT_CENTS);
 
 /** The hold's lifecycle, plus what the update handlers need to know of it. */
 export interface HoldLifecycle extends Lifecycle {
@@ -83,7 +86,10 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
   /** A saved card Stripe says has expired is recorded as unusable, so no later booking tries it again. */
   const recordUnusableSavedCard = async (declineCode: string | null) => {
     if (hold.offSession !== true || declineCode !== 'expired_card') return;
-    await stripeWrites.markPaymentMethodUnusable({ paymentMethodId: hold.paymentMethod, reason: 'card_expired' });
+    await stripeWrites(`record saved card ${hold.paymentMethod} as unusable: expired`).markPaymentMethodUnusable({
+      paymentMethodId: hold.paymentMethod,
+      reason: 'card_expired',
+    });
     notify('payment_method.unusable', { paymentMethod: hold.paymentMethod, reason: 'card_expired' });
   };
 
@@ -129,7 +135,8 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
     let snapshot: PaymentIntentSnapshot | null = null;
     for (let round = 1; snapshot === null; round += 1) {
       try {
-        snapshot = await stripeReleases.releaseHold({
+        const summary = `release ${HOLD} hold ${hold.paymentIntentId} (${why}${round > 1 ? `, round ${round}` : ''})`;
+        snapshot = await stripeReleases(summary).releaseHold({
           bookingId: state.bookingId,
           paymentIntentId: hold.paymentIntentId!,
           reason: cancellationReason,
@@ -185,10 +192,12 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
   const place = async () => {
     try {
       if (!state.stripeCustomerId) {
-        state.stripeCustomerId = await stripeWrites.ensureStripeCustomer(input.customer);
+        state.stripeCustomerId = await stripeWrites(`find or create the Stripe customer of ${input.customer.id}`).ensureStripeCustomer(
+          input.customer,
+        );
       }
       if (!hold.paymentIntentId) {
-        const created = await stripeWrites.createHold({
+        const created = await stripeWrites(`create the ${HOLD} hold's PaymentIntent (attempt ${hold.attempt})`).createHold({
           bookingId: state.bookingId,
           attempt: hold.attempt,
           paymentMethod: hold.paymentMethod,
@@ -202,7 +211,9 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
         return;
       }
       applySnapshot(
-        await stripeWrites.confirmHold({
+        await stripeWrites(
+          `place ${HOLD} hold on ${hold.paymentMethod}${hold.offSession === true ? ' off-session' : ''} (attempt ${hold.attempt})`,
+        ).confirmHold({
           bookingId: state.bookingId,
           attempt: hold.attempt,
           paymentIntentId: hold.paymentIntentId,
@@ -255,7 +266,9 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
     ctx.takeEventsFor(hold.paymentIntentId);
     // On an event, or at the deadline (the customer may have authenticated while the webhook is
     // still on its way), ask Stripe rather than trust the event.
-    const snapshot = await stripeReads.readPaymentIntent(hold.paymentIntentId!);
+    const snapshot = await stripeReads(`check the 3-D Secure outcome of ${hold.paymentIntentId}`).readPaymentIntent(
+      hold.paymentIntentId!,
+    );
     if (snapshot.status !== 'requires_action') {
       applySnapshot(snapshot);
     } else if (due(hold.actionDeadline)) {
@@ -306,7 +319,9 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
     if (events.length > 0 || guard.recheck) {
       // Only a cancellation or expiry can move a held authorization; anything else is stale.
       if (guard.recheck || events.some((event) => event.objectStatus !== 'requires_capture')) {
-        const snapshot = await stripeReads.readPaymentIntent(hold.paymentIntentId!);
+        const snapshot = await stripeReads(`check the held authorization ${hold.paymentIntentId}`).readPaymentIntent(
+          hold.paymentIntentId!,
+        );
         if (snapshot.status !== 'requires_capture') applySnapshot(snapshot);
       }
       return;

@@ -7,7 +7,9 @@
 import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
 import type { PaymentIntentSnapshot } from '../activities/payment-intent-snapshot.js';
 import type { RefundSnapshot } from '../activities/create-activities.js';
-import { stripeReads, stripeWrites, type BookingContext, type Lifecycle } from './booking-context.js';
+import { stripeReads, stripeWrites } from './activity-stubs.js';
+import type { BookingContext, Lifecycle } from './booking-context.js';
+import { usd } from './booking-story.js';
 import { StepGuard } from './step-guard.js';
 import {
   DEFAULT_PAYMENT_POLICY,
@@ -62,6 +64,8 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
 
   const notify = (type: NotificationType, data: Record<string, string | number | boolean | null> = {}) =>
     ctx.notify(type, { attempt: payment!.attempt, paymentIntentId: payment!.paymentIntentId }, data);
+  /** The debit as activity summaries name it: `$125 bank debit pi_…`. */
+  const debit = () => `${usd(payment!.amount)} bank debit ${payment!.paymentIntentId}`;
 
   const setStatus = (status: PaymentStatus, reason: string | null = payment!.reason) => {
     payment!.status = status;
@@ -169,7 +173,10 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
   const recordInvalidSavedMandate = async (code: string | null): Promise<boolean> => {
     const p = payment!;
     if (!p.savedMandateId || code !== 'payment_intent_mandate_invalid') return false;
-    await stripeWrites.markPaymentMethodUnusable({ paymentMethodId: p.paymentMethod, reason: 'mandate_inactive' });
+    await stripeWrites(`record saved bank account ${p.paymentMethod} as unusable: mandate inactive`).markPaymentMethodUnusable({
+      paymentMethodId: p.paymentMethod,
+      reason: 'mandate_inactive',
+    });
     notify('payment_method.unusable', { paymentMethod: p.paymentMethod, reason: 'mandate_inactive' });
     askForNewPaymentMethod(code, 'the saved bank account\'s mandate is no longer valid; another payment method is needed', 'payment.requires_payment_method');
     return true;
@@ -180,10 +187,14 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     const p = payment!;
     try {
       if (!state.stripeCustomerId) {
-        state.stripeCustomerId = await stripeWrites.ensureStripeCustomer(input.customer);
+        state.stripeCustomerId = await stripeWrites(`find or create the Stripe customer of ${input.customer.id}`).ensureStripeCustomer(
+          input.customer,
+        );
       }
       if (bank!.checkBalance && bank!.verification !== 'microdeposits') {
-        const available = await stripeReads.readBankBalance(p.paymentMethod);
+        const available = await stripeReads(`read the balance of ${p.paymentMethod} before debiting ${usd(p.amount)}`).readBankBalance(
+          p.paymentMethod,
+        );
         if (available !== null && available < p.amount) {
           askForNewPaymentMethod(
             FailureTypes.InsufficientBalance,
@@ -194,7 +205,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
         }
       }
       if (!p.paymentIntentId) {
-        const created = await stripeWrites.createBankPayment({
+        const created = await stripeWrites(`create the ${usd(p.amount)} bank debit's PaymentIntent (attempt ${p.attempt})`).createBankPayment({
           bookingId: state.bookingId,
           attempt: p.attempt,
           amount: p.amount,
@@ -220,7 +231,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
         return;
       }
       applySnapshot(
-        await stripeWrites.confirmBankPayment({
+        await stripeWrites(`debit ${usd(p.amount)} from ${p.paymentMethod} (attempt ${p.attempt})`).confirmBankPayment({
           bookingId: state.bookingId,
           attempt: p.attempt,
           paymentIntentId: p.paymentIntentId,
@@ -230,7 +241,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       );
       if (p.status === 'pending') {
         // Stripe answered without a state we wait on: ask again, and never loop on it.
-        const snapshot = await stripeReads.readPaymentIntent(p.paymentIntentId);
+        const snapshot = await stripeReads(`read ${debit()} after its confirmation`).readPaymentIntent(p.paymentIntentId);
         applySnapshot(snapshot);
         if (p.status === 'pending') {
           askForNewPaymentMethod(
@@ -252,7 +263,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       const code = details?.declineCode ?? details?.code ?? (failure instanceof ApplicationFailure ? (failure.type ?? null) : null);
       if (failure instanceof ApplicationFailure && failure.nonRetryable && details?.paymentIntentStatus === 'canceled' && p.paymentIntentId) {
         // Seed 004: this refusal reached Stripe's confirmation limit and Stripe cancelled the PaymentIntent.
-        applySnapshot(await stripeReads.readPaymentIntent(p.paymentIntentId));
+        applySnapshot(await stripeReads(`read ${debit()} after Stripe refused it`).readPaymentIntent(p.paymentIntentId));
       } else if (failure instanceof ApplicationFailure && failure.nonRetryable && (await recordInvalidSavedMandate(code))) {
         if (p.cancellation === 'requested') p.cancellation = null;
       } else if (failure instanceof ApplicationFailure && failure.nonRetryable) {
@@ -275,7 +286,10 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       finish();
       return;
     }
-    const snapshot = await stripeWrites.cancelBankPayment({ bookingId: state.bookingId, paymentIntentId: p.paymentIntentId });
+    const snapshot = await stripeWrites(`cancel ${debit()}: booking cancelled`).cancelBankPayment({
+      bookingId: state.bookingId,
+      paymentIntentId: p.paymentIntentId,
+    });
     if (snapshot.status === 'canceled') {
       p.cancellation = 'canceled';
       applySnapshot(snapshot);
@@ -299,7 +313,11 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     }
     let snapshot: RefundSnapshot;
     try {
-      snapshot = await stripeWrites.refundPayment({ bookingId: state.bookingId, paymentIntentId: p.paymentIntentId!, amount });
+      snapshot = await stripeWrites(`refund ${usd(amount)} of ${debit()}`).refundPayment({
+        bookingId: state.bookingId,
+        paymentIntentId: p.paymentIntentId!,
+        amount,
+      });
     } catch (error) {
       const failure = error instanceof ActivityFailure ? error.cause : undefined;
       // Only Stripe's refusal (e.g. a charge already taken back by a dispute) is final; an outage is retried.
@@ -343,7 +361,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     if (events.length === 0 && !guard.recheck && !due(p.deadline)) return;
     // On an event or at the 10-day deadline, ask Stripe: the customer may have verified on the
     // hosted page while the webhook is still on its way.
-    const snapshot = await stripeReads.readPaymentIntent(p.paymentIntentId!);
+    const snapshot = await stripeReads(`check whether ${debit()} was verified`).readPaymentIntent(p.paymentIntentId!);
     applySnapshot(snapshot);
     if (p.status === 'awaiting_verification' && due(p.deadline)) {
       askForNewPaymentMethod(
@@ -372,13 +390,16 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     }
     if (p.paymentIntentId && (events.length > 0 || guard.recheck)) {
       // A late verification can still move the debit forward; Stripe's word decides.
-      applySnapshot(await stripeReads.readPaymentIntent(p.paymentIntentId));
+      applySnapshot(await stripeReads(`read ${debit()} after a late event`).readPaymentIntent(p.paymentIntentId));
       return;
     }
     if (!due(p.deadline)) return;
     if (p.paymentIntentId) {
       // Nothing may be debited any more: cancel, and believe Stripe if the debit went through.
-      const snapshot = await stripeWrites.cancelBankPayment({ bookingId: state.bookingId, paymentIntentId: p.paymentIntentId });
+      const snapshot = await stripeWrites(`cancel ${debit()}: no new bank account before the deadline`).cancelBankPayment({
+        bookingId: state.bookingId,
+        paymentIntentId: p.paymentIntentId,
+      });
       if (snapshot.status === 'processing' || snapshot.status === 'succeeded') {
         applySnapshot(snapshot);
         return;
@@ -392,7 +413,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     if (cancelPending()) return cancel();
     const events = ctx.takeEventsFor(p.paymentIntentId);
     if (events.length === 0 && !guard.recheck && !due(p.deadline)) return;
-    applySnapshot(await stripeReads.readPaymentIntent(p.paymentIntentId!));
+    applySnapshot(await stripeReads(`check ${debit()} at the bank`).readPaymentIntent(p.paymentIntentId!));
     if (p.status === 'processing' && due(p.deadline)) {
       // Neither success nor failure came in time: say so once rather than guess, and keep asking daily.
       if (!p.processingOverdue) {
@@ -425,10 +446,10 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
         }
         ctx.touch();
       } else if (event.type.startsWith('charge.refund.') && p.refund) {
-        applyRefund(await stripeReads.readRefund(p.refund.id));
+        applyRefund(await stripeReads(`read refund ${p.refund.id}`).readRefund(p.refund.id));
       }
     }
-    if (guard.recheck && p.refund && !p.done) applyRefund(await stripeReads.readRefund(p.refund.id));
+    if (guard.recheck && p.refund && !p.done) applyRefund(await stripeReads(`read refund ${p.refund.id}`).readRefund(p.refund.id));
     if (p.done || !due(p.deadline)) return;
     if (p.dispute && !disputeClosed()) {
       // Keep listening until the open dispute is decided.
@@ -441,7 +462,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       return;
     }
     // A refund still on its way: ask Stripe daily until it lands.
-    applyRefund(await stripeReads.readRefund(p.refund.id));
+    applyRefund(await stripeReads(`read refund ${p.refund.id}, still on its way`).readRefund(p.refund.id));
     if (!p.done) {
       p.deadline = inSeconds(REFUND_POLL_SECONDS);
       ctx.touch();
@@ -554,7 +575,8 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       microdeposits.attemptsRemaining -= 1;
       ctx.touch();
       try {
-        const check = await stripeWrites.verifyMicrodeposits({
+        const total = MICRODEPOSIT_ATTEMPTS[microdeposits.type];
+        const check = await stripeWrites(`verify the microdeposits of ${debit()} (attempt ${attemptNumber} of ${total})`).verifyMicrodeposits({
           bookingId: state.bookingId,
           paymentIntentId: p.paymentIntentId!,
           paymentAttempt: p.attempt,

@@ -11,12 +11,11 @@ import {
   allHandlersFinished,
   condition,
   log,
-  proxyActivities,
+  setCurrentDetails,
   setHandler,
 } from '@temporalio/workflow';
-import type { BookingActivities } from '../activities/create-activities.js';
 import type { SetupIntentSnapshot } from '../activities/setup-intent-snapshot.js';
-import * as activityOptions from './activity-options.js';
+import { stripeReads, stripeWrites } from './activity-stubs.js';
 import {
   FailureTypes,
   MAX_REMEMBERED_EVENT_IDS,
@@ -37,11 +36,10 @@ import {
   type SetupMicrodepositOutcome,
   type SetupStatus,
 } from './setup-contract.js';
+import { SETUP_SEARCH_ATTRIBUTES_PATCH, setupSearchAttributes, upsertChangedSearchAttributes } from './search-attribute-sync.js';
+import { describeSetup } from './setup-story.js';
 import { StepGuard } from './step-guard.js';
 import { validateMicrodepositsRequest } from './update-validators.js';
-
-const stripeWrites = proxyActivities<BookingActivities>(activityOptions.stripeWrites);
-const stripeReads = proxyActivities<BookingActivities>(activityOptions.stripeReads);
 
 /** SetupIntent states in which the customer still has something to do. */
 const WAITING_ON_CUSTOMER: SetupStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
@@ -58,8 +56,14 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
 
   const inSeconds = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
   const due = () => state.deadline !== null && Date.now() >= new Date(state.deadline).getTime();
+  /** Shows where the setup stands: current details, and the search attributes that changed. */
+  const publish = () => {
+    setCurrentDetails(describeSetup(state));
+    upsertChangedSearchAttributes(SETUP_SEARCH_ATTRIBUTES_PATCH, setupSearchAttributes(state));
+  };
   const touch = () => {
     state.updatedAt = new Date().toISOString();
+    publish();
   };
   const finish = (status: SetupStatus, reason: string | null) => {
     state.status = status;
@@ -72,7 +76,8 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
 
   /** Records the saved payment method; the SetupIntent succeeded, so this cannot be undone. */
   const recordSaved = async () => {
-    state.saved = await stripeWrites.recordSavedPaymentMethod({
+    const kind = state.type === 'card' ? 'card' : 'bank account';
+    state.saved = await stripeWrites(`record saved ${kind} ${state.paymentMethodId ?? ''} of ${state.customerId}`).recordSavedPaymentMethod({
       setupId: state.setupId,
       customerId: state.customerId,
       setupIntentId: state.setupIntentId!,
@@ -130,33 +135,51 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
 
   const cancelSetupIntent = async (reason: string) => {
     state.reason = reason;
-    const snapshot = await stripeWrites.cancelSetupIntent({ setupId: state.setupId, setupIntentId: state.setupIntentId! });
+    const snapshot = await stripeWrites(`cancel SetupIntent ${state.setupIntentId}: ${reason}`).cancelSetupIntent({
+      setupId: state.setupId,
+      setupIntentId: state.setupIntentId!,
+    });
     // Stripe refuses to cancel a SetupIntent that succeeded meanwhile: then the method is saved after all.
     applySnapshot(snapshot);
     if (recordDue()) await recordSaved();
     else if (!state.done) finish('canceled', reason);
   };
 
-  setHandler(stripeEventSignal, (event) => {
-    if (seen.has(event.eventId)) return;
-    seen.add(event.eventId);
-    state.seenEventIds.push(event.eventId);
-    if (state.seenEventIds.length > MAX_REMEMBERED_EVENT_IDS) seen.delete(state.seenEventIds.shift()!);
-    events.push(event);
+  // Descriptions show in the Web UI and `temporal workflow metadata` next to each handler.
+  setHandler(
+    stripeEventSignal,
+    (event) => {
+      if (seen.has(event.eventId)) return;
+      seen.add(event.eventId);
+      state.seenEventIds.push(event.eventId);
+      if (state.seenEventIds.length > MAX_REMEMBERED_EVENT_IDS) seen.delete(state.seenEventIds.shift()!);
+      events.push(event);
+    },
+    { description: "A Stripe event about this setup's SetupIntent, relayed from the webhook inbox" },
+  );
+
+  setHandler(setupStateQuery, () => state, {
+    description: "The setup's state: SetupIntent status, microdeposits, deadline, the saved payment method, reasons",
   });
 
-  setHandler(setupStateQuery, () => state);
+  setHandler(
+    setupIntentReadyUpdate,
+    async () => {
+      await condition(() => state.setupIntentId !== null || state.done);
+      return state;
+    },
+    { description: 'Answers once Stripe has the SetupIntent (or the setup ended without one)' },
+  );
 
-  setHandler(setupIntentReadyUpdate, async () => {
-    await condition(() => state.setupIntentId !== null || state.done);
-    return state;
-  });
-
-  setHandler(cancelSetupUpdate, async () => {
-    if (!state.done) cancelRequested = true;
-    await condition(() => state.done);
-    return state;
-  });
+  setHandler(
+    cancelSetupUpdate,
+    async () => {
+      if (!state.done) cancelRequested = true;
+      await condition(() => state.done);
+      return state;
+    },
+    { description: 'Abandon the setup: cancels the SetupIntent unless it already succeeded' },
+  );
 
   setHandler(
     verifySetupMicrodepositsUpdate,
@@ -168,7 +191,9 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
       microdeposits.attemptsRemaining -= 1;
       touch();
       try {
-        const check = await stripeWrites.verifySetupMicrodeposits({
+        const total = MICRODEPOSIT_ATTEMPTS[microdeposits.type];
+        const summary = `verify the microdeposits of SetupIntent ${state.setupIntentId} (attempt ${verificationsSubmitted} of ${total})`;
+        const check = await stripeWrites(summary).verifySetupMicrodeposits({
           setupId: state.setupId,
           setupIntentId: state.setupIntentId!,
           attemptNumber: verificationsSubmitted,
@@ -176,7 +201,7 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
           amounts: request.amounts,
         });
         if (check.result === 'mismatch' && microdeposits.attemptsRemaining === 0) {
-          applySnapshot(await stripeReads.readSetupIntent(state.setupIntentId!));
+          applySnapshot(await stripeReads(`read SetupIntent ${state.setupIntentId} after the last attempt`).readSetupIntent(state.setupIntentId!));
           return { result: 'attempts_exceeded', attemptsRemaining: 0, setup: state };
         }
         if (check.snapshot) applySnapshot(check.snapshot);
@@ -188,7 +213,10 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
         verificationInFlight = false;
       }
     },
-    { validator: (request: VerifyMicrodepositsRequest) => checkMicrodepositAttempt(request) },
+    {
+      description: "The customer's microdeposit values for the bank account being saved; answers with Stripe's verdict",
+      validator: (request: VerifyMicrodepositsRequest) => checkMicrodepositAttempt(request),
+    },
   );
 
   function checkMicrodepositAttempt(request: VerifyMicrodepositsRequest): void {
@@ -212,10 +240,14 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
     }
   }
 
+  publish();
   // Create the SetupIntent; a refusal by Stripe ends the setup, an outage is retried by the activity.
   try {
-    state.stripeCustomerId = await stripeWrites.ensureStripeCustomer(input.customer);
-    const created = await stripeWrites.createSetupIntent({
+    state.stripeCustomerId = await stripeWrites(`find or create the Stripe customer of ${input.customer.id}`).ensureStripeCustomer(
+      input.customer,
+    );
+    const kind = input.type === 'card' ? 'a card' : 'a US bank account';
+    const created = await stripeWrites(`create the SetupIntent that saves ${kind}`).createSetupIntent({
       setupId: state.setupId,
       customerId: state.customerId,
       stripeCustomerId: state.stripeCustomerId,
@@ -265,7 +297,7 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
         return;
       }
       events.splice(0, events.length);
-      applySnapshot(await stripeReads.readSetupIntent(state.setupIntentId!));
+      applySnapshot(await stripeReads(`read SetupIntent ${state.setupIntentId}`).readSetupIntent(state.setupIntentId!));
       if (state.done || !due()) return;
       if (WAITING_ON_CUSTOMER.includes(state.status)) {
         if (state.microdeposits) state.failureCode = 'payment_method_microdeposit_verification_timeout';

@@ -4,7 +4,7 @@
  * `npm start` and `npm test`; on a cluster with `temporal operator search-attribute create`
  * (docs/OPERATIONS.md). Every name is written here once.
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
 
 /** The booking service's booking id. */
 export const BookingIdAttribute = defineSearchAttributeKey('BookingId', SearchAttributeType.KEYWORD);
@@ -28,3 +28,11 @@ export const SEARCH_ATTRIBUTES = [
   HoldReleaseAtAttribute,
   SetupStatusAttribute,
 ] as const;
+
+/**
+ * Every attribute as `name → type` in the spelling the CLI takes (`Keyword`, `Datetime`), for
+ * `temporal server start-dev --search-attribute Name=Type` and `temporal operator search-attribute create`.
+ */
+export const SEARCH_ATTRIBUTE_CLI_TYPES: Readonly<Record<string, string>> = Object.fromEntries(
+  SEARCH_ATTRIBUTES.map((key) => [key.name, TypedSearchAttributes.toMetadataType(key.type)]),
+);

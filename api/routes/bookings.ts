@@ -13,12 +13,15 @@ import {
   bookingStateQuery,
   bookingWorkflowId,
   cancelBookingUpdate,
+  initialBookingState,
   supplyPaymentMethodUpdate,
   verifyMicrodepositsUpdate,
   type BookingInput,
   type BookingState,
   type SupplyPaymentMethodRequest,
 } from '../../workflows/contract.js';
+import { bookingStartMetadata } from '../../workflows/booking-story.js';
+import { bookingSearchAttributes, startSearchAttributes } from '../../workflows/search-attribute-sync.js';
 import { findSavedPaymentMethod } from '../../db/saved-payment-methods.js';
 import { createBankPaymentMethod, type PaymentMethodCreator } from '../bank-payment-method.js';
 import { requireBearerToken } from '../bearer-auth.js';
@@ -329,6 +332,9 @@ export function createBookingRoutes({ temporal, db, config, stripe }: BookingRou
           workflowIdConflictPolicy: 'FAIL',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           memo: { [REQUEST_FINGERPRINT_MEMO_KEY]: fingerprint },
+          // Findable (BookingId, CustomerId, HoldStatus, …) and readable in the Web UI from its first moment.
+          typedSearchAttributes: startSearchAttributes(bookingSearchAttributes(initialBookingState(input, new Date()))),
+          ...bookingStartMetadata(input),
         }),
       );
     } catch (error) {

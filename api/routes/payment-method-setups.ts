@@ -12,9 +12,11 @@ import {
 } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { ApiConfig } from '../../config/env.js';
+import { setupSearchAttributes, startSearchAttributes } from '../../workflows/search-attribute-sync.js';
 import {
   PAYMENT_METHOD_SETUP_WORKFLOW_TYPE,
   cancelSetupUpdate,
+  initialSetupState,
   paymentMethodSetupWorkflowId,
   setupIntentReadyUpdate,
   setupStateQuery,
@@ -22,6 +24,7 @@ import {
   type PaymentMethodSetupInput,
   type PaymentMethodSetupState,
 } from '../../workflows/setup-contract.js';
+import { setupStartMetadata } from '../../workflows/setup-story.js';
 import { requireBearerToken } from '../bearer-auth.js';
 import { ApiError } from '../errors.js';
 import { createRouter } from '../router.js';
@@ -193,6 +196,9 @@ export function createPaymentMethodSetupRoutes({ temporal, config, gateway }: Pa
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       memo: { [SETUP_FINGERPRINT_MEMO_KEY]: fingerprint },
+      // Findable (CustomerId, SetupStatus) and readable in the Web UI from its first moment.
+      typedSearchAttributes: startSearchAttributes(setupSearchAttributes(initialSetupState(input, new Date()))),
+      ...setupStartMetadata(input),
     });
     try {
       return await temporal.withDeadline(updateDeadline(), () =>

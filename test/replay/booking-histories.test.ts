@@ -44,6 +44,10 @@ const EXPECTED_HISTORIES = [
   'setup-bank-attempts-exceeded',
   'setup-bank-microdeposits-expired',
   'reconciliation-two-pages',
+  'search-attributes-hold-released',
+  'search-attributes-ach-disputed',
+  'search-attributes-setup-card',
+  'search-attributes-after-deployment',
 ];
 
 describe('recorded booking and setup histories replay on the current workflow code', () => {

@@ -54,8 +54,8 @@ export interface BookingHarness {
   stripe: Stripe;
   emulatorUrl: string;
   taskQueue: string;
-  /** Starts a booking workflow with sensible defaults; overrides win. */
-  startBooking(overrides?: Partial<BookingInput>): Promise<WorkflowHandle>;
+  /** Starts a booking workflow with sensible defaults; overrides win. `taskQueue` picks another worker's queue. */
+  startBooking(overrides?: Partial<BookingInput>, options?: { taskQueue?: string }): Promise<WorkflowHandle>;
   /** Polls the booking's query (real time, no skipping) until its hold reaches a status. */
   waitForHoldStatus(handle: WorkflowHandle, status: HoldStatus): Promise<BookingState>;
   /** Polls the booking's query until its bank payment reaches a status. */
@@ -173,7 +173,7 @@ export async function startBookingHarness(
     stripe,
     emulatorUrl: server.url,
     taskQueue,
-    async startBooking(overrides = {}) {
+    async startBooking(overrides = {}, options = {}) {
       const bookingId = overrides.bookingId ?? `wf-${randomUUID()}`;
       const now = await syncStripeClock();
       const input: BookingInput = {
@@ -187,7 +187,7 @@ export async function startBookingHarness(
       };
       return env.client.workflow.start(BOOKING_WORKFLOW_TYPE, {
         workflowId: bookingWorkflowId(bookingId),
-        taskQueue,
+        taskQueue: options.taskQueue ?? taskQueue,
         args: [input],
       });
     },

@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment, type LocalTestWorkflowEnvironmentOptions } from '@temporalio/testing';
 import { startTemporalDevServer, type TemporalDevServer } from '../../dev/temporal-dev-server.js';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { getFreePort } from './free-port.js';
 import { toolPath } from './tool-paths.js';
 
 /**
- * A dev server managed by the SDK on a free port, from TEMPORAL_CLI_PATH; `options.server`
- * passes through (e.g. `searchAttributes`, `namespace`). Call `env.teardown()` after.
+ * A dev server managed by the SDK on a free port, from TEMPORAL_CLI_PATH, with the product's
+ * search attributes registered; `options.server` passes through (e.g. more `searchAttributes`,
+ * `namespace`). Call `env.teardown()` after.
  */
 export async function createDevServerEnv(
   options: LocalTestWorkflowEnvironmentOptions = {},
@@ -18,6 +20,7 @@ export async function createDevServerEnv(
     ...options,
     server: {
       ...options.server,
+      searchAttributes: [...SEARCH_ATTRIBUTES, ...(options.server?.searchAttributes ?? [])],
       executable: { type: 'existing-path', path: toolPath('TEMPORAL_CLI_PATH') },
     },
   });
@@ -31,7 +34,7 @@ export interface StartDevServerOptions {
   port?: number;
   /** Web UI port; headless when unset. */
   uiPort?: number;
-  /** Search attributes to register, name → type (`Keyword`, `Text`, `Int`, `Datetime`, ...). */
+  /** Search attributes to register besides the product's own, name → type (`Keyword`, `Text`, `Int`, `Datetime`, ...). */
   searchAttributes?: Record<string, string>;
   /** Echo the server's output (default false; it is shown when start-up fails). */
   echo?: boolean;

@@ -88,6 +88,8 @@ export interface SystemUnderTest {
   databaseUrl: string;
   emulatorUrl: string;
   stripeSecretKey: string;
+  /** What the `temporal` CLI needs to show this system's payloads decrypted (`--codec-endpoint`, `--codec-auth`). */
+  codecCliArgs: string[];
   /** PAYLOAD_CODEC_KEYS of this system, for processes started by a test (a worker, the CLI's replay check). */
   payloadCodecKeys: string;
 }
@@ -248,6 +250,7 @@ async function startParts(
     emulatorUrl: emulatorServer.url,
     stripeSecretKey: STRIPE_SECRET_KEY,
     payloadCodecKeys,
+    codecCliArgs: ['--codec-endpoint', `${apiUrl}/codec`, '--codec-auth', `Bearer ${CODEC_AUTH_TOKEN}`],
   };
 }
 
