@@ -19,6 +19,10 @@ import { isStripeEventEnvelope, type StripeEventEnvelope } from '../stripe-event
 /** What the webhook receiver needs. */
 export interface StripeWebhookRoutesDeps {
   db: pg.Pool;
+  /**
+   * The endpoint's signing secret, or several comma-separated while one is rolled (Stripe keeps
+   * the old one valid for up to 24 hours): a signature by any of them is accepted.
+   */
   webhookSecret: string;
   /** Told about each newly stored pending event; the relay's timer picks up anything it misses. */
   relay?: Pick<InboxRelay, 'relayNow'>;
@@ -60,25 +64,30 @@ const stripeWebhookRoute = createRoute({
   },
 });
 
-/** Verifies the raw body against the signature header; any failure is `invalid_signature`. */
-async function verifiedEvent(raw: string, signature: string | undefined, secret: string): Promise<StripeEventEnvelope> {
+/** Verifies the raw body against the signature header with each secret; no match is `invalid_signature`. */
+async function verifiedEvent(raw: string, signature: string | undefined, secrets: string[]): Promise<StripeEventEnvelope> {
   if (!signature) throw new ApiError('invalid_signature', 'Missing Stripe-Signature header');
   let event: unknown;
-  try {
-    event = await Stripe.webhooks.constructEventAsync(raw, signature, secret);
-  } catch {
-    throw new ApiError('invalid_signature', 'Stripe-Signature verification failed');
+  for (const secret of secrets) {
+    try {
+      event = await Stripe.webhooks.constructEventAsync(raw, signature, secret);
+      break;
+    } catch {
+      // Try the next secret; none matching is answered below.
+    }
   }
+  if (event === undefined) throw new ApiError('invalid_signature', 'Stripe-Signature verification failed');
   if (!isStripeEventEnvelope(event)) throw new ApiError('invalid_signature', 'Signed body is not a Stripe event');
   return event;
 }
 
 /** The `/v1/webhooks` sub-app. */
 export function createStripeWebhookRoutes({ db, webhookSecret, relay, logger }: StripeWebhookRoutesDeps) {
+  const webhookSecrets = webhookSecret.split(',').map((secret) => secret.trim()).filter(Boolean);
   const router = createRouter();
 
   router.openapi(stripeWebhookRoute, async (c) => {
-    const event = await verifiedEvent(await c.req.text(), c.req.header('Stripe-Signature'), webhookSecret);
+    const event = await verifiedEvent(await c.req.text(), c.req.header('Stripe-Signature'), webhookSecrets);
     const { isNew, status } = await receiveStripeEvent(db, event);
     if (status === 'pending' && relay) {
       relay.relayNow(event.id).catch((error: unknown) => {

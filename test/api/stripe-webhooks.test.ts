@@ -3,6 +3,7 @@
  * signatures, de-duplication, relaying as signals, early events, closed bookings, concurrent relays.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/create-app.js';
 import { storeStripeEvent } from '../../db/inbox.js';
 import { bookingWorkflowId } from '../../workflows/contract.js';
 import { waitFor } from '../support/wait-for.js';
@@ -305,5 +306,28 @@ describe('inbox relay', () => {
     const deliveredHere = delivered.filter((id) => eventIds.includes(id));
     expect(deliveredHere).toHaveLength(eventIds.length);
     expect(new Set(deliveredHere).size).toBe(eventIds.length);
+  });
+});
+
+describe('rolling the webhook signing secret', () => {
+  it('accepts events signed with any of the comma-separated secrets, and no other', async () => {
+    const app = createApp({
+      temporal: harness.temporal,
+      db: harness.db,
+      config: { ...harness.config, STRIPE_WEBHOOK_SECRET: 'whsec_new_secret, whsec_old_secret' },
+    });
+    const deliver = async (secret: string) => {
+      const eventId = unique('evt');
+      const payload = paymentIntentEvent(eventId, unique('bk'));
+      const response = await app.request('/v1/webhooks/stripe', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Stripe-Signature': stripeSignature(payload, secret) },
+        body: payload,
+      });
+      return { status: response.status, stored: (await inboxRows('id = $1', [eventId])).length };
+    };
+    expect(await deliver('whsec_new_secret')).toEqual({ status: 200, stored: 1 });
+    expect(await deliver('whsec_old_secret')).toEqual({ status: 200, stored: 1 });
+    expect(await deliver('whsec_retired_secret')).toMatchObject({ status: 400, stored: 0 });
   });
 });

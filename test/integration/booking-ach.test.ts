@@ -65,7 +65,7 @@ async function settleDebit(paymentIntentId: string): Promise<void> {
  * fetchHistory gives payload data base64-encoded, where a plain search would find nothing.
  */
 async function readableHistory(bookingId: string): Promise<string> {
-  const history = await system.client.workflow.getHandle(bookingWorkflowId(bookingId)).fetchHistory();
+  const history = await system.decodedHistory(bookingWorkflowId(bookingId));
   return JSON.stringify(history, function (this: Record<string, unknown>, key, value: unknown) {
     const raw = this[key];
     if (raw instanceof Uint8Array) return Buffer.from(raw).toString('utf8');

@@ -120,7 +120,7 @@ describe('booking payments, end to end', () => {
 
       // (c) The workflow was signalled once per distinct event.
       const handle = system.client.workflow.getHandle(bookingWorkflowId(booking.bookingId));
-      const history = await handle.fetchHistory();
+      const history = await system.decodedHistory(handle.workflowId);
       const signalledIds = (history.events ?? [])
         .map((event) => event.workflowExecutionSignaledEventAttributes)
         .filter((signalled) => signalled?.signalName === stripeEventSignal.name)

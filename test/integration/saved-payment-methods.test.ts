@@ -75,7 +75,7 @@ const paymentIs = (status: PaymentStatus) => (booking: BookingView) => booking.p
 
 /** The setup workflow's history with every payload decoded to text, as an operator would read it. */
 async function readableSetupHistory(setupId: string): Promise<string> {
-  const history = await system.client.workflow.getHandle(paymentMethodSetupWorkflowId(setupId)).fetchHistory();
+  const history = await system.decodedHistory(paymentMethodSetupWorkflowId(setupId));
   return JSON.stringify(history, function (this: Record<string, unknown>, key, value: unknown) {
     const raw = this[key];
     if (raw instanceof Uint8Array) return Buffer.from(raw).toString('utf8');

@@ -9,6 +9,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import type Stripe from 'stripe';
 import { createApp } from '../../api/create-app.js';
@@ -88,6 +90,11 @@ export interface SystemUnderTest {
   databaseUrl: string;
   emulatorUrl: string;
   stripeSecretKey: string;
+  /**
+   * A workflow's history with every payload decrypted, as ops see it through the codec endpoint
+   * (fetchHistory alone gives the ciphertext Temporal stores).
+   */
+  decodedHistory(workflowId: string): Promise<temporal.api.history.v1.IHistory>;
   /** What the `temporal` CLI needs to show this system's payloads decrypted (`--codec-endpoint`, `--codec-auth`). */
   codecCliArgs: string[];
   /** PAYLOAD_CODEC_KEYS of this system, for processes started by a test (a worker, the CLI's replay check). */
@@ -250,8 +257,27 @@ async function startParts(
     emulatorUrl: emulatorServer.url,
     stripeSecretKey: STRIPE_SECRET_KEY,
     payloadCodecKeys,
+    async decodedHistory(workflowId) {
+      const history = await client.workflow.getHandle(workflowId).fetchHistory();
+      await decodePayloadsInPlace(history, codec!);
+      return history;
+    },
     codecCliArgs: ['--codec-endpoint', `${apiUrl}/codec`, '--codec-auth', `Bearer ${CODEC_AUTH_TOKEN}`],
   };
+}
+
+/** Replaces every sealed payload found anywhere in `value` by its decrypted form. */
+async function decodePayloadsInPlace(value: unknown, codec: PayloadCodec): Promise<void> {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return;
+  const record = value as Record<string, unknown>;
+  const metadata = record.metadata as Record<string, Uint8Array> | undefined;
+  if (metadata && typeof metadata === 'object' && metadata.encoding instanceof Uint8Array && 'data' in record) {
+    const [decoded] = await codec.decode([record]);
+    record.metadata = decoded.metadata;
+    record.data = decoded.data;
+    return;
+  }
+  for (const child of Object.values(record)) await decodePayloadsInPlace(child, codec);
 }
 
 /** A card booking's create body (a $1 hold on `pm_card_visa`, starting in a second, 30 days long); overrides win. */
