@@ -12,9 +12,12 @@ import type { PaymentMethodCreator } from './bank-payment-method.js';
 import { ApiError, errorResponse, toApiError } from './errors.js';
 import type { InboxRelay } from './inbox-relay.js';
 import { describeError, silentLogger, type Logger } from './logger.js';
+import { createApiMetrics, type ApiMetrics } from './metrics.js';
+import { requestTelemetry } from './request-telemetry.js';
 import type { AppEnv } from './router.js';
 import { createBookingRoutes } from './routes/bookings.js';
 import { createHealthRoutes } from './routes/health.js';
+import { createMetricsRoutes } from './routes/metrics.js';
 import { createPaymentMethodSetupRoutes } from './routes/payment-method-setups.js';
 import { createSavedPaymentMethodRoutes } from './routes/saved-payment-methods.js';
 import { createStripeWebhookRoutes } from './routes/stripe-webhooks.js';
@@ -35,16 +38,28 @@ export interface AppDeps {
   gateway?: SavedPaymentMethodGateway;
   relay?: Pick<InboxRelay, 'relayNow'>;
   logger?: Logger;
+  /** The registry `GET /metrics` serves (share it with the relay); the app makes its own when absent. */
+  metrics?: ApiMetrics;
 }
 
 /** Path of the generated OpenAPI document. */
 export const OPENAPI_PATH = '/openapi.json';
 
 /** Builds the Hono app: request ids, body limit, the sub-apps, OpenAPI, one error shape. */
-export function createApp({ temporal, db, config, stripe, gateway, relay, logger = silentLogger }: AppDeps) {
+export function createApp({
+  temporal,
+  db,
+  config,
+  stripe,
+  gateway,
+  relay,
+  logger = silentLogger,
+  metrics = createApiMetrics({ db, logger }),
+}: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
 
   app.use('*', requestId({ limitLength: 128 }));
+  app.use('*', requestTelemetry({ metrics, logger }));
   app.use(
     '*',
     bodyLimit({
@@ -56,12 +71,13 @@ export function createApp({ temporal, db, config, stripe, gateway, relay, logger
   );
 
   app.route('/', createHealthRoutes({ temporal, db, logger }));
+  app.route('/', createMetricsRoutes({ metrics, token: config.METRICS_TOKEN }));
   app.route('/v1/bookings', createBookingRoutes({ temporal, db, config, stripe }));
   app.route('/v1/customers', createPaymentMethodSetupRoutes({ temporal, config, gateway }));
   app.route('/v1/customers', createSavedPaymentMethodRoutes({ db, config, gateway }));
   app.route(
     '/v1/webhooks',
-    createStripeWebhookRoutes({ db, webhookSecret: config.STRIPE_WEBHOOK_SECRET, relay, logger }),
+    createStripeWebhookRoutes({ db, webhookSecret: config.STRIPE_WEBHOOK_SECRET, relay, logger, metrics }),
   );
 
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SECURITY_SCHEME, {

@@ -196,3 +196,13 @@ export async function inboxDepth(db: Queryable): Promise<InboxDepth> {
   const row = result.rows[0];
   return { pending: Number(row?.pending ?? 0), oldestPendingReceivedAt: row?.oldest ?? null };
 }
+
+/** How many inbox events are in each status (every status present, zero when none), for metrics. */
+export async function countEventsByStatus(db: Queryable): Promise<Record<InboxStatus, number>> {
+  const result = await db.query<{ status: InboxStatus; count: string }>(
+    'SELECT status, count(*) AS count FROM stripe_events GROUP BY status',
+  );
+  const counts = Object.fromEntries(INBOX_STATUSES.map((status) => [status, 0])) as Record<InboxStatus, number>;
+  for (const row of result.rows) counts[row.status] = Number(row.count);
+  return counts;
+}

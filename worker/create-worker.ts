@@ -4,6 +4,8 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Pool } from 'pg';
 import { createActivities, type CallbackSettings } from '../activities/create-activities.js';
 import type { PaymentGateway } from '../stripe/payment-gateway.js';
+import type { Tracing } from '../telemetry/tracing.js';
+import { tracingWorkerOptions } from './tracing-options.js';
 
 const require = createRequire(import.meta.url);
 
@@ -18,6 +20,8 @@ export interface BookingWorkerDeps {
   gateway: PaymentGateway;
   db: Pool;
   callback: CallbackSettings;
+  /** Traces workflows and activities into this tracer (`startTracing`); no tracing when absent. */
+  tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
   /** Extra worker options (tests use a prebuilt bundle, shutdown grace, cache size). */
   options?: Partial<WorkerOptions>;
 }
@@ -32,6 +36,7 @@ export async function createBookingWorker(deps: BookingWorkerDeps): Promise<Work
     activities: createActivities({ gateway: rest.gateway, db: rest.db, callback: rest.callback }),
     ...(options?.workflowBundle ? {} : { workflowsPath: WORKFLOWS_PATH }),
     shutdownGraceTime: '10s',
+    ...(rest.tracing && tracingWorkerOptions(rest.tracing)),
     ...options,
   });
 }

@@ -10,9 +10,11 @@ import Stripe from 'stripe';
 import { bookingIdForPaymentIntent, markHandled, markIgnored, storeStripeEvent } from '../../db/inbox.js';
 import { applyMandateStatus } from '../../db/saved-payment-methods.js';
 import { withTransaction } from '../../db/transaction.js';
+import { bookingWorkflowId } from '../../workflows/contract.js';
 import { ApiError } from '../errors.js';
 import type { InboxRelay } from '../inbox-relay.js';
 import { describeError, type Logger } from '../logger.js';
+import type { ApiMetrics, WebhookOutcome } from '../metrics.js';
 import { createRouter } from '../router.js';
 import { WebhookAckSchema, errorResponseSpec } from '../schemas.js';
 import {
@@ -34,6 +36,8 @@ export interface StripeWebhookRoutesDeps {
   /** Told about each newly stored pending event; the relay's timer picks up anything it misses. */
   relay?: Pick<InboxRelay, 'relayNow'>;
   logger: Logger;
+  /** Counts each request's outcome. */
+  metrics?: Pick<ApiMetrics, 'countWebhook'>;
 }
 
 const stripeWebhookRoute = createRoute({
@@ -89,7 +93,11 @@ async function verifiedEvent(raw: string, signature: string | undefined, secret:
  * in one transaction: `handled` when a record changed, `ignored` (with the reason) when none has the
  * mandate or its recorded status is already as far along (pending, active, inactive). A redelivery changes nothing.
  */
-async function storeMandateUpdate(db: pg.Pool, event: StripeEventEnvelope, change: MandateStatusChange): Promise<boolean> {
+async function storeMandateUpdate(
+  db: pg.Pool,
+  event: StripeEventEnvelope,
+  change: MandateStatusChange,
+): Promise<Extract<WebhookOutcome, 'duplicate' | 'handled' | 'ignored'>> {
   return withTransaction(db, async (client) => {
     const isNew = await storeStripeEvent(client, {
       id: event.id,
@@ -99,31 +107,50 @@ async function storeMandateUpdate(db: pg.Pool, event: StripeEventEnvelope, chang
       payload: event,
       status: 'ignored',
     });
-    if (!isNew) return false;
+    if (!isNew) return 'duplicate';
     const changed = await applyMandateStatus(client, change);
     if (changed > 0) {
       await markHandled(client, event.id, `mandate ${change.mandateId} ${change.status}: ${changed} saved payment method(s) updated`);
-    } else {
-      await markIgnored(
-        client,
-        event.id,
-        `no saved payment method has mandate ${change.mandateId} with a status before ${change.status}`,
-      );
+      return 'handled';
     }
-    return true;
+    await markIgnored(
+      client,
+      event.id,
+      `no saved payment method has mandate ${change.mandateId} with a status before ${change.status}`,
+    );
+    return 'ignored';
   });
 }
 
 /** The `/v1/webhooks` sub-app. */
-export function createStripeWebhookRoutes({ db, webhookSecret, relay, logger }: StripeWebhookRoutesDeps) {
+export function createStripeWebhookRoutes({ db, webhookSecret, relay, logger, metrics }: StripeWebhookRoutesDeps) {
   const router = createRouter();
+
+  /** Counts and logs what became of a verified event (ids and type only, never its body). */
+  const received = (event: StripeEventEnvelope, outcome: WebhookOutcome, bookingId: string | null = null) => {
+    metrics?.countWebhook(outcome);
+    logger.info('stripe event received', {
+      eventId: event.id,
+      eventType: event.type,
+      outcome,
+      ...(bookingId !== null && { bookingId, workflowId: bookingWorkflowId(bookingId) }),
+    });
+  };
+
+  router.use(stripeWebhookRoute.path, async (c, next) => {
+    await next();
+    // Failures answer through the app's error handler: 400 is a bad signature, anything else failed to store.
+    if (c.req.method !== 'POST' || c.res.status < 400) return;
+    metrics?.countWebhook(c.res.status === 400 ? 'invalid_signature' : 'failed');
+  });
 
   router.openapi(stripeWebhookRoute, async (c) => {
     const event = await verifiedEvent(await c.req.text(), c.req.header('Stripe-Signature'), webhookSecret);
     const mandateChange = mandateStatusChangeOf(event);
     if (mandateChange) {
-      const isNew = await storeMandateUpdate(db, event, mandateChange);
-      return c.json({ received: true as const, duplicate: !isNew }, 200);
+      const outcome = await storeMandateUpdate(db, event, mandateChange);
+      received(event, outcome);
+      return c.json({ received: true as const, duplicate: outcome === 'duplicate' }, 200);
     }
     const setupId = setupIdOf(event);
     const paymentIntentId = paymentIntentIdOf(event);
@@ -142,6 +169,7 @@ export function createStripeWebhookRoutes({ db, webhookSecret, relay, logger }: 
       payload: withoutClientSecret(event),
       status,
     });
+    received(event, !isNew ? 'duplicate' : status === 'pending' ? 'stored' : 'ignored', bookingId);
     if (status === 'pending' && relay) {
       relay.relayNow(event.id).catch((error: unknown) => {
         logger.warn('inbox relay nudge failed', { eventId: event.id, error: describeError(error) });
