@@ -2,7 +2,8 @@
  * The worker's structured logger: one JSON line per entry from the SDK (its own messages, those
  * forwarded from Core, and the workflow and activity context loggers), with the ids the SDK
  * attaches (`workflowId`, `runId`, `activityType`, trace ids when tracing) plus the `bookingId` or
- * `setupId` read from the workflow id. Only scalar fields are written: no payloads, no objects.
+ * `setupId` read from the workflow id. Only scalar fields are written: no payloads, no objects,
+ * no task tokens.
  */
 import { DefaultLogger, type LogEntry, type LogLevel } from '@temporalio/worker';
 import { redactLogLine } from '../telemetry/log-redaction.js';
@@ -32,6 +33,9 @@ function businessKeyOf(fields: Record<string, unknown>): Record<string, string> 
   return {};
 }
 
+/** Metadata never written: an activity's task token completes it from outside, so it is a credential. */
+const OMITTED_FIELDS = new Set(['taskToken']);
+
 function scalarOf(value: unknown): string | number | boolean | null | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (typeof value === 'bigint') return value.toString();
@@ -44,6 +48,7 @@ function scalarOf(value: unknown): string | number | boolean | null | undefined 
 export function formatLogEntry(entry: LogEntry, service = 'worker'): string {
   const fields: Record<string, string | number | boolean | null> = {};
   for (const [key, value] of Object.entries(entry.meta ?? {})) {
+    if (OMITTED_FIELDS.has(key)) continue;
     const scalar = scalarOf(value);
     if (scalar !== undefined) fields[key] = scalar;
   }

@@ -5,6 +5,7 @@
  * the same transaction as the insert.
  */
 import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type pg from 'pg';
 import Stripe from 'stripe';
 import { bookingIdForPaymentIntent, markHandled, markIgnored, storeStripeEvent } from '../../db/inbox.js';
@@ -15,7 +16,7 @@ import { ApiError } from '../errors.js';
 import type { InboxRelay } from '../inbox-relay.js';
 import { describeError, type Logger } from '../logger.js';
 import type { ApiMetrics, WebhookOutcome } from '../metrics.js';
-import { createRouter } from '../router.js';
+import { createRouter, type AppEnv } from '../router.js';
 import { WebhookAckSchema, errorResponseSpec } from '../schemas.js';
 import {
   bookingIdOf,
@@ -127,8 +128,9 @@ export function createStripeWebhookRoutes({ db, webhookSecret, relay, logger, me
   const router = createRouter();
 
   /** Counts and logs what became of a verified event (ids and type only, never its body). */
-  const received = (event: StripeEventEnvelope, outcome: WebhookOutcome, bookingId: string | null = null) => {
+  const received = (c: Context<AppEnv>, event: StripeEventEnvelope, outcome: WebhookOutcome, bookingId: string | null = null) => {
     metrics?.countWebhook(outcome);
+    if (bookingId !== null) c.set('bookingId', bookingId);
     logger.info('stripe event received', {
       eventId: event.id,
       eventType: event.type,
@@ -149,7 +151,7 @@ export function createStripeWebhookRoutes({ db, webhookSecret, relay, logger, me
     const mandateChange = mandateStatusChangeOf(event);
     if (mandateChange) {
       const outcome = await storeMandateUpdate(db, event, mandateChange);
-      received(event, outcome);
+      received(c, event, outcome);
       return c.json({ received: true as const, duplicate: outcome === 'duplicate' }, 200);
     }
     const setupId = setupIdOf(event);
@@ -169,7 +171,7 @@ export function createStripeWebhookRoutes({ db, webhookSecret, relay, logger, me
       payload: withoutClientSecret(event),
       status,
     });
-    received(event, !isNew ? 'duplicate' : status === 'pending' ? 'stored' : 'ignored', bookingId);
+    received(c, event, !isNew ? 'duplicate' : status === 'pending' ? 'stored' : 'ignored', bookingId);
     if (status === 'pending' && relay) {
       relay.relayNow(event.id).catch((error: unknown) => {
         logger.warn('inbox relay nudge failed', { eventId: event.id, error: describeError(error) });

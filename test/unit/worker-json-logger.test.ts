@@ -37,12 +37,13 @@ describe('worker JSON log lines', () => {
     expect(other.bookingId).toBeUndefined();
   });
 
-  it('keeps scalar fields only: errors by name and message, objects and payloads dropped', () => {
+  it('keeps scalar fields only: errors by name and message, objects, payloads and task tokens dropped', () => {
     const line = JSON.parse(
-      formatLogEntry(entry({ error: new TypeError('boom'), input: { card: '4242424242424242' }, count: 3n, ok: true })),
+      formatLogEntry(entry({ error: new TypeError('boom'), input: { card: '4242424242424242' }, count: 3n, ok: true, taskToken: 'CiQw' })),
     );
     expect(line).toMatchObject({ error: 'TypeError: boom', count: '3', ok: true });
     expect(line.input).toBeUndefined();
+    expect(line.taskToken).toBeUndefined();
   });
 
   it('masks emails and Stripe secrets that slip into a message, in the worker and the API', () => {
