@@ -39,13 +39,6 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (process.env.DUMP_OBS) {
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync('/tmp/m5exp/worker.log', workerLogLines.join('\n'));
-    writeFileSync('/tmp/m5exp/api.log', apiLogLines.join('\n'));
-    writeFileSync('/tmp/m5exp/spans.txt', spans.getFinishedSpans().map((s) => `${s.spanContext().traceId} ${s.spanContext().spanId} <- ${s.parentSpanId} kind=${s.kind} ${s.name} ${JSON.stringify(s.attributes).slice(0, 300)}`).join('\n'));
-    writeFileSync('/tmp/m5exp/metrics.txt', await (await fetch(workerMetricsUrl)).text());
-  }
   await system?.stop();
   await tracing?.shutdown();
 });
