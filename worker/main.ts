@@ -9,13 +9,15 @@ import { createPaymentGateway } from '../stripe/payment-gateway.js';
 import { startTracing } from '../telemetry/tracing.js';
 import { createBookingWorker } from './create-worker.js';
 import { startWorkerHealthServer } from './health-server.js';
+import { createJsonRuntimeLogger } from './json-logger.js';
 import { installWorkerRuntime } from './runtime.js';
 
 const config = loadWorkerConfig();
 // Tracing first (it patches node:http for the Stripe calls), then the runtime, before any connection.
 const tracing = startTracing(config, { serviceName: 'booking-payments-worker' });
-const runtime = installWorkerRuntime({ metricsAddress: config.WORKER_METRICS_ADDRESS, logLevel: config.WORKER_LOG_LEVEL });
-const logger = runtime.logger;
+// The process's own lines go straight to the logger: the runtime's copy buffers them, and the last would be lost at exit.
+const logger = createJsonRuntimeLogger(config.WORKER_LOG_LEVEL);
+installWorkerRuntime({ metricsAddress: config.WORKER_METRICS_ADDRESS, logger });
 
 await migrate(config.DATABASE_URL, {
   info: (message) => logger.info('migrate', { detail: message }),

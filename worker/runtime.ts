@@ -3,22 +3,21 @@
  * (Core's messages forwarded to the same logger) and the SDK's Prometheus exporter, which also
  * serves the business counters the activities record through their metric meter.
  */
-import { Runtime, type LogLevel } from '@temporalio/worker';
-import { createJsonRuntimeLogger, type LogLineWriter } from './json-logger.js';
+import { Runtime, type DefaultLogger } from '@temporalio/worker';
 
 /** What the runtime is installed with. */
 export interface WorkerRuntimeOptions {
   /** `host:port` of the Prometheus endpoint (`GET /metrics`). */
   metricsAddress: string;
-  logLevel: LogLevel;
-  /** Where log lines go (stdout and stderr unless a test captures them). */
-  write?: LogLineWriter;
+  /** The JSON logger (`createJsonRuntimeLogger`); its level also sets how much Core forwards. */
+  logger: DefaultLogger;
 }
 
 /** Installs the runtime; throws if one is already installed or the metrics address cannot be bound. */
-export function installWorkerRuntime({ metricsAddress, logLevel, write }: WorkerRuntimeOptions): Runtime {
+export function installWorkerRuntime({ metricsAddress, logger }: WorkerRuntimeOptions): Runtime {
+  const logLevel = logger.level;
   return Runtime.install({
-    logger: createJsonRuntimeLogger(logLevel, write),
+    logger,
     telemetryOptions: {
       // Core's INFO lines are about its own machinery; below WARN they only help when debugging it.
       logging: { forward: {}, filter: { core: logLevel === 'INFO' ? 'WARN' : logLevel, other: 'ERROR' } },

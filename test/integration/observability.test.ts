@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BookingView, PaymentView } from '../../api/schemas.js';
 import { createJsonLogger } from '../../api/logger.js';
 import { startTracing, type Tracing } from '../../telemetry/tracing.js';
+import { createJsonRuntimeLogger } from '../../worker/json-logger.js';
 import { installWorkerRuntime } from '../../worker/runtime.js';
 import { bookingWorkflowId, type HoldStatus, type PaymentStatus } from '../../workflows/contract.js';
 import { getFreePort } from '../support/free-port.js';
@@ -30,7 +31,10 @@ beforeAll(async () => {
   tracing = startTracing({}, { serviceName: 'booking-payments-test', spanProcessors: [new SimpleSpanProcessor(spans)] })!;
   const metricsPort = await getFreePort();
   workerMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  installWorkerRuntime({ metricsAddress: `127.0.0.1:${metricsPort}`, logLevel: 'INFO', write: (line) => workerLogLines.push(line) });
+  installWorkerRuntime({
+    metricsAddress: `127.0.0.1:${metricsPort}`,
+    logger: createJsonRuntimeLogger('INFO', (line) => workerLogLines.push(line)),
+  });
   system = await startSystemUnderTest({
     tracing,
     apiLogger: createJsonLogger('api', (line) => apiLogLines.push(line)),
