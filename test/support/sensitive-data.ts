@@ -14,7 +14,8 @@ function passesLuhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-const CARD_LIKE = /(?<![\d])(?:\d[ -]?){12,18}\d(?![\d])/g;
+/** 13 to 19 digits, maybe grouped by spaces or dashes, not part of a longer run of digits, letters and groups (a UUID). */
+const CARD_LIKE = /(?<![\dA-Za-z]|\d[ -])(?:\d[ -]?){12,18}\d(?![\dA-Za-z]|[ -]\d)/g;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 const STRIPE_SECRET = /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9_]+|\bwhsec_[A-Za-z0-9_]+|\b(?:pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+/g;
 

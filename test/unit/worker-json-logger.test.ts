@@ -59,6 +59,7 @@ describe('worker JSON log lines', () => {
 describe('the sensitive data scan', () => {
   it('finds card numbers, emails and secrets, and passes timestamps and ids', () => {
     expect(findSensitiveData(['card 4242 4242 4242 4242 here'])).toHaveLength(1);
+    expect(findSensitiveData(['card 4242-4242-4242-4242.'])).toHaveLength(1);
     expect(findSensitiveData(['{"detail":"4000000000000002"}'])).toHaveLength(1);
     expect(findSensitiveData(['mail ada@example.com'])).toHaveLength(1);
     expect(findSensitiveData(['key sk_live_51abc'])).toHaveLength(1);
@@ -66,6 +67,9 @@ describe('the sensitive data scan', () => {
     expect(
       findSensitiveData([
         '{"time":"2025-11-22T08:26:40.123Z","bookingId":"it-0b6f0a9e-1f2d-4c3b-9a8e-2d1c0b9a8f7e","paymentIntentId":"pi_3Q9xYz","durationMs":1234}',
+        // UUIDs whose digit groups happen to pass the Luhn check.
+        '{"requestId":"069eb83e-4146-4553-9893-0b853cb9b2a4"}',
+        '{"requestId":"12345678-4146-4553-9893-123456789012"}',
       ]),
     ).toEqual([]);
   });
