@@ -2,6 +2,7 @@
  * Every side effect of the booking workflow: Stripe calls through the gateway, Postgres records
  * and booking-service notifications. Built by a factory from its clients; never reads the env.
  */
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
 import type Stripe from 'stripe';
@@ -47,6 +48,7 @@ import {
   verifyMicrodepositsKey,
 } from './idempotency-keys.js';
 import { toPaymentIntentSnapshot, type PaymentIntentSnapshot } from './payment-intent-snapshot.js';
+import { countBusinessOutcome } from './business-metrics.js';
 
 /** Where and how notifications are delivered; no URL means they are recorded only. */
 export interface CallbackSettings {
@@ -435,6 +437,11 @@ export function createActivities(deps: ActivityDeps) {
         type: notification.type,
         payload: notification,
       });
+      if (record.newlyRecorded) {
+        const { metricMeter, log } = Context.current();
+        countBusinessOutcome(metricMeter, notification.type);
+        log.info('booking notification recorded', { notificationId: notification.id, notificationType: notification.type });
+      }
       if (!callback.url || record.deliveredAt) return;
       if (!callback.signingSecret) throw new Error('notification callback configured without a signing secret');
 

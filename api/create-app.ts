@@ -14,9 +14,12 @@ import type { PaymentMethodCreator } from './bank-payment-method.js';
 import { ApiError, errorResponse, toApiError } from './errors.js';
 import type { InboxRelay } from './inbox-relay.js';
 import { describeError, silentLogger, type Logger } from './logger.js';
+import { createApiMetrics, type ApiMetrics } from './metrics.js';
+import { requestTelemetry } from './request-telemetry.js';
 import type { AppEnv } from './router.js';
 import { createBookingRoutes } from './routes/bookings.js';
 import { createHealthRoutes } from './routes/health.js';
+import { createMetricsRoutes } from './routes/metrics.js';
 import { createPaymentMethodSetupRoutes } from './routes/payment-method-setups.js';
 import { createSavedPaymentMethodRoutes } from './routes/saved-payment-methods.js';
 import { createStripeWebhookRoutes } from './routes/stripe-webhooks.js';
@@ -39,16 +42,29 @@ export interface AppDeps {
   logger?: Logger;
   /** The payload codec; with it the app serves `/codec` for the Web UI and CLI. */
   codec?: PayloadCodec;
+  /** The registry `GET /metrics` serves (share it with the relay); the app makes its own when absent. */
+  metrics?: ApiMetrics;
 }
 
 /** Path of the generated OpenAPI document. */
 export const OPENAPI_PATH = '/openapi.json';
 
 /** Builds the Hono app: request ids, body limit, the sub-apps, OpenAPI, one error shape. */
-export function createApp({ temporal, db, config, stripe, gateway, relay, logger = silentLogger, codec }: AppDeps) {
+export function createApp({
+  temporal,
+  db,
+  config,
+  stripe,
+  gateway,
+  relay,
+  logger = silentLogger,
+  metrics = createApiMetrics({ db, logger }),
+  codec,
+}: AppDeps) {
   const app = new OpenAPIHono<AppEnv>();
 
   app.use('*', requestId({ limitLength: 128 }));
+  app.use('*', requestTelemetry({ metrics, logger }));
   // The codec endpoint decodes whole histories for the Web UI: it has its own limits, not the API's.
   app.use(
     '/v1/*',
@@ -65,12 +81,13 @@ export function createApp({ temporal, db, config, stripe, gateway, relay, logger
     const allowedOrigins = config.CODEC_CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean);
     app.route('/codec', createCodecServer({ codec, authToken: config.CODEC_AUTH_TOKEN, allowedOrigins }));
   }
+  app.route('/', createMetricsRoutes({ metrics, token: config.METRICS_TOKEN }));
   app.route('/v1/bookings', createBookingRoutes({ temporal, db, config, stripe }));
   app.route('/v1/customers', createPaymentMethodSetupRoutes({ temporal, config, gateway }));
   app.route('/v1/customers', createSavedPaymentMethodRoutes({ db, config, gateway }));
   app.route(
     '/v1/webhooks',
-    createStripeWebhookRoutes({ db, webhookSecret: config.STRIPE_WEBHOOK_SECRET, relay, logger }),
+    createStripeWebhookRoutes({ db, webhookSecret: config.STRIPE_WEBHOOK_SECRET, relay, logger, metrics }),
   );
 
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SECURITY_SCHEME, {

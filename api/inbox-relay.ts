@@ -23,6 +23,7 @@ import { withTransaction, type Queryable } from '../db/transaction.js';
 import { bookingWorkflowId, stripeEventSignal } from '../workflows/contract.js';
 import { paymentMethodSetupWorkflowId } from '../workflows/setup-contract.js';
 import { describeError, silentLogger, type Logger } from './logger.js';
+import type { ApiMetrics } from './metrics.js';
 import { isStripeEventEnvelope, toStripeEventSignal } from './stripe-event-signal.js';
 
 /** Backoff between delivery attempts of one event: `initialDelayMs` doubling up to `maxDelayMs`. */
@@ -41,6 +42,8 @@ export interface InboxRelayOptions {
   config: Pick<ApiConfig, 'RELAY_INTERVAL_MS' | 'RELAY_BATCH_SIZE' | 'TEMPORAL_RPC_TIMEOUT_MS'>;
   logger?: Logger;
   retry?: RelayRetryPolicy;
+  /** Counts outcomes (and the delay of relayed events) once they are committed, and failed passes. */
+  metrics?: Pick<ApiMetrics, 'countRelayOutcome' | 'countRelayPassFailure'>;
 }
 
 /** How a pass went, event by event outcome. */
@@ -87,6 +90,7 @@ export function startInboxRelay({
   config,
   logger = silentLogger,
   retry = DEFAULT_RELAY_RETRY,
+  metrics,
 }: InboxRelayOptions): InboxRelay {
   const inFlight = new Set<Promise<unknown>>();
   let stopped = false;
@@ -160,20 +164,22 @@ export function startInboxRelay({
     switch (decision.outcome) {
       case 'relayed':
         await markRelayed(client, event.id);
+        logger.info('stripe event relayed', { eventId: event.id, eventType: event.type, bookingId: event.bookingId, workflowId });
         return;
       case 'ignored':
         await markIgnored(client, event.id, decision.reason);
-        logger.warn('stripe event ignored', { eventId: event.id, reason: decision.reason });
+        logger.warn('stripe event ignored', { eventId: event.id, bookingId: event.bookingId, reason: decision.reason });
         return;
       case 'closed':
         await markClosed(client, event.id, decision.reason);
-        logger.info('stripe event for a closed workflow', { eventId: event.id, workflowId });
+        logger.info('stripe event for a closed workflow', { eventId: event.id, bookingId: event.bookingId, workflowId });
         return;
       case 'retried': {
         const delay = retryDelayMs(event.attempts, retry);
         await markRetry(client, event.id, decision.reason, new Date(Date.now() + delay));
         logger.warn('stripe event relay deferred', {
           eventId: event.id,
+          bookingId: event.bookingId,
           workflowId,
           attempt: event.attempts + 1,
           retryInMs: delay,
@@ -186,6 +192,7 @@ export function startInboxRelay({
 
   const runPass = async (eventId?: string): Promise<RelayPassResult> => {
     const result: RelayPassResult = { relayed: 0, retried: 0, closed: 0, ignored: 0 };
+    const recorded: Array<[ClaimedStripeEvent, Decision]> = [];
     await withTransaction(db, async (client) => {
       const claimed = await resolveBookings(
         client,
@@ -198,8 +205,10 @@ export function startInboxRelay({
       for (const [index, decision] of decisions.entries()) {
         await recordDecision(client, claimed[index], decision);
         result[decision.outcome] += 1;
+        recorded.push([claimed[index], decision]);
       }
     });
+    for (const [event, decision] of recorded) metrics?.countRelayOutcome(decision.outcome, event);
     return result;
   };
 
@@ -222,6 +231,7 @@ export function startInboxRelay({
         .catch((error: unknown) => {
           // Postgres itself is failing: back off so an outage does not turn into a log flood.
           consecutiveFailures += 1;
+          metrics?.countRelayPassFailure();
           logger.error('inbox relay pass failed', { error: describeError(error), consecutiveFailures });
           schedule(Math.min(config.RELAY_INTERVAL_MS * 2 ** Math.min(consecutiveFailures, 10), MAX_PASS_BACKOFF_MS));
         });

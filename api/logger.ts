@@ -1,4 +1,5 @@
 /** The API's structured logger: one JSON line per event, fields chosen by the caller (never bodies or secrets). */
+import { redactLogLine } from '../telemetry/log-redaction.js';
 
 /** Fields attached to a log line: ids, codes, durations; never request bodies, headers or Stripe objects. */
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
@@ -10,11 +11,18 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
-/** Writes JSON lines to stdout (info) and stderr (warn, error). */
-export function createJsonLogger(service: string): Logger {
+/** Where a JSON line goes; tests capture them. */
+export type LogLineSink = (line: string, level: 'info' | 'warn' | 'error') => void;
+
+const writeToStdio: LogLineSink = (line, level) => {
+  (level === 'info' ? process.stdout : process.stderr).write(`${line}\n`);
+};
+
+/** Writes JSON lines to stdout (info) and stderr (warn, error), emails and Stripe secrets masked. */
+export function createJsonLogger(service: string, sink: LogLineSink = writeToStdio): Logger {
   const write = (level: 'info' | 'warn' | 'error', message: string, fields?: LogFields) => {
     const line = JSON.stringify({ time: new Date().toISOString(), level, service, message, ...fields });
-    (level === 'info' ? process.stdout : process.stderr).write(`${line}\n`);
+    sink(redactLogLine(line), level);
   };
   return {
     info: (message, fields) => write('info', message, fields),

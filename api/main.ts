@@ -2,19 +2,24 @@
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFor, payloadCodecFrom } from '../codec/data-converter.js';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { loadApiConfig } from '../config/env.js';
 import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { createStripeClient } from '../stripe/create-stripe-client.js';
 import { createPaymentGateway } from '../stripe/payment-gateway.js';
+import { startTracing } from '../telemetry/tracing.js';
 import { createApp } from './create-app.js';
 import { startInboxRelay } from './inbox-relay.js';
 import { createJsonLogger, describeError } from './logger.js';
+import { createApiMetrics } from './metrics.js';
 
 async function main(): Promise<void> {
   const logger = createJsonLogger('api');
   const config = loadApiConfig();
+  // Before the server starts and Stripe is called: tracing patches node:http.
+  const tracing = startTracing(config, { serviceName: 'booking-payments-api' });
 
   await migrate(config.DATABASE_URL, {
     info: (message) => logger.info('migrate', { detail: message }),
@@ -25,13 +30,25 @@ async function main(): Promise<void> {
   const connection = await Connection.connect(temporalConnectionOptions(config));
   const codec = payloadCodecFrom(config);
   if (!codec) logger.warn('PAYLOAD_CODEC_KEYS is not set: workflow payloads are stored unencrypted');
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(codec) });
+  const temporal = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: dataConverterFor(codec),
+    // Starts, signals and updates carry the request's trace into the workflow's headers.
+    ...(tracing && { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } }),
+  });
 
   const stripe = createStripeClient(config);
-  const relay = startInboxRelay({ db, temporal, config, logger });
-  const app = createApp({ temporal, db, config, stripe, gateway: createPaymentGateway(stripe), relay, logger });
+  const metrics = createApiMetrics({ db, logger, processMetrics: true });
+  const relay = startInboxRelay({ db, temporal, config, logger, metrics });
+  const app = createApp({ temporal, db, config, stripe, gateway: createPaymentGateway(stripe), relay, logger, metrics });
   const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
-    logger.info('api listening', { port: info.port, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE });
+    logger.info('api listening', {
+      port: info.port,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      tracing: tracing !== null,
+    });
   });
 
   let shuttingDown = false;
@@ -44,6 +61,7 @@ async function main(): Promise<void> {
     await relay.stop();
     await db.end();
     await connection.close();
+    await tracing?.shutdown();
     logger.info('api stopped');
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -6,7 +6,10 @@ import { ApiError } from './errors.js';
 
 /** Variables every request carries (set by middleware in `createApp`). */
 export interface AppEnv {
-  Variables: RequestIdVariables;
+  Variables: RequestIdVariables & {
+    /** The booking a request is about when its path does not name it (`POST /v1/bookings`), for the access log. */
+    bookingId?: string;
+  };
 }
 
 /** "customer.email: Invalid email address; endsAt: must be after startsAt" — fields and reasons, never values. */

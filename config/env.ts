@@ -62,6 +62,31 @@ function checkCodecKeys(env: { PAYLOAD_CODEC_KEYS?: string; PAYLOAD_CODEC_KEY_ID
   }
 }
 
+/** `host:port` a server binds to, e.g. `0.0.0.0:9464` or `[::]:9464`. */
+const bindAddress = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464');
+
+/** Trace exporters the OpenTelemetry Node SDK can build from `OTEL_TRACES_EXPORTER` with the installed packages. */
+const TRACE_EXPORTERS = ['otlp', 'console', 'zipkin', 'none'];
+
+/**
+ * The standard OpenTelemetry variables that decide whether tracing starts (the SDK reads them, and the
+ * other `OTEL_*` variables, itself): tracing is off unless an exporter or an OTLP endpoint is set.
+ */
+const otelVars = {
+  OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
+  OTEL_TRACES_EXPORTER: z
+    .string()
+    .refine((value) => value.split(',').every((name) => TRACE_EXPORTERS.includes(name.trim())), {
+      message: `must be a comma-separated list of ${TRACE_EXPORTERS.join(', ')}`,
+    })
+    .optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+};
+
 const stripeVars = {
   STRIPE_SECRET_KEY: z.string().min(1),
   /** Base URL of a Stripe stand-in (the emulator or stripe-mock); unset means Stripe itself. */
@@ -105,6 +130,9 @@ const apiSchema = z.object({
   PAYMENT_REFUND_PERCENT: z.coerce.number().int().min(0).max(100).default(DEFAULT_PAYMENT_POLICY.refundPercent),
   /** How long a customer has to finish saving a payment method before its SetupIntent is cancelled (seconds). */
   SETUP_COMPLETION_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_SETUP_POLICY.completionTimeoutSeconds),
+  /** Bearer token `GET /metrics` requires; unset leaves it open (for a scraper on a private network). */
+  METRICS_TOKEN: secret.optional(),
+  ...otelVars,
 }).superRefine(checkCodecKeys);
 
 const workerSchema = z
@@ -123,6 +151,13 @@ const workerSchema = z
     RECONCILE_LOOKBACK: durationSeconds
       .refine((seconds) => seconds <= MAX_RECONCILIATION_LOOKBACK_SECONDS, 'must be at most 30d (Stripe keeps events 30 days)')
       .default(DEFAULT_RECONCILIATION_SCHEDULE.lookbackSeconds),
+    /** Where the SDK's Prometheus exporter serves `/metrics` (runtime metrics and business counters). */
+    WORKER_METRICS_ADDRESS: bindAddress.default('0.0.0.0:9464'),
+    /** Where the worker answers `GET /healthz` (200 while it polls, 503 otherwise). */
+    WORKER_HEALTH_ADDRESS: bindAddress.default('0.0.0.0:9465'),
+    /** Lowest level of the worker's JSON log lines (the SDK's, the workflows' and the activities'). */
+    WORKER_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    ...otelVars,
   })
   .refine((env) => !env.NOTIFY_CALLBACK_URL || env.NOTIFY_SIGNING_SECRET, {
     message: 'NOTIFY_SIGNING_SECRET is required when NOTIFY_CALLBACK_URL is set',
@@ -141,6 +176,11 @@ export type TemporalConfig = Pick<
 >;
 /** The payload codec settings shared by API and worker. */
 export type CodecConfig = Pick<WorkerConfig, 'PAYLOAD_CODEC_KEYS' | 'PAYLOAD_CODEC_KEY_ID'>;
+/** The OpenTelemetry settings that decide whether a process traces. */
+export type TracingConfig = Pick<
+  ApiConfig,
+  'OTEL_SDK_DISABLED' | 'OTEL_TRACES_EXPORTER' | 'OTEL_EXPORTER_OTLP_ENDPOINT' | 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' | 'OTEL_SERVICE_NAME'
+>;
 /** The Stripe settings used by the worker's gateway and the API's PaymentMethod creation. */
 export type StripeConfig = Pick<WorkerConfig, 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL'>;
 

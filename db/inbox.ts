@@ -244,3 +244,13 @@ export async function ignorePendingEvent(db: Queryable, id: string, reason: stri
   );
   return result.rowCount === 1;
 }
+
+/** How many inbox events are in each status (every status present, zero when none), for metrics. */
+export async function countEventsByStatus(db: Queryable): Promise<Record<InboxStatus, number>> {
+  const result = await db.query<{ status: InboxStatus; count: string }>(
+    'SELECT status, count(*) AS count FROM stripe_events GROUP BY status',
+  );
+  const counts = Object.fromEntries(INBOX_STATUSES.map((status) => [status, 0])) as Record<InboxStatus, number>;
+  for (const row of result.rows) counts[row.status] = Number(row.count);
+  return counts;
+}

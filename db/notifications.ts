@@ -11,12 +11,16 @@ export interface NotificationRecord {
   attempts: number;
 }
 
-/** Stores a notification once (by id) and returns the stored row, new or existing. */
+/**
+ * Stores a notification once (by id) and returns the stored row, new or existing; `newlyRecorded`
+ * is true only for the call that inserted it, so what happens once per business event (a counter)
+ * keys on it.
+ */
 export async function recordNotification(
   db: Pool,
   notification: { id: string; bookingId: string; type: string; payload: unknown },
-): Promise<NotificationRecord> {
-  await db.query(
+): Promise<NotificationRecord & { newlyRecorded: boolean }> {
+  const inserted = await db.query(
     `INSERT INTO notifications (id, booking_id, type, payload) VALUES ($1, $2, $3, $4)
      ON CONFLICT (id) DO NOTHING`,
     [notification.id, notification.bookingId, notification.type, JSON.stringify(notification.payload)],
@@ -25,7 +29,7 @@ export async function recordNotification(
     'SELECT id, booking_id, type, payload, delivered_at, attempts FROM notifications WHERE id = $1',
     [notification.id],
   );
-  return toNotificationRecord(result.rows[0]);
+  return { ...toNotificationRecord(result.rows[0]), newlyRecorded: inserted.rowCount === 1 };
 }
 
 /** Marks a notification delivered to the callback. */

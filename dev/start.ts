@@ -142,6 +142,9 @@ async function main(): Promise<void> {
   const postgresPort = portFrom('DEV_POSTGRES_PORT', 5433);
   const emulatorPort = portFrom('STRIPE_EMULATOR_PORT', 12111);
   const emulatorStateFile = env.STRIPE_EMULATOR_STATE_FILE || EMULATOR_STATE_FILE;
+  // The worker binds these itself (worker/main.ts); they are read here only to check and print them.
+  const workerMetricsPort = Number((env.WORKER_METRICS_ADDRESS || '0.0.0.0:9464').split(':').at(-1));
+  const workerHealthPort = Number((env.WORKER_HEALTH_ADDRESS || '0.0.0.0:9465').split(':').at(-1));
   const namespace = env.TEMPORAL_NAMESPACE || 'default';
 
   const givenKey = env.STRIPE_SECRET_KEY;
@@ -170,6 +173,8 @@ async function main(): Promise<void> {
     [postgresPort, 'PostgreSQL (set DATABASE_URL or DEV_POSTGRES_PORT)', runPostgres],
     [emulatorPort, 'Stripe emulator (STRIPE_EMULATOR_PORT)', present('emulator')],
     [apiPort, 'API (PORT)', present('api')],
+    [workerMetricsPort, 'worker metrics (WORKER_METRICS_ADDRESS)', present('worker')],
+    [workerHealthPort, 'worker health (WORKER_HEALTH_ADDRESS)', present('worker')],
   ];
   for (const [port, what, needed] of ports) {
     if (needed && (await isPortOpen(port))) {
@@ -272,6 +277,9 @@ async function main(): Promise<void> {
         : `${stripeApiUrl} (STRIPE_API_URL)`,
     apiToken: childEnv.API_TOKEN!,
     webhookSecret: childEnv.STRIPE_WEBHOOK_SECRET!,
+    observability: present('worker')
+      ? `worker metrics http://localhost:${workerMetricsPort}/metrics, health http://localhost:${workerHealthPort}/healthz; API metrics /metrics`
+      : undefined,
     missing: missing.map((entry) => entry.file),
   });
   if (realStripe && !env.STRIPE_WEBHOOK_SECRET) {
@@ -287,6 +295,7 @@ function printBanner(info: {
   stripe: string;
   apiToken: string;
   webhookSecret: string;
+  observability?: string;
   missing: string[];
 }): void {
   const startsAt = new Date(Date.now() + 3600_000);
@@ -311,6 +320,7 @@ function printBanner(info: {
     `  Stripe          ${info.stripe}`,
     `  API token       ${info.apiToken}`,
     `  Webhook secret  ${info.webhookSecret}`,
+    ...(info.observability ? [`  Metrics         ${info.observability}`] : []),
     ...(info.missing.length ? [`  NOT STARTED     ${info.missing.join(', ')} (entry files missing)`] : []),
     '',
     '  Create a booking:',

@@ -7,6 +7,8 @@ import type { Pool } from 'pg';
 import { createActivities, type CallbackSettings } from '../activities/create-activities.js';
 import { createReconciliationActivities } from '../activities/create-reconciliation-activities.js';
 import type { PaymentGateway } from '../stripe/payment-gateway.js';
+import type { Tracing } from '../telemetry/tracing.js';
+import { tracingWorkerOptions } from './tracing-options.js';
 
 const require = createRequire(import.meta.url);
 
@@ -25,6 +27,8 @@ export interface BookingWorkerDeps {
   dataConverter?: DataConverter;
   /** A client on the worker's namespace; without it the reconciliation activities are not registered. */
   temporal?: Client;
+  /** Traces workflows and activities into this tracer (`startTracing`); no tracing when absent. */
+  tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
   /** Extra worker options (tests use a prebuilt bundle, shutdown grace, cache size). */
   options?: Partial<WorkerOptions>;
 }
@@ -43,6 +47,7 @@ export async function createBookingWorker(deps: BookingWorkerDeps): Promise<Work
     ...(options?.workflowBundle ? {} : { workflowsPath: WORKFLOWS_PATH }),
     ...(rest.dataConverter && { dataConverter: rest.dataConverter }),
     shutdownGraceTime: '10s',
+    ...(rest.tracing && tracingWorkerOptions(rest.tracing)),
     ...options,
   });
 }

@@ -295,6 +295,7 @@ export function createBookingRoutes({ temporal, db, config, stripe }: BookingRou
 
   router.openapi(createBookingRoute, async (c) => {
     const body = c.req.valid('json');
+    c.set('bookingId', body.bookingId);
     const fingerprint = requestFingerprint(body, config.STRIPE_SECRET_KEY);
     let saved: SavedPaymentMethodsOfBooking;
     try {

@@ -6,13 +6,16 @@
  * ours, is decided in `inbox/stripe-event-routing.ts` (the reconciliation's event recovery uses it too).
  */
 import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type pg from 'pg';
 import Stripe from 'stripe';
 import { receiveStripeEvent } from '../../inbox/store-stripe-event.js';
+import { bookingWorkflowId } from '../../workflows/contract.js';
 import { ApiError } from '../errors.js';
 import type { InboxRelay } from '../inbox-relay.js';
 import { describeError, type Logger } from '../logger.js';
-import { createRouter } from '../router.js';
+import type { ApiMetrics, WebhookOutcome } from '../metrics.js';
+import { createRouter, type AppEnv } from '../router.js';
 import { WebhookAckSchema, errorResponseSpec } from '../schemas.js';
 import { isStripeEventEnvelope, type StripeEventEnvelope } from '../stripe-event-signal.js';
 
@@ -27,6 +30,8 @@ export interface StripeWebhookRoutesDeps {
   /** Told about each newly stored pending event; the relay's timer picks up anything it misses. */
   relay?: Pick<InboxRelay, 'relayNow'>;
   logger: Logger;
+  /** Counts each request's outcome. */
+  metrics?: Pick<ApiMetrics, 'countWebhook'>;
 }
 
 const stripeWebhookRoute = createRoute({
@@ -82,13 +87,34 @@ async function verifiedEvent(raw: string, signature: string | undefined, secrets
 }
 
 /** The `/v1/webhooks` sub-app. */
-export function createStripeWebhookRoutes({ db, webhookSecret, relay, logger }: StripeWebhookRoutesDeps) {
+export function createStripeWebhookRoutes({ db, webhookSecret, relay, logger, metrics }: StripeWebhookRoutesDeps) {
   const webhookSecrets = webhookSecret.split(',').map((secret) => secret.trim()).filter(Boolean);
   const router = createRouter();
 
+  /** Counts and logs what became of a verified event (ids and type only, never its body). */
+  const received = (c: Context<AppEnv>, event: StripeEventEnvelope, outcome: WebhookOutcome, bookingId: string | null = null) => {
+    metrics?.countWebhook(outcome);
+    if (bookingId !== null) c.set('bookingId', bookingId);
+    logger.info('stripe event received', {
+      eventId: event.id,
+      eventType: event.type,
+      outcome,
+      ...(bookingId !== null && { bookingId, workflowId: bookingWorkflowId(bookingId) }),
+    });
+  };
+
+  router.use(stripeWebhookRoute.path, async (c, next) => {
+    await next();
+    // Failures answer through the app's error handler: 400 is a bad signature, anything else failed to store.
+    if (c.req.method !== 'POST' || c.res.status < 400) return;
+    metrics?.countWebhook(c.res.status === 400 ? 'invalid_signature' : 'failed');
+  });
+
   router.openapi(stripeWebhookRoute, async (c) => {
     const event = await verifiedEvent(await c.req.text(), c.req.header('Stripe-Signature'), webhookSecrets);
-    const { isNew, status } = await receiveStripeEvent(db, event);
+    const { isNew, status, route } = await receiveStripeEvent(db, event);
+    const bookingId = route.kind === 'mandate' ? null : route.row.bookingId;
+    received(c, event, !isNew ? 'duplicate' : status === 'pending' ? 'stored' : status === 'handled' ? 'handled' : 'ignored', bookingId);
     if (status === 'pending' && relay) {
       relay.relayNow(event.id).catch((error: unknown) => {
         logger.warn('inbox relay nudge failed', { eventId: event.id, error: describeError(error) });

@@ -436,6 +436,7 @@ describe('errors and operations', () => {
     expect(Object.keys(body.paths).sort()).toEqual(
       [
         '/healthz',
+        '/metrics',
         '/readyz',
         '/v1/bookings',
         '/v1/bookings/{bookingId}',

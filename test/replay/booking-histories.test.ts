@@ -1,8 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { Resource } from '@opentelemetry/resources';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { Worker, bundleWorkflowCode, type ReplayWorkerOptions } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../../worker/create-worker.js';
+import { TRACING_INTERCEPTORS_PATH, tracingWorkerOptions } from '../../worker/tracing-options.js';
 import { HISTORIES_DIR, historyFromObject } from '../support/booking-harness.js';
 
 /**
@@ -58,19 +61,35 @@ describe('recorded booking and setup histories replay on the current workflow co
 
   it('replays each one without a non-determinism error', async () => {
     const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: silentLogger });
-    const histories = await Promise.all(
-      EXPECTED_HISTORIES.map(async (name) => ({
-        workflowId: name,
-        history: historyFromObject(JSON.parse(await readFile(path.join(HISTORIES_DIR, `${name}.json`), 'utf8'))),
-      })),
-    );
-    const failures: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'booking-replay' }, histories)) {
-      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
-    }
-    expect(failures).toEqual([]);
+    expect(await replayFailures({ workflowBundle, replayName: 'booking-replay' })).toEqual([]);
+  });
+
+  it('replays each one with the tracing interceptors in the bundle (a worker that turns tracing on)', async () => {
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      workflowInterceptorModules: [TRACING_INTERCEPTORS_PATH],
+      logger: silentLogger,
+    });
+    expect(workflowBundle.code).toContain('OpenTelemetryInboundInterceptor');
+    const { sinks } = tracingWorkerOptions({ spanProcessor: new NoopSpanProcessor(), resource: Resource.empty() });
+    expect(await replayFailures({ workflowBundle, sinks, replayName: 'booking-replay-traced' })).toEqual([]);
   });
 });
+
+/** Replays every recorded history on a replay worker with `options`; answers the failures. */
+async function replayFailures(options: ReplayWorkerOptions): Promise<string[]> {
+  const histories = await Promise.all(
+    EXPECTED_HISTORIES.map(async (name) => ({
+      workflowId: name,
+      history: historyFromObject(JSON.parse(await readFile(path.join(HISTORIES_DIR, `${name}.json`), 'utf8'))),
+    })),
+  );
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories(options, histories)) {
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  return failures;
+}
 
 const silentLogger = {
   log: () => undefined,

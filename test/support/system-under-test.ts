@@ -11,12 +11,15 @@ import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection } from '@temporalio/worker';
 import type Stripe from 'stripe';
 import { createApp } from '../../api/create-app.js';
 import { dataConverterFor, payloadCodecFrom } from '../../codec/data-converter.js';
 import { generateCodecKey } from '../../codec/payload-encryption-codec.js';
 import { startInboxRelay } from '../../api/inbox-relay.js';
+import type { Logger } from '../../api/logger.js';
+import { createApiMetrics } from '../../api/metrics.js';
 import type { BookingView } from '../../api/schemas.js';
 import { loadApiConfig } from '../../config/env.js';
 import { migrate } from '../../db/migrate.js';
@@ -25,6 +28,7 @@ import { createStripeEmulator, type StripeEmulatorOptions } from '../../emulator
 import { verifyCallback } from '../../notifications/callback-signature.js';
 import { createStripeClient } from '../../stripe/create-stripe-client.js';
 import { createPaymentGateway } from '../../stripe/payment-gateway.js';
+import type { Tracing } from '../../telemetry/tracing.js';
 import { createBookingWorker } from '../../worker/create-worker.js';
 import { startDevServer, type DevServerHandle } from './dev-server-env.js';
 import { getFreePort } from './free-port.js';
@@ -36,6 +40,8 @@ export const CODEC_AUTH_TOKEN = 'integration-codec-token';
 const WEBHOOK_SECRET = 'whsec_integration_secret';
 const CALLBACK_SECRET = 'callback-secret-123';
 const STRIPE_SECRET_KEY = 'sk_test_integration';
+/** The system's secrets, for tests that check none of them leaks (into logs, for one). */
+export const SYSTEM_SECRETS = [API_TOKEN, WEBHOOK_SECRET, CALLBACK_SECRET, STRIPE_SECRET_KEY];
 const TASK_QUEUE = 'booking-payments-integration';
 
 /** A notification the booking service's callback received. */
@@ -105,6 +111,10 @@ export interface SystemUnderTest {
 export interface SystemUnderTestOptions {
   /** Emulator timings and retry policy; webhook retries start at 200 ms unless given. */
   emulator?: SystemEmulatorOptions;
+  /** Traces the API's Temporal calls, the workflows and the activities (from `startTracing`); untraced when absent. */
+  tracing?: Tracing;
+  /** The API's and relay's logger; silent when absent. */
+  apiLogger?: Logger;
 }
 
 /**
@@ -192,6 +202,7 @@ async function startParts(
     dataConverter,
     // As worker/main.ts does: a client on the worker's own connection, for the reconciliation activities.
     temporal: new Client({ connection: workerConnection, dataConverter }),
+    tracing: options.tracing,
   });
   const workerRun = worker.run();
   stoppers.push(async () => {
@@ -214,10 +225,23 @@ async function startParts(
   });
   const clientConnection = await Connection.connect({ address: temporal.address });
   stoppers.push(() => clientConnection.close());
-  const client = new Client({ connection: clientConnection, dataConverter });
-  const relay = startInboxRelay({ db, temporal: client, config, retry: { initialDelayMs: 200, maxDelayMs: 2_000 } });
+  const client = new Client({
+    connection: clientConnection,
+    dataConverter,
+    ...(options.tracing && { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } }),
+  });
+  const logger = options.apiLogger;
+  const metrics = createApiMetrics({ db, logger });
+  const relay = startInboxRelay({
+    db,
+    temporal: client,
+    config,
+    retry: { initialDelayMs: 200, maxDelayMs: 2_000 },
+    logger,
+    metrics,
+  });
   stoppers.push(() => relay.stop());
-  const app = createApp({ temporal: client, db, config, stripe, gateway: createPaymentGateway(stripe), relay, codec });
+  const app = createApp({ temporal: client, db, config, stripe, gateway: createPaymentGateway(stripe), relay, logger, metrics, codec });
   const apiServer = serve({ fetch: app.fetch, port: apiPort, hostname: '127.0.0.1' });
   stoppers.push(() => new Promise<void>((resolve) => apiServer.close(() => resolve())));
 
