@@ -121,6 +121,14 @@ describe('docker-compose.yml', () => {
     expect(worker.STRIPE_API_URL).toBeUndefined();
   });
 
+  it("probes the worker's health endpoint and publishes its metrics port", () => {
+    const worker = loadWorkerConfig(resolvedEnvironment(services.worker));
+    const healthPort = worker.WORKER_HEALTH_ADDRESS.split(':').at(-1)!;
+    expect(JSON.stringify(services.worker.healthcheck?.test)).toContain(`127.0.0.1:${healthPort}/healthz`);
+    const metricsPort = worker.WORKER_METRICS_ADDRESS.split(':').at(-1)!;
+    expect((services.worker.ports ?? []).map((port) => (typeof port === 'string' ? interpolate(port).split(':').at(-1) : String(port.target)))).toContain(metricsPort);
+  });
+
   it('depends only on services that exist, waiting for health or completion', () => {
     for (const [name, service] of Object.entries(services)) {
       for (const target of dependencies(service)) {
