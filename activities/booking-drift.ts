@@ -83,7 +83,8 @@ export function findBookingDrift(
   now: Date,
   graceMs: number = DRIFT_GRACE_MS,
 ): BookingDrift[] {
-  if (now.getTime() - new Date(state.updatedAt).getTime() < graceMs) return [];
+  // No grace judges every booking, even one whose last change the reader's clock sees as just ahead of it.
+  if (graceMs > 0 && now.getTime() - new Date(state.updatedAt).getTime() < graceMs) return [];
   const drift: BookingDrift[] = [];
   const hold = state.hold;
   const holdStripe = hold.paymentIntentId ? stripeStatuses.get(hold.paymentIntentId) : undefined;

@@ -87,7 +87,7 @@ describe('reconciliation', () => {
 
     const report = await reconcile();
 
-    expect(report.disagreements.filter((drift) => drift.bookingId === bookingId)).toEqual([
+    expect(report.disagreements.filter((drift) => drift.bookingId === bookingId), JSON.stringify(report)).toEqual([
       expect.objectContaining({
         part: 'hold',
         paymentIntentId,
