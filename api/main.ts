@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const stripe = createStripeClient(config);
   const metrics = createApiMetrics({ db, logger, processMetrics: true });
   const relay = startInboxRelay({ db, temporal, config, logger, metrics });
-  const app = createApp({ temporal, db, config, stripe, gateway: createPaymentGateway(stripe), relay, logger, metrics });
+  const app = createApp({ temporal, db, config, stripe, gateway: createPaymentGateway(stripe), relay, logger, metrics, codec });
   const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
     logger.info('api listening', {
       port: info.port,
