@@ -3,7 +3,7 @@
  * verified by microdeposits, each run alone on a quiet system so the emulator's request log holds
  * its calls only; compared with the least each path needs, and every event above it explained.
  */
-import { temporal } from '@temporalio/proto';
+import proto, { type temporal } from '@temporalio/proto';
 import type { SystemUnderTest } from '../test/support/system-under-test.js';
 import { waitFor } from '../test/support/wait-for.js';
 import { bookingWorkflowId } from '../workflows/contract.js';
@@ -26,6 +26,8 @@ export interface PathShape {
   searchAttributeUpserts: number;
   stripeCalls: Record<string, number>;
   stripeCallCount: number;
+  /** Stripe events the inbox received for the booking, in order. */
+  webhookTypes: string[];
   minimum: { activities: number; timers: number; signals: number; updates: number; historyEvents: number; stripeCalls: number; why: string };
   /** Events above the minimum, grouped, each with why it is there. */
   aboveMinimum: Array<{ events: number; what: string; why: string }>;
@@ -33,7 +35,7 @@ export interface PathShape {
   activitiesBeforeFirstTimer: number;
 }
 
-const EventType = temporal.api.enums.v1.EventType;
+const EventType = proto.temporal.api.enums.v1.EventType;
 
 /** Why each activity exists, for the explanation of events above the minimum. */
 const ACTIVITY_REASONS: Record<string, string> = {
@@ -183,6 +185,8 @@ export async function measurePathShape(system: SystemUnderTest, path: 'card' | '
   }
   const history = await system.client.workflow.getHandle(bookingWorkflowId(bookingId)).fetchHistory();
   const described = describeHistory(history);
+  const { rows } = await system.db.query<{ type: string }>('SELECT type FROM stripe_events WHERE booking_id = $1 ORDER BY received_at', [bookingId]);
+  const webhookTypes = rows.map((row) => row.type);
   const minimum =
     path === 'card'
       ? {
@@ -209,58 +213,69 @@ export async function measurePathShape(system: SystemUnderTest, path: 'card' | '
     stripeCalls,
     stripeCallCount: calls.length,
     minimum: { ...minimum, historyEvents: historyMinimum },
-    aboveMinimum: explainAboveMinimum(described, minimum),
+    webhookTypes,
+    aboveMinimum: explainAboveMinimum(described, minimum, path === 'card', webhookTypes),
   };
 }
 
+/** History events of one kind, for the comparison with the minimum. */
+function eventGroup(name: string): string {
+  if (name.startsWith('ACTIVITY_TASK_')) return 'activity';
+  if (name.startsWith('TIMER_')) return 'timer';
+  if (name === 'WORKFLOW_EXECUTION_SIGNALED') return 'signal';
+  if (name.startsWith('WORKFLOW_EXECUTION_UPDATE_')) return 'update';
+  if (name.startsWith('WORKFLOW_TASK_')) return 'workflow task';
+  if (name === 'MARKER_RECORDED') return 'marker';
+  if (name === 'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES') return 'search attributes';
+  return 'start and close';
+}
+
+/**
+ * Events above the minimum, by kind, summing exactly to the difference: the minimum's own events
+ * by kind are start 1, tasks 3 × (1 + steps), activities 3 each, timers 2, signals 1, updates 2, close 1.
+ */
 function explainAboveMinimum(
   described: ReturnType<typeof describeHistory>,
   minimum: { activities: number; timers: number; signals: number; updates: number },
+  closed: boolean,
+  webhookTypes: string[],
 ): PathShape['aboveMinimum'] {
-  const rows: PathShape['aboveMinimum'] = [];
-  const totalActivities = Object.values(described.activities).reduce((sum, n) => sum + n, 0);
-  if (totalActivities > minimum.activities) {
-    const names = Object.entries(described.activities)
-      .map(([name, n]) => `${name}×${n}`)
-      .join(', ');
-    rows.push({
-      events: (totalActivities - minimum.activities) * 6,
-      what: `${totalActivities - minimum.activities} activities above ${minimum.activities} (${names}), 6 events each`,
-      why: Object.keys(described.activities)
-        .map((name) => `${name}: ${ACTIVITY_REASONS[name] ?? 'see workflows/'}`)
-        .join('; '),
-    });
-  }
-  if (described.timers > minimum.timers)
-    rows.push({
-      events: (described.timers - minimum.timers) * 5,
-      what: `${described.timers - minimum.timers} timers above ${minimum.timers}`,
-      why: 'the main loop re-arms its deadline timer when the state changes (a timer is cancelled and started again rather than kept)',
-    });
-  if (described.signals > minimum.signals)
-    rows.push({
-      events: (described.signals - minimum.signals) * 4,
-      what: `${described.signals - minimum.signals} signals above ${minimum.signals} (relayed webhooks, at most 4 events each with their task)`,
-      why: 'every subscribed Stripe event is relayed, also those that confirm what a call already answered (payment_intent.created, amount_capturable_updated, canceled): cheaper to take than to filter by state in the API, and they keep the workflow right when a call answer is lost',
-    });
-  if (described.markers > 0)
-    rows.push({
-      events: described.markers,
-      what: `${described.markers} MARKER_RECORDED`,
-      why: 'patched() markers (search-attribute upserts, wake-on-moved-deadline): recorded once per patch per history',
-    });
-  if (described.searchAttributeUpserts > 0)
-    rows.push({
-      events: described.searchAttributeUpserts,
-      what: `${described.searchAttributeUpserts} UPSERT_WORKFLOW_SEARCH_ATTRIBUTES`,
-      why: 'hold and payment status kept searchable for ops (BookingHoldStatus, …) at each change',
-    });
-  const other = Object.entries(described.eventsByType).filter(([name]) =>
-    /CANCELED|TIMED_OUT|FAILED/.test(name),
-  );
-  for (const [name, n] of other)
-    rows.push({ events: n, what: `${n} ${name}`, why: 'timers cancelled when a state change moves the deadline, or activity retries' });
-  return rows;
+  const actual: Record<string, number> = {};
+  for (const [name, n] of Object.entries(described.eventsByType)) actual[eventGroup(name)] = (actual[eventGroup(name)] ?? 0) + n;
+  const least: Record<string, number> = {
+    'start and close': closed ? 2 : 1,
+    'workflow task': 3 * (1 + minimum.activities + minimum.timers + minimum.signals + minimum.updates),
+    activity: 3 * minimum.activities,
+    timer: 2 * minimum.timers,
+    signal: minimum.signals,
+    update: 2 * minimum.updates,
+    marker: 0,
+    'search attributes': 0,
+  };
+  const activityList = Object.entries(described.activities)
+    .map(([name, n]) => `${name} ×${n}`)
+    .join(', ');
+  const reasons: Record<string, string> = {
+    activity: `activities ${activityList} (minimum ${minimum.activities}; 3 events each). ${Object.keys(described.activities)
+      .filter((name) => ACTIVITY_REASONS[name])
+      .map((name) => `${name}: ${ACTIVITY_REASONS[name]}`)
+      .join('; ')}`,
+    signal: `${described.signals} relayed webhooks (${webhookTypes.join(', ')}; minimum ${minimum.signals}): every subscribed Stripe event is relayed, also those confirming what a call already answered; they keep the workflow right when a call's answer is lost, and each costs a \`readPaymentIntent\` where order matters`,
+    'workflow task': `${described.workflowTasks} workflow tasks (minimum ${1 + minimum.activities + minimum.timers + minimum.signals + minimum.updates}; 3 events each): the extra activities and webhooks wake the workflow too`,
+    timer: `${described.timers} timers started: the main loop cancels and re-arms its deadline timer when the state changes the deadline`,
+    marker: 'patched() markers (search-attribute upserts, wake-on-moved-deadline), once per patch per history',
+    'search attributes': 'hold and payment status upserted as search attributes at each change, so ops can find bookings by status',
+    update: 'updates beyond the minimum',
+    'start and close': '',
+  };
+  return Object.keys(least)
+    .map((group) => ({ group, excess: (actual[group] ?? 0) - least[group] }))
+    .filter(({ excess }) => excess !== 0)
+    .map(({ group, excess }) => ({
+      events: excess,
+      what: group,
+      why: excess < 0 ? 'below the minimum: a step counted in the minimum had not happened yet when the history was read (the dispute-window timer has not fired), or shared a workflow task with another' : reasons[group],
+    }));
 }
 
 /** The floor's shape, copied from the card path's history. */

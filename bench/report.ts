@@ -125,7 +125,7 @@ function renderCharts(results: BenchResults): Record<string, string> {
     history: barChart({
       title: 'History events and Stripe calls per booking',
       yLabel: 'count',
-      categories: results.shapes.flatMap((shape) => [`${shape.path} events`, `${shape.path} Stripe calls`]),
+      categories: results.shapes.flatMap((shape) => [`${shortName(shape.path)} events`, `${shortName(shape.path)} calls`]),
       series: [
         { name: 'measured', values: results.shapes.flatMap((shape) => [shape.historyEvents, shape.stripeCallCount]) },
         { name: 'minimum', values: results.shapes.flatMap((shape) => [shape.minimum.historyEvents, shape.minimum.stripeCalls]) },
@@ -133,6 +133,8 @@ function renderCharts(results: BenchResults): Record<string, string> {
     }),
   };
 }
+
+const shortName = (pathName: string) => (pathName === 'card' ? 'card' : 'ACH');
 
 function renderMarkdown(results: BenchResults, command: string, charts: Record<string, string>): string {
   const ratios = floorRatios(results);
@@ -221,7 +223,9 @@ function renderMarkdown(results: BenchResults, command: string, charts: Record<s
       '',
       `Stripe calls: ${Object.entries(shape.stripeCalls).map(([name, n]) => `\`${name}\` ×${n}`).join(', ')}.`,
       '',
-      '| events above the minimum | what | why |',
+      `Webhooks received: ${shape.webhookTypes.join(', ')}.`,
+      '',
+      '| events above the minimum | kind | why |',
       '|---:|---|---|',
       ...shape.aboveMinimum.map((row) => `| ${row.events} | ${row.what} | ${row.why} |`),
       '',
