@@ -147,7 +147,9 @@ function renderMarkdown(results: BenchResults, command: string, charts: Record<s
     '',
     `Machine: ${machine.cores} × ${machine.cpus}, ${mib(machine.memoryBytes)} memory, ${machine.platform}, Node ${machine.node}. ` +
       'Everything ran on this one machine: the Temporal dev server (SQLite), embedded PostgreSQL, the Stripe emulator, the API and the load ' +
-      'generator in one Node process, the worker in another. The machine is shared, so figures vary between runs.',
+      'generator in one Node process, the worker in another. ' +
+      `Load average (1, 5, 15 min) at the start ${machine.loadAverageBefore.map((n) => n.toFixed(2)).join(', ')}, at the end ${machine.loadAverageAfter.map((n) => n.toFixed(2)).join(', ')}: ` +
+      `above ${machine.cores} means other work shared these cores during the run, and the figures are lower and noisier than this machine alone would give.`,
     '',
     '## Summary',
     '',

@@ -21,7 +21,7 @@ import { measureWorkerMemory, type MemoryResult } from './worker-memory.js';
 export interface BenchResults {
   startedAt: string;
   durationSeconds: number;
-  machine: { cpus: string; cores: number; memoryBytes: number; platform: string; node: string };
+  machine: { cpus: string; cores: number; memoryBytes: number; platform: string; node: string; loadAverageBefore: number[]; loadAverageAfter: number[] };
   config: BenchConfig;
   shapes: PathShape[];
   floorShape: FloorShape;
@@ -42,6 +42,8 @@ export function concurrencySteps(max: number): number[] {
 /** Runs every phase and answers the figures; `log` hears progress. */
 export async function runBench(config: BenchConfig, log: (line: string) => void = console.log): Promise<BenchResults> {
   const began = Date.now();
+  // The machine may be shared: its load around the run says how far the figures are its own.
+  const loadAverageBefore = os.loadavg();
   const startedAt = new Date(began).toISOString();
   log('[bench] starting the stack (Temporal dev server, PostgreSQL, Stripe emulator, API, worker process)');
   const stack = await startBenchStack();
@@ -53,6 +55,16 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
     dataConverter: dataConverterFor(payloadCodecFrom({ PAYLOAD_CODEC_KEYS: system.payloadCodecKeys })),
     clock,
   });
+  // The servers and the worker run in their own process groups: Ctrl-C would leave them running.
+  const stopOnSignal = (signal: NodeJS.Signals) => {
+    log(`[bench] ${signal}: stopping the stack`);
+    void floorWorker
+      .stop()
+      .finally(() => stack.stop())
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
   try {
     log('[bench] history and Stripe calls per booking: card, ACH with microdeposits');
     const card = await measurePathShape(system, 'card');
@@ -101,6 +113,8 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
         memoryBytes: os.totalmem(),
         platform: `${os.platform()} ${os.release()} ${os.arch()}`,
         node: process.version,
+        loadAverageBefore,
+        loadAverageAfter: os.loadavg(),
       },
       config,
       shapes: [card, ach],
@@ -111,6 +125,8 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
       ingest,
     };
   } finally {
+    process.off('SIGINT', stopOnSignal);
+    process.off('SIGTERM', stopOnSignal);
     await floorWorker.stop();
     await stack.stop();
   }
