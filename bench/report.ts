@@ -240,7 +240,9 @@ function renderMarkdown(results: BenchResults, command: string, charts: Record<s
     '',
     `${memory.sleepingBookings} card bookings held and sleeping until a release a month away, created in ${memory.secondsToCreate.toFixed(0)} s on one worker ` +
       `process: resident memory ${mib(memory.rssBeforeBytes)} before, ${mib(memory.rssAfterBytes)} after, **${kib(memory.perBookingBytes)} per sleeping booking** ` +
-      "while it is in the worker's workflow cache (the SDK's default cache size; evicted workflows cost no worker memory and are replayed from history on their next task).",
+      `while it is in the worker's workflow cache. The worker sets no \`maxCachedWorkflows\`, so the SDK's default applies: ${memory.defaultCacheSize} workflows for this heap limit ` +
+      '(600 per GiB of V8 heap limit above 200 MiB). Bookings beyond it are evicted and cost the worker nothing while they sleep: they are replayed from history ' +
+      'on their next task (their release), so worker memory is bounded by the cache, not by the number of open bookings; a smaller cache trades memory for replays.',
     '',
     ...(memory.sleepingBookings < 10_000
       ? [

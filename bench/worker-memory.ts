@@ -4,6 +4,7 @@
  * bookings is the cost of one sleeping booking while it stays in the worker's workflow cache.
  */
 import { randomUUID } from 'node:crypto';
+import v8 from 'node:v8';
 import type { BenchStack } from './stack.js';
 import { benchBookingBody, postBooking } from './booking-traffic.js';
 import type { MilestoneClock } from './milestones.js';
@@ -15,6 +16,8 @@ export interface MemoryResult {
   rssAfterBytes: number;
   perBookingBytes: number;
   secondsToCreate: number;
+  /** The SDK's default workflow cache size for this heap limit (the worker sets none): bookings beyond it are evicted. */
+  defaultCacheSize: number;
   bookingIds: string[];
 }
 
@@ -61,6 +64,13 @@ export async function measureWorkerMemory(
     rssAfterBytes,
     perBookingBytes: bookingIds.length ? (rssAfterBytes - rssBeforeBytes) / bookingIds.length : 0,
     secondsToCreate,
+    defaultCacheSize: defaultMaxCachedWorkflows(),
     bookingIds,
   };
+}
+
+/** The SDK's default `maxCachedWorkflows` (reused V8 context): 600 per GiB of heap limit above 200 MiB, at least 10. */
+export function defaultMaxCachedWorkflows(): number {
+  const heapMiB = v8.getHeapStatistics().heap_size_limit / 1024 / 1024;
+  return Math.max(Math.floor((Math.max(heapMiB - 200, 0) * 600) / 1024), 10);
 }
