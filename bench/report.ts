@@ -181,7 +181,7 @@ function renderMarkdown(results: BenchResults, command: string, charts: Record<s
     ...(ratios.held > 1
       ? [
           'A ratio above 1 means the floor did not bound us in this run: both are bound by the same Temporal dev server (SQLite, one ' +
-            "history write per event) on a shared machine, and the floor adds costs of its own — its workflows are started and its 5 signals " +
+            `history write per event) on a shared machine, and the floor adds costs of its own — its workflows are started and its ${results.floorShape.signals} signals ` +
             'sent one RPC at a time by the load-generating process, where the relay sends the booking signals in batches. Each step runs the ' +
             'bookings first and the floor after, so a change in the machine load between them moves the ratio too; on a quiet machine, repeat ' +
             'the run before reading much into it.',
