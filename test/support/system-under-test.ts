@@ -105,6 +105,13 @@ export interface SystemUnderTest {
   codecCliArgs: string[];
   /** PAYLOAD_CODEC_KEYS of this system, for processes started by a test (a worker, the CLI's replay check). */
   payloadCodecKeys: string;
+  /** The callback server's URL and signing secret, for a worker started by the caller. */
+  callbackUrl: string;
+  callbackSecret: string;
+  /** The secret the API verifies webhooks with, to sign events as Stripe would. */
+  webhookSecret: string;
+  /** The API's bearer token. */
+  apiToken: string;
 }
 
 /** What {@link startSystemUnderTest} accepts. */
@@ -115,6 +122,8 @@ export interface SystemUnderTestOptions {
   tracing?: Tracing;
   /** The API's and relay's logger; silent when absent. */
   apiLogger?: Logger;
+  /** Runs the worker in this process (default true); false leaves the task queue to a worker the caller starts. */
+  inProcessWorker?: boolean;
 }
 
 /**
@@ -190,25 +199,28 @@ async function startParts(
   const codec = payloadCodecFrom({ PAYLOAD_CODEC_KEYS: payloadCodecKeys });
   const dataConverter = dataConverterFor(codec);
 
-  const workerConnection = await NativeConnection.connect({ address: temporal.address });
-  stoppers.push(() => workerConnection.close());
-  const worker = await createBookingWorker({
-    connection: workerConnection,
-    namespace: 'default',
-    taskQueue: TASK_QUEUE,
-    gateway: createPaymentGateway(stripe),
-    db,
-    callback: { url: callbackUrl, signingSecret: CALLBACK_SECRET },
-    dataConverter,
-    // As worker/main.ts does: a client on the worker's own connection, for the reconciliation activities.
-    temporal: new Client({ connection: workerConnection, dataConverter }),
-    tracing: options.tracing,
-  });
-  const workerRun = worker.run();
-  stoppers.push(async () => {
-    worker.shutdown();
-    await workerRun;
-  });
+  if (options.inProcessWorker ?? true) await startInProcessWorker();
+  async function startInProcessWorker() {
+    const workerConnection = await NativeConnection.connect({ address: temporal.address });
+    stoppers.push(() => workerConnection.close());
+    const worker = await createBookingWorker({
+      connection: workerConnection,
+      namespace: 'default',
+      taskQueue: TASK_QUEUE,
+      gateway: createPaymentGateway(stripe),
+      db,
+      callback: { url: callbackUrl, signingSecret: CALLBACK_SECRET },
+      dataConverter,
+      // As worker/main.ts does: a client on the worker's own connection, for the reconciliation activities.
+      temporal: new Client({ connection: workerConnection, dataConverter }),
+      tracing: options.tracing,
+    });
+    const workerRun = worker.run();
+    stoppers.push(async () => {
+      worker.shutdown();
+      await workerRun;
+    });
+  }
 
   const config = loadApiConfig({
     DATABASE_URL: postgres.url,
@@ -286,6 +298,10 @@ async function startParts(
       await decodePayloadsInPlace(history, codec!);
       return history;
     },
+    callbackUrl,
+    callbackSecret: CALLBACK_SECRET,
+    webhookSecret: WEBHOOK_SECRET,
+    apiToken: API_TOKEN,
     codecCliArgs: ['--codec-endpoint', `${apiUrl}/codec`, '--codec-auth', `Bearer ${CODEC_AUTH_TOKEN}`],
   };
 }

@@ -1,0 +1,133 @@
+/**
+ * One benchmark run, phase by phase, on a stack it starts: history shape of each path (quiet
+ * system first), throughput of bookings and of the floor at rising concurrency, webhook to state
+ * change, worker memory with sleeping bookings, then webhook ingest spread over those bookings.
+ */
+import os from 'node:os';
+import { dataConverterFor, payloadCodecFrom } from '../codec/data-converter.js';
+import type { BenchConfig } from './bench-config.js';
+import { runBookingStep, runFloorStep, type StepResult } from './booking-traffic.js';
+import { startFloorWorker } from './floor/floor-worker.js';
+import type { FloorShape } from './floor/floor-workflow.js';
+import { floorShapeOf, measurePathShape, type PathShape } from './history-shape.js';
+import { MilestoneClock } from './milestones.js';
+import type { LatencySummary } from './percentiles.js';
+import { startBenchStack } from './stack.js';
+import { measureWebhookIngest, type IngestResult } from './webhook-ingest.js';
+import { measureWebhookToState } from './webhook-to-state.js';
+import { measureWorkerMemory, type MemoryResult } from './worker-memory.js';
+
+/** Everything one run measured. */
+export interface BenchResults {
+  startedAt: string;
+  durationSeconds: number;
+  machine: { cpus: string; cores: number; memoryBytes: number; platform: string; node: string; loadAverageBefore: number[]; loadAverageAfter: number[] };
+  config: BenchConfig;
+  shapes: PathShape[];
+  floorShape: FloorShape;
+  steps: StepResult[];
+  webhookToState: LatencySummary;
+  memory: Omit<MemoryResult, 'bookingIds'>;
+  ingest: IngestResult;
+}
+
+/** Rising concurrency: 1, 2, 4, … up to `max`. */
+export function concurrencySteps(max: number): number[] {
+  const steps: number[] = [];
+  for (let c = 1; c < max; c *= 2) steps.push(c);
+  steps.push(max);
+  return steps;
+}
+
+/** Runs every phase and answers the figures; `log` hears progress. */
+export async function runBench(config: BenchConfig, log: (line: string) => void = console.log): Promise<BenchResults> {
+  const began = Date.now();
+  // The machine may be shared: its load around the run says how far the figures are its own.
+  const loadAverageBefore = os.loadavg();
+  const startedAt = new Date(began).toISOString();
+  log('[bench] starting the stack (Temporal dev server, PostgreSQL, Stripe emulator, API, worker process)');
+  const stack = await startBenchStack();
+  const { system } = stack;
+  const clock = new MilestoneClock();
+  clock.listenTo(system.callbacks);
+  const floorWorker = await startFloorWorker({
+    address: system.temporal.address,
+    dataConverter: dataConverterFor(payloadCodecFrom({ PAYLOAD_CODEC_KEYS: system.payloadCodecKeys })),
+    clock,
+  });
+  // The servers and the worker run in their own process groups: Ctrl-C would leave them running.
+  const stopOnSignal = (signal: NodeJS.Signals) => {
+    log(`[bench] ${signal}: stopping the stack`);
+    void floorWorker
+      .stop()
+      .finally(() => stack.stop())
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+  try {
+    log('[bench] history and Stripe calls per booking: card, ACH with microdeposits');
+    const card = await measurePathShape(system, 'card');
+    const ach = await measurePathShape(system, 'ach-microdeposits');
+    const floorShape = floorShapeOf(card);
+    log(`[bench] floor shape ${JSON.stringify(floorShape)}`);
+
+    const steps: StepResult[] = [];
+    let best = 0;
+    for (const concurrency of concurrencySteps(config.BENCH_MAX_CONCURRENCY)) {
+      const bookings = Math.max(config.BENCH_MIN_BOOKINGS_PER_STEP, concurrency * config.BENCH_ROUNDS);
+      const booking = await runBookingStep({ apiUrl: system.apiUrl, apiToken: system.apiToken, clock, concurrency, bookings });
+      const floor = await runFloorStep({ client: system.client, shape: floorShape, clock, concurrency, bookings });
+      steps.push(booking, floor);
+      log(
+        `[bench] c=${concurrency}: bookings ${booking.heldPerSecond.toFixed(1)} held/s ${booking.releasedPerSecond.toFixed(1)} released/s; floor ${floor.heldPerSecond.toFixed(1)} held/s ${floor.releasedPerSecond.toFixed(1)} released/s`,
+      );
+      // Saturated: doubling the clients raised bookings held per second by less than 10 %.
+      if (best > 0 && booking.heldPerSecond < best * 1.1) break;
+      best = Math.max(best, booking.heldPerSecond);
+    }
+
+    log(`[bench] webhook → state change: ${config.BENCH_3DS_BOOKINGS} 3-D Secure bookings`);
+    const webhookToState = await measureWebhookToState(system, { bookings: config.BENCH_3DS_BOOKINGS, concurrency: 4 });
+
+    log(`[bench] worker memory with ${config.BENCH_SLEEPING_BOOKINGS} sleeping bookings`);
+    const { bookingIds, ...memory } = await measureWorkerMemory(stack, clock, {
+      bookings: config.BENCH_SLEEPING_BOOKINGS,
+      concurrency: Math.min(16, config.BENCH_MAX_CONCURRENCY),
+    });
+
+    log(`[bench] webhook ingest: ${config.BENCH_WEBHOOK_EVENTS} events, ${config.BENCH_WEBHOOK_CONCURRENCY} senders`);
+    const ingest = await measureWebhookIngest(system, {
+      events: config.BENCH_WEBHOOK_EVENTS,
+      concurrency: config.BENCH_WEBHOOK_CONCURRENCY,
+      bookingIds,
+    });
+
+    const cpus = os.cpus();
+    return {
+      startedAt,
+      durationSeconds: (Date.now() - began) / 1000,
+      machine: {
+        cpus: cpus[0]?.model ?? 'unknown',
+        cores: cpus.length,
+        memoryBytes: os.totalmem(),
+        platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+        node: process.version,
+        loadAverageBefore,
+        loadAverageAfter: os.loadavg(),
+      },
+      config,
+      shapes: [card, ach],
+      floorShape,
+      steps,
+      webhookToState,
+      memory,
+      ingest,
+    };
+  } finally {
+    process.off('SIGINT', stopOnSignal);
+    process.off('SIGTERM', stopOnSignal);
+    await floorWorker.stop();
+    await stack.stop();
+  }
+}
