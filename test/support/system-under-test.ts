@@ -105,6 +105,8 @@ export interface SystemUnderTest {
   codecCliArgs: string[];
   /** PAYLOAD_CODEC_KEYS of this system, for processes started by a test (a worker, the CLI's replay check). */
   payloadCodecKeys: string;
+  /** The webhook signing secret the API verifies with (to sign hand-made webhooks). */
+  webhookSecret: string;
 }
 
 /** What {@link startSystemUnderTest} accepts. */
@@ -281,6 +283,7 @@ async function startParts(
     emulatorUrl: emulatorServer.url,
     stripeSecretKey: STRIPE_SECRET_KEY,
     payloadCodecKeys,
+    webhookSecret: WEBHOOK_SECRET,
     async decodedHistory(workflowId) {
       const history = await client.workflow.getHandle(workflowId).fetchHistory();
       await decodePayloadsInPlace(history, codec!);
