@@ -137,7 +137,13 @@ export const CreateBookingBodySchema = z
   .strictObject({
     bookingId,
     customer: z.strictObject({
-      id: z.string().min(1).max(100).openapi({ example: 'cus_internal_42' }),
+      // Stored in Postgres (which refuses NUL) and keyed into Stripe headers: no control characters.
+      id: z
+        .string()
+        .min(1)
+        .max(100)
+        .regex(/^[^\u0000-\u001F\u007F]+$/, 'must not contain control characters')
+        .openapi({ example: 'cus_internal_42' }),
       email: z.email().max(254).openapi({ example: 'ada@example.com' }),
       name: z.string().min(1).max(200).openapi({ example: 'Ada Lovelace' }),
     }),

@@ -1,5 +1,6 @@
 /** Every chaos scenario, in the order `npm run chaos` runs them. */
 import type { SystemUnderTest } from '../test/support/system-under-test.js';
+import { runBadApiInput } from './bad-api-input.js';
 import { runDuplicateAndShuffledWebhooks } from './duplicate-and-shuffled-webhooks.js';
 import { runHostileWebhooks } from './hostile-webhooks.js';
 import type { ChaosScale, ScenarioReport } from './scenario-report.js';
@@ -14,4 +15,5 @@ export interface ChaosScenario {
 export const chaosScenarios: ChaosScenario[] = [
   { name: 'duplicate-webhooks', run: runDuplicateAndShuffledWebhooks },
   { name: 'hostile-webhooks', run: runHostileWebhooks },
+  { name: 'bad-api-input', run: runBadApiInput },
 ];

@@ -40,4 +40,10 @@ describe('fault and bad-input scenarios', () => {
     const report = await expectScenarioHolds('hostile-webhooks');
     expect(report.counted['rejected events stored']).toBe(0);
   });
+
+  it('answers bad API input with 4xx and the error shape, stores nothing, and logs no card, bank or secret', async () => {
+    const report = await expectScenarioHolds('bad-api-input');
+    expect(report.counted['sensitive findings in logs']).toBe(0);
+    expect(report.counted['rejected and left nothing']).toBeGreaterThan(50);
+  });
 });

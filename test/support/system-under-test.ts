@@ -107,6 +107,8 @@ export interface SystemUnderTest {
   payloadCodecKeys: string;
   /** The webhook signing secret the API verifies with (to sign hand-made webhooks). */
   webhookSecret: string;
+  /** The API's bearer token (for requests made without {@link SystemUnderTest.api}). */
+  apiToken: string;
 }
 
 /** What {@link startSystemUnderTest} accepts. */
@@ -284,6 +286,7 @@ async function startParts(
     stripeSecretKey: STRIPE_SECRET_KEY,
     payloadCodecKeys,
     webhookSecret: WEBHOOK_SECRET,
+    apiToken: API_TOKEN,
     async decodedHistory(workflowId) {
       const history = await client.workflow.getHandle(workflowId).fetchHistory();
       await decodePayloadsInPlace(history, codec!);
