@@ -142,7 +142,7 @@ export const CreateBookingBodySchema = z
         .string()
         .min(1)
         .max(100)
-        .regex(/^[^\u0000-\u001F\u007F]+$/, 'must not contain control characters')
+        .refine((id) => ![...id].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f), 'must not contain control characters')
         .openapi({ example: 'cus_internal_42' }),
       email: z.email().max(254).openapi({ example: 'ada@example.com' }),
       name: z.string().min(1).max(200).openapi({ example: 'Ada Lovelace' }),
