@@ -3,6 +3,7 @@ import type { SystemUnderTest } from '../test/support/system-under-test.js';
 import { runBadApiInput } from './bad-api-input.js';
 import { runDuplicateAndShuffledWebhooks } from './duplicate-and-shuffled-webhooks.js';
 import { runHostileWebhooks } from './hostile-webhooks.js';
+import { runStripeFaults } from './stripe-faults.js';
 import type { ChaosScale, ScenarioReport } from './scenario-report.js';
 
 /** A named scenario and how to run it. */
@@ -15,5 +16,6 @@ export interface ChaosScenario {
 export const chaosScenarios: ChaosScenario[] = [
   { name: 'duplicate-webhooks', run: runDuplicateAndShuffledWebhooks },
   { name: 'hostile-webhooks', run: runHostileWebhooks },
+  { name: 'stripe-faults', run: (system, scale) => runStripeFaults(system, scale) },
   { name: 'bad-api-input', run: runBadApiInput },
 ];

@@ -41,6 +41,11 @@ describe('fault and bad-input scenarios', () => {
     expect(report.counted['rejected events stored']).toBe(0);
   });
 
+  it('keeps one hold per booking while Stripe answers 429, 500 after the work and declines', async () => {
+    const report = await expectScenarioHolds('stripe-faults');
+    expect(report.counted['faults injected']).toBeGreaterThan(0);
+  });
+
   it('answers bad API input with 4xx and the error shape, stores nothing, and logs no card, bank or secret', async () => {
     const report = await expectScenarioHolds('bad-api-input');
     expect(report.counted['sensitive findings in logs']).toBe(0);
