@@ -4,6 +4,7 @@
  * `npm run chaos -- hostile-webhooks` runs the named scenarios only; CHAOS_BOOKINGS and
  * CHAOS_COPIES change the scale. Exits 1 when a scenario or an invariant failed.
  */
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startChaosSystem } from './chaos-system.js';
 import { printScenarioReport, type ChaosScale, type ScenarioReport } from './scenario-report.js';
 import { chaosScenarios } from './scenarios.js';
@@ -19,6 +20,8 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
+// The in-process worker would print every injected Stripe failure it retries; the reports say what matters.
+Runtime.install({ logger: new DefaultLogger('ERROR') });
 const { system, apiLogLines } = await startChaosSystem();
 const reports: ScenarioReport[] = [];
 try {
