@@ -3,6 +3,7 @@ import type { SystemUnderTest } from '../test/support/system-under-test.js';
 import { runBadApiInput } from './bad-api-input.js';
 import { runDuplicateAndShuffledWebhooks } from './duplicate-and-shuffled-webhooks.js';
 import { runHostileWebhooks } from './hostile-webhooks.js';
+import { runNonDeterministicChange } from './non-deterministic-change.js';
 import { runStripeFaults } from './stripe-faults.js';
 import type { ChaosScale, ScenarioReport } from './scenario-report.js';
 
@@ -18,4 +19,5 @@ export const chaosScenarios: ChaosScenario[] = [
   { name: 'hostile-webhooks', run: runHostileWebhooks },
   { name: 'stripe-faults', run: (system, scale) => runStripeFaults(system, scale) },
   { name: 'bad-api-input', run: runBadApiInput },
+  { name: 'non-deterministic-change', run: () => runNonDeterministicChange() },
 ];

@@ -51,4 +51,10 @@ describe('fault and bad-input scenarios', () => {
     expect(report.counted['sensitive findings in logs']).toBe(0);
     expect(report.counted['rejected and left nothing']).toBeGreaterThan(50);
   });
+
+  it('catches a non-deterministic workflow change by replay and accepts it behind patched()', async () => {
+    const report = await expectScenarioHolds('non-deterministic-change');
+    expect(report.counted['unguarded timer: non-determinism errors']).toBeGreaterThan(0);
+    expect(report.counted['timer behind patched(): replays failed']).toBe(0);
+  });
 });
