@@ -2,7 +2,8 @@
  * Test layers live in folders under `test/` and run as vitest projects:
  * unit, workflow (time-skipping server), contract (stripe-mock, OpenAPI, compose), api and replay
  * share two workers; integration (real dev server, Postgres, worker, API, emulator) runs after
- * them, one file at a time, because each file starts its own servers on a 2-core machine.
+ * them, one file at a time, because each file starts its own servers on a 2-core machine; chaos
+ * (fault and bad-input scenarios from chaos/) runs last, the same way.
  * Select a layer with `npm test -- --project unit`.
  */
 import { defineConfig } from 'vitest/config';
@@ -31,6 +32,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // Fault and bad-input scenarios (chaos/) at CI scale; `npm run chaos` runs them larger.
+        extends: true,
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -3,6 +3,7 @@
  * the step and the workflow's own hold-attempt counter. Never time, run id or activity attempt,
  * so a retried activity replays the same key and Stripe returns the first result.
  */
+import { createHash } from 'node:crypto';
 
 /** Key for creating the hold's PaymentIntent of one attempt. */
 export function holdKey(bookingId: string, attempt: number): string {
@@ -24,7 +25,19 @@ export function releaseKey(bookingId: string, paymentIntentId: string): string {
  * for a Customer Stripe no longer knows is keyed by the one it replaces.
  */
 export function customerKey(customerId: string, replacing: string | null = null): string {
-  return replacing ? `customer-${customerId}:replace:${replacing}` : `customer-${customerId}:create`;
+  const customer = headerSafeId(customerId);
+  return replacing ? `customer-${customer}:replace:${replacing}` : `customer-${customer}:create`;
+}
+
+/** Printable ASCII without leading or trailing spaces: what an HTTP header value carries unchanged. */
+const HEADER_SAFE = /^[\x21-\x7E](?:[\x20-\x7E]*[\x21-\x7E])?$/;
+
+/**
+ * The booking service's customer ids are free text; the key goes in the `Idempotency-Key` header,
+ * which refuses control and non-ASCII characters, so such an id is keyed by its SHA-256 instead.
+ */
+function headerSafeId(customerId: string): string {
+  return HEADER_SAFE.test(customerId) ? customerId : `sha256-${createHash('sha256').update(customerId, 'utf8').digest('hex')}`;
 }
 
 /** Key for creating the bank payment's PaymentIntent of one attempt. */

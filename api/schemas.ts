@@ -137,7 +137,12 @@ export const CreateBookingBodySchema = z
   .strictObject({
     bookingId,
     customer: z.strictObject({
-      id: z.string().min(1).max(100).openapi({ example: 'cus_internal_42' }),
+      id: z
+        .string()
+        .min(1)
+        .max(100)
+        .regex(CUSTOMER_ID_PATTERN, 'must not contain control characters')
+        .openapi({ example: 'cus_internal_42' }),
       email: z.email().max(254).openapi({ example: 'ada@example.com' }),
       name: z.string().min(1).max(200).openapi({ example: 'Ada Lovelace' }),
     }),
@@ -288,7 +293,10 @@ export const MicrodepositOutcomeSchema = z
   .openapi('MicrodepositOutcome');
 
 // The same rule as a booking's customer.id: whoever can book can save a payment method.
-const customerId = z.string().regex(CUSTOMER_ID_PATTERN, 'must be 1 to 100 characters').openapi({ example: 'cust_42' });
+const customerId = z
+  .string()
+  .regex(CUSTOMER_ID_PATTERN, 'must be 1 to 100 characters without control characters')
+  .openapi({ example: 'cust_42' });
 
 const setupId = z
   .string()

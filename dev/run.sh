@@ -2,6 +2,7 @@
 # Entry point behind `npm start` and `npm test`: provisions the tools once, then
 #   start  → runs the whole system on embedded defaults (dev/start.ts)
 #   test   → typecheck, lint, then every vitest test (extra arguments go to vitest)
+#   chaos  → fault and bad-input scenarios at full scale (chaos/run.ts)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,8 +34,12 @@ case "$command" in
     fi
     echo "✓ typecheck, lint and tests passed"
     ;;
+  chaos)
+    # Fault and bad-input scenarios at full scale (chaos/run.ts); names select scenarios.
+    exec "$ROOT/node_modules/.bin/tsx" chaos/run.ts "$@"
+    ;;
   *)
-    echo "usage: bash dev/run.sh start|test [vitest args...]" >&2
+    echo "usage: bash dev/run.sh start|test|chaos [args...]" >&2
     exit 2
     ;;
 esac

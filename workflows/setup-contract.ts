@@ -17,8 +17,11 @@ export function paymentMethodSetupWorkflowId(setupId: string): string {
 /** Setup ids the API accepts: they end up in workflow ids, Stripe metadata and idempotency keys. */
 export const SETUP_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 
-/** Customer ids the API accepts in paths: the booking service's own ids, as bookings take them (1 to 100 characters). */
-export const CUSTOMER_ID_PATTERN = /^[\s\S]{1,100}$/;
+/**
+ * Customer ids the API accepts, in bookings and in paths: the booking service's own ids, 1 to 100
+ * characters without control characters (Postgres refuses NUL; Stripe headers refuse controls).
+ */
+export const CUSTOMER_ID_PATTERN = /^[^\p{Cc}]{1,100}$/u;
 
 /** Kinds of payment method a customer can save. */
 export const SAVED_PAYMENT_METHOD_TYPES = ['card', 'us_bank_account'] as const;

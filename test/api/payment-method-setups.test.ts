@@ -223,6 +223,7 @@ describe('POST /v1/customers/:customerId/payment-methods', () => {
       [setupsOf('cust_1'), card({ setupId: 'bad id' }), 'setupId'],
       [setupsOf('cust_1'), card({ cardNumber: '4242424242424242' }), 'cardNumber'],
       [setupsOf('c'.repeat(101)), card(), 'customerId'],
+      [setupsOf('cust%00nul'), card(), 'customerId'],
     ];
     for (const [path, body, field] of cases) {
       const answer = await request('POST', path, body);

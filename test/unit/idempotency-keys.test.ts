@@ -16,4 +16,13 @@ describe('Stripe idempotency keys', () => {
     expect(customerKey('c-1')).not.toBe(customerKey('c-2'));
     expect(customerKey('c-1', 'cus_gone')).not.toBe(customerKey('c-1'));
   });
+
+  it('keys a customer whose id an HTTP header cannot carry by a hash of it', () => {
+    expect(customerKey('c-1')).toBe('customer-c-1:create');
+    for (const id of ['a\u0000b\u001b[31m', '名前 ☃', ' padded ']) {
+      expect(customerKey(id)).toMatch(/^customer-sha256-[0-9a-f]{64}:create$/);
+      expect(customerKey(id)).toBe(customerKey(id));
+    }
+    expect(customerKey('名前')).not.toBe(customerKey('名前 ☃'));
+  });
 });

@@ -1,0 +1,60 @@
+/**
+ * The chaos scenarios (chaos/) at CI scale, on one running system: each must meet its own
+ * expectations and every invariant (one hold per booking, holds released and reported, no webhook
+ * lost, no booking stuck). `npm run chaos` runs the same scenarios larger.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChaosSystem, type ChaosSystem } from '../../chaos/chaos-system.js';
+import { printScenarioReport, type ChaosScale, type ScenarioReport } from '../../chaos/scenario-report.js';
+import { chaosScenarios } from '../../chaos/scenarios.js';
+
+const CI_SCALE: ChaosScale = { bookings: 3, copies: 5 };
+let chaos: ChaosSystem;
+
+beforeAll(async () => {
+  chaos = await startChaosSystem();
+}, 180_000);
+
+afterAll(async () => {
+  await chaos?.system.stop();
+});
+
+/** Runs a scenario by name and asserts it found nothing wrong. */
+async function expectScenarioHolds(name: string): Promise<ScenarioReport> {
+  const scenario = chaosScenarios.find((candidate) => candidate.name === name);
+  if (!scenario) throw new Error(`no scenario ${name}`);
+  const report = await scenario.run(chaos.system, CI_SCALE, { apiLogLines: chaos.apiLogLines });
+  printScenarioReport(report);
+  expect(report.failures).toEqual([]);
+  expect(report.invariants.violations).toEqual([]);
+  return report;
+}
+
+describe('fault and bad-input scenarios', () => {
+  it('turns every webhook delivered many times at once, in a shuffled order, into one transition each', async () => {
+    const report = await expectScenarioHolds('duplicate-webhooks');
+    expect(report.invariants.checked.holds).toBe(CI_SCALE.bookings);
+  });
+
+  it('rejects forged, re-serialised, unsigned and stale webhooks and ignores a replayed one', async () => {
+    const report = await expectScenarioHolds('hostile-webhooks');
+    expect(report.counted['rejected events stored']).toBe(0);
+  });
+
+  it('keeps one hold per booking while Stripe answers 429, 500 after the work and declines', async () => {
+    const report = await expectScenarioHolds('stripe-faults');
+    expect(report.counted['faults injected']).toBeGreaterThan(0);
+  });
+
+  it('answers bad API input with 4xx and the error shape, stores nothing, and logs no card, bank or secret', async () => {
+    const report = await expectScenarioHolds('bad-api-input');
+    expect(report.counted['sensitive findings in logs']).toBe(0);
+    expect(report.counted['rejected and left nothing']).toBeGreaterThan(50);
+  });
+
+  it('catches a non-deterministic workflow change by replay and accepts it behind patched()', async () => {
+    const report = await expectScenarioHolds('non-deterministic-change');
+    expect(report.counted['unguarded timer: non-determinism errors']).toBeGreaterThan(0);
+    expect(report.counted['timer behind patched(): replays failed']).toBe(0);
+  });
+});
