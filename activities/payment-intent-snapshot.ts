@@ -1,6 +1,25 @@
 /** What the workflow needs to know of a PaymentIntent: ids, status and deadlines, nothing personal. */
 import type Stripe from 'stripe';
 
+/** Microdeposits Stripe sent to verify a bank account (a PaymentIntent's or a SetupIntent's next action). */
+export interface MicrodepositsSnapshot {
+  type: 'descriptor_code' | 'amounts';
+  arrivalDate: string | null;
+  hostedVerificationUrl: string | null;
+}
+
+/** Reads the microdeposits of an intent's `next_action.verify_with_microdeposits`, if it waits for them. */
+export function toMicrodepositsSnapshot(
+  verify: { microdeposit_type?: string | null; arrival_date: number; hosted_verification_url: string } | null | undefined,
+): MicrodepositsSnapshot | null {
+  if (!verify) return null;
+  return {
+    type: verify.microdeposit_type === 'amounts' ? 'amounts' : 'descriptor_code',
+    arrivalDate: verify.arrival_date ? new Date(verify.arrival_date * 1000).toISOString() : null,
+    hostedVerificationUrl: verify.hosted_verification_url ?? null,
+  };
+}
+
 /** A PaymentIntent reduced to the fields the booking workflow decides on. */
 export interface PaymentIntentSnapshot {
   paymentIntentId: string;
@@ -13,11 +32,7 @@ export interface PaymentIntentSnapshot {
   /** Code of the last failed attempt (decline code first), if any. */
   lastErrorCode: string | null;
   /** Microdeposits Stripe sent to verify a bank account, while it waits for them. */
-  microdeposits: {
-    type: 'descriptor_code' | 'amounts';
-    arrivalDate: string | null;
-    hostedVerificationUrl: string | null;
-  } | null;
+  microdeposits: MicrodepositsSnapshot | null;
   /** The bank's reference of a bank debit, once Stripe has one. */
   paymentReference: string | null;
 }
@@ -27,7 +42,6 @@ export function toPaymentIntentSnapshot(paymentIntent: Stripe.PaymentIntent): Pa
   const charge = typeof paymentIntent.latest_charge === 'object' ? paymentIntent.latest_charge : null;
   const captureBefore = charge?.payment_method_details?.card?.capture_before ?? null;
   const lastError = paymentIntent.last_payment_error;
-  const verify = paymentIntent.next_action?.verify_with_microdeposits;
   return {
     paymentIntentId: paymentIntent.id,
     status: paymentIntent.status,
@@ -35,13 +49,7 @@ export function toPaymentIntentSnapshot(paymentIntent: Stripe.PaymentIntent): Pa
     createdAt: new Date(paymentIntent.created * 1000).toISOString(),
     captureBefore: captureBefore ? new Date(captureBefore * 1000).toISOString() : null,
     lastErrorCode: lastError ? (lastError.decline_code ?? lastError.code ?? null) : null,
-    microdeposits: verify
-      ? {
-          type: verify.microdeposit_type === 'amounts' ? 'amounts' : 'descriptor_code',
-          arrivalDate: verify.arrival_date ? new Date(verify.arrival_date * 1000).toISOString() : null,
-          hostedVerificationUrl: verify.hosted_verification_url ?? null,
-        }
-      : null,
+    microdeposits: toMicrodepositsSnapshot(paymentIntent.next_action?.verify_with_microdeposits),
     paymentReference: charge?.payment_method_details?.us_bank_account?.payment_reference ?? null,
   };
 }

@@ -1,5 +1,6 @@
 /** What the setup workflow needs to know of a SetupIntent: ids, status and microdeposits, nothing personal. */
 import type Stripe from 'stripe';
+import { toMicrodepositsSnapshot, type MicrodepositsSnapshot } from './payment-intent-snapshot.js';
 
 /** A SetupIntent reduced to the fields the setup workflow decides on. */
 export interface SetupIntentSnapshot {
@@ -12,11 +13,7 @@ export interface SetupIntentSnapshot {
   /** Code of the last failed attempt (decline code first), if any. */
   lastErrorCode: string | null;
   /** Microdeposits Stripe sent to verify a bank account, while it waits for them. */
-  microdeposits: {
-    type: 'descriptor_code' | 'amounts';
-    arrivalDate: string | null;
-    hostedVerificationUrl: string | null;
-  } | null;
+  microdeposits: MicrodepositsSnapshot | null;
 }
 
 function idOf(value: string | { id: string } | null | undefined): string | null {
@@ -27,19 +24,12 @@ function idOf(value: string | { id: string } | null | undefined): string | null 
 /** Reduces a Stripe SetupIntent to a snapshot. */
 export function toSetupIntentSnapshot(setupIntent: Stripe.SetupIntent): SetupIntentSnapshot {
   const lastError = setupIntent.last_setup_error;
-  const verify = setupIntent.next_action?.verify_with_microdeposits;
   return {
     setupIntentId: setupIntent.id,
     status: setupIntent.status,
     paymentMethodId: idOf(setupIntent.payment_method),
     mandateId: idOf(setupIntent.mandate),
     lastErrorCode: lastError ? (lastError.decline_code ?? lastError.code ?? null) : null,
-    microdeposits: verify
-      ? {
-          type: verify.microdeposit_type === 'amounts' ? 'amounts' : 'descriptor_code',
-          arrivalDate: verify.arrival_date ? new Date(verify.arrival_date * 1000).toISOString() : null,
-          hostedVerificationUrl: verify.hosted_verification_url ?? null,
-        }
-      : null,
+    microdeposits: toMicrodepositsSnapshot(setupIntent.next_action?.verify_with_microdeposits),
   };
 }

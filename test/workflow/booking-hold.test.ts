@@ -41,6 +41,16 @@ async function notificationTypes(bookingId: string): Promise<string[]> {
   return (await listNotifications(harness.db, bookingId)).map((n) => n.type);
 }
 
+/** The notifications recorded for a running booking once they match: each is sent by its own activity, after the state changed. */
+async function notificationTypesOnceRecorded(bookingId: string, expected: string[]): Promise<string[]> {
+  let last: string[] = [];
+  await waitFor(async () => JSON.stringify((last = await notificationTypes(bookingId))) === JSON.stringify(expected), {
+    timeoutMs: 15_000,
+    description: `notifications ${expected.join(', ')}`,
+  }).catch(() => undefined);
+  return last;
+}
+
 describe('booking hold workflow (time-skipping)', () => {
   it('releases the hold at the booking end plus grace', async () => {
     const handle = await harness.startBooking();
@@ -119,7 +129,7 @@ describe('booking hold workflow (time-skipping)', () => {
     // The declined PaymentIntent was confirmed again with the new method: still one per booking.
     const intents = await paymentIntentsOf(held.bookingId);
     expect(intents.map((pi) => pi.status)).toEqual(['requires_capture']);
-    expect(await notificationTypes(held.bookingId)).toEqual(['hold.declined', 'hold.held']);
+    expect(await notificationTypesOnceRecorded(held.bookingId, ['hold.declined', 'hold.held'])).toEqual(['hold.declined', 'hold.held']);
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     await handle.result();
     await harness.recordHistory(handle, 'declined-then-new-payment-method');
@@ -156,7 +166,8 @@ describe('booking hold workflow (time-skipping)', () => {
       ]),
     );
     expect(intents).toHaveLength(2);
-    expect(await notificationTypes(held.bookingId)).toEqual([...Array(5).fill('hold.declined'), 'hold.held']);
+    const expectedTypes = [...Array(5).fill('hold.declined'), 'hold.held'];
+    expect(await notificationTypesOnceRecorded(held.bookingId, expectedTypes)).toEqual(expectedTypes);
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     await handle.result();
     await harness.recordHistory(handle, 'hold-confirmation-limit');
@@ -396,7 +407,7 @@ describe('booking hold workflow (time-skipping)', () => {
     expect(expired.hold.reason).toMatch(/expired/);
     const [paymentIntent] = await paymentIntentsOf(held.bookingId);
     expect(paymentIntent.cancellation_reason).toBe('automatic');
-    expect(await notificationTypes(held.bookingId)).toEqual(['hold.held', 'hold.expired']);
+    expect(await notificationTypesOnceRecorded(held.bookingId, ['hold.held', 'hold.expired'])).toEqual(['hold.held', 'hold.expired']);
 
     const final = await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     expect(final.hold.status).toBe('expired');
