@@ -11,6 +11,7 @@ import { stripeReads, stripeWrites } from './activity-stubs.js';
 import type { BookingContext, Lifecycle } from './booking-context.js';
 import { usd } from './booking-story.js';
 import { StepGuard } from './step-guard.js';
+import { checkMicrodepositsFit } from './update-validators.js';
 import {
   DEFAULT_PAYMENT_POLICY,
   FailureTypes,
@@ -555,16 +556,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
           FailureTypes.NotAwaitingVerification,
         );
       }
-      const wantsCode = p.microdeposits.type === 'descriptor_code';
-      if (wantsCode !== (request.descriptorCode !== undefined)) {
-        throw ApplicationFailure.nonRetryable(
-          wantsCode ? 'this account was sent a descriptor code: submit descriptorCode' : 'this account was sent two amounts: submit amounts',
-          FailureTypes.InvalidUpdate,
-        );
-      }
-      if (p.microdeposits.attemptsRemaining <= 0) {
-        throw ApplicationFailure.nonRetryable('no microdeposit attempts remain', FailureTypes.NotAwaitingVerification);
-      }
+      checkMicrodepositsFit(p.microdeposits, request);
     },
     async verifyMicrodeposits(request) {
       const p = payment!;

@@ -39,7 +39,7 @@ import {
 import { SETUP_SEARCH_ATTRIBUTES_PATCH, setupSearchAttributes, upsertChangedSearchAttributes } from './search-attribute-sync.js';
 import { describeSetup } from './setup-story.js';
 import { StepGuard } from './step-guard.js';
-import { validateMicrodepositsRequest } from './update-validators.js';
+import { checkMicrodepositsFit, validateMicrodepositsRequest } from './update-validators.js';
 
 /** SetupIntent states in which the customer still has something to do. */
 const WAITING_ON_CUSTOMER: SetupStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
@@ -228,16 +228,7 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
         FailureTypes.NotAwaitingVerification,
       );
     }
-    const wantsCode = microdeposits.type === 'descriptor_code';
-    if (wantsCode !== (request.descriptorCode !== undefined)) {
-      throw ApplicationFailure.nonRetryable(
-        wantsCode ? 'this account was sent a descriptor code: submit descriptorCode' : 'this account was sent two amounts: submit amounts',
-        FailureTypes.InvalidUpdate,
-      );
-    }
-    if (microdeposits.attemptsRemaining <= 0) {
-      throw ApplicationFailure.nonRetryable('no microdeposit attempts remain', FailureTypes.NotAwaitingVerification);
-    }
+    checkMicrodepositsFit(microdeposits, request);
   }
 
   publish();

@@ -10,6 +10,7 @@ import {
   PAYMENT_METHOD_ID_PATTERN,
   DESCRIPTOR_CODE_PATTERN,
   type CancelBookingRequest,
+  type MicrodepositState,
   type SupplyPaymentMethodRequest,
   type VerifyMicrodepositsRequest,
 } from './contract.js';
@@ -66,6 +67,20 @@ export function validateMicrodepositsRequest(request: VerifyMicrodepositsRequest
     (!Array.isArray(amounts) || amounts.length !== 2 || !amounts.every((a) => Number.isInteger(a) && a >= 1 && a <= 99))
   ) {
     throw invalid('amounts must be two whole numbers of cents between 1 and 99');
+  }
+}
+
+/**
+ * Rejects microdeposit values that do not fit the microdeposits Stripe sent (a code for an account
+ * sent two amounts, or the reverse) or that come after the last attempt. Shared by bookings and setups.
+ */
+export function checkMicrodepositsFit(microdeposits: MicrodepositState, request: VerifyMicrodepositsRequest): void {
+  const wantsCode = microdeposits.type === 'descriptor_code';
+  if (wantsCode !== (request.descriptorCode !== undefined)) {
+    throw invalid(wantsCode ? 'this account was sent a descriptor code: submit descriptorCode' : 'this account was sent two amounts: submit amounts');
+  }
+  if (microdeposits.attemptsRemaining <= 0) {
+    throw ApplicationFailure.nonRetryable('no microdeposit attempts remain', FailureTypes.NotAwaitingVerification);
   }
 }
 
