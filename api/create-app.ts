@@ -38,7 +38,7 @@ export interface AppDeps {
   stripe?: PaymentMethodCreator;
   /** Stripe reads and detaches for the customers' saved payment methods (`createPaymentGateway(stripe)`). */
   gateway?: SavedPaymentMethodGateway;
-  relay?: Pick<InboxRelay, 'relayNow'>;
+  relay?: Pick<InboxRelay, 'nudge'>;
   logger?: Logger;
   /** The payload codec; with it the app serves `/codec` for the Web UI and CLI. */
   codec?: PayloadCodec;

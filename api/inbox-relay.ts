@@ -11,7 +11,6 @@ import type { ApiConfig } from '../config/env.js';
 import {
   assignBooking,
   bookingIdForPaymentIntent,
-  claimPendingEvent,
   claimPendingEvents,
   markClosed,
   markIgnored,
@@ -58,8 +57,12 @@ export interface RelayPassResult {
 export interface InboxRelay {
   /** Stops the timer and waits for passes in flight to finish. */
   stop(): Promise<void>;
-  /** Runs a pass now: for one event (the webhook's fast path) or, without an id, a batch of due events. */
-  relayNow(eventId?: string): Promise<RelayPassResult>;
+  /**
+   * Says new events are waiting (the webhook's fast path): starts a pass unless the nudged one is
+   * still running, in which case one more follows it. However many webhooks arrive at once, nudges
+   * hold at most one database connection, so the receiver keeps the rest of the pool.
+   */
+  nudge(): void;
 }
 
 /** What to record for one claimed event. */
@@ -77,6 +80,11 @@ function targetWorkflowId(event: Pick<ClaimedStripeEvent, 'bookingId' | 'setupId
 /** Delay before the next attempt, given how many attempts already failed. */
 export function retryDelayMs(failedAttempts: number, policy: RelayRetryPolicy = DEFAULT_RELAY_RETRY): number {
   return Math.min(policy.initialDelayMs * 2 ** Math.min(failedAttempts, 30), policy.maxDelayMs);
+}
+
+/** How many events a pass claimed and decided. */
+function handledCount(result: RelayPassResult): number {
+  return result.relayed + result.retried + result.closed + result.ignored;
 }
 
 const MAX_ERROR_LENGTH = 500;
@@ -190,16 +198,11 @@ export function startInboxRelay({
     }
   };
 
-  const runPass = async (eventId?: string): Promise<RelayPassResult> => {
+  const runPass = async (): Promise<RelayPassResult> => {
     const result: RelayPassResult = { relayed: 0, retried: 0, closed: 0, ignored: 0 };
     const recorded: Array<[ClaimedStripeEvent, Decision]> = [];
     await withTransaction(db, async (client) => {
-      const claimed = await resolveBookings(
-        client,
-        eventId
-          ? [await claimPendingEvent(client, eventId)].filter((event): event is ClaimedStripeEvent => event !== null)
-          : await claimPendingEvents(client, config.RELAY_BATCH_SIZE),
-      );
+      const claimed = await resolveBookings(client, await claimPendingEvents(client, config.RELAY_BATCH_SIZE));
       // Signals go out concurrently; the row locks are held until every outcome is recorded and committed.
       const decisions = await Promise.all(claimed.map(attemptDelivery));
       for (const [index, decision] of decisions.entries()) {
@@ -225,8 +228,7 @@ export function startInboxRelay({
       void track(runPass())
         .then((result) => {
           consecutiveFailures = 0;
-          const handled = result.relayed + result.retried + result.closed + result.ignored;
-          schedule(handled >= config.RELAY_BATCH_SIZE ? 0 : config.RELAY_INTERVAL_MS);
+          schedule(handledCount(result) >= config.RELAY_BATCH_SIZE ? 0 : config.RELAY_INTERVAL_MS);
         })
         .catch((error: unknown) => {
           // Postgres itself is failing: back off so an outage does not turn into a log flood.
@@ -240,15 +242,36 @@ export function startInboxRelay({
 
   schedule(0);
 
+  /** The nudged pass in flight, and whether another nudge came while it ran. */
+  let nudgedPass: Promise<unknown> | undefined;
+  let nudgedAgain = false;
+  const runNudgedPass = () => {
+    nudgedAgain = false;
+    nudgedPass = track(runPass())
+      .then((result) => {
+        // A full batch means more may be due than one pass took.
+        if (handledCount(result) >= config.RELAY_BATCH_SIZE) nudgedAgain = true;
+      })
+      .catch((error: unknown) => {
+        // The timer's passes retry with backoff; a nudge only says to start sooner.
+        logger.warn('inbox relay nudge failed', { error: describeError(error) });
+      })
+      .finally(() => {
+        nudgedPass = undefined;
+        if (nudgedAgain && !stopped) runNudgedPass();
+      });
+  };
+
   return {
     async stop() {
       stopped = true;
       clearTimeout(timer);
       await Promise.allSettled([...inFlight]);
     },
-    relayNow(eventId?: string) {
-      if (stopped) return Promise.resolve({ relayed: 0, retried: 0, closed: 0, ignored: 0 });
-      return track(runPass(eventId));
+    nudge() {
+      if (stopped) return;
+      if (nudgedPass) nudgedAgain = true;
+      else runNudgedPass();
     },
   };
 }

@@ -123,18 +123,6 @@ export async function claimPendingEvents(client: Queryable, limit: number): Prom
   return result.rows.map(toClaimedEvent);
 }
 
-/** Locks one pending, due event by id (the webhook's fast path); null if another relay holds it or it is not due. */
-export async function claimPendingEvent(client: Queryable, id: string): Promise<ClaimedStripeEvent | null> {
-  const result = await client.query<ClaimedRow>(
-    `SELECT ${CLAIM_COLUMNS}
-       FROM stripe_events
-      WHERE id = $1 AND status = 'pending' AND next_attempt_at <= now()
-      FOR UPDATE SKIP LOCKED`,
-    [id],
-  );
-  return result.rows[0] ? toClaimedEvent(result.rows[0]) : null;
-}
-
 /** Ties an event to the booking found through its PaymentIntent. */
 export async function assignBooking(db: Queryable, id: string, bookingId: string): Promise<void> {
   await db.query(`UPDATE stripe_events SET booking_id = $2 WHERE id = $1 AND booking_id IS NULL`, [id, bookingId]);

@@ -13,7 +13,7 @@ import { receiveStripeEvent } from '../../inbox/store-stripe-event.js';
 import { bookingWorkflowId } from '../../workflows/contract.js';
 import { ApiError } from '../errors.js';
 import type { InboxRelay } from '../inbox-relay.js';
-import { describeError, type Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import type { ApiMetrics, WebhookOutcome } from '../metrics.js';
 import { createRouter, type AppEnv } from '../router.js';
 import { WebhookAckSchema, errorResponseSpec } from '../schemas.js';
@@ -28,7 +28,7 @@ export interface StripeWebhookRoutesDeps {
    */
   webhookSecret: string;
   /** Told about each newly stored pending event; the relay's timer picks up anything it misses. */
-  relay?: Pick<InboxRelay, 'relayNow'>;
+  relay?: Pick<InboxRelay, 'nudge'>;
   logger: Logger;
   /** Counts each request's outcome. */
   metrics?: Pick<ApiMetrics, 'countWebhook'>;
@@ -115,11 +115,7 @@ export function createStripeWebhookRoutes({ db, webhookSecret, relay, logger, me
     const { isNew, status, route } = await receiveStripeEvent(db, event);
     const bookingId = route.kind === 'mandate' ? null : route.row.bookingId;
     received(c, event, !isNew ? 'duplicate' : status === 'pending' ? 'stored' : status === 'handled' ? 'handled' : 'ignored', bookingId);
-    if (status === 'pending' && relay) {
-      relay.relayNow(event.id).catch((error: unknown) => {
-        logger.warn('inbox relay nudge failed', { eventId: event.id, error: describeError(error) });
-      });
-    }
+    if (status === 'pending') relay?.nudge();
     return c.json({ received: true as const, duplicate: !isNew }, 200);
   });
 

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryDelayMs } from '../../api/inbox-relay.js';
 import {
   bookingIdForPaymentIntent,
-  claimPendingEvent,
   claimPendingEvents,
   inboxDepth,
   markClosed,
@@ -90,23 +89,23 @@ describe('inbox', () => {
     const secondClaim = await withTransaction(db, async (client) =>
       (await claimPendingEvents(client, 4)).map((claimed) => claimed.id),
     );
-    const single = await withTransaction(db, (client) => claimPendingEvent(client, firstClaim[0]));
     release();
     await first;
 
     expect(firstClaim).toEqual(['evt_claim_0', 'evt_claim_1', 'evt_claim_2', 'evt_claim_3']);
     expect(secondClaim).toEqual(['evt_claim_4', 'evt_claim_5']);
-    expect(single).toBeNull();
   });
 
   it('does not hand out a deferred event before its next attempt is due', async () => {
     await storeStripeEvent(db, event('evt_later'));
     await markRetry(db, 'evt_later', 'workflow not started yet', new Date(Date.now() + 60_000));
 
-    const claimed = await withTransaction(db, (client) => claimPendingEvent(client, 'evt_later'));
+    const claimed = await withTransaction(db, async (client) =>
+      (await claimPendingEvents(client, 50)).find((candidate) => candidate.id === 'evt_later'),
+    );
     const row = await db.query(`SELECT status, attempts, last_error FROM stripe_events WHERE id = 'evt_later'`);
 
-    expect(claimed).toBeNull();
+    expect(claimed).toBeUndefined();
     expect(row.rows[0]).toEqual({ status: 'pending', attempts: 1, last_error: 'workflow not started yet' });
   });
 
@@ -131,7 +130,9 @@ describe('inbox', () => {
     await storeStripeEvent(db, event('evt_mandate', { bookingId: null, paymentIntentId: null, status: 'ignored' }));
     await markHandled(db, 'evt_mandate', 'mandate mandate_1 inactive: 1 saved payment method(s) updated');
 
-    const claimed = await withTransaction(db, (client) => claimPendingEvent(client, 'evt_setup'));
+    const claimed = await withTransaction(db, async (client) =>
+      (await claimPendingEvents(client, 50)).find((candidate) => candidate.id === 'evt_setup'),
+    );
     const handled = await db.query(`SELECT status, relayed_at, last_error FROM stripe_events WHERE id = 'evt_mandate'`);
 
     expect(claimed).toMatchObject({ id: 'evt_setup', setupId: 'setup-1', bookingId: null });
