@@ -86,10 +86,11 @@ export function runFloorStep(options: {
       taskQueue: FLOOR_TASK_QUEUE,
       args: [{ floorId, shape: options.shape, releaseAt }],
     });
-    // As the inbox relay signals the booking with its webhooks once Stripe has answered.
-    void options.clock.when(floorId, 'held').then(async () => {
-      for (let i = 0; i < options.shape.signals; i += 1) await handle.signal(floorEventSignal, `evt_${i}`);
-    });
+    // As the inbox relay signals the booking with its webhooks once Stripe has answered: concurrently,
+    // as a relay pass sends the events it claimed.
+    void options.clock.when(floorId, 'held').then(() =>
+      Promise.all(Array.from({ length: options.shape.signals }, (_, i) => handle.signal(floorEventSignal, `evt_${i}`))),
+    );
     return floorId;
   };
   return runStep('floor', start, options);

@@ -147,7 +147,7 @@ function renderMarkdown(results: BenchResults, command: string, charts: Record<s
     '',
     `Machine: ${machine.cores} × ${machine.cpus}, ${mib(machine.memoryBytes)} memory, ${machine.platform}, Node ${machine.node}. ` +
       'Everything ran on this one machine: the Temporal dev server (SQLite), embedded PostgreSQL, the Stripe emulator, the API and the load ' +
-      'generator in one Node process, the worker in another. ' +
+      "generator in one Node process, the booking worker in another, the floor's worker in a third. " +
       `Load average (1, 5, 15 min) at the start ${machine.loadAverageBefore.map((n) => n.toFixed(2)).join(', ')}, at the end ${machine.loadAverageAfter.map((n) => n.toFixed(2)).join(', ')}: ` +
       `above ${machine.cores} means other work shared these cores during the run, and the figures are lower and noisier than this machine alone would give.`,
     '',
@@ -167,8 +167,11 @@ function renderMarkdown(results: BenchResults, command: string, charts: Record<s
     '',
     `The **floor** is \`bench/floor/floor-workflow.ts\`: the card path's shape read from its measured history ` +
       `(${results.floorShape.activitiesBeforeHeld} activities before held, ${results.floorShape.signals} signals, ${results.floorShape.timers} timer(s) — the first until the same release time — ` +
-      `and ${results.floorShape.activitiesAfterRelease} activities after), activities that do nothing, on its own task queue on the same server, started with the Temporal ` +
-      'client (no HTTP API in front), its signals sent by the load generator once it is held, as the inbox relay would.',
+      `and ${results.floorShape.activitiesAfterRelease} activities after), activities that do nothing but POST the held and released milestones to the same ` +
+      "callback server the bookings notify, on its own task queue on the same server, run by its own worker process as the bookings' worker is, " +
+      'with the same payload encryption. It is started with the Temporal client (no HTTP API in front), and its signals are sent together by the ' +
+      'load generator once it is held, as a relay pass sends the events it claimed. Within each concurrency step the two paths run one after the ' +
+      'other, bookings first on odd steps and the floor first on even ones, so a drift in the machine load does not favour one path.',
     '',
     `![throughput](${charts.throughput})`,
     '',
@@ -180,11 +183,11 @@ function renderMarkdown(results: BenchResults, command: string, charts: Record<s
     ...(ratios.held < TARGETS.floorRatio ? floorMissExplanation(results) : []),
     ...(ratios.held > 1
       ? [
-          'A ratio above 1 means the floor did not bound us in this run: both are bound by the same Temporal dev server (SQLite, one ' +
-            `history write per event) on a shared machine, and the floor adds costs of its own — its workflows are started and its ${results.floorShape.signals} signals ` +
-            'sent one RPC at a time by the load-generating process, where the relay sends the booking signals in batches. Each step runs the ' +
-            'bookings first and the floor after, so a change in the machine load between them moves the ratio too; on a quiet machine, repeat ' +
-            'the run before reading much into it.',
+          'A ratio above 1 means the floor did not bound us in this run. Both are bound by the same Temporal dev server (SQLite, one ' +
+            'history write per event), so the two differ by little more than noise; the floor also pays for what the bookings do not: its ' +
+            `workflows are started and its ${results.floorShape.signals} signals sent by the load-generating process, where the bookings' are ` +
+            'started by the API and signalled by the relay. On a shared machine (see the load average above), repeat the run before reading much ' +
+            'into it.',
           '',
         ]
       : []),
@@ -212,6 +215,13 @@ function renderMarkdown(results: BenchResults, command: string, charts: Record<s
       `p99 **${ms(ingest.latency.p99)}** (target < ${TARGETS.ingestP99Ms} ms), ${ingest.rejected} rejected. The events name sleeping bookings and a ` +
       'PaymentIntent they do not follow, so each is relayed as a signal and dropped by its workflow without a Stripe call; relay lag ' +
       `p50 ${ms(ingest.relayLag.p50)}, p99 ${ms(ingest.relayLag.p99)}; the inbox was empty ${(ingest.drainedAfterMs / 1000).toFixed(1)} s after the first event.`,
+    '',
+    `CPU used from the first event until the inbox was empty (${(ingest.drainedAfterMs / 1000).toFixed(1)} s of wall time, at most ` +
+      `${((ingest.drainedAfterMs / 1000) * machine.cores).toFixed(1)} CPU seconds on ${machine.cores} cores):`,
+    '',
+    '| process | CPU seconds |',
+    '|---|---:|',
+    ...results.ingestCpu.map((share) => `| ${share.label} | ${share.seconds.toFixed(1)} |`),
     '',
     ...ingestExplanation(results),
     '## History events and Stripe calls per booking',
@@ -291,16 +301,17 @@ function ingestExplanation(results: BenchResults): string[] {
   const missRate = ingest.acceptedPerSecond < TARGETS.ingestPerSecond;
   const missP99 = ingest.latency.p99 >= TARGETS.ingestP99Ms;
   if (!missRate && !missP99) return [];
+  const busiest = results.ingestCpu[0];
   return [
-    `**${[missRate && 'Rate', missP99 && 'p99'].filter(Boolean).join(' and ')} below target.** Why: after each insert commits, the webhook route ` +
-      'nudges the relay for that one event (`relayNow(event.id)`, api/routes/stripe-webhooks.ts), and each nudge is its own relay pass: a ' +
-      'transaction that claims the row `FOR UPDATE SKIP LOCKED` and holds its pooled PostgreSQL connection across the Temporal signal RPC. ' +
-      `Under ${ingest.concurrency} concurrent senders there are as many passes in flight as requests, each holding one of the pool's 10 connections for ` +
-      "a signal round trip to a busy dev server, so the inserts of new webhooks wait for a connection: ingest is paced by Temporal's signal " +
-      'latency, not by PostgreSQL. The cores are also shared by the senders, API, relay, dev server and PostgreSQL (see the load average above). ' +
-      'What would move it: coalesce nudges (at most one relay pass in flight per process, claiming a batch, as the timer pass does) or give the ' +
-      'relay its own small pool so ingest never waits for it; signal outside the row lock (claim, commit, signal, mark); then group commit ' +
-      '(`commit_delay`) and more API processes; and the load generator on another machine.',
+    `**${[missRate && 'Rate', missP99 && 'p99'].filter(Boolean).join(' and ')} below target.** Why: a webhook costs the receiver one signature ` +
+      'check and one INSERT committed on one pooled connection; it then nudges the relay, and nudges coalesce into one batch pass at a time ' +
+      "per API process (claim up to RELAY_BATCH_SIZE due events `FOR UPDATE SKIP LOCKED`, signal them together, mark them), so the receiver keeps the pool. " +
+      'But every stored event becomes a signal, and every signal a history write on the Temporal dev server and a workflow task on the worker, ' +
+      `on the same two cores while the events arrive${busiest ? `: ${busiest.label} used the most CPU (${busiest.seconds.toFixed(1)} s, table above)` : ''}. ` +
+      'Each commit also waits for the WAL flush, and the senders share the API\'s event loop. What would move it: Temporal on its own ' +
+      'machines (a cluster on PostgreSQL or Cassandra, not the SQLite dev server) and PostgreSQL on its own disk, as in production; more API ' +
+      'processes (the receiver keeps no state and relays share the inbox through SKIP LOCKED); the load generator on another machine; group ' +
+      'commit (`commit_delay`) when many webhooks commit at once.',
     '',
   ];
 }

@@ -4,13 +4,13 @@
  * change, worker memory with sleeping bookings, then webhook ingest spread over those bookings.
  */
 import os from 'node:os';
-import { dataConverterFor, payloadCodecFrom } from '../codec/data-converter.js';
 import type { BenchConfig } from './bench-config.js';
 import { runBookingStep, runFloorStep, type StepResult } from './booking-traffic.js';
 import { startFloorWorker } from './floor/floor-worker.js';
 import type { FloorShape } from './floor/floor-workflow.js';
 import { floorShapeOf, measurePathShape, type PathShape } from './history-shape.js';
 import { MilestoneClock } from './milestones.js';
+import { cpuSince, cpuSnapshot, type CpuShare } from './process-cpu.js';
 import type { LatencySummary } from './percentiles.js';
 import { startBenchStack } from './stack.js';
 import { measureWebhookIngest, type IngestResult } from './webhook-ingest.js';
@@ -29,6 +29,8 @@ export interface BenchResults {
   webhookToState: LatencySummary;
   memory: Omit<MemoryResult, 'bookingIds'>;
   ingest: IngestResult;
+  /** CPU seconds by process group while the webhooks were sent and relayed. */
+  ingestCpu: CpuShare[];
 }
 
 /** Rising concurrency: 1, 2, 4, … up to `max`. */
@@ -52,8 +54,8 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
   clock.listenTo(system.callbacks);
   const floorWorker = await startFloorWorker({
     address: system.temporal.address,
-    dataConverter: dataConverterFor(payloadCodecFrom({ PAYLOAD_CODEC_KEYS: system.payloadCodecKeys })),
-    clock,
+    payloadCodecKeys: system.payloadCodecKeys,
+    callbackUrl: system.callbackUrl,
   });
   // The servers and the worker run in their own process groups: Ctrl-C would leave them running.
   const stopOnSignal = (signal: NodeJS.Signals) => {
@@ -74,10 +76,20 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
 
     const steps: StepResult[] = [];
     let best = 0;
-    for (const concurrency of concurrencySteps(config.BENCH_MAX_CONCURRENCY)) {
+    for (const [index, concurrency] of concurrencySteps(config.BENCH_MAX_CONCURRENCY).entries()) {
       const bookings = Math.max(config.BENCH_MIN_BOOKINGS_PER_STEP, concurrency * config.BENCH_ROUNDS);
-      const booking = await runBookingStep({ apiUrl: system.apiUrl, apiToken: system.apiToken, clock, concurrency, bookings });
-      const floor = await runFloorStep({ client: system.client, shape: floorShape, clock, concurrency, bookings });
+      const runBookings = () => runBookingStep({ apiUrl: system.apiUrl, apiToken: system.apiToken, clock, concurrency, bookings });
+      const runFloor = () => runFloorStep({ client: system.client, shape: floorShape, clock, concurrency, bookings });
+      // Which path runs first alternates, so a drift in the machine's load does not favour one of them.
+      let booking: StepResult;
+      let floor: StepResult;
+      if (index % 2 === 0) {
+        booking = await runBookings();
+        floor = await runFloor();
+      } else {
+        floor = await runFloor();
+        booking = await runBookings();
+      }
       steps.push(booking, floor);
       log(
         `[bench] c=${concurrency}: bookings ${booking.heldPerSecond.toFixed(1)} held/s ${booking.releasedPerSecond.toFixed(1)} released/s; floor ${floor.heldPerSecond.toFixed(1)} held/s ${floor.releasedPerSecond.toFixed(1)} released/s`,
@@ -97,10 +109,18 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
     });
 
     log(`[bench] webhook ingest: ${config.BENCH_WEBHOOK_EVENTS} events, ${config.BENCH_WEBHOOK_CONCURRENCY} senders`);
+    const cpuBefore = cpuSnapshot();
     const ingest = await measureWebhookIngest(system, {
       events: config.BENCH_WEBHOOK_EVENTS,
       concurrency: config.BENCH_WEBHOOK_CONCURRENCY,
       bookingIds,
+    });
+    const ingestCpu = cpuSince(cpuBefore, (pid, comm) => {
+      if (pid === process.pid) return 'load generator, API and relay (one Node process)';
+      if (pid === stack.worker.pid) return 'booking worker';
+      if (comm === 'temporal') return 'Temporal dev server';
+      if (comm === 'postgres') return 'PostgreSQL';
+      return 'everything else on the machine (kernel writeback, idle floor worker, other work)';
     });
 
     const cpus = os.cpus();
@@ -123,6 +143,7 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
       webhookToState,
       memory,
       ingest,
+      ingestCpu,
     };
   } finally {
     process.off('SIGINT', stopOnSignal);

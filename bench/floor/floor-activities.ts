@@ -1,23 +1,29 @@
-/** The floor's activities: nothing but telling the bench, in-process, when a milestone is reached. */
+/**
+ * The floor's activities: nothing, except telling the bench when a milestone is reached the way a
+ * booking does, by POSTing a notification to the booking service's callback URL.
+ */
 
-/** Milestones the bench waits for. */
-export interface FloorMilestones {
-  held(floorId: string): void;
-  released(floorId: string): void;
-}
-
-/** Creates the floor's activities; `reachHeld` and `reachReleased` only report to the bench. */
-export function createFloorActivities(milestones: FloorMilestones) {
+/** Creates the floor's activities; the milestone ones POST `{ type, bookingId }` to `callbackUrl`. */
+export function createFloorActivities(options: { callbackUrl: string }) {
+  const notify = async (type: string, floorId: string) => {
+    const response = await fetch(options.callbackUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type, bookingId: floorId }),
+    });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`callback answered ${response.status}`);
+  };
   return {
-    /** Does nothing: stands for a Stripe call or a notification. */
+    /** Does nothing: stands for a Stripe call or a database write. */
     async doNothing(): Promise<void> {},
     /** Stands for the `hold.held` notification. */
     async reachHeld(floorId: string): Promise<void> {
-      milestones.held(floorId);
+      await notify('hold.held', floorId);
     },
     /** Stands for the `hold.released` notification. */
     async reachReleased(floorId: string): Promise<void> {
-      milestones.released(floorId);
+      await notify('hold.released', floorId);
     },
   };
 }

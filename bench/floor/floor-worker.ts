@@ -1,45 +1,53 @@
-/** The floor's worker: its own task queue on the same Temporal server, activities in this process. */
-import { createRequire } from 'node:module';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import type { DataConverter } from '@temporalio/common';
-import type { MilestoneClock } from '../milestones.js';
-import { createFloorActivities } from './floor-activities.js';
+/** The floor's worker: its own process and task queue on the same Temporal server (floor-worker-main.ts). */
+import { fileURLToPath } from 'node:url';
+import { startChild } from '../../dev/child-process.js';
+import { waitFor } from '../../test/support/wait-for.js';
 
-const require = createRequire(import.meta.url);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Task queue of the floor workflows. */
 export const FLOOR_TASK_QUEUE = 'bench-floor';
+/** The line floor-worker-main.ts prints once its worker polls. */
+export const FLOOR_WORKER_READY = 'floor worker polling';
 
 /** A running floor worker. */
 export interface FloorWorker {
   stop(): Promise<void>;
 }
 
-/** Starts a worker for `floorWorkflow` whose milestones land on `clock`. */
+/** Starts the floor worker process and waits until it polls; its milestones go to `callbackUrl`. */
 export async function startFloorWorker(options: {
   address: string;
-  /** The booking workers' converter (payload encryption), so the floor pays the same codec cost. */
-  dataConverter?: DataConverter;
-  clock: MilestoneClock;
+  /** The booking workers' payload keys, so the floor pays the same codec cost. */
+  payloadCodecKeys: string;
+  callbackUrl: string;
 }): Promise<FloorWorker> {
-  const connection = await NativeConnection.connect({ address: options.address });
-  const worker = await Worker.create({
-    connection,
-    namespace: 'default',
-    taskQueue: FLOOR_TASK_QUEUE,
-    workflowsPath: require.resolve('./floor-workflow.ts'),
-    activities: createFloorActivities({
-      held: (id) => options.clock.reach(id, 'held'),
-      released: (id) => options.clock.reach(id, 'released'),
-    }),
-    ...(options.dataConverter && { dataConverter: options.dataConverter }),
+  const child = startChild({
+    name: 'floor-worker',
+    command: process.execPath,
+    args: ['--import', 'tsx', 'bench/floor/floor-worker-main.ts'],
+    cwd: ROOT,
+    echo: false,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: options.address,
+      PAYLOAD_CODEC_KEYS: options.payloadCodecKeys,
+      FLOOR_CALLBACK_URL: options.callbackUrl,
+    },
   });
-  const running = worker.run();
+  try {
+    await waitFor(() => child.recentOutput().includes(FLOOR_WORKER_READY), {
+      timeoutMs: 120_000,
+      intervalMs: 200,
+      description: 'the floor worker polling',
+    });
+  } catch (error) {
+    await child.stop();
+    throw new Error(`floor worker did not start: ${String(error)}\n${child.recentOutput()}`);
+  }
   return {
     async stop() {
-      worker.shutdown();
-      await running;
-      await connection.close();
+      await child.stop({ timeoutMs: 30_000 });
     },
   };
 }

@@ -46,6 +46,7 @@ describe('npm run bench', () => {
     expect(results.memory.sleepingBookings).toBe(3);
     expect(results.ingest).toMatchObject({ events: 20, rejected: 0 });
     expect(results.ingest.relayLag.count).toBe(20);
+    expect(results.ingestCpu.map((share) => share.label)).toContain('Temporal dev server');
     expect(renderTable(results)).toContain('held throughput / floor');
 
     const written = await writeReport(results, { command: 'npm run bench' });
@@ -54,6 +55,7 @@ describe('npm run bench', () => {
     for (const section of ['## Throughput', '## Latency', '## Webhook ingest', '## History events', '## Worker memory'])
       expect(report).toContain(section);
     expect(report).toContain('](charts/throughput.png)');
+    expect(report).toContain('| Temporal dev server |');
     for (const chart of written.slice(1)) expect((await readFile(chart)).subarray(0, 4)).toEqual(PNG_SIGNATURE);
   });
 });

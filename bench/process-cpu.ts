@@ -1,0 +1,56 @@
+/**
+ * CPU time spent by each process of the stack over a stretch of the run, read from /proc (Linux):
+ * says where the two cores went while a figure was measured.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** CPU seconds one group of processes used. */
+export interface CpuShare {
+  label: string;
+  seconds: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+interface ProcessTicks {
+  comm: string;
+  ticks: number;
+}
+
+/** Every process's command name and user + system CPU ticks so far; empty where /proc is absent. */
+export function cpuSnapshot(): Map<number, ProcessTicks> {
+  const snapshot = new Map<number, ProcessTicks>();
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return snapshot;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const fields = stat.slice(close + 2).split(' ');
+      // Fields after the command: state is index 0, so utime (14th field) is index 11 and stime index 12.
+      snapshot.set(Number(pid), { comm: stat.slice(stat.indexOf('(') + 1, close), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  return snapshot;
+}
+
+/**
+ * CPU seconds used since `before`, grouped by `labelOf(pid, comm)` (null leaves a process out),
+ * largest first; processes started since count from zero.
+ */
+export function cpuSince(before: Map<number, ProcessTicks>, labelOf: (pid: number, comm: string) => string | null): CpuShare[] {
+  const byLabel = new Map<string, number>();
+  for (const [pid, now] of cpuSnapshot()) {
+    const used = now.ticks - (before.get(pid)?.comm === now.comm ? before.get(pid)!.ticks : 0);
+    const label = used > 0 ? labelOf(pid, now.comm) : null;
+    if (label !== null) byLabel.set(label, (byLabel.get(label) ?? 0) + used / TICKS_PER_SECOND);
+  }
+  return [...byLabel].map(([label, seconds]) => ({ label, seconds })).sort((a, b) => b.seconds - a.seconds);
+}
