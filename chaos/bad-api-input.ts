@@ -7,7 +7,7 @@
  * Ends by scanning the API's captured log lines for card-like numbers, the bank account numbers
  * and emails given in input, and the system's secrets.
  */
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { newBooking, SYSTEM_SECRETS, type SystemUnderTest } from '../test/support/system-under-test.js';
 import { findSensitiveData } from '../test/support/sensitive-data.js';
 import { cancelBookings, tally } from './booking-driver.js';
@@ -34,11 +34,11 @@ export const HOSTILE_STRINGS: Record<string, string> = {
 
 /**
  * Create-body fields attacked, by path; free-text ones may accept a short hostile string, and a
- * field may accept the hostile values that are valid for it. A digits-only booking id is a valid id
- * (and is logged, as ids are), so the card number is not tried as an id.
+ * field may accept the hostile values that are valid for it. A digits-only booking id is a valid id,
+ * so a card number sent as one is accepted; the logs must show it masked.
  */
 const FIELDS: Array<{ path: string[]; freeTextMax?: number; valid?: string[]; skip?: string[] }> = [
-  { path: ['bookingId'], skip: ['card'] },
+  { path: ['bookingId'], valid: ['card'] },
   { path: ['customer', 'id'], freeTextMax: 100 },
   { path: ['customer', 'email'], valid: ['email'] },
   { path: ['customer', 'name'], freeTextMax: 200 },
@@ -57,6 +57,17 @@ interface Attempt {
   bookingId?: string;
   /** Accepting is a correct answer too (a free-text field, a repeated identical create). */
   mayAccept?: boolean;
+}
+
+/** A Visa-shaped 16-digit number that passes the Luhn check, as a real card number does. */
+function randomCardNumber(): string {
+  const digits = [4, ...Array.from({ length: 14 }, () => randomInt(10))];
+  // Luhn: from the right of the number without its check digit, every other digit doubled (its digits summed).
+  const sum = digits.reduce((total, digit, index) => {
+    const weighted = (digits.length - 1 - index) % 2 === 0 ? digit * 2 : digit;
+    return total + (weighted > 9 ? weighted - 9 : weighted);
+  }, 0);
+  return `${digits.join('')}${(10 - (sum % 10)) % 10}`;
 }
 
 /** Runs the scenario; `apiLogLines` are the API's captured log lines, scanned at the end. */
@@ -126,9 +137,11 @@ export async function runBadApiInput(system: SystemUnderTest, scale: ChaosScale,
         if (field.skip?.includes(name)) continue;
         const booking = fresh() as Record<string, unknown>;
         const target = field.path.length === 1 ? booking : (booking[field.path[0]] as Record<string, unknown>);
-        target[field.path[field.path.length - 1]] = value;
+        // A card number as the booking id is a new one each run, so the id is new whatever ran before.
+        target[field.path[field.path.length - 1]] = name === 'card' && field.path[0] === 'bookingId' ? randomCardNumber() : value;
         const mayAccept = (field.freeTextMax !== undefined && value.length >= 1 && value.length <= field.freeTextMax) || (field.valid?.includes(name) ?? false);
-        create(`hostile ${name} in ${field.path.join('.')}`, booking, { bookingId: field.path[0] === 'bookingId' ? undefined : (booking.bookingId as string), mayAccept });
+        const isIdAttacked = field.path[0] === 'bookingId';
+        create(`hostile ${name} in ${field.path.join('.')}`, booking, { bookingId: isIdAttacked && !mayAccept ? undefined : (booking.bookingId as string), mayAccept });
       }
     }
     for (const [name, value] of Object.entries(HOSTILE_STRINGS)) {

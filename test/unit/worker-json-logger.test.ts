@@ -54,6 +54,24 @@ describe('worker JSON log lines', () => {
     expect(findSensitiveData([workerLine, ...apiLines])).toEqual([]);
     expect(workerLine).toContain('[email]');
   });
+
+  it('masks card numbers, also in an id that looks like one, and keeps UUIDs, timestamps and other digit runs', () => {
+    const apiLines: string[] = [];
+    const logger = createJsonLogger('api', (line) => apiLines.push(line));
+    logger.info('booking created', { bookingId: '4242424242424242', customerId: 'cust-4000 0566 5566 5556' });
+    // A 19-digit id that passes the Luhn check, as one in ten numeric ids do.
+    logger.info('booking created', { bookingId: '1234567890123456785' });
+    logger.info('kept', { bookingId: '1234567890123456781', requestId: '069eb83e-4146-4553-9893-0b853cb9b2a4', at: '2025-11-22T08:26:40.123Z' });
+    const workerLine = formatLogEntry(entry({ bookingId: '4242424242424242' }, 'Stripe said 4000-0000-0000-0002 was declined'));
+
+    expect(findSensitiveData([...apiLines, workerLine])).toEqual([]);
+    expect(apiLines[0]).toContain('"bookingId":"[card-number]"');
+    expect(apiLines[0]).toContain('cust-[card-number]');
+    expect(apiLines[1]).toContain('[card-number]');
+    expect(apiLines[2]).toContain('1234567890123456781');
+    expect(apiLines[2]).toContain('069eb83e-4146-4553-9893-0b853cb9b2a4');
+    expect(workerLine).toContain('Stripe said [card-number] was declined');
+  });
 });
 
 describe('the sensitive data scan', () => {
