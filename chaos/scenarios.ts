@@ -2,6 +2,7 @@
 import type { SystemUnderTest } from '../test/support/system-under-test.js';
 import { runBadApiInput } from './bad-api-input.js';
 import { runDuplicateAndShuffledWebhooks } from './duplicate-and-shuffled-webhooks.js';
+import { runEventOrderings } from './event-orderings.js';
 import { runHostileWebhooks } from './hostile-webhooks.js';
 import { runNonDeterministicChange } from './non-deterministic-change.js';
 import { runStripeFaults } from './stripe-faults.js';
@@ -16,6 +17,7 @@ export interface ChaosScenario {
 /** The scenarios, by the name `npm run chaos -- <name>` selects. */
 export const chaosScenarios: ChaosScenario[] = [
   { name: 'duplicate-webhooks', run: runDuplicateAndShuffledWebhooks },
+  { name: 'event-orderings', run: (system) => runEventOrderings(system) },
   { name: 'hostile-webhooks', run: runHostileWebhooks },
   { name: 'stripe-faults', run: (system, scale) => runStripeFaults(system, scale) },
   { name: 'bad-api-input', run: runBadApiInput },

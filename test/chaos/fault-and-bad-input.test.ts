@@ -36,6 +36,11 @@ describe('fault and bad-input scenarios', () => {
     expect(report.invariants.checked.holds).toBe(CI_SCALE.bookings);
   });
 
+  it("holds every booking once whatever the order of its flow's webhooks, each ordering delivered", async () => {
+    const report = await expectScenarioHolds('event-orderings');
+    expect(report.counted['distinct orderings delivered']).toBeGreaterThanOrEqual(24);
+  });
+
   it('rejects forged, re-serialised, unsigned and stale webhooks and ignores a replayed one', async () => {
     const report = await expectScenarioHolds('hostile-webhooks');
     expect(report.counted['rejected events stored']).toBe(0);
