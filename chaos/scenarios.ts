@@ -1,5 +1,6 @@
 /** Every chaos scenario, in the order `npm run chaos` runs them. */
 import type { SystemUnderTest } from '../test/support/system-under-test.js';
+import type { ChaosSystem } from './chaos-system.js';
 import { runBadApiInput } from './bad-api-input.js';
 import { runDuplicateAndShuffledWebhooks } from './duplicate-and-shuffled-webhooks.js';
 import { runHostileWebhooks } from './hostile-webhooks.js';
@@ -10,7 +11,8 @@ import type { ChaosScale, ScenarioReport } from './scenario-report.js';
 /** A named scenario and how to run it. */
 export interface ChaosScenario {
   name: string;
-  run(system: SystemUnderTest, scale: ChaosScale, context: { apiLogLines: string[] }): Promise<ScenarioReport>;
+  /** `chaos` gives the worker process (to kill and restart) and the captured log lines. */
+  run(system: SystemUnderTest, scale: ChaosScale, chaos: ChaosSystem): Promise<ScenarioReport>;
 }
 
 /** The scenarios, by the name `npm run chaos -- <name>` selects. */

@@ -16,14 +16,14 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await chaos?.system.stop();
+  await chaos?.stop();
 });
 
 /** Runs a scenario by name and asserts it found nothing wrong. */
 async function expectScenarioHolds(name: string): Promise<ScenarioReport> {
   const scenario = chaosScenarios.find((candidate) => candidate.name === name);
   if (!scenario) throw new Error(`no scenario ${name}`);
-  const report = await scenario.run(chaos.system, CI_SCALE, { apiLogLines: chaos.apiLogLines });
+  const report = await scenario.run(chaos.system, CI_SCALE, chaos);
   printScenarioReport(report);
   expect(report.failures).toEqual([]);
   expect(report.invariants.violations).toEqual([]);
