@@ -1,12 +1,14 @@
 /** Every chaos scenario, in the order `npm run chaos` runs them. */
 import type { SystemUnderTest } from '../test/support/system-under-test.js';
 import type { ChaosSystem } from './chaos-system.js';
+import { runApiKill } from './api-kill.js';
 import { runBadApiInput } from './bad-api-input.js';
 import { runDuplicateAndShuffledWebhooks } from './duplicate-and-shuffled-webhooks.js';
 import { runHostileWebhooks } from './hostile-webhooks.js';
 import { runNonDeterministicChange } from './non-deterministic-change.js';
 import { runStripeFaults } from './stripe-faults.js';
 import type { ChaosScale, ScenarioReport } from './scenario-report.js';
+import { runWorkerKill } from './worker-kill.js';
 
 /** A named scenario and how to run it. */
 export interface ChaosScenario {
@@ -22,4 +24,6 @@ export const chaosScenarios: ChaosScenario[] = [
   { name: 'stripe-faults', run: (system, scale) => runStripeFaults(system, scale) },
   { name: 'bad-api-input', run: runBadApiInput },
   { name: 'non-deterministic-change', run: () => runNonDeterministicChange() },
+  { name: 'worker-kill', run: runWorkerKill },
+  { name: 'api-kill', run: runApiKill },
 ];
