@@ -74,26 +74,30 @@ export async function runApiKill(system: SystemUnderTest, scale: ChaosScale, cha
       bookingIds.push(...requests.filter((request) => request.kind === 'create').map((request) => request.bookingId));
       report.tried = { 'warm bookings': warm.length, ...tally(requests.map((request) => `${request.kind}s in the burst`)) };
 
-      // The burst; the kill lands as soon as the first answer is back, with the rest in flight.
+      // Clients in parallel lanes, each sending its next request as soon as the last is answered; the
+      // kill lands when half have settled, with one request of each lane in flight.
       let settled = 0;
-      let firstAnswer: () => void = () => undefined;
-      const answered = new Promise<void>((resolve) => (firstAnswer = resolve));
-      const burst = Promise.all(
-        requests.map(async (request) => {
+      let killed = false;
+      let halfSettled: () => void = () => undefined;
+      const half = new Promise<void>((resolve) => (halfSettled = resolve));
+      const queue = [...requests];
+      const lanes = Array.from({ length: Math.max(2, scale.bookings) }, async () => {
+        for (let request = queue.shift(); request && !killed; request = queue.shift()) {
           await send(system, api!.url, request);
           settled += 1;
-          firstAnswer();
-        }),
-      );
-      await answered;
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 20)));
-      const inFlight = requests.length - settled;
+          if (settled >= requests.length / 2) halfSettled();
+        }
+      });
+      await half;
+      const inFlight = requests.length - settled - queue.length;
+      killed = true;
       const exit = await api.child.stop({ signal: 'SIGKILL' });
-      await burst;
+      await Promise.all(lanes);
       report.counted['requests in flight at the kill'] = inFlight;
       if (exit.signal !== 'SIGKILL') report.failures.push(`the API ended with ${exit.signal ?? `code ${exit.code}`}, not SIGKILL`);
-      report.counted['answered before the kill'] = requests.filter((request) => request.answers.length > 0).length;
+      report.counted['answered before the kill'] = requests.filter((request) => request.lastAnswered).length;
       report.counted['lost in the kill'] = requests.filter((request) => request.lost > 0).length;
+      report.counted['not yet sent at the kill'] = requests.filter((request) => request.answers.length === 0 && request.lost === 0).length;
       if (report.counted['lost in the kill'] === 0) report.failures.push('the kill cut no request: nothing was in flight');
 
       api = await start();
@@ -107,9 +111,10 @@ export async function runApiKill(system: SystemUnderTest, scale: ChaosScale, cha
         for (const request of unanswered) retried.add(request);
         await Promise.all(unanswered.map((request) => send(system, api!.url, request)));
       }
-      report.counted['requests retried'] = retried.size;
-      report.counted.retries = retries;
-      const retriedAnswers = [...retried].map((request) => ({ kind: request.kind, ...request.answers.at(-1) }));
+      const lost = [...retried].filter((request) => request.lost > 0);
+      report.counted['requests retried after losing their answer'] = lost.length;
+      report.counted['attempts after the restart'] = retries;
+      const retriedAnswers = lost.map((request) => ({ kind: request.kind, ...request.answers.at(-1) }));
       report.counted['retried creates answered 201'] = retriedAnswers.filter((answer) => answer.kind === 'create' && answer.status === 201).length;
       report.counted['retried creates answered 200 (started before the kill)'] = retriedAnswers.filter((answer) => answer.kind === 'create' && answer.status === 200).length;
       report.counted['retried webhooks answered duplicate'] = retriedAnswers.filter((answer) => answer.kind === 'webhook' && answer.duplicate === true).length;
