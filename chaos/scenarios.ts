@@ -5,6 +5,7 @@ import { runApiKill } from './api-kill.js';
 import { runBadApiInput } from './bad-api-input.js';
 import { runDuplicateAndShuffledWebhooks } from './duplicate-and-shuffled-webhooks.js';
 import { runHostileWebhooks } from './hostile-webhooks.js';
+import { runLogScan } from './log-scan.js';
 import { runNonDeterministicChange } from './non-deterministic-change.js';
 import { runStripeFaults } from './stripe-faults.js';
 import type { ChaosScale, ScenarioReport } from './scenario-report.js';
@@ -26,4 +27,6 @@ export const chaosScenarios: ChaosScenario[] = [
   { name: 'non-deterministic-change', run: () => runNonDeterministicChange() },
   { name: 'worker-kill', run: runWorkerKill },
   { name: 'api-kill', run: runApiKill },
+  // Last: it scans the lines every earlier scenario made the processes write.
+  { name: 'log-scan', run: (system, _scale, chaos) => runLogScan(system, chaos) },
 ];

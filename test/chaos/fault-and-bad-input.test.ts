@@ -57,4 +57,28 @@ describe('fault and bad-input scenarios', () => {
     expect(report.counted['unguarded timer: non-determinism errors']).toBeGreaterThan(0);
     expect(report.counted['timer behind patched(): replays failed']).toBe(0);
   });
+
+  it('keeps one hold per booking when the worker is killed after Stripe answered and at a random moment, then restarted', async () => {
+    const report = await expectScenarioHolds('worker-kill');
+    expect(report.counted.kills).toBe(2);
+    expect(report.counted['answers held at the kill']).toBe(CI_SCALE.bookings);
+    expect(report.counted['held confirmations replayed']).toBe(CI_SCALE.bookings);
+    expect(report.counted['held then released']).toBe(2 * CI_SCALE.bookings);
+    expect(report.invariants.checked.holds).toBe(2 * CI_SCALE.bookings);
+  });
+
+  it('answers retried creates and webhooks once when the API process is killed with requests in flight', async () => {
+    const report = await expectScenarioHolds('api-kill');
+    expect(report.counted['lost in the kill']).toBeGreaterThan(0);
+    expect(report.counted['requests retried after losing their answer']).toBe(report.counted['lost in the kill']);
+    expect(report.counted['bookings with one workflow']).toBe(2 * CI_SCALE.bookings);
+    expect(report.counted['webhooks answered 200 and in the inbox']).toBe(report.tried['webhooks in the burst']);
+  });
+
+  it('finds no card number, bank account, email or secret in any log line the worker and API processes wrote', async () => {
+    const report = await expectScenarioHolds('log-scan');
+    expect(report.counted['sensitive findings in logs']).toBe(0);
+    expect(report.counted['worker activity lines']).toBeGreaterThan(0);
+    expect(report.counted['API processes lines scanned']).toBeGreaterThan(0);
+  });
 });
