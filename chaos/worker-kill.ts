@@ -8,6 +8,7 @@
  */
 import type { SystemUnderTest } from '../test/support/system-under-test.js';
 import { waitFor } from '../test/support/wait-for.js';
+import { bookingWorkflowId } from '../workflows/contract.js';
 import type { ChaosSystem } from './chaos-system.js';
 import { createBookings, tally, waitForHolds } from './booking-driver.js';
 import { checkInvariants } from './invariants.js';
@@ -68,6 +69,10 @@ export async function runWorkerKill(system: SystemUnderTest, scale: ChaosScale, 
     const killDelayMs = Math.floor(Math.random() * RANDOM_KILL_WINDOW_MS);
     report.tried['random kill after (ms)'] = killDelayMs;
     await new Promise((resolve) => setTimeout(resolve, killDelayMs));
+    const pending = await Promise.all(
+      runningBookings.map(async (bookingId) => (await system.client.workflow.getHandle(bookingWorkflowId(bookingId)).describe()).raw.pendingActivities?.length ?? 0),
+    );
+    report.counted['activities pending at the random kill'] = pending.reduce((sum, count) => sum + count, 0);
     await killAndRestart();
     report.tried.kills = 2;
     report.counted['longest restart (ms)'] = Math.max(...restartMs);
