@@ -38,7 +38,7 @@ export async function runLogScan(system: SystemUnderTest, chaos: ChaosSystem): P
       const findings = findSensitiveData(lines, forbidden);
       report.counted[`${source} lines scanned`] = lines.length;
       report.counted[`${source} findings`] = findings.length;
-      for (const finding of findings.slice(0, 5)) report.failures.push(`${source} log leak: ${finding.slice(0, 200)}`);
+      for (const finding of findings.slice(0, 5)) report.failures.push(`${source} log leak: ${finding.slice(0, 400)}`);
     }
     report.counted['worker activity lines'] = chaos.workerLogLines.filter((line) => line.includes(ACTIVITY_LINE)).length;
     report.counted['sensitive findings in logs'] = Object.values(sources).reduce((sum, lines) => sum + findSensitiveData(lines, forbidden).length, 0);

@@ -5,8 +5,8 @@
  * CHAOS_COPIES change the scale; CHAOS_ECHO_WORKER=1 prints the worker process's lines.
  * Exits 1 when a scenario or an invariant failed.
  */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startChaosSystem } from './chaos-system.js';
+import { installQuietReplayRuntime } from './non-deterministic-change.js';
 import { printScenarioReport, type ChaosScale, type ScenarioReport } from './scenario-report.js';
 import { chaosScenarios } from './scenarios.js';
 
@@ -21,8 +21,7 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-// The replay scenario runs workflows in this process; the reports say what matters, not the SDK's lines.
-Runtime.install({ logger: new DefaultLogger('ERROR') });
+installQuietReplayRuntime();
 const chaos = await startChaosSystem({ echoWorker: process.env.CHAOS_ECHO_WORKER === '1' });
 const { system } = chaos;
 const reports: ScenarioReport[] = [];

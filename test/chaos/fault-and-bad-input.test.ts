@@ -3,9 +3,9 @@
  * expectations and every invariant (one hold per booking, holds released and reported, no webhook
  * lost, no booking stuck). `npm run chaos` runs the same scenarios larger.
  */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChaosSystem, type ChaosSystem } from '../../chaos/chaos-system.js';
+import { installQuietReplayRuntime } from '../../chaos/non-deterministic-change.js';
 import { printScenarioReport, type ChaosScale, type ScenarioReport } from '../../chaos/scenario-report.js';
 import { chaosScenarios } from '../../chaos/scenarios.js';
 
@@ -13,8 +13,7 @@ const CI_SCALE: ChaosScale = { bookings: 3, copies: 5 };
 let chaos: ChaosSystem;
 
 beforeAll(async () => {
-  // The replay scenario runs workflows in this process: its expected non-determinism warnings are not news.
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  installQuietReplayRuntime();
   chaos = await startChaosSystem();
 }, 180_000);
 

@@ -16,6 +16,8 @@ function passesLuhn(digits: string): boolean {
 
 /** 13 to 19 digits, maybe grouped by spaces or dashes, not part of a longer run of digits, letters and groups (a UUID). */
 const CARD_LIKE = /(?<![\dA-Za-z]|\d[ -])(?:\d[ -]?){12,18}\d(?![\dA-Za-z]|[ -]\d)/g;
+/** A UUID (request ids, booking ids): its last groups can be all digits, 16 of them, and pass Luhn by chance. */
+const UUID = /\b[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b/g;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 const STRIPE_SECRET = /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9_]+|\bwhsec_[A-Za-z0-9_]+|\b(?:pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+/g;
 
@@ -23,7 +25,7 @@ const STRIPE_SECRET = /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9_]+|\bwhsec_[A-Za-z0-
 export function findSensitiveData(lines: string[], forbidden: string[] = []): string[] {
   const findings: string[] = [];
   for (const line of lines) {
-    for (const match of line.matchAll(CARD_LIKE)) {
+    for (const match of line.replace(UUID, 'uuid').matchAll(CARD_LIKE)) {
       const digits = match[0].replace(/\D/g, '');
       if (digits.length >= 13 && passesLuhn(digits)) findings.push(`card-like number: ${line}`);
     }
