@@ -4,7 +4,9 @@
  * no answer, as the booking service and Stripe would (same booking ids and bodies, same event ids,
  * freshly signed). Every booking ends with one workflow and one hold, a retried create answers the
  * booking its lost answer started (or starts it), every webhook ever answered 200 is in the inbox
- * with its booking, and nothing is half-written.
+ * with its booking, and nothing is half-written. The API writes no row for a card booking: its
+ * writes are the workflow start (with the request's fingerprint in its memo, which a retry must
+ * match) and the inbox row (a webhook answers 200 only once its insert committed).
  */
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
