@@ -117,7 +117,7 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
     });
     const ingestCpu = cpuSince(cpuBefore, (pid, comm) => {
       if (pid === process.pid) return 'load generator, API and relay (one Node process)';
-      if (pid === stack.worker.pid) return 'booking worker';
+      if (pid === stack.worker.child.pid) return 'booking worker';
       if (comm === 'temporal') return 'Temporal dev server';
       if (comm === 'postgres') return 'PostgreSQL';
       return 'everything else on the machine (kernel writeback, idle floor worker, other work)';

@@ -1,19 +1,53 @@
-/** Starts the system under test for chaos scenarios, with the API's log lines captured for scanning. */
+/**
+ * Starts the system under test for chaos scenarios with the booking worker as its own process (as
+ * in production), so a scenario can kill and restart it, and every log line of the API, the worker
+ * and the processes scenarios start captured for scanning.
+ */
 import { createJsonLogger } from '../api/logger.js';
 import { startSystemUnderTest, type SystemUnderTest } from '../test/support/system-under-test.js';
+import { startWorkerProcess, type WorkerProcess } from '../test/support/worker-process.js';
 
-/** The system and every log line the API and its relay wrote. */
+/** The system, its worker process and every log line captured so far. */
 export interface ChaosSystem {
   system: SystemUnderTest;
+  /** Lines the in-process API and its relay wrote. */
   apiLogLines: string[];
+  /** The worker process (`worker/main.ts`), which scenarios may kill and restart. */
+  worker: WorkerProcess;
+  /** Lines every worker process wrote, across restarts (at INFO, so the activities' own lines are there). */
+  workerLogLines: string[];
+  /** Lines of processes a scenario started itself (e.g. an API process it kills), for the final scan. */
+  processLogLines: string[];
+  /** Stops the worker, then the system. */
+  stop(): Promise<void>;
 }
 
-/** Starts the whole system (dev server, Postgres, emulator, worker, API) with captured API logs. */
-export async function startChaosSystem(): Promise<ChaosSystem> {
+/** Starts the whole system (dev server, Postgres, emulator, API) and the worker process, with captured logs. */
+export async function startChaosSystem({ echoWorker = false }: { echoWorker?: boolean } = {}): Promise<ChaosSystem> {
   const apiLogLines: string[] = [];
+  const workerLogLines: string[] = [];
   const system = await startSystemUnderTest({
     apiLogger: createJsonLogger('api', (line) => apiLogLines.push(line)),
     emulator: { webhookRetryBaseMs: 200 },
+    inProcessWorker: false,
   });
-  return { system, apiLogLines };
+  let worker: WorkerProcess;
+  try {
+    // Quiet unless asked: the stripe-faults scenario makes the worker log every retried Stripe failure.
+    worker = await startWorkerProcess(system, { echo: echoWorker, logLevel: 'INFO', onLine: (line) => workerLogLines.push(line) });
+  } catch (error) {
+    await system.stop();
+    throw error;
+  }
+  return {
+    system,
+    apiLogLines,
+    worker,
+    workerLogLines,
+    processLogLines: [],
+    async stop() {
+      await worker.stop();
+      await system.stop();
+    },
+  };
 }

@@ -5,7 +5,7 @@
  */
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 // The default import: under tsx (ESM) the package's CommonJS namespace has no named `temporal`.
 import proto from '@temporalio/proto';
 import { timedScenario, type ScenarioReport } from './scenario-report.js';
@@ -15,6 +15,17 @@ const HISTORIES_DIR = path.join(ROOT, 'test', 'replay', 'histories');
 const historyFromObject = (json: unknown) => proto.temporal.api.history.v1.History.fromObject(json as Record<string, unknown>);
 const ANCHOR = '  const ctx = new BookingContext(';
 const silentLogger = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * Installs this process's Temporal runtime logging errors only, Core's included: the replays'
+ * expected non-determinism warnings are not news. Call once, before any scenario runs.
+ */
+export function installQuietReplayRuntime(): void {
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { forward: {}, filter: { core: 'ERROR', other: 'ERROR' } } },
+  });
+}
 
 /** Runs the scenario on every recorded history. */
 export async function runNonDeterministicChange(): Promise<ScenarioReport> {

@@ -2,10 +2,11 @@
  * `npm run chaos`: starts the whole system once and runs every fault and bad-input scenario at a
  * larger scale than `npm test`, printing what each tried and counted and the invariants checked.
  * `npm run chaos -- hostile-webhooks` runs the named scenarios only; CHAOS_BOOKINGS and
- * CHAOS_COPIES change the scale. Exits 1 when a scenario or an invariant failed.
+ * CHAOS_COPIES change the scale; CHAOS_ECHO_WORKER=1 prints the worker process's lines.
+ * Exits 1 when a scenario or an invariant failed.
  */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startChaosSystem } from './chaos-system.js';
+import { installQuietReplayRuntime } from './non-deterministic-change.js';
 import { printScenarioReport, type ChaosScale, type ScenarioReport } from './scenario-report.js';
 import { chaosScenarios } from './scenarios.js';
 
@@ -20,15 +21,15 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-// The in-process worker would print every injected Stripe failure it retries; the reports say what matters.
-Runtime.install({ logger: new DefaultLogger('ERROR') });
-const { system, apiLogLines } = await startChaosSystem();
+installQuietReplayRuntime();
+const chaos = await startChaosSystem({ echoWorker: process.env.CHAOS_ECHO_WORKER === '1' });
+const { system } = chaos;
 const reports: ScenarioReport[] = [];
 try {
   for (const scenario of chaosScenarios.filter((candidate) => selected.length === 0 || selected.includes(candidate.name))) {
     console.log(`\n▶ ${scenario.name} (bookings=${scale.bookings}, copies=${scale.copies})`);
     try {
-      const report = await scenario.run(system, scale, { apiLogLines });
+      const report = await scenario.run(system, scale, chaos);
       reports.push(report);
       printScenarioReport(report);
     } catch (error) {
@@ -37,7 +38,7 @@ try {
     }
   }
 } finally {
-  await system.stop();
+  await chaos.stop();
 }
 const failed = reports.filter((report) => report.failures.length > 0 || report.invariants.violations.length > 0);
 console.log(`\n${reports.length - failed.length}/${reports.length} scenarios passed`);

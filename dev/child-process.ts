@@ -28,6 +28,8 @@ export interface ChildSpec {
   echo?: boolean;
   /** Where echoed lines go; defaults to this process's stdout. */
   sink?: (line: string) => void;
+  /** Called with every output line, unprefixed, echoed or not (e.g. to keep them all for a scan). */
+  onLine?: (line: string) => void;
 }
 
 /** A running child process with a clean way to stop it. */
@@ -98,6 +100,7 @@ export function startChild(spec: ChildSpec): ManagedChild {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
       kept.push(line);
       if (kept.length > KEPT_LINES) kept.shift();
+      spec.onLine?.(line);
       if (echo) sink(`${prefix}${line}`);
     });
   }

@@ -17,6 +17,7 @@ import { createEventRecorder } from './event-recorder.js';
 import { FaultInjector } from './faults.js';
 import { IdempotencyStore } from './idempotency.js';
 import { apiKeyAuth } from './middleware/api-key-auth.js';
+import { answerStall } from './middleware/answer-stall.js';
 import { faultInjection } from './middleware/fault-injection.js';
 import { formParams } from './middleware/form-params.js';
 import { idempotencyKeys } from './middleware/idempotency-keys.js';
@@ -187,6 +188,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
     requestContext({ clock, requestLog, catchUp }),
     apiKeyAuth(options.apiKeys),
     formParams(),
+    answerStall(faults),
     faultInjection(faults),
     idempotencyKeys(idempotency),
     injectedLatency(faults),

@@ -7,6 +7,20 @@
 /** 13 to 19 digits, maybe grouped, not part of a longer run of digits, letters and groups (a UUID). */
 const CARD_LIKE = /(?<![\dA-Za-z]|\d[ -])(?:\d[ -]?){12,18}\d(?![\dA-Za-z]|[ -]\d)/g;
 
+/** A UUID (request ids, booking ids): its last two groups can be 16 digits that pass Luhn by chance. */
+const UUID = /\b[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b/g;
+
+/** Applies `transform` to the parts of `text` outside UUIDs, leaving the UUIDs as they are. */
+function outsideUuids(text: string, transform: (part: string) => string): string {
+  let result = '';
+  let from = 0;
+  for (const match of text.matchAll(UUID)) {
+    result += transform(text.slice(from, match.index)) + match[0];
+    from = match.index + match[0].length;
+  }
+  return result + transform(text.slice(from));
+}
+
 /** Luhn check: true for numbers a card network would accept. */
 function passesLuhn(digits: string): boolean {
   let sum = 0;
@@ -27,12 +41,17 @@ function isCardNumber(candidate: string): boolean {
   return digits.length >= 13 && passesLuhn(digits);
 }
 
-/** The card-number-like runs in `text`, as written. */
+/** The card-number-like runs in `text` (outside UUIDs), as written. */
 export function findCardNumbers(text: string): string[] {
-  return [...text.matchAll(CARD_LIKE)].map((match) => match[0]).filter(isCardNumber);
+  const found: string[] = [];
+  outsideUuids(text, (part) => {
+    found.push(...[...part.matchAll(CARD_LIKE)].map((match) => match[0]).filter(isCardNumber));
+    return part;
+  });
+  return found;
 }
 
-/** `text` with every card-number-like run replaced by `replacement`. */
+/** `text` with every card-number-like run (outside UUIDs) replaced by `replacement`. */
 export function maskCardNumbers(text: string, replacement: string): string {
-  return text.replace(CARD_LIKE, (candidate) => (isCardNumber(candidate) ? replacement : candidate));
+  return outsideUuids(text, (part) => part.replace(CARD_LIKE, (candidate) => (isCardNumber(candidate) ? replacement : candidate)));
 }

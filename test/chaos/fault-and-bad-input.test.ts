@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChaosSystem, type ChaosSystem } from '../../chaos/chaos-system.js';
+import { installQuietReplayRuntime } from '../../chaos/non-deterministic-change.js';
 import { printScenarioReport, type ChaosScale, type ScenarioReport } from '../../chaos/scenario-report.js';
 import { chaosScenarios } from '../../chaos/scenarios.js';
 
@@ -12,18 +13,19 @@ const CI_SCALE: ChaosScale = { bookings: 3, copies: 5 };
 let chaos: ChaosSystem;
 
 beforeAll(async () => {
+  installQuietReplayRuntime();
   chaos = await startChaosSystem();
 }, 180_000);
 
 afterAll(async () => {
-  await chaos?.system.stop();
+  await chaos?.stop();
 });
 
 /** Runs a scenario by name and asserts it found nothing wrong. */
 async function expectScenarioHolds(name: string): Promise<ScenarioReport> {
   const scenario = chaosScenarios.find((candidate) => candidate.name === name);
   if (!scenario) throw new Error(`no scenario ${name}`);
-  const report = await scenario.run(chaos.system, CI_SCALE, { apiLogLines: chaos.apiLogLines });
+  const report = await scenario.run(chaos.system, CI_SCALE, chaos);
   printScenarioReport(report);
   expect(report.failures).toEqual([]);
   expect(report.invariants.violations).toEqual([]);
@@ -61,5 +63,29 @@ describe('fault and bad-input scenarios', () => {
     const report = await expectScenarioHolds('non-deterministic-change');
     expect(report.counted['unguarded timer: non-determinism errors']).toBeGreaterThan(0);
     expect(report.counted['timer behind patched(): replays failed']).toBe(0);
+  });
+
+  it('keeps one hold per booking when the worker is killed after Stripe answered and at a random moment, then restarted', async () => {
+    const report = await expectScenarioHolds('worker-kill');
+    expect(report.counted.kills).toBe(2);
+    expect(report.counted['answers held at the kill']).toBe(CI_SCALE.bookings);
+    expect(report.counted['held confirmations replayed']).toBe(CI_SCALE.bookings);
+    expect(report.counted['held then released']).toBe(2 * CI_SCALE.bookings);
+    expect(report.invariants.checked.holds).toBe(2 * CI_SCALE.bookings);
+  });
+
+  it('answers retried creates and webhooks once when the API process is killed with requests in flight', async () => {
+    const report = await expectScenarioHolds('api-kill');
+    expect(report.counted['lost in the kill']).toBeGreaterThan(0);
+    expect(report.counted['requests retried after losing their answer']).toBe(report.counted['lost in the kill']);
+    expect(report.counted['bookings with one workflow']).toBe(2 * CI_SCALE.bookings);
+    expect(report.counted['webhooks answered 200 and in the inbox']).toBe(report.tried['webhooks in the burst']);
+  });
+
+  it('finds no card number, bank account, email or secret in any log line the worker and API processes wrote', async () => {
+    const report = await expectScenarioHolds('log-scan');
+    expect(report.counted['sensitive findings in logs']).toBe(0);
+    expect(report.counted['worker activity lines']).toBeGreaterThan(0);
+    expect(report.counted['API processes lines scanned']).toBeGreaterThan(0);
   });
 });

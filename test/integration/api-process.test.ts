@@ -3,15 +3,13 @@
  * environment: it serves the codec endpoint with the configured keys and token, its metrics and
  * probes, and reads a booking another process sealed with the same keys.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChild, type ManagedChild } from '../../dev/child-process.js';
+import type { ManagedChild } from '../../dev/child-process.js';
+import { startApiProcess } from '../support/api-process.js';
 import { getFreePort } from '../support/free-port.js';
 import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../support/system-under-test.js';
 import { waitFor } from '../support/wait-for.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const API_TOKEN = 'api-process-token-123';
 const CODEC_TOKEN = 'api-process-codec-token';
 
@@ -21,33 +19,12 @@ let apiUrl: string;
 
 beforeAll(async () => {
   system = await startSystemUnderTest();
-  const port = await getFreePort();
-  apiUrl = `http://127.0.0.1:${port}`;
-  api = startChild({
-    name: 'api',
-    command: path.join(ROOT, 'node_modules', '.bin', 'tsx'),
-    args: ['api/main.ts'],
-    cwd: ROOT,
-    echo: false,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATABASE_URL: system.databaseUrl,
-      TEMPORAL_ADDRESS: system.temporal.address,
-      TEMPORAL_TASK_QUEUE: system.taskQueue,
-      STRIPE_SECRET_KEY: system.stripeSecretKey,
-      STRIPE_API_URL: system.emulatorUrl,
-      STRIPE_WEBHOOK_SECRET: 'whsec_api_process',
-      API_TOKEN,
-      PAYLOAD_CODEC_KEYS: system.payloadCodecKeys,
-      CODEC_AUTH_TOKEN: CODEC_TOKEN,
-    },
+  const started = await startApiProcess(system, {
+    port: await getFreePort(),
+    env: { STRIPE_WEBHOOK_SECRET: 'whsec_api_process', API_TOKEN, CODEC_AUTH_TOKEN: CODEC_TOKEN },
   });
-  await waitFor(async () => (await fetch(`${apiUrl}/healthz`).catch(() => null))?.ok === true, {
-    timeoutMs: 60_000,
-    intervalMs: 250,
-    description: `api/main.ts answering (output: ${api.recentOutput()})`,
-  });
+  api = started.child;
+  apiUrl = started.url;
 }, 180_000);
 
 afterAll(async () => {

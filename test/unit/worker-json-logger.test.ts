@@ -62,6 +62,8 @@ describe('worker JSON log lines', () => {
     // A 19-digit id that passes the Luhn check, as one in ten numeric ids do.
     logger.info('booking created', { bookingId: '1234567890123456785' });
     logger.info('kept', { bookingId: '1234567890123456781', requestId: '069eb83e-4146-4553-9893-0b853cb9b2a4', at: '2025-11-22T08:26:40.123Z' });
+    // A request id whose last two groups are 16 digits passing the Luhn check stays whole.
+    logger.info('kept', { requestId: '08aa5ac9-96f8-47cb-8362-623253182798' });
     const workerLine = formatLogEntry(entry({ bookingId: '4242424242424242' }, 'Stripe said 4000-0000-0000-0002 was declined'));
 
     expect(findSensitiveData([...apiLines, workerLine])).toEqual([]);
@@ -70,6 +72,7 @@ describe('worker JSON log lines', () => {
     expect(apiLines[1]).toContain('[card-number]');
     expect(apiLines[2]).toContain('1234567890123456781');
     expect(apiLines[2]).toContain('069eb83e-4146-4553-9893-0b853cb9b2a4');
+    expect(apiLines[3]).toContain('08aa5ac9-96f8-47cb-8362-623253182798');
     expect(workerLine).toContain('Stripe said [card-number] was declined');
   });
 });

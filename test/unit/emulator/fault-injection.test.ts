@@ -2,6 +2,7 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { holdParams, useRunningEmulator } from '../../support/running-emulator.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const running = useRunningEmulator();
 
@@ -76,6 +77,71 @@ describe('fault injection', () => {
     const started = Date.now();
     await running.stripe.customers.create({ email: 'slow@example.com' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  });
+
+  it('a stall executes the request and stores its result, then holds the answer until cleared; the retry is replayed', async () => {
+    const held = await running.stripe.paymentIntents.create({ ...holdParams('bk-stall'), confirm: false });
+    await running.control('POST', '/_emulator/faults', {
+      stall: { count: 1, holdMs: 60_000, pathPattern: '^POST /v1/payment_intents/[^/]+/confirm$' },
+    });
+    let answered = false;
+    const stalled = running.stripe.paymentIntents
+      .confirm(held.id, { payment_method: 'pm_card_visa' }, { idempotencyKey: 'confirm-bk-stall-1' })
+      .finally(() => (answered = true));
+    await waitFor(async () => (await running.control('GET', '/_emulator/faults')).heldAnswers === 1, {
+      timeoutMs: 5_000,
+      intervalMs: 20,
+      description: 'the confirmation answer held',
+    });
+    // The work is done while its answer waits: the authorization exists, the count is spent.
+    expect((await running.paymentIntentsFor('bk-stall'))[0].status).toBe('requires_capture');
+    expect((await running.control('GET', '/_emulator/faults')).stall).toBeNull();
+    expect(answered).toBe(false);
+
+    // A client that gave up retries with the same key: the stored answer is replayed at once.
+    const retried = await running.stripeRequest('POST', `/v1/payment_intents/${held.id}/confirm`, { payment_method: 'pm_card_visa' }, {
+      'Idempotency-Key': 'confirm-bk-stall-1',
+    });
+    expect(retried.status).toBe(200);
+    expect(retried.headers.get('Idempotent-Replayed')).toBe('true');
+
+    await running.control('DELETE', '/_emulator/faults');
+    await expect(stalled).resolves.toMatchObject({ id: held.id, status: 'requires_capture' });
+    const requests = (await running.control('GET', '/_emulator/requests')).data as Array<{ path: string; injectedFault: string | null; replayed: boolean }>;
+    const confirmations = requests.filter((request) => request.path === `/v1/payment_intents/${held.id}/confirm`);
+    expect(confirmations.map((request) => [request.injectedFault, request.replayed])).toEqual([
+      [null, true],
+      ['stall after', false],
+    ]);
+  });
+
+  it('holds a stalled answer for holdMs at most and leaves requests off the pattern alone', async () => {
+    await running.control('POST', '/_emulator/faults', { stall: { count: 2, holdMs: 300, pathPattern: '^POST /v1/customers$' } });
+    const started = Date.now();
+    await expect(running.stripe.paymentIntents.create(holdParams('bk-stall-other'))).resolves.toMatchObject({ status: 'requires_capture' });
+    expect(Date.now() - started).toBeLessThan(300);
+    await running.stripe.customers.create({ email: 'stalled@example.com' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect((await running.control('GET', '/_emulator/faults')).stall).toMatchObject({ remaining: 1 });
+  });
+
+  it('rejects a stall without a hold time, with an unknown field or with a bad pattern', async () => {
+    const plans = [
+      { stall: { count: 1 } },
+      { stall: { count: 0, holdMs: 100 } },
+      { stall: { count: 1, holdMs: 100, when: 'before' } },
+      { stall: { count: 1, holdMs: 700_000 } },
+      { stall: { count: 1, holdMs: 100, pathPattern: '([' } },
+    ];
+    for (const plan of plans) {
+      const response = await fetch(`${running.url}/_emulator/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(plan),
+      });
+      expect(response.status, JSON.stringify(plan)).toBe(400);
+      expect((await response.json()).error.message).toContain('stall');
+    }
   });
 
   it('rejects a malformed fault plan naming the bad field', async () => {
