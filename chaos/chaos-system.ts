@@ -13,7 +13,10 @@ export async function startChaosSystem(): Promise<ChaosSystem> {
   const apiLogLines: string[] = [];
   const system = await startSystemUnderTest({
     apiLogger: createJsonLogger('api', (line) => apiLogLines.push(line)),
-    emulator: { webhookRetryBaseMs: 200 },
+    // Webhook retries every 2 s at most, for about 5 minutes: they outlive a Postgres outage of the API's inbox.
+    emulator: { webhookRetry: { baseDelayMs: 200, maxDelayMs: 2_000, maxAttempts: 150 } },
+    // Short, so the stripe-timeouts scenario's late answers outlast it in seconds, not minutes.
+    stripeTimeoutMs: 2_000,
   });
   return { system, apiLogLines };
 }
