@@ -4,7 +4,10 @@ import { runBadApiInput } from './bad-api-input.js';
 import { runDuplicateAndShuffledWebhooks } from './duplicate-and-shuffled-webhooks.js';
 import { runHostileWebhooks } from './hostile-webhooks.js';
 import { runNonDeterministicChange } from './non-deterministic-change.js';
+import { runPostgresOutage } from './postgres-outage.js';
 import { runStripeFaults } from './stripe-faults.js';
+import { runStripeTimeouts } from './stripe-timeouts.js';
+import { runTemporalOutage } from './temporal-outage.js';
 import type { ChaosScale, ScenarioReport } from './scenario-report.js';
 
 /** A named scenario and how to run it. */
@@ -18,6 +21,9 @@ export const chaosScenarios: ChaosScenario[] = [
   { name: 'duplicate-webhooks', run: runDuplicateAndShuffledWebhooks },
   { name: 'hostile-webhooks', run: runHostileWebhooks },
   { name: 'stripe-faults', run: (system, scale) => runStripeFaults(system, scale) },
+  { name: 'stripe-timeouts', run: runStripeTimeouts },
+  { name: 'temporal-outage', run: runTemporalOutage },
+  { name: 'postgres-outage', run: runPostgresOutage },
   { name: 'bad-api-input', run: runBadApiInput },
   { name: 'non-deterministic-change', run: () => runNonDeterministicChange() },
 ];

@@ -8,7 +8,7 @@ import { startChaosSystem, type ChaosSystem } from '../../chaos/chaos-system.js'
 import { printScenarioReport, type ChaosScale, type ScenarioReport } from '../../chaos/scenario-report.js';
 import { chaosScenarios } from '../../chaos/scenarios.js';
 
-const CI_SCALE: ChaosScale = { bookings: 3, copies: 5 };
+const CI_SCALE: ChaosScale = { bookings: 3, copies: 5, outageSeconds: 10 };
 let chaos: ChaosSystem;
 
 beforeAll(async () => {
