@@ -60,7 +60,7 @@ export async function driveLoadAcrossOutage(
   // Each wave is attempted while the part is down; an attempt may outlast the outage (the API waits up to its deadline).
   const answers = bodies.map(async (wave, index) => {
     await sleep((index * outageMs) / CREATE_WAVES);
-    return Promise.all(wave.map((body) => system.api('POST', '/v1/bookings', body)));
+    return Promise.all(wave.map((body) => timedCreate(system, body)));
   });
   await Promise.all([
     ...waiting.map(({ hold }) =>
@@ -74,8 +74,10 @@ export async function driveLoadAcrossOutage(
   const restartedAt = new Date();
 
   const attempts = bodies.flat();
-  const during = (await Promise.all(answers)).flat();
+  const timed = (await Promise.all(answers)).flat();
+  const during = timed.map(({ answer }) => answer);
   report.tried['creates attempted during the outage'] = attempts.length;
+  report.counted['slowest refusal (ms)'] = Math.max(0, ...timed.filter(({ answer }) => answer.status >= 500).map(({ ms }) => ms));
   for (const [outcome, count] of Object.entries(tally(during.map(describeAnswer)))) report.counted[`during the outage: ${outcome}`] = count;
   const refused = attempts.filter((_, index) => during[index].status >= 500);
   report.counted['creates refused during the outage'] = refused.length;
@@ -99,6 +101,13 @@ export async function driveLoadAcrossOutage(
   await waitForHolds(system, bookingIds, ['released'], 180_000);
   report.counted['bookings released'] = bookingIds.length;
   return { stoppedAt, restartedAt, bookingIds };
+}
+
+/** A create's answer and how long it took. */
+async function timedCreate(system: SystemUnderTest, body: { bookingId: string }): Promise<{ answer: ApiAnswer; ms: number }> {
+  const started = Date.now();
+  const answer = await system.api('POST', '/v1/bookings', body);
+  return { answer, ms: Date.now() - started };
 }
 
 /** `answered 503 temporal_unavailable`, `answered 201`, … */

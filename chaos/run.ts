@@ -21,8 +21,9 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-// The in-process worker would print every injected Stripe failure it retries; the reports say what matters.
-Runtime.install({ logger: new DefaultLogger('ERROR') });
+// The in-process worker would print every injected Stripe failure it retries, and Core every poll it
+// retries while Temporal is down; the reports say what matters.
+Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { forward: {}, filter: { core: 'ERROR', other: 'ERROR' } } } });
 const { system, apiLogLines } = await startChaosSystem();
 const reports: ScenarioReport[] = [];
 try {
