@@ -17,8 +17,8 @@ export interface Outage {
   restart(): Promise<void>;
   /** The error code of a create refused during the outage (503). */
   refusalCode: string;
-  /** Runs once the part is down, alongside the load, given the bookings whose release falls due during the outage. */
-  whileDown?(releasing: string[]): Promise<void>;
+  /** Runs once the part is down, alongside the load, until `until` (ms since the epoch); given the bookings due for release. */
+  whileDown?(context: { releasing: string[]; until: number }): Promise<void>;
 }
 
 /** When the part was down, and every booking the load created. */
@@ -43,13 +43,17 @@ export async function driveLoadAcrossOutage(
   outage: Outage,
 ): Promise<OutageRun> {
   const outageMs = scale.outageSeconds * 1_000;
+  const releaseDue: number[] = [];
   const [authenticating, releasing] = await Promise.all([
     createBookings(system, scale.bookings, () => ({ holdPaymentMethod: 'pm_card_authenticationRequired' })),
-    createBookings(system, scale.bookings, () => ({ endsAt: new Date(Date.now() + RELEASE_AFTER_MS).toISOString() })),
+    createBookings(system, scale.bookings, () => {
+      releaseDue.push(Date.now() + RELEASE_AFTER_MS);
+      return { endsAt: new Date(releaseDue[releaseDue.length - 1]).toISOString() };
+    }),
   ]);
   const [waiting] = await Promise.all([waitForHolds(system, authenticating, ['requires_action']), waitForHolds(system, releasing, ['held'])]);
-  report.tried['bookings waiting for 3-D Secure when it stopped'] = authenticating.length;
-  report.tried['held bookings whose release fell due during the outage'] = releasing.length;
+  report.tried['bookings waiting for 3-D Secure'] = authenticating.length;
+  report.tried['held bookings ending a few seconds later'] = releasing.length;
 
   await outage.stop();
   const stoppedAt = new Date();
@@ -62,16 +66,20 @@ export async function driveLoadAcrossOutage(
     await sleep((index * outageMs) / CREATE_WAVES);
     return Promise.all(wave.map((body) => timedCreate(system, body)));
   });
-  await Promise.all([
-    ...waiting.map(({ hold }) =>
-      system.emulatorControl('POST', `/_emulator/payment_intents/${hold.paymentIntentId}/authenticate`, { outcome: 'succeed' }),
-    ),
-    outage.whileDown?.(releasing),
-    sleep(outageMs),
-  ]);
-  report.tried['3-D Secure completed during the outage'] = waiting.length;
-  await outage.restart();
+  try {
+    await Promise.all([
+      ...waiting.map(({ hold }) =>
+        system.emulatorControl('POST', `/_emulator/payment_intents/${hold.paymentIntentId}/authenticate`, { outcome: 'succeed' }),
+      ),
+      outage.whileDown?.({ releasing, until: stoppedAt.getTime() + outageMs }),
+      sleep(outageMs),
+    ]);
+  } finally {
+    await outage.restart();
+  }
   const restartedAt = new Date();
+  report.tried['3-D Secure completed during the outage'] = waiting.length;
+  report.counted['bookings that ended during the outage'] = releaseDue.filter((due) => due >= stoppedAt.getTime() && due < restartedAt.getTime()).length;
 
   const attempts = bodies.flat();
   const timed = (await Promise.all(answers)).flat();
