@@ -23,7 +23,9 @@ export interface Outage {
 
 /** When the part was down, and every booking the load created. */
 export interface OutageRun {
+  /** When the part was asked to stop. */
   stoppedAt: Date;
+  /** When it answered again. */
   restartedAt: Date;
   bookingIds: string[];
 }
@@ -55,8 +57,10 @@ export async function driveLoadAcrossOutage(
   report.tried['bookings waiting for 3-D Secure'] = authenticating.length;
   report.tried['held bookings ending a few seconds later'] = releasing.length;
 
-  await outage.stop();
+  // The outage starts when the part is asked to stop (a graceful stop takes a few seconds).
   const stoppedAt = new Date();
+  await outage.stop();
+  report.counted[`${outage.part} stop (ms)`] = Date.now() - stoppedAt.getTime();
   report.tried[`${outage.part} down (s)`] = scale.outageSeconds;
   const bodies = Array.from({ length: CREATE_WAVES }, () =>
     Array.from({ length: scale.bookings }, () => newBooking({ bookingId: `chaos-${newBooking().bookingId}` })),
