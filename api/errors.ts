@@ -1,6 +1,6 @@
 /**
  * The API's one error shape, `{ error: { code, message, requestId } }`, and the mapping from every
- * known failure (validation, auth, Temporal, Stripe, body limits) to it. Unknown errors become a generic 500.
+ * known failure (validation, auth, Temporal, PostgreSQL, Stripe, body limits) to it. Unknown errors become a generic 500.
  */
 import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
@@ -10,6 +10,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import Stripe from 'stripe';
 import { FailureTypes } from '../workflows/contract.js';
 import type { AppEnv } from './router.js';
+import { isDatabaseUnavailable } from './database-errors.js';
 import { isTemporalUnavailable } from './temporal-errors.js';
 
 /** Every error code the API answers with, and its HTTP status. */
@@ -37,6 +38,7 @@ export const ERROR_STATUS = {
   internal_error: 500,
   setup_intent_not_created: 502,
   temporal_unavailable: 503,
+  database_unavailable: 503,
   not_ready: 503,
   stripe_unavailable: 503,
   temporal_timeout: 504,
@@ -123,6 +125,9 @@ export function toApiError(error: unknown): { apiError: ApiError; expected: bool
   }
   if (isTemporalUnavailable(error)) {
     return { apiError: new ApiError('temporal_unavailable', 'Workflow service unavailable; retry later'), expected: false };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return { apiError: new ApiError('database_unavailable', 'Database unavailable; retry later'), expected: false };
   }
   return { apiError: new ApiError('internal_error', GENERIC_INTERNAL_MESSAGE), expected: false };
 }

@@ -28,7 +28,10 @@ export async function startChaosSystem({ echoWorker = false }: { echoWorker?: bo
   const workerLogLines: string[] = [];
   const system = await startSystemUnderTest({
     apiLogger: createJsonLogger('api', (line) => apiLogLines.push(line)),
-    emulator: { webhookRetryBaseMs: 200 },
+    // Webhook retries every 2 s at most, for about 5 minutes: they outlive a Postgres outage of the API's inbox.
+    emulator: { webhookRetry: { baseDelayMs: 200, maxDelayMs: 2_000, maxAttempts: 150 } },
+    // Short, so the stripe-timeouts scenario's late answers outlast it in seconds, not minutes.
+    stripeTimeoutMs: 2_000,
     inProcessWorker: false,
   });
   let worker: WorkerProcess;

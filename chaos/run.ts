@@ -1,8 +1,8 @@
 /**
  * `npm run chaos`: starts the whole system once and runs every fault and bad-input scenario at a
  * larger scale than `npm test`, printing what each tried and counted and the invariants checked.
- * `npm run chaos -- hostile-webhooks` runs the named scenarios only; CHAOS_BOOKINGS and
- * CHAOS_COPIES change the scale; CHAOS_ECHO_WORKER=1 prints the worker process's lines.
+ * `npm run chaos -- hostile-webhooks` runs the named scenarios only; CHAOS_BOOKINGS, CHAOS_COPIES
+ * and CHAOS_OUTAGE_SECONDS change the scale; CHAOS_ECHO_WORKER=1 prints the worker process's lines.
  * Exits 1 when a scenario or an invariant failed.
  */
 import { startChaosSystem } from './chaos-system.js';
@@ -13,6 +13,7 @@ import { chaosScenarios } from './scenarios.js';
 const scale: ChaosScale = {
   bookings: Number(process.env.CHAOS_BOOKINGS ?? 10),
   copies: Number(process.env.CHAOS_COPIES ?? 10),
+  outageSeconds: Number(process.env.CHAOS_OUTAGE_SECONDS ?? 60),
 };
 const selected = process.argv.slice(2);
 const unknown = selected.filter((name) => !chaosScenarios.some((scenario) => scenario.name === name));
@@ -27,7 +28,7 @@ const { system } = chaos;
 const reports: ScenarioReport[] = [];
 try {
   for (const scenario of chaosScenarios.filter((candidate) => selected.length === 0 || selected.includes(candidate.name))) {
-    console.log(`\n▶ ${scenario.name} (bookings=${scale.bookings}, copies=${scale.copies})`);
+    console.log(`\n▶ ${scenario.name} (bookings=${scale.bookings}, copies=${scale.copies}, outage=${scale.outageSeconds} s)`);
     try {
       const report = await scenario.run(system, scale, chaos);
       reports.push(report);
@@ -41,5 +42,6 @@ try {
   await chaos.stop();
 }
 const failed = reports.filter((report) => report.failures.length > 0 || report.invariants.violations.length > 0);
-console.log(`\n${reports.length - failed.length}/${reports.length} scenarios passed`);
+const skipped = reports.filter((report) => report.skipped).length;
+console.log(`\n${reports.length - failed.length - skipped}/${reports.length} scenarios passed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
 process.exit(failed.length > 0 ? 1 : 0);

@@ -12,6 +12,8 @@ export interface ScenarioReport {
   failures: string[];
   invariants: InvariantReport;
   durationMs: number;
+  /** Why the scenario did not run on this system (e.g. a part it would stop is not the tests' own). */
+  skipped?: string;
 }
 
 /** How big a scenario runs: small in `npm test`, larger in `npm run chaos`. */
@@ -20,6 +22,8 @@ export interface ChaosScale {
   bookings: number;
   /** Copies of each webhook delivered concurrently. */
   copies: number;
+  /** How long the Temporal and PostgreSQL outages last, in seconds. */
+  outageSeconds: number;
 }
 
 /** Prints a report as a few readable lines. */
@@ -28,12 +32,21 @@ export function printScenarioReport(report: ScenarioReport, write: (line: string
     Object.entries(entries)
       .map(([key, value]) => `${key}=${value}`)
       .join(', ');
+  if (report.skipped) {
+    write(`– ${report.name} skipped: ${report.skipped}`);
+    return;
+  }
   const ok = report.failures.length === 0 && report.invariants.violations.length === 0;
   write(`${ok ? '✓' : '✗'} ${report.name} (${(report.durationMs / 1000).toFixed(1)} s)`);
   write(`    tried:      ${line(report.tried)}`);
   write(`    counted:    ${line(report.counted)}`);
   write(`    invariants: ${line(report.invariants.checked)}`);
   for (const failure of [...report.failures, ...report.invariants.violations]) write(`    ✗ ${failure}`);
+}
+
+/** The report of a scenario that could not run here, saying why. */
+export function skippedScenario(name: string, reason: string): ScenarioReport {
+  return { name, tried: {}, counted: {}, failures: [], invariants: { checked: {}, violations: [] }, durationMs: 0, skipped: reason };
 }
 
 /** Runs `body`, timing it, and assembles its report. */

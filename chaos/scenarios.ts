@@ -8,7 +8,10 @@ import { runEventOrderings } from './event-orderings.js';
 import { runHostileWebhooks } from './hostile-webhooks.js';
 import { runLogScan } from './log-scan.js';
 import { runNonDeterministicChange } from './non-deterministic-change.js';
+import { runPostgresOutage } from './postgres-outage.js';
 import { runStripeFaults } from './stripe-faults.js';
+import { runStripeTimeouts } from './stripe-timeouts.js';
+import { runTemporalOutage } from './temporal-outage.js';
 import type { ChaosScale, ScenarioReport } from './scenario-report.js';
 import { runWorkerKill } from './worker-kill.js';
 
@@ -25,6 +28,9 @@ export const chaosScenarios: ChaosScenario[] = [
   { name: 'event-orderings', run: (system) => runEventOrderings(system) },
   { name: 'hostile-webhooks', run: runHostileWebhooks },
   { name: 'stripe-faults', run: (system, scale) => runStripeFaults(system, scale) },
+  { name: 'stripe-timeouts', run: runStripeTimeouts },
+  { name: 'temporal-outage', run: runTemporalOutage },
+  { name: 'postgres-outage', run: runPostgresOutage },
   { name: 'bad-api-input', run: runBadApiInput },
   { name: 'non-deterministic-change', run: () => runNonDeterministicChange() },
   { name: 'worker-kill', run: runWorkerKill },

@@ -87,10 +87,15 @@ const otelVars = {
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
 };
 
+/** How long a Stripe request may take before the client gives up on it (the retry replays its idempotency key). */
+export const DEFAULT_STRIPE_TIMEOUT_MS = 20_000;
+
 const stripeVars = {
   STRIPE_SECRET_KEY: z.string().min(1),
   /** Base URL of a Stripe stand-in (the emulator or stripe-mock); unset means Stripe itself. */
   STRIPE_API_URL: url.optional(),
+  /** Timeout of each Stripe request, in milliseconds. */
+  STRIPE_TIMEOUT_MS: positiveInt.default(DEFAULT_STRIPE_TIMEOUT_MS),
 };
 
 const apiSchema = z.object({
@@ -181,8 +186,8 @@ export type TracingConfig = Pick<
   ApiConfig,
   'OTEL_SDK_DISABLED' | 'OTEL_TRACES_EXPORTER' | 'OTEL_EXPORTER_OTLP_ENDPOINT' | 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' | 'OTEL_SERVICE_NAME'
 >;
-/** The Stripe settings used by the worker's gateway and the API's PaymentMethod creation. */
-export type StripeConfig = Pick<WorkerConfig, 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL'>;
+/** The Stripe settings used by the worker's gateway and the API's PaymentMethod creation; the timeout defaults to 20 s. */
+export type StripeConfig = Pick<WorkerConfig, 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL'> & Partial<Pick<WorkerConfig, 'STRIPE_TIMEOUT_MS'>>;
 
 /**
  * Parses `env` against `schema`, or throws a ConfigError naming every bad variable. A variable set

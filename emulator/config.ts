@@ -13,6 +13,8 @@ const emulatorSchema = z.object({
   /** Delay before the first webhook retry, doubling on each further attempt. */
   STRIPE_EMULATOR_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().positive().default(1000),
   STRIPE_EMULATOR_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().positive().default(6),
+  /** Longest delay between two webhook attempts; unset lets the doubling grow without a cap. */
+  STRIPE_EMULATOR_WEBHOOK_MAX_DELAY_MS: z.coerce.number().int().positive().optional(),
   /** JSON file that keeps Stripe state across restarts; unset keeps it in memory only. */
   STRIPE_EMULATOR_STATE_FILE: z.string().min(1).optional(),
   /** Seconds a bank debit stays `processing` before it settles; unset: 4 business days. */

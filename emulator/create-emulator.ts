@@ -21,7 +21,7 @@ import { answerStall } from './middleware/answer-stall.js';
 import { faultInjection } from './middleware/fault-injection.js';
 import { formParams } from './middleware/form-params.js';
 import { idempotencyKeys } from './middleware/idempotency-keys.js';
-import { injectedLatency } from './middleware/injected-latency.js';
+import { injectedLatency, latencyBeforeWork } from './middleware/injected-latency.js';
 import { requestContext } from './middleware/request-context.js';
 import { stateChanges } from './middleware/state-changes.js';
 import { DEFAULT_FAILED_CONFIRMATION_LIMIT } from './payments/confirmation-limit.js';
@@ -53,7 +53,7 @@ export interface StripeEmulatorOptions {
   webhookSecret: string;
   /** Where events are POSTed; without it events are only recorded. */
   webhookUrl?: string;
-  /** Webhook retry policy; defaults to 1 s doubling, 6 attempts. */
+  /** Webhook retry policy; defaults to 1 s doubling without a cap, 6 attempts. */
   webhookRetry?: Partial<WebhookRetryPolicy>;
   /** Shorthand for `webhookRetry.baseDelayMs`. */
   webhookRetryBaseMs?: number;
@@ -189,9 +189,10 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
     apiKeyAuth(options.apiKeys),
     formParams(),
     answerStall(faults),
+    injectedLatency(faults),
     faultInjection(faults),
     idempotencyKeys(idempotency),
-    injectedLatency(faults),
+    latencyBeforeWork(),
   );
   stripeApi.route('/customers', customerRoutes(runtime));
   stripeApi.route('/payment_intents', paymentIntentRoutes(runtime));

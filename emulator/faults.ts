@@ -4,26 +4,48 @@ import { z } from 'zod';
 /** HTTP statuses the emulator can inject into Stripe API answers. */
 export const INJECTABLE_STATUSES = [429, 500, 502, 503, 504] as const;
 
+/** Which requests a fault hits: a count or a rate, and a pattern of `METHOD /path`. */
+const requestSelection = {
+  /** Hit this many matching requests, then stop. */
+  count: z.number().int().positive().optional(),
+  /** Hit each matching request with this probability. */
+  rate: z.number().min(0).max(1).optional(),
+  /** Regular expression matched against `METHOD /path` (e.g. `POST /v1/payment_intents`). */
+  pathPattern: z.string().optional(),
+};
+
+/** The checks every request selection needs: count or rate, and a pattern that compiles. */
+function checkSelection(fault: { count?: number; rate?: number; pathPattern?: string }, ctx: z.RefinementCtx): void {
+  if (fault.count !== undefined && fault.rate !== undefined) ctx.addIssue({ code: 'custom', message: 'give count or rate, not both' });
+  if (fault.pathPattern !== undefined && !isValidRegExp(fault.pathPattern)) {
+    ctx.addIssue({ code: 'custom', message: 'pathPattern must be a valid regular expression', path: ['pathPattern'] });
+  }
+}
+
 const apiFaultSchema = z
   .object({
     status: z.union(INJECTABLE_STATUSES.map((status) => z.literal(status))),
-    /** Fail this many matching requests, then stop. */
-    count: z.number().int().positive().optional(),
-    /** Fail each matching request with this probability. */
-    rate: z.number().min(0).max(1).optional(),
+    ...requestSelection,
     /** `before`: fail without executing; `after`: execute, store the idempotent result, then fail. */
     when: z.enum(['before', 'after']).default('before'),
-    /** Regular expression matched against `METHOD /path` (e.g. `POST /v1/payment_intents`). */
-    pathPattern: z.string().optional(),
   })
   .strict()
-  .refine((fault) => !(fault.count !== undefined && fault.rate !== undefined), {
-    message: 'give count or rate, not both',
+  .superRefine(checkSelection);
+
+const latencyFaultSchema = z
+  .object({
+    /** Added delay, in milliseconds. */
+    ms: z.number().int().min(0).max(600_000),
+    ...requestSelection,
+    /**
+     * `before`: wait holding the idempotency key's lock, then execute (a retry meanwhile is refused
+     * with 409); `after`: execute and store the idempotent result, then answer late (a retry
+     * meanwhile is replayed), as when the answer is slow on its way back.
+     */
+    when: z.enum(['before', 'after']).default('before'),
   })
-  .refine((fault) => fault.pathPattern === undefined || isValidRegExp(fault.pathPattern), {
-    message: 'pathPattern must be a valid regular expression',
-    path: ['pathPattern'],
-  });
+  .strict()
+  .superRefine(checkSelection);
 
 const stallFaultSchema = z
   .object({
@@ -35,10 +57,7 @@ const stallFaultSchema = z
     holdMs: z.number().int().positive().max(600_000),
   })
   .strict()
-  .refine((stall) => stall.pathPattern === undefined || isValidRegExp(stall.pathPattern), {
-    message: 'pathPattern must be a valid regular expression',
-    path: ['pathPattern'],
-  });
+  .superRefine(checkSelection);
 
 const webhookFaultSchema = z
   .object({
@@ -57,6 +76,8 @@ const webhookFaultSchema = z
 export const faultPlanSchema = z
   .object({
     api: apiFaultSchema.nullable().optional(),
+    latency: latencyFaultSchema.nullable().optional(),
+    /** Shorthand for `latency: { ms }`: every request, before the work (0 removes it). */
     latencyMs: z.number().int().min(0).max(600_000).optional(),
     /** Execute matching requests and store their idempotent result, then hold the answer (a client that dies waiting). */
     stall: stallFaultSchema.nullable().optional(),
@@ -70,6 +91,8 @@ export type FaultPlan = z.infer<typeof faultPlanSchema>;
 export type ApiFault = z.infer<typeof apiFaultSchema>;
 /** Answers held after the work, as seen by a client that stops hearing back. */
 export type StallFault = z.infer<typeof stallFaultSchema>;
+/** Added latency on Stripe API requests. */
+export type LatencyFault = z.infer<typeof latencyFaultSchema>;
 /** Disturbances of webhook deliveries. */
 export type WebhookFaults = z.infer<typeof webhookFaultSchema>;
 
@@ -84,10 +107,13 @@ function isValidRegExp(pattern: string): boolean {
 
 const NO_WEBHOOK_FAULTS: WebhookFaults = { duplicates: 0, delayMs: 0, reorder: false, pause: false };
 
+/** A request fault with what is left of its count. */
+type Counted<Fault> = Fault & { remaining?: number };
+
 /** The active faults and the decisions taken from them. */
 export class FaultInjector {
-  private api: (ApiFault & { remaining?: number }) | null = null;
-  private latency = 0;
+  private api: Counted<ApiFault> | null = null;
+  private latency: Counted<LatencyFault> | null = null;
   private stall: (StallFault & { remaining: number }) | null = null;
   /** Releases of the answers held now. */
   private readonly heldAnswers = new Set<() => void>();
@@ -99,7 +125,8 @@ export class FaultInjector {
   /** Applies the sections present in `plan`. */
   apply(plan: FaultPlan): void {
     if (plan.api !== undefined) this.api = plan.api ? { ...plan.api, remaining: plan.api.count } : null;
-    if (plan.latencyMs !== undefined) this.latency = plan.latencyMs;
+    if (plan.latency !== undefined) this.latency = plan.latency ? { ...plan.latency, remaining: plan.latency.count } : null;
+    if (plan.latencyMs !== undefined) this.latency = plan.latencyMs > 0 ? { ms: plan.latencyMs, when: 'before' } : null;
     if (plan.stall !== undefined) {
       this.releaseHeldAnswers();
       this.stall = plan.stall ? { ...plan.stall, remaining: plan.stall.count } : null;
@@ -110,7 +137,7 @@ export class FaultInjector {
   /** Removes every fault. */
   clear(): void {
     this.api = null;
-    this.latency = 0;
+    this.latency = null;
     this.stall = null;
     this.releaseHeldAnswers();
     this.setWebhookFaults(NO_WEBHOOK_FAULTS);
@@ -118,36 +145,36 @@ export class FaultInjector {
 
   /** The current faults, for inspection. */
   describe(): {
-    api: ApiFault & { remaining?: number } | null;
-    latencyMs: number;
+    api: Counted<ApiFault> | null;
+    latency: Counted<LatencyFault> | null;
     stall: (StallFault & { remaining: number }) | null;
     /** Answers held by a stall right now. */
     heldAnswers: number;
     webhooks: WebhookFaults;
   } {
-    return { api: this.api, latencyMs: this.latency, stall: this.stall, heldAnswers: this.heldAnswers.size, webhooks: this.webhookFaults };
+    return { api: this.api, latency: this.latency, stall: this.stall, heldAnswers: this.heldAnswers.size, webhooks: this.webhookFaults };
   }
 
   /** Decides whether the request `METHOD /path` fails, consuming one from a counted fault. */
   takeApiFault(method: string, path: string): { status: number; when: 'before' | 'after' } | null {
-    const fault = this.api;
-    if (!fault) return null;
-    if (fault.pathPattern !== undefined && !new RegExp(fault.pathPattern).test(`${method} ${path}`)) return null;
-    if (fault.rate !== undefined && this.random() >= fault.rate) return null;
-    if (fault.remaining !== undefined) {
-      if (fault.remaining <= 0) return null;
-      fault.remaining -= 1;
-      if (fault.remaining === 0) this.api = null;
-    }
-    return { status: fault.status, when: fault.when };
+    if (!this.api || !this.hits(this.api, method, path)) return null;
+    const { status, when } = this.api;
+    if (this.api.remaining === 0) this.api = null;
+    return { status, when };
+  }
+
+  /** Decides whether the request `METHOD /path` is slowed, and when; consumes one from a counted fault. */
+  takeLatency(method: string, path: string): { ms: number; when: 'before' | 'after' } | null {
+    if (!this.latency || !this.hits(this.latency, method, path)) return null;
+    const { ms, when } = this.latency;
+    if (this.latency.remaining === 0) this.latency = null;
+    return { ms, when };
   }
 
   /** Decides whether the answer to `METHOD /path` is held (answers for how long), consuming one from the stall's count. */
   takeStall(method: string, path: string): number | null {
     const stall = this.stall;
-    if (!stall) return null;
-    if (stall.pathPattern !== undefined && !new RegExp(stall.pathPattern).test(`${method} ${path}`)) return null;
-    stall.remaining -= 1;
+    if (!stall || !this.hits(stall, method, path)) return null;
     if (stall.remaining === 0) this.stall = null;
     return stall.holdMs;
   }
@@ -165,11 +192,6 @@ export class FaultInjector {
     });
   }
 
-  /** Added latency for each Stripe API request, in milliseconds. */
-  latencyMs(): number {
-    return this.latency;
-  }
-
   /** Current webhook disturbances. */
   webhooks(): WebhookFaults {
     return this.webhookFaults;
@@ -182,6 +204,17 @@ export class FaultInjector {
 
   private releaseHeldAnswers(): void {
     for (const release of [...this.heldAnswers]) release();
+  }
+
+  /** Whether `fault` hits this request; counts it down when it does. */
+  private hits(fault: Counted<{ rate?: number; pathPattern?: string }>, method: string, path: string): boolean {
+    if (fault.pathPattern !== undefined && !new RegExp(fault.pathPattern).test(`${method} ${path}`)) return false;
+    if (fault.rate !== undefined && this.random() >= fault.rate) return false;
+    if (fault.remaining !== undefined) {
+      if (fault.remaining <= 0) return false;
+      fault.remaining -= 1;
+    }
+    return true;
   }
 
   private setWebhookFaults(faults: WebhookFaults): void {

@@ -24,6 +24,7 @@ function createEmulatorOrExit(config: EmulatorConfig): StripeEmulator {
       webhookRetry: {
         baseDelayMs: config.STRIPE_EMULATOR_WEBHOOK_RETRY_BASE_MS,
         maxAttempts: config.STRIPE_EMULATOR_WEBHOOK_MAX_ATTEMPTS,
+        maxDelayMs: config.STRIPE_EMULATOR_WEBHOOK_MAX_DELAY_MS,
       },
       stateFile: config.STRIPE_EMULATOR_STATE_FILE,
       achSettlementSeconds: config.STRIPE_EMULATOR_ACH_SETTLEMENT_SECONDS,

@@ -10,6 +10,8 @@ export interface RequestLogEntry {
   replayed: boolean;
   /** Fault injected into the answer, if any. */
   injectedFault: string | null;
+  /** Latency injected into the request, if any: `before` or `after` the work. */
+  injectedLatency: { ms: number; when: 'before' | 'after' } | null;
   /** Emulator time (unix seconds) when the request arrived. */
   receivedAt: number;
 }

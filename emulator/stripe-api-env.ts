@@ -10,5 +10,7 @@ export interface StripeApiEnv {
     idempotencyKey: string | null;
     replayed: boolean;
     injectedFault: string | null;
+    /** Latency injected into this request, if any. */
+    injectedLatency: { ms: number; when: 'before' | 'after' } | null;
   };
 }

@@ -94,7 +94,10 @@ const createBookingRoute = createRoute({
         'payment method of another customer, detached or unusable (`payment_method_unusable`), or a saved bank ' +
         'account for the hold or a saved card for the payment (`payment_method_type_mismatch`)',
     ),
-    503: errorResponseSpec('Temporal or Stripe unreachable (`temporal_unavailable`, `stripe_unavailable`)'),
+    503: errorResponseSpec(
+      'Temporal, PostgreSQL (read for saved payment methods before anything is started) or Stripe unreachable ' +
+        '(`temporal_unavailable`, `database_unavailable`, `stripe_unavailable`); the same request can be sent again',
+    ),
   },
 });
 

@@ -66,6 +66,7 @@ const stripeWebhookRoute = createRoute({
     400: errorResponseSpec('Missing, forged or stale signature (`invalid_signature`)'),
     413: errorResponseSpec('Body larger than MAX_BODY_BYTES (`payload_too_large`)'),
     500: errorResponseSpec('Not stored; Stripe will retry (`internal_error`)'),
+    503: errorResponseSpec('PostgreSQL unreachable: not stored; Stripe will retry (`database_unavailable`)'),
   },
 });
 

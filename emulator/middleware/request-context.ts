@@ -19,6 +19,7 @@ export function requestContext(options: {
     c.set('requestId', requestId);
     c.set('replayed', false);
     c.set('injectedFault', null);
+    c.set('injectedLatency', null);
     c.set('idempotencyKey', null);
     options.catchUp();
     await next();
@@ -33,6 +34,7 @@ export function requestContext(options: {
       status: c.res.status,
       replayed: c.get('replayed'),
       injectedFault: c.get('injectedFault'),
+      injectedLatency: c.get('injectedLatency'),
       receivedAt,
     });
   };

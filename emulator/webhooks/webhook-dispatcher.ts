@@ -36,6 +36,8 @@ export interface WebhookRetryPolicy {
   baseDelayMs: number;
   /** Attempts in all, the first one included. */
   maxAttempts: number;
+  /** Longest delay between two attempts (the doubling stops there); unbounded when unset. */
+  maxDelayMs?: number;
 }
 
 /** What the dispatcher needs. */
@@ -266,7 +268,7 @@ export class WebhookDispatcher implements EventSink {
       delivery.state = 'failed';
       return;
     }
-    const delay = this.options.retry.baseDelayMs * 2 ** (delivery.attempts.length - 1);
+    const delay = Math.min(this.options.retry.baseDelayMs * 2 ** (delivery.attempts.length - 1), this.options.retry.maxDelayMs ?? Infinity);
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
       this.send({ delivery, event });

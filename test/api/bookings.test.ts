@@ -408,6 +408,25 @@ describe('errors and operations', () => {
     expect(body.error.message).not.toContain(String(deadPort));
   });
 
+  it('answers a create 503 database_unavailable when Postgres is unreachable, starting nothing, and 201 to the same request later', async () => {
+    const deadPort = await getFreePort();
+    const deadPool = createPool(`postgres://postgres:x@127.0.0.1:${deadPort}/nothing`);
+    const bookingId = newBookingId();
+    const body = bookingBody(bookingId);
+    try {
+      const app = createApp({ temporal: harness.temporal, db: deadPool, config: harness.config });
+      const response = await app.request('/v1/bookings', { method: 'POST', headers: authJson(), body: JSON.stringify(body) });
+      const refused = await response.json();
+      expect(response.status).toBe(503);
+      expect(refused.error).toMatchObject({ code: 'database_unavailable', message: 'Database unavailable; retry later' });
+      expect(refused.error.message).not.toContain(String(deadPort));
+    } finally {
+      await deadPool.end();
+    }
+    expect(await workflowExists(bookingId)).toBe(false);
+    expect((await post('/v1/bookings', body)).status).toBe(201);
+  });
+
   it('/healthz answers 200 and /readyz answers 200 when Temporal and Postgres answer', async () => {
     expect((await get('/healthz', {})).status).toBe(200);
     const ready = await get('/readyz', {});

@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/create-app.js';
 import { storeStripeEvent } from '../../db/inbox.js';
+import { createPool } from '../../db/pool.js';
+import { getFreePort } from '../support/free-port.js';
 import { bookingWorkflowId } from '../../workflows/contract.js';
 import { waitFor } from '../support/wait-for.js';
 import {
@@ -78,6 +80,27 @@ function chargeEvent(eventId: string, paymentIntentId: string): string {
 }
 
 describe('POST /v1/webhooks/stripe', () => {
+  it('answers 503 database_unavailable while Postgres is unreachable, so Stripe retries, and stores the retry', async () => {
+    const deadPort = await getFreePort();
+    const deadPool = createPool(`postgres://postgres:x@127.0.0.1:${deadPort}/nothing`);
+    const eventId = unique('evt');
+    const payload = paymentIntentEvent(eventId, unique('bk'));
+    try {
+      const app = createApp({ temporal: harness.temporal, db: deadPool, config: harness.config });
+      const response = await app.request('/v1/webhooks/stripe', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Stripe-Signature': stripeSignature(payload) },
+        body: payload,
+      });
+      expect(response.status).toBe(503);
+      expect((await response.json()).error.code).toBe('database_unavailable');
+    } finally {
+      await deadPool.end();
+    }
+    expect(await inboxRow(eventId)).toBeUndefined();
+    expect(await deliverWebhook(payload)).toEqual({ status: 200, body: { received: true, duplicate: false } });
+  });
+
   it('stores a validly signed event once and relays it to its booking as a signal', async () => {
     const bookingId = unique('bk');
     await createBooking(bookingId);

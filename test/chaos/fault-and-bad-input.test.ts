@@ -1,7 +1,8 @@
 /**
  * The chaos scenarios (chaos/) at CI scale, on one running system: each must meet its own
  * expectations and every invariant (one hold per booking, holds released and reported, no webhook
- * lost, no booking stuck). `npm run chaos` runs the same scenarios larger.
+ * lost, no booking stuck). `npm run chaos` runs the same scenarios larger; here Temporal and
+ * PostgreSQL are down for 10 s instead of a minute.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChaosSystem, type ChaosSystem } from '../../chaos/chaos-system.js';
@@ -9,7 +10,7 @@ import { installQuietReplayRuntime } from '../../chaos/non-deterministic-change.
 import { printScenarioReport, type ChaosScale, type ScenarioReport } from '../../chaos/scenario-report.js';
 import { chaosScenarios } from '../../chaos/scenarios.js';
 
-const CI_SCALE: ChaosScale = { bookings: 3, copies: 5 };
+const CI_SCALE: ChaosScale = { bookings: 3, copies: 5, outageSeconds: 10 };
 let chaos: ChaosSystem;
 
 beforeAll(async () => {
@@ -51,6 +52,32 @@ describe('fault and bad-input scenarios', () => {
   it('keeps one hold per booking while Stripe answers 429, 500 after the work and declines', async () => {
     const report = await expectScenarioHolds('stripe-faults');
     expect(report.counted['faults injected']).toBeGreaterThan(0);
+  });
+
+  it('keeps one hold per booking when Stripe answers later than the client waits, after the work or before it', async () => {
+    const report = await expectScenarioHolds('stripe-timeouts');
+    expect(report.counted['after: timeouts injected']).toBeGreaterThan(0);
+    expect(report.counted['before: timeouts injected']).toBeGreaterThan(0);
+    expect(report.counted['after: idempotent replays']).toBeGreaterThan(0);
+    expect(report.invariants.checked.holds).toBe(2 * CI_SCALE.bookings);
+  });
+
+  it('refuses creates with 503 while Temporal is down, takes them when sent again, relays the webhooks stored meanwhile and releases every hold', async () => {
+    const report = await expectScenarioHolds('temporal-outage');
+    expect(report.counted['creates refused during the outage']).toBeGreaterThan(0);
+    expect(report.counted['sent again: answered 201']).toBe(report.counted['creates refused during the outage']);
+    expect(report.counted['webhooks stored during the outage, relayed after it']).toBeGreaterThan(0);
+    expect(report.invariants.checked.released).toBe(report.invariants.checked.bookings);
+  });
+
+  it('refuses creates and webhooks with 503 while PostgreSQL is down, then converges with every hold released', async (context) => {
+    const report = await expectScenarioHolds('postgres-outage');
+    if (report.skipped) context.skip(report.skipped);
+    expect(report.counted['creates refused during the outage']).toBeGreaterThan(0);
+    expect(report.counted['webhook deliveries failed, then retried']).toBeGreaterThan(0);
+    expect(report.counted['activities seen retrying during the outage']).toBeGreaterThan(0);
+    expect(report.counted['relay pass failures']).toBeGreaterThan(0);
+    expect(report.invariants.checked.released).toBe(report.invariants.checked.bookings);
   });
 
   it('answers bad API input with 4xx and the error shape, stores nothing, and logs no card, bank or secret', async () => {

@@ -11,8 +11,18 @@ import { getFreePort } from './free-port.js';
 export interface TestPostgres {
   /** Connection URL of the test's own database. */
   url: string;
+  /** The embedded server, which a test may stop and start again; null on TEST_DATABASE_URL (a server the tests do not own). */
+  server: PostgresServerHandle | null;
   /** Drops the database or stops the embedded server (deleting its data). */
   stop(): Promise<void>;
+}
+
+/** An embedded server a test controls: `stop()` simulates an outage, `restart()` recovers it. */
+export interface PostgresServerHandle {
+  /** Stops the server (fast shutdown: open transactions roll back); its data directory stays. */
+  stop(): Promise<void>;
+  /** Starts it again on the same data directory and port and waits until it answers. */
+  restart(): Promise<void>;
 }
 
 /**
@@ -24,17 +34,25 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   if (existing) return createDatabaseOn(existing);
 
   const dir = await mkdtemp(path.join(tmpdir(), 'bookings-pg-'));
-  const server = await startEmbeddedPostgres({
+  const options = {
     dataDir: path.join(dir, 'data'),
     port: await getFreePort(),
     password: randomBytes(12).toString('hex'),
     database: 'bookings_test',
-  }).catch(async (error: unknown) => {
+  };
+  let server = await startEmbeddedPostgres(options).catch(async (error: unknown) => {
     await rm(dir, { recursive: true, force: true });
     throw error;
   });
   return {
     url: server.url,
+    server: {
+      stop: () => server.stop(),
+      async restart() {
+        await server.stop();
+        server = await startEmbeddedPostgres(options);
+      },
+    },
     async stop() {
       await server.stop();
       await rm(dir, { recursive: true, force: true });
@@ -49,6 +67,7 @@ async function createDatabaseOn(serverUrl: string): Promise<TestPostgres> {
   url.pathname = `/${database}`;
   return {
     url: url.toString(),
+    server: null,
     async stop() {
       const client = new pg.Client({ connectionString: serverUrl });
       await client.connect();

@@ -21,7 +21,7 @@ import { startInboxRelay } from '../../api/inbox-relay.js';
 import type { Logger } from '../../api/logger.js';
 import { createApiMetrics } from '../../api/metrics.js';
 import type { BookingView } from '../../api/schemas.js';
-import { loadApiConfig } from '../../config/env.js';
+import { DEFAULT_STRIPE_TIMEOUT_MS, loadApiConfig } from '../../config/env.js';
 import { migrate } from '../../db/migrate.js';
 import { createPool } from '../../db/pool.js';
 import { createStripeEmulator, type StripeEmulatorOptions } from '../../emulator/create-emulator.js';
@@ -32,7 +32,7 @@ import type { Tracing } from '../../telemetry/tracing.js';
 import { createBookingWorker } from '../../worker/create-worker.js';
 import { startDevServer, type DevServerHandle } from './dev-server-env.js';
 import { getFreePort } from './free-port.js';
-import { startTestPostgres } from './postgres.js';
+import { startTestPostgres, type PostgresServerHandle } from './postgres.js';
 
 const API_TOKEN = 'integration-token-123';
 /** Token the codec endpoint requires in integration tests (what ops pass to the CLI's --codec-auth). */
@@ -72,6 +72,8 @@ export type SystemEmulatorOptions = Omit<StripeEmulatorOptions, 'webhookUrl' | '
 export interface SystemUnderTest {
   /** The dev server; `stop()` and `restart()` simulate a Temporal outage. */
   temporal: DevServerHandle;
+  /** The embedded PostgreSQL server; `stop()` and `restart()` simulate an outage. Null on TEST_DATABASE_URL. */
+  postgres: PostgresServerHandle | null;
   /** Base URL of the API (`http://127.0.0.1:<port>`). */
   apiUrl: string;
   /** A Temporal client (e.g. to read a workflow's history). */
@@ -96,6 +98,8 @@ export interface SystemUnderTest {
   databaseUrl: string;
   emulatorUrl: string;
   stripeSecretKey: string;
+  /** STRIPE_TIMEOUT_MS of the system's Stripe client, for a worker started by the caller. */
+  stripeTimeoutMs: number;
   /**
    * A workflow's history with every payload decrypted, as ops see it through the codec endpoint
    * (fetchHistory alone gives the ciphertext Temporal stores).
@@ -124,6 +128,8 @@ export interface SystemUnderTestOptions {
   apiLogger?: Logger;
   /** Runs the worker in this process (default true); false leaves the task queue to a worker the caller starts. */
   inProcessWorker?: boolean;
+  /** How long each Stripe request of the API and worker may take (STRIPE_TIMEOUT_MS); 20 s unless given. */
+  stripeTimeoutMs?: number;
 }
 
 /**
@@ -192,7 +198,8 @@ async function startParts(
     await emulatorServer.close();
     await emulator.close();
   });
-  const stripe = createStripeClient({ STRIPE_SECRET_KEY, STRIPE_API_URL: emulatorServer.url });
+  const stripeTimeoutMs = options.stripeTimeoutMs ?? DEFAULT_STRIPE_TIMEOUT_MS;
+  const stripe = createStripeClient({ STRIPE_SECRET_KEY, STRIPE_API_URL: emulatorServer.url, STRIPE_TIMEOUT_MS: stripeTimeoutMs });
 
   // Payloads are sealed as in production, so tests see what ops would see in history.
   const payloadCodecKeys = `it-1:${generateCodecKey()}`;
@@ -228,6 +235,7 @@ async function startParts(
     API_TOKEN,
     STRIPE_SECRET_KEY,
     STRIPE_API_URL: emulatorServer.url,
+    STRIPE_TIMEOUT_MS: String(stripeTimeoutMs),
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_TASK_QUEUE: TASK_QUEUE,
@@ -259,6 +267,7 @@ async function startParts(
 
   return {
     temporal,
+    postgres: postgres.server,
     apiUrl,
     client,
     db,
@@ -292,6 +301,7 @@ async function startParts(
     databaseUrl: postgres.url,
     emulatorUrl: emulatorServer.url,
     stripeSecretKey: STRIPE_SECRET_KEY,
+    stripeTimeoutMs,
     payloadCodecKeys,
     async decodedHistory(workflowId) {
       const history = await client.workflow.getHandle(workflowId).fetchHistory();

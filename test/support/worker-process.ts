@@ -15,7 +15,15 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** What the worker needs from the system it joins. */
 export type WorkerSystem = Pick<
   SystemUnderTest,
-  'temporal' | 'taskQueue' | 'databaseUrl' | 'stripeSecretKey' | 'emulatorUrl' | 'payloadCodecKeys' | 'callbackUrl' | 'callbackSecret'
+  | 'temporal'
+  | 'taskQueue'
+  | 'databaseUrl'
+  | 'stripeSecretKey'
+  | 'emulatorUrl'
+  | 'stripeTimeoutMs'
+  | 'payloadCodecKeys'
+  | 'callbackUrl'
+  | 'callbackSecret'
 >;
 
 /** How the worker process runs and where its output goes. */
@@ -75,6 +83,7 @@ async function startPollingWorker(system: WorkerSystem, options: WorkerProcessOp
       DATABASE_URL: system.databaseUrl,
       STRIPE_SECRET_KEY: system.stripeSecretKey,
       STRIPE_API_URL: system.emulatorUrl,
+      STRIPE_TIMEOUT_MS: String(system.stripeTimeoutMs),
       PAYLOAD_CODEC_KEYS: system.payloadCodecKeys,
       NOTIFY_CALLBACK_URL: system.callbackUrl,
       NOTIFY_SIGNING_SECRET: system.callbackSecret,

@@ -1,7 +1,8 @@
 /** Injected failures behave like Stripe outages: lost responses are recovered with the same key. */
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { holdParams, useRunningEmulator } from '../../support/running-emulator.js';
+import { createStripeClient } from '../../../stripe/create-stripe-client.js';
+import { holdParams, TEST_SECRET_KEY, useRunningEmulator } from '../../support/running-emulator.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const running = useRunningEmulator();
@@ -142,6 +143,73 @@ describe('fault injection', () => {
       expect(response.status, JSON.stringify(plan)).toBe(400);
       expect((await response.json()).error.message).toContain('stall');
     }
+  });
+
+  it('slows only the requests matching pathPattern, at the chosen rate, and logs the latency', async () => {
+    await running.control('POST', '/_emulator/faults', { latency: { ms: 300, rate: 1, pathPattern: '^POST /v1/customers$' } });
+    const elapsed = async (call: () => Promise<unknown>) => {
+      const started = Date.now();
+      await call();
+      return Date.now() - started;
+    };
+    expect(await elapsed(() => running.stripe.customers.create({ email: 'slow@example.com' }))).toBeGreaterThanOrEqual(290);
+    expect(await elapsed(() => running.stripe.events.list({ limit: 1 }))).toBeLessThan(250);
+    await running.control('POST', '/_emulator/faults', { latency: { ms: 300, rate: 0, pathPattern: '^POST /v1/customers$' } });
+    expect(await elapsed(() => running.stripe.customers.create({ email: 'fast@example.com' }))).toBeLessThan(250);
+
+    const { data } = await running.control('GET', '/_emulator/requests');
+    expect(data.map((entry: { injectedLatency: unknown }) => entry.injectedLatency)).toEqual([{ ms: 300, when: 'before' }, null, null]);
+  });
+
+  it('answers late "after" the work: the client times out, its retry is replayed and one hold exists', async () => {
+    await running.control('POST', '/_emulator/faults', {
+      latency: { ms: 800, count: 1, when: 'after', pathPattern: '^POST /v1/payment_intents$' },
+    });
+    const impatient = createStripeClient({ STRIPE_SECRET_KEY: TEST_SECRET_KEY, STRIPE_API_URL: running.url, STRIPE_TIMEOUT_MS: 200 });
+    const timedOut = await impatient.paymentIntents
+      .create(holdParams('bk-late'), { idempotencyKey: 'hold-bk-late-1' })
+      .catch((error: unknown) => error);
+    expect(timedOut).toBeInstanceOf(Stripe.errors.StripeConnectionError);
+    // The work was done before the answer was held back.
+    const created = await running.paymentIntentsFor('bk-late');
+    expect(created).toHaveLength(1);
+
+    const retried = await impatient.paymentIntents.create(holdParams('bk-late'), { idempotencyKey: 'hold-bk-late-1' });
+    expect(retried.id).toBe(created[0].id);
+    expect(retried.lastResponse.headers['idempotent-replayed']).toBe('true');
+    expect(await running.paymentIntentsFor('bk-late')).toHaveLength(1);
+  });
+
+  it('waits "before" the work holding the key: a retry meanwhile gets 409, the slow request executes once', async () => {
+    await running.control('POST', '/_emulator/faults', { latency: { ms: 600, count: 1, when: 'before' } });
+    const impatient = createStripeClient({ STRIPE_SECRET_KEY: TEST_SECRET_KEY, STRIPE_API_URL: running.url, STRIPE_TIMEOUT_MS: 200 });
+    const timedOut = await impatient.paymentIntents
+      .create(holdParams('bk-slow'), { idempotencyKey: 'hold-bk-slow-1' })
+      .catch((error: unknown) => error);
+    expect(timedOut).toBeInstanceOf(Stripe.errors.StripeConnectionError);
+    expect(await running.paymentIntentsFor('bk-slow')).toHaveLength(0);
+
+    const locked = await impatient.paymentIntents
+      .create(holdParams('bk-slow'), { idempotencyKey: 'hold-bk-slow-1' })
+      .catch((error: unknown) => error);
+    expect(locked).toMatchObject({ statusCode: 409, code: 'idempotency_key_in_use' });
+
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const [created] = await running.paymentIntentsFor('bk-slow');
+    expect(created.status).toBe('requires_capture');
+    const retried = await impatient.paymentIntents.create(holdParams('bk-slow'), { idempotencyKey: 'hold-bk-slow-1' });
+    expect(retried.id).toBe(created.id);
+    expect(await running.paymentIntentsFor('bk-slow')).toHaveLength(1);
+  });
+
+  it('refuses a latency fault with both a count and a rate', async () => {
+    const response = await fetch(`${running.url}/_emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ latency: { ms: 100, count: 1, rate: 0.5 } }),
+    });
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.message).toContain('count or rate');
   });
 
   it('rejects a malformed fault plan naming the bad field', async () => {

@@ -1,7 +1,7 @@
 /** Webhooks are signed as Stripe signs them, retried on failure, and can be duplicated, reordered or paused. */
 import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { holdParams, useRunningEmulator } from '../../support/running-emulator.js';
+import { holdParams, startRunningEmulator, useRunningEmulator } from '../../support/running-emulator.js';
 import { waitFor } from '../../support/wait-for.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
 
@@ -13,7 +13,7 @@ interface DeliveryView {
   eventType: string;
   copy: number;
   state: string;
-  attempts: Array<{ status: number | null }>;
+  attempts: Array<{ status: number | null; at: string }>;
 }
 
 function receivedTypes(): string[] {
@@ -95,6 +95,27 @@ describe('webhook delivery', () => {
     const [delivery] = await deliveries();
     expect(delivery.state).toBe('failed');
     expect(delivery.attempts).toHaveLength(4);
+  });
+
+  it('caps the backoff at maxDelayMs, so many quick attempts outlive a long outage of the receiver', async () => {
+    const capped = await startRunningEmulator({
+      webhookUrl: receiver.url,
+      webhookSecret: WEBHOOK_SECRET,
+      webhookRetry: { baseDelayMs: 20, maxDelayMs: 50, maxAttempts: 8 },
+    });
+    try {
+      receiver.answerWith(({ index }) => (index < 7 ? 503 : 200));
+      await capped.stripe.customers.create({ email: 'outage@example.com' });
+      await capped.emulator.webhooks.whenIdle(5_000);
+      const [delivery] = (await capped.control('GET', '/_emulator/webhooks/deliveries')).data as DeliveryView[];
+      expect(delivery.state).toBe('delivered');
+      expect(delivery.attempts).toHaveLength(8);
+      const times = delivery.attempts.map((attempt) => Date.parse(attempt.at));
+      // Doubling without the cap would wait 20 + 40 + … + 1280 = 2540 ms in all; capped it is 310 ms.
+      expect(times[times.length - 1] - times[0]).toBeLessThan(1_500);
+    } finally {
+      await capped.close();
+    }
   });
 
   it('delivers injected duplicates of each event', async () => {
