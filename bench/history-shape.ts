@@ -4,9 +4,9 @@
  * its calls only; compared with the least each path needs, and every event above it explained.
  */
 import proto, { type temporal } from '@temporalio/proto';
-import type { SystemUnderTest } from '../test/support/system-under-test.js';
 import { waitFor } from '../test/support/wait-for.js';
 import { bookingWorkflowId } from '../workflows/contract.js';
+import type { BenchTarget } from './bench-target.js';
 import type { FloorShape } from './floor/floor-workflow.js';
 import { benchBookingBody, postBooking } from './booking-traffic.js';
 
@@ -109,17 +109,17 @@ interface LoggedRequest {
   path: string;
 }
 
-async function requestLog(system: SystemUnderTest): Promise<LoggedRequest[]> {
+async function requestLog(system: BenchTarget): Promise<LoggedRequest[]> {
   return (await system.emulatorControl<{ data: LoggedRequest[] }>('GET', '/_emulator/requests')).data;
 }
 
-async function bookingView(system: SystemUnderTest, bookingId: string) {
+async function bookingView(system: BenchTarget, bookingId: string) {
   return (await system.api('GET', `/v1/bookings/${bookingId}`)).body;
 }
 
 /** The card path: a booking held and released. */
-async function runCardBooking(system: SystemUnderTest): Promise<string> {
-  const body = benchBookingBody('shape-card');
+async function runCardBooking(system: BenchTarget): Promise<string> {
+  const body = benchBookingBody('shape-card', system.releaseGraceSeconds);
   await postBooking(system.apiUrl, system.apiToken, body);
   await waitFor(async () => (await system.client.workflow.getHandle(bookingWorkflowId(body.bookingId)).describe()).status.name === 'COMPLETED', {
     timeoutMs: 60_000,
@@ -130,9 +130,9 @@ async function runCardBooking(system: SystemUnderTest): Promise<string> {
 }
 
 /** The ACH path: a typed-in account verified by microdeposits, debited and settled, beside its card hold. */
-async function runAchBooking(system: SystemUnderTest): Promise<string> {
+async function runAchBooking(system: BenchTarget): Promise<string> {
   const body = {
-    ...benchBookingBody('shape-ach'),
+    ...benchBookingBody('shape-ach', system.releaseGraceSeconds),
     payment: {
       amount: 12_500,
       method: 'us_bank_account',
@@ -163,7 +163,7 @@ async function runAchBooking(system: SystemUnderTest): Promise<string> {
   // Let the last webhooks reach the workflow before its history is read.
   await waitFor(
     async () => {
-      const rows = await system.inboxRows(body.bookingId);
+      const { rows } = await system.db.query<{ status: string }>('SELECT status FROM stripe_events WHERE booking_id = $1', [body.bookingId]);
       return rows.every((row) => row.status !== 'pending');
     },
     { timeoutMs: 30_000, intervalMs: 200, description: 'ACH booking webhooks relayed' },
@@ -172,12 +172,15 @@ async function runAchBooking(system: SystemUnderTest): Promise<string> {
 }
 
 /** Runs one booking of `path` alone and describes its history and Stripe calls. */
-export async function measurePathShape(system: SystemUnderTest, path: 'card' | 'ach-microdeposits'): Promise<PathShape> {
+export async function measurePathShape(system: BenchTarget, path: 'card' | 'ach-microdeposits'): Promise<PathShape> {
   const before = new Set((await requestLog(system)).map((entry) => entry.requestId));
   const bookingId = path === 'card' ? await runCardBooking(system) : await runAchBooking(system);
   // Webhook deliveries that trail the last state change settle within the relay interval.
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   const calls = (await requestLog(system)).filter((entry) => !before.has(entry.requestId));
+  if (calls.length === 0) {
+    throw new Error(`booking ${bookingId} made no call to the Stripe emulator whose request log the bench reads: the stack's API and worker use another Stripe`);
+  }
   const stripeCalls: Record<string, number> = {};
   for (const call of calls) {
     const name = callName(call.method, call.path);

@@ -1,6 +1,6 @@
 /** `npm run bench`: runs the benchmark, prints its table and writes BENCHMARKS.md with charts. */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { loadBenchConfig } from './bench-config.js';
+import { loadBenchConfig, SECRET_BENCH_VARIABLES } from './bench-config.js';
 import { renderTable, writeReport } from './report.js';
 import { runBench } from './run-bench.js';
 
@@ -14,5 +14,5 @@ console.log(`[bench] wrote ${written.join(', ')}`);
 
 function benchEnvDescription(): string {
   const set = Object.entries(process.env).filter(([key, value]) => key.startsWith('BENCH_') && value);
-  return set.map(([key, value]) => `${key}=${value} `).join('');
+  return set.map(([key, value]) => `${key}=${SECRET_BENCH_VARIABLES.has(key) ? '***' : value} `).join('');
 }

@@ -3,12 +3,12 @@
  * PostgreSQL, the Stripe emulator, the API over HTTP with its inbox relay, the callback server)
  * with the booking worker as its own process, as in production, so its memory can be read alone.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startChild, type ManagedChild } from '../dev/child-process.js';
 import { getFreePort } from '../test/support/free-port.js';
 import { startSystemUnderTest, type SystemUnderTest } from '../test/support/system-under-test.js';
 import { waitFor } from '../test/support/wait-for.js';
+import { residentBytes } from './local-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -16,6 +16,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export interface BenchStack {
   system: SystemUnderTest;
   worker: ManagedChild;
+  /** `host:port` of the worker's health endpoint. */
+  workerHealthAddress: string;
   /** Resident memory of the worker process, in bytes. */
   workerRssBytes(): number;
   stop(): Promise<void>;
@@ -62,17 +64,11 @@ export async function startBenchStack(options: { echoWorker?: boolean } = {}): P
   return {
     system,
     worker,
+    workerHealthAddress: `127.0.0.1:${healthPort}`,
     workerRssBytes: () => residentBytes(worker.pid),
     async stop() {
       await worker.stop({ timeoutMs: 30_000 });
       await system.stop();
     },
   };
-}
-
-/** VmRSS of a process from /proc (Linux). */
-function residentBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /VmRSS:\s+(\d+)\s+kB/.exec(status);
-  return match ? Number(match[1]) * 1024 : 0;
 }

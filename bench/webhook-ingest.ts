@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { stripeSignatureHeader } from '../emulator/webhooks/webhook-signature.js';
-import type { SystemUnderTest } from '../test/support/system-under-test.js';
 import { waitFor } from '../test/support/wait-for.js';
+import type { BenchTarget } from './bench-target.js';
 import { summarizeLatencies, type LatencySummary } from './percentiles.js';
 
 /** Webhook ingest figures. */
@@ -49,7 +49,7 @@ function strayEvent(bookingId: string) {
 
 /** Sends `events` signed events spread over `bookingIds` with `concurrency` senders. */
 export async function measureWebhookIngest(
-  system: SystemUnderTest,
+  system: BenchTarget,
   options: { events: number; concurrency: number; bookingIds: string[] },
 ): Promise<IngestResult> {
   const latencies: number[] = [];

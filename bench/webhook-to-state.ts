@@ -4,15 +4,15 @@
  * `payment_intent.amount_capturable_updated` reaches the inbox, and the relayed signal moves the
  * hold to `held`. Timed from the inbox's received_at to the workflow's own updatedAt.
  */
-import type { SystemUnderTest } from '../test/support/system-under-test.js';
 import { waitFor } from '../test/support/wait-for.js';
 import { bookingStateQuery, bookingWorkflowId } from '../workflows/contract.js';
+import type { BenchTarget } from './bench-target.js';
 import { benchBookingBody, postBooking } from './booking-traffic.js';
 import { summarizeLatencies, type LatencySummary } from './percentiles.js';
 
 /** Runs `bookings` 3-D Secure bookings, `concurrency` at a time, and times webhook to state change. */
 export async function measureWebhookToState(
-  system: SystemUnderTest,
+  system: BenchTarget,
   options: { bookings: number; concurrency: number },
 ): Promise<LatencySummary> {
   const samples: number[] = [];
@@ -20,7 +20,7 @@ export async function measureWebhookToState(
   const one = async () => {
     while (next < options.bookings) {
       next += 1;
-      const body = { ...benchBookingBody('bench-3ds'), endsAt: new Date(Date.now() + 3_600_000).toISOString() };
+      const body = { ...benchBookingBody('bench-3ds', system.releaseGraceSeconds), endsAt: new Date(Date.now() + 3_600_000).toISOString() };
       body.holdPaymentMethod = 'pm_card_authenticationRequired';
       await postBooking(system.apiUrl, system.apiToken, body);
       const handle = system.client.workflow.getHandle(bookingWorkflowId(body.bookingId));
