@@ -29,19 +29,19 @@ const schema = z.object({
   BENCH_API_URL: z.url().optional(),
 });
 
-/** The reused stack's parts; each defaults to what `npm start` uses on its default ports. */
+/** The reused stack's parts; defaults (filled in by loadBenchConfig) are what `npm start` uses. */
 const reuseSchema = z.object({
   BENCH_API_URL: z.url().transform((url) => url.replace(/\/+$/, '')),
   BENCH_API_TOKEN: z.string().min(1),
-  BENCH_TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  BENCH_TEMPORAL_ADDRESS: z.string().min(1),
   BENCH_TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   BENCH_DATABASE_URL: z.string().min(1),
   /** The Stripe emulator the stack's API and worker call; its control API (`/_emulator/…`) must answer. */
-  BENCH_STRIPE_API_URL: z.url().default('http://127.0.0.1:12111').transform((url) => url.replace(/\/+$/, '')),
+  BENCH_STRIPE_API_URL: z.url().transform((url) => url.replace(/\/+$/, '')),
   BENCH_STRIPE_WEBHOOK_SECRET: z.string().min(1),
   BENCH_PAYLOAD_CODEC_KEYS: z.string().min(1),
   /** The booking worker's health endpoint (`host:port`): its port finds the worker's process for memory and CPU. */
-  BENCH_WORKER_HEALTH_ADDRESS: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:9465'),
+  BENCH_WORKER_HEALTH_ADDRESS: z.string().regex(/^[^:]+:\d+$/, 'must be host:port'),
 });
 
 /** The benchmark's scale, output and (when reusing) which stack's API it drives. */
@@ -71,6 +71,9 @@ export const SECRET_BENCH_VARIABLES: ReadonlySet<string> = new Set([
   'BENCH_PAYLOAD_CODEC_KEYS',
 ]);
 
+/** `npm start`'s own port variables, which a reused stack's default addresses follow. */
+export const DEV_PORT_VARIABLES: readonly string[] = ['DEV_TEMPORAL_PORT', 'DEV_POSTGRES_PORT', 'STRIPE_EMULATOR_PORT', 'WORKER_HEALTH_ADDRESS'];
+
 /** The part of `npm start`'s `.data/dev-settings.json` a reused stack's defaults come from. */
 interface DevSettings {
   apiToken?: string;
@@ -87,10 +90,17 @@ function problemsOf(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
 }
 
+/** A port `npm start` reads from `name` (dev/start.ts), or its default. */
+function devPort(env: NodeJS.ProcessEnv, name: string, fallback: number): string {
+  return env[name] || String(fallback);
+}
+
 /**
  * Parses the benchmark settings; an empty value counts as unset. With BENCH_API_URL set, the
  * reused stack's secrets default to `npm start`'s (`devSettingsFile`, read only then) and its
- * addresses to `npm start`'s default ports. Throws naming a bad or missing variable.
+ * addresses to `npm start`'s ports: the same variables it reads (DEV_TEMPORAL_PORT,
+ * DEV_POSTGRES_PORT, STRIPE_EMULATOR_PORT, WORKER_HEALTH_ADDRESS) or their defaults. Throws naming
+ * a bad or missing variable.
  */
 export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env, devSettingsFile = DEV_SETTINGS_FILE): BenchConfig {
   const present = Object.fromEntries(Object.entries(env).filter(([key, value]) => key.startsWith('BENCH_') && value !== ''));
@@ -101,9 +111,14 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env, devSetting
 
   const dev = readDevSettings(devSettingsFile);
   const postgresPassword = dev.postgresPassword && encodeURIComponent(dev.postgresPassword);
+  const workerHealthPort = (env.WORKER_HEALTH_ADDRESS || '0.0.0.0:9465').split(':').at(-1);
   const reuse = reuseSchema.safeParse({
     BENCH_API_TOKEN: dev.apiToken,
-    BENCH_DATABASE_URL: postgresPassword && `postgres://postgres:${postgresPassword}@127.0.0.1:5433/bookings`,
+    BENCH_TEMPORAL_ADDRESS: `127.0.0.1:${devPort(env, 'DEV_TEMPORAL_PORT', 7233)}`,
+    BENCH_DATABASE_URL:
+      postgresPassword && `postgres://postgres:${postgresPassword}@127.0.0.1:${devPort(env, 'DEV_POSTGRES_PORT', 5433)}/bookings`,
+    BENCH_STRIPE_API_URL: `http://127.0.0.1:${devPort(env, 'STRIPE_EMULATOR_PORT', 12111)}`,
+    BENCH_WORKER_HEALTH_ADDRESS: `127.0.0.1:${workerHealthPort}`,
     BENCH_STRIPE_WEBHOOK_SECRET: dev.stripeWebhookSecret,
     BENCH_PAYLOAD_CODEC_KEYS: dev.payloadCodecKeys,
     ...present,
