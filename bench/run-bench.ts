@@ -1,18 +1,19 @@
 /**
- * One benchmark run, phase by phase, on a stack it starts or (BENCH_API_URL) one already running: history shape of each path (quiet
- * system first), throughput of bookings and of the floor at rising concurrency, webhook to state
- * change, worker memory with sleeping bookings, then webhook ingest spread over those bookings.
+ * One benchmark run, phase by phase, on a stack it starts or (BENCH_API_URL) one already running:
+ * history shape of each path (quiet system first), throughput of bookings and of the floor at
+ * rising concurrency, webhook to state change, worker memory with sleeping bookings, then webhook
+ * ingest spread over those bookings.
  */
 import os from 'node:os';
 import type { BenchConfig } from './bench-config.js';
-import { runBookingStep, runFloorStep, type StepResult } from './booking-traffic.js';
-import { openReusedTarget } from './reused-target.js';
 import { startedBenchTarget, type BenchTarget, type StackUsed } from './bench-target.js';
+import { runBookingStep, runFloorStep, type StepResult } from './booking-traffic.js';
 import { startFloorWorker } from './floor/floor-worker.js';
 import type { FloorShape } from './floor/floor-workflow.js';
 import { floorShapeOf, measurePathShape, type PathShape } from './history-shape.js';
 import { cpuSince, cpuSnapshot, type CpuShare } from './process-cpu.js';
 import type { LatencySummary } from './percentiles.js';
+import { openReusedTarget } from './reused-target.js';
 import { measureWebhookIngest, type IngestResult } from './webhook-ingest.js';
 import { measureWebhookToState } from './webhook-to-state.js';
 import { measureWorkerMemory, type MemoryResult } from './worker-memory.js';
@@ -94,7 +95,8 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
     let best = 0;
     for (const [index, concurrency] of concurrencySteps(config.BENCH_MAX_CONCURRENCY).entries()) {
       const bookings = Math.max(config.BENCH_MIN_BOOKINGS_PER_STEP, concurrency * config.BENCH_ROUNDS);
-      const runBookings = () => runBookingStep({
+      const runBookings = () =>
+        runBookingStep({
           apiUrl: target.apiUrl,
           apiToken: target.apiToken,
           releaseGraceSeconds: target.releaseGraceSeconds,
