@@ -10,9 +10,9 @@ import { floorEventSignal, type FloorShape } from './floor/floor-workflow.js';
 import type { MilestoneClock } from './milestones.js';
 import { summarizeLatencies, type LatencySummary } from './percentiles.js';
 
-/** How long after creation a benchmark booking ends; with the 1 s grace the hold is released about 2 s after. */
+/** How long after creation a benchmark booking's stay would end on a stack with a 1 s release grace. */
 export const BOOKING_LENGTH_MS = 1_000;
-/** HOLD_RELEASE_GRACE_SECONDS of the bench stack. */
+/** The bench stack's HOLD_RELEASE_GRACE_SECONDS: with it, every bench hold (and floor) is released about 2 s after creation. */
 export const RELEASE_GRACE_MS = 1_000;
 
 /** One concurrency step's figures. */
@@ -31,15 +31,19 @@ export interface StepResult {
 /** Starts one unit of work and answers its key once the start call has been answered. */
 type Starter = (index: number) => Promise<string>;
 
-/** The card booking a busy booking service would send: a $1 hold on a Visa, the stay over within a second. */
-export function benchBookingBody(prefix: string) {
-  const now = Date.now();
+/**
+ * The card booking a busy booking service would send: a $1 hold on a Visa, its 0.8 s stay dated so
+ * that the end plus the API's release grace falls 2 s after creation (in the past when the grace is
+ * longer: a reused stack's hour).
+ */
+export function benchBookingBody(prefix: string, releaseGraceSeconds: number) {
+  const endsAt = Date.now() + BOOKING_LENGTH_MS + RELEASE_GRACE_MS - releaseGraceSeconds * 1000;
   return {
     bookingId: `${prefix}-${randomUUID()}`,
     customer: { id: `cust-${randomUUID()}`, email: 'bench@example.com', name: 'Bench Guest' },
     holdPaymentMethod: 'pm_card_visa',
-    startsAt: new Date(now + 200).toISOString(),
-    endsAt: new Date(now + BOOKING_LENGTH_MS).toISOString(),
+    startsAt: new Date(endsAt - 800).toISOString(),
+    endsAt: new Date(endsAt).toISOString(),
   };
 }
 
@@ -58,12 +62,13 @@ export async function postBooking(apiUrl: string, apiToken: string, body: unknow
 export function runBookingStep(options: {
   apiUrl: string;
   apiToken: string;
+  releaseGraceSeconds: number;
   clock: MilestoneClock;
   concurrency: number;
   bookings: number;
 }): Promise<StepResult> {
   const start: Starter = async () => {
-    const body = benchBookingBody('bench');
+    const body = benchBookingBody('bench', options.releaseGraceSeconds);
     await postBooking(options.apiUrl, options.apiToken, body);
     return body.bookingId;
   };

@@ -4,9 +4,9 @@
  * its calls only; compared with the least each path needs, and every event above it explained.
  */
 import proto, { type temporal } from '@temporalio/proto';
-import type { SystemUnderTest } from '../test/support/system-under-test.js';
 import { waitFor } from '../test/support/wait-for.js';
 import { bookingWorkflowId } from '../workflows/contract.js';
+import type { BenchTarget } from './bench-target.js';
 import type { FloorShape } from './floor/floor-workflow.js';
 import { benchBookingBody, postBooking } from './booking-traffic.js';
 
@@ -109,19 +109,19 @@ interface LoggedRequest {
   path: string;
 }
 
-async function requestLog(system: SystemUnderTest): Promise<LoggedRequest[]> {
-  return (await system.emulatorControl<{ data: LoggedRequest[] }>('GET', '/_emulator/requests')).data;
+async function requestLog(target: BenchTarget): Promise<LoggedRequest[]> {
+  return (await target.emulatorControl<{ data: LoggedRequest[] }>('GET', '/_emulator/requests')).data;
 }
 
-async function bookingView(system: SystemUnderTest, bookingId: string) {
-  return (await system.api('GET', `/v1/bookings/${bookingId}`)).body;
+async function bookingView(target: BenchTarget, bookingId: string) {
+  return (await target.api('GET', `/v1/bookings/${bookingId}`)).body;
 }
 
 /** The card path: a booking held and released. */
-async function runCardBooking(system: SystemUnderTest): Promise<string> {
-  const body = benchBookingBody('shape-card');
-  await postBooking(system.apiUrl, system.apiToken, body);
-  await waitFor(async () => (await system.client.workflow.getHandle(bookingWorkflowId(body.bookingId)).describe()).status.name === 'COMPLETED', {
+async function runCardBooking(target: BenchTarget): Promise<string> {
+  const body = benchBookingBody('shape-card', target.releaseGraceSeconds);
+  await postBooking(target.apiUrl, target.apiToken, body);
+  await waitFor(async () => (await target.client.workflow.getHandle(bookingWorkflowId(body.bookingId)).describe()).status.name === 'COMPLETED', {
     timeoutMs: 60_000,
     intervalMs: 200,
     description: 'the card booking released and closed',
@@ -130,9 +130,9 @@ async function runCardBooking(system: SystemUnderTest): Promise<string> {
 }
 
 /** The ACH path: a typed-in account verified by microdeposits, debited and settled, beside its card hold. */
-async function runAchBooking(system: SystemUnderTest): Promise<string> {
+async function runAchBooking(target: BenchTarget): Promise<string> {
   const body = {
-    ...benchBookingBody('shape-ach'),
+    ...benchBookingBody('shape-ach', target.releaseGraceSeconds),
     payment: {
       amount: 12_500,
       method: 'us_bank_account',
@@ -141,21 +141,21 @@ async function runAchBooking(system: SystemUnderTest): Promise<string> {
       mandate: { ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (bench)', acceptedAt: new Date().toISOString() },
     },
   };
-  await postBooking(system.apiUrl, system.apiToken, body);
+  await postBooking(target.apiUrl, target.apiToken, body);
   const paymentIs = (status: string) =>
-    waitFor(async () => ((await bookingView(system, body.bookingId)).payment?.status === status ? true : false), {
+    waitFor(async () => ((await bookingView(target, body.bookingId)).payment?.status === status ? true : false), {
       timeoutMs: 60_000,
       intervalMs: 200,
       description: `ACH booking payment ${status}`,
     });
   await paymentIs('awaiting_verification');
-  const verified = await system.api('POST', `/v1/bookings/${body.bookingId}/microdeposits`, { descriptorCode: 'SM11AA' });
+  const verified = await target.api('POST', `/v1/bookings/${body.bookingId}/microdeposits`, { descriptorCode: 'SM11AA' });
   if (verified.status !== 200) throw new Error(`microdeposits answered ${verified.status}`);
   await paymentIs('processing');
-  const view = await bookingView(system, body.bookingId);
-  await system.emulatorControl('POST', `/_emulator/payment_intents/${view.payment!.paymentIntentId}/settle`);
+  const view = await bookingView(target, body.bookingId);
+  await target.emulatorControl('POST', `/_emulator/payment_intents/${view.payment!.paymentIntentId}/settle`);
   await paymentIs('succeeded');
-  await waitFor(async () => ((await bookingView(system, body.bookingId)).hold.status === 'released' ? true : false), {
+  await waitFor(async () => ((await bookingView(target, body.bookingId)).hold.status === 'released' ? true : false), {
     timeoutMs: 60_000,
     intervalMs: 200,
     description: 'ACH booking hold released',
@@ -163,7 +163,9 @@ async function runAchBooking(system: SystemUnderTest): Promise<string> {
   // Let the last webhooks reach the workflow before its history is read.
   await waitFor(
     async () => {
-      const rows = await system.inboxRows(body.bookingId);
+      const { rows } = await target.db.query<{ status: string }>('SELECT status FROM stripe_events WHERE booking_id = $1', [
+        body.bookingId,
+      ]);
       return rows.every((row) => row.status !== 'pending');
     },
     { timeoutMs: 30_000, intervalMs: 200, description: 'ACH booking webhooks relayed' },
@@ -172,20 +174,25 @@ async function runAchBooking(system: SystemUnderTest): Promise<string> {
 }
 
 /** Runs one booking of `path` alone and describes its history and Stripe calls. */
-export async function measurePathShape(system: SystemUnderTest, path: 'card' | 'ach-microdeposits'): Promise<PathShape> {
-  const before = new Set((await requestLog(system)).map((entry) => entry.requestId));
-  const bookingId = path === 'card' ? await runCardBooking(system) : await runAchBooking(system);
+export async function measurePathShape(target: BenchTarget, path: 'card' | 'ach-microdeposits'): Promise<PathShape> {
+  const before = new Set((await requestLog(target)).map((entry) => entry.requestId));
+  const bookingId = path === 'card' ? await runCardBooking(target) : await runAchBooking(target);
   // Webhook deliveries that trail the last state change settle within the relay interval.
   await new Promise((resolve) => setTimeout(resolve, 1_000));
-  const calls = (await requestLog(system)).filter((entry) => !before.has(entry.requestId));
+  const calls = (await requestLog(target)).filter((entry) => !before.has(entry.requestId));
+  if (calls.length === 0) {
+    throw new Error(
+      `booking ${bookingId} made no call to the Stripe emulator whose request log the bench reads: the stack's API and worker use another Stripe`,
+    );
+  }
   const stripeCalls: Record<string, number> = {};
   for (const call of calls) {
     const name = callName(call.method, call.path);
     stripeCalls[name] = (stripeCalls[name] ?? 0) + 1;
   }
-  const history = await system.client.workflow.getHandle(bookingWorkflowId(bookingId)).fetchHistory();
+  const history = await target.client.workflow.getHandle(bookingWorkflowId(bookingId)).fetchHistory();
   const described = describeHistory(history);
-  const { rows } = await system.db.query<{ type: string }>('SELECT type FROM stripe_events WHERE booking_id = $1 ORDER BY received_at', [bookingId]);
+  const { rows } = await target.db.query<{ type: string }>('SELECT type FROM stripe_events WHERE booking_id = $1 ORDER BY received_at', [bookingId]);
   const webhookTypes = rows.map((row) => row.type);
   const minimum =
     path === 'card'

@@ -1,18 +1,20 @@
 /** `npm run bench`: runs the benchmark, prints its table and writes BENCHMARKS.md with charts. */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { loadBenchConfig } from './bench-config.js';
+import { DEV_PORT_VARIABLES, loadBenchConfig, SECRET_BENCH_VARIABLES } from './bench-config.js';
 import { renderTable, writeReport } from './report.js';
 import { runBench } from './run-bench.js';
 
 const config = loadBenchConfig();
-// The floor worker runs in this process: its SDK lines would bury the progress lines.
+// The bench's own Temporal client and connections log through this runtime: only warnings, not to bury the progress lines.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const results = await runBench(config);
 console.log(renderTable(results));
 const written = await writeReport(results, { command: `${benchEnvDescription()}npm run bench` });
 console.log(`[bench] wrote ${written.join(', ')}`);
 
+/** The BENCH_ variables of this run (and, reusing a stack, the port variables its defaults followed), secrets masked. */
 function benchEnvDescription(): string {
-  const set = Object.entries(process.env).filter(([key, value]) => key.startsWith('BENCH_') && value);
-  return set.map(([key, value]) => `${key}=${value} `).join('');
+  const described = (key: string) => key.startsWith('BENCH_') || (config.reuse !== null && DEV_PORT_VARIABLES.includes(key));
+  const set = Object.entries(process.env).filter(([key, value]) => described(key) && value);
+  return set.map(([key, value]) => `${key}=${SECRET_BENCH_VARIABLES.has(key) ? '***' : value} `).join('');
 }

@@ -1,4 +1,8 @@
-/** When each booking reached `held` and `released`, taken from the booking service's callbacks as they arrive. */
+/**
+ * When each booking reached `held` and `released`: taken from the booking service's callbacks as
+ * they arrive, or (on a reused stack, whose callbacks go elsewhere) from the notifications the
+ * worker records in Postgres (notification-milestones.ts).
+ */
 import type { ReceivedCallback } from '../test/support/system-under-test.js';
 
 /** Milestones of the card-hold path the bench times. */
@@ -6,16 +10,23 @@ export type Milestone = 'held' | 'released';
 
 const MILESTONE_OF_NOTIFICATION: Record<string, Milestone | undefined> = { 'hold.held': 'held', 'hold.released': 'released' };
 
+/** The notification types that mark a milestone. */
+export const MILESTONE_NOTIFICATIONS = Object.keys(MILESTONE_OF_NOTIFICATION);
+
+/** The milestone a notification type marks, if any. */
+export function milestoneOf(notificationType: string): Milestone | undefined {
+  return MILESTONE_OF_NOTIFICATION[notificationType];
+}
+
 /** Waits for milestones by key (a booking or floor id) and remembers when each was reached. */
 export class MilestoneClock {
   private readonly reached = new Map<string, number>();
   private readonly waiters = new Map<string, Array<(at: number) => void>>();
 
-  /** Records that `id` reached `milestone` now (a repeated notification keeps the first time). */
-  reach(id: string, milestone: Milestone): void {
+  /** Records that `id` reached `milestone` at `at` (performance.now(); default now); a repeated notification keeps the first time. */
+  reach(id: string, milestone: Milestone, at = performance.now()): void {
     const key = `${id}:${milestone}`;
     if (this.reached.has(key)) return;
-    const at = performance.now();
     this.reached.set(key, at);
     for (const wake of this.waiters.get(key) ?? []) wake(at);
     this.waiters.delete(key);
@@ -37,12 +48,17 @@ export class MilestoneClock {
     });
   }
 
+  /** Ids someone is waiting on (for a milestone not reached yet). */
+  awaitedIds(): string[] {
+    return [...new Set([...this.waiters.keys()].map((key) => key.slice(0, key.lastIndexOf(':'))))];
+  }
+
   /** Feeds the clock from the system's callback list: every notification pushed to it from now on. */
   listenTo(callbacks: ReceivedCallback[]): void {
     const push = callbacks.push.bind(callbacks);
     callbacks.push = (...items: ReceivedCallback[]) => {
       for (const item of items) {
-        const milestone = MILESTONE_OF_NOTIFICATION[item.type];
+        const milestone = milestoneOf(item.type);
         if (milestone) this.reach(item.bookingId, milestone);
       }
       // The list would grow by two entries per booking for the whole run; the bench needs only the times.

@@ -1,8 +1,10 @@
 /** The benchmark's report: a console table and BENCHMARKS.md with its charts (PNG, rendered from SVG). */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { maskPassword } from '../dev/embedded-postgres.js';
 import type { StepResult } from './booking-traffic.js';
 import type { LatencySummary } from './percentiles.js';
+import { NOTIFICATION_POLL_MS } from './notification-milestones.js';
 import type { BenchResults } from './run-bench.js';
 import { barChart, lineChart, svgToPng } from './svg-chart.js';
 
@@ -70,11 +72,68 @@ export function renderTable(results: BenchResults): string {
     ['relay lag p50/p99', `${ms(results.ingest.relayLag.p50)} / ${ms(results.ingest.relayLag.p99)}`, ''],
     ['history events: card / ACH microdeposits', `${card.historyEvents} / ${ach.historyEvents}`, `min ${card.minimum.historyEvents} / ${ach.minimum.historyEvents}`],
     ['Stripe calls: card / ACH microdeposits', `${card.stripeCallCount} / ${ach.stripeCallCount}`, `min ${card.minimum.stripeCalls} / ${ach.minimum.stripeCalls}`],
-    ['worker RSS per sleeping booking', `${kib(results.memory.perBookingBytes)} (${results.memory.sleepingBookings} bookings)`, ''],
+    [
+      'worker RSS per sleeping booking',
+      results.memory.perBookingBytes === null
+        ? `not measured (${results.memory.sleepingBookings} bookings; reused stack, worker process not found)`
+        : `${kib(results.memory.perBookingBytes)} (${results.memory.sleepingBookings} bookings)`,
+      '',
+    ],
+    ['stack', stackName(results), ''],
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   const valueWidth = Math.max(...rows.map(([, value]) => value.length));
   return rows.map(([name, value, target]) => `${name.padEnd(width)}  ${value.padEnd(valueWidth)}  ${target}`).join('\n');
+}
+
+/** Which stack the run drove, in a few words. */
+export function stackName(results: BenchResults): string {
+  return results.stack.kind === 'started' ? 'started by the bench' : `reused at ${results.stack.apiUrl}`;
+}
+
+/** The settings of a run as the report prints them: a reused stack's addresses, never its secrets. */
+function printableSettings(results: BenchResults): Record<string, unknown> {
+  const { reuse, ...scale } = results.config;
+  if (!reuse) return scale;
+  return {
+    ...scale,
+    reuse: {
+      apiUrl: reuse.apiUrl,
+      temporalAddress: reuse.temporalAddress,
+      temporalNamespace: reuse.temporalNamespace,
+      databaseUrl: maskPassword(reuse.databaseUrl),
+      stripeApiUrl: reuse.stripeApiUrl,
+      workerHealthAddress: reuse.workerHealthAddress,
+    },
+    releaseGraceSecondsMeasured: results.releaseGraceSeconds,
+  };
+}
+
+/** The paragraph that says what ran where. */
+function stackParagraph(results: BenchResults): string {
+  const { machine } = results;
+  const load =
+    `Load average (1, 5, 15 min) at the start ${machine.loadAverageBefore.map((n) => n.toFixed(2)).join(', ')}, at the end ${machine.loadAverageAfter.map((n) => n.toFixed(2)).join(', ')}: ` +
+    `above ${machine.cores} means other work shared these cores during the run, and the figures are lower and noisier than this machine alone would give.`;
+  if (results.stack.kind === 'started') {
+    return (
+      `Stack: **started by the bench**. Machine: ${machine.cores} × ${machine.cpus}, ${mib(machine.memoryBytes)} memory, ${machine.platform}, Node ${machine.node}. ` +
+      'Everything ran on this one machine: the Temporal dev server (SQLite), embedded PostgreSQL, the Stripe emulator, the API and the load ' +
+      "generator in one Node process, the booking worker in another, the floor's worker in a third. " +
+      load
+    );
+  }
+  return (
+    `Stack: **reused at ${results.stack.apiUrl}** (\`BENCH_API_URL\`): the bench drove a stack already running (such as \`npm start\`) ` +
+    `with whatever settings it was started with, and started only the load generator and the floor's worker, on this machine: ` +
+    `${machine.cores} × ${machine.cpus}, ${mib(machine.memoryBytes)} memory, ${machine.platform}, Node ${machine.node}. ` +
+    `The API's release grace, read from a probe booking, was ${results.releaseGraceSeconds} s; bench bookings were dated so their holds are released ` +
+    "about 2 s after creation all the same (stays that ended in the past when the grace is longer). The stack's callbacks are its own, so " +
+    "`held` and `released` were read from the `notifications` table its worker records every notification in before sending it, each dated by the row's " +
+    `\`created_at\` (polled every ${NOTIFICATION_POLL_MS} ms, which delays the next booking of a client by up to that, not the time measured). ` +
+    'Other traffic on that stack during the run counts against these figures. ' +
+    load
+  );
 }
 
 /** Writes BENCHMARKS.md and its charts; answers the files written. */
@@ -139,17 +198,13 @@ const shortName = (pathName: string) => (pathName === 'card' ? 'card' : 'ACH');
 function renderMarkdown(results: BenchResults, command: string, charts: Record<string, string>): string {
   const ratios = floorRatios(results);
   const { booking, floorPeak } = peakSteps(results);
-  const { machine, ingest, memory } = results;
+  const { machine, ingest } = results;
   const lines: string[] = [
     '# Benchmarks',
     '',
     `Made by \`${command}\` on ${results.startedAt} in ${Math.round(results.durationSeconds)} s.`,
     '',
-    `Machine: ${machine.cores} × ${machine.cpus}, ${mib(machine.memoryBytes)} memory, ${machine.platform}, Node ${machine.node}. ` +
-      'Everything ran on this one machine: the Temporal dev server (SQLite), embedded PostgreSQL, the Stripe emulator, the API and the load ' +
-      "generator in one Node process, the booking worker in another, the floor's worker in a third. " +
-      `Load average (1, 5, 15 min) at the start ${machine.loadAverageBefore.map((n) => n.toFixed(2)).join(', ')}, at the end ${machine.loadAverageAfter.map((n) => n.toFixed(2)).join(', ')}: ` +
-      `above ${machine.cores} means other work shared these cores during the run, and the figures are lower and noisier than this machine alone would give.`,
+    stackParagraph(results),
     '',
     '## Summary',
     '',
@@ -159,16 +214,17 @@ function renderMarkdown(results: BenchResults, command: string, charts: Record<s
     '',
     '## Throughput',
     '',
-    `Each client creates a card booking (\`POST /v1/bookings\`, a $1 hold on \`pm_card_visa\`, the stay ending 1 s later and ` +
-      '`HOLD_RELEASE_GRACE_SECONDS=1`), waits until the booking service hears `hold.held`, and creates the next; every hold is then ' +
+    `Each client creates a card booking (\`POST /v1/bookings\`, a $1 hold on \`pm_card_visa\`, the stay's end plus the API's ` +
+      `release grace of ${results.releaseGraceSeconds} s falling 2 s after creation), waits until the booking service hears \`hold.held\`, and creates the next; every hold is then ` +
       'released by the workflow about 2 s after creation. Held/s counts bookings held over the time the step ran; released/s counts ' +
       'bookings released over the time until the last release (the 2 s release delay is in it, for the floor too). Concurrency doubles ' +
       'until bookings held per second rise by less than 10 %.',
     '',
     `The **floor** is \`bench/floor/floor-workflow.ts\`: the card path's shape read from its measured history ` +
       `(${results.floorShape.activitiesBeforeHeld} activities before held, ${results.floorShape.signals} signals, ${results.floorShape.timers} timer(s) — the first until the same release time — ` +
-      `and ${results.floorShape.activitiesAfterRelease} activities after), activities that do nothing but POST the held and released milestones to the same ` +
-      "callback server the bookings notify, on its own task queue on the same server, run by its own worker process as the bookings' worker is, " +
+      `and ${results.floorShape.activitiesAfterRelease} activities after), activities that do nothing but POST the held and released milestones to ` +
+      (results.stack.kind === 'started' ? 'the same callback server the bookings notify' : "a callback server of the bench's own") +
+      ", on its own task queue on the same server, run by its own worker process as the bookings' worker is, " +
       'with the same payload encryption. It is started with the Temporal client (no HTTP API in front), and its signals are sent together by the ' +
       'load generator once it is held, as a relay pass sends the events it claimed. Within each concurrency step the two paths run one after the ' +
       'other, bookings first on odd steps and the floor first on even ones, so a drift in the machine load does not favour one path.',
@@ -203,10 +259,14 @@ function renderMarkdown(results: BenchResults, command: string, charts: Record<s
     latencyRow('POST /v1/webhooks/stripe', ingest.latency),
     latencyRow('relay lag (received → signalled)', ingest.relayLag),
     '',
-    'Create → held is measured up to the arrival of the signed `hold.held` callback at the booking service, so it includes that ' +
-      'notification activity. Webhook → state: a booking on `pm_card_authenticationRequired` waits in `requires_action`, the customer ' +
+    (results.stack.kind === 'started'
+      ? 'Create → held is measured up to the arrival of the signed `hold.held` callback at the booking service, so it includes that ' +
+        'notification activity. '
+      : "Create → held is measured up to the `hold.held` row's `created_at` in the notifications table (recorded just before the callback " +
+        'would be sent). ') +
+      'Webhook → state: a booking on `pm_card_authenticationRequired` waits in `requires_action`, the customer ' +
       "authenticates (emulator control route), and the time runs from the inbox's `received_at` of `payment_intent.amount_capturable_updated` " +
-      "to the workflow's own `updatedAt` when the hold became `held` (the relay polls the inbox every 200 ms here; production default 1 s).",
+      `to the workflow's own \`updatedAt\` when the hold became \`held\` (the relay polls the inbox ${results.relayInterval}).`,
     '',
     '## Webhook ingest',
     '',
@@ -255,9 +315,29 @@ function renderMarkdown(results: BenchResults, command: string, charts: Record<s
       '',
     );
   }
-  lines.push(
-    '## Worker memory',
-    '',
+  lines.push('## Worker memory', '', ...memoryParagraphs(results), '## Settings of this run', '', '```json', JSON.stringify(printableSettings(results), null, 2), '```', '');
+  return lines.join('\n');
+}
+
+function memoryParagraphs(results: BenchResults): string[] {
+  const { memory } = results;
+  const reusedNote =
+    results.stack.kind === 'reused'
+      ? [
+          "On the reused stack the worker's workflow cache may already hold other bookings, and the bench cancelled its sleeping bookings at the end of the run.",
+          '',
+        ]
+      : [];
+  if (memory.perBookingBytes === null || memory.rssBeforeBytes === null || memory.rssAfterBytes === null) {
+    return [
+      `${memory.sleepingBookings} card bookings were held and left sleeping (they carry the webhook ingest below), but the worker's memory was ` +
+        `**${memory.unmeasuredReason ?? 'not measured'}**. The bench reads resident memory from /proc by pid, finding a reused worker by the port of ` +
+        'its health endpoint (`BENCH_WORKER_HEALTH_ADDRESS`); the worker\'s Prometheus endpoint has no resident-memory series.',
+      '',
+      ...reusedNote,
+    ];
+  }
+  return [
     `${memory.sleepingBookings} card bookings held and sleeping until a release a month away, created in ${memory.secondsToCreate.toFixed(0)} s on one worker ` +
       `process: resident memory ${mib(memory.rssBeforeBytes)} before, ${mib(memory.rssAfterBytes)} after, **${kib(memory.perBookingBytes)} per sleeping booking** ` +
       `while it is in the worker's workflow cache. The worker sets no \`maxCachedWorkflows\`, so the SDK's default applies: ${memory.defaultCacheSize} workflows for this heap limit ` +
@@ -272,14 +352,8 @@ function renderMarkdown(results: BenchResults, command: string, charts: Record<s
           '',
         ]
       : []),
-    '## Settings of this run',
-    '',
-    '```json',
-    JSON.stringify(results.config, null, 2),
-    '```',
-    '',
-  );
-  return lines.join('\n');
+    ...reusedNote,
+  ];
 }
 
 function floorMissExplanation(results: BenchResults): string[] {

@@ -1,18 +1,19 @@
 /**
- * One benchmark run, phase by phase, on a stack it starts: history shape of each path (quiet
- * system first), throughput of bookings and of the floor at rising concurrency, webhook to state
- * change, worker memory with sleeping bookings, then webhook ingest spread over those bookings.
+ * One benchmark run, phase by phase, on a stack it starts or (BENCH_API_URL) one already running:
+ * history shape of each path (quiet system first), throughput of bookings and of the floor at
+ * rising concurrency, webhook to state change, worker memory with sleeping bookings, then webhook
+ * ingest spread over those bookings.
  */
 import os from 'node:os';
 import type { BenchConfig } from './bench-config.js';
+import { startedBenchTarget, type BenchTarget, type StackUsed } from './bench-target.js';
 import { runBookingStep, runFloorStep, type StepResult } from './booking-traffic.js';
 import { startFloorWorker } from './floor/floor-worker.js';
 import type { FloorShape } from './floor/floor-workflow.js';
 import { floorShapeOf, measurePathShape, type PathShape } from './history-shape.js';
-import { MilestoneClock } from './milestones.js';
 import { cpuSince, cpuSnapshot, type CpuShare } from './process-cpu.js';
 import type { LatencySummary } from './percentiles.js';
-import { startBenchStack } from './stack.js';
+import { openReusedTarget } from './reused-target.js';
 import { measureWebhookIngest, type IngestResult } from './webhook-ingest.js';
 import { measureWebhookToState } from './webhook-to-state.js';
 import { measureWorkerMemory, type MemoryResult } from './worker-memory.js';
@@ -23,6 +24,12 @@ export interface BenchResults {
   durationSeconds: number;
   machine: { cpus: string; cores: number; memoryBytes: number; platform: string; node: string; loadAverageBefore: number[]; loadAverageAfter: number[] };
   config: BenchConfig;
+  /** The stack the run drove: started by it, or reused at an API URL. */
+  stack: StackUsed;
+  /** The API's release grace the bookings were dated for (measured on a reused stack). */
+  releaseGraceSeconds: number;
+  /** How often the relay polled the inbox, as far as the bench knows. */
+  relayInterval: string;
   shapes: PathShape[];
   floorShape: FloorShape;
   steps: StepResult[];
@@ -47,30 +54,40 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
   // The machine may be shared: its load around the run says how far the figures are its own.
   const loadAverageBefore = os.loadavg();
   const startedAt = new Date(began).toISOString();
-  log('[bench] starting the stack (Temporal dev server, PostgreSQL, Stripe emulator, API, worker process)');
-  const stack = await startBenchStack();
-  const { system } = stack;
-  const clock = new MilestoneClock();
-  clock.listenTo(system.callbacks);
+  let target: BenchTarget;
+  if (config.reuse) {
+    log(`[bench] reusing the running stack at ${config.reuse.apiUrl}`);
+    target = await openReusedTarget(config.reuse, log);
+  } else {
+    log('[bench] starting the stack (Temporal dev server, PostgreSQL, Stripe emulator, API, worker process)');
+    target = await startedBenchTarget();
+  }
+  const clock = target.milestones;
   const floorWorker = await startFloorWorker({
-    address: system.temporal.address,
-    payloadCodecKeys: system.payloadCodecKeys,
-    callbackUrl: system.callbackUrl,
+    address: target.temporalAddress,
+    namespace: target.temporalNamespace,
+    payloadCodecKeys: target.payloadCodecKeys,
+    callbackUrl: target.floorCallbackUrl,
+  }).catch(async (error: unknown) => {
+    await target.stop();
+    throw error;
   });
+  // Bookings the run leaves open on a reused stack, cancelled at the end.
+  const leftOpen: string[] = [];
   // The servers and the worker run in their own process groups: Ctrl-C would leave them running.
   const stopOnSignal = (signal: NodeJS.Signals) => {
-    log(`[bench] ${signal}: stopping the stack`);
+    log(`[bench] ${signal}: stopping ${config.reuse ? 'the floor worker' : 'the stack'}`);
     void floorWorker
       .stop()
-      .finally(() => stack.stop())
+      .finally(() => target.stop())
       .finally(() => process.exit(130));
   };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {
     log('[bench] history and Stripe calls per booking: card, ACH with microdeposits');
-    const card = await measurePathShape(system, 'card');
-    const ach = await measurePathShape(system, 'ach-microdeposits');
+    const card = await measurePathShape(target, 'card');
+    const ach = await measurePathShape(target, 'ach-microdeposits');
     const floorShape = floorShapeOf(card);
     log(`[bench] floor shape ${JSON.stringify(floorShape)}`);
 
@@ -78,8 +95,16 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
     let best = 0;
     for (const [index, concurrency] of concurrencySteps(config.BENCH_MAX_CONCURRENCY).entries()) {
       const bookings = Math.max(config.BENCH_MIN_BOOKINGS_PER_STEP, concurrency * config.BENCH_ROUNDS);
-      const runBookings = () => runBookingStep({ apiUrl: system.apiUrl, apiToken: system.apiToken, clock, concurrency, bookings });
-      const runFloor = () => runFloorStep({ client: system.client, shape: floorShape, clock, concurrency, bookings });
+      const runBookings = () =>
+        runBookingStep({
+          apiUrl: target.apiUrl,
+          apiToken: target.apiToken,
+          releaseGraceSeconds: target.releaseGraceSeconds,
+          clock,
+          concurrency,
+          bookings,
+        });
+      const runFloor = () => runFloorStep({ client: target.client, shape: floorShape, clock, concurrency, bookings });
       // Which path runs first alternates, so a drift in the machine's load does not favour one of them.
       let booking: StepResult;
       let floor: StepResult;
@@ -100,24 +125,25 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
     }
 
     log(`[bench] webhook → state change: ${config.BENCH_3DS_BOOKINGS} 3-D Secure bookings`);
-    const webhookToState = await measureWebhookToState(system, { bookings: config.BENCH_3DS_BOOKINGS, concurrency: 4 });
+    const webhookToState = await measureWebhookToState(target, { bookings: config.BENCH_3DS_BOOKINGS, concurrency: 4 });
 
     log(`[bench] worker memory with ${config.BENCH_SLEEPING_BOOKINGS} sleeping bookings`);
-    const { bookingIds, ...memory } = await measureWorkerMemory(stack, clock, {
+    const { bookingIds, ...memory } = await measureWorkerMemory(target, {
       bookings: config.BENCH_SLEEPING_BOOKINGS,
       concurrency: Math.min(16, config.BENCH_MAX_CONCURRENCY),
     });
+    leftOpen.push(...bookingIds);
 
     log(`[bench] webhook ingest: ${config.BENCH_WEBHOOK_EVENTS} events, ${config.BENCH_WEBHOOK_CONCURRENCY} senders`);
     const cpuBefore = cpuSnapshot();
-    const ingest = await measureWebhookIngest(system, {
+    const ingest = await measureWebhookIngest(target, {
       events: config.BENCH_WEBHOOK_EVENTS,
       concurrency: config.BENCH_WEBHOOK_CONCURRENCY,
       bookingIds,
     });
     const ingestCpu = cpuSince(cpuBefore, (pid, comm) => {
-      if (pid === process.pid) return 'load generator, API and relay (one Node process)';
-      if (pid === stack.worker.child.pid) return 'booking worker';
+      const label = target.processLabels.get(pid);
+      if (label) return label;
       if (comm === 'temporal') return 'Temporal dev server';
       if (comm === 'postgres') return 'PostgreSQL';
       return 'everything else on the machine (kernel writeback, idle floor worker, other work)';
@@ -137,6 +163,9 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
         loadAverageAfter: os.loadavg(),
       },
       config,
+      stack: target.stack,
+      releaseGraceSeconds: target.releaseGraceSeconds,
+      relayInterval: target.relayInterval,
       shapes: [card, ach],
       floorShape,
       steps,
@@ -149,6 +178,24 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
     process.off('SIGINT', stopOnSignal);
     process.off('SIGTERM', stopOnSignal);
     await floorWorker.stop();
-    await stack.stop();
+    if (target.outlivesRun && leftOpen.length) {
+      log(`[bench] cancelling the ${leftOpen.length} sleeping bookings left open on the reused stack`);
+      await cancelBookings(target, leftOpen, log);
+    }
+    await target.stop();
   }
+}
+
+/** Cancels bookings (their holds released), a few at a time; a failure is logged, not thrown, so the rest are cancelled. */
+async function cancelBookings(target: BenchTarget, bookingIds: string[], log: (line: string) => void): Promise<void> {
+  const queue = [...bookingIds];
+  let failures = 0;
+  const canceller = async () => {
+    for (let bookingId = queue.pop(); bookingId; bookingId = queue.pop()) {
+      const answer = await target.api('POST', `/v1/bookings/${bookingId}/cancel`, { reason: 'bench run over' }).catch((error: unknown) => ({ status: 0, error }));
+      if (answer.status !== 200 && (failures += 1) <= 3) log(`[bench] cancelling ${bookingId} answered ${answer.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, canceller));
+  if (failures) log(`[bench] ${failures} bookings could not be cancelled; they release on their own a month from now`);
 }

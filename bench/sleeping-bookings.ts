@@ -9,8 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { z } from 'zod';
-import { MilestoneClock } from './milestones.js';
-import { startBenchStack } from './stack.js';
+import { startedBenchTarget } from './bench-target.js';
 import { lineChart, svgToPng } from './svg-chart.js';
 import { defaultMaxCachedWorkflows, measureWorkerMemory } from './worker-memory.js';
 
@@ -34,20 +33,19 @@ const MIB = 1024 * 1024;
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const startedAt = new Date();
 const loadAverageBefore = os.loadavg();
-const stack = await startBenchStack();
-const stopOnSignal = () => void stack.stop().finally(() => process.exit(130));
+const target = await startedBenchTarget();
+const stopOnSignal = () => void target.stop().finally(() => process.exit(130));
 process.once('SIGINT', stopOnSignal);
 process.once('SIGTERM', stopOnSignal);
 const readings: Reading[] = [];
 try {
-  const clock = new MilestoneClock();
-  clock.listenTo(stack.system.callbacks);
   const step = Math.max(1, Math.ceil(settings.BENCH_SLEEPING_BOOKINGS / 10));
   const began = performance.now();
   let open = 0;
   while (open < settings.BENCH_SLEEPING_BOOKINGS) {
     const batch = Math.min(step, settings.BENCH_SLEEPING_BOOKINGS - open);
-    const result = await measureWorkerMemory(stack, clock, { bookings: batch, concurrency: settings.BENCH_SLEEPING_CONCURRENCY });
+    const result = await measureWorkerMemory(target, { bookings: batch, concurrency: settings.BENCH_SLEEPING_CONCURRENCY });
+    if (result.rssBeforeBytes === null || result.rssAfterBytes === null) throw new Error(`worker memory not readable: ${result.unmeasuredReason}`);
     if (readings.length === 0) readings.push({ bookings: 0, rssBytes: result.rssBeforeBytes, elapsedSeconds: 0 });
     open += result.sleepingBookings;
     readings.push({ bookings: open, rssBytes: result.rssAfterBytes, elapsedSeconds: (performance.now() - began) / 1000 });
@@ -56,7 +54,7 @@ try {
 } finally {
   process.off('SIGINT', stopOnSignal);
   process.off('SIGTERM', stopOnSignal);
-  await stack.stop();
+  await target.stop();
 }
 
 const cacheSize = defaultMaxCachedWorkflows();

@@ -3,14 +3,16 @@
  * PostgreSQL, the Stripe emulator, the API over HTTP with its inbox relay, the callback server)
  * with the booking worker as its own process, as in production, so its memory can be read alone.
  */
-import { readFileSync } from 'node:fs';
 import { startSystemUnderTest, type SystemUnderTest } from '../test/support/system-under-test.js';
 import { startWorkerProcess, type WorkerProcess } from '../test/support/worker-process.js';
+import { residentBytes } from './local-process.js';
 
 /** A running stack and its worker process. */
 export interface BenchStack {
   system: SystemUnderTest;
   worker: WorkerProcess;
+  /** `host:port` of the worker's health endpoint. */
+  workerHealthAddress: string;
   /** Resident memory of the worker process, in bytes. */
   workerRssBytes(): number;
   stop(): Promise<void>;
@@ -29,17 +31,11 @@ export async function startBenchStack(options: { echoWorker?: boolean } = {}): P
   return {
     system,
     worker,
+    workerHealthAddress: worker.healthAddress,
     workerRssBytes: () => residentBytes(worker.child.pid),
     async stop() {
       await worker.stop();
       await system.stop();
     },
   };
-}
-
-/** VmRSS of a process from /proc (Linux). */
-function residentBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /VmRSS:\s+(\d+)\s+kB/.exec(status);
-  return match ? Number(match[1]) * 1024 : 0;
 }

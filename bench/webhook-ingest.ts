@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { stripeSignatureHeader } from '../emulator/webhooks/webhook-signature.js';
-import type { SystemUnderTest } from '../test/support/system-under-test.js';
 import { waitFor } from '../test/support/wait-for.js';
+import type { BenchTarget } from './bench-target.js';
 import { summarizeLatencies, type LatencySummary } from './percentiles.js';
 
 /** Webhook ingest figures. */
@@ -49,21 +49,21 @@ function strayEvent(bookingId: string) {
 
 /** Sends `events` signed events spread over `bookingIds` with `concurrency` senders. */
 export async function measureWebhookIngest(
-  system: SystemUnderTest,
+  target: BenchTarget,
   options: { events: number; concurrency: number; bookingIds: string[] },
 ): Promise<IngestResult> {
   const latencies: number[] = [];
   const ids: string[] = [];
   let rejected = 0;
   let next = 0;
-  const secret = system.webhookSecret.split(',')[0];
+  const secret = target.webhookSecret.split(',')[0];
   const began = performance.now();
   const sender = async () => {
     while (next < options.events) {
       const index = next++;
       const payload = JSON.stringify(strayEvent(options.bookingIds[index % options.bookingIds.length]));
       const t0 = performance.now();
-      const response = await fetch(`${system.apiUrl}/v1/webhooks/stripe`, {
+      const response = await fetch(`${target.apiUrl}/v1/webhooks/stripe`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignatureHeader(payload, secret, Math.floor(Date.now() / 1000)) },
         body: payload,
@@ -79,7 +79,7 @@ export async function measureWebhookIngest(
   const elapsed = performance.now() - began;
   await waitFor(
     async () => {
-      const { rows } = await system.db.query<{ pending: string }>(
+      const { rows } = await target.db.query<{ pending: string }>(
         `SELECT count(*) AS pending FROM stripe_events WHERE id = ANY($1) AND status = 'pending'`,
         [ids],
       );
@@ -88,7 +88,7 @@ export async function measureWebhookIngest(
     { timeoutMs: 300_000, intervalMs: 250, description: 'every ingested event relayed' },
   );
   const drainedAfterMs = performance.now() - began;
-  const { rows } = await system.db.query<{ lag_ms: number }>(
+  const { rows } = await target.db.query<{ lag_ms: number }>(
     `SELECT extract(epoch FROM (relayed_at - received_at)) * 1000 AS lag_ms FROM stripe_events WHERE id = ANY($1) AND relayed_at IS NOT NULL`,
     [ids],
   );

@@ -4,15 +4,15 @@
  * `payment_intent.amount_capturable_updated` reaches the inbox, and the relayed signal moves the
  * hold to `held`. Timed from the inbox's received_at to the workflow's own updatedAt.
  */
-import type { SystemUnderTest } from '../test/support/system-under-test.js';
 import { waitFor } from '../test/support/wait-for.js';
 import { bookingStateQuery, bookingWorkflowId } from '../workflows/contract.js';
+import type { BenchTarget } from './bench-target.js';
 import { benchBookingBody, postBooking } from './booking-traffic.js';
 import { summarizeLatencies, type LatencySummary } from './percentiles.js';
 
 /** Runs `bookings` 3-D Secure bookings, `concurrency` at a time, and times webhook to state change. */
 export async function measureWebhookToState(
-  system: SystemUnderTest,
+  target: BenchTarget,
   options: { bookings: number; concurrency: number },
 ): Promise<LatencySummary> {
   const samples: number[] = [];
@@ -20,10 +20,10 @@ export async function measureWebhookToState(
   const one = async () => {
     while (next < options.bookings) {
       next += 1;
-      const body = { ...benchBookingBody('bench-3ds'), endsAt: new Date(Date.now() + 3_600_000).toISOString() };
+      const body = { ...benchBookingBody('bench-3ds', target.releaseGraceSeconds), endsAt: new Date(Date.now() + 3_600_000).toISOString() };
       body.holdPaymentMethod = 'pm_card_authenticationRequired';
-      await postBooking(system.apiUrl, system.apiToken, body);
-      const handle = system.client.workflow.getHandle(bookingWorkflowId(body.bookingId));
+      await postBooking(target.apiUrl, target.apiToken, body);
+      const handle = target.client.workflow.getHandle(bookingWorkflowId(body.bookingId));
       const waiting = await waitFor(
         async () => {
           const state = await handle.query(bookingStateQuery);
@@ -31,7 +31,7 @@ export async function measureWebhookToState(
         },
         { timeoutMs: 60_000, intervalMs: 100, description: '3-D Secure booking waiting for the customer' },
       );
-      await system.emulatorControl('POST', `/_emulator/payment_intents/${waiting}/authenticate`, { outcome: 'succeed' });
+      await target.emulatorControl('POST', `/_emulator/payment_intents/${waiting}/authenticate`, { outcome: 'succeed' });
       const heldAt = await waitFor(
         async () => {
           const state = await handle.query(bookingStateQuery);
@@ -39,14 +39,14 @@ export async function measureWebhookToState(
         },
         { timeoutMs: 60_000, intervalMs: 50, description: '3-D Secure booking held' },
       );
-      const { rows } = await system.db.query<{ received_ms: number }>(
+      const { rows } = await target.db.query<{ received_ms: number }>(
         `SELECT extract(epoch FROM received_at) * 1000 AS received_ms FROM stripe_events
          WHERE booking_id = $1 AND type = 'payment_intent.amount_capturable_updated' ORDER BY received_at LIMIT 1`,
         [body.bookingId],
       );
       if (rows.length) samples.push(heldAt - Number(rows[0].received_ms));
       // Released at once so the next figures do not carry it.
-      await system.api('POST', `/v1/bookings/${body.bookingId}/cancel`, { reason: 'bench' });
+      await target.api('POST', `/v1/bookings/${body.bookingId}/cancel`, { reason: 'bench' });
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, one));

@@ -18,6 +18,7 @@ export interface FloorWorker {
 /** Starts the floor worker process and waits until it polls; its milestones go to `callbackUrl`. */
 export async function startFloorWorker(options: {
   address: string;
+  namespace: string;
   /** The booking workers' payload keys, so the floor pays the same codec cost. */
   payloadCodecKeys: string;
   callbackUrl: string;
@@ -31,6 +32,7 @@ export async function startFloorWorker(options: {
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: options.address,
+      TEMPORAL_NAMESPACE: options.namespace,
       PAYLOAD_CODEC_KEYS: options.payloadCodecKeys,
       FLOOR_CALLBACK_URL: options.callbackUrl,
     },

@@ -40,6 +40,8 @@ export interface WorkerProcessOptions {
 export interface WorkerProcess {
   /** The process running now (a new one after each restart). */
   readonly child: ManagedChild;
+  /** `host:port` of its health endpoint (`/healthz`), a new one after each restart. */
+  readonly healthAddress: string;
   /** SIGKILLs the worker at once (nothing drains, in-flight activities are lost) and waits for it to exit. */
   kill(): Promise<ChildExit>;
   /** Starts a new worker process with the same settings and waits until it polls. */
@@ -50,15 +52,18 @@ export interface WorkerProcess {
 
 /** Starts `worker/main.ts` against `system` and waits until it polls its task queue. */
 export async function startWorkerProcess(system: WorkerSystem, options: WorkerProcessOptions = {}): Promise<WorkerProcess> {
-  let child = await startPollingWorker(system, options);
+  let { child, healthAddress } = await startPollingWorker(system, options);
   return {
     get child() {
       return child;
     },
+    get healthAddress() {
+      return healthAddress;
+    },
     kill: () => child.stop({ signal: 'SIGKILL' }),
     async restart() {
       if (child.isRunning()) throw new Error('the worker is still running; kill or stop it before a restart');
-      child = await startPollingWorker(system, options);
+      ({ child, healthAddress } = await startPollingWorker(system, options));
     },
     async stop() {
       await child.stop({ timeoutMs: 30_000 });
@@ -66,7 +71,7 @@ export async function startWorkerProcess(system: WorkerSystem, options: WorkerPr
   };
 }
 
-async function startPollingWorker(system: WorkerSystem, options: WorkerProcessOptions): Promise<ManagedChild> {
+async function startPollingWorker(system: WorkerSystem, options: WorkerProcessOptions): Promise<{ child: ManagedChild; healthAddress: string }> {
   const healthPort = await getFreePort();
   const child = startChild({
     name: 'worker',
@@ -105,5 +110,5 @@ async function startPollingWorker(system: WorkerSystem, options: WorkerProcessOp
     await child.stop();
     throw new Error(`worker did not start: ${String(error)}\n${child.recentOutput()}`);
   }
-  return child;
+  return { child, healthAddress: `127.0.0.1:${healthPort}` };
 }
