@@ -77,6 +77,8 @@ await writeFile(
 const baseline = readings[1] ?? first;
 const cachedReading = readings.filter((reading) => reading.bookings <= cacheSize).at(-1) ?? baseline;
 const perCached = cachedReading.bookings > baseline.bookings ? (cachedReading.rssBytes - baseline.rssBytes) / (cachedReading.bookings - baseline.bookings) : 0;
+const beyondCache = readings.filter((reading) => reading.bookings > cacheSize);
+const perEvicted = beyondCache.length >= 2 ? (last.rssBytes - beyondCache[0].rssBytes) / (last.bookings - beyondCache[0].bookings) : null;
 const lines = [
   '# Worker memory with sleeping bookings',
   '',
@@ -97,9 +99,13 @@ const lines = [
   `With **${last.bookings} sleeping bookings** the worker used **${(last.rssBytes / MIB).toFixed(0)} MiB** (${(baseline.rssBytes / MIB).toFixed(0)} MiB with ` +
     `${baseline.bookings}; the reading with none still carries the worker's start-up garbage). The SDK keeps at most ${cacheSize} workflows in its cache ` +
     `by default on this heap limit (the worker sets no \`maxCachedWorkflows\`): from ${baseline.bookings} to ${cachedReading.bookings} bookings, all cached, each ` +
-    `added about ${(perCached / 1024).toFixed(0)} KiB; beyond the cache, a sleeping booking is ` +
-    "evicted and costs the worker nothing until its timer or a signal brings it back (replayed from history, one workflow task). Memory per " +
-    'sleeping booking therefore falls as bookings pile up, and the worker\'s memory is bounded by its cache size, not by how many bookings sleep.',
+    `added about ${(perCached / 1024).toFixed(0)} KiB. Beyond the cache a sleeping booking is evicted until its timer or a signal brings it back ` +
+    '(replayed from history, one workflow task)' +
+    (perEvicted === null
+      ? '. '
+      : `: from ${beyondCache[0].bookings} to ${last.bookings} bookings each added about ${(perEvicted / 1024).toFixed(0)} KiB (what the worker keeps of ` +
+        'an evicted run, and heap it does not give back). ') +
+    "The worker's memory is therefore bounded by its cache size, not by how many bookings sleep; a smaller `maxCachedWorkflows` trades memory for replays.",
   '',
 ];
 await writeFile(settings.BENCH_SLEEPING_OUTPUT, `${lines.join('\n')}\n`);
