@@ -375,14 +375,20 @@ function ingestExplanation(results: BenchResults): string[] {
   const missRate = ingest.acceptedPerSecond < TARGETS.ingestPerSecond;
   const missP99 = ingest.latency.p99 >= TARGETS.ingestP99Ms;
   if (!missRate && !missP99) return [];
-  const busiest = results.ingestCpu[0];
+  const shares = results.ingestCpu
+    .filter((share) => share.seconds >= 0.5)
+    .map((share) => `${share.label} ${share.seconds.toFixed(1)} s`)
+    .join(', ');
+  const cpuSeconds = results.ingestCpu.reduce((total, share) => total + share.seconds, 0);
+  const busyPercent = (100 * cpuSeconds) / ((ingest.drainedAfterMs / 1000) * results.machine.cores);
   return [
     `**${[missRate && 'Rate', missP99 && 'p99'].filter(Boolean).join(' and ')} below target.** Why: a webhook costs the receiver one signature ` +
       'check and one INSERT committed on one pooled connection; it then nudges the relay, and nudges coalesce into one batch pass at a time ' +
       "per API process (claim up to RELAY_BATCH_SIZE due events `FOR UPDATE SKIP LOCKED`, signal them together, mark them), so the receiver keeps the pool. " +
       'But every stored event becomes a signal, and every signal a history write on the Temporal dev server and a workflow task on the worker, ' +
-      `on the same two cores while the events arrive${busiest ? `: ${busiest.label} used the most CPU (${busiest.seconds.toFixed(1)} s, table above)` : ''}. ` +
-      'Each commit also waits for the WAL flush, and the senders share the API\'s event loop. What would move it: Temporal on its own ' +
+      `on the same cores while the events arrive${shares ? ` (CPU: ${shares}; ${busyPercent.toFixed(0)} % of all cores until the inbox was empty)` : ''}. ` +
+      "Each commit also waits for the WAL flush (the kernel's writeback above is those flushes and the dev server's SQLite), and the senders " +
+      "share the API's event loop. What would move it: Temporal on its own " +
       'machines (a cluster on PostgreSQL or Cassandra, not the SQLite dev server) and PostgreSQL on its own disk, as in production; more API ' +
       'processes (the receiver keeps no state and relays share the inbox through SKIP LOCKED); the load generator on another machine; group ' +
       'commit (`commit_delay`) when many webhooks commit at once.',

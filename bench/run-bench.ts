@@ -146,7 +146,8 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
       if (label) return label;
       if (comm === 'temporal') return 'Temporal dev server';
       if (comm === 'postgres') return 'PostgreSQL';
-      return 'everything else on the machine (kernel writeback, idle floor worker, other work)';
+      if (comm.startsWith('kworker') || comm.startsWith('jbd2')) return 'kernel (disk writeback, journal)';
+      return 'other processes';
     });
 
     const cpus = os.cpus();
