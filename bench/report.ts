@@ -276,8 +276,8 @@ function renderMarkdown(results: BenchResults, command: string, charts: Record<s
       'PaymentIntent they do not follow, so each is relayed as a signal and dropped by its workflow without a Stripe call; relay lag ' +
       `p50 ${ms(ingest.relayLag.p50)}, p99 ${ms(ingest.relayLag.p99)}; the inbox was empty ${(ingest.drainedAfterMs / 1000).toFixed(1)} s after the first event.`,
     '',
-    `CPU used from the first event until the inbox was empty (${(ingest.drainedAfterMs / 1000).toFixed(1)} s of wall time, at most ` +
-      `${((ingest.drainedAfterMs / 1000) * machine.cores).toFixed(1)} CPU seconds on ${machine.cores} cores):`,
+    `CPU used from the first event until the inbox was empty (${results.ingestCpuWallSeconds.toFixed(1)} s of wall time, at most ` +
+      `${(results.ingestCpuWallSeconds * machine.cores).toFixed(1)} CPU seconds on ${machine.cores} cores):`,
     '',
     '| process | CPU seconds |',
     '|---|---:|',
@@ -341,7 +341,7 @@ function memoryParagraphs(results: BenchResults): string[] {
     `${memory.sleepingBookings} card bookings held and sleeping until a release a month away, created in ${memory.secondsToCreate.toFixed(0)} s on one worker ` +
       `process: resident memory ${mib(memory.rssBeforeBytes)} before, ${mib(memory.rssAfterBytes)} after, **${kib(memory.perBookingBytes)} per sleeping booking** ` +
       `while it is in the worker's workflow cache. The worker sets no \`maxCachedWorkflows\`, so the SDK's default applies: ${memory.defaultCacheSize} workflows for this heap limit ` +
-      '(600 per GiB of V8 heap limit above 200 MiB). Bookings beyond it are evicted and cost the worker nothing while they sleep: they are replayed from history ' +
+      '(600 per GiB of V8 heap limit above 200 MiB). Bookings beyond it are evicted and cost the worker little while they sleep: they are replayed from history ' +
       'on their next task (their release), so worker memory is bounded by the cache, not by the number of open bookings; a smaller cache trades memory for replays.',
     '',
     ...(memory.sleepingBookings < 10_000
@@ -380,7 +380,7 @@ function ingestExplanation(results: BenchResults): string[] {
     .map((share) => `${share.label} ${share.seconds.toFixed(1)} s`)
     .join(', ');
   const cpuSeconds = results.ingestCpu.reduce((total, share) => total + share.seconds, 0);
-  const busyPercent = (100 * cpuSeconds) / ((ingest.drainedAfterMs / 1000) * results.machine.cores);
+  const busyPercent = (100 * cpuSeconds) / (results.ingestCpuWallSeconds * results.machine.cores);
   return [
     `**${[missRate && 'Rate', missP99 && 'p99'].filter(Boolean).join(' and ')} below target.** Why: a webhook costs the receiver one signature ` +
       'check and one INSERT committed on one pooled connection; it then nudges the relay, and nudges coalesce into one batch pass at a time ' +
