@@ -162,6 +162,11 @@ const workerSchema = z
     WORKER_HEALTH_ADDRESS: bindAddress.default('0.0.0.0:9465'),
     /** Lowest level of the worker's JSON log lines (the SDK's, the workflows' and the activities'). */
     WORKER_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    /**
+     * Most workflows the worker keeps in memory between tasks (about 0.4 MiB each, docs/bench/sleeping-bookings.md);
+     * unset, the SDK's default for the heap limit. Evicted bookings are replayed from history at their next task.
+     */
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
     ...otelVars,
   })
   .refine((env) => !env.NOTIFY_CALLBACK_URL || env.NOTIFY_SIGNING_SECRET, {

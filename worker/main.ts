@@ -42,6 +42,7 @@ const worker = await createBookingWorker({
   dataConverter,
   temporal,
   tracing: tracing ?? undefined,
+  ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined && { options: { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } }),
 });
 if (!config.PAYLOAD_CODEC_KEYS) logger.warn('PAYLOAD_CODEC_KEYS is not set: workflow payloads are stored unencrypted');
 const reconciliation = await ensureReconciliationSchedule(temporal, {
@@ -64,6 +65,7 @@ logger.info('worker polling', {
   metrics: `http://${config.WORKER_METRICS_ADDRESS}/metrics`,
   health: `${health.url}/healthz`,
   tracing: tracing !== null,
+  maxCachedWorkflows: worker.options.maxCachedWorkflows,
 });
 // Worker.run() stops polling on SIGINT/SIGTERM by itself and lets running tasks finish.
 try {

@@ -12,6 +12,13 @@ describe('observability configuration', () => {
     expect(loadWorkerConfig({ ...WORKER_ENV, WORKER_METRICS_ADDRESS: '[::]:9100' }).WORKER_METRICS_ADDRESS).toBe('[::]:9100');
   });
 
+  it("leaves the workflow cache size to the SDK unless WORKER_MAX_CACHED_WORKFLOWS says otherwise, and refuses a bad one", () => {
+    expect(loadWorkerConfig(WORKER_ENV).WORKER_MAX_CACHED_WORKFLOWS).toBeUndefined();
+    expect(loadWorkerConfig({ ...WORKER_ENV, WORKER_MAX_CACHED_WORKFLOWS: '500' }).WORKER_MAX_CACHED_WORKFLOWS).toBe(500);
+    expect(() => loadWorkerConfig({ ...WORKER_ENV, WORKER_MAX_CACHED_WORKFLOWS: '-1' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
+    expect(() => loadWorkerConfig({ ...WORKER_ENV, WORKER_MAX_CACHED_WORKFLOWS: 'lots' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
+  });
+
   it('refuses a metrics address without a port and an exporter the SDK cannot build, naming the variable', () => {
     expect(() => loadWorkerConfig({ ...WORKER_ENV, WORKER_METRICS_ADDRESS: '9464' })).toThrow(/WORKER_METRICS_ADDRESS: must be host:port/);
     expect(() => loadApiConfig({ ...API_ENV, OTEL_TRACES_EXPORTER: 'jaeger' })).toThrow(ConfigError);
