@@ -4,6 +4,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
+/** A setting or a stack the bench cannot run with: said in one line, without a stack trace. */
+export class BenchSetupError extends Error {
+  override name = 'BenchSetupError';
+}
+
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Where `npm start` keeps its generated secrets (dev/start.ts). */
 const DEV_SETTINGS_FILE = path.join(ROOT, '.data', 'dev-settings.json');
@@ -105,7 +110,7 @@ function devPort(env: NodeJS.ProcessEnv, name: string, fallback: number): string
 export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env, devSettingsFile = DEV_SETTINGS_FILE): BenchConfig {
   const present = Object.fromEntries(Object.entries(env).filter(([key, value]) => key.startsWith('BENCH_') && value !== ''));
   const parsed = schema.safeParse(present);
-  if (!parsed.success) throw new Error(`bad benchmark setting: ${problemsOf(parsed.error)}`);
+  if (!parsed.success) throw new BenchSetupError(`bad benchmark setting: ${problemsOf(parsed.error)}`);
   const { BENCH_API_URL, ...scale } = parsed.data;
   if (!BENCH_API_URL) return { ...scale, reuse: null };
 
@@ -124,7 +129,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env, devSetting
     ...present,
   });
   if (!reuse.success) {
-    throw new Error(
+    throw new BenchSetupError(
       `bad benchmark setting for the reused stack at ${BENCH_API_URL}: ${problemsOf(reuse.error)} ` +
         `(secrets default to ${path.relative(process.cwd(), devSettingsFile) || devSettingsFile}, written by \`npm start\`)`,
     );

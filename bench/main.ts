@@ -1,13 +1,24 @@
 /** `npm run bench`: runs the benchmark, prints its table and writes BENCHMARKS.md with charts. */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { DEV_PORT_VARIABLES, loadBenchConfig, SECRET_BENCH_VARIABLES } from './bench-config.js';
+import { BenchSetupError, DEV_PORT_VARIABLES, loadBenchConfig, SECRET_BENCH_VARIABLES, type BenchConfig } from './bench-config.js';
 import { renderTable, writeReport } from './report.js';
 import { runBench } from './run-bench.js';
 
-const config = loadBenchConfig();
+/** A refused setting or stack is said in one line and exits 2; anything else is a failure with its stack. */
+async function orRefuse<T>(work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof BenchSetupError)) throw error;
+    console.error(`[bench] ${error.message}`);
+    process.exit(2);
+  }
+}
+
+const config: BenchConfig = await orRefuse(() => loadBenchConfig());
 // The bench's own Temporal client and connections log through this runtime: only warnings, not to bury the progress lines.
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const results = await runBench(config);
+const results = await orRefuse(() => runBench(config));
 console.log(renderTable(results));
 const written = await writeReport(results, { command: `${benchEnvDescription()}npm run bench` });
 console.log(`[bench] wrote ${written.join(', ')}`);

@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { ApiAnswer } from '../test/support/system-under-test.js';
 import { dataConverterFor, payloadCodecFrom } from '../codec/data-converter.js';
 import { createPool } from '../db/pool.js';
-import type { ReusedStackSettings } from './bench-config.js';
+import { BenchSetupError, type ReusedStackSettings } from './bench-config.js';
 import type { BenchTarget, WorkerMemoryReader } from './bench-target.js';
 import { postBooking, benchBookingBody } from './booking-traffic.js';
 import { listeningPid, residentBytes } from './local-process.js';
@@ -44,10 +44,10 @@ async function answers(url: string, init?: RequestInit): Promise<Response | null
  */
 export async function openReusedTarget(settings: ReusedStackSettings, log: (line: string) => void): Promise<BenchTarget> {
   const health = await answers(`${settings.apiUrl}/healthz`);
-  if (!health?.ok) throw new Error(`BENCH_API_URL=${settings.apiUrl}: no API answers at /healthz (is \`npm start\` running?)`);
+  if (!health?.ok) throw new BenchSetupError(`BENCH_API_URL=${settings.apiUrl}: no API answers at /healthz (is \`npm start\` running?)`);
   const emulatorLog = await answers(`${settings.stripeApiUrl}/_emulator/requests`);
   if (!emulatorLog?.ok) {
-    throw new Error(
+    throw new BenchSetupError(
       `BENCH_STRIPE_API_URL=${settings.stripeApiUrl}: no Stripe emulator answers there (/_emulator/requests). ` +
         'The bench only reuses a stack on the Stripe emulator: the history shape counts Stripe calls in its request log and ' +
         'settles the ACH debit through it, webhook → state authenticates 3-D Secure through it, and the throughput steps ' +
