@@ -1,6 +1,5 @@
 /** Drives bookings through the API for chaos scenarios: create, wait for a hold status, cancel. */
-import { newBooking, type SystemUnderTest } from '../test/support/system-under-test.js';
-import { waitFor } from '../test/support/wait-for.js';
+import { newBooking, waitForBooking, type SystemUnderTest } from '../test/support/system-under-test.js';
 
 /** Creates `count` card bookings concurrently; answers their ids (throws unless each was created). */
 export async function createBookings(
@@ -22,13 +21,7 @@ export async function createBookings(
 export async function waitForHolds(system: SystemUnderTest, bookingIds: string[], statuses: string[], timeoutMs = 90_000) {
   return Promise.all(
     bookingIds.map((bookingId) =>
-      waitFor(
-        async () => {
-          const { body } = await system.api('GET', `/v1/bookings/${bookingId}`);
-          return statuses.includes(body.hold?.status) ? body : false;
-        },
-        { timeoutMs, intervalMs: 300, description: `booking ${bookingId} hold ${statuses.join('|')}` },
-      ),
+      waitForBooking(system, bookingId, (view) => statuses.includes(view.hold?.status), `hold ${statuses.join('|')}`, { timeoutMs, intervalMs: 300 }),
     ),
   );
 }

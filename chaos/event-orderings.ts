@@ -7,8 +7,7 @@
  * booking ends held, processes each event once and reports `hold.held` once.
  */
 import type Stripe from 'stripe';
-import { stripeSignatureHeader } from '../emulator/webhooks/webhook-signature.js';
-import type { SystemUnderTest } from '../test/support/system-under-test.js';
+import { postWebhook, type SystemUnderTest } from '../test/support/system-under-test.js';
 import { waitFor } from '../test/support/wait-for.js';
 import { bookingStateQuery, bookingWorkflowId } from '../workflows/contract.js';
 import { cancelBookings, createBookings, tally, waitForHolds } from './booking-driver.js';
@@ -56,17 +55,8 @@ async function runFlowsWithoutWebhooks(system: SystemUnderTest, count: number): 
 
 /** POSTs one event to the API's webhook endpoint, signed now; throws unless it answers 200. */
 async function deliver(system: SystemUnderTest, event: Stripe.Event): Promise<void> {
-  const payload = JSON.stringify(event);
-  const response = await fetch(`${system.apiUrl}/v1/webhooks/stripe`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'stripe-signature': stripeSignatureHeader(payload, system.webhookSecret.split(',')[0], Math.floor(Date.now() / 1000)),
-    },
-    body: payload,
-  });
-  const text = await response.text();
-  if (response.status !== 200) throw new Error(`${event.type} ${event.id} answered ${response.status}: ${text.slice(0, 200)}`);
+  const answer = await postWebhook(system, JSON.stringify(event));
+  if (answer.status !== 200) throw new Error(`${event.type} ${event.id} answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`);
 }
 
 /**

@@ -6,7 +6,7 @@
  * replay is a duplicate the inbox already holds. Held bookings stay held.
  */
 import { randomUUID } from 'node:crypto';
-import type { SystemUnderTest } from '../test/support/system-under-test.js';
+import { postWebhook, type SystemUnderTest } from '../test/support/system-under-test.js';
 import { bookingStateQuery, bookingWorkflowId } from '../workflows/contract.js';
 import { cancelBookings, createBookings, tally, waitForHolds } from './booking-driver.js';
 import { bookingIdOf, checkInvariants, listEmulatorEvents } from './invariants.js';
@@ -25,13 +25,8 @@ export async function runHostileWebhooks(system: SystemUnderTest, scale: ChaosSc
     const sign = (payload: string, secret = system.webhookSecret, timestamp = now()) =>
       system.stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp });
     const post = async (body: string, signature: string | undefined) => {
-      const response = await fetch(`${system.apiUrl}/v1/webhooks/stripe`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(signature !== undefined && { 'stripe-signature': signature }) },
-        body,
-      });
-      const answer = (await response.json()) as { error?: { code: string; requestId: string } };
-      return { status: response.status, code: answer.error?.code ?? 'ok' };
+      const answer = await postWebhook(system, body, signature ?? null);
+      return { status: answer.status, code: answer.body.error?.code ?? 'ok' };
     };
 
     const answers: Array<{ kind: string; status: number; code: string; eventId: string; expectAccepted: boolean }> = [];

@@ -10,15 +10,16 @@ const CARD_LIKE = /(?<![\dA-Za-z]|\d[ -])(?:\d[ -]?){12,18}\d(?![\dA-Za-z]|[ -]\
 /** A UUID (request ids, booking ids): its last two groups can be 16 digits that pass Luhn by chance. */
 const UUID = /\b[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b/g;
 
-/** Applies `transform` to the parts of `text` outside UUIDs, leaving the UUIDs as they are. */
-function outsideUuids(text: string, transform: (part: string) => string): string {
-  let result = '';
+/** `text` cut into UUIDs and the parts between them, in order. */
+function splitAroundUuids(text: string): Array<{ part: string; isUuid: boolean }> {
+  const parts: Array<{ part: string; isUuid: boolean }> = [];
   let from = 0;
   for (const match of text.matchAll(UUID)) {
-    result += transform(text.slice(from, match.index)) + match[0];
+    parts.push({ part: text.slice(from, match.index), isUuid: false }, { part: match[0], isUuid: true });
     from = match.index + match[0].length;
   }
-  return result + transform(text.slice(from));
+  parts.push({ part: text.slice(from), isUuid: false });
+  return parts;
 }
 
 /** Luhn check: true for numbers a card network would accept. */
@@ -43,15 +44,14 @@ function isCardNumber(candidate: string): boolean {
 
 /** The card-number-like runs in `text` (outside UUIDs), as written. */
 export function findCardNumbers(text: string): string[] {
-  const found: string[] = [];
-  outsideUuids(text, (part) => {
-    found.push(...[...part.matchAll(CARD_LIKE)].map((match) => match[0]).filter(isCardNumber));
-    return part;
-  });
-  return found;
+  return splitAroundUuids(text)
+    .filter(({ isUuid }) => !isUuid)
+    .flatMap(({ part }) => [...part.matchAll(CARD_LIKE)].map((match) => match[0]).filter(isCardNumber));
 }
 
 /** `text` with every card-number-like run (outside UUIDs) replaced by `replacement`. */
 export function maskCardNumbers(text: string, replacement: string): string {
-  return outsideUuids(text, (part) => part.replace(CARD_LIKE, (candidate) => (isCardNumber(candidate) ? replacement : candidate)));
+  return splitAroundUuids(text)
+    .map(({ part, isUuid }) => (isUuid ? part : part.replace(CARD_LIKE, (candidate) => (isCardNumber(candidate) ? replacement : candidate))))
+    .join('');
 }

@@ -16,7 +16,7 @@ import type { BookingView, SetupView } from '../../api/schemas.js';
 import { bookingWorkflowId, type HoldStatus, type PaymentStatus } from '../../workflows/contract.js';
 import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../../workflows/search-attributes.js';
 import { paymentMethodSetupWorkflowId } from '../../workflows/setup-contract.js';
-import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../support/system-under-test.js';
+import { newBooking, startSystemUnderTest, waitForBooking as waitForBookingView, type SystemUnderTest } from '../support/system-under-test.js';
 import { listWorkflowIds, temporalCli, temporalCliJson } from '../support/temporal-cli.js';
 import { toolPath } from '../support/tool-paths.js';
 import { waitFor } from '../support/wait-for.js';
@@ -49,15 +49,8 @@ async function listUntil(query: string, accept: (ids: string[]) => boolean): Pro
 const including = (...ids: string[]) => (listed: string[]) => ids.every((id) => listed.includes(id));
 const excluding = (id: string) => (listed: string[]) => !listed.includes(id);
 
-async function waitForBooking(bookingId: string, accept: (booking: BookingView) => boolean, description: string) {
-  return waitFor(
-    async () => {
-      const { body } = await system.api('GET', `/v1/bookings/${bookingId}`);
-      return accept(body) ? body : false;
-    },
-    { timeoutMs: 30_000, intervalMs: 200, description: `booking ${bookingId} ${description}` },
-  );
-}
+const waitForBooking = (bookingId: string, accept: (booking: BookingView) => boolean, description: string) =>
+  waitForBookingView(system, bookingId, accept, description);
 const holdIs = (status: HoldStatus) => (booking: BookingView) => booking.hold.status === status;
 const paymentIs = (status: PaymentStatus) => (booking: BookingView) => booking.payment?.status === status;
 

@@ -17,7 +17,7 @@ import { bookingWorkflowId, type HoldStatus, type PaymentStatus } from '../../wo
 import { getFreePort } from '../support/free-port.js';
 import { scrape, sumOf, type PrometheusSample } from '../support/prometheus-text.js';
 import { findSensitiveData } from '../support/sensitive-data.js';
-import { SYSTEM_SECRETS, newBooking, startSystemUnderTest, type SystemUnderTest } from '../support/system-under-test.js';
+import { SYSTEM_SECRETS, newBooking, startSystemUnderTest, waitForBooking as waitForBookingView, type SystemUnderTest } from '../support/system-under-test.js';
 import { waitFor } from '../support/wait-for.js';
 
 const spans = new InMemorySpanExporter();
@@ -47,15 +47,8 @@ afterAll(async () => {
   await tracing?.shutdown();
 });
 
-async function waitForBooking(bookingId: string, done: (view: BookingView) => boolean, description: string) {
-  return waitFor(
-    async () => {
-      const { body } = await system.api('GET', `/v1/bookings/${bookingId}`);
-      return done(body) ? body : false;
-    },
-    { timeoutMs: 60_000, intervalMs: 250, description: `booking ${bookingId} ${description}` },
-  );
-}
+const waitForBooking = (bookingId: string, accept: (booking: BookingView) => boolean, description: string) =>
+  waitForBookingView(system, bookingId, accept, description, { timeoutMs: 60_000, intervalMs: 250 });
 
 const waitForHold = (bookingId: string, status: HoldStatus) =>
   waitForBooking(bookingId, (view) => view.hold?.status === status, `hold ${status}`);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BookingView, SavedPaymentMethodView, SetupView } from '../../api/schemas.js';
 import type { PaymentStatus } from '../../workflows/contract.js';
 import { paymentMethodSetupWorkflowId } from '../../workflows/setup-contract.js';
-import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../support/system-under-test.js';
+import { newBooking, startSystemUnderTest, waitForBooking as waitForBookingView, type SystemUnderTest } from '../support/system-under-test.js';
 import { waitFor } from '../support/wait-for.js';
 
 let system: SystemUnderTest;
@@ -61,15 +61,8 @@ async function listSaved(customerId: string): Promise<SavedPaymentMethodView[]> 
   return body.data;
 }
 
-async function waitForBooking(bookingId: string, accept: (booking: BookingView) => boolean, description: string) {
-  return waitFor(
-    async () => {
-      const { body } = await system.api('GET', `/v1/bookings/${bookingId}`);
-      return accept(body) ? body : false;
-    },
-    { timeoutMs: 30_000, intervalMs: 200, description: `booking ${bookingId} ${description}` },
-  );
-}
+const waitForBooking = (bookingId: string, accept: (booking: BookingView) => boolean, description: string) =>
+  waitForBookingView(system, bookingId, accept, description);
 
 const paymentIs = (status: PaymentStatus) => (booking: BookingView) => booking.payment?.status === status;
 

@@ -6,7 +6,7 @@ import { Worker, bundleWorkflowCode, type ReplayWorkerOptions } from '@temporali
 import { describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../../worker/create-worker.js';
 import { TRACING_INTERCEPTORS_PATH, tracingWorkerOptions } from '../../worker/tracing-options.js';
-import { HISTORIES_DIR, historyFromObject } from '../support/booking-harness.js';
+import { HISTORIES_DIR, historyFromObject, quietLogger } from '../support/booking-harness.js';
 
 /**
  * Every recorded path of the booking and payment-method setup workflows; recorded with
@@ -60,7 +60,7 @@ describe('recorded booking and setup histories replay on the current workflow co
   });
 
   it('replays each one without a non-determinism error', async () => {
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: silentLogger });
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger() });
     expect(await replayFailures({ workflowBundle, replayName: 'booking-replay' })).toEqual([]);
   });
 
@@ -68,7 +68,7 @@ describe('recorded booking and setup histories replay on the current workflow co
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,
       workflowInterceptorModules: [TRACING_INTERCEPTORS_PATH],
-      logger: silentLogger,
+      logger: quietLogger(),
     });
     expect(workflowBundle.code).toContain('OpenTelemetryInboundInterceptor');
     const { sinks } = tracingWorkerOptions({ spanProcessor: new NoopSpanProcessor(), resource: Resource.empty() });
@@ -91,11 +91,3 @@ async function replayFailures(options: ReplayWorkerOptions): Promise<string[]> {
   return failures;
 }
 
-const silentLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: (message: string) => console.error(message),
-};

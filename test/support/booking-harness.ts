@@ -108,7 +108,7 @@ export async function startBookingHarness(
     gateway: createPaymentGateway(stripe),
     db,
     callback: {},
-    options: { workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger }) },
+    options: { workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger({ warnings: true }) }) },
   });
   const running = worker.run();
 
@@ -274,11 +274,36 @@ export function historyFromObject(json: unknown): temporal.api.history.v1.Histor
   return temporal.api.history.v1.History.fromObject(json as Record<string, unknown>);
 }
 
-const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
+/**
+ * Signals `count` distinct events that change nothing for a held booking (its PaymentIntent still
+ * `requires_capture`), 100 at a time: more than one run keeps when `count` > CONTINUE_AS_NEW_AFTER_EVENTS.
+ * Answers how many were sent.
+ */
+export async function floodWithUnchangedHoldEvents(handle: WorkflowHandle, paymentIntentId: string, count: number): Promise<number> {
+  const flood = Array.from({ length: count }, (_, i) => ({
+    eventId: `evt_flood_${i}`,
+    type: 'payment_intent.amount_capturable_updated',
+    created: 1,
+    objectId: paymentIntentId,
+    paymentIntentId,
+    objectStatus: 'requires_capture',
+    cancellationReason: null,
+  }));
+  for (let i = 0; i < flood.length; i += 100) {
+    await Promise.all(flood.slice(i, i + 100).map((event) => handle.signal(stripeEventSignal, event)));
+  }
+  return flood.length;
+}
+
+/** A logger for the workflow bundler and replay workers: errors only, and warnings when asked. */
+export function quietLogger({ warnings = false }: { warnings?: boolean } = {}) {
+  const ignore = () => undefined;
+  return {
+    log: ignore,
+    trace: ignore,
+    debug: ignore,
+    info: ignore,
+    warn: warnings ? (message: string) => console.warn(message) : ignore,
+    error: (message: string) => console.error(message),
+  };
+}

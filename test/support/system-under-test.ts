@@ -25,6 +25,7 @@ import { DEFAULT_STRIPE_TIMEOUT_MS, loadApiConfig } from '../../config/env.js';
 import { migrate } from '../../db/migrate.js';
 import { createPool } from '../../db/pool.js';
 import { createStripeEmulator, type StripeEmulatorOptions } from '../../emulator/create-emulator.js';
+import { stripeSignatureHeader } from '../../emulator/webhooks/webhook-signature.js';
 import { verifyCallback } from '../../notifications/callback-signature.js';
 import { createStripeClient } from '../../stripe/create-stripe-client.js';
 import { createPaymentGateway } from '../../stripe/payment-gateway.js';
@@ -33,6 +34,7 @@ import { createBookingWorker } from '../../worker/create-worker.js';
 import { startDevServer, type DevServerHandle } from './dev-server-env.js';
 import { getFreePort } from './free-port.js';
 import { startTestPostgres, type PostgresServerHandle } from './postgres.js';
+import { waitFor } from './wait-for.js';
 
 const API_TOKEN = 'integration-token-123';
 /** Token the codec endpoint requires in integration tests (what ops pass to the CLI's --codec-auth). */
@@ -328,6 +330,40 @@ async function decodePayloadsInPlace(value: unknown, codec: PayloadCodec): Promi
     return;
   }
   for (const child of Object.values(record)) await decodePayloadsInPlace(child, codec);
+}
+
+/** Polls `GET /v1/bookings/:id` until `accept` holds for the view, and answers that view. */
+export async function waitForBooking(
+  system: Pick<SystemUnderTest, 'api'>,
+  bookingId: string,
+  accept: (booking: BookingView) => boolean,
+  description: string,
+  { timeoutMs = 30_000, intervalMs = 200 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<BookingView> {
+  return waitFor(
+    async () => {
+      const { body } = await system.api('GET', `/v1/bookings/${bookingId}`);
+      return accept(body) ? body : false;
+    },
+    { timeoutMs, intervalMs, description: `booking ${bookingId} ${description}` },
+  );
+}
+
+/**
+ * POSTs a webhook body to the API's Stripe endpoint as Stripe would: signed now with the system's
+ * secret, unless `signature` is given (null sends none). Answers the status and the JSON body.
+ */
+export async function postWebhook(
+  system: Pick<SystemUnderTest, 'apiUrl' | 'webhookSecret'>,
+  body: string,
+  signature: string | null = stripeSignatureHeader(body, system.webhookSecret.split(',')[0], Math.floor(Date.now() / 1000)),
+): Promise<{ status: number; body: { received?: boolean; duplicate?: boolean; error?: { code: string; requestId: string } } }> {
+  const response = await fetch(`${system.apiUrl}/v1/webhooks/stripe`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(signature !== null && { 'stripe-signature': signature }) },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as { received?: boolean; duplicate?: boolean; error?: { code: string; requestId: string } } };
 }
 
 /** A card booking's create body (a $1 hold on `pm_card_visa`, starting in a second, 30 days long); overrides win. */

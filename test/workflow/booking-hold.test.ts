@@ -8,11 +8,10 @@ import {
   MAX_REMEMBERED_EVENT_IDS,
   bookingStateQuery,
   cancelBookingUpdate,
-  stripeEventSignal,
   supplyPaymentMethodUpdate,
   type BookingState,
 } from '../../workflows/contract.js';
-import { startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
+import { floodWithUnchangedHoldEvents, startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
 let harness: BookingHarness;
@@ -365,23 +364,12 @@ describe('booking hold workflow (time-skipping)', () => {
     const firstRunId = (await handle.describe()).runId;
 
     // More events than the workflow keeps in one run's history (CONTINUE_AS_NEW_AFTER_EVENTS).
-    const flood = Array.from({ length: 2_100 }, (_, i) => ({
-      eventId: `evt_flood_${i}`,
-      type: 'payment_intent.amount_capturable_updated',
-      created: 1,
-      objectId: held.hold.paymentIntentId!,
-      paymentIntentId: held.hold.paymentIntentId,
-      objectStatus: 'requires_capture',
-      cancellationReason: null,
-    }));
-    for (let i = 0; i < flood.length; i += 100) {
-      await Promise.all(flood.slice(i, i + 100).map((event) => handle.signal(stripeEventSignal, event)));
-    }
+    const flooded = await floodWithUnchangedHoldEvents(handle, held.hold.paymentIntentId!, 2_100);
 
     const after = await waitFor(
       async () => {
         const state = await handle.query(bookingStateQuery);
-        return state.processedEventCount === flood.length ? state : false;
+        return state.processedEventCount === flooded ? state : false;
       },
       { description: 'every flooded event applied', timeoutMs: 60_000 },
     );

@@ -25,18 +25,9 @@ import {
   type ReconciliationInput,
   type ReconciliationReport,
 } from '../../workflows/reconciliation-contract.js';
-import { HISTORIES_DIR, historyToObject } from '../support/booking-harness.js';
+import { HISTORIES_DIR, historyToObject, quietLogger } from '../support/booking-harness.js';
 import { createTimeSkippingEnv } from '../support/time-skipping-env.js';
 
-/** The bundler's output, errors only. */
-const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: (message: string) => console.error(message),
-};
 
 let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundleWithSourceMap;
@@ -44,7 +35,7 @@ let workflowBundle: WorkflowBundleWithSourceMap;
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   env = await createTimeSkippingEnv();
-  workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger() });
 });
 
 afterAll(async () => {

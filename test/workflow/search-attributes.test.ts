@@ -8,14 +8,13 @@ import { WORKFLOWS_PATH, createBookingWorker } from '../../worker/create-worker.
 import {
   bookingStateQuery,
   cancelBookingUpdate,
-  stripeEventSignal,
   type BankPaymentInput,
   type BookingState,
 } from '../../workflows/contract.js';
 import { BOOKING_SEARCH_ATTRIBUTES_PATCH } from '../../workflows/search-attribute-sync.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { setupIntentReadyUpdate, setupStateQuery, type PaymentMethodSetupState } from '../../workflows/setup-contract.js';
-import { startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
+import { floodWithUnchangedHoldEvents, quietLogger, startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
 let harness: BookingHarness;
@@ -174,7 +173,7 @@ describe('search attributes and current details follow the workflow (time-skippi
   });
 
   it('gives a booking started before the deployment its search attributes at its first change after it', async () => {
-    const workflowBundle: WorkflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: silentLogger });
+    const workflowBundle: WorkflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger() });
     const taskQueue = `before-deployment-${randomUUID()}`;
     const workerWith = (options: { patchActivationCallback?: (input: { patchId: string }) => boolean }) =>
       createBookingWorker({
@@ -223,19 +222,8 @@ describe('search attributes and current details follow the workflow (time-skippi
     const before = await describedAttributes(handle);
 
     // More events than one run keeps (CONTINUE_AS_NEW_AFTER_EVENTS), none of which changes the hold.
-    const flood = Array.from({ length: 2_100 }, (_, i) => ({
-      eventId: `evt_flood_${i}`,
-      type: 'payment_intent.amount_capturable_updated',
-      created: 1,
-      objectId: held.hold.paymentIntentId!,
-      paymentIntentId: held.hold.paymentIntentId,
-      objectStatus: 'requires_capture',
-      cancellationReason: null,
-    }));
-    for (let i = 0; i < flood.length; i += 100) {
-      await Promise.all(flood.slice(i, i + 100).map((event) => handle.signal(stripeEventSignal, event)));
-    }
-    await waitFor(async () => (await handle.query(bookingStateQuery)).processedEventCount === flood.length, {
+    const flooded = await floodWithUnchangedHoldEvents(handle, held.hold.paymentIntentId!, 2_100);
+    await waitFor(async () => (await handle.query(bookingStateQuery)).processedEventCount === flooded, {
       description: 'every flooded event applied',
       timeoutMs: 60_000,
     });
@@ -248,11 +236,3 @@ describe('search attributes and current details follow the workflow (time-skippi
   });
 });
 
-const silentLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: (message: string) => console.error(message),
-};
