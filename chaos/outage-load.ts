@@ -25,6 +25,8 @@ export interface Outage {
 export interface OutageRun {
   /** When the part was asked to stop. */
   stoppedAt: Date;
+  /** When it was asked to start again (nothing it serves can have happened between stop and this). */
+  restartRequestedAt: Date;
   /** When it answered again. */
   restartedAt: Date;
   bookingIds: string[];
@@ -66,6 +68,7 @@ export async function driveLoadAcrossOutage(
     Array.from({ length: scale.bookings }, () => newBooking({ bookingId: `chaos-${newBooking().bookingId}` })),
   );
   // Each wave is attempted while the part is down; an attempt may outlast the outage (the API waits up to its deadline).
+  let restartRequestedAt = new Date();
   const answers = bodies.map(async (wave, index) => {
     await sleep((index * outageMs) / CREATE_WAVES);
     return Promise.all(wave.map((body) => timedCreate(system, body)));
@@ -79,6 +82,7 @@ export async function driveLoadAcrossOutage(
       sleep(outageMs),
     ]);
   } finally {
+    restartRequestedAt = new Date();
     await outage.restart();
   }
   const restartedAt = new Date();
@@ -112,7 +116,7 @@ export async function driveLoadAcrossOutage(
   const bookingIds = [...releasing, ...open];
   await waitForHolds(system, bookingIds, ['released'], 180_000);
   report.counted['bookings released'] = bookingIds.length;
-  return { stoppedAt, restartedAt, bookingIds };
+  return { stoppedAt, restartRequestedAt, restartedAt, bookingIds };
 }
 
 /** A create's answer and how long it took. */

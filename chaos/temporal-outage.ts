@@ -27,8 +27,11 @@ export async function runTemporalOutage(system: SystemUnderTest, scale: ChaosSca
       'SELECT received_at, relayed_at FROM stripe_events WHERE booking_id = ANY($1)',
       [run.bookingIds],
     );
+    // A signal the relay sent while Temporal was down can be taken as the server comes back, a moment
+    // before the restart is seen to be complete: relayed once the restart was asked for is "after".
     const late = events.rows.filter(
-      (event) => event.received_at >= run.stoppedAt && event.received_at < run.restartedAt && event.relayed_at !== null && event.relayed_at >= run.restartedAt,
+      (event) =>
+        event.received_at >= run.stoppedAt && event.received_at < run.restartRequestedAt && event.relayed_at !== null && event.relayed_at >= run.restartRequestedAt,
     );
     report.counted['webhooks stored during the outage, relayed after it'] = late.length;
     report.counted['relay attempts deferred'] = (await relayRetries(system)) - relayRetriesBefore;
