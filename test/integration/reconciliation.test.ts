@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChild } from '../../dev/child-process.js';
 import { storeStripeEvent } from '../../db/inbox.js';
+import { withTransaction } from '../../db/transaction.js';
 import {
   ensureReconciliationSchedule,
   PAUSED_BY_CONFIGURATION_NOTE,
@@ -168,15 +169,18 @@ describe('reconciliation', () => {
       { id: `evt_stale_foreign_${randomUUID().slice(0, 8)}`, bookingId: null, paymentIntentId: `pi_foreign_${randomUUID().slice(0, 8)}` },
       { id: `evt_stale_running_${randomUUID().slice(0, 8)}`, bookingId: running.bookingId, paymentIntentId: running.paymentIntentId },
     ];
-    for (const row of rows) {
-      await storeStripeEvent(system.db, { ...row, type: 'charge.updated', payload: { id: row.id }, status: 'pending' });
-    }
-    // Received four days ago, and in backoff so the relay leaves them alone during the test.
-    await system.db.query(
-      `UPDATE stripe_events SET received_at = now() - interval '4 days', next_attempt_at = now() + interval '1 day'
-        WHERE id = ANY($1::text[])`,
-      [rows.map((row) => row.id)],
-    );
+    // Received four days ago, and in backoff so the relay leaves them alone during the test: stored in one
+    // transaction, so the relay never sees them due (it would set these bare payloads aside as not Stripe events).
+    await withTransaction(system.db, async (client) => {
+      for (const row of rows) {
+        await storeStripeEvent(client, { ...row, type: 'charge.updated', payload: { id: row.id }, status: 'pending' });
+      }
+      await client.query(
+        `UPDATE stripe_events SET received_at = now() - interval '4 days', next_attempt_at = now() + interval '1 day'
+          WHERE id = ANY($1::text[])`,
+        [rows.map((row) => row.id)],
+      );
+    });
 
     const report = await reconcile();
 
