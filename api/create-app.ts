@@ -12,6 +12,7 @@ import { createCodecServer } from '../codec/codec-server.js';
 import type { ApiConfig } from '../config/env.js';
 import type { PaymentMethodCreator } from './bank-payment-method.js';
 import { ApiError, errorResponse, toApiError } from './errors.js';
+import type { HoldNextActionGateway } from './hold-next-action.js';
 import type { InboxRelay } from './inbox-relay.js';
 import { describeError, silentLogger, type Logger } from './logger.js';
 import { createApiMetrics, type ApiMetrics } from './metrics.js';
@@ -19,6 +20,7 @@ import { requestTelemetry } from './request-telemetry.js';
 import type { AppEnv } from './router.js';
 import { createBookingRoutes } from './routes/bookings.js';
 import { createHealthRoutes } from './routes/health.js';
+import { createHoldNextActionRoutes } from './routes/hold-next-action.js';
 import { createMetricsRoutes } from './routes/metrics.js';
 import { createPaymentMethodSetupRoutes } from './routes/payment-method-setups.js';
 import { createSavedPaymentMethodRoutes } from './routes/saved-payment-methods.js';
@@ -26,18 +28,21 @@ import { createStripeWebhookRoutes } from './routes/stripe-webhooks.js';
 import type { SavedPaymentMethodGateway } from './saved-payment-method-stripe.js';
 import { BEARER_SECURITY_SCHEME } from './schemas.js';
 
+/** The Stripe reads and writes the API makes itself (`createPaymentGateway(stripe)` satisfies it). */
+export type ApiStripeGateway = SavedPaymentMethodGateway & HoldNextActionGateway;
+
 /**
  * Everything the API needs; `relay` is optional so the app also runs without one (tests, tools),
  * without `stripe` bookings must name their bank PaymentMethod (bank account details are refused),
- * and without `gateway` saving and removing payment methods answer 503 `stripe_unavailable`.
+ * and without `gateway` saving and removing payment methods and reading a hold's next action answer 503 `stripe_unavailable`.
  */
 export interface AppDeps {
   temporal: Client;
   db: pg.Pool;
   config: ApiConfig;
   stripe?: PaymentMethodCreator;
-  /** Stripe reads and detaches for the customers' saved payment methods (`createPaymentGateway(stripe)`). */
-  gateway?: SavedPaymentMethodGateway;
+  /** Stripe reads and detaches for saved payment methods and holds' next actions (`createPaymentGateway(stripe)`). */
+  gateway?: ApiStripeGateway;
   relay?: Pick<InboxRelay, 'nudge'>;
   logger?: Logger;
   /** The payload codec; with it the app serves `/codec` for the Web UI and CLI. */
@@ -83,6 +88,7 @@ export function createApp({
   }
   app.route('/', createMetricsRoutes({ metrics, token: config.METRICS_TOKEN }));
   app.route('/v1/bookings', createBookingRoutes({ temporal, db, config, stripe }));
+  app.route('/v1/bookings', createHoldNextActionRoutes({ temporal, config, gateway }));
   app.route('/v1/customers', createPaymentMethodSetupRoutes({ temporal, config, gateway }));
   app.route('/v1/customers', createSavedPaymentMethodRoutes({ db, config, gateway }));
   app.route(

@@ -27,6 +27,7 @@ export const ERROR_STATUS = {
   setup_conflict: 409,
   not_awaiting_payment_method: 409,
   not_awaiting_verification: 409,
+  not_awaiting_action: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,

@@ -283,6 +283,33 @@ export type BookingView = z.infer<typeof BookingViewSchema>;
 /** The `payment` part of the booking view. */
 export type PaymentView = z.infer<typeof PaymentViewSchema>;
 
+/** The next actions of a card hold that the customer finishes in the browser with Stripe.js (3-D Secure). */
+export const HOLD_NEXT_ACTION_TYPES = ['use_stripe_sdk', 'redirect_to_url'] as const;
+
+/** Answer of `GET /v1/bookings/{bookingId}/hold/next-action`: what Stripe.js needs to finish the hold's 3-D Secure. */
+export const HoldNextActionSchema = z
+  .object({
+    paymentIntentId: z.string().openapi({ example: 'pi_3Q0PsIJvEtkwdCNY1a2b3c4d' }),
+    clientSecret: z.string().openapi({
+      description:
+        "The hold PaymentIntent's client secret, read from Stripe for this answer and kept nowhere: hand it to the " +
+        "customer's browser only, for `stripe.handleNextAction({ clientSecret })`; never log or store it",
+      example: 'pi_3Q0PsIJvEtkwdCNY1a2b3c4d_secret_VjNxT0ZzRQ',
+    }),
+    type: z.enum(HOLD_NEXT_ACTION_TYPES).openapi({
+      description:
+        "Stripe's `next_action.type`: `use_stripe_sdk` (Stripe.js shows the challenge; the hold is confirmed without " +
+        'a return URL, so this is the usual one) or `redirect_to_url` (send the browser to `redirectUrl`)',
+    }),
+    redirectUrl: z
+      .string()
+      .optional()
+      .openapi({ description: "With `redirect_to_url` only: the page Stripe asks the customer's browser to open" }),
+  })
+  .openapi('HoldNextAction');
+/** The answer of the hold's next-action route. */
+export type HoldNextAction = z.infer<typeof HoldNextActionSchema>;
+
 /** Answer of `POST /v1/bookings/{bookingId}/microdeposits`. */
 export const MicrodepositOutcomeSchema = z
   .object({

@@ -22,10 +22,12 @@ import { faultInjection } from './middleware/fault-injection.js';
 import { formParams } from './middleware/form-params.js';
 import { idempotencyKeys } from './middleware/idempotency-keys.js';
 import { injectedLatency, latencyBeforeWork } from './middleware/injected-latency.js';
+import { publishableKeyScope } from './middleware/publishable-key-scope.js';
 import { requestContext } from './middleware/request-context.js';
 import { stateChanges } from './middleware/state-changes.js';
 import { DEFAULT_FAILED_CONFIRMATION_LIMIT } from './payments/confirmation-limit.js';
 import { expireAuthorizations } from './payments/expire-authorizations.js';
+import { THREE_D_SECURE_CHALLENGE_PATH } from './payments/three-d-secure-challenge-url.js';
 import { captureEmulatorState, restoreEmulatorState, type DurableParts } from './persistence/emulator-state.js';
 import { readStateFile } from './persistence/state-file.js';
 import { createStateSaver, type StateSaver } from './persistence/state-saver.js';
@@ -39,6 +41,7 @@ import { paymentIntentRoutes } from './routes/payment-intent-routes.js';
 import { paymentMethodRoutes } from './routes/payment-method-routes.js';
 import { refundRoutes } from './routes/refund-routes.js';
 import { setupIntentRoutes } from './routes/setup-intent-routes.js';
+import { threeDSecureChallengeRoutes } from './routes/three-d-secure-challenge-routes.js';
 import { stripeJson } from './routes/stripe-json.js';
 import type { EmulatorRuntime } from './runtime.js';
 import { expireSetupMicrodeposits } from './setup-intents/verify-setup-microdeposits.js';
@@ -188,6 +191,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
     requestContext({ clock, requestLog, catchUp }),
     apiKeyAuth(options.apiKeys),
     formParams(),
+    publishableKeyScope(runtime),
     answerStall(faults),
     injectedLatency(faults),
     faultInjection(faults),
@@ -208,6 +212,8 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
   const app = new Hono();
   if (saver) app.use('*', stateChanges(stateChanged));
   app.route('/v1', stripeApi);
+  // Stands in for hooks.stripe.com: the 3-D Secure page Stripe.js opens from a PaymentIntent's next action.
+  app.route(THREE_D_SECURE_CHALLENGE_PATH, threeDSecureChallengeRoutes(runtime));
   app.route('/_emulator', controlRoutes(controls));
   app.notFound((c) => stripeJson(c, errorResponseBody(unrecognizedRequestUrl(c.req.method, c.req.path)), 404));
   app.onError((error, c) => {

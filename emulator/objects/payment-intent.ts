@@ -171,3 +171,23 @@ export function buildPaymentIntent(input: NewPaymentIntent, created: number): Pa
     transfer_group: input.transferGroup,
   };
 }
+
+/**
+ * The fields Stripe answers to a publishable key (Stripe.js): docs.stripe.com/api/payment_intents/retrieve
+ * ("only a subset of properties") and the attributes marked "retrievable with publishable key" on
+ * docs.stripe.com/api/payment_intents/object. Metadata, customer, charges and options stay server-side.
+ */
+const PUBLISHABLE_FIELDS = [
+  'id', 'object', 'amount', 'automatic_payment_methods', 'canceled_at', 'cancellation_reason', 'capture_method',
+  'client_secret', 'confirmation_method', 'created', 'currency', 'description', 'last_payment_error', 'livemode',
+  'next_action', 'payment_method', 'payment_method_types', 'processing', 'receipt_email', 'setup_future_usage',
+  'shipping', 'status',
+] as const satisfies ReadonlyArray<keyof PaymentIntentObject>;
+
+/** A PaymentIntent as a publishable key sees it. */
+export type PublishablePaymentIntent = Pick<PaymentIntentObject, (typeof PUBLISHABLE_FIELDS)[number]>;
+
+/** The PaymentIntent reduced to what Stripe shows a publishable key. */
+export function publishablePaymentIntent(paymentIntent: PaymentIntentObject): PublishablePaymentIntent {
+  return Object.fromEntries(PUBLISHABLE_FIELDS.map((field) => [field, structuredClone(paymentIntent[field])])) as PublishablePaymentIntent;
+}

@@ -1,4 +1,4 @@
-/** The customer's answer to a 3-D Secure challenge, as the emulator's test control reports it. */
+/** The customer's answer to a 3-D Secure challenge, from the emulator's challenge page or its test control. */
 import { errorDocUrl } from '../stripe-errors.js';
 import { AUTOMATIC_ORIGIN } from '../objects/event.js';
 import type { PaymentIntentObject } from '../objects/payment-intent.js';
@@ -30,7 +30,9 @@ export function completeAuthentication(
   paymentIntent: PaymentIntentObject,
   outcome: AuthenticationOutcome,
 ): void {
-  if (paymentIntent.status !== 'requires_action' || !paymentIntent.payment_method) {
+  // A bank debit waiting for its microdeposits is `requires_action` too, but not for 3-D Secure.
+  const waitingFor3ds = paymentIntent.next_action?.type === 'use_stripe_sdk' || paymentIntent.next_action?.type === 'redirect_to_url';
+  if (paymentIntent.status !== 'requires_action' || !waitingFor3ds || !paymentIntent.payment_method) {
     throw new NotAwaitingAuthenticationError(paymentIntent.status);
   }
   const paymentMethod = resolvePaymentMethod(runtime, paymentIntent.payment_method);

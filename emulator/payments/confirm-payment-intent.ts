@@ -11,6 +11,7 @@ import { assertStatusIn } from './assert-status-in.js';
 import { recordAuthorization, recordDecline } from './card-authorization.js';
 import { countFailedConfirmation } from './confirmation-limit.js';
 import { resolvePaymentMethod } from './resolve-payment-method.js';
+import { threeDSecureChallengeUrl } from './three-d-secure-challenge-url.js';
 
 /** Statuses from which Stripe accepts a confirmation. */
 export const CONFIRMABLE_STATUSES: readonly PaymentIntentStatus[] = [
@@ -31,15 +32,14 @@ export interface ConfirmationRequest {
   mandate?: Omit<BankDebitConfirmation, 'emulatorBaseUrl'>;
 }
 
+/** The challenge Stripe.js opens (`use_stripe_sdk`), or the page a redirect flow sends the browser to. */
 function authenticationAction(paymentIntent: PaymentIntentObject, request: ConfirmationRequest): NextAction {
-  const url = `${request.emulatorBaseUrl}/_emulator/payment_intents/${paymentIntent.id}/authenticate`;
+  const source = newObjectId('src');
+  const url = threeDSecureChallengeUrl(request.emulatorBaseUrl, paymentIntent.id, source);
   if (request.returnUrl) {
     return { type: 'redirect_to_url', redirect_to_url: { return_url: request.returnUrl, url } };
   }
-  return {
-    type: 'use_stripe_sdk',
-    use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: url, source: newObjectId('src') },
-  };
+  return { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: url, source } };
 }
 
 /** Charges the payment method: approval, 3-D Secure, or a refusal thrown after it is recorded. */

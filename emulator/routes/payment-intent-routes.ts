@@ -5,6 +5,7 @@ import {
   CALLER_CANCELLATION_REASONS,
   CAPTURE_METHODS,
   buildPaymentIntent,
+  publishablePaymentIntent,
   type PaymentIntentObject,
 } from '../objects/payment-intent.js';
 import { cancelPaymentIntent } from '../payments/cancel-payment-intent.js';
@@ -119,6 +120,8 @@ export function paymentIntentRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv
   }
 
   function answer(c: Context<StripeApiEnv>, paymentIntent: PaymentIntentObject): Response {
+    // Stripe.js (a publishable key) sees only the client-side fields.
+    if (c.get('apiKeyKind') === 'publishable') return stripeJson(c, publishablePaymentIntent(paymentIntent));
     return stripeJson(c, expandObject(paymentIntent, c.get('params').expand(), findObject));
   }
 

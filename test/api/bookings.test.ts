@@ -460,6 +460,7 @@ describe('errors and operations', () => {
         '/v1/bookings',
         '/v1/bookings/{bookingId}',
         '/v1/bookings/{bookingId}/cancel',
+        '/v1/bookings/{bookingId}/hold/next-action',
         '/v1/bookings/{bookingId}/microdeposits',
         '/v1/bookings/{bookingId}/payment-method',
         '/v1/customers/{customerId}/payment-methods',

@@ -5,9 +5,8 @@
  */
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../api/create-app.js';
+import type { ApiStripeGateway, App } from '../../api/create-app.js';
 import type { LogFields } from '../../api/logger.js';
-import type { SavedPaymentMethodGateway } from '../../api/saved-payment-method-stripe.js';
 import { paymentMethodSetupWorkflowId } from '../../workflows/setup-contract.js';
 import { waitFor } from '../support/wait-for.js';
 import { authJson, startApiHarness, stripeSignature, type ApiHarness } from './fixtures/api-harness.js';
@@ -113,7 +112,7 @@ describe('POST /v1/customers/:customerId/payment-methods', () => {
     const setupId = unique('setup');
     const started = await request('POST', setupsOf(customerId), card({ setupId }), app);
     const repeated = await request('POST', setupsOf(customerId), card({ setupId }), app);
-    const unreachable: SavedPaymentMethodGateway = {
+    const unreachable: ApiStripeGateway = {
       ...createStubSetupGateway(),
       retrieveSetupIntent: () =>
         Promise.reject(new Stripe.errors.StripeConnectionError({ type: 'api_error', message: 'connect ECONNREFUSED' })),
@@ -189,7 +188,7 @@ describe('POST /v1/customers/:customerId/payment-methods', () => {
   });
 
   it('answers 503 stripe_unavailable when the client secret cannot be read from Stripe', async () => {
-    const unreachable: SavedPaymentMethodGateway = {
+    const unreachable: ApiStripeGateway = {
       ...createStubSetupGateway(),
       retrieveSetupIntent: () =>
         Promise.reject(new Stripe.errors.StripeConnectionError({ type: 'api_error', message: 'connect ECONNREFUSED' })),

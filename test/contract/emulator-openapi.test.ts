@@ -20,6 +20,7 @@ import { EVENT_TYPES } from '../../emulator/objects/event.js';
 import { CARD_AUTHORIZATION_VALIDITY_SECONDS } from '../../emulator/payments/card-authorization.js';
 import { createPaymentGateway } from '../../stripe/payment-gateway.js';
 import { refusal, startRunningEmulator, type RunningEmulator } from '../support/running-emulator.js';
+import { TEST_PUBLISHABLE_KEY, handleNextAction } from '../support/stripe-js-stand-in.js';
 import { loadStripeSchemas, type StripeSchemas } from '../support/stripe-openapi-schemas.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -198,6 +199,29 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
     const failed = await stripe.paymentIntents.retrieve(waiting.id);
     expect(failed.status).toBe('requires_payment_method');
     expect(failed.last_payment_error?.code).toBe('payment_intent_authentication_failure');
+    expectEveryResponseMatchesSpec();
+  });
+
+  it('lets Stripe.js finish 3-D Secure with the client secret and a publishable key, answering client-side fields only', async () => {
+    const waiting = await hold('pm_card_threeDSecure2Required');
+    const asBrowser = { authorization: `Bearer ${TEST_PUBLISHABLE_KEY}` };
+    const read = await running.stripeRequest('GET', `/v1/payment_intents/${waiting.id}`, { client_secret: waiting.client_secret }, asBrowser);
+    expect(read.status).toBe(200);
+    const seen = (await read.json()) as Record<string, unknown>;
+    expect(seen).toMatchObject({ id: waiting.id, status: 'requires_action', client_secret: waiting.client_secret });
+    expect(seen).not.toHaveProperty('metadata');
+    // Every field a publishable key sees is shaped as Stripe's spec describes it.
+    for (const [field, value] of Object.entries(seen)) expectMatchesSpec(`#/components/schemas/payment_intent/properties/${field}`, value);
+
+    const wrong = await running.stripeRequest('GET', `/v1/payment_intents/${waiting.id}`, { client_secret: `${waiting.id}_secret_wrong` }, asBrowser);
+    expect(wrong.status).toBe(400);
+    const refused = await wrong.json();
+    expectMatchesSpec('error', refused);
+    expect(refused.error).toMatchObject({ code: 'payment_intent_invalid_parameter', param: 'client_secret' });
+
+    expect((await handleNextAction(running.url, waiting.client_secret!)).status).toBe('requires_capture');
+    const held = await stripe.paymentIntents.retrieve(waiting.id, { expand: ['latest_charge'] });
+    expect((held.latest_charge as Stripe.Charge).payment_method_details?.card?.three_d_secure).toMatchObject({ result: 'authenticated' });
     expectEveryResponseMatchesSpec();
   });
 

@@ -6,6 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LogFields } from '../../api/logger.js';
+import { historyText } from '../support/history-text.js';
+import { handleNextAction } from '../support/stripe-js-stand-in.js';
 import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../support/system-under-test.js';
 import { waitFor } from '../support/wait-for.js';
 import {
@@ -16,9 +19,12 @@ import {
 } from '../../workflows/contract.js';
 
 let system: SystemUnderTest;
+/** The API's and relay's log lines, as the code wrote them (before the logger's redaction). */
+const apiLogLines: string[] = [];
 
 beforeAll(async () => {
-  system = await startSystemUnderTest();
+  const record = (message: string, fields?: LogFields) => apiLogLines.push(JSON.stringify({ message, ...fields }));
+  system = await startSystemUnderTest({ apiLogger: { info: record, warn: record, error: record } });
 }, 180_000);
 
 afterAll(async () => {
@@ -73,6 +79,47 @@ describe('booking payments, end to end', () => {
     const again = await api('POST', '/v1/bookings', booking);
     expect(again.status).toBe(200);
     expect(again.body.hold.status).toBe('released');
+  });
+
+  it('hands the booking service what Stripe.js needs to finish 3-D Secure, and keeps the client secret nowhere', async () => {
+    const booking = newBooking({ holdPaymentMethod: 'pm_card_authenticationRequired' });
+    expect((await api('POST', '/v1/bookings', booking)).status).toBe(201);
+    const waiting = await waitForHold(booking.bookingId, 'requires_action');
+
+    // The booking service reads the next action and gives it to the customer's browser.
+    const nextAction = await system.api<{ paymentIntentId: string; clientSecret: string; type: string }>(
+      'GET',
+      `/v1/bookings/${booking.bookingId}/hold/next-action`,
+    );
+    expect(nextAction.status).toBe(200);
+    expect(nextAction.body).toMatchObject({ paymentIntentId: waiting.hold.paymentIntentId, type: 'use_stripe_sdk' });
+    const { clientSecret } = nextAction.body;
+    expect(clientSecret).toMatch(/^pi_\w+_secret_\w+$/);
+
+    // Stripe.js there finishes the challenge with the client secret and a publishable key only.
+    expect((await handleNextAction(system.emulatorUrl, clientSecret, 'complete')).status).toBe('requires_capture');
+    const held = await waitForHold(booking.bookingId, 'held');
+    expect(held.hold.paymentIntentId).toBe(waiting.hold.paymentIntentId);
+    const after = await api('GET', `/v1/bookings/${booking.bookingId}/hold/next-action`);
+    expect(after.status).toBe(409);
+    expect(after.body.error?.code).toBe('not_awaiting_action');
+
+    // Nowhere kept: not in the workflow's history (payloads decrypted), the inbox, or a log line.
+    const history = historyText(await system.decodedHistory(bookingWorkflowId(booking.bookingId)));
+    expect(history).toContain(waiting.hold.paymentIntentId);
+    expect(history.includes(clientSecret), 'client secret in the workflow history').toBe(false);
+    const inbox = await system.db.query<{ type: string; payload: string }>(
+      'SELECT type, payload::text AS payload FROM stripe_events WHERE payment_intent_id = $1',
+      [waiting.hold.paymentIntentId],
+    );
+    expect(inbox.rows.map((row) => row.type)).toContain('payment_intent.amount_capturable_updated');
+    expect(inbox.rows.filter((row) => row.payload.includes(clientSecret))).toEqual([]);
+    const everywhere = await system.db.query('SELECT id FROM stripe_events WHERE payload::text LIKE $1', [`%${clientSecret}%`]);
+    expect(everywhere.rowCount).toBe(0);
+    expect(apiLogLines.some((line) => line.includes(booking.bookingId)), 'the API logged the booking').toBe(true);
+    expect(apiLogLines.filter((line) => line.includes(clientSecret))).toEqual([]);
+
+    expect((await api('POST', `/v1/bookings/${booking.bookingId}/cancel`, {})).status).toBe(200);
   });
 
   it('turns a storm of duplicated webhooks into one transition', async () => {
