@@ -141,6 +141,29 @@ describe('inbox', () => {
   });
 });
 
+describe('transactions', () => {
+  it('fails the transaction, without an uncaught error, when PostgreSQL ends its connection between two queries', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const outcome = withTransaction(db, async (client) => {
+        const backend = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        // As a restart does: the server ends the session while the transaction waits between queries.
+        await db.query('SELECT pg_terminate_backend($1)', [backend.rows[0].pid]);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await client.query('SELECT 1');
+      });
+
+      await expect(outcome).rejects.toThrow();
+      expect(uncaught).toEqual([]);
+      expect((await db.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+});
+
 describe('relay backoff', () => {
   it('waits 1 s after the first failure, doubling up to 60 s', () => {
     expect([0, 1, 2, 3, 4, 5, 6, 7, 50].map((failed) => retryDelayMs(failed))).toEqual([
