@@ -115,9 +115,11 @@ describe('API metrics', () => {
     const relayed = await waitFor(
       async () => {
         const samples = await scrapeApp();
-        return sumOf(samples, 'bookings_inbox_events', { status: 'pending' }) === 0 ? samples : false;
+        // The relay counts an outcome once its transaction has committed, just after the rows change.
+        const drained = sumOf(samples, 'bookings_inbox_events', { status: 'pending' }) === 0;
+        return drained && sumOf(samples, 'bookings_inbox_relay_outcomes_total', { outcome: 'relayed' }) >= 1 ? samples : false;
       },
-      { description: 'inbox drained by the relay' },
+      { description: 'inbox drained by the relay and its outcome counted' },
     );
     expect(sumOf(relayed, 'bookings_inbox_relay_outcomes_total', { outcome: 'relayed' })).toBeGreaterThanOrEqual(1);
     expect(sumOf(relayed, 'bookings_inbox_relay_delay_seconds_count')).toBeGreaterThanOrEqual(1);
