@@ -53,6 +53,9 @@ const EXPECTED_HISTORIES = [
   'search-attributes-ach-disputed',
   'search-attributes-setup-card',
   'search-attributes-after-deployment',
+  'ach-debit-failed',
+  'continued-as-new-first-run',
+  'continued-as-new-next-run',
 ];
 
 describe('recorded booking and setup histories replay on the current workflow code', () => {
