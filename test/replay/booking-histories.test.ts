@@ -6,11 +6,13 @@ import { Worker, bundleWorkflowCode, type ReplayWorkerOptions } from '@temporali
 import { describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../../worker/create-worker.js';
 import { TRACING_INTERCEPTORS_PATH, tracingWorkerOptions } from '../../worker/tracing-options.js';
-import { HISTORIES_DIR, historyFromObject, quietLogger } from '../support/booking-harness.js';
+import { quietLogger } from '../support/booking-harness.js';
+import { HISTORIES_DIR, historyDigest, historyFromObject, readHistoryDigests } from '../support/recorded-histories.js';
 
 /**
- * Every recorded path of the booking and payment-method setup workflows; recorded with
- * `RECORD_HISTORIES=1 npx vitest run <test file> -t <test name>` (a whole file re-records all of its paths).
+ * Every recorded path of the booking and payment-method setup workflows; a new path is recorded with
+ * `RECORD_HISTORIES=1 npx vitest run <test file> -t <test name>`, which writes only histories not yet
+ * recorded and appends their digests to histories.sha256.
  */
 const EXPECTED_HISTORIES = [
   'released-at-deadline',
@@ -51,12 +53,29 @@ const EXPECTED_HISTORIES = [
   'search-attributes-ach-disputed',
   'search-attributes-setup-card',
   'search-attributes-after-deployment',
+  'ach-debit-failed',
+  'continued-as-new-first-run',
+  'continued-as-new-next-run',
 ];
 
 describe('recorded booking and setup histories replay on the current workflow code', () => {
   it('has a recorded history for every workflow path', async () => {
     const files = (await readdir(HISTORIES_DIR)).filter((file) => file.endsWith('.json'));
     expect(files.map((file) => path.basename(file, '.json')).sort()).toEqual([...EXPECTED_HISTORIES].sort());
+  });
+
+  it('keeps every committed history byte for byte as it was recorded', async () => {
+    const digests = await readHistoryDigests();
+    const files = (await readdir(HISTORIES_DIR)).filter((file) => file.endsWith('.json')).sort();
+    const changed = [];
+    for (const [file, digest] of digests) {
+      const content = await readFile(path.join(HISTORIES_DIR, file)).catch(() => null);
+      if (content === null) changed.push(`${file}: disappeared`);
+      else if (historyDigest(content) !== digest) changed.push(`${file}: changed since it was recorded`);
+    }
+
+    expect(changed).toEqual([]);
+    expect(files).toEqual([...digests.keys()].sort());
   });
 
   it('replays each one without a non-determinism error', async () => {

@@ -5,10 +5,6 @@
  * test itself, so a test chooses their order and repeats.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { temporal } from '@temporalio/proto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, bundleWorkflowCode, type Worker } from '@temporalio/worker';
@@ -41,11 +37,9 @@ import {
   type SetupStatus,
 } from '../../workflows/setup-contract.js';
 import { startTestPostgres } from './postgres.js';
+import { recordHistory } from './recorded-histories.js';
 import { createTimeSkippingEnv } from './time-skipping-env.js';
 import { waitFor } from './wait-for.js';
-
-/** Where recorded histories live. */
-export const HISTORIES_DIR = fileURLToPath(new URL('../replay/histories', import.meta.url));
 
 /** Everything a workflow test drives. */
 export interface BookingHarness {
@@ -79,7 +73,7 @@ export interface BookingHarness {
   skipTime(seconds: number): Promise<void>;
   /**
    * With RECORD_HISTORIES=1, writes the workflow's history to test/replay/histories/<name>.json
-   * so the replay test proves later workflow code still replays it.
+   * (never over a recorded one) so the replay test proves later workflow code still replays it.
    */
   recordHistory(handle: WorkflowHandle, name: string): Promise<void>;
   /** Calls the emulator's control API. */
@@ -247,9 +241,7 @@ export async function startBookingHarness(
     },
     async recordHistory(handle, name) {
       if (process.env.RECORD_HISTORIES !== '1') return;
-      const history = await handle.fetchHistory();
-      await mkdir(HISTORIES_DIR, { recursive: true });
-      await writeFile(path.join(HISTORIES_DIR, `${name}.json`), JSON.stringify(historyToObject(history), null, 1));
+      await recordHistory(name, await handle.fetchHistory());
     },
     control,
     async stop() {
@@ -261,17 +253,6 @@ export async function startBookingHarness(
       await postgres.stop();
     },
   };
-}
-
-/** A history as plain JSON (enums by name, bytes in base64); read back with `historyFromObject`. */
-export function historyToObject(history: temporal.api.history.v1.IHistory): unknown {
-  const History = temporal.api.history.v1.History;
-  return History.toObject(History.fromObject(history), { enums: String, longs: String, bytes: String, defaults: false });
-}
-
-/** Reads a history written by `historyToObject`. */
-export function historyFromObject(json: unknown): temporal.api.history.v1.History {
-  return temporal.api.history.v1.History.fromObject(json as Record<string, unknown>);
 }
 
 /**

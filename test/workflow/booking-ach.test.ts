@@ -244,6 +244,7 @@ describe('booking paid by US bank account (time-skipping)', () => {
     expect(failed.payment!.failureCode).toBe(failureCode);
     expect(await paymentNotifications(failed.bookingId)).toEqual(['payment.processing', 'payment.failed']);
     await cancelAndFinish(handle);
+    if (failureCode === 'insufficient_funds') await harness.recordHistory(handle, 'ach-debit-failed');
   });
 
   it.each([

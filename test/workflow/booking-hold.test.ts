@@ -378,6 +378,9 @@ describe('booking hold workflow (time-skipping)', () => {
     expect(after.seenEventIds.length).toBeLessThanOrEqual(MAX_REMEMBERED_EVENT_IDS);
     const final = await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     expect(final.hold.status).toBe('released');
+    await handle.result();
+    await harness.recordHistory(harness.env.client.workflow.getHandle(handle.workflowId, firstRunId), 'continued-as-new-first-run');
+    await harness.recordHistory(handle, 'continued-as-new-next-run');
   });
 
   it("recognises Stripe's own expiry of the authorization and asks for a new payment method", async () => {

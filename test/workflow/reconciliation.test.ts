@@ -4,8 +4,6 @@
  * lists it reports while counting everything, and answers its report as a query.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +23,8 @@ import {
   type ReconciliationInput,
   type ReconciliationReport,
 } from '../../workflows/reconciliation-contract.js';
-import { HISTORIES_DIR, historyToObject, quietLogger } from '../support/booking-harness.js';
+import { quietLogger } from '../support/booking-harness.js';
+import { recordHistory } from '../support/recorded-histories.js';
 import { createTimeSkippingEnv } from '../support/time-skipping-env.js';
 
 
@@ -79,13 +78,7 @@ async function runReconciliation(stub: ReconciliationActivities, input: Reconcil
       args: [input],
     });
     const report = await handle.result();
-    if (historyName && process.env.RECORD_HISTORIES === '1') {
-      await mkdir(HISTORIES_DIR, { recursive: true });
-      await writeFile(
-        path.join(HISTORIES_DIR, `${historyName}.json`),
-        JSON.stringify(historyToObject(await handle.fetchHistory()), null, 1),
-      );
-    }
+    if (historyName && process.env.RECORD_HISTORIES === '1') await recordHistory(historyName, await handle.fetchHistory());
     return report;
   });
 }
