@@ -2,8 +2,9 @@
  * The invariants every chaos scenario ends with, checked against the emulator's Stripe state, the
  * Postgres inbox, the booking service's callbacks and Temporal:
  * exactly one hold per booking; every hold released or expired by Stripe and reported, or still
- * held with its release timer pending; no webhook lost; no booking stuck without a timer or a
- * pending activity.
+ * held with its release timer pending; no PaymentIntent a booking placed left in a state it should
+ * not end in (a captured hold, a confirmation abandoned, a payment waiting on a finished booking);
+ * no webhook lost; no booking stuck without a timer or a pending activity.
  */
 import type Stripe from 'stripe';
 import type { SystemUnderTest } from '../test/support/system-under-test.js';
@@ -54,11 +55,11 @@ async function checkOnce(system: SystemUnderTest, bookingIds: string[]): Promise
   const ours = new Set(bookingIds);
 
   const { data: intents } = await system.emulatorControl<{ data: EmulatedPaymentIntent[] }>('GET', '/_emulator/payment_intents');
-  const holdsByBooking = new Map<string, EmulatedPaymentIntent[]>();
+  const intentsByBooking = new Map<string, EmulatedPaymentIntent[]>();
   for (const intent of intents) {
     const bookingId = intent.metadata.booking_id;
-    if (!ours.has(bookingId) || intent.capture_method !== 'manual') continue;
-    holdsByBooking.set(bookingId, [...(holdsByBooking.get(bookingId) ?? []), intent]);
+    if (!ours.has(bookingId)) continue;
+    intentsByBooking.set(bookingId, [...(intentsByBooking.get(bookingId) ?? []), intent]);
   }
 
   const events = (await listEmulatorEvents(system)).filter((event) => ours.has(bookingIdOf(event) ?? ''));
@@ -75,7 +76,8 @@ async function checkOnce(system: SystemUnderTest, bookingIds: string[]): Promise
   }
 
   for (const bookingId of bookingIds) {
-    const holds = holdsByBooking.get(bookingId) ?? [];
+    const bookingIntents = intentsByBooking.get(bookingId) ?? [];
+    const holds = bookingIntents.filter((intent) => intent.capture_method === 'manual');
     checked.holds += holds.length;
     if (holds.length !== 1) violations.push(`booking ${bookingId} has ${holds.length} holds on Stripe, not 1`);
 
@@ -99,8 +101,41 @@ async function checkOnce(system: SystemUnderTest, bookingIds: string[]): Promise
           violations.push(`hold ${hold.id} of ${bookingId} is still authorised with no release timer pending`);
       }
     }
+    for (const intent of bookingIntents) {
+      const left = leftBehind(intent, workflow);
+      if (left) violations.push(`PaymentIntent ${intent.id} of ${bookingId} is ${intent.status}: ${left}`);
+    }
   }
   return { checked, violations };
+}
+
+/**
+ * Why a PaymentIntent is in a state its booking should not leave it in, or null. A hold ends
+ * canceled (released, or expired by Stripe) and a bank debit succeeded or canceled; until then the
+ * booking's workflow must be attending to it (a timer or an activity pending): a hold's release, a
+ * payment in processing, a customer asked for a new payment method or for authentication.
+ */
+function leftBehind(intent: EmulatedPaymentIntent, workflow: { running: boolean; pendingTimers: number; pendingActivities: number }): string | null {
+  const hold = intent.capture_method === 'manual';
+  switch (intent.status) {
+    case 'canceled':
+      return null;
+    case 'succeeded':
+      return hold ? 'a hold was captured' : null;
+    case 'requires_capture':
+      return null; // checked with the hold's release timer above
+    case 'requires_confirmation':
+      // Placing a hold creates and confirms it within one step; settled, it is a placement abandoned.
+      return 'created and never confirmed';
+    case 'requires_payment_method':
+    case 'requires_action':
+    case 'processing':
+      return workflow.running && (workflow.pendingTimers > 0 || workflow.pendingActivities > 0)
+        ? null
+        : 'its booking no longer waits on it';
+    default:
+      return `a status no booking ends in`;
+  }
 }
 
 /** Every event the emulator recorded (as Stripe's `/v1/events` lists them). */

@@ -5,7 +5,9 @@
  * PostgreSQL are down for 10 s instead of a minute.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBookings, waitForHolds } from '../../chaos/booking-driver.js';
 import { startChaosSystem, type ChaosSystem } from '../../chaos/chaos-system.js';
+import { checkInvariants } from '../../chaos/invariants.js';
 import { installQuietReplayRuntime } from '../../chaos/non-deterministic-change.js';
 import { printScenarioReport, type ChaosScale, type ScenarioReport } from '../../chaos/scenario-report.js';
 import { chaosScenarios } from '../../chaos/scenarios.js';
@@ -107,6 +109,31 @@ describe('fault and bad-input scenarios', () => {
     expect(report.counted['requests retried after losing their answer']).toBe(report.counted['lost in the kill']);
     expect(report.counted['bookings with one workflow']).toBe(2 * CI_SCALE.bookings);
     expect(report.counted['webhooks answered 200 and in the inbox']).toBe(report.tried['webhooks in the burst']);
+  });
+
+  it('fails the invariants on a captured hold and on a PaymentIntent left unconfirmed', async () => {
+    const [captured, abandoned] = await createBookings(chaos.system, 2, () => ({ endsAt: new Date(Date.now() + 3_600_000).toISOString() }));
+    const [held] = await waitForHolds(chaos.system, [captured], ['held']);
+    await chaos.system.stripe.paymentIntents.capture(held.hold.paymentIntentId!);
+    const unconfirmed = await chaos.system.stripe.paymentIntents.create({
+      amount: 100,
+      currency: 'usd',
+      capture_method: 'manual',
+      payment_method: 'pm_card_visa',
+      metadata: { booking_id: abandoned },
+    });
+    await waitForHolds(chaos.system, [abandoned], ['held']);
+    await chaos.system.api('POST', `/v1/bookings/${abandoned}/cancel`, { reason: 'chaos done' });
+
+    const { violations } = await checkInvariants(chaos.system, [captured, abandoned], { settleMs: 0 });
+
+    expect(violations).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`PaymentIntent ${held.hold.paymentIntentId} of ${captured} is succeeded: a hold was captured`),
+        expect.stringContaining(`PaymentIntent ${unconfirmed.id} of ${abandoned} is requires_confirmation: created and never confirmed`),
+      ]),
+    );
+    await chaos.system.api('POST', `/v1/bookings/${captured}/cancel`, { reason: 'chaos done' });
   });
 
   it('finds no card number, bank account, email or secret in any log line the worker and API processes wrote', async () => {
