@@ -150,8 +150,9 @@ describe('transactions', () => {
       const outcome = withTransaction(db, async (client) => {
         const backend = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
         // As a restart does: the server ends the session while the transaction waits between queries.
+        const ended = new Promise((resolve) => client.once('end', resolve));
         await db.query('SELECT pg_terminate_backend($1)', [backend.rows[0].pid]);
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await ended;
         await client.query('SELECT 1');
       });
 
