@@ -138,5 +138,7 @@ export function errorResponse(c: Context<AppEnv>, error: ApiError): Response {
   const body: ErrorBody = {
     error: { code: error.code, message: error.message, requestId: c.get('requestId') ?? '' },
   };
-  return c.json(body, error.status);
+  // The rest of an oversized body is never read: a keep-alive client must not send its next request on this socket.
+  const headers: Record<string, string> = error.status === 413 ? { Connection: 'close' } : {};
+  return c.json(body, error.status, headers);
 }

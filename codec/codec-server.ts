@@ -85,7 +85,9 @@ export function createCodecServer({ codec, authToken, allowedOrigins, maxBodyByt
     bodyLimit({
       maxSize: maxBodyBytes,
       onError: (c) =>
-        c.json({ error: { code: 'payload_too_large', message: `body exceeds ${maxBodyBytes} bytes`, requestId: crypto.randomUUID() } }, 413),
+        c.json({ error: { code: 'payload_too_large', message: `body exceeds ${maxBodyBytes} bytes`, requestId: crypto.randomUUID() } }, 413, {
+          Connection: 'close',
+        }),
     }),
   );
 

@@ -1,6 +1,8 @@
 /** HTTP contract of the booking routes, health and OpenAPI, against real Postgres and a real Temporal dev server. */
 import { Client, Connection } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/create-app.js';
 import { createPool } from '../../db/pool.js';
@@ -203,6 +205,31 @@ describe('POST /v1/bookings', () => {
     expect(status).toBe(413);
     expect(body.error.code).toBe('payload_too_large');
     expect(await workflowExists(bookingId)).toBe(false);
+  });
+
+  it('closes the connection after a 413, so a keep-alive client\'s next request succeeds', async () => {
+    const server = serve({ fetch: harness.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      // Small, and past the 64 MiB @hono/node-server drains before it drops the socket under a keep-alive client.
+      for (const size of [4096, 80_000_000]) {
+        // Node's fetch keeps connections alive: the next request reuses the socket unless the server said it closes.
+        const oversized = await fetch(`${url}/v1/bookings`, {
+          method: 'POST',
+          headers: authJson(),
+          body: JSON.stringify(bookingBody(newBookingId(), { customer: { id: 'c', email: 'a@example.com', name: 'x'.repeat(size) } })),
+        });
+        expect(oversized.status).toBe(413);
+        expect(oversized.headers.get('connection')).toBe('close');
+        expect((await oversized.json()).error.code).toBe('payload_too_large');
+        const next = await fetch(`${url}/v1/bookings/never-booked`, { headers: authJson() });
+        expect(next.status).toBe(404);
+        await next.body?.cancel();
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('answers 415 for a body that is not JSON', async () => {
