@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   const connection = await Connection.connect(temporalConnectionOptions(config));
   const codec = payloadCodecFrom(config);
   if (!codec) logger.warn('PAYLOAD_CODEC_KEYS is not set: workflow payloads are stored unencrypted');
+  else if (!config.CODEC_AUTH_TOKEN) logger.warn('CODEC_AUTH_TOKEN is not set: /codec is not served, the Web UI and CLI show payloads encrypted');
   const temporal = new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

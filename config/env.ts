@@ -101,7 +101,7 @@ const stripeVars = {
 const apiSchema = z.object({
   ...temporalVars,
   ...codecVars,
-  /** Bearer token the codec endpoint (/codec) requires; unset only on a stack reachable from this machine alone. */
+  /** Token the codec endpoint (/codec) requires; unset, the API does not serve /codec. */
   CODEC_AUTH_TOKEN: secret.optional(),
   /** Browser origins (the Temporal Web UI) allowed to call /codec, comma-separated. */
   CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233'),

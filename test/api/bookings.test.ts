@@ -5,6 +5,7 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/create-app.js';
+import { createEncryptionCodec, generateCodecKey, parseCodecKeyring } from '../../codec/payload-encryption-codec.js';
 import { createPool } from '../../db/pool.js';
 import { bookingWorkflowId } from '../../workflows/contract.js';
 import { getFreePort } from '../support/free-port.js';
@@ -452,6 +453,27 @@ describe('errors and operations', () => {
     }
     expect(await workflowExists(bookingId)).toBe(false);
     expect((await post('/v1/bookings', body)).status).toBe(201);
+  });
+
+  it('serves /codec only when CODEC_AUTH_TOKEN is set: without it the codec routes answer 404', async () => {
+    const codec = createEncryptionCodec(parseCodecKeyring(`k1:${generateCodecKey()}`, 'k1'));
+    const appWithCodec = (token: string | undefined) =>
+      createApp({ temporal: harness.temporal, db: harness.db, config: { ...harness.config, CODEC_AUTH_TOKEN: token }, codec });
+    const decode = (app: ReturnType<typeof appWithCodec>, headers: Record<string, string> = {}) =>
+      app.request('/codec/decode', { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: '{"payloads":[]}' });
+
+    for (const operation of ['decode', 'encode']) {
+      const open = await appWithCodec(undefined).request(`/codec/${operation}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"payloads":[]}',
+      });
+      expect(open.status).toBe(404);
+      expect((await open.json()).error.code).toBe('not_found');
+    }
+    const guarded = appWithCodec('codec-token-0123456789');
+    expect((await decode(guarded)).status).toBe(401);
+    expect((await decode(guarded, { Authorization: 'Bearer codec-token-0123456789' })).status).toBe(200);
   });
 
   it('/healthz answers 200 and /readyz answers 200 when Temporal and Postgres answer', async () => {
