@@ -7,17 +7,17 @@
  * (the dev server's `--ui-codec-endpoint`). The browser UI is also checked by origin (CORS). The API
  * serves it only when a token is configured.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
+import { bearerTokenOf, tokenMatcher } from '../api/bearer-auth.js';
 
 /** What the codec endpoint needs. */
 export interface CodecServerOptions {
   codec: PayloadCodec;
-  /** Token callers must present, as a bearer token or as the endpoint's last path segment. */
+  /** Token callers must present, as a bearer token or as the endpoint's last path segment; several, comma-separated, while one is rotated. */
   authToken: string;
   /** Browser origins allowed to call it (the Web UI's origin). */
   allowedOrigins: string[];
@@ -62,20 +62,15 @@ function toJson(payload: Payload): JsonPayload {
   };
 }
 
-function tokenMatches(given: string | undefined, token: string): boolean {
-  const givenBytes = Buffer.from(given ?? '');
-  const expected = Buffer.from(token);
-  return givenBytes.length === expected.length && timingSafeEqual(givenBytes, expected);
-}
-
 /** The token a request presents: its path's `:token` segment, else its bearer token. */
 function presentedToken(c: Context): string | undefined {
-  return c.req.param('token') ?? /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('Authorization') ?? '')?.[1];
+  return c.req.param('token') ?? bearerTokenOf(c.req.header('Authorization'));
 }
 
 /** The codec endpoint as a Hono app, mounted at `/codec` by the API. */
 export function createCodecServer({ codec, authToken, allowedOrigins, maxBodyBytes = 8 * 1024 * 1024 }: CodecServerOptions): Hono {
   const app = new Hono();
+  const tokenMatches = tokenMatcher(authToken);
   app.use(
     '*',
     cors({
@@ -101,7 +96,7 @@ export function createCodecServer({ codec, authToken, allowedOrigins, maxBodyByt
   const handle = (operation: 'encode' | 'decode') =>
     app.on('POST', [`/${operation}`, `/:token/${operation}`], async (c) => {
       const requestId = crypto.randomUUID();
-      if (!tokenMatches(presentedToken(c), authToken)) {
+      if (!tokenMatches(presentedToken(c))) {
         return c.json({ error: { code: 'unauthorized', message: 'a valid codec token is required', requestId } }, 401);
       }
       let body: z.output<typeof CodecBodySchema>;

@@ -6,10 +6,19 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/create-app.js';
 import { createEncryptionCodec, generateCodecKey, parseCodecKeyring } from '../../codec/payload-encryption-codec.js';
+import { loadApiConfig } from '../../config/env.js';
 import { createPool } from '../../db/pool.js';
 import { bookingWorkflowId } from '../../workflows/contract.js';
 import { getFreePort } from '../support/free-port.js';
-import { API_TOKEN, authJson, bookingBody, startApiHarness, type ApiHarness } from './fixtures/api-harness.js';
+import {
+  API_TOKEN,
+  STRIPE_SECRET_KEY,
+  WEBHOOK_SECRET,
+  authJson,
+  bookingBody,
+  startApiHarness,
+  type ApiHarness,
+} from './fixtures/api-harness.js';
 import { DECLINED_PAYMENT_METHOD } from './fixtures/booking-workflow-stub.js';
 
 let harness: ApiHarness;
@@ -533,5 +542,51 @@ describe('errors and operations', () => {
     expect(body.paths['/v1/bookings'].post.responses['409'].content['application/json'].schema).toEqual({
       $ref: '#/components/schemas/Error',
     });
+  });
+});
+
+describe('token rotation', () => {
+  const NEXT = { api: 'next-api-token-0123456789', metrics: 'next-metrics-token-0123', codec: 'next-codec-token-0123' };
+  const PREVIOUS = { metrics: 'old-metrics-token-0123', codec: 'old-codec-token-0123' };
+  const environment = {
+    DATABASE_URL: 'postgres://unused',
+    STRIPE_SECRET_KEY,
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    API_TOKEN: `${API_TOKEN}, ${NEXT.api}`,
+    METRICS_TOKEN: `${PREVIOUS.metrics},${NEXT.metrics}`,
+    CODEC_AUTH_TOKEN: `${PREVIOUS.codec},${NEXT.codec}`,
+  };
+
+  it('accepts every token of a comma-separated API_TOKEN, METRICS_TOKEN and CODEC_AUTH_TOKEN, and no other', async () => {
+    const tokens = loadApiConfig(environment);
+    const codec = createEncryptionCodec(parseCodecKeyring(`k1:${generateCodecKey()}`, 'k1'));
+    const app = createApp({
+      temporal: harness.temporal,
+      db: harness.db,
+      config: { ...harness.config, API_TOKEN: tokens.API_TOKEN, METRICS_TOKEN: tokens.METRICS_TOKEN, CODEC_AUTH_TOKEN: tokens.CODEC_AUTH_TOKEN },
+      codec,
+    });
+    const bearer = (token: string) => ({ Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' });
+    const decode = (token: string) => app.request('/codec/decode', { method: 'POST', headers: bearer(token), body: '{"payloads":[]}' });
+
+    for (const token of [API_TOKEN, NEXT.api]) {
+      expect((await app.request('/v1/bookings/never-booked', { headers: bearer(token) })).status).toBe(404);
+    }
+    for (const token of [PREVIOUS.metrics, NEXT.metrics]) expect((await app.request('/metrics', { headers: bearer(token) })).status).toBe(200);
+    for (const token of [PREVIOUS.codec, NEXT.codec]) expect((await decode(token)).status).toBe(200);
+
+    const joined = `${API_TOKEN},${NEXT.api}`;
+    for (const wrong of [joined, 'next-api-token', `${NEXT.api}x`, PREVIOUS.metrics]) {
+      expect((await app.request('/v1/bookings/never-booked', { headers: bearer(wrong) })).status).toBe(401);
+    }
+    expect((await app.request('/metrics', { headers: bearer(NEXT.api) })).status).toBe(401);
+    expect((await decode(NEXT.metrics)).status).toBe(401);
+  });
+
+  it('refuses a token list with a token shorter than 8 characters, naming the variable', () => {
+    for (const name of ['API_TOKEN', 'METRICS_TOKEN', 'CODEC_AUTH_TOKEN']) {
+      expect(() => loadApiConfig({ ...environment, [name]: `${NEXT.api},short` })).toThrow(new RegExp(`${name}: .*8 characters`));
+      expect(() => loadApiConfig({ ...environment, [name]: `${NEXT.api},,` })).toThrow(new RegExp(name));
+    }
   });
 });
