@@ -16,6 +16,7 @@ import { describeExit, startChild, type ManagedChild } from './child-process.js'
 import { maskPassword, startEmbeddedPostgres } from './embedded-postgres.js';
 import { startTemporalDevServer } from './temporal-dev-server.js';
 import { generateCodecKey } from '../codec/payload-encryption-codec.js';
+import { tokenList } from '../api/bearer-auth.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DATA_DIR = path.join(ROOT, '.data');
@@ -200,7 +201,7 @@ async function main(): Promise<void> {
           uiPort: temporalUiPort,
           dbFile: path.join(DATA_DIR, 'temporal.db'),
           // The Web UI sends no Authorization header to a codec endpoint: the token rides in the path.
-          uiCodecEndpoint: `http://localhost:${apiPort}/codec/${codecAuthToken}`,
+          uiCodecEndpoint: `http://localhost:${apiPort}/codec/${tokenList(codecAuthToken)[0]}`,
           namespaces: namespace === 'default' ? [] : [namespace],
           echo: true,
         });
