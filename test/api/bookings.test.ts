@@ -5,10 +5,12 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/create-app.js';
+import { apiTemporalConnectionOptions } from '../../api/temporal-connection.js';
 import { createEncryptionCodec, generateCodecKey, parseCodecKeyring } from '../../codec/payload-encryption-codec.js';
 import { loadApiConfig } from '../../config/env.js';
 import { createPool } from '../../db/pool.js';
 import { bookingWorkflowId } from '../../workflows/contract.js';
+import { startDevServer } from '../support/dev-server-env.js';
 import { getFreePort } from '../support/free-port.js';
 import {
   API_TOKEN,
@@ -445,6 +447,36 @@ describe('errors and operations', () => {
     expect(body.error.message).not.toContain(String(deadPort));
   });
 
+  it('refuses a booking within a few seconds with 503 temporal_unavailable and Retry-After while Temporal is down', async () => {
+    // A Temporal the API was connected to, then lost: the SDK's retries must not outlast the caller's patience.
+    const server = await startDevServer();
+    const connection = await Connection.connect(apiTemporalConnectionOptions({ ...harness.config, TEMPORAL_ADDRESS: server.address }));
+    try {
+      const app = createApp({ temporal: new Client({ connection }), db: harness.db, config: harness.config });
+      await server.stop();
+      const refusals: number[] = [];
+      const responses: Response[] = [];
+      for (const request of [
+        () => app.request('/v1/bookings', { method: 'POST', headers: authJson(), body: JSON.stringify(bookingBody(newBookingId())) }),
+        () => app.request('/v1/bookings/some-booking', { headers: authJson() }),
+      ]) {
+        const started = performance.now();
+        responses.push(await request());
+        refusals.push(performance.now() - started);
+      }
+      console.info(`refusals while Temporal is down: ${refusals.map((ms) => `${Math.round(ms)} ms`).join(', ')}`);
+      for (const response of responses) {
+        expect(response.status).toBe(503);
+        expect((await response.json()).error.code).toBe('temporal_unavailable');
+        expect(Number(response.headers.get('Retry-After'))).toBeGreaterThan(0);
+      }
+      for (const ms of refusals) expect(ms).toBeLessThan(3_000);
+    } finally {
+      await connection.close();
+      await server.dispose();
+    }
+  });
+
   it('answers a create 503 database_unavailable when Postgres is unreachable, starting nothing, and 201 to the same request later', async () => {
     const deadPort = await getFreePort();
     const deadPool = createPool(`postgres://postgres:x@127.0.0.1:${deadPort}/nothing`);
@@ -456,6 +488,7 @@ describe('errors and operations', () => {
       const refused = await response.json();
       expect(response.status).toBe(503);
       expect(refused.error).toMatchObject({ code: 'database_unavailable', message: 'Database unavailable; retry later' });
+      expect(Number(response.headers.get('Retry-After'))).toBeGreaterThan(0);
       expect(refused.error.message).not.toContain(String(deadPort));
     } finally {
       await deadPool.end();
@@ -539,6 +572,13 @@ describe('errors and operations', () => {
       expect.objectContaining({ name: 'bookingId', in: 'path', required: true }),
     ]);
     expect(body.components.schemas.Error.properties.error.required).toEqual(['code', 'message', 'requestId']);
+    const unavailable = Object.entries(body.paths as Record<string, Record<string, { responses: Record<string, { headers?: object }> }>>)
+      .flatMap(([path, operations]) => Object.entries(operations).map(([method, operation]) => ({ at: `${method} ${path}`, response: operation.responses['503'] })))
+      .filter(({ response }) => response);
+    expect(unavailable.length).toBeGreaterThan(10);
+    for (const { at, response } of unavailable) {
+      expect(response.headers, at).toMatchObject({ 'Retry-After': { schema: { type: 'integer' } } });
+    }
     expect(body.paths['/v1/bookings'].post.responses['409'].content['application/json'].schema).toEqual({
       $ref: '#/components/schemas/Error',
     });
