@@ -1,4 +1,4 @@
-/** Bearer-token guard for the booking service's routes. */
+/** Bearer-token guard for the booking service's routes, and the token comparison every guarded endpoint shares. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from './errors.js';
@@ -8,12 +8,35 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
-/** Rejects requests whose `Authorization: Bearer <token>` is missing or differs from `expectedToken` (401). */
-export function requireBearerToken(expectedToken: string): MiddlewareHandler {
-  const expected = digest(expectedToken);
+/** The tokens of a setting such as `API_TOKEN=current,next`: while a token is rotated, both are accepted. */
+export function tokenList(setting: string): string[] {
+  return setting.split(',').map((token) => token.trim()).filter(Boolean);
+}
+
+/**
+ * A check of presented tokens against the tokens of `setting`. Every token is compared, in constant time,
+ * whichever matches, so the timing tells a caller nothing about which token or how much of it was right.
+ */
+export function tokenMatcher(setting: string): (given: string | undefined) => boolean {
+  const expected = tokenList(setting).map(digest);
+  return (given) => {
+    const presented = digest(given ?? '');
+    let matched = false;
+    for (const token of expected) matched = timingSafeEqual(presented, token) || matched;
+    return given !== undefined && given !== '' && matched;
+  };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if the request has one. */
+export function bearerTokenOf(header: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+}
+
+/** Rejects requests whose `Authorization: Bearer <token>` is missing or none of `tokens` (one, or several comma-separated) (401). */
+export function requireBearerToken(tokens: string): MiddlewareHandler {
+  const matches = tokenMatcher(tokens);
   return async (c, next) => {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('Authorization') ?? '');
-    if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
+    if (!matches(bearerTokenOf(c.req.header('Authorization')))) {
       throw new ApiError('unauthorized', 'Missing or invalid bearer token');
     }
     await next();

@@ -45,7 +45,7 @@ export interface AppDeps {
   gateway?: ApiStripeGateway;
   relay?: Pick<InboxRelay, 'nudge'>;
   logger?: Logger;
-  /** The payload codec; with it the app serves `/codec` for the Web UI and CLI. */
+  /** The payload codec; with it and CODEC_AUTH_TOKEN the app serves `/codec` for the Web UI and CLI. */
   codec?: PayloadCodec;
   /** The registry `GET /metrics` serves (share it with the relay); the app makes its own when absent. */
   metrics?: ApiMetrics;
@@ -82,7 +82,8 @@ export function createApp({
   );
 
   app.route('/', createHealthRoutes({ temporal, db, logger }));
-  if (codec) {
+  // Decrypted payloads only for callers with the codec token: without one the endpoint does not exist.
+  if (codec && config.CODEC_AUTH_TOKEN) {
     const allowedOrigins = config.CODEC_CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean);
     app.route('/codec', createCodecServer({ codec, authToken: config.CODEC_AUTH_TOKEN, allowedOrigins }));
   }

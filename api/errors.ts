@@ -70,6 +70,9 @@ export class ApiError extends Error {
   }
 }
 
+/** Seconds a 503 (a dependency unreachable) asks the caller to wait before retrying, in `Retry-After`. */
+export const RETRY_AFTER_SECONDS = 5;
+
 const GENERIC_INTERNAL_MESSAGE = 'Internal error; the request id identifies it in the server logs';
 
 /** Maps a failed update (validator or handler rejection) to what the caller may see. */
@@ -138,5 +141,9 @@ export function errorResponse(c: Context<AppEnv>, error: ApiError): Response {
   const body: ErrorBody = {
     error: { code: error.code, message: error.message, requestId: c.get('requestId') ?? '' },
   };
-  return c.json(body, error.status);
+  const headers: Record<string, string> = {};
+  // The rest of an oversized body is never read: a keep-alive client must not send its next request on this socket.
+  if (error.status === 413) headers.Connection = 'close';
+  if (error.status === 503) headers['Retry-After'] = String(RETRY_AFTER_SECONDS);
+  return c.json(body, error.status, headers);
 }

@@ -4,7 +4,6 @@ import { Client, Connection } from '@temporalio/client';
 import { dataConverterFor, payloadCodecFrom } from '../codec/data-converter.js';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { loadApiConfig } from '../config/env.js';
-import { temporalConnectionOptions } from '../config/temporal-connection.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { createStripeClient } from '../stripe/create-stripe-client.js';
@@ -14,6 +13,7 @@ import { createApp } from './create-app.js';
 import { startInboxRelay } from './inbox-relay.js';
 import { createJsonLogger, describeError } from './logger.js';
 import { createApiMetrics } from './metrics.js';
+import { apiTemporalConnectionOptions } from './temporal-connection.js';
 
 async function main(): Promise<void> {
   const logger = createJsonLogger('api');
@@ -27,9 +27,10 @@ async function main(): Promise<void> {
     error: (message) => logger.error('migrate', { detail: message }),
   });
   const db = createPool(config.DATABASE_URL);
-  const connection = await Connection.connect(temporalConnectionOptions(config));
+  const connection = await Connection.connect(apiTemporalConnectionOptions(config));
   const codec = payloadCodecFrom(config);
   if (!codec) logger.warn('PAYLOAD_CODEC_KEYS is not set: workflow payloads are stored unencrypted');
+  else if (!config.CODEC_AUTH_TOKEN) logger.warn('CODEC_AUTH_TOKEN is not set: /codec is not served, the Web UI and CLI show payloads encrypted');
   const temporal = new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

@@ -460,3 +460,11 @@ export const HealthSchema = z
 export function errorResponseSpec(description: string) {
   return { description, content: { 'application/json': { schema: ErrorResponseSchema } } };
 }
+
+/** OpenAPI response entry for a 503: the error shape and `Retry-After`, the seconds to wait before retrying. */
+export function unavailableResponseSpec(description: string) {
+  return {
+    ...errorResponseSpec(description),
+    headers: { 'Retry-After': { description: 'Seconds to wait before sending the request again', schema: { type: 'integer' as const, minimum: 1 } } },
+  };
+}

@@ -1,7 +1,7 @@
 /**
  * Scenario, run last: every log line captured so far — the worker processes' (across kills and
  * restarts), the in-process API's and those of the API processes scenarios started — scanned for
- * card-like numbers (Luhn-valid 13–19 digit runs), emails, Stripe secrets, the test bank account
+ * card numbers (in a card network's range and length, Luhn-valid, or in a card field), emails, Stripe secrets, the test bank account
  * numbers and the system's own secrets (API token, webhook and callback secrets, Stripe key, codec
  * token and payload keys). It first runs one booking to its release, so the worker's activity lines
  * are there even when it runs alone.

@@ -2,21 +2,23 @@
  * The remote codec endpoint Temporal's Web UI and CLI call to show decrypted payloads to ops:
  * `POST /codec/decode` and `POST /codec/encode`, bodies `{ "payloads": [{ "metadata": {…}, "data": "…" }] }`
  * with base64 bytes, as Temporal's remote codec protocol defines. With a token configured only
- * callers presenting it may use it (the CLI's `--codec-auth`, a UI passing its access token); the
- * browser UI is allowed by origin (CORS). Without a token (the local dev stack) anyone who can reach it may.
+ * callers presenting it may use it: in the `Authorization: Bearer` header (the CLI's `--codec-auth`), or
+ * as the last segment of the endpoint, `/codec/<token>/decode`, for a Web UI that cannot send headers
+ * (the dev server's `--ui-codec-endpoint`). The browser UI is also checked by origin (CORS). The API
+ * serves it only when a token is configured.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
+import { bearerTokenOf, tokenMatcher } from '../api/bearer-auth.js';
 
 /** What the codec endpoint needs. */
 export interface CodecServerOptions {
   codec: PayloadCodec;
-  /** Bearer token callers must present; leave unset only on a stack reachable from this machine alone. */
-  authToken?: string;
+  /** Token callers must present, as a bearer token or as the endpoint's last path segment; several, comma-separated, while one is rotated. */
+  authToken: string;
   /** Browser origins allowed to call it (the Web UI's origin). */
   allowedOrigins: string[];
   /** Largest body accepted, in bytes (a history's payloads); 8 MiB by default. */
@@ -60,15 +62,15 @@ function toJson(payload: Payload): JsonPayload {
   };
 }
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+/** The token a request presents: its path's `:token` segment, else its bearer token. */
+function presentedToken(c: Context): string | undefined {
+  return c.req.param('token') ?? bearerTokenOf(c.req.header('Authorization'));
 }
 
 /** The codec endpoint as a Hono app, mounted at `/codec` by the API. */
 export function createCodecServer({ codec, authToken, allowedOrigins, maxBodyBytes = 8 * 1024 * 1024 }: CodecServerOptions): Hono {
   const app = new Hono();
+  const tokenMatches = tokenMatcher(authToken);
   app.use(
     '*',
     cors({
@@ -85,14 +87,16 @@ export function createCodecServer({ codec, authToken, allowedOrigins, maxBodyByt
     bodyLimit({
       maxSize: maxBodyBytes,
       onError: (c) =>
-        c.json({ error: { code: 'payload_too_large', message: `body exceeds ${maxBodyBytes} bytes`, requestId: crypto.randomUUID() } }, 413),
+        c.json({ error: { code: 'payload_too_large', message: `body exceeds ${maxBodyBytes} bytes`, requestId: crypto.randomUUID() } }, 413, {
+          Connection: 'close',
+        }),
     }),
   );
 
   const handle = (operation: 'encode' | 'decode') =>
-    app.post(`/${operation}`, async (c) => {
+    app.on('POST', [`/${operation}`, `/:token/${operation}`], async (c) => {
       const requestId = crypto.randomUUID();
-      if (authToken && !tokenMatches(c.req.header('Authorization'), authToken)) {
+      if (!tokenMatches(presentedToken(c))) {
         return c.json({ error: { code: 'unauthorized', message: 'a valid codec token is required', requestId } }, 401);
       }
       let body: z.output<typeof CodecBodySchema>;

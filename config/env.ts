@@ -20,6 +20,13 @@ const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const url = z.string().url();
 const secret = z.string().min(8, 'must be at least 8 characters');
+/** One token, or several comma-separated while one is rotated (`old,new`); each at least 8 characters. */
+const tokens = z
+  .string()
+  .refine(
+    (value) => value.split(',').every((token) => token.trim().length >= 8),
+    'must be one token or several comma-separated, each at least 8 characters',
+  );
 const DURATION_UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 const toSeconds = (duration: string) => Number(duration.slice(0, -1)) * DURATION_UNIT_SECONDS[duration.slice(-1)];
 /** A duration such as `90s`, `15m`, `1h` or `2d`, in seconds. */
@@ -101,8 +108,8 @@ const stripeVars = {
 const apiSchema = z.object({
   ...temporalVars,
   ...codecVars,
-  /** Bearer token the codec endpoint (/codec) requires; unset only on a stack reachable from this machine alone. */
-  CODEC_AUTH_TOKEN: secret.optional(),
+  /** Token the codec endpoint (/codec) requires (several, comma-separated, while one is rotated); unset, the API does not serve /codec. */
+  CODEC_AUTH_TOKEN: tokens.optional(),
   /** Browser origins (the Temporal Web UI) allowed to call /codec, comma-separated. */
   CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233'),
   /**
@@ -112,7 +119,8 @@ const apiSchema = z.object({
   ...stripeVars,
   DATABASE_URL: z.string().min(1),
   PORT: port.default(3000),
-  API_TOKEN: secret,
+  /** The booking service's bearer token; several, comma-separated, while one is rotated. */
+  API_TOKEN: tokens,
   STRIPE_WEBHOOK_SECRET: z.string().min(1),
   /** Largest request body accepted, in bytes. */
   MAX_BODY_BYTES: positiveInt.default(65536),
@@ -135,8 +143,8 @@ const apiSchema = z.object({
   PAYMENT_REFUND_PERCENT: z.coerce.number().int().min(0).max(100).default(DEFAULT_PAYMENT_POLICY.refundPercent),
   /** How long a customer has to finish saving a payment method before its SetupIntent is cancelled (seconds). */
   SETUP_COMPLETION_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_SETUP_POLICY.completionTimeoutSeconds),
-  /** Bearer token `GET /metrics` requires; unset leaves it open (for a scraper on a private network). */
-  METRICS_TOKEN: secret.optional(),
+  /** Bearer token `GET /metrics` requires (several, comma-separated, while one is rotated); unset leaves it open. */
+  METRICS_TOKEN: tokens.optional(),
   ...otelVars,
 }).superRefine(checkCodecKeys);
 

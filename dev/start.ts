@@ -16,6 +16,7 @@ import { describeExit, startChild, type ManagedChild } from './child-process.js'
 import { maskPassword, startEmbeddedPostgres } from './embedded-postgres.js';
 import { startTemporalDevServer } from './temporal-dev-server.js';
 import { generateCodecKey } from '../codec/payload-encryption-codec.js';
+import { tokenList } from '../api/bearer-auth.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DATA_DIR = path.join(ROOT, '.data');
@@ -34,6 +35,8 @@ interface DevSettings {
   postgresPassword: string;
   /** Payload encryption key of the dev stack (kept so .data/temporal.db stays readable). */
   payloadCodecKeys: string;
+  /** Token of the API's codec endpoint, which the dev Web UI carries in its codec endpoint's path. */
+  codecAuthToken: string;
 }
 
 /** A started piece of the stack, stopped in reverse start order. */
@@ -72,6 +75,7 @@ function loadDevSettings(): DevSettings {
     stripeSecretKey: stored.stripeSecretKey ?? `${EMULATOR_KEY_PREFIX}${generated(12)}`,
     postgresPassword: stored.postgresPassword ?? generated(16),
     payloadCodecKeys: stored.payloadCodecKeys ?? `dev-1:${generateCodecKey()}`,
+    codecAuthToken: stored.codecAuthToken ?? `codec_${generated()}`,
   };
   if (JSON.stringify(stored) !== JSON.stringify(settings)) {
     writeFileSync(SETTINGS_FILE, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
@@ -146,6 +150,7 @@ async function main(): Promise<void> {
   const workerMetricsPort = Number((env.WORKER_METRICS_ADDRESS || '0.0.0.0:9464').split(':').at(-1));
   const workerHealthPort = Number((env.WORKER_HEALTH_ADDRESS || '0.0.0.0:9465').split(':').at(-1));
   const namespace = env.TEMPORAL_NAMESPACE || 'default';
+  const codecAuthToken = env.CODEC_AUTH_TOKEN || settings.codecAuthToken;
 
   const givenKey = env.STRIPE_SECRET_KEY;
   if (givenKey?.startsWith('sk_live_')) {
@@ -195,7 +200,8 @@ async function main(): Promise<void> {
           port: temporalPort,
           uiPort: temporalUiPort,
           dbFile: path.join(DATA_DIR, 'temporal.db'),
-          uiCodecEndpoint: `http://localhost:${apiPort}/codec`,
+          // The Web UI sends no Authorization header to a codec endpoint: the token rides in the path.
+          uiCodecEndpoint: `http://localhost:${apiPort}/codec/${tokenList(codecAuthToken)[0]}`,
           namespaces: namespace === 'default' ? [] : [namespace],
           echo: true,
         });
@@ -233,6 +239,7 @@ async function main(): Promise<void> {
     API_TOKEN: env.API_TOKEN ?? settings.apiToken,
     NOTIFY_SIGNING_SECRET: env.NOTIFY_SIGNING_SECRET ?? settings.notifySigningSecret,
     PAYLOAD_CODEC_KEYS: env.PAYLOAD_CODEC_KEYS ?? settings.payloadCodecKeys,
+    CODEC_AUTH_TOKEN: codecAuthToken,
     CODEC_CORS_ORIGINS: env.CODEC_CORS_ORIGINS ?? `http://localhost:${temporalUiPort},http://127.0.0.1:${temporalUiPort}`,
     PORT: String(apiPort),
   };
@@ -277,6 +284,7 @@ async function main(): Promise<void> {
         : `${stripeApiUrl} (STRIPE_API_URL)`,
     apiToken: childEnv.API_TOKEN!,
     webhookSecret: childEnv.STRIPE_WEBHOOK_SECRET!,
+    codecAuthToken,
     observability: present('worker')
       ? `worker metrics http://localhost:${workerMetricsPort}/metrics, health http://localhost:${workerHealthPort}/healthz; API metrics /metrics`
       : undefined,
@@ -295,6 +303,7 @@ function printBanner(info: {
   stripe: string;
   apiToken: string;
   webhookSecret: string;
+  codecAuthToken: string;
   observability?: string;
   missing: string[];
 }): void {
@@ -320,6 +329,7 @@ function printBanner(info: {
     `  Stripe          ${info.stripe}`,
     `  API token       ${info.apiToken}`,
     `  Webhook secret  ${info.webhookSecret}`,
+    `  Codec token     ${info.codecAuthToken} (CLI: --codec-endpoint ${api}/codec --codec-auth 'Bearer <token>')`,
     ...(info.observability ? [`  Metrics         ${info.observability}`] : []),
     ...(info.missing.length ? [`  NOT STARTED     ${info.missing.join(', ')} (entry files missing)`] : []),
     '',

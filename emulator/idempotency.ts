@@ -89,6 +89,13 @@ export class IdempotencyStore {
     return this.entries.size;
   }
 
+  /** Number of keys whose first request is still executing (locked: a concurrent request gets 409). */
+  inFlight(): number {
+    let count = 0;
+    for (const entry of this.entries.values()) if (entry.state === 'in_flight') count += 1;
+    return count;
+  }
+
   /** Forgets every key. */
   clear(): void {
     this.entries.clear();

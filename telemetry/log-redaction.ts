@@ -2,7 +2,8 @@
  * Last line of defence for log lines: masks card numbers, emails and Stripe secrets that slipped into
  * a log line. Log fields are chosen to be ids, codes and durations; this catches what a third party's
  * message carries (a Stripe error quoting an email, a key in a URL) and a card number sent where an
- * id belongs: an id that looks like one (13–19 digits passing the Luhn check) is masked too.
+ * id belongs: an id that could be one (a card network's range and length, passing the Luhn check) is
+ * masked too, while timestamps and other numeric ids stay legible.
  */
 import { maskCardNumbers } from './card-numbers.js';
 

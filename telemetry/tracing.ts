@@ -15,6 +15,8 @@ import type { TracingConfig } from '../config/env.js';
 
 /** Probes and scrapes: answered often, never worth a trace. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+/** The codec endpoint: a Web UI may carry its token in the path (`/codec/<token>/decode`), which no span may record. */
+const CODEC_PATH_PREFIX = '/codec/';
 
 /** A running tracer: where spans go, and how to flush them at shutdown. */
 export interface Tracing {
@@ -59,7 +61,7 @@ export function startTracing(config: TracingConfig, options: StartTracingOptions
     // The SDK's own `serviceName` would override OTEL_SERVICE_NAME; give it only as the default.
     serviceName: config.OTEL_SERVICE_NAME ? undefined : options.serviceName,
     ...(options.spanProcessors && { spanProcessors: options.spanProcessors }),
-    instrumentations: [new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has(pathOf(request)) })],
+    instrumentations: [new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has(pathOf(request)) || pathOf(request).startsWith(CODEC_PATH_PREFIX) })],
   });
   sdk.start();
   // Our modules import node:http as ESM, which require hooks never see: requiring it once now

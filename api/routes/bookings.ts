@@ -38,15 +38,16 @@ import {
 import {
   BEARER_SECURITY_SCHEME,
   BookingIdParamsSchema,
+  type BookingView,
   BookingViewSchema,
   CancelBookingBodySchema,
   CreateBookingBodySchema,
-  MicrodepositOutcomeSchema,
-  SupplyPaymentMethodBodySchema,
-  VerifyMicrodepositsBodySchema,
   errorResponseSpec,
-  type BookingView,
+  MicrodepositOutcomeSchema,
   type SupplyPaymentMethodBody,
+  SupplyPaymentMethodBodySchema,
+  unavailableResponseSpec,
+  VerifyMicrodepositsBodySchema,
 } from '../schemas.js';
 
 /** What the booking routes need. */
@@ -72,7 +73,7 @@ const commonErrors = {
   413: errorResponseSpec('Body larger than MAX_BODY_BYTES (`payload_too_large`)'),
   422: errorResponseSpec('Body or path violates the schema (`validation_failed`)'),
   500: errorResponseSpec('Unexpected failure (`internal_error`)'),
-  503: errorResponseSpec('Temporal unreachable (`temporal_unavailable`)'),
+  503: unavailableResponseSpec('Temporal unreachable (`temporal_unavailable`)'),
 };
 
 const createBookingRoute = createRoute({
@@ -94,7 +95,7 @@ const createBookingRoute = createRoute({
         'payment method of another customer, detached or unusable (`payment_method_unusable`), or a saved bank ' +
         'account for the hold or a saved card for the payment (`payment_method_type_mismatch`)',
     ),
-    503: errorResponseSpec(
+    503: unavailableResponseSpec(
       'Temporal, PostgreSQL (read for saved payment methods before anything is started) or Stripe unreachable ' +
         '(`temporal_unavailable`, `database_unavailable`, `stripe_unavailable`); the same request can be sent again',
     ),

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { ApiError } from '../errors.js';
 import { describeError, type Logger } from '../logger.js';
 import { createRouter } from '../router.js';
-import { HealthSchema, errorResponseSpec } from '../schemas.js';
+import { HealthSchema, unavailableResponseSpec } from '../schemas.js';
 
 /** What the readiness check probes. */
 export interface HealthRoutesDeps {
@@ -29,7 +29,7 @@ const readinessRoute = createRoute({
   method: 'get',
   path: '/readyz',
   summary: 'Readiness: Temporal and Postgres both answer',
-  responses: { 200: healthResponse, 503: errorResponseSpec('A dependency is unreachable (`not_ready`)') },
+  responses: { 200: healthResponse, 503: unavailableResponseSpec('A dependency is unreachable (`not_ready`)') },
 });
 
 function withTimeout<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {

@@ -11,7 +11,13 @@ import { requireBearerToken } from '../bearer-auth.js';
 import { ApiError } from '../errors.js';
 import { readHoldNextAction, type HoldNextActionGateway } from '../hold-next-action.js';
 import { createRouter } from '../router.js';
-import { BEARER_SECURITY_SCHEME, BookingIdParamsSchema, HoldNextActionSchema, errorResponseSpec } from '../schemas.js';
+import {
+  BEARER_SECURITY_SCHEME,
+  BookingIdParamsSchema,
+  errorResponseSpec,
+  HoldNextActionSchema,
+  unavailableResponseSpec,
+} from '../schemas.js';
 
 /** What the next-action route needs. */
 export interface HoldNextActionRoutesDeps {
@@ -45,7 +51,7 @@ const holdNextActionRoute = createRoute({
     ),
     422: errorResponseSpec('Path violates the schema (`validation_failed`)'),
     500: errorResponseSpec('Unexpected failure (`internal_error`)'),
-    503: errorResponseSpec('Temporal or Stripe unreachable (`temporal_unavailable`, `stripe_unavailable`); retry'),
+    503: unavailableResponseSpec('Temporal or Stripe unreachable (`temporal_unavailable`, `stripe_unavailable`); retry'),
   },
 });
 

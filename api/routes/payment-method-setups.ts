@@ -32,13 +32,14 @@ import { readClientSecret, type SavedPaymentMethodGateway } from '../saved-payme
 import {
   BEARER_SECURITY_SCHEME,
   CustomerIdParamsSchema,
+  errorResponseSpec,
   SetupMicrodepositOutcomeSchema,
   SetupParamsSchema,
   SetupViewSchema,
-  StartSetupBodySchema,
   StartedSetupSchema,
+  StartSetupBodySchema,
+  unavailableResponseSpec,
   VerifyMicrodepositsBodySchema,
-  errorResponseSpec,
 } from '../schemas.js';
 import { newSetupId, setupFingerprint, setupPolicyFromConfig, toSetupInput } from '../setup-input.js';
 import { toSetupView } from '../setup-view.js';
@@ -68,7 +69,7 @@ const commonErrors = {
   413: errorResponseSpec('Body larger than MAX_BODY_BYTES (`payload_too_large`)'),
   422: errorResponseSpec('Body or path violates the schema (`validation_failed`)'),
   500: errorResponseSpec('Unexpected failure (`internal_error`)'),
-  503: errorResponseSpec('Temporal or Stripe unreachable (`temporal_unavailable`, `stripe_unavailable`)'),
+  503: unavailableResponseSpec('Temporal or Stripe unreachable (`temporal_unavailable`, `stripe_unavailable`)'),
   504: errorResponseSpec('The setup did not answer in time (`temporal_timeout`); repeat the request'),
 };
 const unknownSetup = errorResponseSpec('No such setup for this customer (`setup_not_found`)');

@@ -17,10 +17,11 @@ import { detachFromStripe, type SavedPaymentMethodGateway } from '../saved-payme
 import {
   BEARER_SECURITY_SCHEME,
   CustomerIdParamsSchema,
+  errorResponseSpec,
   SavedPaymentMethodListSchema,
   SavedPaymentMethodParamsSchema,
   SavedPaymentMethodSchema,
-  errorResponseSpec,
+  unavailableResponseSpec,
 } from '../schemas.js';
 import { toSavedPaymentMethodView } from '../setup-view.js';
 
@@ -66,7 +67,7 @@ const detachRoute = createRoute({
       content: { 'application/json': { schema: SavedPaymentMethodSchema } },
     },
     404: errorResponseSpec('Not a saved payment method of this customer (`payment_method_not_found`)'),
-    503: errorResponseSpec('Stripe unreachable; nothing was changed (`stripe_unavailable`)'),
+    503: unavailableResponseSpec('Stripe unreachable; nothing was changed (`stripe_unavailable`)'),
     ...commonErrors,
   },
 });

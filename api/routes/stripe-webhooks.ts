@@ -16,7 +16,7 @@ import type { InboxRelay } from '../inbox-relay.js';
 import type { Logger } from '../logger.js';
 import type { ApiMetrics, WebhookOutcome } from '../metrics.js';
 import { createRouter, type AppEnv } from '../router.js';
-import { WebhookAckSchema, errorResponseSpec } from '../schemas.js';
+import { errorResponseSpec, unavailableResponseSpec, WebhookAckSchema } from '../schemas.js';
 import { isStripeEventEnvelope, type StripeEventEnvelope } from '../stripe-event-signal.js';
 
 /** What the webhook receiver needs. */
@@ -66,7 +66,7 @@ const stripeWebhookRoute = createRoute({
     400: errorResponseSpec('Missing, forged or stale signature (`invalid_signature`)'),
     413: errorResponseSpec('Body larger than MAX_BODY_BYTES (`payload_too_large`)'),
     500: errorResponseSpec('Not stored; Stripe will retry (`internal_error`)'),
-    503: errorResponseSpec('PostgreSQL unreachable: not stored; Stripe will retry (`database_unavailable`)'),
+    503: unavailableResponseSpec('PostgreSQL unreachable: not stored; Stripe will retry (`database_unavailable`)'),
   },
 });
 

@@ -20,6 +20,9 @@ export function controlRoutes(controls: EmulatorControls): Hono {
   routes.route('/', savedPaymentMethodControlRoutes(controls));
   routes.route('/', webhookControlRoutes(controls));
   routes.get('/requests', (c) => c.json({ data: controls.requestLog.list() }));
+  routes.get('/idempotency_keys', (c) =>
+    c.json({ remembered: controls.idempotency.size(), inFlight: controls.idempotency.inFlight() }),
+  );
   routes.post('/reset', (c) => {
     controls.reset();
     return c.json({ reset: true });

@@ -1,12 +1,26 @@
 /** HTTP contract of the booking routes, health and OpenAPI, against real Postgres and a real Temporal dev server. */
 import { Client, Connection } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/create-app.js';
+import { apiTemporalConnectionOptions } from '../../api/temporal-connection.js';
+import { createEncryptionCodec, generateCodecKey, parseCodecKeyring } from '../../codec/payload-encryption-codec.js';
+import { loadApiConfig } from '../../config/env.js';
 import { createPool } from '../../db/pool.js';
 import { bookingWorkflowId } from '../../workflows/contract.js';
+import { startDevServer } from '../support/dev-server-env.js';
 import { getFreePort } from '../support/free-port.js';
-import { API_TOKEN, authJson, bookingBody, startApiHarness, type ApiHarness } from './fixtures/api-harness.js';
+import {
+  API_TOKEN,
+  STRIPE_SECRET_KEY,
+  WEBHOOK_SECRET,
+  authJson,
+  bookingBody,
+  startApiHarness,
+  type ApiHarness,
+} from './fixtures/api-harness.js';
 import { DECLINED_PAYMENT_METHOD } from './fixtures/booking-workflow-stub.js';
 
 let harness: ApiHarness;
@@ -203,6 +217,31 @@ describe('POST /v1/bookings', () => {
     expect(status).toBe(413);
     expect(body.error.code).toBe('payload_too_large');
     expect(await workflowExists(bookingId)).toBe(false);
+  });
+
+  it('closes the connection after a 413, so a keep-alive client\'s next request succeeds', async () => {
+    const server = serve({ fetch: harness.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      // Small, and past the 64 MiB @hono/node-server drains before it drops the socket under a keep-alive client.
+      for (const size of [4096, 80_000_000]) {
+        // Node's fetch keeps connections alive: the next request reuses the socket unless the server said it closes.
+        const oversized = await fetch(`${url}/v1/bookings`, {
+          method: 'POST',
+          headers: authJson(),
+          body: JSON.stringify(bookingBody(newBookingId(), { customer: { id: 'c', email: 'a@example.com', name: 'x'.repeat(size) } })),
+        });
+        expect(oversized.status).toBe(413);
+        expect(oversized.headers.get('connection')).toBe('close');
+        expect((await oversized.json()).error.code).toBe('payload_too_large');
+        const next = await fetch(`${url}/v1/bookings/never-booked`, { headers: authJson() });
+        expect(next.status).toBe(404);
+        await next.body?.cancel();
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('answers 415 for a body that is not JSON', async () => {
@@ -408,6 +447,36 @@ describe('errors and operations', () => {
     expect(body.error.message).not.toContain(String(deadPort));
   });
 
+  it('refuses a booking within a few seconds with 503 temporal_unavailable and Retry-After while Temporal is down', async () => {
+    // A Temporal the API was connected to, then lost: the SDK's retries must not outlast the caller's patience.
+    const server = await startDevServer();
+    const connection = await Connection.connect(apiTemporalConnectionOptions({ ...harness.config, TEMPORAL_ADDRESS: server.address }));
+    try {
+      const app = createApp({ temporal: new Client({ connection }), db: harness.db, config: harness.config });
+      await server.stop();
+      const refusals: number[] = [];
+      const responses: Response[] = [];
+      for (const request of [
+        () => app.request('/v1/bookings', { method: 'POST', headers: authJson(), body: JSON.stringify(bookingBody(newBookingId())) }),
+        () => app.request('/v1/bookings/some-booking', { headers: authJson() }),
+      ]) {
+        const started = performance.now();
+        responses.push(await request());
+        refusals.push(performance.now() - started);
+      }
+      console.info(`refusals while Temporal is down: ${refusals.map((ms) => `${Math.round(ms)} ms`).join(', ')}`);
+      for (const response of responses) {
+        expect(response.status).toBe(503);
+        expect((await response.json()).error.code).toBe('temporal_unavailable');
+        expect(Number(response.headers.get('Retry-After'))).toBeGreaterThan(0);
+      }
+      for (const ms of refusals) expect(ms).toBeLessThan(3_000);
+    } finally {
+      await connection.close();
+      await server.dispose();
+    }
+  });
+
   it('answers a create 503 database_unavailable when Postgres is unreachable, starting nothing, and 201 to the same request later', async () => {
     const deadPort = await getFreePort();
     const deadPool = createPool(`postgres://postgres:x@127.0.0.1:${deadPort}/nothing`);
@@ -419,12 +488,34 @@ describe('errors and operations', () => {
       const refused = await response.json();
       expect(response.status).toBe(503);
       expect(refused.error).toMatchObject({ code: 'database_unavailable', message: 'Database unavailable; retry later' });
+      expect(Number(response.headers.get('Retry-After'))).toBeGreaterThan(0);
       expect(refused.error.message).not.toContain(String(deadPort));
     } finally {
       await deadPool.end();
     }
     expect(await workflowExists(bookingId)).toBe(false);
     expect((await post('/v1/bookings', body)).status).toBe(201);
+  });
+
+  it('serves /codec only when CODEC_AUTH_TOKEN is set: without it the codec routes answer 404', async () => {
+    const codec = createEncryptionCodec(parseCodecKeyring(`k1:${generateCodecKey()}`, 'k1'));
+    const appWithCodec = (token: string | undefined) =>
+      createApp({ temporal: harness.temporal, db: harness.db, config: { ...harness.config, CODEC_AUTH_TOKEN: token }, codec });
+    const decode = (app: ReturnType<typeof appWithCodec>, headers: Record<string, string> = {}) =>
+      app.request('/codec/decode', { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: '{"payloads":[]}' });
+
+    for (const operation of ['decode', 'encode']) {
+      const open = await appWithCodec(undefined).request(`/codec/${operation}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"payloads":[]}',
+      });
+      expect(open.status).toBe(404);
+      expect((await open.json()).error.code).toBe('not_found');
+    }
+    const guarded = appWithCodec('codec-token-0123456789');
+    expect((await decode(guarded)).status).toBe(401);
+    expect((await decode(guarded, { Authorization: 'Bearer codec-token-0123456789' })).status).toBe(200);
   });
 
   it('/healthz answers 200 and /readyz answers 200 when Temporal and Postgres answer', async () => {
@@ -481,8 +572,61 @@ describe('errors and operations', () => {
       expect.objectContaining({ name: 'bookingId', in: 'path', required: true }),
     ]);
     expect(body.components.schemas.Error.properties.error.required).toEqual(['code', 'message', 'requestId']);
+    const unavailable = Object.entries(body.paths as Record<string, Record<string, { responses: Record<string, { headers?: object }> }>>)
+      .flatMap(([path, operations]) => Object.entries(operations).map(([method, operation]) => ({ at: `${method} ${path}`, response: operation.responses['503'] })))
+      .filter(({ response }) => response);
+    expect(unavailable.length).toBeGreaterThan(10);
+    for (const { at, response } of unavailable) {
+      expect(response.headers, at).toMatchObject({ 'Retry-After': { schema: { type: 'integer' } } });
+    }
     expect(body.paths['/v1/bookings'].post.responses['409'].content['application/json'].schema).toEqual({
       $ref: '#/components/schemas/Error',
     });
+  });
+});
+
+describe('token rotation', () => {
+  const NEXT = { api: 'next-api-token-0123456789', metrics: 'next-metrics-token-0123', codec: 'next-codec-token-0123' };
+  const PREVIOUS = { metrics: 'old-metrics-token-0123', codec: 'old-codec-token-0123' };
+  const environment = {
+    DATABASE_URL: 'postgres://unused',
+    STRIPE_SECRET_KEY,
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    API_TOKEN: `${API_TOKEN}, ${NEXT.api}`,
+    METRICS_TOKEN: `${PREVIOUS.metrics},${NEXT.metrics}`,
+    CODEC_AUTH_TOKEN: `${PREVIOUS.codec},${NEXT.codec}`,
+  };
+
+  it('accepts every token of a comma-separated API_TOKEN, METRICS_TOKEN and CODEC_AUTH_TOKEN, and no other', async () => {
+    const tokens = loadApiConfig(environment);
+    const codec = createEncryptionCodec(parseCodecKeyring(`k1:${generateCodecKey()}`, 'k1'));
+    const app = createApp({
+      temporal: harness.temporal,
+      db: harness.db,
+      config: { ...harness.config, API_TOKEN: tokens.API_TOKEN, METRICS_TOKEN: tokens.METRICS_TOKEN, CODEC_AUTH_TOKEN: tokens.CODEC_AUTH_TOKEN },
+      codec,
+    });
+    const bearer = (token: string) => ({ Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' });
+    const decode = (token: string) => app.request('/codec/decode', { method: 'POST', headers: bearer(token), body: '{"payloads":[]}' });
+
+    for (const token of [API_TOKEN, NEXT.api]) {
+      expect((await app.request('/v1/bookings/never-booked', { headers: bearer(token) })).status).toBe(404);
+    }
+    for (const token of [PREVIOUS.metrics, NEXT.metrics]) expect((await app.request('/metrics', { headers: bearer(token) })).status).toBe(200);
+    for (const token of [PREVIOUS.codec, NEXT.codec]) expect((await decode(token)).status).toBe(200);
+
+    const joined = `${API_TOKEN},${NEXT.api}`;
+    for (const wrong of [joined, 'next-api-token', `${NEXT.api}x`, PREVIOUS.metrics]) {
+      expect((await app.request('/v1/bookings/never-booked', { headers: bearer(wrong) })).status).toBe(401);
+    }
+    expect((await app.request('/metrics', { headers: bearer(NEXT.api) })).status).toBe(401);
+    expect((await decode(NEXT.metrics)).status).toBe(401);
+  });
+
+  it('refuses a token list with a token shorter than 8 characters, naming the variable', () => {
+    for (const name of ['API_TOKEN', 'METRICS_TOKEN', 'CODEC_AUTH_TOKEN']) {
+      expect(() => loadApiConfig({ ...environment, [name]: `${NEXT.api},short` })).toThrow(new RegExp(`${name}: .*8 characters`));
+      expect(() => loadApiConfig({ ...environment, [name]: `${NEXT.api},,` })).toThrow(new RegExp(name));
+    }
   });
 });

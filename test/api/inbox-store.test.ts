@@ -79,12 +79,14 @@ describe('inbox', () => {
 
     let release!: () => void;
     const holding = new Promise<void>((resolve) => (release = resolve));
-    let firstClaim: string[] = [];
+    let claimedFirst!: (ids: string[]) => void;
+    // Settles once the first transaction holds its rows' locks, and fails the test if it fails before.
+    const firstClaimed = new Promise<string[]>((resolve) => (claimedFirst = resolve));
     const first = withTransaction(db, async (client) => {
-      firstClaim = (await claimPendingEvents(client, 4)).map((claimed) => claimed.id);
+      claimedFirst((await claimPendingEvents(client, 4)).map((claimed) => claimed.id));
       await holding;
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const firstClaim = await Promise.race([firstClaimed, first.then(() => [] as string[])]);
 
     const secondClaim = await withTransaction(db, async (client) =>
       (await claimPendingEvents(client, 4)).map((claimed) => claimed.id),

@@ -18,6 +18,7 @@ import { createApp } from '../../api/create-app.js';
 import { dataConverterFor, payloadCodecFrom } from '../../codec/data-converter.js';
 import { generateCodecKey } from '../../codec/payload-encryption-codec.js';
 import { startInboxRelay } from '../../api/inbox-relay.js';
+import { apiTemporalConnectionOptions } from '../../api/temporal-connection.js';
 import type { Logger } from '../../api/logger.js';
 import { createApiMetrics } from '../../api/metrics.js';
 import type { BookingView } from '../../api/schemas.js';
@@ -247,23 +248,25 @@ async function startParts(
   });
   const clientConnection = await Connection.connect({ address: temporal.address });
   stoppers.push(() => clientConnection.close());
-  const client = new Client({
-    connection: clientConnection,
-    dataConverter,
-    ...(options.tracing && { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } }),
-  });
+  const clientInterceptors = options.tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {};
+  const client = new Client({ connection: clientConnection, dataConverter, ...clientInterceptors });
+  // The in-process API connects as api/main.ts does (an unreachable cluster refused within about a second);
+  // the tests' own client keeps the SDK's longer retries.
+  const apiConnection = await Connection.connect(apiTemporalConnectionOptions(config));
+  stoppers.push(() => apiConnection.close());
+  const apiClient = new Client({ connection: apiConnection, dataConverter, ...clientInterceptors });
   const logger = options.apiLogger;
   const metrics = createApiMetrics({ db, logger });
   const relay = startInboxRelay({
     db,
-    temporal: client,
+    temporal: apiClient,
     config,
     retry: { initialDelayMs: 200, maxDelayMs: 2_000 },
     logger,
     metrics,
   });
   stoppers.push(() => relay.stop());
-  const app = createApp({ temporal: client, db, config, stripe, gateway: createPaymentGateway(stripe), relay, logger, metrics, codec });
+  const app = createApp({ temporal: apiClient, db, config, stripe, gateway: createPaymentGateway(stripe), relay, logger, metrics, codec });
   const apiServer = serve({ fetch: app.fetch, port: apiPort, hostname: '127.0.0.1' });
   stoppers.push(() => new Promise<void>((resolve) => apiServer.close(() => resolve())));
 

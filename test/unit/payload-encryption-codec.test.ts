@@ -108,6 +108,16 @@ describe('codec endpoint', () => {
     expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
   });
 
+  it('takes the token as the endpoint\'s last path segment, for a Web UI that sends no Authorization header', async () => {
+    const [sealed] = await codec.encode([defaultPayloadConverter.toPayload(bookingInput)]);
+    const decoded = await post('/ops-token/decode', { payloads: [asJson(sealed)] }, {});
+    expect(decoded.status).toBe(200);
+    const body = (await decoded.json()) as { payloads: { data: string }[] };
+    expect(JSON.parse(Buffer.from(body.payloads[0].data, 'base64').toString())).toEqual(bookingInput);
+    expect((await post('/ops-token/encode', { payloads: [] }, {})).status).toBe(200);
+    expect((await post('/wrong-token/decode', { payloads: [] }, {})).status).toBe(401);
+  });
+
   it('lets the Web UI origin through CORS and no other', async () => {
     const preflight = (origin: string) =>
       app.request('/decode', {

@@ -55,12 +55,12 @@ describe('worker JSON log lines', () => {
     expect(workerLine).toContain('[email]');
   });
 
-  it('masks card numbers, also in an id that looks like one, and keeps UUIDs, timestamps and other digit runs', () => {
+  it('masks card numbers, also in an id that looks like one, and keeps UUIDs, timestamps, migration names and ids outside card ranges', () => {
     const apiLines: string[] = [];
     const logger = createJsonLogger('api', (line) => apiLines.push(line));
     logger.info('booking created', { bookingId: '4242424242424242', customerId: 'cust-4000 0566 5566 5556' });
-    // A 19-digit id that passes the Luhn check, as one in ten numeric ids do.
-    logger.info('booking created', { bookingId: '1234567890123456785' });
+    // A 19-digit id that passes the Luhn check, as one in ten numeric ids do, but is in no card network's range.
+    logger.info('booking created', { bookingId: '1234567890123456785', detail: 'migrated 1732000000007_inbox-handled-events' });
     logger.info('kept', { bookingId: '1234567890123456781', requestId: '069eb83e-4146-4553-9893-0b853cb9b2a4', at: '2025-11-22T08:26:40.123Z' });
     // A request id whose last two groups are 16 digits passing the Luhn check stays whole.
     logger.info('kept', { requestId: '08aa5ac9-96f8-47cb-8362-623253182798' });
@@ -69,7 +69,8 @@ describe('worker JSON log lines', () => {
     expect(findSensitiveData([...apiLines, workerLine])).toEqual([]);
     expect(apiLines[0]).toContain('"bookingId":"[card-number]"');
     expect(apiLines[0]).toContain('cust-[card-number]');
-    expect(apiLines[1]).toContain('[card-number]');
+    expect(apiLines[1]).toContain('"bookingId":"1234567890123456785"');
+    expect(apiLines[1]).toContain('1732000000007_inbox-handled-events');
     expect(apiLines[2]).toContain('1234567890123456781');
     expect(apiLines[2]).toContain('069eb83e-4146-4553-9893-0b853cb9b2a4');
     expect(apiLines[3]).toContain('08aa5ac9-96f8-47cb-8362-623253182798');

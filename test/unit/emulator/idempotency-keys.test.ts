@@ -2,6 +2,7 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { holdParams, useRunningEmulator } from '../../support/running-emulator.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const running = useRunningEmulator();
 
@@ -66,10 +67,15 @@ describe('idempotency keys', () => {
   });
 
   it('locks a key while its first request is still executing (409)', async () => {
-    await running.control('POST', '/_emulator/faults', { latencyMs: 300 });
+    // Long enough for the concurrent request to arrive while the first one holds the key.
+    await running.control('POST', '/_emulator/faults', { latencyMs: 1_000 });
     const params = holdParams('bk-lock');
     const slow = running.stripeRequest('POST', '/v1/payment_intents', params, { 'Idempotency-Key': 'k-lock' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(async () => (await running.control('GET', '/_emulator/idempotency_keys')).inFlight === 1, {
+      timeoutMs: 5_000,
+      intervalMs: 10,
+      description: 'the first request holds its idempotency key',
+    });
     const concurrent = await running.stripeRequest('POST', '/v1/payment_intents', params, { 'Idempotency-Key': 'k-lock' });
 
     expect(concurrent.status).toBe(409);
