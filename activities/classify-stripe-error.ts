@@ -16,9 +16,15 @@ export interface CardDeclineDetails {
   message: string;
 }
 
-/** Turns a Stripe error into the failure Temporal should see; returns the error to throw. */
-export function classifyStripeError(error: unknown): unknown {
+/**
+ * Turns a Stripe error into the failure Temporal should see; returns the error to throw. With
+ * `outcomeUnknown` (a write whose workflow resolves unknown outcomes by reading Stripe), a 5xx is a
+ * non-retryable StripeOutcomeUnknown: Stripe saved that 5xx for the key and would replay it to every
+ * retry for 24 hours (docs.stripe.com/api/idempotent_requests), so only a read can tell what happened.
+ */
+export function classifyStripeError(error: unknown, { outcomeUnknown = false }: { outcomeUnknown?: boolean } = {}): unknown {
   if (!(error instanceof Stripe.errors.StripeError)) return error;
+  if (outcomeUnknown && (error.statusCode ?? 0) >= 500) return nonRetryable(FailureTypes.StripeOutcomeUnknown, error);
 
   if (error instanceof Stripe.errors.StripeCardError) {
     const details: CardDeclineDetails = {

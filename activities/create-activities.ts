@@ -45,7 +45,9 @@ import {
   holdKey,
   refundKey,
   releaseKey,
+  microdepositSubmissionKey,
   verifyMicrodepositsKey,
+  writeAttemptKey,
 } from './idempotency-keys.js';
 import { toPaymentIntentSnapshot, type PaymentIntentSnapshot } from './payment-intent-snapshot.js';
 import { countBusinessOutcome } from './business-metrics.js';
@@ -65,8 +67,17 @@ export interface ActivityDeps {
   callback: CallbackSettings;
 }
 
+/**
+ * Which write attempt of its operation a Stripe write is (set by workflows that resolve unknown
+ * outcomes by reading Stripe): picks the idempotency key, and makes a 5xx a StripeOutcomeUnknown
+ * failure instead of a retry under the same key. Absent for workflows that predate it.
+ */
+export interface WriteAttempt {
+  writeAttempt?: number;
+}
+
 /** Input of createHold. */
-export interface CreateHoldInput {
+export interface CreateHoldInput extends WriteAttempt {
   bookingId: string;
   attempt: number;
   paymentMethod: string;
@@ -74,7 +85,7 @@ export interface CreateHoldInput {
 }
 
 /** Input of confirmHold. */
-export interface ConfirmHoldInput {
+export interface ConfirmHoldInput extends WriteAttempt {
   bookingId: string;
   attempt: number;
   paymentIntentId: string;
@@ -84,7 +95,7 @@ export interface ConfirmHoldInput {
 }
 
 /** Input of createBankPayment. */
-export interface CreateBankPaymentInput {
+export interface CreateBankPaymentInput extends WriteAttempt {
   bookingId: string;
   attempt: number;
   amount: number;
@@ -95,7 +106,7 @@ export interface CreateBankPaymentInput {
 }
 
 /** Input of confirmBankPayment. */
-export interface ConfirmBankPaymentInput {
+export interface ConfirmBankPaymentInput extends WriteAttempt {
   bookingId: string;
   attempt: number;
   paymentIntentId: string;
@@ -105,12 +116,14 @@ export interface ConfirmBankPaymentInput {
 }
 
 /** Input of verifyMicrodeposits: one attempt, numbered by the workflow. */
-export interface VerifyMicrodepositsInput {
+export interface VerifyMicrodepositsInput extends WriteAttempt {
   bookingId: string;
   paymentIntentId: string;
   /** The bank account attempt (moves when the customer supplies another account). */
   paymentAttempt: number;
   attemptNumber: number;
+  /** The booking's count of microdeposit submissions, never reset: keys the request when given. */
+  submission?: number;
   descriptorCode?: string;
   amounts?: [number, number];
 }
@@ -132,7 +145,7 @@ export interface RefundSnapshot {
 }
 
 /** Input of createSetupIntent. */
-export interface CreateSetupIntentInput {
+export interface CreateSetupIntentInput extends WriteAttempt {
   setupId: string;
   customerId: string;
   stripeCustomerId: string;
@@ -141,7 +154,7 @@ export interface CreateSetupIntentInput {
 }
 
 /** Input of verifySetupMicrodeposits: one attempt, numbered by the workflow. */
-export interface VerifySetupMicrodepositsInput {
+export interface VerifySetupMicrodepositsInput extends WriteAttempt {
   setupId: string;
   setupIntentId: string;
   attemptNumber: number;
@@ -163,7 +176,7 @@ export interface UnusablePaymentMethodInput {
 }
 
 /** Input of releaseHold: which PaymentIntent, and Stripe's cancellation reason to record. */
-export interface ReleaseHoldInput {
+export interface ReleaseHoldInput extends WriteAttempt {
   bookingId: string;
   paymentIntentId: string;
   reason: Stripe.PaymentIntentCancelParams.CancellationReason;
@@ -173,13 +186,23 @@ export interface ReleaseHoldInput {
 export function createActivities(deps: ActivityDeps) {
   const { gateway, db, callback } = deps;
 
+  /** A customer's PaymentIntent whose metadata has every entry of `metadata`, newest first; null if none. */
+  const findPaymentIntent = async (stripeCustomerId: string, metadata: Record<string, string>): Promise<PaymentIntentSnapshot | null> => {
+    const found = await firstOf(gateway.listPaymentIntents({ stripeCustomerId }), (paymentIntent) =>
+      Object.entries(metadata).every(([key, value]) => paymentIntent.metadata?.[key] === value),
+    );
+    if (!found) return null;
+    // Read again: the list does not expand the charge the snapshot reads deadlines from.
+    return toPaymentIntentSnapshot(await gateway.retrievePaymentIntent(found.id).catch(rethrowClassified));
+  };
+
   return {
     /**
      * Finds or creates the Stripe Customer of a booking's customer. A recorded Customer that this
      * Stripe account does not know (deleted, or recorded against another account or emulator) is
      * replaced rather than failing every booking of that customer.
      */
-    async ensureStripeCustomer(customer: BookingCustomer): Promise<string> {
+    async ensureStripeCustomer(customer: BookingCustomer, write: WriteAttempt = {}): Promise<string> {
       const known = await findStripeCustomerId(db, customer.id);
       if (known) {
         const existing = await gateway.retrieveCustomer(known).catch((error: unknown) => {
@@ -193,9 +216,9 @@ export function createActivities(deps: ActivityDeps) {
           customerId: customer.id,
           email: customer.email,
           name: customer.name,
-          idempotencyKey: customerKey(customer.id, known),
+          idempotencyKey: writeAttemptKey(customerKey(customer.id, known), write.writeAttempt),
         })
-        .catch(rethrowClassified);
+        .catch(rethrowWriteError(write));
       if (!known) return recordStripeCustomerId(db, customer.id, created.id);
       await replaceStripeCustomerId(db, customer.id, created.id);
       return created.id;
@@ -207,8 +230,8 @@ export function createActivities(deps: ActivityDeps) {
      */
     async createHold(input: CreateHoldInput): Promise<PaymentIntentSnapshot> {
       const paymentIntent = await gateway
-        .createHoldPaymentIntent({ ...input, idempotencyKey: holdKey(input.bookingId, input.attempt) })
-        .catch(rethrowClassified);
+        .createHoldPaymentIntent({ ...input, idempotencyKey: writeAttemptKey(holdKey(input.bookingId, input.attempt), input.writeAttempt) })
+        .catch(rethrowWriteError(input));
       return toPaymentIntentSnapshot(paymentIntent);
     },
 
@@ -219,9 +242,9 @@ export function createActivities(deps: ActivityDeps) {
           paymentIntentId: input.paymentIntentId,
           paymentMethod: input.paymentMethod,
           offSession: input.offSession,
-          idempotencyKey: confirmHoldKey(input.bookingId, input.attempt),
+          idempotencyKey: writeAttemptKey(confirmHoldKey(input.bookingId, input.attempt), input.writeAttempt),
         })
-        .catch(rethrowClassified);
+        .catch(rethrowWriteError(input));
       return toPaymentIntentSnapshot(paymentIntent);
     },
 
@@ -240,11 +263,11 @@ export function createActivities(deps: ActivityDeps) {
         const paymentIntent = await gateway.cancelPaymentIntent({
           paymentIntentId: input.paymentIntentId,
           reason: input.reason,
-          idempotencyKey: releaseKey(input.bookingId, input.paymentIntentId),
+          idempotencyKey: writeAttemptKey(releaseKey(input.bookingId, input.paymentIntentId), input.writeAttempt),
         });
         return toPaymentIntentSnapshot(paymentIntent);
       } catch (error) {
-        if (!isUnexpectedStateError(error)) throw classifyStripeError(error);
+        if (!isUnexpectedStateError(error)) throw classifyWriteError(error, input);
         const current = await gateway.retrievePaymentIntent(input.paymentIntentId).catch(rethrowClassified);
         return toPaymentIntentSnapshot(current);
       }
@@ -253,8 +276,11 @@ export function createActivities(deps: ActivityDeps) {
     /** Creates the bank payment's PaymentIntent for one attempt, unconfirmed (nothing is debited yet). */
     async createBankPayment(input: CreateBankPaymentInput): Promise<PaymentIntentSnapshot> {
       const paymentIntent = await gateway
-        .createBankPaymentIntent({ ...input, idempotencyKey: bankPaymentKey(input.bookingId, input.attempt) })
-        .catch(rethrowClassified);
+        .createBankPaymentIntent({
+          ...input,
+          idempotencyKey: writeAttemptKey(bankPaymentKey(input.bookingId, input.attempt), input.writeAttempt),
+        })
+        .catch(rethrowWriteError(input));
       return toPaymentIntentSnapshot(paymentIntent);
     },
 
@@ -265,9 +291,9 @@ export function createActivities(deps: ActivityDeps) {
           paymentIntentId: input.paymentIntentId,
           paymentMethod: input.paymentMethod,
           mandate: input.mandate,
-          idempotencyKey: confirmBankPaymentKey(input.bookingId, input.attempt),
+          idempotencyKey: writeAttemptKey(confirmBankPaymentKey(input.bookingId, input.attempt), input.writeAttempt),
         })
-        .catch(rethrowClassified);
+        .catch(rethrowWriteError(input));
       return toPaymentIntentSnapshot(paymentIntent);
     },
 
@@ -278,12 +304,17 @@ export function createActivities(deps: ActivityDeps) {
           paymentIntentId: input.paymentIntentId,
           amounts: input.amounts,
           descriptorCode: input.descriptorCode,
-          idempotencyKey: verifyMicrodepositsKey(input.bookingId, input.paymentIntentId, input.paymentAttempt, input.attemptNumber),
+          idempotencyKey: writeAttemptKey(
+            input.submission !== undefined
+              ? microdepositSubmissionKey(input.bookingId, input.paymentIntentId, input.submission)
+              : verifyMicrodepositsKey(input.bookingId, input.paymentIntentId, input.paymentAttempt, input.attemptNumber),
+            input.writeAttempt,
+          ),
         });
         return { result: 'verified', snapshot: toPaymentIntentSnapshot(paymentIntent) };
       } catch (error) {
         const outcome = microdepositErrorOutcome(error);
-        if (!outcome) throw classifyStripeError(error);
+        if (!outcome) throw classifyWriteError(error, input);
         if (outcome === 'mismatch') return { result: outcome, snapshot: null };
         const current = await gateway.retrievePaymentIntent(input.paymentIntentId).catch(rethrowClassified);
         return { result: outcome, snapshot: toPaymentIntentSnapshot(current) };
@@ -304,30 +335,30 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Cancels the bank payment's PaymentIntent; when Stripe refuses, returns its actual state. */
-    async cancelBankPayment(input: { bookingId: string; paymentIntentId: string }): Promise<PaymentIntentSnapshot> {
+    async cancelBankPayment(input: { bookingId: string; paymentIntentId: string } & WriteAttempt): Promise<PaymentIntentSnapshot> {
       try {
         const paymentIntent = await gateway.cancelPaymentIntent({
           paymentIntentId: input.paymentIntentId,
           reason: 'requested_by_customer',
-          idempotencyKey: cancelPaymentKey(input.bookingId, input.paymentIntentId),
+          idempotencyKey: writeAttemptKey(cancelPaymentKey(input.bookingId, input.paymentIntentId), input.writeAttempt),
         });
         return toPaymentIntentSnapshot(paymentIntent);
       } catch (error) {
-        if (!isUnexpectedStateError(error)) throw classifyStripeError(error);
+        if (!isUnexpectedStateError(error)) throw classifyWriteError(error, input);
         const current = await gateway.retrievePaymentIntent(input.paymentIntentId).catch(rethrowClassified);
         return toPaymentIntentSnapshot(current);
       }
     },
 
     /** Refunds a paid booking (once per PaymentIntent, whatever the retries). */
-    async refundPayment(input: { bookingId: string; paymentIntentId: string; amount: number }): Promise<RefundSnapshot> {
+    async refundPayment(input: { bookingId: string; paymentIntentId: string; amount: number } & WriteAttempt): Promise<RefundSnapshot> {
       const refund = await gateway
         .createRefund({
           paymentIntentId: input.paymentIntentId,
           amount: input.amount,
-          idempotencyKey: refundKey(input.bookingId, input.paymentIntentId),
+          idempotencyKey: writeAttemptKey(refundKey(input.bookingId, input.paymentIntentId), input.writeAttempt),
         })
-        .catch(rethrowClassified);
+        .catch(rethrowWriteError(input));
       return toRefundSnapshot(refund);
     },
 
@@ -336,11 +367,53 @@ export function createActivities(deps: ActivityDeps) {
       return toRefundSnapshot(await gateway.retrieveRefund(refundId).catch(rethrowClassified));
     },
 
+    /**
+     * The hold's PaymentIntent of one attempt, if Stripe has it (found by the metadata it was
+     * created with): how a workflow learns whether a create whose answer it lost happened.
+     */
+    async findHold(input: { bookingId: string; attempt: number; stripeCustomerId: string }): Promise<PaymentIntentSnapshot | null> {
+      return findPaymentIntent(input.stripeCustomerId, { booking_id: input.bookingId, hold_attempt: String(input.attempt) });
+    },
+
+    /** The bank payment's PaymentIntent of one attempt, if Stripe has it. */
+    async findBankPayment(input: { bookingId: string; attempt: number; stripeCustomerId: string }): Promise<PaymentIntentSnapshot | null> {
+      return findPaymentIntent(input.stripeCustomerId, { booking_id: input.bookingId, payment_attempt: String(input.attempt) });
+    },
+
+    /** The refund of a PaymentIntent (a booking refunds a PaymentIntent once), newest first; null if none. */
+    async findRefund(paymentIntentId: string): Promise<RefundSnapshot | null> {
+      const refund = await firstOf(gateway.listRefunds({ paymentIntentId }), () => true);
+      return refund && toRefundSnapshot(refund);
+    },
+
+    /** The SetupIntent of a setup, if Stripe has it. */
+    async findSetupIntent(input: { setupId: string; stripeCustomerId: string }): Promise<SetupIntentSnapshot | null> {
+      const setupIntent = await firstOf(
+        gateway.listSetupIntents({ stripeCustomerId: input.stripeCustomerId }),
+        (candidate) => candidate.metadata?.setup_id === input.setupId,
+      );
+      return setupIntent && toSetupIntentSnapshot(setupIntent);
+    },
+
+    /**
+     * The Stripe Customer created for a booking service's customer (by email, then the metadata it
+     * was created with), recorded as theirs when found; null when Stripe has none.
+     */
+    async findStripeCustomer(customer: BookingCustomer): Promise<string | null> {
+      const candidate = await firstOf(gateway.listCustomers({ email: customer.email }), (listed) => listed.metadata?.customer_id === customer.id);
+      if (!candidate) return null;
+      const found = candidate.id;
+      const known = await findStripeCustomerId(db, customer.id);
+      if (!known) return recordStripeCustomerId(db, customer.id, found);
+      if (known !== found) await replaceStripeCustomerId(db, customer.id, found);
+      return found;
+    },
+
     /** Creates the SetupIntent of a setup (`usage: off_session`): nothing is saved until the customer confirms it. */
     async createSetupIntent(input: CreateSetupIntentInput): Promise<SetupIntentSnapshot> {
       const setupIntent = await gateway
-        .createSetupIntent({ ...input, idempotencyKey: setupIntentKey(input.setupId) })
-        .catch(rethrowClassified);
+        .createSetupIntent({ ...input, idempotencyKey: writeAttemptKey(setupIntentKey(input.setupId), input.writeAttempt) })
+        .catch(rethrowWriteError(input));
       return toSetupIntentSnapshot(setupIntent);
     },
 
@@ -356,12 +429,15 @@ export function createActivities(deps: ActivityDeps) {
           setupIntentId: input.setupIntentId,
           amounts: input.amounts,
           descriptorCode: input.descriptorCode,
-          idempotencyKey: verifySetupMicrodepositsKey(input.setupId, input.setupIntentId, input.attemptNumber),
+          idempotencyKey: writeAttemptKey(
+            verifySetupMicrodepositsKey(input.setupId, input.setupIntentId, input.attemptNumber),
+            input.writeAttempt,
+          ),
         });
         return { result: 'verified', snapshot: toSetupIntentSnapshot(setupIntent) };
       } catch (error) {
         const outcome = microdepositErrorOutcome(error);
-        if (!outcome) throw classifyStripeError(error);
+        if (!outcome) throw classifyWriteError(error, input);
         if (outcome === 'mismatch') return { result: outcome, snapshot: null };
         const current = await gateway.retrieveSetupIntent(input.setupIntentId).catch(rethrowClassified);
         return { result: outcome, snapshot: toSetupIntentSnapshot(current) };
@@ -369,15 +445,15 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Cancels a setup's SetupIntent; when Stripe refuses (already succeeded or cancelled), returns its state. */
-    async cancelSetupIntent(input: { setupId: string; setupIntentId: string }): Promise<SetupIntentSnapshot> {
+    async cancelSetupIntent(input: { setupId: string; setupIntentId: string } & WriteAttempt): Promise<SetupIntentSnapshot> {
       try {
         const setupIntent = await gateway.cancelSetupIntent({
           setupIntentId: input.setupIntentId,
-          idempotencyKey: cancelSetupKey(input.setupId, input.setupIntentId),
+          idempotencyKey: writeAttemptKey(cancelSetupKey(input.setupId, input.setupIntentId), input.writeAttempt),
         });
         return toSetupIntentSnapshot(setupIntent);
       } catch (error) {
-        if (!isUnexpectedStateError(error)) throw classifyStripeError(error);
+        if (!isUnexpectedStateError(error)) throw classifyWriteError(error, input);
         return toSetupIntentSnapshot(await gateway.retrieveSetupIntent(input.setupIntentId).catch(rethrowClassified));
       }
     },
@@ -489,6 +565,27 @@ function toRefundSnapshot(refund: Stripe.Refund): RefundSnapshot {
   };
 }
 
+/** The first of a Stripe list (every page as needed) that `matches`, or null; Stripe errors classified. */
+async function firstOf<T>(items: AsyncIterable<T>, matches: (item: T) => boolean): Promise<T | null> {
+  try {
+    for await (const item of items) if (matches(item)) return item;
+  } catch (error) {
+    rethrowClassified(error);
+  }
+  return null;
+}
+
 function rethrowClassified(error: unknown): never {
   throw classifyStripeError(error);
+}
+
+/** Classifies the error of a Stripe write: a 5xx is an unknown outcome when the workflow numbers its write attempts. */
+function classifyWriteError(error: unknown, write: WriteAttempt): unknown {
+  return classifyStripeError(error, { outcomeUnknown: write.writeAttempt !== undefined });
+}
+
+function rethrowWriteError(write: WriteAttempt): (error: unknown) => never {
+  return (error) => {
+    throw classifyWriteError(error, write);
+  };
 }

@@ -5,6 +5,16 @@
  */
 import { createHash } from 'node:crypto';
 
+/**
+ * The key of one write attempt of a business operation. The first attempt keeps the operation's
+ * key; a later one (the workflow read Stripe and found the earlier attempt never happened, or its
+ * key may have expired) gets its own, so Stripe neither replays a saved 5xx nor runs a forgotten
+ * key twice. The attempt number comes from workflow state, never from time or the run.
+ */
+export function writeAttemptKey(operationKey: string, writeAttempt: number | undefined): string {
+  return writeAttempt !== undefined && writeAttempt > 1 ? `${operationKey}:write-${writeAttempt}` : operationKey;
+}
+
 /** Key for creating the hold's PaymentIntent of one attempt. */
 export function holdKey(bookingId: string, attempt: number): string {
   return `booking-${bookingId}:hold:${attempt}`;
@@ -61,6 +71,14 @@ export function verifyMicrodepositsKey(
   attemptNumber: number,
 ): string {
   return `booking-${bookingId}:verify:${paymentIntentId}:${paymentAttempt}:${attemptNumber}`;
+}
+
+/**
+ * Key for one microdeposit submission of a booking, numbered across the booking and never reset:
+ * a submission after a late event restarted the attempts never reuses a key with other values.
+ */
+export function microdepositSubmissionKey(bookingId: string, paymentIntentId: string, submission: number): string {
+  return `booking-${bookingId}:verify:${paymentIntentId}:submission-${submission}`;
 }
 
 /** Key for cancelling the bank payment's PaymentIntent. */

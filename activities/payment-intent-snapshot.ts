@@ -35,6 +35,8 @@ export interface PaymentIntentSnapshot {
   microdeposits: MicrodepositsSnapshot | null;
   /** The bank's reference of a bank debit, once Stripe has one. */
   paymentReference: string | null;
+  /** The PaymentMethod of the last failed attempt (absent in snapshots recorded before it was read). */
+  lastErrorPaymentMethodId?: string | null;
 }
 
 /** Reduces a Stripe PaymentIntent to a snapshot. */
@@ -51,5 +53,6 @@ export function toPaymentIntentSnapshot(paymentIntent: Stripe.PaymentIntent): Pa
     lastErrorCode: lastError ? (lastError.decline_code ?? lastError.code ?? null) : null,
     microdeposits: toMicrodepositsSnapshot(paymentIntent.next_action?.verify_with_microdeposits),
     paymentReference: charge?.payment_method_details?.us_bank_account?.payment_reference ?? null,
+    lastErrorPaymentMethodId: lastError?.payment_method?.id ?? null,
   };
 }

@@ -194,8 +194,9 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
     publishableKeyScope(runtime),
     answerStall(faults),
     injectedLatency(faults),
-    faultInjection(faults),
     idempotencyKeys(idempotency),
+    // Inside the key: a 5xx "after" the work is the result Stripe saves and replays under the key.
+    faultInjection(faults),
     latencyBeforeWork(),
   );
   stripeApi.route('/customers', customerRoutes(runtime));

@@ -26,7 +26,7 @@ const apiFaultSchema = z
   .object({
     status: z.union(INJECTABLE_STATUSES.map((status) => z.literal(status))),
     ...requestSelection,
-    /** `before`: fail without executing; `after`: execute, store the idempotent result, then fail. */
+    /** `before`: fail without executing; `after`: execute, then fail, the failure saved and replayed under the key. */
     when: z.enum(['before', 'after']).default('before'),
   })
   .strict()

@@ -94,6 +94,14 @@ export interface PaymentGateway {
    * time as the caller iterates; `startingAfter` resumes after an event already seen.
    */
   listEvents(input: { createdSince: number; pageSize: number; startingAfter?: string }): AsyncIterable<Stripe.Event>;
+  /** A customer's PaymentIntents, newest first, every page as the caller iterates. */
+  listPaymentIntents(input: { stripeCustomerId: string }): AsyncIterable<Stripe.PaymentIntent>;
+  /** A PaymentIntent's refunds, newest first. */
+  listRefunds(input: { paymentIntentId: string }): AsyncIterable<Stripe.Refund>;
+  /** A customer's SetupIntents, newest first. */
+  listSetupIntents(input: { stripeCustomerId: string }): AsyncIterable<Stripe.SetupIntent>;
+  /** The Customers with this email, newest first. */
+  listCustomers(input: { email: string }): AsyncIterable<Stripe.Customer>;
 }
 
 /** Builds the gateway over a Stripe client. */
@@ -224,5 +232,13 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
     // The list promise is also an async iterator that fetches the following pages (auto-pagination).
     listEvents: ({ createdSince, pageSize, startingAfter }) =>
       stripe.events.list({ created: { gte: createdSince }, limit: pageSize, ...(startingAfter && { starting_after: startingAfter }) }),
+
+    listPaymentIntents: ({ stripeCustomerId }) => stripe.paymentIntents.list({ customer: stripeCustomerId, limit: 100 }),
+
+    listRefunds: ({ paymentIntentId }) => stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 }),
+
+    listSetupIntents: ({ stripeCustomerId }) => stripe.setupIntents.list({ customer: stripeCustomerId, limit: 100 }),
+
+    listCustomers: ({ email }) => stripe.customers.list({ email, limit: 100 }),
   };
 }

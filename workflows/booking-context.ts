@@ -11,9 +11,11 @@ import {
   type BookingNotification,
   type BookingState,
   type NotificationType,
+  type StepRetryState,
   type StripeEventSignal,
 } from './contract.js';
 import { BOOKING_SEARCH_ATTRIBUTES_PATCH, bookingSearchAttributes, upsertChangedSearchAttributes } from './search-attribute-sync.js';
+import { StripeWrites } from './stripe-write.js';
 
 /** A part of the booking (the hold, the payment) driven by the workflow's main loop. */
 export interface Lifecycle {
@@ -34,6 +36,8 @@ export interface Lifecycle {
 /** Shared state and services of one booking workflow run. */
 export class BookingContext {
   readonly state: BookingState;
+  /** Every Stripe write of the booking, resolved by reading Stripe when its outcome is unknown. */
+  readonly writes: StripeWrites;
   private readonly seenEventIds: Set<string>;
   private readonly events: StripeEventSignal[];
   private readonly unsettledNotifications = new Map<string, BookingNotification>();
@@ -44,6 +48,7 @@ export class BookingContext {
     state: BookingState,
   ) {
     this.state = state;
+    this.writes = new StripeWrites(() => (this.state.stripeWrites ??= {}));
     this.seenEventIds = new Set(state.seenEventIds);
     this.events = [...(input.carriedEvents ?? [])];
     // Notifications still retrying when the previous run continued as new; ids make resending safe.
@@ -63,6 +68,14 @@ export class BookingContext {
   publish(): void {
     setCurrentDetails(describeBooking(this.state));
     upsertChangedSearchAttributes(BOOKING_SEARCH_ATTRIBUTES_PATCH, bookingSearchAttributes(this.state));
+  }
+
+  /** Where a part's pending retry after an outage is kept: in the state, so continue-as-new carries it. */
+  stepRetries(part: 'hold' | 'payment'): () => StepRetryState {
+    return () => {
+      const retries = (this.state.stepRetries ??= {});
+      return (retries[part] ??= { retryAt: null, recheck: false });
+    };
   }
 
   /** Queues a Stripe event unless its id was already seen; returns whether it was new. */

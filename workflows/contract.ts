@@ -223,8 +223,34 @@ export interface PaymentState {
   cancellation: 'requested' | 'canceled' | 'refused' | 'refund_requested' | 'refund_refused' | null;
   /** Set once the booking service was told a debit is taking longer than expected. */
   processingOverdue: boolean;
+  /**
+   * Microdeposit submissions sent to Stripe for this booking, never reset: numbers each one's
+   * idempotency key, so a key is never sent again with other values (absent before the first).
+   */
+  microdepositSubmissions?: number;
   reason: string | null;
   done: boolean;
+}
+
+/** What a workflow remembers of one Stripe write (one business operation): see workflows/stripe-write.ts. */
+export interface StripeWriteRecord {
+  /** The write attempt whose idempotency key is current: 1, then one more each time a read showed the last did not happen. */
+  attempt: number;
+  /** ISO instant the current key was first sent. */
+  sentAt: string;
+  /** True while the last send under the current key ended without Stripe's answer. */
+  unknown: boolean;
+}
+
+/** A workflow's Stripe writes, by operation. */
+export type StripeWriteLedger = Record<string, StripeWriteRecord>;
+
+/** A step waiting to ask Stripe again after an outage (see workflows/step-guard.ts). */
+export interface StepRetryState {
+  /** Epoch milliseconds the step is tried again, or null. */
+  retryAt: number | null;
+  /** True when the next step must re-read Stripe because an earlier call was lost. */
+  recheck: boolean;
 }
 
 /** Everything the `bookingState` query returns. */
@@ -247,6 +273,10 @@ export interface BookingState {
   notificationsSent: number;
   /** Notifications created so far; numbers each one so none is mistaken for another. */
   notificationsCreated: number;
+  /** Stripe writes sent, their write attempts and whether their outcome is known (absent before the first). */
+  stripeWrites?: StripeWriteLedger;
+  /** Steps of the hold and the payment waiting to ask Stripe again, carried over by continue-as-new. */
+  stepRetries?: { hold?: StepRetryState; payment?: StepRetryState };
   updatedAt: string;
 }
 
@@ -405,6 +435,8 @@ export const FailureTypes = {
   StripeInvalidRequest: 'StripeInvalidRequest',
   StripeAuthentication: 'StripeAuthentication',
   IdempotencyConflict: 'IdempotencyConflict',
+  /** Stripe answered a write with a 5xx: whether it happened is known only by reading Stripe. */
+  StripeOutcomeUnknown: 'StripeOutcomeUnknown',
   InvalidUpdate: 'InvalidUpdate',
   NotAwaitingPaymentMethod: 'NotAwaitingPaymentMethod',
   NotAwaitingVerification: 'NotAwaitingVerification',

@@ -12,6 +12,7 @@ import { usd } from './booking-story.js';
 import { FailureTypes, HOLD_AMOUNT_CENTS, type HoldStatus, type NotificationType } from './contract.js';
 import { computeReleaseDeadline } from './release-deadline.js';
 import { StepGuard } from './step-guard.js';
+import { confirmationOutcome, ensureStripeCustomer } from './stripe-write.js';
 
 /** Rounds of release attempts (each one the activity's full retry window) before giving up. */
 const RELEASE_ROUNDS = 3;
@@ -34,7 +35,7 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
   const hold = state.hold;
   let offeredPaymentMethod: string | null = null;
   let offeredOffSession = false;
-  const guard = new StepGuard('hold');
+  const guard = new StepGuard('hold', ctx.stepRetries('hold'));
 
   const at = (iso: string | null) => (iso ? new Date(iso).getTime() : null);
   const due = (iso: string | null) => iso !== null && Date.now() >= at(iso)!;
@@ -136,10 +137,20 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
     for (let round = 1; snapshot === null; round += 1) {
       try {
         const summary = `release ${HOLD} hold ${hold.paymentIntentId} (${why}${round > 1 ? `, round ${round}` : ''})`;
-        snapshot = await stripeReleases(summary).releaseHold({
-          bookingId: state.bookingId,
-          paymentIntentId: hold.paymentIntentId!,
-          reason: cancellationReason,
+        const paymentIntentId = hold.paymentIntentId!;
+        snapshot = await ctx.writes.run({
+          operation: `release:${paymentIntentId}`,
+          send: (writeAttempt) =>
+            stripeReleases(summary).releaseHold({
+              bookingId: state.bookingId,
+              paymentIntentId,
+              reason: cancellationReason,
+              ...(writeAttempt !== undefined && { writeAttempt }),
+            }),
+          resolve: async () => {
+            const current = await stripeReads(`read ${paymentIntentId}: was the release answered?`).readPaymentIntent(paymentIntentId);
+            return current.status === 'canceled' ? current : null;
+          },
         });
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
@@ -191,17 +202,22 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
    */
   const place = async () => {
     try {
-      if (!state.stripeCustomerId) {
-        state.stripeCustomerId = await stripeWrites(`find or create the Stripe customer of ${input.customer.id}`).ensureStripeCustomer(
-          input.customer,
-        );
-      }
+      if (!state.stripeCustomerId) state.stripeCustomerId = await ensureStripeCustomer(ctx.writes, input.customer);
       if (!hold.paymentIntentId) {
-        const created = await stripeWrites(`create the ${HOLD} hold's PaymentIntent (attempt ${hold.attempt})`).createHold({
-          bookingId: state.bookingId,
-          attempt: hold.attempt,
-          paymentMethod: hold.paymentMethod,
-          stripeCustomerId: state.stripeCustomerId,
+        const { attempt, paymentMethod } = hold;
+        const stripeCustomerId = state.stripeCustomerId;
+        const created = await ctx.writes.run({
+          operation: `hold-create:${attempt}`,
+          send: (writeAttempt) =>
+            stripeWrites(`create the ${HOLD} hold's PaymentIntent (attempt ${attempt})`).createHold({
+              bookingId: state.bookingId,
+              attempt,
+              paymentMethod,
+              stripeCustomerId,
+              ...(writeAttempt !== undefined && { writeAttempt }),
+            }),
+          resolve: () =>
+            stripeReads(`find the hold's PaymentIntent of attempt ${attempt}`).findHold({ bookingId: state.bookingId, attempt, stripeCustomerId }),
         });
         hold.paymentIntentId = created.paymentIntentId;
         ctx.touch();
@@ -210,15 +226,25 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
         await release('requested_by_customer', 'booking cancelled before the hold was placed');
         return;
       }
+      const { attempt, paymentMethod, paymentIntentId } = hold;
+      const offSession = hold.offSession === true;
       applySnapshot(
-        await stripeWrites(
-          `place ${HOLD} hold on ${hold.paymentMethod}${hold.offSession === true ? ' off-session' : ''} (attempt ${hold.attempt})`,
-        ).confirmHold({
-          bookingId: state.bookingId,
-          attempt: hold.attempt,
-          paymentIntentId: hold.paymentIntentId,
-          paymentMethod: hold.paymentMethod,
-          offSession: hold.offSession === true,
+        await ctx.writes.run({
+          operation: `hold-confirm:${attempt}`,
+          send: (writeAttempt) =>
+            stripeWrites(`place ${HOLD} hold on ${paymentMethod}${offSession ? ' off-session' : ''} (attempt ${attempt})`).confirmHold({
+              bookingId: state.bookingId,
+              attempt,
+              paymentIntentId,
+              paymentMethod,
+              offSession,
+              ...(writeAttempt !== undefined && { writeAttempt }),
+            }),
+          resolve: async () =>
+            confirmationOutcome(
+              await stripeReads(`read ${paymentIntentId}: was the hold confirmed?`).readPaymentIntent(paymentIntentId),
+              paymentMethod,
+            ),
         }),
       );
     } catch (error) {

@@ -11,6 +11,7 @@ import { stripeReads, stripeWrites } from './activity-stubs.js';
 import type { BookingContext, Lifecycle } from './booking-context.js';
 import { usd } from './booking-story.js';
 import { StepGuard } from './step-guard.js';
+import { confirmationOutcome, ensureStripeCustomer, microdepositOutcome } from './stripe-write.js';
 import { checkMicrodepositsFit } from './update-validators.js';
 import {
   DEFAULT_PAYMENT_POLICY,
@@ -57,7 +58,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
   let offeredPaymentMethod: string | null = null;
   let offeredAuthority: { savedMandateId?: string; mandate?: MandateAcceptance } = {};
   let verificationInFlight = false;
-  const guard = new StepGuard('payment');
+  const guard = new StepGuard('payment', ctx.stepRetries('payment'));
 
   const at = (iso: string | null) => (iso ? new Date(iso).getTime() : null);
   const due = (iso: string | null) => iso !== null && Date.now() >= at(iso)!;
@@ -187,11 +188,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
   const submit = async () => {
     const p = payment!;
     try {
-      if (!state.stripeCustomerId) {
-        state.stripeCustomerId = await stripeWrites(`find or create the Stripe customer of ${input.customer.id}`).ensureStripeCustomer(
-          input.customer,
-        );
-      }
+      if (!state.stripeCustomerId) state.stripeCustomerId = await ensureStripeCustomer(ctx.writes, input.customer);
       if (bank!.checkBalance && bank!.verification !== 'microdeposits') {
         const available = await stripeReads(`read the balance of ${p.paymentMethod} before debiting ${usd(p.amount)}`).readBankBalance(
           p.paymentMethod,
@@ -206,14 +203,27 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
         }
       }
       if (!p.paymentIntentId) {
-        const created = await stripeWrites(`create the ${usd(p.amount)} bank debit's PaymentIntent (attempt ${p.attempt})`).createBankPayment({
-          bookingId: state.bookingId,
-          attempt: p.attempt,
-          amount: p.amount,
-          stripeCustomerId: state.stripeCustomerId,
-          paymentMethod: p.paymentMethod,
-          verification: bank!.verification,
-          targetDate: bank!.targetDate,
+        const { attempt } = p;
+        const stripeCustomerId = state.stripeCustomerId;
+        const created = await ctx.writes.run({
+          operation: `payment-create:${attempt}`,
+          send: (writeAttempt) =>
+            stripeWrites(`create the ${usd(p.amount)} bank debit's PaymentIntent (attempt ${attempt})`).createBankPayment({
+              bookingId: state.bookingId,
+              attempt,
+              amount: p.amount,
+              stripeCustomerId,
+              paymentMethod: p.paymentMethod,
+              verification: bank!.verification,
+              targetDate: bank!.targetDate,
+              ...(writeAttempt !== undefined && { writeAttempt }),
+            }),
+          resolve: () =>
+            stripeReads(`find the bank debit's PaymentIntent of attempt ${attempt}`).findBankPayment({
+              bookingId: state.bookingId,
+              attempt,
+              stripeCustomerId,
+            }),
         });
         p.paymentIntentId = created.paymentIntentId;
         ctx.touch();
@@ -231,13 +241,24 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
         );
         return;
       }
+      const { attempt, paymentIntentId, paymentMethod } = p;
       applySnapshot(
-        await stripeWrites(`debit ${usd(p.amount)} from ${p.paymentMethod} (attempt ${p.attempt})`).confirmBankPayment({
-          bookingId: state.bookingId,
-          attempt: p.attempt,
-          paymentIntentId: p.paymentIntentId,
-          paymentMethod: p.paymentMethod,
-          mandate: authority,
+        await ctx.writes.run({
+          operation: `payment-confirm:${attempt}`,
+          send: (writeAttempt) =>
+            stripeWrites(`debit ${usd(p.amount)} from ${paymentMethod} (attempt ${attempt})`).confirmBankPayment({
+              bookingId: state.bookingId,
+              attempt,
+              paymentIntentId,
+              paymentMethod,
+              mandate: authority,
+              ...(writeAttempt !== undefined && { writeAttempt }),
+            }),
+          resolve: async () =>
+            confirmationOutcome(
+              await stripeReads(`read ${debit()}: was the debit submitted?`).readPaymentIntent(paymentIntentId),
+              paymentMethod,
+            ),
         }),
       );
       if (p.status === 'pending') {
@@ -287,10 +308,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       finish();
       return;
     }
-    const snapshot = await stripeWrites(`cancel ${debit()}: booking cancelled`).cancelBankPayment({
-      bookingId: state.bookingId,
-      paymentIntentId: p.paymentIntentId,
-    });
+    const snapshot = await cancelDebit('booking cancelled');
     if (snapshot.status === 'canceled') {
       p.cancellation = 'canceled';
       applySnapshot(snapshot);
@@ -300,6 +318,24 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     notify('payment.cancel_refused', { status: snapshot.status });
     applySnapshot(snapshot);
     ctx.touch();
+  };
+
+  /** Cancels the debit's PaymentIntent; Stripe's refusal comes back as its current state. */
+  const cancelDebit = (why: string): Promise<PaymentIntentSnapshot> => {
+    const paymentIntentId = payment!.paymentIntentId!;
+    return ctx.writes.run({
+      operation: `payment-cancel:${paymentIntentId}`,
+      send: (writeAttempt) =>
+        stripeWrites(`cancel ${debit()}: ${why}`).cancelBankPayment({
+          bookingId: state.bookingId,
+          paymentIntentId,
+          ...(writeAttempt !== undefined && { writeAttempt }),
+        }),
+      resolve: async () => {
+        const current = await stripeReads(`read ${debit()}: was it cancelled?`).readPaymentIntent(paymentIntentId);
+        return current.status === 'canceled' ? current : null;
+      },
+    });
   };
 
   /** Refunds a paid booking per policy and follows the refund. */
@@ -314,10 +350,17 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     }
     let snapshot: RefundSnapshot;
     try {
-      snapshot = await stripeWrites(`refund ${usd(amount)} of ${debit()}`).refundPayment({
-        bookingId: state.bookingId,
-        paymentIntentId: p.paymentIntentId!,
-        amount,
+      const paymentIntentId = p.paymentIntentId!;
+      snapshot = await ctx.writes.run({
+        operation: `refund:${paymentIntentId}`,
+        send: (writeAttempt) =>
+          stripeWrites(`refund ${usd(amount)} of ${debit()}`).refundPayment({
+            bookingId: state.bookingId,
+            paymentIntentId,
+            amount,
+            ...(writeAttempt !== undefined && { writeAttempt }),
+          }),
+        resolve: () => stripeReads(`find the refund of ${debit()}`).findRefund(paymentIntentId),
       });
     } catch (error) {
       const failure = error instanceof ActivityFailure ? error.cause : undefined;
@@ -397,10 +440,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     if (!due(p.deadline)) return;
     if (p.paymentIntentId) {
       // Nothing may be debited any more: cancel, and believe Stripe if the debit went through.
-      const snapshot = await stripeWrites(`cancel ${debit()}: no new bank account before the deadline`).cancelBankPayment({
-        bookingId: state.bookingId,
-        paymentIntentId: p.paymentIntentId,
-      });
+      const snapshot = await cancelDebit('no new bank account before the deadline');
       if (snapshot.status === 'processing' || snapshot.status === 'succeeded') {
         applySnapshot(snapshot);
         return;
@@ -568,13 +608,25 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       ctx.touch();
       try {
         const total = MICRODEPOSIT_ATTEMPTS[microdeposits.type];
-        const check = await stripeWrites(`verify the microdeposits of ${debit()} (attempt ${attemptNumber} of ${total})`).verifyMicrodeposits({
-          bookingId: state.bookingId,
-          paymentIntentId: p.paymentIntentId!,
-          paymentAttempt: p.attempt,
-          attemptNumber,
-          descriptorCode: request.descriptorCode,
-          amounts: request.amounts,
+        const paymentIntentId = p.paymentIntentId!;
+        // Numbered across the booking, never reset (a late event can restart the attempts): a key
+        // is never sent again with other values, which Stripe would refuse with idempotency_error.
+        const submission = ctx.writes.enabled() ? (p.microdepositSubmissions = (p.microdepositSubmissions ?? 0) + 1) : undefined;
+        const check = await ctx.writes.run({
+          operation: `verify:${submission}`,
+          send: (writeAttempt) =>
+            stripeWrites(`verify the microdeposits of ${debit()} (attempt ${attemptNumber} of ${total})`).verifyMicrodeposits({
+              bookingId: state.bookingId,
+              paymentIntentId,
+              paymentAttempt: p.attempt,
+              attemptNumber,
+              descriptorCode: request.descriptorCode,
+              amounts: request.amounts,
+              ...(submission !== undefined && { submission }),
+              ...(writeAttempt !== undefined && { writeAttempt }),
+            }),
+          resolve: async () =>
+            microdepositOutcome(await stripeReads(`read ${debit()}: were the microdeposits checked?`).readPaymentIntent(paymentIntentId)),
         });
         if (p.status !== 'awaiting_verification') {
           // A cancellation or the deadline moved the payment on while Stripe answered: keep that.

@@ -39,6 +39,7 @@ import {
 import { SETUP_SEARCH_ATTRIBUTES_PATCH, setupSearchAttributes, upsertChangedSearchAttributes } from './search-attribute-sync.js';
 import { describeSetup } from './setup-story.js';
 import { StepGuard } from './step-guard.js';
+import { StripeWrites, ensureStripeCustomer, microdepositOutcome } from './stripe-write.js';
 import { checkMicrodepositsFit, validateMicrodepositsRequest } from './update-validators.js';
 
 /** SetupIntent states in which the customer still has something to do. */
@@ -50,6 +51,7 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
   const events: StripeEventSignal[] = [];
   const seen = new Set<string>();
   const guard = new StepGuard('setup');
+  const writes = new StripeWrites(() => (state.stripeWrites ??= {}));
   let cancelRequested = false;
   let verificationInFlight = false;
   let verificationsSubmitted = 0;
@@ -135,9 +137,20 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
 
   const cancelSetupIntent = async (reason: string) => {
     state.reason = reason;
-    const snapshot = await stripeWrites(`cancel SetupIntent ${state.setupIntentId}: ${reason}`).cancelSetupIntent({
-      setupId: state.setupId,
-      setupIntentId: state.setupIntentId!,
+    const setupIntentId = state.setupIntentId!;
+    const snapshot = await writes.run({
+      operation: `cancel:${setupIntentId}`,
+      send: (writeAttempt) =>
+        stripeWrites(`cancel SetupIntent ${setupIntentId}: ${reason}`).cancelSetupIntent({
+          setupId: state.setupId,
+          setupIntentId,
+          ...(writeAttempt !== undefined && { writeAttempt }),
+        }),
+      resolve: async () => {
+        const current = await stripeReads(`read SetupIntent ${setupIntentId}: was it cancelled?`).readSetupIntent(setupIntentId);
+        // A SetupIntent that succeeded meanwhile cannot be cancelled: that is the answer too.
+        return current.status === 'canceled' || current.status === 'succeeded' ? current : null;
+      },
     });
     // Stripe refuses to cancel a SetupIntent that succeeded meanwhile: then the method is saved after all.
     applySnapshot(snapshot);
@@ -193,12 +206,23 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
       try {
         const total = MICRODEPOSIT_ATTEMPTS[microdeposits.type];
         const summary = `verify the microdeposits of SetupIntent ${state.setupIntentId} (attempt ${verificationsSubmitted} of ${total})`;
-        const check = await stripeWrites(summary).verifySetupMicrodeposits({
-          setupId: state.setupId,
-          setupIntentId: state.setupIntentId!,
-          attemptNumber: verificationsSubmitted,
-          descriptorCode: request.descriptorCode,
-          amounts: request.amounts,
+        const setupIntentId = state.setupIntentId!;
+        const attemptNumber = verificationsSubmitted;
+        const check = await writes.run({
+          operation: `verify:${attemptNumber}`,
+          send: (writeAttempt) =>
+            stripeWrites(summary).verifySetupMicrodeposits({
+              setupId: state.setupId,
+              setupIntentId,
+              attemptNumber,
+              descriptorCode: request.descriptorCode,
+              amounts: request.amounts,
+              ...(writeAttempt !== undefined && { writeAttempt }),
+            }),
+          resolve: async () =>
+            microdepositOutcome(
+              await stripeReads(`read SetupIntent ${setupIntentId}: were the microdeposits checked?`).readSetupIntent(setupIntentId),
+            ),
         });
         if (check.result === 'mismatch' && microdeposits.attemptsRemaining === 0) {
           applySnapshot(await stripeReads(`read SetupIntent ${state.setupIntentId} after the last attempt`).readSetupIntent(state.setupIntentId!));
@@ -234,16 +258,21 @@ export async function paymentMethodSetupWorkflow(input: PaymentMethodSetupInput)
   publish();
   // Create the SetupIntent; a refusal by Stripe ends the setup, an outage is retried by the activity.
   try {
-    state.stripeCustomerId = await stripeWrites(`find or create the Stripe customer of ${input.customer.id}`).ensureStripeCustomer(
-      input.customer,
-    );
+    const stripeCustomerId = await ensureStripeCustomer(writes, input.customer);
+    state.stripeCustomerId = stripeCustomerId;
     const kind = input.type === 'card' ? 'a card' : 'a US bank account';
-    const created = await stripeWrites(`create the SetupIntent that saves ${kind}`).createSetupIntent({
-      setupId: state.setupId,
-      customerId: state.customerId,
-      stripeCustomerId: state.stripeCustomerId,
-      type: input.type,
-      verification: input.verification,
+    const created = await writes.run({
+      operation: 'setup-create',
+      send: (writeAttempt) =>
+        stripeWrites(`create the SetupIntent that saves ${kind}`).createSetupIntent({
+          setupId: state.setupId,
+          customerId: state.customerId,
+          stripeCustomerId,
+          type: input.type,
+          verification: input.verification,
+          ...(writeAttempt !== undefined && { writeAttempt }),
+        }),
+      resolve: () => stripeReads(`find the SetupIntent of setup ${state.setupId}`).findSetupIntent({ setupId: state.setupId, stripeCustomerId }),
     });
     state.setupIntentId = created.setupIntentId;
     state.deadline = inSeconds(input.policy.completionTimeoutSeconds);

@@ -4,7 +4,13 @@
  * these; no message name is written anywhere else.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { BookingCustomer, MicrodepositState, VerificationMethod, VerifyMicrodepositsRequest } from './contract.js';
+import type {
+  BookingCustomer,
+  MicrodepositState,
+  StripeWriteLedger,
+  VerificationMethod,
+  VerifyMicrodepositsRequest,
+} from './contract.js';
 
 /** Workflow type name registered by the worker and started by the API. */
 export const PAYMENT_METHOD_SETUP_WORKFLOW_TYPE = 'paymentMethodSetupWorkflow';
@@ -105,6 +111,8 @@ export interface PaymentMethodSetupState {
   saved: SavedPaymentMethod | null;
   reason: string | null;
   seenEventIds: string[];
+  /** Stripe writes sent, their write attempts and whether their outcome is known (absent before the first). */
+  stripeWrites?: StripeWriteLedger;
   done: boolean;
   updatedAt: string;
 }

@@ -9,9 +9,12 @@ function injectedError(status: number): StripeApiError {
 }
 
 /**
- * `before`: answer the error without executing (nothing stored for the key).
- * `after`: let the request execute and store its idempotent result, then answer the error, as
- * when a response is lost on the way back.
+ * Runs inside the idempotency key, so a replayed request takes no fault.
+ * `before`: answer the error without executing (nothing stored for the key: the retry executes).
+ * `after`: let the request execute, then answer the error. That error is the result saved for the
+ * key: Stripe saves the result of any request that started executing, 500s included, and answers
+ * every retry under the key with it for 24 hours (docs.stripe.com/api/idempotent_requests). The
+ * client cannot tell from the answer whether the work was done; only reading the objects can.
  */
 export function faultInjection(faults: FaultInjector): MiddlewareHandler<StripeApiEnv> {
   return async (c, next) => {

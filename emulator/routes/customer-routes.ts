@@ -1,12 +1,12 @@
-/** `/v1/customers`: create and retrieve, and list or retrieve a customer's saved payment methods. */
+/** `/v1/customers`: create, list (by email) and retrieve, and list or retrieve a customer's saved payment methods. */
 import { Hono } from 'hono';
 import { expandObject } from '../expand.js';
 import { buildCustomer, type CustomerObject } from '../objects/customer.js';
 import { buildList } from '../objects/list.js';
-import type { PaymentMethodObject } from '../objects/payment-method.js';
 import type { EmulatorRuntime } from '../runtime.js';
 import type { StripeApiEnv } from '../stripe-api-env.js';
-import { parameterInvalid, resourceMissing } from '../stripe-errors.js';
+import { resourceMissing } from '../stripe-errors.js';
+import { PAGING_PARAMETERS, listAnswer, listLimit, pageOf } from './object-list.js';
 import { stripeJson } from './stripe-json.js';
 
 const CREATE_PARAMETERS = [
@@ -16,23 +16,6 @@ const CREATE_PARAMETERS = [
 ] as const;
 
 const LIST_PAYMENT_METHODS_PARAMETERS = ['allow_redisplay', 'ending_before', 'expand', 'limit', 'starting_after', 'type'];
-
-/** A page of `items` (newest first) after `startingAfter` or before `endingBefore`, as Stripe's cursors page lists. */
-function pageOf(items: PaymentMethodObject[], limit: number, startingAfter?: string, endingBefore?: string) {
-  if (endingBefore !== undefined) {
-    const index = items.findIndex((item) => item.id === endingBefore);
-    if (index < 0) throw resourceMissing('payment_method', endingBefore, 'ending_before');
-    const before = items.slice(0, index);
-    return { page: before.slice(Math.max(0, before.length - limit)), hasMore: before.length > limit };
-  }
-  let start = 0;
-  if (startingAfter !== undefined) {
-    const index = items.findIndex((item) => item.id === startingAfter);
-    if (index < 0) throw resourceMissing('payment_method', startingAfter, 'starting_after');
-    start = index + 1;
-  }
-  return { page: items.slice(start, start + limit), hasMore: items.length > start + limit };
-}
 
 /** Routes for Customer objects. */
 export function customerRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv> {
@@ -59,6 +42,14 @@ export function customerRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv> {
     return stripeJson(c, expandObject(customer, params.expand(), (id) => runtime.store.findObject(id)));
   });
 
+  // Filtered by `email` (case-sensitive, as Stripe documents): docs.stripe.com/api/customers/list.
+  routes.get('/', (c) => {
+    const params = c.get('params').rejectUnknown([...PAGING_PARAMETERS, 'email']);
+    const email = params.optionalString('email');
+    const customers = [...runtime.store.customers.values()].filter((customer) => email === undefined || customer.email === email);
+    return listAnswer(c, runtime, 'customer', '/v1/customers', customers);
+  });
+
   function loadCustomer(id: string): CustomerObject {
     const customer = runtime.store.customers.get(id);
     if (!customer) throw resourceMissing('customer', id);
@@ -69,15 +60,12 @@ export function customerRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv> {
     const customer = loadCustomer(c.req.param('id'));
     const params = c.get('params').rejectUnknown(LIST_PAYMENT_METHODS_PARAMETERS);
     const type = params.optionalString('type');
-    const limit = params.optionalInteger('limit') ?? 10;
-    if (limit < 1 || limit > 100) {
-      throw parameterInvalid('limit', `This value must be between 1 and 100 (it currently is ${limit}).`, 'parameter_invalid_integer');
-    }
+    const limit = listLimit(params);
     const saved = [...runtime.store.paymentMethods.values()]
       .map((record) => record.object)
       .filter((paymentMethod) => paymentMethod.customer === customer.id && (type === undefined || paymentMethod.type === type))
       .reverse();
-    const { page, hasMore } = pageOf(saved, limit, params.optionalString('starting_after'), params.optionalString('ending_before'));
+    const { page, hasMore } = pageOf('payment_method', saved, limit, params.optionalString('starting_after'), params.optionalString('ending_before'));
     const list = buildList(`/v1/customers/${customer.id}/payment_methods`, page, hasMore);
     return stripeJson(c, expandObject(list, params.expand(), (id) => runtime.store.findObject(id)));
   });

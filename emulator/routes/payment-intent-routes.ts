@@ -25,6 +25,7 @@ import {
 } from '../stripe-errors.js';
 import { readMandateAcceptance, readMicrodepositProof, readUsBankAccountOptions } from './bank-debit-params.js';
 import { eventOrigin } from './event-origin.js';
+import { PAGING_PARAMETERS, listAnswer } from './object-list.js';
 import { stripeJson } from './stripe-json.js';
 
 const CREATE_PARAMETERS = [
@@ -174,6 +175,16 @@ export function paymentIntentRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv
       confirmPaymentIntent(runtime, paymentIntent, { ...request, paymentMethodId: undefined }, eventOrigin(c));
     }
     return answer(c, paymentIntent);
+  });
+
+  // Filtered by `customer`: docs.stripe.com/api/payment_intents/list.
+  routes.get('/', (c) => {
+    const params = c.get('params').rejectUnknown([...PAGING_PARAMETERS, 'customer']);
+    const customer = params.optionalString('customer');
+    const paymentIntents = [...runtime.store.paymentIntents.values()].filter(
+      (paymentIntent) => customer === undefined || paymentIntent.customer === customer,
+    );
+    return listAnswer(c, runtime, 'payment_intent', '/v1/payment_intents', paymentIntents);
   });
 
   routes.get('/:id', (c) => answer(c, loadPaymentIntent(c.req.param('id'))));

@@ -1,4 +1,4 @@
-/** `/v1/refunds`: create and retrieve. */
+/** `/v1/refunds`: create, list (by PaymentIntent or charge) and retrieve. */
 import { Hono } from 'hono';
 import { expandObject } from '../expand.js';
 import { REFUND_REASONS } from '../objects/refund.js';
@@ -7,6 +7,7 @@ import type { EmulatorRuntime } from '../runtime.js';
 import type { StripeApiEnv } from '../stripe-api-env.js';
 import { parameterInvalid, resourceMissing } from '../stripe-errors.js';
 import { eventOrigin } from './event-origin.js';
+import { PAGING_PARAMETERS, listAnswer } from './object-list.js';
 import { stripeJson } from './stripe-json.js';
 
 const CREATE_PARAMETERS = [
@@ -36,6 +37,18 @@ export function refundRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv> {
       eventOrigin(c),
     );
     return stripeJson(c, expandObject(refund, params.expand(), findObject));
+  });
+
+  // Filtered by `payment_intent` or `charge`: docs.stripe.com/api/refunds/list.
+  routes.get('/', (c) => {
+    const params = c.get('params').rejectUnknown([...PAGING_PARAMETERS, 'charge', 'payment_intent']);
+    const paymentIntentId = params.optionalString('payment_intent');
+    const chargeId = params.optionalString('charge');
+    const refunds = [...runtime.store.refunds.values()].filter(
+      (refund) =>
+        (paymentIntentId === undefined || refund.payment_intent === paymentIntentId) && (chargeId === undefined || refund.charge === chargeId),
+    );
+    return listAnswer(c, runtime, 'refund', '/v1/refunds', refunds);
   });
 
   routes.get('/:id', (c) => {

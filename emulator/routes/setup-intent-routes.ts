@@ -18,6 +18,7 @@ import type { StripeApiEnv } from '../stripe-api-env.js';
 import { parameterInvalid, parameterUnknown, resourceMissing } from '../stripe-errors.js';
 import { readMandateAcceptance, readMicrodepositProof, readUsBankAccountOptions } from './bank-debit-params.js';
 import { eventOrigin } from './event-origin.js';
+import { PAGING_PARAMETERS, listAnswer } from './object-list.js';
 import { stripeJson } from './stripe-json.js';
 
 const CREATE_PARAMETERS = [
@@ -111,6 +112,16 @@ export function setupIntentRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv> 
     runtime.events.record('setup_intent.created', setupIntent, eventOrigin(c));
     if (confirm) confirmSetupIntent(runtime, setupIntent, { ...request, paymentMethodId: undefined }, eventOrigin(c));
     return answer(c, setupIntent);
+  });
+
+  // Filtered by `customer`: docs.stripe.com/api/setup_intents/list.
+  routes.get('/', (c) => {
+    const params = c.get('params').rejectUnknown([...PAGING_PARAMETERS, 'customer']);
+    const customer = params.optionalString('customer');
+    const setupIntents = [...runtime.store.setupIntents.values()].filter(
+      (setupIntent) => customer === undefined || setupIntent.customer === customer,
+    );
+    return listAnswer(c, runtime, 'setup_intent', '/v1/setup_intents', setupIntents);
   });
 
   routes.get('/:id', (c) => answer(c, loadSetupIntent(c.req.param('id'))));

@@ -240,6 +240,17 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
     expect(events[0]).toMatchObject({ object: 'event', id: expect.any(String), type: expect.any(String), created: expect.any(Number) });
   });
 
+  it('lists what a workflow reads to learn whether a write it lost happened: PaymentIntents, refunds, SetupIntents, customers', async () => {
+    const first = async <T,>(items: AsyncIterable<T>): Promise<T> => {
+      for await (const item of items) return item;
+      throw new Error('empty list');
+    };
+    expect(await first(gateway.listPaymentIntents({ stripeCustomerId: 'cus_123' }))).toMatchObject({ object: 'payment_intent' });
+    expect(await first(gateway.listRefunds({ paymentIntentId: 'pi_123' }))).toMatchObject({ object: 'refund' });
+    expect(await first(gateway.listSetupIntents({ stripeCustomerId: 'cus_123' }))).toMatchObject({ object: 'setup_intent' });
+    expect(await first(gateway.listCustomers({ email: 'guest@example.com' }))).toMatchObject({ object: 'customer' });
+  });
+
   it("creates the bank account PaymentMethod the API makes from a booking's account details", async () => {
     const stripe = createStripeClient({ STRIPE_SECRET_KEY: 'sk_test_contract', STRIPE_API_URL: stripeMock.url });
     const id = await createBankPaymentMethod(stripe, {

@@ -54,4 +54,13 @@ describe('Stripe error classification', () => {
     expect(outcome('resource_missing')).toBeNull();
     expect(microdepositErrorOutcome(new Error('socket hang up'))).toBeNull();
   });
+  it('makes a 5xx on a write an unknown outcome to read, not a retry under the key that Stripe would answer with the same 5xx', () => {
+    const serverError = () => Stripe.errors.StripeError.generate(raw('api_error', { statusCode: 500 }) as never);
+    const unknown = classifyStripeError(serverError(), { outcomeUnknown: true });
+    expect(unknown).toBeInstanceOf(ApplicationFailure);
+    expect((unknown as ApplicationFailure).type).toBe(FailureTypes.StripeOutcomeUnknown);
+    expect((unknown as ApplicationFailure).nonRetryable).toBe(true);
+    // Without it (reads, histories from before the patch) a 5xx stays retryable.
+    expect(classifyStripeError(serverError())).toBeInstanceOf(Stripe.errors.StripeAPIError);
+  });
 });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { confirmHoldKey, customerKey, holdKey, releaseKey } from '../../activities/idempotency-keys.js';
+import {
+  confirmHoldKey,
+  customerKey,
+  holdKey,
+  microdepositSubmissionKey,
+  refundKey,
+  releaseKey,
+  verifyMicrodepositsKey,
+  writeAttemptKey,
+} from '../../activities/idempotency-keys.js';
 
 describe('Stripe idempotency keys', () => {
   it('gives a retried hold the same key and a new attempt a new key', () => {
@@ -24,5 +33,17 @@ describe('Stripe idempotency keys', () => {
       expect(customerKey(id)).toBe(customerKey(id));
     }
     expect(customerKey('名前')).not.toBe(customerKey('名前 ☃'));
+  });
+  it('keeps the operation key for its first write attempt and gives each later attempt its own', () => {
+    const refund = refundKey('b-1', 'pi_a');
+    expect(writeAttemptKey(refund, undefined)).toBe(refund);
+    expect(writeAttemptKey(refund, 1)).toBe(refund);
+    expect(writeAttemptKey(refund, 2)).toBe(`${refund}:write-2`);
+    expect(writeAttemptKey(refund, 3)).not.toBe(writeAttemptKey(refund, 2));
+  });
+
+  it('keys microdeposit submissions by their number across the booking, apart from the per-attempt keys', () => {
+    expect(microdepositSubmissionKey('b-1', 'pi_a', 1)).not.toBe(microdepositSubmissionKey('b-1', 'pi_a', 2));
+    expect(microdepositSubmissionKey('b-1', 'pi_a', 1)).not.toBe(verifyMicrodepositsKey('b-1', 'pi_a', 1, 1));
   });
 });

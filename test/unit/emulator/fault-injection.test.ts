@@ -1,4 +1,4 @@
-/** Injected failures behave like Stripe outages: lost responses are recovered with the same key. */
+/** Injected failures behave like Stripe outages: a 5xx after the work is what the key replays. */
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { createStripeClient } from '../../../stripe/create-stripe-client.js';
@@ -8,7 +8,9 @@ import { waitFor } from '../../support/wait-for.js';
 const running = useRunningEmulator();
 
 describe('fault injection', () => {
-  it('after a 500 "after" fault, a retry with the same key gets the stored success and one hold exists', async () => {
+  // docs.stripe.com/api/idempotent_requests: the result of a request that started executing is
+  // saved, 500s included, and every retry under the key gets it for 24 hours.
+  it('after a 500 "after" fault, the hold exists and a retry with the same key gets the same 500 for 24 hours', async () => {
     await running.control('POST', '/_emulator/faults', { api: { status: 500, count: 1, when: 'after' } });
     const lost = await running.stripe.paymentIntents
       .create(holdParams('bk-lost'), { idempotencyKey: 'hold-bk-lost-1' })
@@ -20,10 +22,25 @@ describe('fault injection', () => {
     expect(created).toHaveLength(1);
     expect(created[0].status).toBe('requires_capture');
 
-    const retried = await running.stripe.paymentIntents.create(holdParams('bk-lost'), { idempotencyKey: 'hold-bk-lost-1' });
-    expect(retried.id).toBe(created[0].id);
-    expect(retried.status).toBe('requires_capture');
+    const retried = await running.stripeRequest('POST', '/v1/payment_intents', holdParams('bk-lost'), {
+      'Idempotency-Key': 'hold-bk-lost-1',
+    });
+    expect(retried.status).toBe(500);
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    expect((await retried.json()).error.type).toBe('api_error');
+
+    await running.control('POST', '/_emulator/clock/advance', { seconds: 23 * 3600 });
+    const later = await running.stripeRequest('POST', '/v1/payment_intents', holdParams('bk-lost'), {
+      'Idempotency-Key': 'hold-bk-lost-1',
+    });
+    expect(later.status).toBe(500);
     expect(await running.paymentIntentsFor('bk-lost')).toHaveLength(1);
+
+    // Past 24 hours Stripe has forgotten the key: the same request runs again, a second hold.
+    await running.control('POST', '/_emulator/clock/advance', { seconds: 3600 + 1 });
+    const fresh = await running.stripe.paymentIntents.create(holdParams('bk-lost'), { idempotencyKey: 'hold-bk-lost-1' });
+    expect(fresh.id).not.toBe(created[0].id);
+    expect(await running.paymentIntentsFor('bk-lost')).toHaveLength(2);
   });
 
   it('a "before" fault executes nothing, so the retry creates the hold', async () => {
