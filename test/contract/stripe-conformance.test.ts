@@ -24,8 +24,9 @@ const ONLINE_ACCEPTANCE = { ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (c
 /** A Stripe customer of this run, as the workflows create one per booking customer. */
 async function newCustomer(name: string): Promise<Stripe.Customer> {
   return target.gateway.createCustomer({
-    customerId: `conformance-${name}`,
-    email: `conformance+${name}@example.com`,
+    // Unique to the run: Stripe's test mode keeps the customers of earlier runs.
+    customerId: target.key(name),
+    email: `${target.key(name)}@example.com`,
     name: 'Conformance Test',
     idempotencyKey: target.key(`customer-${name}`),
   });
@@ -185,6 +186,27 @@ describe(`Stripe conformance`, () => {
     expect(((await target.gateway.retrievePaymentIntent(created.id)).latest_charge as Stripe.Charge).id).toBe(chargeAsked.id);
   });
 
+  // Only the emulator can be made to answer a 500; Stripe's test mode skips this one.
+  it.skipIf(Boolean(process.env.STRIPE_CONFORMANCE_KEY))('replays a 500 under its idempotency key, as saved, to every retry', async () => {
+    // docs.stripe.com/api/idempotent_requests: subsequent requests with the same key return the same
+    // result, 500 errors included.
+    const customer = await newCustomer('idempotent-500');
+    const request = {
+      bookingId: 'conformance-idempotent-500',
+      attempt: 1,
+      paymentMethod: 'pm_card_visa',
+      stripeCustomerId: customer.id,
+      idempotencyKey: target.key('idempotent-500-create'),
+    };
+    await target.control('POST', '/_emulator/faults', { api: { status: 500, when: 'after', count: 1, pathPattern: '^POST /v1/payment_intents$' } });
+    const first = await refusal(target.gateway.createHoldPaymentIntent(request));
+    const retried = await refusal(target.gateway.createHoldPaymentIntent(request));
+
+    expect(first.statusCode).toBe(500);
+    expect(retried.statusCode).toBe(500);
+    expect(retried.headers?.['idempotent-replayed']).toBe('true');
+  });
+
   it('debits a typed-in bank account after microdeposits: requires_action, then processing once verified', async () => {
     // docs.stripe.com/payments/ach-direct-debit/accept-a-payment#web-verify-with-microdeposits and
     // docs.stripe.com/payments/ach-direct-debit#testing: a manually entered account is verified by
@@ -244,6 +266,37 @@ describe(`Stripe conformance`, () => {
     expect(tooMuch.code).toBe('amount_too_large');
     const charge = (await target.gateway.retrievePaymentIntent(paid.id)).latest_charge as Stripe.Charge;
     expect(charge.amount_refunded).toBe(3_000);
+  });
+
+  it("finds what a write may have done by listing: a customer's PaymentIntents, a PaymentIntent's refunds, customers by email", async () => {
+    // docs.stripe.com/api/payment_intents/list (customer filter), docs.stripe.com/api/refunds/list
+    // (payment_intent filter), docs.stripe.com/api/customers/list (email filter, case-sensitive): the
+    // reads that resolve a write whose answer was lost, newest first.
+    const customer = await newCustomer('listing');
+    const held = await placeHold('listing-hold', 'pm_card_visa');
+    const created = await target.gateway.createHoldPaymentIntent({
+      bookingId: 'conformance-listing',
+      attempt: 1,
+      paymentMethod: 'pm_card_visa',
+      stripeCustomerId: customer.id,
+      idempotencyKey: target.key('listing-create'),
+    });
+    const paid = await target.stripe.paymentIntents.create(
+      { amount: 2_000, currency: 'usd', customer: customer.id, payment_method: 'pm_card_visa', payment_method_types: ['card'], confirm: true },
+      { idempotencyKey: target.key('listing-paid') },
+    );
+    const refund = await target.gateway.createRefund({ paymentIntentId: paid.id, amount: 500, idempotencyKey: target.key('listing-refund') });
+
+    const intents = [];
+    for await (const intent of target.gateway.listPaymentIntents({ stripeCustomerId: customer.id })) intents.push(intent.id);
+    expect(intents).toEqual([paid.id, created.id]);
+    expect(intents).not.toContain(held.id);
+    const refunds = [];
+    for await (const listed of target.gateway.listRefunds({ paymentIntentId: paid.id })) refunds.push(listed.id);
+    expect(refunds).toEqual([refund.id]);
+    const customers = [];
+    for await (const listed of target.gateway.listCustomers({ email: customer.email! })) customers.push(listed.id);
+    expect(customers).toEqual([customer.id]);
   });
 
   it('saves a card for off-session use with a SetupIntent: succeeded, its payment method attached', async () => {
