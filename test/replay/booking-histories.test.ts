@@ -56,6 +56,8 @@ const EXPECTED_HISTORIES = [
   'ach-debit-failed',
   'continued-as-new-first-run',
   'continued-as-new-next-run',
+  'hold-writes-answered-500',
+  'refund-answer-lost-for-26-hours',
 ];
 
 describe('recorded booking and setup histories replay on the current workflow code', () => {

@@ -81,6 +81,10 @@ describe('Stripe writes whose outcome is unknown (time-skipping)', () => {
         'hold-create:1': { attempt: 1, unknown: false },
         'hold-confirm:1': { attempt: 1, unknown: false },
       });
+      await harness.control('DELETE', '/_emulator/faults');
+      await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+      await handle.result();
+      await harness.recordHistory(handle, 'hold-writes-answered-500');
     } finally {
       await harness.control('DELETE', '/_emulator/faults');
     }
@@ -126,6 +130,7 @@ describe('Stripe writes whose outcome is unknown (time-skipping)', () => {
     const notifications = (await listNotifications(harness.db, processing.bookingId)).map((n) => n.type);
     expect(notifications.filter((type) => type === 'payment.refunded')).toHaveLength(1);
     expect((await harness.stripe.refunds.list({ payment_intent: paymentIntentId })).data).toHaveLength(1);
+    await harness.recordHistory(handle, 'refund-answer-lost-for-26-hours');
   });
 });
 
