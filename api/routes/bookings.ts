@@ -45,6 +45,7 @@ import {
   SupplyPaymentMethodBodySchema,
   VerifyMicrodepositsBodySchema,
   errorResponseSpec,
+  microdepositValues,
   type BookingView,
   type SupplyPaymentMethodBody,
 } from '../schemas.js';
@@ -278,7 +279,8 @@ export function createBookingRoutes({ temporal, db, config, stripe }: BookingRou
       ...(request.for && { for: request.for }),
       ...(saved && use === 'hold' && { offSession: true }),
       ...(savedMandateId && { savedMandateId }),
-      ...(request.mandate && {
+      ...(request.for === 'payment' &&
+        request.mandate && {
         mandate: {
           ipAddress: request.mandate.ipAddress,
           userAgent: request.mandate.userAgent,
@@ -379,7 +381,7 @@ export function createBookingRoutes({ temporal, db, config, stripe }: BookingRou
     const request = c.req.valid('json');
     const outcome = await updateBooking(bookingId, (handle) =>
       handle.executeUpdate(verifyMicrodepositsUpdate, {
-        args: [request.amounts ? { amounts: request.amounts } : { descriptorCode: request.descriptorCode }],
+        args: [microdepositValues(request)],
       }),
     );
     if (outcome === 'closed') {

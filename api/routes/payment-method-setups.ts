@@ -39,6 +39,7 @@ import {
   StartedSetupSchema,
   VerifyMicrodepositsBodySchema,
   errorResponseSpec,
+  microdepositValues,
 } from '../schemas.js';
 import { newSetupId, setupFingerprint, setupPolicyFromConfig, toSetupInput } from '../setup-input.js';
 import { toSetupView } from '../setup-view.js';
@@ -270,7 +271,7 @@ export function createPaymentMethodSetupRoutes({ temporal, config, gateway }: Pa
     const request = c.req.valid('json');
     const outcome = await updateSetup(customerId, setupId, (handle) =>
       handle.executeUpdate(verifySetupMicrodepositsUpdate, {
-        args: [request.amounts ? { amounts: request.amounts } : { descriptorCode: request.descriptorCode }],
+        args: [microdepositValues(request)],
       }),
     );
     if (outcome === 'closed') {

@@ -386,6 +386,25 @@ describe('errors and operations', () => {
     expect(body.error.code).toBe('not_found');
   });
 
+  it('answers 405 method_not_allowed with Allow for a method a documented path does not have', async () => {
+    const bookingId = newBookingId();
+    const cases = [
+      { method: 'DELETE', path: `/v1/bookings/${bookingId}`, allow: 'GET, HEAD' },
+      { method: 'PUT', path: '/v1/bookings', allow: 'POST' },
+      { method: 'GET', path: `/v1/bookings/${bookingId}/cancel`, allow: 'POST' },
+      { method: 'PATCH', path: '/v1/customers/cust_42/payment-methods', allow: 'GET, HEAD, POST' },
+      { method: 'GET', path: '/v1/webhooks/stripe', allow: 'POST' },
+    ];
+    for (const { method, path, allow } of cases) {
+      const response = await harness.app.request(path, { method, headers: authJson() });
+      const body = await response.json();
+      expect({ method, path, status: response.status, allow: response.headers.get('Allow') }).toEqual({ method, path, status: 405, allow });
+      expect(body.error).toEqual({ code: 'method_not_allowed', message: expect.stringContaining(allow), requestId: response.headers.get('X-Request-Id') });
+    }
+    // Still 404 where no route documents the path.
+    expect((await harness.app.request('/v1/nothing', { method: 'DELETE', headers: authJson() })).status).toBe(404);
+  });
+
   it('echoes a caller-supplied X-Request-Id in the header and the error body', async () => {
     const { headers, body } = await get('/v1/bookings/never-booked', authJson({ 'X-Request-Id': 'req-abc-123' }));
     expect(headers.get('X-Request-Id')).toBe('req-abc-123');
@@ -446,6 +465,33 @@ describe('errors and operations', () => {
     } finally {
       await deadPool.end();
     }
+  });
+
+  it('/openapi.json publishes patterns a JSON Schema client matches ids with, flags and all', async () => {
+    const { body } = await get('/openapi.json', {});
+    const patterns: string[] = [];
+    JSON.stringify(body, (key, value: unknown) => {
+      if (key === 'pattern' && typeof value === 'string') patterns.push(value);
+      return value;
+    });
+    expect(patterns.length).toBeGreaterThan(10);
+    for (const pattern of patterns) {
+      // No regex literal leaked (`/…/u`), and every pattern compiles as ECMA-262 with and without unicode.
+      expect(pattern).toMatch(/\$$/);
+      expect(() => new RegExp(pattern, 'u')).not.toThrow();
+      expect(() => new RegExp(pattern)).not.toThrow();
+      // `\d` and `\w` mean more than ASCII in other regex dialects (Python's); the API means ASCII.
+      expect(pattern).not.toMatch(/\\[dDwWsS]/);
+    }
+    const parameter = (path: string, name: string) =>
+      Object.values(body.paths[path]).flatMap((operation) => (operation as { parameters?: { name: string; schema: { pattern: string } }[] }).parameters ?? []).find((p) => p.name === name);
+    const customerIdPattern = new RegExp(parameter('/v1/customers/{customerId}/payment-methods', 'customerId')!.schema.pattern, 'u');
+    expect(customerIdPattern.test('cust_42')).toBe(true);
+    expect(customerIdPattern.test('Ada Lovelace #7 (façade)')).toBe(true);
+    expect(customerIdPattern.test('tab\there')).toBe(false);
+    expect(customerIdPattern.test('x'.repeat(101))).toBe(false);
+    const bookingIdPattern = new RegExp(parameter('/v1/bookings/{bookingId}', 'bookingId')!.schema.pattern, 'u');
+    expect(bookingIdPattern.test('bk_2024_0001')).toBe(true);
   });
 
   it('/openapi.json documents every route, the bearer scheme and the error shape', async () => {
