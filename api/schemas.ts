@@ -103,13 +103,19 @@ const BankAccountSchema = z
 /** The customer's acceptance of the ACH debit mandate. */
 const MandateSchema = z
   .strictObject({
+    // zod's own rules, published as patterns: a format alone ("ip") checks nothing for most clients.
     ipAddress: z
-      .union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' })
+      .union([z.ipv4().openapi({ pattern: z.regexes.ipv4.source }), z.ipv6().openapi({ pattern: z.regexes.ipv6.source })], {
+        error: 'must be an IPv4 or IPv6 address',
+      })
       .openapi({ example: '203.0.113.7' }),
     userAgent: text(1, 500).openapi({ example: 'Mozilla/5.0 (Macintosh)' }),
     acceptedAt: instantWithOffset
       .refine((at) => Date.parse(at) <= Date.now() + MANDATE_CLOCK_SKEW_MS, { message: 'must not be in the future' })
-      .openapi({ description: 'When the customer accepted; not in the future (5 minutes of clock skew allowed)' }),
+      .openapi({
+        description: 'When the customer accepted; not in the future (5 minutes of clock skew allowed)',
+        example: '2024-04-20T09:30:00Z',
+      }),
   })
   .openapi('MandateAcceptance');
 
@@ -205,7 +211,7 @@ export const CreateBookingBodySchema = z
       description: 'A card PaymentMethod id; a card the customer saved is charged off-session',
     }),
     startsAt: instantWithOffset,
-    endsAt: instantWithOffset.openapi({ description: 'After startsAt' }),
+    endsAt: instantWithOffset.openapi({ description: 'After startsAt', example: '2030-05-01T12:00:00+02:00' }),
     payment: BankPaymentSchema.optional(),
   })
   .refine((body) => Date.parse(body.endsAt) > Date.parse(body.startsAt), {
@@ -533,6 +539,27 @@ export const ErrorResponseSchema = z
     }),
   })
   .openapi('Error');
+
+/**
+ * What the webhook requires of a signed body (`isStripeEventEnvelope`): a Stripe Event's id, type,
+ * creation time and object; Stripe's other fields are kept as they come. A plain OpenAPI schema,
+ * not zod: the body stays unparsed until its signature is verified.
+ */
+export const StripeEventEnvelopeSchema = {
+  type: 'object' as const,
+  description: 'A Stripe Event object',
+  required: ['id', 'type', 'created', 'data'],
+  properties: {
+    id: { type: 'string' as const, pattern: '^[^\\u0000]+$', example: 'evt_1Q0PsIJvEtkwdCNY' },
+    type: { type: 'string' as const, pattern: '^[^\\u0000]*$', example: 'payment_intent.amount_capturable_updated' },
+    created: { type: 'number' as const, description: 'Unix time in seconds', example: 1_900_000_000 },
+    data: {
+      type: 'object' as const,
+      required: ['object'],
+      properties: { object: { type: 'object' as const, description: 'The Stripe object the event is about' } },
+    },
+  },
+};
 
 /** Acknowledgement sent to Stripe once the event is durably stored. */
 export const WebhookAckSchema = z

@@ -75,6 +75,7 @@ const commonErrors = {
 const unknownSetup = errorResponseSpec('No such setup for this customer (`setup_not_found`)');
 
 const startSetupRoute = createRoute({
+  operationId: 'startPaymentMethodSetup',
   method: 'post',
   path: '/{customerId}/payment-methods',
   summary:
@@ -96,6 +97,7 @@ const startSetupRoute = createRoute({
 });
 
 const getSetupRoute = createRoute({
+  operationId: 'getPaymentMethodSetup',
   method: 'get',
   path: '/{customerId}/payment-methods/setups/{setupId}',
   summary: "A setup's state, from its workflow (the saved payment method once it succeeded)",
@@ -105,6 +107,7 @@ const getSetupRoute = createRoute({
 });
 
 const verifySetupMicrodepositsRoute = createRoute({
+  operationId: 'verifySetupMicrodeposits',
   method: 'post',
   path: '/{customerId}/payment-methods/setups/{setupId}/microdeposits',
   summary: "Verify the bank account being saved with the microdeposits' descriptor code or their two amounts",
@@ -134,6 +137,7 @@ const verifySetupMicrodepositsRoute = createRoute({
 });
 
 const cancelSetupRoute = createRoute({
+  operationId: 'cancelPaymentMethodSetup',
   method: 'post',
   path: '/{customerId}/payment-methods/setups/{setupId}/cancel',
   summary: 'Abandon the setup: its SetupIntent is cancelled, unless it succeeded meanwhile',
