@@ -6,13 +6,21 @@ import { createApp } from '../../api/create-app.js';
 import { createPool } from '../../db/pool.js';
 import { bookingWorkflowId } from '../../workflows/contract.js';
 import { getFreePort } from '../support/free-port.js';
+import { createBookingApiClient, type BookingApiClient } from '../../client/index.js';
 import { API_TOKEN, authJson, bookingBody, startApiHarness, type ApiHarness } from './fixtures/api-harness.js';
 import { DECLINED_PAYMENT_METHOD } from './fixtures/booking-workflow-stub.js';
 
 let harness: ApiHarness;
+/** The booking service's typed client, generated from /openapi.json, driving the app. */
+let client: BookingApiClient;
 
 beforeAll(async () => {
   harness = await startApiHarness({ env: { MAX_BODY_BYTES: '2048' } });
+  client = createBookingApiClient({
+    baseUrl: 'http://booking-payments.test',
+    apiToken: API_TOKEN,
+    fetch: async (request) => harness.app.request(request),
+  });
 });
 
 afterAll(async () => {
@@ -55,10 +63,18 @@ async function createBooking(bookingId: string, overrides: Record<string, unknow
 describe('POST /v1/bookings', () => {
   it('starts the workflow and answers 201 with the booking placing its hold', async () => {
     const bookingId = newBookingId();
-    const { status, body, headers } = await post('/v1/bookings', bookingBody(bookingId));
+    const { data: body, response } = await client.POST('/v1/bookings', {
+      body: {
+        bookingId,
+        customer: { id: 'cust_42', email: 'ada@example.com', name: 'Ada Lovelace' },
+        holdPaymentMethod: 'pm_card_visa',
+        startsAt: '2030-05-01T10:00:00+02:00',
+        endsAt: '2030-05-01T12:00:00+02:00',
+      },
+    });
 
-    expect(status).toBe(201);
-    expect(headers.get('X-Request-Id')).toBeTruthy();
+    expect(response.status).toBe(201);
+    expect(response.headers.get('X-Request-Id')).toBeTruthy();
     expect(body).toEqual({
       bookingId,
       workflowId: `booking-${bookingId}`,
@@ -217,9 +233,9 @@ describe('GET /v1/bookings/:bookingId', () => {
     const bookingId = newBookingId();
     await createBooking(bookingId);
 
-    const { status, body } = await get(`/v1/bookings/${bookingId}`);
+    const { data: body, response } = await client.GET('/v1/bookings/{bookingId}', { params: { path: { bookingId } } });
 
-    expect(status).toBe(200);
+    expect(response.status).toBe(200);
     expect(body).toMatchObject({
       bookingId,
       workflowId: bookingWorkflowId(bookingId),
@@ -227,13 +243,13 @@ describe('GET /v1/bookings/:bookingId', () => {
     });
     // The view exposes the contract's fields only, not the workflow's internals.
     expect(body).not.toHaveProperty('seenEventIds');
-    expect(body.hold).not.toHaveProperty('paymentMethod');
+    expect(body?.hold).not.toHaveProperty('paymentMethod');
   });
 
   it('answers 404 booking_not_found for an unknown booking', async () => {
-    const { status, body } = await get('/v1/bookings/never-booked');
-    expect(status).toBe(404);
-    expect(body.error.code).toBe('booking_not_found');
+    const { error, response } = await client.GET('/v1/bookings/{bookingId}', { params: { path: { bookingId: 'never-booked' } } });
+    expect(response.status).toBe(404);
+    expect(error?.error.code).toBe('booking_not_found');
   });
 
   it('answers 401 without a token', async () => {
@@ -248,9 +264,12 @@ describe('POST /v1/bookings/:bookingId/cancel', () => {
     const bookingId = newBookingId();
     await createBooking(bookingId);
 
-    const { status, body } = await post(`/v1/bookings/${bookingId}/cancel`, { reason: 'guest cancelled' });
+    const { data: body, response } = await client.POST('/v1/bookings/{bookingId}/cancel', {
+      params: { path: { bookingId } },
+      body: { reason: 'guest cancelled' },
+    });
 
-    expect(status).toBe(200);
+    expect(response.status).toBe(200);
     expect(body).toMatchObject({ cancelRequested: true, cancelReason: 'guest cancelled', hold: { status: 'released' } });
   });
 
@@ -342,10 +361,13 @@ describe('POST /v1/bookings/:bookingId/payment-method', () => {
     const bookingId = newBookingId();
     await createBooking(bookingId, { holdPaymentMethod: DECLINED_PAYMENT_METHOD });
 
-    const { status, body } = await post(`/v1/bookings/${bookingId}/payment-method`, { paymentMethod: 'pm_card_visa' });
+    const { data: body, response } = await client.POST('/v1/bookings/{bookingId}/payment-method', {
+      params: { path: { bookingId } },
+      body: { paymentMethod: 'pm_card_visa' },
+    });
 
-    expect(status).toBe(200);
-    expect(body.hold).toMatchObject({ status: 'held', attempt: 2, declineCode: null });
+    expect(response.status).toBe(200);
+    expect(body?.hold).toMatchObject({ status: 'held', attempt: 2, declineCode: null });
   });
 
   it('answers 409 not_awaiting_payment_method when the hold is not waiting for one', async () => {
