@@ -16,6 +16,7 @@ import type { HoldNextActionGateway } from './hold-next-action.js';
 import type { InboxRelay } from './inbox-relay.js';
 import { describeError, silentLogger, type Logger } from './logger.js';
 import { createApiMetrics, type ApiMetrics } from './metrics.js';
+import { allowedMethodsOf } from './method-not-allowed.js';
 import { requestTelemetry } from './request-telemetry.js';
 import type { AppEnv } from './router.js';
 import { createBookingRoutes } from './routes/bookings.js';
@@ -114,7 +115,16 @@ export function createApp({
     },
   });
 
-  app.notFound((c) => errorResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`)));
+  const allowedMethods = allowedMethodsOf(app);
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length === 0) return errorResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`));
+    c.header('Allow', allowed.join(', '));
+    return errorResponse(
+      c,
+      new ApiError('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(', ')}`),
+    );
+  });
 
   app.onError((error, c) => {
     const { apiError, expected } = toApiError(error);

@@ -22,6 +22,7 @@ export const ERROR_STATUS = {
   setup_not_found: 404,
   payment_method_not_found: 404,
   not_found: 404,
+  method_not_allowed: 405,
   booking_conflict: 409,
   booking_closed: 409,
   setup_conflict: 409,

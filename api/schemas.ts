@@ -12,6 +12,7 @@ import {
   PAYMENT_METHOD_ID_PATTERN,
   PAYMENT_STATUSES,
   VERIFICATION_METHODS,
+  type VerifyMicrodepositsRequest,
 } from '../workflows/contract.js';
 import {
   CUSTOMER_ID_PATTERN,
@@ -26,15 +27,53 @@ import { TARGET_DATE_DAYS_AHEAD, TARGET_DATE_PATTERN, isTargetDateInRange } from
 /** Name of the bearer security scheme in the OpenAPI document. */
 export const BEARER_SECURITY_SCHEME = 'bearerAuth';
 
-const bookingId = z
-  .string()
-  .regex(BOOKING_ID_PATTERN, 'must be 1-100 letters, digits, "_" or "-", starting with a letter or digit')
-  .openapi({ example: 'bk_2024_0001' });
+/**
+ * A string matching `pattern`, published with the pattern's source only: the generator would print
+ * the regex literal (`/…/u`), flags included, which no JSON Schema client can match. Sources are
+ * written so that ECMA-262 and JSON Schema clients read them alike (`[0-9]`, not `\d`).
+ */
+function matching(pattern: RegExp, message: string) {
+  return z.string().regex(pattern, message).openapi({ pattern: pattern.source });
+}
 
-const paymentMethodId = z
-  .string()
-  .regex(PAYMENT_METHOD_ID_PATTERN, 'must be a Stripe PaymentMethod id (pm_…)')
-  .openapi({ example: 'pm_card_visa' });
+/**
+ * A string of `min` to `max` characters counted as JSON Schema counts them, in code points (zod's
+ * `.max()` counts UTF-16 units, so 60 emoji would pass the published maxLength 100 and be refused).
+ */
+function text(min: number, max: number) {
+  return z
+    .string()
+    .refine(
+      (value) => {
+        const length = [...value].length;
+        return length >= min && length <= max;
+      },
+      { message: `must be ${min} to ${max} characters` },
+    )
+    .openapi({ minLength: min, maxLength: max });
+}
+
+/**
+ * The e-mail addresses the API accepts: zod's default rule (no leading, trailing or doubled dot in
+ * the local part, a dotted domain ending in two letters or more) written without lookaheads, and
+ * published as the pattern, so that generated addresses are ones the API takes.
+ */
+const EMAIL_PATTERN =
+  /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;
+
+// The pattern alone, without `format: email`: a client's idea of an e-mail address may differ from ours.
+const email = matching(EMAIL_PATTERN, 'Invalid email address')
+  .max(254)
+  .openapi({ description: 'An e-mail address', example: 'ada@example.com' });
+
+const bookingId = matching(
+  BOOKING_ID_PATTERN,
+  'must be 1-100 letters, digits, "_" or "-", starting with a letter or digit',
+).openapi({ example: 'bk_2024_0001' });
+
+const paymentMethodId = matching(PAYMENT_METHOD_ID_PATTERN, 'must be a Stripe PaymentMethod id (pm_…)').openapi({
+  example: 'pm_card_visa',
+});
 
 const instantWithOffset = z.iso
   .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a UTC offset' })
@@ -52,15 +91,9 @@ const MANDATE_CLOCK_SKEW_MS = 5 * 60 * 1000;
 /** Bank account details; turned into a Stripe PaymentMethod by the API and never passed on. */
 const BankAccountSchema = z
   .strictObject({
-    accountNumber: z
-      .string()
-      .regex(/^\d{4,17}$/, 'must be 4 to 17 digits')
-      .openapi({ example: '000123456789' }),
-    routingNumber: z
-      .string()
-      .regex(/^\d{9}$/, 'must be 9 digits')
-      .openapi({ example: '110000000' }),
-    accountHolderName: z.string().min(1).max(200).openapi({ example: 'Ada Lovelace' }),
+    accountNumber: matching(/^[0-9]{4,17}$/, 'must be 4 to 17 digits').openapi({ example: '000123456789' }),
+    routingNumber: matching(/^[0-9]{9}$/, 'must be 9 digits').openapi({ example: '110000000' }),
+    accountHolderName: text(1, 200).openapi({ example: 'Ada Lovelace' }),
     accountHolderType: z.enum(['individual', 'company']).optional(),
   })
   .openapi('BankAccount', {
@@ -70,87 +103,115 @@ const BankAccountSchema = z
 /** The customer's acceptance of the ACH debit mandate. */
 const MandateSchema = z
   .strictObject({
+    // zod's own rules, published as patterns: a format alone ("ip") checks nothing for most clients.
     ipAddress: z
-      .union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' })
+      .union([z.ipv4().openapi({ pattern: z.regexes.ipv4.source }), z.ipv6().openapi({ pattern: z.regexes.ipv6.source })], {
+        error: 'must be an IPv4 or IPv6 address',
+      })
       .openapi({ example: '203.0.113.7' }),
-    userAgent: z.string().min(1).max(500).openapi({ example: 'Mozilla/5.0 (Macintosh)' }),
-    acceptedAt: instantWithOffset.refine((at) => Date.parse(at) <= Date.now() + MANDATE_CLOCK_SKEW_MS, {
-      message: 'must not be in the future',
-    }),
+    userAgent: text(1, 500).openapi({ example: 'Mozilla/5.0 (Macintosh)' }),
+    acceptedAt: instantWithOffset
+      .refine((at) => Date.parse(at) <= Date.now() + MANDATE_CLOCK_SKEW_MS, { message: 'must not be in the future' })
+      .openapi({
+        description: 'When the customer accepted; not in the future (5 minutes of clock skew allowed)',
+        example: '2024-04-20T09:30:00Z',
+      }),
   })
   .openapi('MandateAcceptance');
 
-/** The booking's amount, paid by US bank account (ACH direct debit). */
-const BankPaymentSchema = z
+/** Fields of a bank payment whichever way the bank account is given. */
+const bankPaymentFields = {
+  amount: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_PAYMENT_AMOUNT_CENTS)
+    .openapi({ description: 'Amount in cents', example: 125_00 }),
+  // Matched before it is lowered, so that only the spellings of "usd" pass (toLowerCase maps no other text to it).
+  currency: matching(/^[Uu][Ss][Dd]$/, `only ${PAYMENT_CURRENCY} is supported`)
+    .transform(() => PAYMENT_CURRENCY)
+    .default(PAYMENT_CURRENCY)
+    .openapi({ description: `${PAYMENT_CURRENCY}, in any case`, example: PAYMENT_CURRENCY }),
+  method: z.literal('us_bank_account'),
+  verification: z.enum(VERIFICATION_METHODS).default('automatic'),
+  targetDate: matching(TARGET_DATE_PATTERN, 'must be a date YYYY-MM-DD')
+    .refine((date) => isTargetDateInRange(date, new Date()), {
+      message: `must be ${TARGET_DATE_DAYS_AHEAD.min} to ${TARGET_DATE_DAYS_AHEAD.max} days ahead of today (UTC)`,
+    })
+    .optional()
+    .openapi({
+      format: 'date',
+      description: `Debit date, ${TARGET_DATE_DAYS_AHEAD.min} to ${TARGET_DATE_DAYS_AHEAD.max} days ahead of today (UTC)`,
+    }),
+  checkBalance: z
+    .boolean()
+    .default(false)
+    .openapi({ description: 'Read the Financial Connections balance before debiting' }),
+};
+
+/** A bank payment from a us_bank_account PaymentMethod, new or saved. */
+const BankPaymentByPaymentMethodSchema = z
   .strictObject({
-    amount: z
-      .number()
-      .int()
-      .positive()
-      .max(MAX_PAYMENT_AMOUNT_CENTS)
-      .openapi({ description: 'Amount in cents', example: 125_00 }),
-    currency: z
-      .string()
-      .transform((currency) => currency.toLowerCase())
-      .pipe(z.literal(PAYMENT_CURRENCY, { error: `only ${PAYMENT_CURRENCY} is supported` }))
-      .default(PAYMENT_CURRENCY),
-    method: z.literal('us_bank_account'),
-    paymentMethod: paymentMethodId
-      .optional()
-      .openapi({ description: 'A us_bank_account PaymentMethod id; or give bankAccount', example: 'pm_usBankAccount' }),
-    bankAccount: BankAccountSchema.optional(),
+    ...bankPaymentFields,
+    paymentMethod: paymentMethodId.openapi({ description: 'A us_bank_account PaymentMethod id', example: 'pm_usBankAccount' }),
     mandate: MandateSchema.optional().openapi({
       description:
         "The customer's acceptance of this debit; required unless paymentMethod is a bank account the customer " +
         'saved, whose mandate is then reused',
     }),
-    verification: z.enum(VERIFICATION_METHODS).default('automatic'),
-    targetDate: z
-      .string()
-      .regex(TARGET_DATE_PATTERN, 'must be a date YYYY-MM-DD')
-      .refine((date) => isTargetDateInRange(date, new Date()), {
-        message: `must be ${TARGET_DATE_DAYS_AHEAD.min} to ${TARGET_DATE_DAYS_AHEAD.max} days ahead of today (UTC)`,
-      })
-      .optional()
-      .openapi({ description: `Debit date, ${TARGET_DATE_DAYS_AHEAD.min} to ${TARGET_DATE_DAYS_AHEAD.max} days ahead (UTC)` }),
-    checkBalance: z
-      .boolean()
-      .default(false)
-      .openapi({ description: 'Read the Financial Connections balance before debiting' }),
   })
-  .refine((payment) => (payment.paymentMethod === undefined) !== (payment.bankAccount === undefined), {
-    message: 'give exactly one of paymentMethod or bankAccount',
-    path: ['paymentMethod'],
+  .openapi('BankPaymentByPaymentMethod');
+
+/** A bank payment from bank account details, which need the customer's acceptance. */
+const BankPaymentByBankAccountSchema = z
+  .strictObject({
+    ...bankPaymentFields,
+    bankAccount: BankAccountSchema,
+    mandate: MandateSchema.openapi({ description: "The customer's acceptance of this debit" }),
   })
-  .refine((payment) => payment.bankAccount === undefined || payment.mandate !== undefined, {
-    message: "required with bankAccount: the customer's acceptance of the debit",
-    path: ['mandate'],
+  .openapi('BankPaymentByBankAccount');
+
+/** The booking's amount, paid by US bank account (ACH direct debit): exactly one of paymentMethod or bankAccount. */
+const BankPaymentSchema = z
+  .union([BankPaymentByPaymentMethodSchema, BankPaymentByBankAccountSchema], {
+    error: 'give exactly one of paymentMethod or bankAccount (with mandate)',
   })
-  .openapi('BankPayment', {
-    description:
-      'The booking\'s amount by ACH direct debit. `mandate` is required unless `paymentMethod` is a bank account ' +
-      'the customer saved, whose mandate is then reused without new verification.',
-  });
+  .openapi({}, { unionPreferredType: 'oneOf' })
+  // One shape for the handlers, whichever variant came in.
+  .transform((payment): BankPayment => ({ paymentMethod: undefined, bankAccount: undefined, ...payment }))
+  .openapi(
+    'BankPayment',
+    {
+      description:
+        "The booking's amount by ACH direct debit, from exactly one of `paymentMethod` or `bankAccount`. `mandate` " +
+        'is required with `bankAccount`, and with a `paymentMethod` unless it is a bank account the customer saved, ' +
+        'whose mandate is then reused without new verification.',
+    },
+  );
+
+/** A validated bank payment, whichever variant it came as. */
+type BankPayment = z.output<z.ZodObject<typeof bankPaymentFields>> & {
+  paymentMethod?: string;
+  bankAccount?: z.output<typeof BankAccountSchema>;
+  mandate?: z.output<typeof MandateSchema>;
+};
 
 /** Body of `POST /v1/bookings`. */
 export const CreateBookingBodySchema = z
   .strictObject({
     bookingId,
     customer: z.strictObject({
-      id: z
-        .string()
-        .min(1)
-        .max(100)
-        .regex(CUSTOMER_ID_PATTERN, 'must not contain control characters')
-        .openapi({ example: 'cus_internal_42' }),
-      email: z.email().max(254).openapi({ example: 'ada@example.com' }),
-      name: z.string().min(1).max(200).openapi({ example: 'Ada Lovelace' }),
+      id: matching(CUSTOMER_ID_PATTERN, 'must be 1 to 100 characters without control characters').openapi({
+        example: 'cus_internal_42',
+      }),
+      email,
+      name: text(1, 200).openapi({ example: 'Ada Lovelace' }),
     }),
     holdPaymentMethod: paymentMethodId.openapi({
       description: 'A card PaymentMethod id; a card the customer saved is charged off-session',
     }),
     startsAt: instantWithOffset,
-    endsAt: instantWithOffset,
+    endsAt: instantWithOffset.openapi({ description: 'After startsAt', example: '2030-05-01T12:00:00+02:00' }),
     payment: BankPaymentSchema.optional(),
   })
   .refine((body) => Date.parse(body.endsAt) > Date.parse(body.startsAt), {
@@ -164,52 +225,75 @@ export type BankPaymentBody = NonNullable<CreateBookingBody['payment']>;
 
 /** Body of `POST /v1/bookings/{bookingId}/cancel`; may be omitted. */
 export const CancelBookingBodySchema = z
-  .strictObject({ reason: z.string().min(1).max(MAX_CANCEL_REASON_LENGTH).optional() })
+  .strictObject({ reason: text(1, MAX_CANCEL_REASON_LENGTH).optional() })
   .openapi('CancelBookingRequest');
 
-/** Body of `POST /v1/bookings/{bookingId}/payment-method`. */
-export const SupplyPaymentMethodBodySchema = z
+/** A new card for the booking's $1 hold. */
+const HoldPaymentMethodSchema = z
   .strictObject({
     paymentMethod: paymentMethodId,
     for: z
-      .enum(['hold', 'payment'])
+      .literal('hold')
       .optional()
-      .openapi({ description: 'What the payment method is for: the $1 hold (default) or the bank payment' }),
+      .openapi({ description: 'What the payment method is for: the $1 hold (the default)' }),
+  })
+  .openapi('HoldPaymentMethod');
+
+/** A new bank account for the booking's bank payment, with the customer's acceptance when it needs one. */
+const BankPaymentMethodSchema = z
+  .strictObject({
+    paymentMethod: paymentMethodId,
+    for: z.literal('payment').openapi({ description: 'What the payment method is for: the bank payment' }),
     mandate: MandateSchema.optional().openapi({
       description:
-        "With `for: payment`: the customer's acceptance of the debit from a new bank account (not needed for a " +
-        'saved one, or when the booking already has an acceptance)',
+        "The customer's acceptance of the debit from a new bank account (not needed for a saved one, or when the " +
+        'booking already has an acceptance)',
     }),
   })
-  .refine((body) => body.mandate === undefined || body.for === 'payment', {
-    message: 'only with for: payment',
-    path: ['mandate'],
-  })
-  .openapi('SupplyPaymentMethodRequest');
+  .openapi('BankPaymentMethod');
+
+/** Body of `POST /v1/bookings/{bookingId}/payment-method`: `mandate` only with `for: payment`. */
+export const SupplyPaymentMethodBodySchema = z
+  .union([HoldPaymentMethodSchema, BankPaymentMethodSchema], { error: 'mandate only with for: payment' })
+  .openapi('SupplyPaymentMethodRequest', {}, { unionPreferredType: 'oneOf' });
 export type SupplyPaymentMethodBody = z.infer<typeof SupplyPaymentMethodBodySchema>;
 
 const microdepositAmount = z.number().int().min(1).max(99);
 
-/** Body of `POST /v1/bookings/{bookingId}/microdeposits`: the descriptor code or the two amounts. */
-export const VerifyMicrodepositsBodySchema = z
+/**
+ * A descriptor code as typed by a person: any case, with spaces, tabs or line breaks around it; the
+ * API trims and upper-cases it to `SM` and four letters or digits (DESCRIPTOR_CODE_PATTERN).
+ */
+const TYPED_DESCRIPTOR_CODE_PATTERN = /^[ \t\r\n]*[Ss][Mm][A-Za-z0-9]{4}[ \t\r\n]*$/;
+
+/** The microdeposits' descriptor code. */
+const DescriptorCodeSchema = z
   .strictObject({
-    descriptorCode: z
-      .string()
-      .trim()
-      .toUpperCase()
-      .regex(DESCRIPTOR_CODE_PATTERN, 'must be SM followed by four letters or digits')
-      .optional()
-      .openapi({ example: 'SM11AA' }),
+    descriptorCode: matching(TYPED_DESCRIPTOR_CODE_PATTERN, 'must be SM followed by four letters or digits')
+      .transform((code) => code.trim().toUpperCase())
+      .pipe(z.string().regex(DESCRIPTOR_CODE_PATTERN))
+      .openapi({ description: 'SM and four letters or digits, in any case', example: 'SM11AA' }),
+  })
+  .openapi('MicrodepositDescriptorCode');
+
+/** The two microdeposits' amounts. */
+const MicrodepositAmountsSchema = z
+  .strictObject({
     amounts: z
       .tuple([microdepositAmount, microdepositAmount])
-      .optional()
       .openapi({ description: 'The two microdeposits, in cents', example: [32, 45] }),
   })
-  .refine((body) => (body.descriptorCode === undefined) !== (body.amounts === undefined), {
-    message: 'give exactly one of descriptorCode or amounts',
-    path: ['descriptorCode'],
-  })
-  .openapi('VerifyMicrodepositsRequest');
+  .openapi('MicrodepositAmounts');
+
+/** Body of `POST /v1/bookings/{bookingId}/microdeposits`: the descriptor code or the two amounts, exactly one. */
+export const VerifyMicrodepositsBodySchema = z
+  .union([DescriptorCodeSchema, MicrodepositAmountsSchema], { error: 'give exactly one of descriptorCode or amounts' })
+  .openapi('VerifyMicrodepositsRequest', {}, { unionPreferredType: 'oneOf' });
+
+/** The update's argument from a validated microdeposits body: the code or the amounts, never both. */
+export function microdepositValues(body: z.output<typeof VerifyMicrodepositsBodySchema>): VerifyMicrodepositsRequest {
+  return 'amounts' in body ? { amounts: body.amounts } : { descriptorCode: body.descriptorCode };
+}
 
 /** Path parameters of the per-booking routes. */
 export const BookingIdParamsSchema = z.object({
@@ -320,15 +404,14 @@ export const MicrodepositOutcomeSchema = z
   .openapi('MicrodepositOutcome');
 
 // The same rule as a booking's customer.id: whoever can book can save a payment method.
-const customerId = z
-  .string()
-  .regex(CUSTOMER_ID_PATTERN, 'must be 1 to 100 characters without control characters')
-  .openapi({ example: 'cust_42' });
+const customerId = matching(CUSTOMER_ID_PATTERN, 'must be 1 to 100 characters without control characters').openapi({
+  example: 'cust_42',
+});
 
-const setupId = z
-  .string()
-  .regex(SETUP_ID_PATTERN, 'must be 1-100 letters, digits, "_" or "-", starting with a letter or digit')
-  .openapi({ example: 'setup_2024_0001' });
+const setupId = matching(
+  SETUP_ID_PATTERN,
+  'must be 1-100 letters, digits, "_" or "-", starting with a letter or digit',
+).openapi({ example: 'setup_2024_0001' });
 
 /** Path parameters of a customer's routes. */
 export const CustomerIdParamsSchema = z.object({
@@ -345,24 +428,35 @@ export const SetupParamsSchema = CustomerIdParamsSchema.extend({
   setupId: setupId.openapi({ param: { name: 'setupId', in: 'path' } }),
 });
 
-/** Body of `POST /v1/customers/{customerId}/payment-methods`: what to save, for which customer. */
-export const StartSetupBodySchema = z
+/** Fields of a setup whatever it saves. */
+const setupFields = {
+  setupId: setupId.optional().openapi({
+    description: 'Your key for this setup; the same setupId again answers the same setup (generated when absent)',
+  }),
+  email,
+  name: text(1, 200).openapi({ example: 'Ada Lovelace' }),
+};
+
+/** Saving a card. */
+const CardSetupSchema = z
+  .strictObject({ ...setupFields, type: z.literal('card') })
+  .openapi('StartCardSetupRequest');
+
+/** Saving a bank account, verified instantly or by microdeposits. */
+const BankAccountSetupSchema = z
   .strictObject({
-    setupId: setupId.optional().openapi({
-      description: 'Your key for this setup; the same setupId again answers the same setup (generated when absent)',
-    }),
-    type: z.enum(SAVED_PAYMENT_METHOD_TYPES),
-    email: z.email().max(254).openapi({ example: 'ada@example.com' }),
-    name: z.string().min(1).max(200).openapi({ example: 'Ada Lovelace' }),
+    ...setupFields,
+    type: z.literal('us_bank_account'),
     verification: z
       .enum(VERIFICATION_METHODS)
       .optional()
-      .openapi({ description: 'How a bank account is verified (us_bank_account only; default automatic)' }),
+      .openapi({ description: 'How the bank account is verified (default automatic)' }),
   })
-  .refine((body) => body.verification === undefined || body.type === 'us_bank_account', {
-    message: 'only for type us_bank_account',
-    path: ['verification'],
-  })
+  .openapi('StartBankAccountSetupRequest');
+
+/** Body of `POST /v1/customers/{customerId}/payment-methods`: what to save (`verification` only for a bank account). */
+export const StartSetupBodySchema = z
+  .discriminatedUnion('type', [CardSetupSchema, BankAccountSetupSchema])
   .openapi('StartPaymentMethodSetupRequest');
 export type StartSetupBody = z.infer<typeof StartSetupBodySchema>;
 
@@ -445,6 +539,27 @@ export const ErrorResponseSchema = z
     }),
   })
   .openapi('Error');
+
+/**
+ * What the webhook requires of a signed body (`isStripeEventEnvelope`): a Stripe Event's id, type,
+ * creation time and object; Stripe's other fields are kept as they come. A plain OpenAPI schema,
+ * not zod: the body stays unparsed until its signature is verified.
+ */
+export const StripeEventEnvelopeSchema = {
+  type: 'object' as const,
+  description: 'A Stripe Event object',
+  required: ['id', 'type', 'created', 'data'],
+  properties: {
+    id: { type: 'string' as const, pattern: '^[^\\u0000]+$', example: 'evt_1Q0PsIJvEtkwdCNY' },
+    type: { type: 'string' as const, pattern: '^[^\\u0000]*$', example: 'payment_intent.amount_capturable_updated' },
+    created: { type: 'number' as const, description: 'Unix time in seconds', example: 1_900_000_000 },
+    data: {
+      type: 'object' as const,
+      required: ['object'],
+      properties: { object: { type: 'object' as const, description: 'The Stripe object the event is about' } },
+    },
+  },
+};
 
 /** Acknowledgement sent to Stripe once the event is durably stored. */
 export const WebhookAckSchema = z

@@ -26,7 +26,7 @@ export function toSetupInput(
     setupId,
     customer: { id: customerId, email: body.email, name: body.name },
     type: body.type,
-    verification: body.verification ?? 'automatic',
+    verification: (body.type === 'us_bank_account' && body.verification) || 'automatic',
     policy,
   };
 }

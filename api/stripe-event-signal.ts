@@ -19,15 +19,20 @@ export function isStripeEventEnvelope(value: unknown): value is StripeEventEnvel
   if (value === null || typeof value !== 'object') return false;
   const event = value as Record<string, unknown>;
   const data = event.data as Record<string, unknown> | undefined;
+  // The id and type go to text columns, which refuse NUL (as the published schema's patterns say).
   return (
     typeof event.id === 'string' &&
     event.id.length > 0 &&
+    !event.id.includes('\u0000') &&
     typeof event.type === 'string' &&
+    !event.type.includes('\u0000') &&
     typeof event.created === 'number' &&
     data !== null &&
     typeof data === 'object' &&
+    !Array.isArray(data) &&
     data.object !== null &&
-    typeof data.object === 'object'
+    typeof data.object === 'object' &&
+    !Array.isArray(data.object)
   );
 }
 

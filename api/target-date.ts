@@ -4,7 +4,7 @@
 export const TARGET_DATE_DAYS_AHEAD = { min: 3, max: 15 } as const;
 
 /** `YYYY-MM-DD`. */
-export const TARGET_DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+export const TARGET_DATE_PATTERN = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -71,6 +71,15 @@ function toClaimedEvent(row: ClaimedRow): ClaimedStripeEvent {
   };
 }
 
+/**
+ * `JSON.stringify(payload)` as jsonb takes it: PostgreSQL refuses `\u0000` and unpaired surrogates
+ * (which JSON.stringify writes as `\udXXX`), so both become U+FFFD; an escaped backslash before a
+ * `u` is left alone. Stripe sends neither; a signed body that does is still stored, not retried forever.
+ */
+export function storablePayload(payload: unknown): string {
+  return JSON.stringify(payload).replace(/(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi, '$1\\ufffd');
+}
+
 /** Stores an event once by its Stripe id; returns true if it was new, false for a redelivery. */
 export async function storeStripeEvent(db: Queryable, event: NewStripeEvent): Promise<boolean> {
   const result = await db.query(
@@ -83,7 +92,7 @@ export async function storeStripeEvent(db: Queryable, event: NewStripeEvent): Pr
       event.bookingId,
       event.paymentIntentId,
       event.setupId ?? null,
-      JSON.stringify(event.payload),
+      storablePayload(event.payload),
       event.status,
     ],
   );

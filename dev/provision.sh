@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Provisions everything `npm start` and `npm test` need on a machine that has only Node, Go,
-# Java + Maven and git: node_modules, the Temporal CLI (dev server), Temporal's time-skipping
-# test server and stripe-mock with its OpenAPI spec. Tools are built or fetched once into a cache
+# Java + Maven, Python 3 and git: node_modules, the Temporal CLI (dev server), Temporal's time-skipping
+# test server, stripe-mock with its OpenAPI spec and schemathesis (the API's conformance test). Tools are built or fetched once into a cache
 # outside the repository and reused; a lock keeps concurrent runs from corrupting it.
 # Quiet when everything is cached; on failure it prints the tail of the step's log.
 # Writes "$cache/env.sh", which dev/run.sh sources.
@@ -162,7 +162,29 @@ if [[ ! -x "$stripe_mock" || ! -f "$stripe_spec" ]]; then
   mv -f "$stripe_spec.tmp" "$stripe_spec"
 fi
 
-# --- (e) environment for dev/run.sh ----------------------------------------------------------
+# --- (e) schemathesis, in a venv of pinned versions ------------------------------------------
+# Keyed by the requirements' hash; the marker is written last, so a venv an interrupted run left
+# half built has none and is built again from scratch.
+schemathesis_requirements="$ROOT/dev/schemathesis/requirements.txt"
+schemathesis_key="$(sha256sum "$schemathesis_requirements" | cut -c1-16)"
+schemathesis_venv="$CACHE/schemathesis/$schemathesis_key"
+if [[ ! -f "$schemathesis_venv/.provisioned" ]]; then
+  need python3 "Python 3 (with venv) is required for schemathesis, the API's conformance test"
+  say "installing schemathesis into $schemathesis_venv (once)..."
+  rm -rf "$schemathesis_venv"
+  mkdir -p "$(dirname "$schemathesis_venv")"
+  run_logged "python3 -m venv" python3 -m venv "$schemathesis_venv"
+  run_logged "pip install schemathesis" "$schemathesis_venv/bin/python" -m pip install --quiet --no-input \
+    --disable-pip-version-check -r "$schemathesis_requirements"
+  "$schemathesis_venv/bin/schemathesis" --version >>"$LOG" 2>&1 || {
+    say "FAILED: schemathesis does not run after install"
+    show_log
+    exit 1
+  }
+  touch "$schemathesis_venv/.provisioned"
+fi
+
+# --- (f) environment for dev/run.sh ----------------------------------------------------------
 env_file="$CACHE/env.sh"
 cat >"$env_file.tmp" <<EOF
 # Written by dev/provision.sh; sourced by dev/run.sh. Variables already set win.
@@ -170,6 +192,7 @@ export TEMPORAL_CLI_PATH="\${TEMPORAL_CLI_PATH:-$temporal_cli}"
 export TEMPORAL_TEST_SERVER_PATH="\${TEMPORAL_TEST_SERVER_PATH:-$test_server}"
 export STRIPE_MOCK_PATH="\${STRIPE_MOCK_PATH:-$stripe_mock}"
 export STRIPE_OPENAPI_SPEC="\${STRIPE_OPENAPI_SPEC:-$stripe_spec}"
+export SCHEMATHESIS_PATH="\${SCHEMATHESIS_PATH:-$schemathesis_venv/bin/schemathesis}"
 EOF
 if ! cmp -s "$env_file.tmp" "$env_file" 2>/dev/null; then
   mv -f "$env_file.tmp" "$env_file"

@@ -26,8 +26,11 @@ export const SETUP_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 /**
  * Customer ids the API accepts, in bookings and in paths: the booking service's own ids, 1 to 100
  * characters without control characters (Postgres refuses NUL; Stripe headers refuse controls).
+ * The class spells out Unicode's Cc range rather than `\p{Cc}` so that its source is a pattern any
+ * JSON Schema client can match; the `u` flag counts characters as JSON Schema does (code points).
  */
-export const CUSTOMER_ID_PATTERN = /^[^\p{Cc}]{1,100}$/u;
+// eslint-disable-next-line no-control-regex -- excluding the control characters is the point
+export const CUSTOMER_ID_PATTERN = /^[^\u0000-\u001F\u007F-\u009F]{1,100}$/u;
 
 /** Kinds of payment method a customer can save. */
 export const SAVED_PAYMENT_METHOD_TYPES = ['card', 'us_bank_account'] as const;

@@ -44,6 +44,7 @@ import {
   CreateBookingBodySchema,
   errorResponseSpec,
   MicrodepositOutcomeSchema,
+  microdepositValues,
   type SupplyPaymentMethodBody,
   SupplyPaymentMethodBodySchema,
   unavailableResponseSpec,
@@ -68,6 +69,16 @@ const bookingResponse = (description: string) => ({
   description,
   content: { 'application/json': { schema: BookingViewSchema } },
 });
+
+/** The operations a created booking's id leads to, as OpenAPI links (clients and fuzzers follow them). */
+const bookingLinks = Object.fromEntries(
+  (['getBooking', 'cancelBooking', 'supplyPaymentMethod', 'verifyMicrodeposits', 'getHoldNextAction'] as const).map(
+    (operationId) => [
+      operationId,
+      { operationId, parameters: { bookingId: '$response.body#/bookingId' }, description: `${operationId} on the booking just created` },
+    ],
+  ),
+);
 const commonErrors = {
   401: errorResponseSpec('Missing or wrong bearer token (`unauthorized`)'),
   413: errorResponseSpec('Body larger than MAX_BODY_BYTES (`payload_too_large`)'),
@@ -77,14 +88,18 @@ const commonErrors = {
 };
 
 const createBookingRoute = createRoute({
+  operationId: 'createBooking',
   method: 'post',
   path: '/',
   summary: 'Start the payment workflow for a booking (idempotent per bookingId and body)',
   security,
   request: { body: { required: true, content: { 'application/json': { schema: CreateBookingBodySchema } } } },
   responses: {
-    201: bookingResponse('Workflow started; the hold is being placed and the bank payment, if any, is pending'),
-    200: bookingResponse('Same request repeated; the booking as it is now'),
+    201: {
+      ...bookingResponse('Workflow started; the hold is being placed and the bank payment, if any, is pending'),
+      links: bookingLinks,
+    },
+    200: { ...bookingResponse('Same request repeated; the booking as it is now'), links: bookingLinks },
     400: errorResponseSpec('Malformed JSON (`invalid_json`)'),
     409: errorResponseSpec('Booking id already used with a different body (`booking_conflict`)'),
     ...commonErrors,
@@ -103,6 +118,7 @@ const createBookingRoute = createRoute({
 });
 
 const getBookingRoute = createRoute({
+  operationId: 'getBooking',
   method: 'get',
   path: '/{bookingId}',
   summary: "The booking's current state, from its workflow",
@@ -116,6 +132,7 @@ const getBookingRoute = createRoute({
 });
 
 const cancelBookingRoute = createRoute({
+  operationId: 'cancelBooking',
   method: 'post',
   path: '/{bookingId}/cancel',
   summary: 'Cancel the booking; the hold is released at once',
@@ -136,6 +153,7 @@ const cancelBookingRoute = createRoute({
 });
 
 const supplyPaymentMethodRoute = createRoute({
+  operationId: 'supplyPaymentMethod',
   method: 'post',
   path: '/{bookingId}/payment-method',
   summary:
@@ -164,6 +182,7 @@ const supplyPaymentMethodRoute = createRoute({
 });
 
 const verifyMicrodepositsRoute = createRoute({
+  operationId: 'verifyMicrodeposits',
   method: 'post',
   path: '/{bookingId}/microdeposits',
   summary: "Verify the bank account with the microdeposits' descriptor code or their two amounts",
@@ -279,7 +298,8 @@ export function createBookingRoutes({ temporal, db, config, stripe }: BookingRou
       ...(request.for && { for: request.for }),
       ...(saved && use === 'hold' && { offSession: true }),
       ...(savedMandateId && { savedMandateId }),
-      ...(request.mandate && {
+      ...(request.for === 'payment' &&
+        request.mandate && {
         mandate: {
           ipAddress: request.mandate.ipAddress,
           userAgent: request.mandate.userAgent,
@@ -380,7 +400,7 @@ export function createBookingRoutes({ temporal, db, config, stripe }: BookingRou
     const request = c.req.valid('json');
     const outcome = await updateBooking(bookingId, (handle) =>
       handle.executeUpdate(verifyMicrodepositsUpdate, {
-        args: [request.amounts ? { amounts: request.amounts } : { descriptorCode: request.descriptorCode }],
+        args: [microdepositValues(request)],
       }),
     );
     if (outcome === 'closed') {

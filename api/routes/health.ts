@@ -19,6 +19,7 @@ export interface HealthRoutesDeps {
 const healthResponse = { description: 'OK', content: { 'application/json': { schema: HealthSchema } } };
 
 const livenessRoute = createRoute({
+  operationId: 'getLiveness',
   method: 'get',
   path: '/healthz',
   summary: 'Liveness: the process is up',
@@ -26,6 +27,7 @@ const livenessRoute = createRoute({
 });
 
 const readinessRoute = createRoute({
+  operationId: 'getReadiness',
   method: 'get',
   path: '/readyz',
   summary: 'Readiness: Temporal and Postgres both answer',

@@ -28,6 +28,7 @@ export interface HoldNextActionRoutesDeps {
 }
 
 const holdNextActionRoute = createRoute({
+  operationId: 'getHoldNextAction',
   method: 'get',
   path: '/{bookingId}/hold/next-action',
   summary:

@@ -17,6 +17,7 @@ export interface MetricsRoutesDeps {
 }
 
 const metricsRoute = createRoute({
+  operationId: 'getMetrics',
   method: 'get',
   path: '/metrics',
   summary: 'Prometheus metrics: requests, latencies, webhooks, inbox depth and relay lag',

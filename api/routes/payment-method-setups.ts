@@ -40,6 +40,7 @@ import {
   StartSetupBodySchema,
   unavailableResponseSpec,
   VerifyMicrodepositsBodySchema,
+  microdepositValues,
 } from '../schemas.js';
 import { newSetupId, setupFingerprint, setupPolicyFromConfig, toSetupInput } from '../setup-input.js';
 import { toSetupView } from '../setup-view.js';
@@ -75,6 +76,7 @@ const commonErrors = {
 const unknownSetup = errorResponseSpec('No such setup for this customer (`setup_not_found`)');
 
 const startSetupRoute = createRoute({
+  operationId: 'startPaymentMethodSetup',
   method: 'post',
   path: '/{customerId}/payment-methods',
   summary:
@@ -96,6 +98,7 @@ const startSetupRoute = createRoute({
 });
 
 const getSetupRoute = createRoute({
+  operationId: 'getPaymentMethodSetup',
   method: 'get',
   path: '/{customerId}/payment-methods/setups/{setupId}',
   summary: "A setup's state, from its workflow (the saved payment method once it succeeded)",
@@ -105,6 +108,7 @@ const getSetupRoute = createRoute({
 });
 
 const verifySetupMicrodepositsRoute = createRoute({
+  operationId: 'verifySetupMicrodeposits',
   method: 'post',
   path: '/{customerId}/payment-methods/setups/{setupId}/microdeposits',
   summary: "Verify the bank account being saved with the microdeposits' descriptor code or their two amounts",
@@ -134,6 +138,7 @@ const verifySetupMicrodepositsRoute = createRoute({
 });
 
 const cancelSetupRoute = createRoute({
+  operationId: 'cancelPaymentMethodSetup',
   method: 'post',
   path: '/{customerId}/payment-methods/setups/{setupId}/cancel',
   summary: 'Abandon the setup: its SetupIntent is cancelled, unless it succeeded meanwhile',
@@ -271,7 +276,7 @@ export function createPaymentMethodSetupRoutes({ temporal, config, gateway }: Pa
     const request = c.req.valid('json');
     const outcome = await updateSetup(customerId, setupId, (handle) =>
       handle.executeUpdate(verifySetupMicrodepositsUpdate, {
-        args: [request.amounts ? { amounts: request.amounts } : { descriptorCode: request.descriptorCode }],
+        args: [microdepositValues(request)],
       }),
     );
     if (outcome === 'closed') {

@@ -41,6 +41,7 @@ const commonErrors = {
 };
 
 const listRoute = createRoute({
+  operationId: 'listSavedPaymentMethods',
   method: 'get',
   path: '/{customerId}/payment-methods',
   summary: "The customer's saved payment methods that are not detached, newest first",
@@ -56,6 +57,7 @@ const listRoute = createRoute({
 });
 
 const detachRoute = createRoute({
+  operationId: 'removeSavedPaymentMethod',
   method: 'delete',
   path: '/{customerId}/payment-methods/{paymentMethodId}',
   summary: 'Remove a saved payment method: detached from the Stripe customer, no longer listed or usable',

@@ -16,7 +16,7 @@ import type { InboxRelay } from '../inbox-relay.js';
 import type { Logger } from '../logger.js';
 import type { ApiMetrics, WebhookOutcome } from '../metrics.js';
 import { createRouter, type AppEnv } from '../router.js';
-import { errorResponseSpec, unavailableResponseSpec, WebhookAckSchema } from '../schemas.js';
+import { errorResponseSpec, StripeEventEnvelopeSchema, unavailableResponseSpec, WebhookAckSchema } from '../schemas.js';
 import { isStripeEventEnvelope, type StripeEventEnvelope } from '../stripe-event-signal.js';
 
 /** What the webhook receiver needs. */
@@ -35,6 +35,7 @@ export interface StripeWebhookRoutesDeps {
 }
 
 const stripeWebhookRoute = createRoute({
+  operationId: 'receiveStripeEvent',
   method: 'post',
   path: '/stripe',
   summary: 'Receive a Stripe event (authenticated by the Stripe-Signature header, not a bearer token)',
@@ -58,7 +59,7 @@ const stripeWebhookRoute = createRoute({
     // A plain OpenAPI schema, not zod: the body must stay unparsed until the signature is verified.
     body: {
       required: true,
-      content: { 'application/json': { schema: { type: 'object', description: 'A Stripe Event object' } } },
+      content: { 'application/json': { schema: StripeEventEnvelopeSchema } },
     },
   },
   responses: {

@@ -624,12 +624,35 @@ describe('OpenAPI for bank payments', () => {
     const { body } = await get('/openapi.json');
     const schemas = body.components.schemas;
     expect(schemas.CreateBookingRequest.properties.payment).toEqual({ $ref: '#/components/schemas/BankPayment' });
-    expect(schemas.BankPayment.required).toEqual(expect.arrayContaining(['amount', 'method']));
-    // Optional in the schema since a saved bank account brings its own mandate; required otherwise (see above).
-    expect(schemas.BankPayment.required).not.toContain('mandate');
-    expect(schemas.BankPayment.description).toContain('`mandate` is required unless');
+    // Exactly one of paymentMethod or bankAccount; a mandate always with bankAccount, and optional with a
+    // paymentMethod since a saved bank account brings its own (required otherwise, see above).
+    expect(schemas.BankPayment.oneOf).toEqual([
+      { $ref: '#/components/schemas/BankPaymentByPaymentMethod' },
+      { $ref: '#/components/schemas/BankPaymentByBankAccount' },
+    ]);
+    expect(schemas.BankPaymentByPaymentMethod).toMatchObject({
+      required: ['amount', 'method', 'paymentMethod'],
+      additionalProperties: false,
+    });
+    expect(schemas.BankPaymentByBankAccount).toMatchObject({
+      required: ['amount', 'method', 'bankAccount', 'mandate'],
+      additionalProperties: false,
+    });
+    expect(schemas.BankPayment.description).toContain('`mandate` is required with `bankAccount`');
     expect(schemas.Booking.properties.payment).toBeDefined();
-    expect(schemas.SupplyPaymentMethodRequest.properties.for.enum).toEqual(['hold', 'payment']);
+    // `mandate` only with `for: payment`.
+    expect(schemas.SupplyPaymentMethodRequest.oneOf).toEqual([
+      { $ref: '#/components/schemas/HoldPaymentMethod' },
+      { $ref: '#/components/schemas/BankPaymentMethod' },
+    ]);
+    expect(schemas.HoldPaymentMethod.properties.for.enum).toEqual(['hold']);
+    expect(schemas.HoldPaymentMethod.properties.mandate).toBeUndefined();
+    expect(schemas.BankPaymentMethod).toMatchObject({ required: ['paymentMethod', 'for'], properties: { for: { enum: ['payment'] } } });
+    // Exactly one of descriptorCode or amounts.
+    expect(schemas.VerifyMicrodepositsRequest.oneOf).toEqual([
+      { $ref: '#/components/schemas/MicrodepositDescriptorCode' },
+      { $ref: '#/components/schemas/MicrodepositAmounts' },
+    ]);
 
     const microdeposits = body.paths['/v1/bookings/{bookingId}/microdeposits'].post;
     expect(microdeposits.security).toEqual([{ bearerAuth: [] }]);

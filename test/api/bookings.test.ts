@@ -12,6 +12,7 @@ import { createPool } from '../../db/pool.js';
 import { bookingWorkflowId } from '../../workflows/contract.js';
 import { startDevServer } from '../support/dev-server-env.js';
 import { getFreePort } from '../support/free-port.js';
+import { createBookingApiClient, type BookingApiClient } from '../../client/index.js';
 import {
   API_TOKEN,
   STRIPE_SECRET_KEY,
@@ -24,9 +25,18 @@ import {
 import { DECLINED_PAYMENT_METHOD } from './fixtures/booking-workflow-stub.js';
 
 let harness: ApiHarness;
+/** The booking service's typed client, generated from /openapi.json, driving the app. */
+let client: BookingApiClient;
 
 beforeAll(async () => {
   harness = await startApiHarness({ env: { MAX_BODY_BYTES: '2048' } });
+  client = createBookingApiClient({
+    baseUrl: 'http://booking-payments.test',
+    apiToken: API_TOKEN,
+    // app.fetch, not app.request: a test that serves the app over HTTP replaces the global Request
+    // class (@hono/node-server), which app.request's instanceof check would then not recognise.
+    fetch: async (request) => harness.app.fetch(request),
+  });
 });
 
 afterAll(async () => {
@@ -69,10 +79,18 @@ async function createBooking(bookingId: string, overrides: Record<string, unknow
 describe('POST /v1/bookings', () => {
   it('starts the workflow and answers 201 with the booking placing its hold', async () => {
     const bookingId = newBookingId();
-    const { status, body, headers } = await post('/v1/bookings', bookingBody(bookingId));
+    const { data: body, response } = await client.POST('/v1/bookings', {
+      body: {
+        bookingId,
+        customer: { id: 'cust_42', email: 'ada@example.com', name: 'Ada Lovelace' },
+        holdPaymentMethod: 'pm_card_visa',
+        startsAt: '2030-05-01T10:00:00+02:00',
+        endsAt: '2030-05-01T12:00:00+02:00',
+      },
+    });
 
-    expect(status).toBe(201);
-    expect(headers.get('X-Request-Id')).toBeTruthy();
+    expect(response.status).toBe(201);
+    expect(response.headers.get('X-Request-Id')).toBeTruthy();
     expect(body).toEqual({
       bookingId,
       workflowId: `booking-${bookingId}`,
@@ -256,9 +274,8 @@ describe('GET /v1/bookings/:bookingId', () => {
     const bookingId = newBookingId();
     await createBooking(bookingId);
 
-    const { status, body } = await get(`/v1/bookings/${bookingId}`);
-
-    expect(status).toBe(200);
+    const { data: body, response } = await client.GET('/v1/bookings/{bookingId}', { params: { path: { bookingId } } });
+    expect(response.status).toBe(200);
     expect(body).toMatchObject({
       bookingId,
       workflowId: bookingWorkflowId(bookingId),
@@ -266,13 +283,13 @@ describe('GET /v1/bookings/:bookingId', () => {
     });
     // The view exposes the contract's fields only, not the workflow's internals.
     expect(body).not.toHaveProperty('seenEventIds');
-    expect(body.hold).not.toHaveProperty('paymentMethod');
+    expect(body?.hold).not.toHaveProperty('paymentMethod');
   });
 
   it('answers 404 booking_not_found for an unknown booking', async () => {
-    const { status, body } = await get('/v1/bookings/never-booked');
-    expect(status).toBe(404);
-    expect(body.error.code).toBe('booking_not_found');
+    const { error, response } = await client.GET('/v1/bookings/{bookingId}', { params: { path: { bookingId: 'never-booked' } } });
+    expect(response.status).toBe(404);
+    expect(error?.error.code).toBe('booking_not_found');
   });
 
   it('answers 401 without a token', async () => {
@@ -287,9 +304,12 @@ describe('POST /v1/bookings/:bookingId/cancel', () => {
     const bookingId = newBookingId();
     await createBooking(bookingId);
 
-    const { status, body } = await post(`/v1/bookings/${bookingId}/cancel`, { reason: 'guest cancelled' });
+    const { data: body, response } = await client.POST('/v1/bookings/{bookingId}/cancel', {
+      params: { path: { bookingId } },
+      body: { reason: 'guest cancelled' },
+    });
 
-    expect(status).toBe(200);
+    expect(response.status).toBe(200);
     expect(body).toMatchObject({ cancelRequested: true, cancelReason: 'guest cancelled', hold: { status: 'released' } });
   });
 
@@ -304,15 +324,16 @@ describe('POST /v1/bookings/:bookingId/cancel', () => {
     expect(((await response.json())).cancelReason).toBeNull();
   });
 
-  it('answers 422 invalid_request when the workflow validator rejects the update', async () => {
+  it('answers a repeated cancel with 200 and the booking as the first cancel left it', async () => {
     const bookingId = newBookingId();
     await createBooking(bookingId);
-    await post(`/v1/bookings/${bookingId}/cancel`, {});
+    const first = await post(`/v1/bookings/${bookingId}/cancel`, { reason: 'guest cancelled' });
 
-    const again = await post(`/v1/bookings/${bookingId}/cancel`, {});
+    const again = await post(`/v1/bookings/${bookingId}/cancel`, { reason: 'asked twice' });
 
-    expect(again.status).toBe(422);
-    expect(again.body.error).toMatchObject({ code: 'invalid_request', message: 'Booking is already cancelled' });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(again.body.cancelReason).toBe('guest cancelled');
   });
 
   it('answers 404 for an unknown booking and 422 for unknown fields', async () => {
@@ -380,10 +401,13 @@ describe('POST /v1/bookings/:bookingId/payment-method', () => {
     const bookingId = newBookingId();
     await createBooking(bookingId, { holdPaymentMethod: DECLINED_PAYMENT_METHOD });
 
-    const { status, body } = await post(`/v1/bookings/${bookingId}/payment-method`, { paymentMethod: 'pm_card_visa' });
+    const { data: body, response } = await client.POST('/v1/bookings/{bookingId}/payment-method', {
+      params: { path: { bookingId } },
+      body: { paymentMethod: 'pm_card_visa' },
+    });
 
-    expect(status).toBe(200);
-    expect(body.hold).toMatchObject({ status: 'held', attempt: 2, declineCode: null });
+    expect(response.status).toBe(200);
+    expect(body?.hold).toMatchObject({ status: 'held', attempt: 2, declineCode: null });
   });
 
   it('answers 409 not_awaiting_payment_method when the hold is not waiting for one', async () => {
@@ -423,6 +447,25 @@ describe('errors and operations', () => {
     const { status, body } = await get('/v2/nothing-here');
     expect(status).toBe(404);
     expect(body.error.code).toBe('not_found');
+  });
+
+  it('answers 405 method_not_allowed with Allow for a method a documented path does not have', async () => {
+    const bookingId = newBookingId();
+    const cases = [
+      { method: 'DELETE', path: `/v1/bookings/${bookingId}`, allow: 'GET, HEAD' },
+      { method: 'PUT', path: '/v1/bookings', allow: 'POST' },
+      { method: 'GET', path: `/v1/bookings/${bookingId}/cancel`, allow: 'POST' },
+      { method: 'PATCH', path: '/v1/customers/cust_42/payment-methods', allow: 'GET, HEAD, POST' },
+      { method: 'GET', path: '/v1/webhooks/stripe', allow: 'POST' },
+    ];
+    for (const { method, path, allow } of cases) {
+      const response = await harness.app.request(path, { method, headers: authJson() });
+      const body = await response.json();
+      expect({ method, path, status: response.status, allow: response.headers.get('Allow') }).toEqual({ method, path, status: 405, allow });
+      expect(body.error).toEqual({ code: 'method_not_allowed', message: expect.stringContaining(allow), requestId: response.headers.get('X-Request-Id') });
+    }
+    // Still 404 where no route documents the path.
+    expect((await harness.app.request('/v1/nothing', { method: 'DELETE', headers: authJson() })).status).toBe(404);
   });
 
   it('echoes a caller-supplied X-Request-Id in the header and the error body', async () => {
@@ -537,6 +580,33 @@ describe('errors and operations', () => {
     } finally {
       await deadPool.end();
     }
+  });
+
+  it('/openapi.json publishes patterns a JSON Schema client matches ids with, flags and all', async () => {
+    const { body } = await get('/openapi.json', {});
+    const patterns: string[] = [];
+    JSON.stringify(body, (key, value: unknown) => {
+      if (key === 'pattern' && typeof value === 'string') patterns.push(value);
+      return value;
+    });
+    expect(patterns.length).toBeGreaterThan(10);
+    for (const pattern of patterns) {
+      // No regex literal leaked (`/…/u`), and every pattern compiles as ECMA-262 with and without unicode.
+      expect(pattern).toMatch(/\$$/);
+      expect(() => new RegExp(pattern, 'u')).not.toThrow();
+      expect(() => new RegExp(pattern)).not.toThrow();
+      // `\d` and `\w` mean more than ASCII in other regex dialects (Python's); the API means ASCII.
+      expect(pattern).not.toMatch(/\\[dDwWsS]/);
+    }
+    const parameter = (path: string, name: string) =>
+      Object.values(body.paths[path]).flatMap((operation) => (operation as { parameters?: { name: string; schema: { pattern: string } }[] }).parameters ?? []).find((p) => p.name === name);
+    const customerIdPattern = new RegExp(parameter('/v1/customers/{customerId}/payment-methods', 'customerId')!.schema.pattern, 'u');
+    expect(customerIdPattern.test('cust_42')).toBe(true);
+    expect(customerIdPattern.test('Ada Lovelace #7 (façade)')).toBe(true);
+    expect(customerIdPattern.test('tab\there')).toBe(false);
+    expect(customerIdPattern.test('x'.repeat(101))).toBe(false);
+    const bookingIdPattern = new RegExp(parameter('/v1/bookings/{bookingId}', 'bookingId')!.schema.pattern, 'u');
+    expect(bookingIdPattern.test('bk_2024_0001')).toBe(true);
   });
 
   it('/openapi.json documents every route, the bearer scheme and the error shape', async () => {

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogFields } from '../../api/logger.js';
+import { createBookingApiClient } from '../../client/index.js';
 import { historyText } from '../support/history-text.js';
 import { handleNextAction } from '../support/stripe-js-stand-in.js';
 import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../support/system-under-test.js';
@@ -55,10 +56,12 @@ interface WebhookDeliverySummary {
 describe('booking payments, end to end', () => {
   it('takes a booking from created to held to released, with signed notifications', async () => {
     const booking = newBooking({ endsAt: new Date(Date.now() + 3_000).toISOString() });
+    // The booking service's typed client, over HTTP, as it integrates.
+    const client = createBookingApiClient({ baseUrl: system.apiUrl, apiToken: system.apiToken });
 
-    const created = await api('POST', '/v1/bookings', booking);
-    expect(created.status).toBe(201);
-    expect(created.body.workflowId).toBe(`booking-${booking.bookingId}`);
+    const created = await client.POST('/v1/bookings', { body: booking });
+    expect(created.response.status).toBe(201);
+    expect(created.data?.workflowId).toBe(`booking-${booking.bookingId}`);
 
     const held = await waitForHold(booking.bookingId, 'held');
     expect(held.hold.paymentIntentId).toMatch(/^pi_/);
@@ -76,9 +79,9 @@ describe('booking payments, end to end', () => {
     expect(received.map((c) => c.type)).toEqual(['hold.held', 'hold.released']);
     expect(received.every((c) => c.signatureValid)).toBe(true);
 
-    const again = await api('POST', '/v1/bookings', booking);
-    expect(again.status).toBe(200);
-    expect(again.body.hold.status).toBe('released');
+    const again = await client.POST('/v1/bookings', { body: booking });
+    expect(again.response.status).toBe(200);
+    expect(again.data?.hold.status).toBe('released');
   });
 
   it('hands the booking service what Stripe.js needs to finish 3-D Secure, and keeps the client secret nowhere', async () => {
