@@ -3,6 +3,7 @@ import type { SystemUnderTest } from '../test/support/system-under-test.js';
 import type { ChaosSystem } from './chaos-system.js';
 import { runApiKill } from './api-kill.js';
 import { runBadApiInput } from './bad-api-input.js';
+import { runBankFaults } from './bank-faults.js';
 import { runDuplicateAndShuffledWebhooks } from './duplicate-and-shuffled-webhooks.js';
 import { runEventOrderings } from './event-orderings.js';
 import { runHostileWebhooks } from './hostile-webhooks.js';
@@ -29,6 +30,7 @@ export const chaosScenarios: ChaosScenario[] = [
   { name: 'hostile-webhooks', run: runHostileWebhooks },
   { name: 'stripe-faults', run: (system, scale) => runStripeFaults(system, scale) },
   { name: 'stripe-timeouts', run: runStripeTimeouts },
+  { name: 'bank-faults', run: runBankFaults },
   { name: 'temporal-outage', run: runTemporalOutage },
   { name: 'postgres-outage', run: runPostgresOutage },
   { name: 'bad-api-input', run: runBadApiInput },

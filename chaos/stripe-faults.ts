@@ -7,6 +7,7 @@
 import type { SystemUnderTest } from '../test/support/system-under-test.js';
 import { createBookings, tally, waitForHolds } from './booking-driver.js';
 import { checkInvariants } from './invariants.js';
+import { markStripeRequests } from './stripe-requests.js';
 import { timedScenario, type ChaosScale, type ScenarioReport } from './scenario-report.js';
 
 /** Chosen failure rates of PaymentIntent requests (create, confirm, cancel) and of declined cards. */
@@ -25,9 +26,7 @@ export async function runStripeFaults(system: SystemUnderTest, scale: ChaosScale
       { name: '429', fault: { status: 429, rate: rates.rateLimited, when: 'before', pathPattern: '^POST /v1/payment_intents' } },
       { name: '500 after the work', fault: { status: 500, rate: rates.serverError, when: 'after', pathPattern: '^POST /v1/payment_intents' } },
     ];
-    // The emulator keeps only its latest requests (a capped log that earlier scenarios may have
-    // filled), so this scenario's requests are the ones not logged before it, not a count past them.
-    const requestsBefore = new Set((await system.emulatorControl<{ data: Array<{ requestId: string }> }>('GET', '/_emulator/requests')).data.map((request) => request.requestId));
+    const requestsSince = await markStripeRequests(system);
     const allBookings: string[] = [];
     const declinedBookings: string[] = [];
     for (const phase of phases) {
@@ -51,9 +50,7 @@ export async function runStripeFaults(system: SystemUnderTest, scale: ChaosScale
       }
     }
     report.tried['declined cards'] = declinedBookings.length;
-    const requests = (
-      await system.emulatorControl<{ data: Array<{ requestId: string; injectedFault: string | null; replayed: boolean }> }>('GET', '/_emulator/requests')
-    ).data.filter((request) => !requestsBefore.has(request.requestId));
+    const requests = await requestsSince();
     report.counted['Stripe requests'] = requests.length;
     report.counted['faults injected'] = requests.filter((request) => request.injectedFault !== null).length;
     report.counted['idempotent replays'] = requests.filter((request) => request.replayed).length;

@@ -8,17 +8,11 @@
 import type { SystemUnderTest } from '../test/support/system-under-test.js';
 import { createBookings, tally, waitForHolds } from './booking-driver.js';
 import { checkInvariants } from './invariants.js';
+import { markStripeRequests } from './stripe-requests.js';
 import { timedScenario, type ChaosScale, type ScenarioReport } from './scenario-report.js';
 
 /** How much later than the client's timeout a slowed answer comes. */
 const BEYOND_TIMEOUT_MS = 1_500;
-
-interface LoggedRequest {
-  path: string;
-  status: number;
-  replayed: boolean;
-  injectedLatency: { ms: number; when: 'before' | 'after' } | null;
-}
 
 /** Runs the scenario: one phase with answers late after the work, one with requests slow before it. */
 export async function runStripeTimeouts(system: SystemUnderTest, scale: ChaosScale): Promise<ScenarioReport> {
@@ -28,7 +22,7 @@ export async function runStripeTimeouts(system: SystemUnderTest, scale: ChaosSca
     report.tried['injected latency (ms)'] = latencyMs;
     const allBookings: string[] = [];
     for (const when of ['after', 'before'] as const) {
-      const requestsBefore = (await requestLog(system)).length;
+      const requestsSince = await markStripeRequests(system);
       // Counted, so every phase slows some requests whatever the scale; creates, confirms, cancels and their retries share the count.
       const slowed = scale.bookings * 2;
       await system.emulatorControl('POST', '/_emulator/faults', { latency: { ms: latencyMs, count: slowed, when, pathPattern: '^POST /v1/payment_intents' } });
@@ -41,7 +35,7 @@ export async function runStripeTimeouts(system: SystemUnderTest, scale: ChaosSca
       } finally {
         await system.emulatorControl('DELETE', '/_emulator/faults');
       }
-      const requests = (await requestLog(system)).slice(requestsBefore);
+      const requests = await requestsSince();
       const timeouts = requests.filter((request) => request.injectedLatency !== null && request.injectedLatency.ms > system.stripeTimeoutMs).length;
       report.counted[`${when}: timeouts injected`] = timeouts;
       report.counted[`${when}: idempotent replays`] = requests.filter((request) => request.replayed).length;
@@ -50,8 +44,4 @@ export async function runStripeTimeouts(system: SystemUnderTest, scale: ChaosSca
     }
     return checkInvariants(system, allBookings);
   });
-}
-
-async function requestLog(system: SystemUnderTest): Promise<LoggedRequest[]> {
-  return (await system.emulatorControl<{ data: LoggedRequest[] }>('GET', '/_emulator/requests')).data;
 }

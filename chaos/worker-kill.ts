@@ -12,6 +12,7 @@ import { bookingWorkflowId } from '../workflows/contract.js';
 import type { ChaosSystem } from './chaos-system.js';
 import { createBookings, tally, waitForHolds } from './booking-driver.js';
 import { checkInvariants } from './invariants.js';
+import { markStripeRequests } from './stripe-requests.js';
 import { timedScenario, type ChaosScale, type ScenarioReport } from './scenario-report.js';
 
 const CONFIRMATION_PATTERN = '^POST /v1/payment_intents/[^/]+/confirm$';
@@ -20,17 +21,10 @@ const STALL_HOLD_MS = 120_000;
 /** The random kill lands within this long after the second bookings were created. */
 const RANDOM_KILL_WINDOW_MS = 1_500;
 
-interface LoggedRequest {
-  path: string;
-  idempotencyKey: string | null;
-  replayed: boolean;
-  injectedFault: string | null;
-}
-
 /** Runs the scenario: a kill while Stripe's answers are held, then a kill at a random moment. */
 export async function runWorkerKill(system: SystemUnderTest, scale: ChaosScale, chaos: ChaosSystem): Promise<ScenarioReport> {
   return timedScenario('worker killed after Stripe answered and at a random moment, then restarted', async (report) => {
-    const requestsBefore = (await loggedRequests(system)).length;
+    const requestsSince = await markStripeRequests(system);
     const restartMs: number[] = [];
     const killAndRestart = async () => {
       const exit = await chaos.worker.kill();
@@ -82,7 +76,7 @@ export async function runWorkerKill(system: SystemUnderTest, scale: ChaosScale, 
     const settled = await waitForHolds(system, bookingIds, ['released'], 150_000);
     for (const [status, count] of Object.entries(tally(settled.map((view) => view.hold.status)))) report.counted[status] = count;
 
-    const requests = (await loggedRequests(system)).slice(requestsBefore);
+    const requests = await requestsSince();
     report.counted['Stripe requests'] = requests.length;
     report.counted['answers stalled'] = requests.filter((request) => request.injectedFault === 'stall after').length;
     report.counted['requests replayed by idempotency key'] = requests.filter((request) => request.replayed).length;
@@ -108,8 +102,4 @@ export async function runWorkerKill(system: SystemUnderTest, scale: ChaosScale, 
     }
     return checkInvariants(system, bookingIds);
   });
-}
-
-async function loggedRequests(system: SystemUnderTest): Promise<LoggedRequest[]> {
-  return (await system.emulatorControl<{ data: LoggedRequest[] }>('GET', '/_emulator/requests')).data;
 }

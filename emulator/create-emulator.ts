@@ -243,6 +243,9 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
               }),
           });
         }) as Server;
+        // Idle connections outlive a client's own keep-alive (undici: 4 s), so the client closes
+        // them first and never sends a request on a socket the server is closing (ECONNRESET).
+        server.keepAliveTimeout = 65_000;
       });
     },
     async close() {

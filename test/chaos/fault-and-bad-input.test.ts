@@ -64,6 +64,14 @@ describe('fault and bad-input scenarios', () => {
     expect(report.invariants.checked.holds).toBe(2 * CI_SCALE.bookings);
   });
 
+  it('debits each bank payment exactly once and refunds it at most once while Stripe answers 500s, late answers and a worker is killed', async () => {
+    const report = await expectScenarioHolds('bank-faults');
+    expect(report.counted['faults injected']).toBeGreaterThan(0);
+    expect(report.counted['bank debits succeeded']).toBe(4 * CI_SCALE.bookings);
+    expect(report.counted.refunds).toBe(4 * CI_SCALE.bookings);
+    expect(report.counted['refund answers held at the kill']).toBe(CI_SCALE.bookings);
+  });
+
   it('refuses creates with 503 while Temporal is down, takes them when sent again, relays the webhooks stored meanwhile and releases every hold', async () => {
     const report = await expectScenarioHolds('temporal-outage');
     expect(report.counted['creates refused during the outage']).toBeGreaterThan(0);

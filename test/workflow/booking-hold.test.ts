@@ -381,10 +381,13 @@ describe('booking hold workflow (time-skipping)', () => {
     expect(after.seenEventIds.length).toBeLessThanOrEqual(MAX_REMEMBERED_EVENT_IDS);
     const final = await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     expect(final.hold.status).toBe('released');
-    await handle.result();
-    await harness.recordHistory(harness.env.client.workflow.getHandle(handle.workflowId, firstRunId), 'continued-as-new-first-run');
-    await harness.recordHistory(handle, 'continued-as-new-next-run');
-  });
+    if (process.env.RECORD_HISTORIES === '1') {
+      await handle.result();
+      await harness.recordHistory(harness.env.client.workflow.getHandle(handle.workflowId, firstRunId), 'continued-as-new-first-run');
+      await harness.recordHistory(handle, 'continued-as-new-next-run');
+    }
+    // Two thousand signals and a continue-as-new: slow on a loaded 2-core machine.
+  }, 120_000);
 
   it("recognises Stripe's own expiry of the authorization and asks for a new payment method", async () => {
     const now = await harness.env.currentTimeMs();
