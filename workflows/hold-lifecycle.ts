@@ -3,7 +3,7 @@
  * keep it until the release deadline and release it, or release at once when the booking is
  * cancelled. A step-by-step state machine driven by the booking workflow's main loop.
  */
-import { ActivityFailure, ApplicationFailure, log, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, patched, sleep } from '@temporalio/workflow';
 import type { CardDeclineDetails } from '../activities/classify-stripe-error.js';
 import type { PaymentIntentSnapshot } from '../activities/payment-intent-snapshot.js';
 import { stripeReads, stripeReleases, stripeWrites } from './activity-stubs.js';
@@ -11,12 +11,16 @@ import type { BookingContext, Lifecycle } from './booking-context.js';
 import { usd } from './booking-story.js';
 import { FailureTypes, HOLD_AMOUNT_CENTS, type HoldStatus, type NotificationType } from './contract.js';
 import { computeReleaseDeadline } from './release-deadline.js';
+import { cancelledByStripe } from './stripe-cancellation.js';
 import { StepGuard } from './step-guard.js';
 
 /** Rounds of release attempts (each one the activity's full retry window) before giving up. */
 const RELEASE_ROUNDS = 3;
 const RELEASE_ROUND_GAP = '1 hour';
 const HOLD = usd(HOLD_AMOUNT_CENTS);
+
+/** Patch: a hold is timed from its authorization (the charge); older histories timed it from the PaymentIntent's creation. */
+const HOLD_TIMED_FROM_AUTHORIZATION_PATCH = 'hold-timed-from-authorization';
 
 /** The hold's lifecycle, plus what the update handlers need to know of it. */
 export interface HoldLifecycle extends Lifecycle {
@@ -56,7 +60,10 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
   };
 
   const markHeld = (snapshot: PaymentIntentSnapshot) => {
-    const authorizedAt = new Date(snapshot.createdAt);
+    // A PaymentIntent confirmed again later (after a decline) is authorized long after its creation.
+    const authorizedAt = new Date(
+      snapshot.authorizedAt && patched(HOLD_TIMED_FROM_AUTHORIZATION_PATCH) ? snapshot.authorizedAt : snapshot.createdAt,
+    );
     const deadline = computeReleaseDeadline({
       endsAt: new Date(state.endsAt),
       authorizedAt,
@@ -112,7 +119,7 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
 
   /** Applies Stripe's word on a PaymentIntent that was cancelled, by us or by Stripe. */
   const applyCancelled = (snapshot: PaymentIntentSnapshot, why: string, outcome: 'released' | 'failed') => {
-    if (snapshot.cancellationReason === 'automatic') {
+    if (cancelledByStripe(snapshot.cancellationReason)) {
       markExpired();
       return;
     }

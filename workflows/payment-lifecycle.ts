@@ -11,6 +11,7 @@ import { stripeReads, stripeWrites } from './activity-stubs.js';
 import type { BookingContext, Lifecycle } from './booking-context.js';
 import { usd } from './booking-story.js';
 import { StepGuard } from './step-guard.js';
+import { cancelledByStripe } from './stripe-cancellation.js';
 import { checkMicrodepositsFit } from './update-validators.js';
 import {
   DEFAULT_PAYMENT_POLICY,
@@ -149,7 +150,9 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
               ? 'booking cancelled'
               : snapshot.cancellationReason === 'automatic'
                 ? 'Stripe cancelled the PaymentIntent after too many failed confirmations (seed 004)'
-                : 'cancelled outside the booking workflow',
+                : cancelledByStripe(snapshot.cancellationReason)
+                  ? `Stripe cancelled the PaymentIntent itself (${snapshot.cancellationReason})`
+                  : 'cancelled outside the booking workflow',
           );
           notify('payment.canceled');
           finish();
