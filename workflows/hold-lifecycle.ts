@@ -9,7 +9,13 @@ import type { PaymentIntentSnapshot } from '../activities/payment-intent-snapsho
 import { stripeReads, stripeReleases, stripeWrites } from './activity-stubs.js';
 import type { BookingContext, Lifecycle } from './booking-context.js';
 import { usd } from './booking-story.js';
-import { FailureTypes, HOLD_AMOUNT_CENTS, type HoldStatus, type NotificationType } from './contract.js';
+import {
+  FailureTypes,
+  HOLD_AMOUNT_CENTS,
+  type HoldStatus,
+  type NotificationType,
+  type UnreleasedHold,
+} from './contract.js';
 import { computeReleaseDeadline } from './release-deadline.js';
 import { cancelledByStripe } from './stripe-cancellation.js';
 import { StepGuard } from './step-guard.js';
@@ -17,6 +23,16 @@ import { StepGuard } from './step-guard.js';
 /** Rounds of release attempts (each one the activity's full retry window) before giving up. */
 const RELEASE_ROUNDS = 3;
 const RELEASE_ROUND_GAP = '1 hour';
+/** How often a hold Stripe refused to release is asked about again, until it is cancelled or lapses. */
+const UNRELEASED_RECHECK_MS = 6 * 60 * 60 * 1000;
+/** PaymentIntent statuses in which an authorization is, or may still become, held. */
+const MAY_STILL_HOLD = ['requires_capture', 'requires_action', 'requires_confirmation', 'processing'];
+
+/**
+ * Patch: a hold Stripe refuses to release stays `held` and followed until Stripe cancels it or it
+ * lapses; older histories marked it `failed` and let the booking finish.
+ */
+const FOLLOW_UNRELEASED_HOLD_PATCH = 'follow-unreleased-hold';
 const HOLD = usd(HOLD_AMOUNT_CENTS);
 
 /** Patch: a hold is timed from its authorization (the charge); older histories timed it from the PaymentIntent's creation. */
@@ -30,6 +46,8 @@ export interface HoldLifecycle extends Lifecycle {
   offerPaymentMethod(paymentMethod: string, offSession: boolean): void;
   /** Whether a new payment method was offered and not yet used. */
   paymentMethodOffered(): boolean;
+  /** Whether Stripe refused to release the hold and the workflow keeps asking it. */
+  releaseRefused(): boolean;
 }
 
 /** Builds the hold's lifecycle over the booking's context. */
@@ -54,6 +72,7 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
   };
 
   const finish = () => {
+    if (hold.unreleased) hold.unreleased = null;
     hold.done = true;
     hold.actionDeadline = null;
     ctx.touch();
@@ -119,6 +138,7 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
 
   /** Applies Stripe's word on a PaymentIntent that was cancelled, by us or by Stripe. */
   const applyCancelled = (snapshot: PaymentIntentSnapshot, why: string, outcome: 'released' | 'failed') => {
+    if (hold.unreleased) hold.unreleased = null;
     if (cancelledByStripe(snapshot.cancellationReason)) {
       markExpired();
       return;
@@ -133,12 +153,63 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
     finish();
   };
 
+  /**
+   * Stripe would not release the hold: keep it `held`, findable and followed, and alert (a log line,
+   * the booking service's notification and its counter) the first time.
+   */
+  const keepUnreleased = (plan: Omit<UnreleasedHold, 'since'>, detail: string) => {
+    const first = !hold.unreleased;
+    hold.unreleased = hold.unreleased ?? { since: new Date().toISOString(), ...plan };
+    // Asked again in a few hours, or as soon as the authorization should have lapsed if that is sooner.
+    const lapseAt = hold.authorizedAt ? at(hold.authorizedAt)! + input.policy.authorizationValiditySeconds * 1000 : Infinity;
+    hold.releaseAt = new Date(Math.max(Date.now(), Math.min(Date.now() + UNRELEASED_RECHECK_MS, lapseAt))).toISOString();
+    hold.releasedAt = null;
+    hold.actionDeadline = null;
+    const reason = `the hold could not be released (${detail}); Stripe still holds it, asked again until it is cancelled or lapses: cancel PaymentIntent ${hold.paymentIntentId} in Stripe`;
+    setStatus('held', reason);
+    log.error('hold left unreleased in Stripe', { paymentIntentId: hold.paymentIntentId, since: hold.unreleased.since, detail });
+    if (first) notify('hold.release_failed', { stillHeld: true, reason });
+  };
+
+  /** When the current authorization lapses (Stripe's `capture_before`, else authorization plus validity); null if unknown. */
+  const lapseOf = (snapshot: PaymentIntentSnapshot): number | null => {
+    if (snapshot.captureBefore) return at(snapshot.captureBefore);
+    const authorizedAt = snapshot.authorizedAt ?? hold.authorizedAt;
+    return authorizedAt ? at(authorizedAt)! + input.policy.authorizationValiditySeconds * 1000 : null;
+  };
+
+  /** Asks Stripe about a hold it refused to release: done once cancelled or lapsed, else tries the release again. */
+  const followUnreleased = async (plan: UnreleasedHold) => {
+    const snapshot = await stripeReads(`check whether Stripe still holds ${HOLD} on ${hold.paymentIntentId}`).readPaymentIntent(
+      hold.paymentIntentId!,
+    );
+    if (snapshot.status === 'canceled') {
+      applyCancelled(snapshot, plan.why, plan.outcome);
+      return;
+    }
+    const lapseAt = lapseOf(snapshot);
+    if (snapshot.status === 'requires_capture' && lapseAt !== null && Date.now() >= lapseAt) {
+      hold.releasedAt = new Date(lapseAt).toISOString();
+      setStatus('expired', 'never released: Stripe refused every release until the authorization lapsed at capture_before');
+      notify('hold.expired', { lapsedAt: hold.releasedAt });
+      finish();
+      return;
+    }
+    if (!MAY_STILL_HOLD.includes(snapshot.status)) {
+      markFailed(`hold could not be released: PaymentIntent is ${snapshot.status}`);
+      return;
+    }
+    await release(plan.cancellationReason, plan.why, plan.outcome, 1);
+  };
+
   /** Cancels the current PaymentIntent, retrying in rounds, and records the outcome. */
   const release = async (
     cancellationReason: 'requested_by_customer' | 'abandoned',
     why: string,
     outcome: 'released' | 'failed' = 'released',
+    rounds = RELEASE_ROUNDS,
   ): Promise<void> => {
+    const plan = { cancellationReason, why, outcome };
     let snapshot: PaymentIntentSnapshot | null = null;
     for (let round = 1; snapshot === null; round += 1) {
       try {
@@ -151,9 +222,13 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
         log.error('hold release failed', { paymentIntentId: hold.paymentIntentId, round, error: String(error.cause ?? error) });
-        if (round === 1) notify('hold.release_failed');
-        if (round >= RELEASE_ROUNDS) {
-          markFailed(`the hold could not be released: cancel PaymentIntent ${hold.paymentIntentId} in Stripe`);
+        if (round === 1 && !hold.unreleased) notify('hold.release_failed');
+        if (round >= rounds) {
+          if (patched(FOLLOW_UNRELEASED_HOLD_PATCH)) {
+            keepUnreleased(plan, 'Stripe refused every attempt');
+          } else {
+            markFailed(`the hold could not be released: cancel PaymentIntent ${hold.paymentIntentId} in Stripe`);
+          }
           return;
         }
         hold.reason = 'Stripe refused the release; retrying';
@@ -163,6 +238,8 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
     }
     if (snapshot.status === 'canceled') {
       applyCancelled(snapshot, why, outcome);
+    } else if (MAY_STILL_HOLD.includes(snapshot.status) && patched(FOLLOW_UNRELEASED_HOLD_PATCH)) {
+      keepUnreleased(plan, `PaymentIntent is ${snapshot.status}`);
     } else {
       markFailed(`hold could not be released: PaymentIntent is ${snapshot.status}`);
     }
@@ -318,7 +395,7 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
   };
 
   const whileHeld = async () => {
-    if (state.cancelRequested) {
+    if (state.cancelRequested && !hold.unreleased) {
       await release('requested_by_customer', 'booking cancelled');
       return;
     }
@@ -333,7 +410,9 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
       }
       return;
     }
-    if (due(hold.releaseAt)) await release('abandoned', 'released at the hold-release deadline');
+    if (!due(hold.releaseAt)) return;
+    if (hold.unreleased) await followUnreleased(hold.unreleased);
+    else await release('abandoned', 'released at the hold-release deadline');
   };
 
   const lifecycle: HoldLifecycle = {
@@ -346,7 +425,8 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
           return true;
         case 'requires_action':
         case 'held':
-          return state.cancelRequested || ctx.hasEventsFor(hold.paymentIntentId) || due(wakeIso());
+          // A hold Stripe refused to release is asked about again at its own pace, cancelled or not.
+          return (state.cancelRequested && !hold.unreleased) || ctx.hasEventsFor(hold.paymentIntentId) || due(wakeIso());
         case 'declined':
         case 'expired':
           return state.cancelRequested || offeredPaymentMethod !== null || due(hold.actionDeadline) || ctx.hasEventsFor(hold.paymentIntentId);
@@ -361,7 +441,7 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
       if (!iso) return null;
       const summaries: Partial<Record<HoldStatus, string>> = {
         requires_action: '3-D Secure deadline',
-        held: 'hold-release deadline',
+        held: hold.unreleased ? 'ask Stripe again about the unreleased hold' : 'hold-release deadline',
         declined: 'new payment method deadline',
         expired: 'new payment method deadline',
       };
@@ -393,6 +473,7 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
       offeredOffSession = offSession;
     },
     paymentMethodOffered: () => offeredPaymentMethod !== null,
+    releaseRefused: () => !!hold.unreleased,
   };
 
   function wakeIso(): string | null {
