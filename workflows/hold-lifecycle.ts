@@ -40,7 +40,7 @@ const HOLD_TIMED_FROM_AUTHORIZATION_PATCH = 'hold-timed-from-authorization';
 
 /** The hold's lifecycle, plus what the update handlers need to know of it. */
 export interface HoldLifecycle extends Lifecycle {
-  /** Whether the customer may supply a new payment method now. */
+  /** Whether the customer may supply a new payment method now (not once its deadline is reached). */
   awaitingPaymentMethod(): boolean;
   /** Takes a new payment method for the next attempt (validated by the update's validator); saved ones go off-session. */
   offerPaymentMethod(paymentMethod: string, offSession: boolean): void;
@@ -466,8 +466,12 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
     done: () => hold.done,
     followedPaymentIntent: () => (hold.status === 'placing' && !hold.done ? undefined : hold.paymentIntentId),
     safeToContinueAsNew: () => !guard.inFlight && hold.status !== 'placing',
+    // Once the deadline is reached the hold is being given up: a late payment method is refused, not dropped.
     awaitingPaymentMethod: () =>
-      !hold.done && !state.cancelRequested && (hold.status === 'declined' || hold.status === 'expired'),
+      !hold.done &&
+      !state.cancelRequested &&
+      (hold.status === 'declined' || hold.status === 'expired') &&
+      !due(hold.actionDeadline),
     offerPaymentMethod(paymentMethod, offSession) {
       offeredPaymentMethod = paymentMethod;
       offeredOffSession = offSession;

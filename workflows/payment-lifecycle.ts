@@ -544,7 +544,9 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     done: () => !payment || payment.done,
     followedPaymentIntent: () => (payment && payment.status === 'pending' && !payment.done ? undefined : followed()),
     safeToContinueAsNew: () => !guard.inFlight && !verificationInFlight && payment?.status !== 'pending',
-    awaitingPaymentMethod: () => !!payment && !payment.done && !state.cancelRequested && payment.status === 'requires_payment_method',
+    // Once the deadline is reached the payment is being given up: a late bank account is refused, not dropped.
+    awaitingPaymentMethod: () =>
+      !!payment && !payment.done && !state.cancelRequested && payment.status === 'requires_payment_method' && !due(payment.deadline),
     offerPaymentMethod(paymentMethod, authority) {
       offeredPaymentMethod = paymentMethod;
       offeredAuthority = authority;
