@@ -35,6 +35,12 @@ const MAY_STILL_HOLD = ['requires_capture', 'requires_action', 'requires_confirm
 const FOLLOW_UNRELEASED_HOLD_PATCH = 'follow-unreleased-hold';
 const HOLD = usd(HOLD_AMOUNT_CENTS);
 
+/**
+ * Patch: a payment method Stripe refuses outright (unknown, not a card, another customer's) asks for
+ * another one; older histories cancelled the attempt and failed the hold.
+ */
+const REASK_REFUSED_PAYMENT_METHOD_PATCH = 'reask-refused-payment-method';
+
 /** Patch: a hold is timed from its authorization (the charge); older histories timed it from the PaymentIntent's creation. */
 const HOLD_TIMED_FROM_AUTHORIZATION_PATCH = 'hold-timed-from-authorization';
 
@@ -326,6 +332,18 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
         } else {
           markDeclined(declineCode);
         }
+        return;
+      }
+      const refusal = failure instanceof ApplicationFailure && failure.type === FailureTypes.StripeInvalidRequest
+        ? ((failure.details?.[0] ?? {}) as { code?: string | null; param?: string | null })
+        : null;
+      if (refusal?.param === 'payment_method' && patched(REASK_REFUSED_PAYMENT_METHOD_PATCH)) {
+        // Not a decline: Stripe would not use this payment method at all (unknown, not a card, another
+        // customer's). Nothing was held; the PaymentIntent, if any, waits for another one.
+        markDeclined(
+          refusal.code ?? null,
+          `Stripe refused the payment method (${refusal.code ?? 'not usable by this customer'}); another one is needed`,
+        );
         return;
       }
       log.error('hold placement failed', { error: String(failure ?? error) });

@@ -250,4 +250,31 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
     const final: BookingState = await handle.result();
     expect(final.payment).toMatchObject({ status: 'failed', attempt: 1, paymentMethod: 'pm_usBankAccount_riskLevelHighest' });
   });
+
+  it.each([
+    ['a payment method Stripe does not know', async () => 'pm_doesNotExist', 'resource_missing'],
+    ['a bank account given for the card hold', async () => 'pm_usBankAccount_success', 'payment_intent_incompatible_payment_method'],
+    [
+      "another customer's saved card",
+      async () => {
+        const other = await harness.stripe.customers.create({ email: 'other@example.com', name: 'Other Guest' });
+        return (await harness.stripe.paymentMethods.attach('pm_card_visa', { customer: other.id })).id;
+      },
+      null,
+    ],
+  ])('asks for another payment method when Stripe refuses the new one: %s', async (_case, paymentMethodOf, code) => {
+    const handle = await harness.startBooking({ holdPaymentMethod: 'pm_card_chargeDeclined' });
+    await harness.waitForHoldStatus(handle, 'declined');
+
+    const refused = await handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: await paymentMethodOf() }] });
+
+    expect(refused.hold).toMatchObject({ status: 'declined', attempt: 2, declineCode: code, done: false });
+    expect(refused.hold.reason).toMatch(/^Stripe refused the payment method/);
+    expect(new Date(refused.hold.actionDeadline!).getTime()).toBeGreaterThan(await harness.env.currentTimeMs());
+    expect(await notificationTypesOnceRecorded(refused.bookingId, ['hold.declined', 'hold.declined'])).toEqual(['hold.declined', 'hold.declined']);
+    const held = await handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: 'pm_card_visa' }] });
+    expect(held.hold).toMatchObject({ status: 'held', attempt: 3, paymentIntentId: refused.hold.paymentIntentId });
+    await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+    await handle.result();
+  });
 });
