@@ -67,6 +67,11 @@ async function refuseReleases(): Promise<void> {
   });
 }
 
+/** The Stripe API requests the emulator answered so far, oldest first. */
+async function stripeRequests(): Promise<Array<{ method: string; path: string; status: number; replayed: boolean }>> {
+  return (await harness.control<{ data: Array<{ method: string; path: string; status: number; replayed: boolean }> }>('GET', '/_emulator/requests')).data;
+}
+
 /** The failure type of a rejected update, or what came back instead. */
 async function updateOutcome(update: Promise<BookingState>): Promise<string> {
   try {
@@ -276,5 +281,35 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
     expect(held.hold).toMatchObject({ status: 'held', attempt: 3, paymentIntentId: refused.hold.paymentIntentId });
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     await handle.result();
+  });
+
+  it("holds both of a new customer's first bookings started at once with different details, under one Stripe customer", async () => {
+    const customerId = `cust-twice-${Date.now()}`;
+    const requestsBefore = (await stripeRequests()).length;
+    // Stripe's answer to the first Customer creation is slow, so both bookings ask before either records one.
+    await harness.control('POST', '/_emulator/faults', {
+      latency: { ms: 1_500, when: 'after', pathPattern: '^POST /v1/customers$' },
+    });
+    try {
+      const [first, second] = await Promise.all([
+        harness.startBooking({ customer: { id: customerId, email: 'guest@example.com', name: 'Test Guest' } }),
+        harness.startBooking({ customer: { id: customerId, email: 'guest+work@example.com', name: 'T. Guest' } }),
+      ]);
+
+      const held = await Promise.all([harness.waitForHoldStatus(first, 'held'), harness.waitForHoldStatus(second, 'held')]);
+
+      expect(held[0].stripeCustomerId).toMatch(/^cus_/);
+      expect(held[1].stripeCustomerId).toBe(held[0].stripeCustomerId);
+      const stored = await harness.db.query('SELECT stripe_customer_id FROM stripe_customers WHERE customer_id = $1', [customerId]);
+      expect(stored.rows).toEqual([{ stripe_customer_id: held[0].stripeCustomerId }]);
+      const customersCreated = (await stripeRequests())
+        .slice(requestsBefore)
+        .filter((r) => r.method === 'POST' && r.path === '/v1/customers' && r.status === 200 && !r.replayed);
+      expect(customersCreated).toHaveLength(1);
+      await Promise.all([first, second].map((handle) => handle.executeUpdate(cancelBookingUpdate, { args: [{}] })));
+      await Promise.all([first.result(), second.result()]);
+    } finally {
+      await harness.control('DELETE', '/_emulator/faults');
+    }
   });
 });
