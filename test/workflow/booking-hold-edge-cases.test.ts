@@ -67,9 +67,18 @@ async function refuseReleases(): Promise<void> {
   });
 }
 
-/** The Stripe API requests the emulator answered so far, oldest first. */
-async function stripeRequests(): Promise<Array<{ method: string; path: string; status: number; replayed: boolean }>> {
-  return (await harness.control<{ data: Array<{ method: string; path: string; status: number; replayed: boolean }> }>('GET', '/_emulator/requests')).data;
+/** A Stripe API request as the emulator logged it. */
+interface LoggedRequest {
+  method: string;
+  path: string;
+  idempotencyKey: string | null;
+  status: number;
+  replayed: boolean;
+}
+
+/** The latest Stripe API requests the emulator answered (its log is capped), oldest first. */
+async function stripeRequests(): Promise<LoggedRequest[]> {
+  return (await harness.control<{ data: LoggedRequest[] }>('GET', '/_emulator/requests')).data;
 }
 
 /** The failure type of a rejected update, or what came back instead. */
@@ -285,7 +294,6 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
 
   it("holds both of a new customer's first bookings started at once with different details, under one Stripe customer", async () => {
     const customerId = `cust-twice-${Date.now()}`;
-    const requestsBefore = (await stripeRequests()).length;
     // Stripe's answer to the first Customer creation is slow, so both bookings ask before either records one.
     await harness.control('POST', '/_emulator/faults', {
       latency: { ms: 1_500, when: 'after', pathPattern: '^POST /v1/customers$' },
@@ -302,9 +310,9 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
       expect(held[1].stripeCustomerId).toBe(held[0].stripeCustomerId);
       const stored = await harness.db.query('SELECT stripe_customer_id FROM stripe_customers WHERE customer_id = $1', [customerId]);
       expect(stored.rows).toEqual([{ stripe_customer_id: held[0].stripeCustomerId }]);
-      const customersCreated = (await stripeRequests())
-        .slice(requestsBefore)
-        .filter((r) => r.method === 'POST' && r.path === '/v1/customers' && r.status === 200 && !r.replayed);
+      const customersCreated = (await stripeRequests()).filter(
+        (r) => r.method === 'POST' && r.path === '/v1/customers' && r.idempotencyKey?.startsWith(`customer-${customerId}:`) && r.status === 200 && !r.replayed,
+      );
       expect(customersCreated).toHaveLength(1);
       await Promise.all([first, second].map((handle) => handle.executeUpdate(cancelBookingUpdate, { args: [{}] })));
       await Promise.all([first.result(), second.result()]);
