@@ -1,6 +1,6 @@
 /**
  * Business counters, exported with the SDK's runtime metrics on the worker's Prometheus endpoint:
- * holds placed, released, expired and declined, and bank debits that succeeded, failed or were
+ * holds placed, released, expired and declined, releases Stripe refused, and bank debits that succeeded, failed or were
  * disputed. The notification activity records one when it first stores the outcome's notification,
  * whose id is stable, so retries and replays never count an outcome twice.
  */
@@ -13,7 +13,7 @@ export const HOLDS_COUNTER = 'bookings_holds_total';
 export const DEBITS_COUNTER = 'bookings_debits_total';
 
 const COUNTER_DESCRIPTIONS = {
-  [HOLDS_COUNTER]: '$1 card holds by outcome: placed, released, expired, declined',
+  [HOLDS_COUNTER]: '$1 card holds by outcome: placed, released, expired, declined, release_failed (Stripe refused a release)',
   [DEBITS_COUNTER]: 'Bank debits by outcome: succeeded, failed, disputed',
 } as const;
 
@@ -23,6 +23,7 @@ export const BUSINESS_OUTCOMES: Partial<Record<NotificationType, { counter: keyo
   'hold.released': { counter: HOLDS_COUNTER, outcome: 'released' },
   'hold.expired': { counter: HOLDS_COUNTER, outcome: 'expired' },
   'hold.declined': { counter: HOLDS_COUNTER, outcome: 'declined' },
+  'hold.release_failed': { counter: HOLDS_COUNTER, outcome: 'release_failed' },
   'payment.succeeded': { counter: DEBITS_COUNTER, outcome: 'succeeded' },
   'payment.failed': { counter: DEBITS_COUNTER, outcome: 'failed' },
   'payment.disputed': { counter: DEBITS_COUNTER, outcome: 'disputed' },

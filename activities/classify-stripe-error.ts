@@ -62,6 +62,8 @@ function nonRetryable(type: string, error: InstanceType<typeof Stripe.errors.Str
     details: [
       {
         code: error.code ?? null,
+        // The parameter Stripe refused (`payment_method` for a missing, mistyped or another customer's one).
+        param: error.param ?? null,
         statusCode: error.statusCode ?? null,
         requestId: error.requestId ?? null,
         // A refused confirmation may have reached Stripe's confirmation limit and cancelled the PaymentIntent.

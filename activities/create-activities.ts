@@ -14,7 +14,12 @@ import {
   type MandateAcceptance,
   type VerificationMethod,
 } from '../workflows/contract.js';
-import { findStripeCustomerId, recordStripeCustomerId, replaceStripeCustomerId } from '../db/stripe-customers.js';
+import {
+  findStripeCustomerId,
+  recordStripeCustomerId,
+  replaceStripeCustomerId,
+  withStripeCustomerLock,
+} from '../db/stripe-customers.js';
 import {
   markNotificationAttemptFailed,
   markNotificationDelivered,
@@ -198,30 +203,33 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     /**
-     * Finds or creates the Stripe Customer of a booking's customer. A recorded Customer that this
-     * Stripe account does not know (deleted, or recorded against another account or emulator) is
-     * replaced rather than failing every booking of that customer.
+     * Finds or creates the Stripe Customer of a booking's customer, one customer at a time: two first
+     * bookings started at once get the same Stripe Customer. A recorded Customer that this Stripe
+     * account does not know (deleted, or recorded against another account or emulator) is replaced
+     * rather than failing every booking of that customer.
      */
     async ensureStripeCustomer(customer: BookingCustomer, write: WriteAttempt = {}): Promise<string> {
-      const known = await findStripeCustomerId(db, customer.id);
-      if (known) {
-        const existing = await gateway.retrieveCustomer(known).catch((error: unknown) => {
-          if (isResourceMissingError(error)) return null;
-          throw classifyStripeError(error);
-        });
-        if (existing && !existing.deleted) return known;
-      }
-      const created = await gateway
-        .createCustomer({
-          customerId: customer.id,
-          email: customer.email,
-          name: customer.name,
-          idempotencyKey: writeAttemptKey(customerKey(customer.id, known), write.writeAttempt),
-        })
-        .catch(rethrowWriteError(write));
-      if (!known) return recordStripeCustomerId(db, customer.id, created.id);
-      await replaceStripeCustomerId(db, customer.id, created.id);
-      return created.id;
+      return withStripeCustomerLock(db, customer.id, async (tx) => {
+        const known = await findStripeCustomerId(tx, customer.id);
+        if (known) {
+          const existing = await gateway.retrieveCustomer(known).catch((error: unknown) => {
+            if (isResourceMissingError(error)) return null;
+            throw classifyStripeError(error);
+          });
+          if (existing && !existing.deleted) return known;
+        }
+        const created = await gateway
+          .createCustomer({
+            customerId: customer.id,
+            email: customer.email,
+            name: customer.name,
+            idempotencyKey: writeAttemptKey(customerKey(customer.id, customer, known), write.writeAttempt),
+          })
+          .catch(rethrowWriteError(write));
+        if (!known) return recordStripeCustomerId(tx, customer.id, created.id);
+        await replaceStripeCustomerId(tx, customer.id, created.id);
+        return created.id;
+      });
     },
 
     /**

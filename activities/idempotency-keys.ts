@@ -31,12 +31,15 @@ export function releaseKey(bookingId: string, paymentIntentId: string): string {
 }
 
 /**
- * Key for creating the Stripe Customer of one of the booking service's customers; a replacement
- * for a Customer Stripe no longer knows is keyed by the one it replaces.
+ * Key for creating the Stripe Customer of one of the booking service's customers, with the details
+ * it is created with: Stripe refuses a key reused with other parameters (`idempotency_error`), and
+ * two bookings of one customer may carry different details. A replacement for a Customer Stripe no
+ * longer knows is keyed by the one it replaces.
  */
-export function customerKey(customerId: string, replacing: string | null = null): string {
+export function customerKey(customerId: string, details: { email: string; name: string }, replacing: string | null = null): string {
   const customer = headerSafeId(customerId);
-  return replacing ? `customer-${customer}:replace:${replacing}` : `customer-${customer}:create`;
+  const digest = createHash('sha256').update(JSON.stringify([details.email, details.name]), 'utf8').digest('hex').slice(0, 16);
+  return replacing ? `customer-${customer}:replace:${replacing}:${digest}` : `customer-${customer}:create:${digest}`;
 }
 
 /** Printable ASCII without leading or trailing spaces: what an HTTP header value carries unchanged. */

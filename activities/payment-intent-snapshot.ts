@@ -25,8 +25,10 @@ export interface PaymentIntentSnapshot {
   paymentIntentId: string;
   status: Stripe.PaymentIntent.Status;
   cancellationReason: string | null;
-  /** ISO instant the PaymentIntent was created (the authorization time for a confirmed hold). */
+  /** ISO instant the PaymentIntent was created. */
   createdAt: string;
+  /** ISO instant the latest charge was authorized (its creation), when it succeeded; absent in older histories. */
+  authorizedAt?: string | null;
   /** ISO instant by which the authorization must be captured, from the charge, when Stripe gives one. */
   captureBefore: string | null;
   /** Code of the last failed attempt (decline code first), if any. */
@@ -49,6 +51,7 @@ export function toPaymentIntentSnapshot(paymentIntent: Stripe.PaymentIntent): Pa
     status: paymentIntent.status,
     cancellationReason: paymentIntent.cancellation_reason ?? null,
     createdAt: new Date(paymentIntent.created * 1000).toISOString(),
+    authorizedAt: charge?.status === 'succeeded' ? new Date(charge.created * 1000).toISOString() : null,
     captureBefore: captureBefore ? new Date(captureBefore * 1000).toISOString() : null,
     lastErrorCode: lastError ? (lastError.decline_code ?? lastError.code ?? null) : null,
     microdeposits: toMicrodepositsSnapshot(paymentIntent.next_action?.verify_with_microdeposits),

@@ -72,7 +72,8 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
       }
       // Answers once the cancellation has been carried out: the hold released, the payment
       // cancelled, refused by Stripe, or its refund requested (a refund may take days to land).
-      await condition(() => hold.done() && payment.cancellationSettled());
+      // A hold Stripe refuses to release is followed for days: the answer says so rather than wait.
+      await condition(() => (hold.done() || hold.releaseRefused()) && payment.cancellationSettled());
       return state;
     },
     {

@@ -183,6 +183,22 @@ export interface HoldState {
   reason: string | null;
   /** True once the workflow will never touch this booking's hold again. */
   done: boolean;
+  /**
+   * Set while Stripe refuses to release the hold: it stays `held` (Stripe still holds the $1), and
+   * the workflow asks Stripe again at `releaseAt` until the PaymentIntent is cancelled or its
+   * authorization has lapsed (`capture_before`). Absent in runs started before it existed.
+   */
+  unreleased?: UnreleasedHold | null;
+}
+
+/** A release Stripe refused, kept until Stripe confirms the hold is gone. */
+export interface UnreleasedHold {
+  /** ISO instant the release was given up the first time. */
+  since: string;
+  /** Why the hold was being released, and what its end will be called once Stripe cancels it. */
+  why: string;
+  outcome: 'released' | 'failed';
+  cancellationReason: 'requested_by_customer' | 'abandoned';
 }
 
 /** Microdeposit verification in progress. */

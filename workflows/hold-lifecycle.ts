@@ -3,30 +3,58 @@
  * keep it until the release deadline and release it, or release at once when the booking is
  * cancelled. A step-by-step state machine driven by the booking workflow's main loop.
  */
-import { ActivityFailure, ApplicationFailure, log, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, patched, sleep } from '@temporalio/workflow';
 import type { CardDeclineDetails } from '../activities/classify-stripe-error.js';
 import type { PaymentIntentSnapshot } from '../activities/payment-intent-snapshot.js';
 import { stripeReads, stripeReleases, stripeWrites } from './activity-stubs.js';
 import type { BookingContext, Lifecycle } from './booking-context.js';
 import { usd } from './booking-story.js';
-import { FailureTypes, HOLD_AMOUNT_CENTS, type HoldStatus, type NotificationType } from './contract.js';
+import {
+  FailureTypes,
+  HOLD_AMOUNT_CENTS,
+  type HoldStatus,
+  type NotificationType,
+  type UnreleasedHold,
+} from './contract.js';
 import { computeReleaseDeadline } from './release-deadline.js';
+import { cancelledByStripe } from './stripe-cancellation.js';
 import { StepGuard } from './step-guard.js';
 import { confirmationOutcome, ensureStripeCustomer } from './stripe-write.js';
 
 /** Rounds of release attempts (each one the activity's full retry window) before giving up. */
 const RELEASE_ROUNDS = 3;
 const RELEASE_ROUND_GAP = '1 hour';
+/** How often a hold Stripe refused to release is asked about again, until it is cancelled or lapses. */
+const UNRELEASED_RECHECK_MS = 6 * 60 * 60 * 1000;
+/** PaymentIntent statuses in which an authorization is, or may still become, held. */
+const MAY_STILL_HOLD = ['requires_capture', 'requires_action', 'requires_confirmation', 'processing'];
+
+/**
+ * Patch: a hold Stripe refuses to release stays `held` and followed until Stripe cancels it or it
+ * lapses; older histories marked it `failed` and let the booking finish.
+ */
+const FOLLOW_UNRELEASED_HOLD_PATCH = 'follow-unreleased-hold';
 const HOLD = usd(HOLD_AMOUNT_CENTS);
+
+/**
+ * Patch: a payment method Stripe refuses outright (unknown, not a card, another customer's) asks for
+ * another one; older histories cancelled the attempt and failed the hold.
+ */
+const REASK_REFUSED_PAYMENT_METHOD_PATCH = 'reask-refused-payment-method';
+
+/** Patch: a hold is timed from its authorization (the charge); older histories timed it from the PaymentIntent's creation. */
+const HOLD_TIMED_FROM_AUTHORIZATION_PATCH = 'hold-timed-from-authorization';
 
 /** The hold's lifecycle, plus what the update handlers need to know of it. */
 export interface HoldLifecycle extends Lifecycle {
-  /** Whether the customer may supply a new payment method now. */
+  /** Whether the customer may supply a new payment method now (not once its deadline is reached). */
   awaitingPaymentMethod(): boolean;
   /** Takes a new payment method for the next attempt (validated by the update's validator); saved ones go off-session. */
   offerPaymentMethod(paymentMethod: string, offSession: boolean): void;
   /** Whether a new payment method was offered and not yet used. */
   paymentMethodOffered(): boolean;
+  /** Whether Stripe refused to release the hold and the workflow keeps asking it. */
+  releaseRefused(): boolean;
 }
 
 /** Builds the hold's lifecycle over the booking's context. */
@@ -51,13 +79,17 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
   };
 
   const finish = () => {
+    if (hold.unreleased) hold.unreleased = null;
     hold.done = true;
     hold.actionDeadline = null;
     ctx.touch();
   };
 
   const markHeld = (snapshot: PaymentIntentSnapshot) => {
-    const authorizedAt = new Date(snapshot.createdAt);
+    // A PaymentIntent confirmed again later (after a decline) is authorized long after its creation.
+    const authorizedAt = new Date(
+      snapshot.authorizedAt && patched(HOLD_TIMED_FROM_AUTHORIZATION_PATCH) ? snapshot.authorizedAt : snapshot.createdAt,
+    );
     const deadline = computeReleaseDeadline({
       endsAt: new Date(state.endsAt),
       authorizedAt,
@@ -113,7 +145,8 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
 
   /** Applies Stripe's word on a PaymentIntent that was cancelled, by us or by Stripe. */
   const applyCancelled = (snapshot: PaymentIntentSnapshot, why: string, outcome: 'released' | 'failed') => {
-    if (snapshot.cancellationReason === 'automatic') {
+    if (hold.unreleased) hold.unreleased = null;
+    if (cancelledByStripe(snapshot.cancellationReason)) {
       markExpired();
       return;
     }
@@ -127,12 +160,63 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
     finish();
   };
 
+  /**
+   * Stripe would not release the hold: keep it `held`, findable and followed, and alert (a log line,
+   * the booking service's notification and its counter) the first time.
+   */
+  const keepUnreleased = (plan: Omit<UnreleasedHold, 'since'>, detail: string) => {
+    const first = !hold.unreleased;
+    hold.unreleased = hold.unreleased ?? { since: new Date().toISOString(), ...plan };
+    // Asked again in a few hours, or as soon as the authorization should have lapsed if that is sooner.
+    const lapseAt = hold.authorizedAt ? at(hold.authorizedAt)! + input.policy.authorizationValiditySeconds * 1000 : Infinity;
+    hold.releaseAt = new Date(Math.max(Date.now(), Math.min(Date.now() + UNRELEASED_RECHECK_MS, lapseAt))).toISOString();
+    hold.releasedAt = null;
+    hold.actionDeadline = null;
+    const reason = `the hold could not be released (${detail}); Stripe still holds it, asked again until it is cancelled or lapses: cancel PaymentIntent ${hold.paymentIntentId} in Stripe`;
+    setStatus('held', reason);
+    log.error('hold left unreleased in Stripe', { paymentIntentId: hold.paymentIntentId, since: hold.unreleased.since, detail });
+    if (first) notify('hold.release_failed', { stillHeld: true, reason });
+  };
+
+  /** When the current authorization lapses (Stripe's `capture_before`, else authorization plus validity); null if unknown. */
+  const lapseOf = (snapshot: PaymentIntentSnapshot): number | null => {
+    if (snapshot.captureBefore) return at(snapshot.captureBefore);
+    const authorizedAt = snapshot.authorizedAt ?? hold.authorizedAt;
+    return authorizedAt ? at(authorizedAt)! + input.policy.authorizationValiditySeconds * 1000 : null;
+  };
+
+  /** Asks Stripe about a hold it refused to release: done once cancelled or lapsed, else tries the release again. */
+  const followUnreleased = async (plan: UnreleasedHold) => {
+    const snapshot = await stripeReads(`check whether Stripe still holds ${HOLD} on ${hold.paymentIntentId}`).readPaymentIntent(
+      hold.paymentIntentId!,
+    );
+    if (snapshot.status === 'canceled') {
+      applyCancelled(snapshot, plan.why, plan.outcome);
+      return;
+    }
+    const lapseAt = lapseOf(snapshot);
+    if (snapshot.status === 'requires_capture' && lapseAt !== null && Date.now() >= lapseAt) {
+      hold.releasedAt = new Date(lapseAt).toISOString();
+      setStatus('expired', 'never released: Stripe refused every release until the authorization lapsed at capture_before');
+      notify('hold.expired', { lapsedAt: hold.releasedAt });
+      finish();
+      return;
+    }
+    if (!MAY_STILL_HOLD.includes(snapshot.status)) {
+      markFailed(`hold could not be released: PaymentIntent is ${snapshot.status}`);
+      return;
+    }
+    await release(plan.cancellationReason, plan.why, plan.outcome, 1);
+  };
+
   /** Cancels the current PaymentIntent, retrying in rounds, and records the outcome. */
   const release = async (
     cancellationReason: 'requested_by_customer' | 'abandoned',
     why: string,
     outcome: 'released' | 'failed' = 'released',
+    rounds = RELEASE_ROUNDS,
   ): Promise<void> => {
+    const plan = { cancellationReason, why, outcome };
     let snapshot: PaymentIntentSnapshot | null = null;
     for (let round = 1; snapshot === null; round += 1) {
       try {
@@ -155,9 +239,13 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
         log.error('hold release failed', { paymentIntentId: hold.paymentIntentId, round, error: String(error.cause ?? error) });
-        if (round === 1) notify('hold.release_failed');
-        if (round >= RELEASE_ROUNDS) {
-          markFailed(`the hold could not be released: cancel PaymentIntent ${hold.paymentIntentId} in Stripe`);
+        if (round === 1 && !hold.unreleased) notify('hold.release_failed');
+        if (round >= rounds) {
+          if (patched(FOLLOW_UNRELEASED_HOLD_PATCH)) {
+            keepUnreleased(plan, 'Stripe refused every attempt');
+          } else {
+            markFailed(`the hold could not be released: cancel PaymentIntent ${hold.paymentIntentId} in Stripe`);
+          }
           return;
         }
         hold.reason = 'Stripe refused the release; retrying';
@@ -167,6 +255,8 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
     }
     if (snapshot.status === 'canceled') {
       applyCancelled(snapshot, why, outcome);
+    } else if (MAY_STILL_HOLD.includes(snapshot.status) && patched(FOLLOW_UNRELEASED_HOLD_PATCH)) {
+      keepUnreleased(plan, `PaymentIntent is ${snapshot.status}`);
     } else {
       markFailed(`hold could not be released: PaymentIntent is ${snapshot.status}`);
     }
@@ -270,6 +360,18 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
         }
         return;
       }
+      const refusal = failure instanceof ApplicationFailure && failure.type === FailureTypes.StripeInvalidRequest
+        ? ((failure.details?.[0] ?? {}) as { code?: string | null; param?: string | null })
+        : null;
+      if (refusal?.param === 'payment_method' && patched(REASK_REFUSED_PAYMENT_METHOD_PATCH)) {
+        // Not a decline: Stripe would not use this payment method at all (unknown, not a card, another
+        // customer's). Nothing was held; the PaymentIntent, if any, waits for another one.
+        markDeclined(
+          refusal.code ?? null,
+          `Stripe refused the payment method (${refusal.code ?? 'not usable by this customer'}); another one is needed`,
+        );
+        return;
+      }
       log.error('hold placement failed', { error: String(failure ?? error) });
       if (hold.paymentIntentId) {
         // The confirmation may have reached the issuer: cancel whatever it left behind.
@@ -337,7 +439,7 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
   };
 
   const whileHeld = async () => {
-    if (state.cancelRequested) {
+    if (state.cancelRequested && !hold.unreleased) {
       await release('requested_by_customer', 'booking cancelled');
       return;
     }
@@ -352,7 +454,9 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
       }
       return;
     }
-    if (due(hold.releaseAt)) await release('abandoned', 'released at the hold-release deadline');
+    if (!due(hold.releaseAt)) return;
+    if (hold.unreleased) await followUnreleased(hold.unreleased);
+    else await release('abandoned', 'released at the hold-release deadline');
   };
 
   const lifecycle: HoldLifecycle = {
@@ -365,7 +469,8 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
           return true;
         case 'requires_action':
         case 'held':
-          return state.cancelRequested || ctx.hasEventsFor(hold.paymentIntentId) || due(wakeIso());
+          // A hold Stripe refused to release is asked about again at its own pace, cancelled or not.
+          return (state.cancelRequested && !hold.unreleased) || ctx.hasEventsFor(hold.paymentIntentId) || due(wakeIso());
         case 'declined':
         case 'expired':
           return state.cancelRequested || offeredPaymentMethod !== null || due(hold.actionDeadline) || ctx.hasEventsFor(hold.paymentIntentId);
@@ -380,7 +485,7 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
       if (!iso) return null;
       const summaries: Partial<Record<HoldStatus, string>> = {
         requires_action: '3-D Secure deadline',
-        held: 'hold-release deadline',
+        held: hold.unreleased ? 'ask Stripe again about the unreleased hold' : 'hold-release deadline',
         declined: 'new payment method deadline',
         expired: 'new payment method deadline',
       };
@@ -405,13 +510,18 @@ export function createHoldLifecycle(ctx: BookingContext): HoldLifecycle {
     done: () => hold.done,
     followedPaymentIntent: () => (hold.status === 'placing' && !hold.done ? undefined : hold.paymentIntentId),
     safeToContinueAsNew: () => !guard.inFlight && hold.status !== 'placing',
+    // Once the deadline is reached the hold is being given up: a late payment method is refused, not dropped.
     awaitingPaymentMethod: () =>
-      !hold.done && !state.cancelRequested && (hold.status === 'declined' || hold.status === 'expired'),
+      !hold.done &&
+      !state.cancelRequested &&
+      (hold.status === 'declined' || hold.status === 'expired') &&
+      !due(hold.actionDeadline),
     offerPaymentMethod(paymentMethod, offSession) {
       offeredPaymentMethod = paymentMethod;
       offeredOffSession = offSession;
     },
     paymentMethodOffered: () => offeredPaymentMethod !== null,
+    releaseRefused: () => !!hold.unreleased,
   };
 
   function wakeIso(): string | null {

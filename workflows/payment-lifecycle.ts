@@ -11,6 +11,7 @@ import { stripeReads, stripeWrites } from './activity-stubs.js';
 import type { BookingContext, Lifecycle } from './booking-context.js';
 import { usd } from './booking-story.js';
 import { StepGuard } from './step-guard.js';
+import { cancelledByStripe } from './stripe-cancellation.js';
 import { confirmationOutcome, ensureStripeCustomer, microdepositOutcome } from './stripe-write.js';
 import { checkMicrodepositsFit } from './update-validators.js';
 import {
@@ -150,7 +151,9 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
               ? 'booking cancelled'
               : snapshot.cancellationReason === 'automatic'
                 ? 'Stripe cancelled the PaymentIntent after too many failed confirmations (seed 004)'
-                : 'cancelled outside the booking workflow',
+                : cancelledByStripe(snapshot.cancellationReason)
+                  ? `Stripe cancelled the PaymentIntent itself (${snapshot.cancellationReason})`
+                  : 'cancelled outside the booking workflow',
           );
           notify('payment.canceled');
           finish();
@@ -581,7 +584,9 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     done: () => !payment || payment.done,
     followedPaymentIntent: () => (payment && payment.status === 'pending' && !payment.done ? undefined : followed()),
     safeToContinueAsNew: () => !guard.inFlight && !verificationInFlight && payment?.status !== 'pending',
-    awaitingPaymentMethod: () => !!payment && !payment.done && !state.cancelRequested && payment.status === 'requires_payment_method',
+    // Once the deadline is reached the payment is being given up: a late bank account is refused, not dropped.
+    awaitingPaymentMethod: () =>
+      !!payment && !payment.done && !state.cancelRequested && payment.status === 'requires_payment_method' && !due(payment.deadline),
     offerPaymentMethod(paymentMethod, authority) {
       offeredPaymentMethod = paymentMethod;
       offeredAuthority = authority;

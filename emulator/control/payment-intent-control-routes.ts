@@ -1,11 +1,17 @@
-/** `/_emulator/payment_intents`: list PaymentIntents by booking and complete 3-D Secure challenges. */
+/**
+ * `/_emulator/payment_intents`: list PaymentIntents by booking, complete 3-D Secure challenges, and
+ * let a held authorization lapse now with a Stripe-set reason.
+ */
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { STRIPE_CANCELLATION_REASONS } from '../objects/payment-intent.js';
 import { completeAuthentication, NotAwaitingAuthenticationError } from '../payments/complete-authentication.js';
+import { expireAuthorization } from '../payments/expire-authorizations.js';
 import { ControlError, readJsonBody } from './control-error.js';
 import type { EmulatorControls } from './emulator-controls.js';
 
 const authenticationSchema = z.object({ outcome: z.enum(['succeed', 'fail']) }).strict();
+const expirySchema = z.object({ reason: z.enum(STRIPE_CANCELLATION_REASONS).default('automatic') }).strict();
 
 /** PaymentIntent inspection and 3-D Secure routes. */
 export function paymentIntentControlRoutes(controls: EmulatorControls): Hono {
@@ -30,6 +36,17 @@ export function paymentIntentControlRoutes(controls: EmulatorControls): Hono {
       if (error instanceof NotAwaitingAuthenticationError) throw new ControlError(409, 'conflict', error.message);
       throw error;
     }
+    return c.json(paymentIntent);
+  });
+
+  routes.post('/:id/expire', async (c) => {
+    const { reason } = await readJsonBody(c, expirySchema);
+    const paymentIntent = runtime.store.paymentIntents.get(c.req.param('id'));
+    if (!paymentIntent) throw new ControlError(404, 'not_found', `no PaymentIntent ${c.req.param('id')}`);
+    if (paymentIntent.status !== 'requires_capture') {
+      throw new ControlError(409, 'conflict', `PaymentIntent ${paymentIntent.id} holds no authorization (${paymentIntent.status})`);
+    }
+    expireAuthorization(runtime, paymentIntent, reason);
     return c.json(paymentIntent);
   });
 

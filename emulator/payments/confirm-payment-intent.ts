@@ -10,7 +10,7 @@ import { AUTHENTICATION_REQUIRED_DECLINE } from '../test-payment-methods.js';
 import { assertStatusIn } from './assert-status-in.js';
 import { recordAuthorization, recordDecline } from './card-authorization.js';
 import { countFailedConfirmation } from './confirmation-limit.js';
-import { resolvePaymentMethod } from './resolve-payment-method.js';
+import { assertUsableByCustomer, resolvePaymentMethod } from './resolve-payment-method.js';
 import { threeDSecureChallengeUrl } from './three-d-secure-challenge-url.js';
 
 /** Statuses from which Stripe accepts a confirmation. */
@@ -112,6 +112,7 @@ export function confirmPaymentIntent(
       true,
     );
   }
+  assertUsableByCustomer(paymentMethod, paymentIntent.customer);
   paymentIntent.payment_method = paymentMethod.object.id;
   const errorBefore = paymentIntent.last_payment_error;
   try {

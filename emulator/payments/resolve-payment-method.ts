@@ -3,7 +3,7 @@ import { emptyBillingDetails } from '../objects/billing-details.js';
 import { buildCardPaymentMethod, buildUsBankAccountPaymentMethod } from '../objects/payment-method.js';
 import type { EmulatorRuntime } from '../runtime.js';
 import type { PaymentMethodRecord } from '../store.js';
-import { resourceMissing } from '../stripe-errors.js';
+import { StripeApiError, resourceMissing } from '../stripe-errors.js';
 import { TEST_ROUTING_NUMBER, findTestBankAccountToken } from '../test-bank-accounts.js';
 import { findTestCard } from '../test-payment-methods.js';
 
@@ -46,4 +46,23 @@ export function resolvePaymentMethod(runtime: EmulatorRuntime, id: string, param
   if (!record) throw resourceMissing('PaymentMethod', id, param);
   runtime.store.paymentMethods.set(record.object.id, record);
   return record;
+}
+
+/**
+ * Refuses a PaymentMethod saved to another Customer than the one paying (400 on `payment_method`),
+ * as Stripe does: a PaymentMethod attached to a Customer is usable only by that Customer
+ * (docs.stripe.com/api/payment_methods/attach). One attached to no Customer may be used once.
+ */
+export function assertUsableByCustomer(paymentMethod: PaymentMethodRecord, customer: string | null): void {
+  const owner = paymentMethod.object.customer;
+  if (owner === null || owner === customer) return;
+  throw new StripeApiError(
+    400,
+    {
+      type: 'invalid_request_error',
+      message: `The customer does not have a payment method with the ID ${paymentMethod.object.id}. The payment method must be attached to the customer.`,
+      param: 'payment_method',
+    },
+    true,
+  );
 }

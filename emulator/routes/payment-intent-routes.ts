@@ -11,7 +11,7 @@ import {
 import { cancelPaymentIntent } from '../payments/cancel-payment-intent.js';
 import { capturePaymentIntent } from '../payments/capture-payment-intent.js';
 import { CONFIRMABLE_STATUSES, confirmPaymentIntent, type ConfirmationRequest } from '../payments/confirm-payment-intent.js';
-import { resolvePaymentMethod } from '../payments/resolve-payment-method.js';
+import { assertUsableByCustomer, resolvePaymentMethod } from '../payments/resolve-payment-method.js';
 import { verifyMicrodeposits } from '../bank-debits/verify-microdeposits.js';
 import type { RequestParams } from '../request-params.js';
 import type { EmulatorRuntime } from '../runtime.js';
@@ -166,7 +166,9 @@ export function paymentIntentRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv
       runtime.clock.nowSeconds(),
     );
     if (request.paymentMethodId !== undefined) {
-      paymentIntent.payment_method = resolvePaymentMethod(runtime, request.paymentMethodId).object.id;
+      const paymentMethod = resolvePaymentMethod(runtime, request.paymentMethodId);
+      assertUsableByCustomer(paymentMethod, paymentIntent.customer);
+      paymentIntent.payment_method = paymentMethod.object.id;
       paymentIntent.status = 'requires_confirmation';
     }
     runtime.store.paymentIntents.set(paymentIntent.id, paymentIntent);

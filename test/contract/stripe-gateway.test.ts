@@ -48,7 +48,7 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
       customerId: 'cust-1',
       email: 'guest@example.com',
       name: 'Test Guest',
-      idempotencyKey: customerKey('cust-1'),
+      idempotencyKey: customerKey('cust-1', { email: 'guest@example.com', name: 'Test Guest' }),
     });
     expect(customer.object).toBe('customer');
   });

@@ -19,20 +19,25 @@ describe('Stripe idempotency keys', () => {
     expect(confirmHoldKey('b-1', 1)).not.toBe(holdKey('b-1', 1));
   });
 
-  it('keys releases by PaymentIntent and customers by customer id', () => {
+  it('keys releases by PaymentIntent and customers by customer id and details', () => {
+    const guest = { email: 'guest@example.com', name: 'Test Guest' };
     expect(releaseKey('b-1', 'pi_a')).not.toBe(releaseKey('b-1', 'pi_b'));
-    expect(customerKey('c-1')).toBe(customerKey('c-1'));
-    expect(customerKey('c-1')).not.toBe(customerKey('c-2'));
-    expect(customerKey('c-1', 'cus_gone')).not.toBe(customerKey('c-1'));
+    expect(customerKey('c-1', guest)).toBe(customerKey('c-1', { ...guest }));
+    expect(customerKey('c-1', guest)).not.toBe(customerKey('c-2', guest));
+    expect(customerKey('c-1', guest, 'cus_gone')).not.toBe(customerKey('c-1', guest));
+    // Stripe refuses a key reused with other parameters: other details, another key.
+    expect(customerKey('c-1', { ...guest, email: 'guest+work@example.com' })).not.toBe(customerKey('c-1', guest));
+    expect(customerKey('c-1', { ...guest, name: 'T. Guest' })).not.toBe(customerKey('c-1', guest));
   });
 
   it('keys a customer whose id an HTTP header cannot carry by a hash of it', () => {
-    expect(customerKey('c-1')).toBe('customer-c-1:create');
+    const guest = { email: 'guest@example.com', name: 'Test Guest' };
+    expect(customerKey('c-1', guest)).toMatch(/^customer-c-1:create:[0-9a-f]{16}$/);
     for (const id of ['a\u0000b\u001b[31m', '名前 ☃', ' padded ']) {
-      expect(customerKey(id)).toMatch(/^customer-sha256-[0-9a-f]{64}:create$/);
-      expect(customerKey(id)).toBe(customerKey(id));
+      expect(customerKey(id, guest)).toMatch(/^customer-sha256-[0-9a-f]{64}:create:[0-9a-f]{16}$/);
+      expect(customerKey(id, guest)).toBe(customerKey(id, guest));
     }
-    expect(customerKey('名前')).not.toBe(customerKey('名前 ☃'));
+    expect(customerKey('名前', guest)).not.toBe(customerKey('名前 ☃', guest));
   });
   it('keeps the operation key for its first write attempt and gives each later attempt its own', () => {
     const refund = refundKey('b-1', 'pi_a');

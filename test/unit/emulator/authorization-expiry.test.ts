@@ -73,4 +73,39 @@ describe('authorization expiry', () => {
     expect(advanced.expiredPaymentIntents).toEqual([]);
     expect((await running.stripe.paymentIntents.retrieve(held.id)).cancellation_reason).toBe('abandoned');
   });
+
+  it("lets a hold lapse now with Stripe's own `expired` reason through the control route", async () => {
+    const held = await holdFor('bk-lapsed-expired');
+
+    await running.control('POST', `/_emulator/payment_intents/${held.id}/expire`, { reason: 'expired' });
+
+    const expired = await running.stripe.paymentIntents.retrieve(held.id, { expand: ['latest_charge'] });
+    expect(expired).toMatchObject({ status: 'canceled', cancellation_reason: 'expired', amount_capturable: 0 });
+    expect(expired.latest_charge).toMatchObject({ refunded: true });
+    await expect(running.control('POST', `/_emulator/payment_intents/${held.id}/expire`, {})).rejects.toThrow(/409/);
+  });
+});
+
+describe('payment methods of another customer', () => {
+  it("refuses to confirm a hold with a card saved to another customer, on payment_method, and leaves the PaymentIntent as it was", async () => {
+    const [payer, other] = await Promise.all([
+      running.stripe.customers.create({ email: 'payer@example.com' }),
+      running.stripe.customers.create({ email: 'other@example.com' }),
+    ]);
+    const othersCard = await running.stripe.paymentMethods.attach('pm_card_visa', { customer: other.id });
+    const ownCard = await running.stripe.paymentMethods.attach('pm_card_visa', { customer: payer.id });
+    const { payment_method: _pm, confirm: _confirm, ...unconfirmed } = holdParams('bk-other-customer');
+    const intent = await running.stripe.paymentIntents.create({ ...unconfirmed, customer: payer.id });
+
+    await expect(running.stripe.paymentIntents.confirm(intent.id, { payment_method: othersCard.id })).rejects.toMatchObject({
+      type: 'StripeInvalidRequestError',
+      param: 'payment_method',
+      statusCode: 400,
+    });
+    await expect(
+      running.stripe.paymentIntents.create({ ...holdParams('bk-other-customer-create', othersCard.id), customer: payer.id }),
+    ).rejects.toMatchObject({ param: 'payment_method' });
+    expect((await running.stripe.paymentIntents.retrieve(intent.id)).status).toBe('requires_payment_method');
+    expect((await running.stripe.paymentIntents.confirm(intent.id, { payment_method: ownCard.id })).status).toBe('requires_capture');
+  });
 });
