@@ -100,12 +100,15 @@ export function paymentIntentIdOf(event: StripeEventEnvelope): string | null {
 
 /**
  * The event as the inbox keeps it: without the intent's `client_secret`, which lets a browser confirm
- * the PaymentIntent or SetupIntent and which nothing on this side needs.
+ * the PaymentIntent or SetupIntent, nor its `next_action`, whose challenge URLs carry that secret
+ * (`payment_intent_client_secret=…`). Nothing on this side reads either from a stored event: the
+ * API reads the next action from Stripe when the booking service asks for it.
  */
 export function withoutClientSecret(event: StripeEventEnvelope): StripeEventEnvelope {
-  if (!('client_secret' in event.data.object)) return event;
+  if (!('client_secret' in event.data.object) && !('next_action' in event.data.object)) return event;
   const object = { ...event.data.object };
   delete object.client_secret;
+  delete object.next_action;
   return { ...event, data: { ...event.data, object } };
 }
 

@@ -103,6 +103,27 @@ describe('which Stripe events are ours, and where they go', () => {
     expect(received.data.object.client_secret).toBe('pi_3_secret_doNotKeep');
   });
 
+  it('stores a PaymentIntent waiting for 3-D Secure without its next action, whose URLs carry the client secret', async () => {
+    // Stripe's challenge URLs name the PaymentIntent's client secret (payment_intent_client_secret=…).
+    const challenge = 'https://hooks.stripe.com/3d_secure_2/hosted?payment_intent=pi_4&payment_intent_client_secret=pi_4_secret_doNotKeep';
+    const waiting = (nextAction: Record<string, unknown>) =>
+      event('payment_intent.requires_action', {
+        id: 'pi_4',
+        object: 'payment_intent',
+        status: 'requires_action',
+        next_action: nextAction,
+        metadata: { booking_id: 'bk-4' },
+      });
+
+    const redirect = inboxRow(await routeStripeEvent(waiting({ type: 'redirect_to_url', redirect_to_url: { url: challenge, return_url: 'https://example.com' } }), lookup()));
+    const sdk = inboxRow(await routeStripeEvent(waiting({ type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: challenge } }), lookup()));
+
+    for (const row of [redirect, sdk]) {
+      expect(JSON.stringify(row.payload)).not.toContain('secret');
+      expect(row).toMatchObject({ bookingId: 'bk-4', paymentIntentId: 'pi_4', status: 'pending' });
+    }
+  });
+
   it('knows which event types the webhook endpoint is subscribed to', () => {
     for (const type of ['payment_intent.canceled', 'charge.dispute.created', 'setup_intent.succeeded', 'mandate.updated']) {
       expect(isSubscribedEventType(type), type).toBe(true);
