@@ -177,8 +177,9 @@ export const SupplyPaymentMethodBodySchema = z
       .openapi({ description: 'What the payment method is for: the $1 hold (default) or the bank payment' }),
     mandate: MandateSchema.optional().openapi({
       description:
-        "With `for: payment`: the customer's acceptance of the debit from a new bank account (not needed for a " +
-        'saved one, or when the booking already has an acceptance)',
+        "With `for: payment`: the customer's acceptance of the debit from this bank account. Required unless it is " +
+        'a saved one (its mandate is reused) or the account the booking already has an acceptance for: a mandate ' +
+        'authorizes one account, and an acceptance given for another account is never reused',
     }),
   })
   .refine((body) => body.mandate === undefined || body.for === 'payment', {

@@ -208,6 +208,11 @@ export interface PaymentState {
   savedMandateId?: string | null;
   /** Acceptance given with a later bank account when the booking started on a saved one. */
   mandateAcceptance?: MandateAcceptance | null;
+  /**
+   * The bank account (`pm_…`) `mandateAcceptance` was given for: a mandate authorizes one account,
+   * so an acceptance is never used for another. Absent in bookings from before this was recorded.
+   */
+  mandateAcceptanceFor?: string | null;
   microdeposits: MicrodepositState | null;
   /** Stripe's code for the last failure (decline, verification, debit return). */
   failureCode: string | null;
@@ -376,7 +381,7 @@ export interface SupplyPaymentMethodRequest {
   offSession?: boolean;
   /** Set by the API for a saved bank account: its mandate is reused. */
   savedMandateId?: string;
-  /** The customer's acceptance for a new bank account, when the booking has none to reuse. */
+  /** The customer's acceptance for this bank account: required unless saved or already accepted for this account. */
   mandate?: MandateAcceptance;
 }
 

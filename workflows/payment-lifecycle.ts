@@ -4,7 +4,7 @@
  * wait through processing, then listen for disputes; cancel or refund when the booking is
  * cancelled. A step-by-step state machine driven by the booking workflow's main loop.
  */
-import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, patched } from '@temporalio/workflow';
 import type { PaymentIntentSnapshot } from '../activities/payment-intent-snapshot.js';
 import type { RefundSnapshot } from '../activities/create-activities.js';
 import { stripeReads, stripeWrites } from './activity-stubs.js';
@@ -25,6 +25,9 @@ import {
   type VerifyMicrodepositsRequest,
 } from './contract.js';
 
+/** Patch: a new bank account is debited only under an acceptance given for it; older histories reused the booking's. */
+export const MANDATE_PER_ACCOUNT_PATCH = 'mandate-per-bank-account';
+
 /** How often a refund still pending, or a debit overdue, is re-read from Stripe. */
 const REFUND_POLL_SECONDS = 24 * 60 * 60;
 const OVERDUE_POLL_SECONDS = 24 * 60 * 60;
@@ -38,8 +41,8 @@ export interface PaymentLifecycle extends Lifecycle {
   awaitingPaymentMethod(): boolean;
   /** Takes a new bank account; a saved one brings its mandate, a new one may bring the customer's acceptance. */
   offerPaymentMethod(paymentMethod: string, authority: { savedMandateId?: string; mandate?: MandateAcceptance }): void;
-  /** Whether a debit on a new, unsaved bank account would have a mandate acceptance to send. */
-  hasMandateAcceptance(): boolean;
+  /** Whether a debit on this new, unsaved bank account would have an acceptance given for it to send. */
+  hasMandateAcceptance(paymentMethod: string): boolean;
   paymentMethodOffered(): boolean;
   /** Throws a typed failure when a microdeposit attempt cannot be taken now. */
   checkMicrodepositAttempt(request: VerifyMicrodepositsRequest): void;
@@ -165,7 +168,17 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
   const debitAuthority = (): MandateAcceptance | { mandateId: string } | null => {
     const p = payment!;
     if (p.savedMandateId) return { mandateId: p.savedMandateId };
+    // Recorded with the account it was given for: never another account's acceptance.
+    if (p.mandateAcceptanceFor !== undefined) return p.mandateAcceptanceFor === p.paymentMethod ? (p.mandateAcceptance ?? null) : null;
     return p.mandateAcceptance ?? bank!.mandate ?? null;
+  };
+
+  /** The acceptance the customer gave for this bank account, if any (with the booking, or with a later attempt). */
+  const acceptanceGivenFor = (paymentMethod: string): MandateAcceptance | null => {
+    const p = payment!;
+    if (p.mandateAcceptance && (p.mandateAcceptanceFor ?? p.paymentMethod) === paymentMethod) return p.mandateAcceptance;
+    if (bank!.mandate && bank!.paymentMethod === paymentMethod) return bank!.mandate;
+    return null;
   };
 
   /**
@@ -421,10 +434,17 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     const events = ctx.takeEventsFor(p.paymentIntentId);
     if (cancelPending()) return cancel();
     if (offeredPaymentMethod !== null) {
+      // Read before the account changes: the acceptance on file belongs to the account it was given with.
+      const acceptance = offeredAuthority.mandate ?? acceptanceGivenFor(offeredPaymentMethod);
       p.attempt += 1;
       p.paymentMethod = offeredPaymentMethod;
       p.savedMandateId = offeredAuthority.savedMandateId ?? null;
-      if (offeredAuthority.mandate) p.mandateAcceptance = offeredAuthority.mandate;
+      if (patched(MANDATE_PER_ACCOUNT_PATCH)) {
+        p.mandateAcceptance = acceptance;
+        p.mandateAcceptanceFor = offeredPaymentMethod;
+      } else if (offeredAuthority.mandate) {
+        p.mandateAcceptance = offeredAuthority.mandate;
+      }
       offeredAuthority = {};
       p.failureCode = null;
       p.deadline = null;
@@ -586,7 +606,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       offeredPaymentMethod = paymentMethod;
       offeredAuthority = authority;
     },
-    hasMandateAcceptance: () => !!(payment?.mandateAcceptance ?? bank?.mandate),
+    hasMandateAcceptance: (paymentMethod) => !!payment && acceptanceGivenFor(paymentMethod) !== null,
     paymentMethodOffered: () => offeredPaymentMethod !== null,
     checkMicrodepositAttempt(request) {
       const p = payment;

@@ -584,6 +584,7 @@ describe('POST /v1/bookings/:bookingId/payment-method for the payment', () => {
     const { status, body } = await post(`/v1/bookings/${bookingId}/payment-method`, {
       paymentMethod: 'pm_usBankAccount_new',
       for: 'payment',
+      mandate: mandate(),
     });
 
     expect(status).toBe(200);
@@ -591,6 +592,22 @@ describe('POST /v1/bookings/:bookingId/payment-method for the payment', () => {
     expect(body.hold).toMatchObject({ status: 'held', attempt: 1 });
     const state = await harness.bookingState(bookingId);
     expect(state.payment?.paymentMethod).toBe('pm_usBankAccount_new');
+  });
+
+  it("answers 422 mandate_required for a new bank account without the customer's acceptance of its own", async () => {
+    const bookingId = newBookingId();
+    await createBankBooking(bookingId, { paymentMethod: FAILED_BANK_PAYMENT_METHOD });
+
+    const { status, body } = await post(`/v1/bookings/${bookingId}/payment-method`, { paymentMethod: 'pm_usBankAccount_new', for: 'payment' });
+
+    expect(status).toBe(422);
+    expect(body.error.code).toBe('mandate_required');
+    expect((await harness.bookingState(bookingId)).payment).toMatchObject({ status: 'requires_payment_method', attempt: 1 });
+    const { body: openapi } = await get('/openapi.json');
+    expect(openapi.paths['/v1/bookings/{bookingId}/payment-method'].post.responses['422'].description).toContain(
+      'a new bank account without its own acceptance of the mandate (`mandate_required`)',
+    );
+    expect(JSON.stringify(openapi.components.schemas.SupplyPaymentMethodRequest.properties.mandate)).toContain('an acceptance given for another account is never reused');
   });
 
   it("answers 409 not_awaiting_payment_method when the payment is not waiting for one, and the hold's default still applies", async () => {
