@@ -56,6 +56,9 @@ function toPaymentView(payment: PaymentState): PaymentView {
     cancellation: payment.cancellation,
     reason: payment.reason,
     savedMandateId: payment.savedMandateId ?? null,
+    // A run started before the target date was re-checked has neither field.
+    targetDate: payment.targetDate ?? null,
+    targetDateMovedFrom: payment.targetDateMovedFrom ?? null,
   };
 }
 

@@ -252,6 +252,14 @@ const PaymentViewSchema = z
       .string()
       .nullable()
       .openapi({ description: "The saved bank account's mandate the debit reuses; null for a new bank account" }),
+    targetDate: z.string().nullable().openapi({
+      description:
+        'The debit\'s target date (`YYYY-MM-DD`): as requested, or the earliest date Stripe accepts (3 days ahead) when ' +
+        'the requested one was less than 3 days ahead by the time the debit was created; null without a target date',
+    }),
+    targetDateMovedFrom: z.string().nullable().openapi({
+      description: 'The requested target date, when the debit had to be moved to `targetDate` (notification `payment.target_date_moved`)',
+    }),
   })
   .openapi('BankPaymentState');
 

@@ -214,6 +214,10 @@ export interface PaymentState {
    */
   mandateAcceptanceFor?: string | null;
   microdeposits: MicrodepositState | null;
+  /** The debit's target date (`YYYY-MM-DD`): as requested, or the earliest valid one when it was no longer valid. */
+  targetDate?: string | null;
+  /** The requested target date, when it was less than 3 days ahead by the time the debit was created. */
+  targetDateMovedFrom?: string | null;
   /** Stripe's code for the last failure (decline, verification, debit return). */
   failureCode: string | null;
   /** Bank payment reference of a successful debit. */
@@ -320,6 +324,8 @@ export function initialBookingState(input: BookingInput, now: Date): BookingStat
           savedMandateId: input.payment.savedMandateId ?? null,
           mandateAcceptance: null,
           microdeposits: null,
+          targetDate: input.payment.targetDate,
+          targetDateMovedFrom: null,
           failureCode: null,
           paymentReference: null,
           processingSince: null,
@@ -412,6 +418,7 @@ export const NOTIFICATION_TYPES = [
   'payment.verification_failed',
   'payment.processing',
   'payment.processing_overdue',
+  'payment.target_date_moved',
   'payment.succeeded',
   'payment.failed',
   'payment.canceled',

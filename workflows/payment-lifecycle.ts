@@ -13,6 +13,7 @@ import { usd } from './booking-story.js';
 import { StepGuard } from './step-guard.js';
 import { confirmationOutcome, ensureStripeCustomer, microdepositOutcome } from './stripe-write.js';
 import { checkMicrodepositsFit } from './update-validators.js';
+import { earliestTargetDate, isTargetDateInRange } from './ach-target-date.js';
 import {
   DEFAULT_PAYMENT_POLICY,
   FailureTypes,
@@ -27,6 +28,9 @@ import {
 
 /** Patch: a new bank account is debited only under an acceptance given for it; older histories reused the booking's. */
 export const MANDATE_PER_ACCOUNT_PATCH = 'mandate-per-bank-account';
+
+/** Patch: the target date is checked again when the debit is created; older histories sent it as requested. */
+export const RECHECK_TARGET_DATE_PATCH = 'recheck-ach-target-date';
 
 /** How often a refund still pending, or a debit overdue, is re-read from Stripe. */
 const REFUND_POLL_SECONDS = 24 * 60 * 60;
@@ -197,6 +201,26 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     return true;
   };
 
+  /**
+   * The target date to create the debit with. Checked when the API received it, but the debit may be
+   * created days later (a balance too low, then a new account; an outage): Stripe refuses a date less
+   * than 3 days ahead, whatever the account, so it moves to the earliest valid date and says so.
+   */
+  const debitTargetDate = (): string | null => {
+    const p = payment!;
+    const requested = bank!.targetDate;
+    if (!requested || !patched(RECHECK_TARGET_DATE_PATCH)) return requested;
+    const now = new Date();
+    const used = isTargetDateInRange(requested, now) ? requested : earliestTargetDate(now);
+    if (used !== requested && p.targetDate !== used) {
+      p.targetDateMovedFrom = requested;
+      notify('payment.target_date_moved', { requestedTargetDate: requested, targetDate: used });
+    }
+    p.targetDate = used;
+    ctx.touch();
+    return used;
+  };
+
   /** Creates (if needed) and confirms the PaymentIntent of the current attempt. */
   const submit = async () => {
     const p = payment!;
@@ -218,6 +242,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       if (!p.paymentIntentId) {
         const { attempt } = p;
         const stripeCustomerId = state.stripeCustomerId;
+        const targetDate = debitTargetDate();
         const created = await ctx.writes.run({
           operation: `payment-create:${attempt}`,
           send: (writeAttempt) =>
@@ -228,7 +253,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
               stripeCustomerId,
               paymentMethod: p.paymentMethod,
               verification: bank!.verification,
-              targetDate: bank!.targetDate,
+              targetDate,
               ...(writeAttempt !== undefined && { writeAttempt }),
             }),
           resolve: () =>

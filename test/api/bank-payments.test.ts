@@ -123,6 +123,8 @@ describe('POST /v1/bookings with a bank payment', () => {
       cancellation: null,
       reason: null,
       savedMandateId: null,
+      targetDate: null,
+      targetDateMovedFrom: null,
     });
     const { input } = await startedWith(bookingId);
     expect(input.payment).toEqual({
