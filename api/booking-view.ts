@@ -59,6 +59,14 @@ function toPaymentView(payment: PaymentState): PaymentView {
     // A run started before the target date was re-checked has neither field.
     targetDate: payment.targetDate ?? null,
     targetDateMovedFrom: payment.targetDateMovedFrom ?? null,
+    balanceCheck: payment.balanceCheck
+      ? {
+          status: payment.balanceCheck.status,
+          available: payment.balanceCheck.available,
+          asOf: payment.balanceCheck.asOf,
+          reason: payment.balanceCheck.reason,
+        }
+      : null,
   };
 }
 

@@ -257,6 +257,21 @@ const PaymentViewSchema = z
         'The debit\'s target date (`YYYY-MM-DD`): as requested, or the earliest date Stripe accepts (3 days ahead) when ' +
         'the requested one was less than 3 days ahead by the time the debit was created; null without a target date',
     }),
+    balanceCheck: z
+      .object({
+        status: z.enum(['refreshing', 'sufficient', 'insufficient', 'unavailable']),
+        available: z.number().int().nullable(),
+        asOf: nullableInstant,
+        reason: z.string().nullable(),
+      })
+      .nullable()
+      .openapi({
+        description:
+          'With `checkBalance`: the Financial Connections balance check of the current bank account. `refreshing` while the ' +
+          "bank's answer is awaited (refreshes are asynchronous); `sufficient` or `insufficient` (no debit sent) once read; " +
+          '`unavailable` when it could not be read (no linked account or `balances` permission, the refresh failed or ' +
+          'outlasted `PAYMENT_BALANCE_REFRESH_TIMEOUT_SECONDS`), `reason` saying why: the debit then went ahead unchecked',
+      }),
     targetDateMovedFrom: z.string().nullable().openapi({
       description: 'The requested target date, when the debit had to be moved to `targetDate` (notification `payment.target_date_moved`)',
     }),

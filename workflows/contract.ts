@@ -97,7 +97,15 @@ export interface PaymentPolicy {
   disputeWindowSeconds: number;
   /** Share of the amount refunded when a paid booking is cancelled, 0 to 100. */
   refundPercent: number;
+  /**
+   * How long to wait for the bank's answer to a balance refresh before deciding without it (the
+   * debit goes ahead and the booking says the balance could not be read). Absent: 10 minutes.
+   */
+  balanceRefreshTimeoutSeconds?: number;
 }
+
+/** How long a balance refresh is awaited when the policy does not say. */
+export const DEFAULT_BALANCE_REFRESH_TIMEOUT_SECONDS = 10 * 60;
 
 /** Policy used when the starter gives none. */
 export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = {
@@ -185,6 +193,30 @@ export interface HoldState {
   done: boolean;
 }
 
+/** The balance check of one bank account before its debit (Financial Connections refreshes are asynchronous). */
+export interface BalanceCheckState {
+  /** The payment attempt (bank account) it is about. */
+  attempt: number;
+  /**
+   * `refreshing` while the bank's answer is awaited; `sufficient` / `insufficient` once read;
+   * `unavailable` when it could not be read (no permission or linked account, the refresh failed or
+   * did not finish in time): the debit then went ahead unchecked.
+   */
+  status: 'refreshing' | 'sufficient' | 'insufficient' | 'unavailable';
+  /** The Financial Connections account (`fca_…`), when the payment method has one. */
+  accountId: string | null;
+  /** The available balance in cents the bank reported. */
+  available: number | null;
+  /** ISO instant the bank reported it. */
+  asOf: string | null;
+  /** ISO instant the wait for the bank ends. */
+  deadline: string | null;
+  /** ISO instant of the next read of the account while waiting (in case the event is late or goes elsewhere). */
+  nextReadAt: string | null;
+  /** Why the balance could not be read. */
+  reason: string | null;
+}
+
 /** Microdeposit verification in progress. */
 export interface MicrodepositState {
   type: MicrodepositType;
@@ -218,6 +250,8 @@ export interface PaymentState {
   targetDate?: string | null;
   /** The requested target date, when it was less than 3 days ahead by the time the debit was created. */
   targetDateMovedFrom?: string | null;
+  /** The balance check of the current bank account, when the booking asked for one (absent before it existed). */
+  balanceCheck?: BalanceCheckState | null;
   /** Stripe's code for the last failure (decline, verification, debit return). */
   failureCode: string | null;
   /** Bank payment reference of a successful debit. */

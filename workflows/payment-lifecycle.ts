@@ -7,6 +7,7 @@
 import { ActivityFailure, ApplicationFailure, log, patched } from '@temporalio/workflow';
 import type { PaymentIntentSnapshot } from '../activities/payment-intent-snapshot.js';
 import type { RefundSnapshot } from '../activities/create-activities.js';
+import type { BankBalanceSnapshot } from '../activities/bank-balance-snapshot.js';
 import { stripeReads, stripeWrites } from './activity-stubs.js';
 import type { BookingContext, Lifecycle } from './booking-context.js';
 import { usd } from './booking-story.js';
@@ -15,8 +16,10 @@ import { confirmationOutcome, ensureStripeCustomer, microdepositOutcome } from '
 import { checkMicrodepositsFit } from './update-validators.js';
 import { earliestTargetDate, isTargetDateInRange } from './ach-target-date.js';
 import {
+  DEFAULT_BALANCE_REFRESH_TIMEOUT_SECONDS,
   DEFAULT_PAYMENT_POLICY,
   FailureTypes,
+  type BalanceCheckState,
   MICRODEPOSIT_ATTEMPTS,
   MICRODEPOSIT_VALIDITY_SECONDS,
   type MandateAcceptance,
@@ -31,6 +34,12 @@ export const MANDATE_PER_ACCOUNT_PATCH = 'mandate-per-bank-account';
 
 /** Patch: the target date is checked again when the debit is created; older histories sent it as requested. */
 export const RECHECK_TARGET_DATE_PATCH = 'recheck-ach-target-date';
+
+/** Patch: the balance is refreshed and its asynchronous answer awaited; older histories read the account once. */
+export const AWAIT_BALANCE_REFRESH_PATCH = 'await-balance-refresh';
+
+/** How often the account is read while the bank's answer to a balance refresh is awaited. */
+const BALANCE_READ_SECONDS = 30;
 
 /** How often a refund still pending, or a debit overdue, is re-read from Stripe. */
 const REFUND_POLL_SECONDS = 24 * 60 * 60;
@@ -221,12 +230,104 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     return used;
   };
 
+  /** The current bank account's balance check while the bank's answer is awaited, else null. */
+  const balanceAwaited = (): BalanceCheckState | null => {
+    const check = payment?.balanceCheck;
+    return payment?.status === 'pending' && check?.attempt === payment.attempt && check.status === 'refreshing' ? check : null;
+  };
+
+  /**
+   * The balance check before a debit. A Financial Connections balance is null until a refresh
+   * completes, and a refresh is asynchronous (docs.stripe.com/financial-connections/balances): ask
+   * for one, then wait for `financial_connections.account.refreshed_balance` (relayed by the inbox)
+   * or read the account, until the policy's deadline. Returns whether the debit may go ahead now:
+   * false while waiting, or when the balance is too low (another bank account is asked for).
+   */
+  const balanceAllowsDebit = async (): Promise<boolean> => {
+    const p = payment!;
+    const current = p.balanceCheck?.attempt === p.attempt ? p.balanceCheck : null;
+    if (current && current.status !== 'refreshing') return current.status !== 'insufficient';
+    const { attempt, paymentMethod } = p;
+    let snapshot: BankBalanceSnapshot;
+    let check: BalanceCheckState;
+    if (!current) {
+      snapshot = await ctx.writes.run({
+        operation: `balance-refresh:${attempt}`,
+        send: (writeAttempt) =>
+          stripeWrites(`ask the bank for the balance of ${paymentMethod} before debiting ${usd(p.amount)}`).requestBalanceRefresh({
+            bookingId: state.bookingId,
+            paymentMethodId: paymentMethod,
+            attempt,
+            ...(writeAttempt !== undefined && { writeAttempt }),
+          }),
+        resolve: async () => {
+          const read = await stripeReads(`read the balance refresh of ${paymentMethod}: was it asked?`).readBalanceRefresh(paymentMethod);
+          return read.refreshStatus !== null || !read.permitted ? read : null;
+        },
+      });
+      const timeout = policy.balanceRefreshTimeoutSeconds ?? DEFAULT_BALANCE_REFRESH_TIMEOUT_SECONDS;
+      check = {
+        attempt,
+        status: 'refreshing',
+        accountId: snapshot.accountId,
+        available: null,
+        asOf: null,
+        deadline: inSeconds(timeout),
+        nextReadAt: null,
+        reason: null,
+      };
+      p.balanceCheck = check;
+    } else {
+      check = current;
+      ctx.takeEventsAbout(check.accountId);
+      snapshot = await stripeReads(`read the balance of ${paymentMethod}: has the bank answered?`).readBalanceRefresh(paymentMethod);
+    }
+    const unreadable = (reason: string) => {
+      Object.assign(check, { status: 'unavailable', reason, deadline: null, nextReadAt: null });
+      ctx.touch();
+      return true;
+    };
+    if (!snapshot.accountId) return unreadable('the bank account was not linked through Financial Connections: no balance to read');
+    if (!snapshot.permitted) return unreadable('the customer did not share the balance of this account (no balances permission)');
+    if (snapshot.refreshStatus === 'succeeded' && snapshot.available !== null) {
+      Object.assign(check, {
+        available: snapshot.available,
+        asOf: snapshot.asOf !== null ? new Date(snapshot.asOf * 1000).toISOString() : null,
+        deadline: null,
+        nextReadAt: null,
+      });
+      if (snapshot.available < p.amount) {
+        check.status = 'insufficient';
+        askForNewPaymentMethod(
+          FailureTypes.InsufficientBalance,
+          'the bank balance is lower than the amount: no debit was sent',
+          'payment.requires_payment_method',
+        );
+        return false;
+      }
+      check.status = 'sufficient';
+      ctx.touch();
+      return true;
+    }
+    if (snapshot.refreshStatus === 'failed') return unreadable('the bank did not report the balance (the refresh failed)');
+    if (due(check.deadline)) return unreadable('the bank did not report the balance before the deadline');
+    check.nextReadAt = new Date(Math.min(Date.now() + BALANCE_READ_SECONDS * 1000, at(check.deadline)!)).toISOString();
+    ctx.touch();
+    return false;
+  };
+
   /** Creates (if needed) and confirms the PaymentIntent of the current attempt. */
   const submit = async () => {
     const p = payment!;
     try {
+      if (balanceAwaited() && cancelPending()) {
+        await cancel();
+        return;
+      }
       if (!state.stripeCustomerId) state.stripeCustomerId = await ensureStripeCustomer(ctx.writes, input.customer);
-      if (bank!.checkBalance && bank!.verification !== 'microdeposits') {
+      if (bank!.checkBalance && bank!.verification !== 'microdeposits' && patched(AWAIT_BALANCE_REFRESH_PATCH)) {
+        if (!(await balanceAllowsDebit())) return;
+      } else if (bank!.checkBalance && bank!.verification !== 'microdeposits') {
         const available = await stripeReads(`read the balance of ${p.paymentMethod} before debiting ${usd(p.amount)}`).readBankBalance(
           p.paymentMethod,
         );
@@ -569,8 +670,10 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       const retry = guard.retryReady();
       if (retry !== undefined) return retry;
       switch (payment.status) {
-        case 'pending':
-          return true;
+        case 'pending': {
+          const check = balanceAwaited();
+          return !check || cancelPending() || ctx.hasEventsAbout(check.accountId) || due(check.nextReadAt) || due(check.deadline);
+        }
         case 'awaiting_verification':
         case 'processing':
         case 'requires_payment_method':
@@ -586,6 +689,8 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       if (!payment || payment.done) return null;
       const retry = guard.retryWake();
       if (retry) return retry;
+      const check = balanceAwaited();
+      if (check) return { at: Math.min(at(check.nextReadAt ?? check.deadline)!, at(check.deadline)!), summary: "the bank's answer to the balance refresh" };
       if (!payment.deadline) return null;
       const summaries: Partial<Record<PaymentStatus, string>> = {
         awaiting_verification: 'microdeposit verification window (10 days)',
