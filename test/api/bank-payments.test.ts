@@ -125,6 +125,7 @@ describe('POST /v1/bookings with a bank payment', () => {
       savedMandateId: null,
       targetDate: null,
       targetDateMovedFrom: null,
+      balanceCheck: null,
     });
     const { input } = await startedWith(bookingId);
     expect(input.payment).toEqual({
@@ -135,7 +136,12 @@ describe('POST /v1/bookings with a bank payment', () => {
       targetDate: null,
       checkBalance: false,
     });
-    expect(input.paymentPolicy).toEqual({ processingAlertSeconds: 3600, disputeWindowSeconds: 86400, refundPercent: 50 });
+    expect(input.paymentPolicy).toEqual({
+      processingAlertSeconds: 3600,
+      disputeWindowSeconds: 86400,
+      refundPercent: 50,
+      balanceRefreshTimeoutSeconds: 600,
+    });
   });
 
   it('passes verification, target date and balance check through to the workflow', async () => {
@@ -660,5 +666,10 @@ describe('OpenAPI for bank payments', () => {
     });
     expect(Object.keys(microdeposits.responses)).toEqual(expect.arrayContaining(['200', '404', '409', '422']));
     expect(body.paths['/v1/bookings'].post.responses['422'].description).toContain('invalid_bank_account');
+    // Whether the balance could be read, and a target date moved because it was no longer 3 days ahead.
+    const bankPaymentState = schemas.BankPaymentState.properties;
+    expect(bankPaymentState.balanceCheck.properties.status.enum).toEqual(['refreshing', 'sufficient', 'insufficient', 'unavailable']);
+    expect(bankPaymentState.balanceCheck.description).toContain('could not be read');
+    expect(bankPaymentState.targetDateMovedFrom.description).toContain('payment.target_date_moved');
   });
 });

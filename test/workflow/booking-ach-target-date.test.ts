@@ -4,6 +4,7 @@
  * debit may be created days later. Then it is debited on the earliest valid date, and the booking
  * says so, rather than every bank account being refused.
  */
+import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listNotifications } from '../../db/notifications.js';
 import {
@@ -44,6 +45,18 @@ async function syncStripeClock(): Promise<number> {
   return now;
 }
 
+/** Once the workflow asked for the balance refresh of `attempt`'s account, moves both clocks past the emulator's 30 seconds. */
+async function bankAnswersBalanceRefresh(handle: WorkflowHandle, attempt: number): Promise<void> {
+  await waitFor(
+    async () => {
+      const check = (await handle.query(bookingStateQuery)).payment?.balanceCheck;
+      return check?.attempt === attempt && check.status === 'refreshing';
+    },
+    { description: `the balance refresh of attempt ${attempt} asked` },
+  );
+  await harness.skipTime(31);
+}
+
 describe('ACH target date', () => {
   it('debits on the earliest valid date when the requested one is less than 3 days ahead by the time the debit is created, and says so', async () => {
     const now = await syncStripeClock();
@@ -60,15 +73,18 @@ describe('ACH target date', () => {
       payment,
       policy: { ...DEFAULT_HOLD_POLICY, newPaymentMethodTimeoutSeconds: 5 * 86_400 },
     });
+    await bankAnswersBalanceRefresh(handle, 1);
     const short = await harness.waitForPaymentStatus(handle, 'requires_payment_method');
     expect(short.payment!.failureCode).toBe(FailureTypes.InsufficientBalance);
 
     // Two days later the customer links another account: the requested date is now 2 days ahead.
     await harness.env.sleep(2 * DAY_MS);
     const later = await syncStripeClock();
-    const resumed = await handle.executeUpdate(supplyPaymentMethodUpdate, {
+    const supplied = handle.executeUpdate(supplyPaymentMethodUpdate, {
       args: [{ for: 'payment', paymentMethod: await linkedAccount(50_000), mandate: MANDATE }],
     });
+    await bankAnswersBalanceRefresh(handle, 2);
+    const resumed = await supplied;
 
     const earliest = utcDate(later + 3 * DAY_MS);
     expect(resumed.payment).toMatchObject({ status: 'processing', failureCode: null, targetDate: earliest, targetDateMovedFrom: requested });
