@@ -37,6 +37,8 @@ import {
   recordSavedPaymentMethod,
 } from '../db/saved-payment-methods.js';
 import type { SavedPaymentMethod, SavedPaymentMethodType } from '../workflows/setup-contract.js';
+import { recordBalanceRefreshRequest } from '../db/balance-refresh-requests.js';
+import { toBankBalanceSnapshot, type BankBalanceSnapshot } from './bank-balance-snapshot.js';
 import { toSetupIntentSnapshot, type SetupIntentSnapshot } from './setup-intent-snapshot.js';
 import {
   bankPaymentKey,
@@ -53,6 +55,7 @@ import {
   microdepositSubmissionKey,
   verifyMicrodepositsKey,
   writeAttemptKey,
+  balanceRefreshKey,
 } from './idempotency-keys.js';
 import { toPaymentIntentSnapshot, type PaymentIntentSnapshot } from './payment-intent-snapshot.js';
 import { countBusinessOutcome } from './business-metrics.js';
@@ -190,6 +193,13 @@ export interface ReleaseHoldInput extends WriteAttempt {
 /** Builds the activities over their clients. */
 export function createActivities(deps: ActivityDeps) {
   const { gateway, db, callback } = deps;
+
+  /** The Financial Connections account behind a payment method; null for an account typed in by hand. */
+  const linkedAccountOf = async (paymentMethodId: string): Promise<Stripe.FinancialConnections.Account | null> => {
+    const paymentMethod = await gateway.retrievePaymentMethod(paymentMethodId).catch(rethrowClassified);
+    const accountId = paymentMethod.us_bank_account?.financial_connections_account;
+    return accountId ? gateway.retrieveFinancialConnectionsAccount(accountId).catch(rethrowClassified) : null;
+  };
 
   /** A customer's PaymentIntent whose metadata has every entry of `metadata`, newest first; null if none. */
   const findPaymentIntent = async (stripeCustomerId: string, metadata: Record<string, string>): Promise<PaymentIntentSnapshot | null> => {
@@ -334,12 +344,34 @@ export function createActivities(deps: ActivityDeps) {
      * customer granted the `balances` permission through Financial Connections; null otherwise.
      */
     async readBankBalance(paymentMethodId: string): Promise<number | null> {
-      const paymentMethod = await gateway.retrievePaymentMethod(paymentMethodId).catch(rethrowClassified);
-      const accountId = paymentMethod.us_bank_account?.financial_connections_account;
-      if (!accountId) return null;
-      const account = await gateway.retrieveFinancialConnectionsAccount(accountId).catch(rethrowClassified);
-      if (!account.permissions?.includes('balances') || !account.balance) return null;
+      const account = await linkedAccountOf(paymentMethodId);
+      if (!account?.permissions?.includes('balances') || !account.balance) return null;
       return account.balance.cash?.available?.usd ?? account.balance.current.usd ?? null;
+    },
+
+    /**
+     * Asks Stripe to refresh the balance of the account behind a payment method (with the customer's
+     * `balances` permission), recording which booking asked so the inbox can route the
+     * `financial_connections.account.refreshed_balance` event to it. Stripe answers `pending`.
+     */
+    async requestBalanceRefresh(input: { bookingId: string; paymentMethodId: string; attempt: number } & WriteAttempt): Promise<BankBalanceSnapshot> {
+      const account = await linkedAccountOf(input.paymentMethodId);
+      if (!account || !account.permissions?.includes('balances')) return toBankBalanceSnapshot(account);
+      await recordBalanceRefreshRequest(db, account.id, input.bookingId);
+      const refreshed = await gateway
+        .refreshFinancialConnectionsBalance({
+          accountId: account.id,
+          idempotencyKey: writeAttemptKey(balanceRefreshKey(input.bookingId, input.attempt), input.writeAttempt),
+        })
+        .catch((error: unknown) => {
+          throw classifyWriteError(error, input);
+        });
+      return toBankBalanceSnapshot(refreshed);
+    },
+
+    /** Where the balance of the account behind a payment method stands: its last refresh and what it reported. */
+    async readBalanceRefresh(paymentMethodId: string): Promise<BankBalanceSnapshot> {
+      return toBankBalanceSnapshot(await linkedAccountOf(paymentMethodId));
     },
 
     /** Cancels the bank payment's PaymentIntent; when Stripe refuses, returns its actual state. */

@@ -16,8 +16,8 @@ import {
   listStalePendingEvents,
   type StalePendingEvent,
 } from '../db/inbox.js';
-import { storeRoutedStripeEvent } from '../inbox/store-stripe-event.js';
-import { isOurs, isSubscribedEventType, routeStripeEvent } from '../inbox/stripe-event-routing.js';
+import { routeStripeEventWith, storeRoutedStripeEvent } from '../inbox/store-stripe-event.js';
+import { isOurs, isSubscribedEventType } from '../inbox/stripe-event-routing.js';
 import type { PaymentGateway } from '../stripe/payment-gateway.js';
 import { bookingStateQuery, bookingWorkflowId } from '../workflows/contract.js';
 import {
@@ -168,7 +168,7 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
         // Stripe lists newest first; store each page oldest first, as the webhooks would have come.
         for (const event of [...events].reverse()) {
           if (!isSubscribedEventType(event.type)) continue;
-          const route = await routeStripeEvent(event, (paymentIntentId) => bookingIdForPaymentIntent(db, paymentIntentId));
+          const route = await routeStripeEventWith(db, event);
           if (!isOurs(route)) continue;
           progress.ours += 1;
           if (known.has(event.id)) continue;

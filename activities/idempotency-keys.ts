@@ -84,6 +84,11 @@ export function microdepositSubmissionKey(bookingId: string, paymentIntentId: st
   return `booking-${bookingId}:verify:${paymentIntentId}:submission-${submission}`;
 }
 
+/** Key for the balance refresh of a bank payment attempt's account. */
+export function balanceRefreshKey(bookingId: string, attempt: number): string {
+  return `booking-${bookingId}:balance-refresh:${attempt}`;
+}
+
 /** Key for cancelling the bank payment's PaymentIntent. */
 export function cancelPaymentKey(bookingId: string, paymentIntentId: string): string {
   return `booking-${bookingId}:cancel:${paymentIntentId}`;

@@ -28,6 +28,7 @@ export function paymentPolicyFromConfig(config: ApiConfig): PaymentPolicy {
     processingAlertSeconds: config.PAYMENT_PROCESSING_ALERT_SECONDS,
     disputeWindowSeconds: config.PAYMENT_DISPUTE_WINDOW_SECONDS,
     refundPercent: config.PAYMENT_REFUND_PERCENT,
+    balanceRefreshTimeoutSeconds: config.PAYMENT_BALANCE_REFRESH_TIMEOUT_SECONDS,
   };
 }
 

@@ -56,6 +56,17 @@ function toPaymentView(payment: PaymentState): PaymentView {
     cancellation: payment.cancellation,
     reason: payment.reason,
     savedMandateId: payment.savedMandateId ?? null,
+    // A run started before the target date was re-checked has neither field.
+    targetDate: payment.targetDate ?? null,
+    targetDateMovedFrom: payment.targetDateMovedFrom ?? null,
+    balanceCheck: payment.balanceCheck
+      ? {
+          status: payment.balanceCheck.status,
+          available: payment.balanceCheck.available,
+          asOf: payment.balanceCheck.asOf,
+          reason: payment.balanceCheck.reason,
+        }
+      : null,
   };
 }
 

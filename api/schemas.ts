@@ -246,8 +246,9 @@ const BankPaymentMethodSchema = z
     for: z.literal('payment').openapi({ description: 'What the payment method is for: the bank payment' }),
     mandate: MandateSchema.optional().openapi({
       description:
-        "The customer's acceptance of the debit from a new bank account (not needed for a saved one, or when the " +
-        'booking already has an acceptance)',
+        "The customer's acceptance of the debit from this bank account. Required unless it is a saved one (its " +
+        'mandate is reused) or the account the booking already has an acceptance for: a mandate authorizes one ' +
+        'account, and an acceptance given for another account is never reused',
     }),
   })
   .openapi('BankPaymentMethod');
@@ -335,6 +336,29 @@ const PaymentViewSchema = z
       .string()
       .nullable()
       .openapi({ description: "The saved bank account's mandate the debit reuses; null for a new bank account" }),
+    targetDate: z.string().nullable().openapi({
+      description:
+        'The debit\'s target date (`YYYY-MM-DD`): as requested, or the earliest date Stripe accepts (3 days ahead) when ' +
+        'the requested one was less than 3 days ahead by the time the debit was created; null without a target date',
+    }),
+    balanceCheck: z
+      .object({
+        status: z.enum(['refreshing', 'sufficient', 'insufficient', 'unavailable']),
+        available: z.number().int().nullable(),
+        asOf: nullableInstant,
+        reason: z.string().nullable(),
+      })
+      .nullable()
+      .openapi({
+        description:
+          'With `checkBalance`: the Financial Connections balance check of the current bank account. `refreshing` while the ' +
+          "bank's answer is awaited (refreshes are asynchronous); `sufficient` or `insufficient` (no debit sent) once read; " +
+          '`unavailable` when it could not be read (no linked account or `balances` permission, the refresh failed or ' +
+          'outlasted `PAYMENT_BALANCE_REFRESH_TIMEOUT_SECONDS`), `reason` saying why: the debit then went ahead unchecked',
+      }),
+    targetDateMovedFrom: z.string().nullable().openapi({
+      description: 'The requested target date, when the debit had to be moved to `targetDate` (notification `payment.target_date_moved`)',
+    }),
   })
   .openapi('BankPaymentState');
 

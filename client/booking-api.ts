@@ -341,6 +341,18 @@ export interface components {
             reason: string | null;
             /** @description The saved bank account's mandate the debit reuses; null for a new bank account */
             savedMandateId: string | null;
+            /** @description The debit's target date (`YYYY-MM-DD`): as requested, or the earliest date Stripe accepts (3 days ahead) when the requested one was less than 3 days ahead by the time the debit was created; null without a target date */
+            targetDate: string | null;
+            /** @description With `checkBalance`: the Financial Connections balance check of the current bank account. `refreshing` while the bank's answer is awaited (refreshes are asynchronous); `sufficient` or `insufficient` (no debit sent) once read; `unavailable` when it could not be read (no linked account or `balances` permission, the refresh failed or outlasted `PAYMENT_BALANCE_REFRESH_TIMEOUT_SECONDS`), `reason` saying why: the debit then went ahead unchecked */
+            balanceCheck: {
+                /** @enum {string} */
+                status: "refreshing" | "sufficient" | "insufficient" | "unavailable";
+                available: number | null;
+                asOf: string | null;
+                reason: string | null;
+            } | null;
+            /** @description The requested target date, when the debit had to be moved to `targetDate` (notification `payment.target_date_moved`) */
+            targetDateMovedFrom: string | null;
         } | null;
         CreateBookingRequest: {
             /** @example bk_2024_0001 */
@@ -1084,7 +1096,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Schema violation (`validation_failed`), rejected by the workflow (`invalid_request`), a new bank account without the customer's acceptance when the booking has none to reuse (`mandate_required`), a saved payment method that cannot be used (`payment_method_unusable`, `payment_method_type_mismatch`) */
+            /** @description Schema violation (`validation_failed`), rejected by the workflow (`invalid_request`), a new bank account without its own acceptance of the mandate (`mandate_required`), a saved payment method that cannot be used (`payment_method_unusable`, `payment_method_type_mismatch`) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { parseCodecKeyring } from '../codec/payload-encryption-codec.js';
-import { DEFAULT_HOLD_POLICY, DEFAULT_PAYMENT_POLICY } from '../workflows/contract.js';
+import { DEFAULT_BALANCE_REFRESH_TIMEOUT_SECONDS, DEFAULT_HOLD_POLICY, DEFAULT_PAYMENT_POLICY } from '../workflows/contract.js';
 import { DEFAULT_SETUP_POLICY } from '../workflows/setup-contract.js';
 import { DEFAULT_RECONCILIATION_SCHEDULE, MAX_RECONCILIATION_LOOKBACK_SECONDS } from '../workflows/reconciliation-contract.js';
 
@@ -141,6 +141,7 @@ const apiSchema = z.object({
   PAYMENT_PROCESSING_ALERT_SECONDS: positiveInt.default(DEFAULT_PAYMENT_POLICY.processingAlertSeconds),
   PAYMENT_DISPUTE_WINDOW_SECONDS: positiveInt.default(DEFAULT_PAYMENT_POLICY.disputeWindowSeconds),
   PAYMENT_REFUND_PERCENT: z.coerce.number().int().min(0).max(100).default(DEFAULT_PAYMENT_POLICY.refundPercent),
+  PAYMENT_BALANCE_REFRESH_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_BALANCE_REFRESH_TIMEOUT_SECONDS),
   /** How long a customer has to finish saving a payment method before its SetupIntent is cancelled (seconds). */
   SETUP_COMPLETION_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_SETUP_POLICY.completionTimeoutSeconds),
   /** Bearer token `GET /metrics` requires (several, comma-separated, while one is rotated); unset leaves it open. */

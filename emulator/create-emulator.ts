@@ -8,6 +8,7 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { DEFAULT_ACH_TIMINGS, type AchTimings } from './bank-debits/ach-timings.js';
 import { advanceBankDebits } from './bank-debits/settle-bank-debit.js';
+import { advanceBalanceRefreshes } from './bank-debits/balance-refresh.js';
 import { expireMicrodeposits } from './bank-debits/verify-microdeposits.js';
 import { createEmulatorClock, type EmulatorClock } from './clock.js';
 import { ControlError, controlErrorResponse } from './control/control-error.js';
@@ -87,6 +88,8 @@ export interface StripeEmulatorOptions {
   achMicrodepositType?: AchTimings['microdepositType'];
   /** Failed confirmations after which Stripe cancels a PaymentIntent (a positive integer); default 5. */
   failedConfirmationLimit?: number;
+  /** Seconds from a Financial Connections balance refresh to its completion (and event); default 30. */
+  balanceRefreshSeconds?: number;
 }
 
 /** A running HTTP listener. */
@@ -141,6 +144,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
     disputeDelaySeconds: options.achDisputeDelaySeconds ?? DEFAULT_ACH_TIMINGS.disputeDelaySeconds,
     refundSeconds: options.achRefundSeconds,
     microdepositType: options.achMicrodepositType ?? DEFAULT_ACH_TIMINGS.microdepositType,
+    balanceRefreshSeconds: options.balanceRefreshSeconds ?? DEFAULT_ACH_TIMINGS.balanceRefreshSeconds,
   };
   const failedConfirmationLimit = options.failedConfirmationLimit ?? DEFAULT_FAILED_CONFIRMATION_LIMIT;
   if (!Number.isInteger(failedConfirmationLimit) || failedConfirmationLimit < 1) {
@@ -170,7 +174,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
     idempotency.forgetExpired();
     const expired = expireAuthorizations(runtime);
     const timedOut = [...expireMicrodeposits(runtime), ...expireSetupMicrodeposits(runtime)];
-    const bankSteps = advanceBankDebits(runtime);
+    const bankSteps = advanceBankDebits(runtime) + advanceBalanceRefreshes(runtime);
     // Reads can expire authorizations or settle debits too, so they are saved like any other change.
     if (expired.length > 0 || timedOut.length > 0 || bankSteps > 0) stateChanged();
     return expired;

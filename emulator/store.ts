@@ -4,7 +4,7 @@ import type { BankDebitRecord } from './bank-debits/bank-debit-record.js';
 import type { CustomerObject } from './objects/customer.js';
 import type { DisputeObject } from './objects/dispute.js';
 import type { EventObject } from './objects/event.js';
-import type { FinancialConnectionsAccountObject } from './objects/financial-connections-account.js';
+import type { FinancialConnectionsAccountObject, InstitutionBalanceRecord } from './objects/financial-connections-account.js';
 import type { MandateObject } from './objects/mandate.js';
 import type { PaymentIntentObject } from './objects/payment-intent.js';
 import type { PaymentMethodObject } from './objects/payment-method.js';
@@ -36,6 +36,8 @@ export class EmulatorStore {
   readonly refunds = new Map<string, RefundObject>();
   readonly disputes = new Map<string, DisputeObject>();
   readonly financialConnectionsAccounts = new Map<string, FinancialConnectionsAccountObject>();
+  /** What each linked account's bank holds and reports through balance refreshes, by account id. */
+  readonly institutionBalances = new Map<string, InstitutionBalanceRecord>();
   /** The emulator's own bookkeeping of each bank debit (verification, settlement), by PaymentIntent id. */
   readonly bankDebits = new Map<string, BankDebitRecord>();
   /** The emulator's bookkeeping of each bank account being saved (its microdeposits), by SetupIntent id. */
@@ -86,6 +88,7 @@ export class EmulatorStore {
     this.refunds.clear();
     this.disputes.clear();
     this.financialConnectionsAccounts.clear();
+    this.institutionBalances.clear();
     this.bankDebits.clear();
     this.bankSetups.clear();
     this.failedConfirmations.clear();

@@ -7,6 +7,7 @@ import type pg from 'pg';
 import { bookingIdForPaymentIntent, markHandled, markIgnored, storeStripeEvent, type InboxStatus } from '../db/inbox.js';
 import { applyMandateStatus } from '../db/saved-payment-methods.js';
 import { withTransaction } from '../db/transaction.js';
+import { bookingIdForBalanceRefresh } from '../db/balance-refresh-requests.js';
 import type { MandateStatusChange, StripeEventEnvelope } from '../api/stripe-event-signal.js';
 import { routeStripeEvent, type StripeEventRoute } from './stripe-event-routing.js';
 
@@ -62,8 +63,16 @@ export async function storeRoutedStripeEvent(
   return { isNew: await storeStripeEvent(db, route.row), status: route.row.status, route };
 }
 
+/** Routes a verified event, finding its booking in the database when the event does not name it. */
+export function routeStripeEventWith(db: pg.Pool, event: StripeEventEnvelope): Promise<StripeEventRoute> {
+  return routeStripeEvent(
+    event,
+    (paymentIntentId) => bookingIdForPaymentIntent(db, paymentIntentId),
+    (accountId) => bookingIdForBalanceRefresh(db, accountId),
+  );
+}
+
 /** Routes and stores a verified event, as the webhook receiver does with each delivery. */
 export async function receiveStripeEvent(db: pg.Pool, event: StripeEventEnvelope): Promise<StoredStripeEvent> {
-  const route = await routeStripeEvent(event, (paymentIntentId) => bookingIdForPaymentIntent(db, paymentIntentId));
-  return storeRoutedStripeEvent(db, event, route);
+  return storeRoutedStripeEvent(db, event, await routeStripeEventWith(db, event));
 }

@@ -20,7 +20,13 @@ import {
  * The event types the webhook endpoint is subscribed to (README: `payment_intent.*`, `charge.*`,
  * `setup_intent.*`, `mandate.updated`). Events of other types were never missed, only not sent.
  */
-export const SUBSCRIBED_EVENT_TYPES = ['payment_intent.*', 'charge.*', 'setup_intent.*', 'mandate.updated'] as const;
+export const SUBSCRIBED_EVENT_TYPES = [
+  'payment_intent.*',
+  'charge.*',
+  'setup_intent.*',
+  'mandate.updated',
+  'financial_connections.account.refreshed_balance',
+] as const;
 
 /** True when Stripe sends events of this type to the webhook endpoint. */
 export function isSubscribedEventType(type: string): boolean {
@@ -40,17 +46,36 @@ export type StripeEventRoute =
 /** Finds the booking an earlier event tied to a PaymentIntent (charges do not carry the booking id). */
 export type BookingLookup = (paymentIntentId: string) => Promise<string | null>;
 
+/** Finds the booking that asked for a balance refresh of a Financial Connections account (`fca_…`). */
+export type AccountBookingLookup = (accountId: string) => Promise<string | null>;
+
+/** The Financial Connections account a `financial_connections.account.*` event is about; null for other events. */
+export function financialConnectionsAccountIdOf(event: StripeEventEnvelope): string | null {
+  if (!event.type.startsWith('financial_connections.account.')) return null;
+  const id = event.data.object.id;
+  return typeof id === 'string' && id.startsWith('fca_') ? id : null;
+}
+
 /**
  * Routes a verified event. A PaymentIntent's own events carry its metadata, so without a booking id
  * such an event is not ours; a charge or dispute can arrive before any event of its PaymentIntent and
  * waits as `pending` (no booking yet) until one names the booking. SetupIntent events go to their setup.
  */
-export async function routeStripeEvent(event: StripeEventEnvelope, bookingIdOfPaymentIntent: BookingLookup): Promise<StripeEventRoute> {
+export async function routeStripeEvent(
+  event: StripeEventEnvelope,
+  bookingIdOfPaymentIntent: BookingLookup,
+  bookingIdOfAccount: AccountBookingLookup = async () => null,
+): Promise<StripeEventRoute> {
   const change = mandateStatusChangeOf(event);
   if (change) return { kind: 'mandate', change };
   const setupId = setupIdOf(event);
   const paymentIntentId = paymentIntentIdOf(event);
-  const bookingId = bookingIdOf(event) ?? (paymentIntentId ? await bookingIdOfPaymentIntent(paymentIntentId) : null);
+  // A balance refresh's event carries only the account: it goes to the booking that asked for the refresh.
+  const accountId = financialConnectionsAccountIdOf(event);
+  const bookingId =
+    bookingIdOf(event) ??
+    (paymentIntentId ? await bookingIdOfPaymentIntent(paymentIntentId) : null) ??
+    (accountId ? await bookingIdOfAccount(accountId) : null);
   const awaitsBooking = bookingId === null && paymentIntentId !== null && !isPaymentIntentEvent(event);
   const status = bookingId !== null || setupId !== null || awaitsBooking ? 'pending' : 'ignored';
   return {

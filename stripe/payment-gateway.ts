@@ -71,6 +71,8 @@ export interface PaymentGateway {
   }): Promise<Stripe.PaymentIntent>;
   retrievePaymentMethod(paymentMethodId: string): Promise<Stripe.PaymentMethod>;
   retrieveFinancialConnectionsAccount(accountId: string): Promise<Stripe.FinancialConnections.Account>;
+  /** Asks the bank for the account's balance; Stripe answers `balance_refresh.status: pending` and finishes later. */
+  refreshFinancialConnectionsBalance(input: { accountId: string; idempotencyKey: string }): Promise<Stripe.FinancialConnections.Account>;
   createRefund(input: { paymentIntentId: string; amount: number; idempotencyKey: string }): Promise<Stripe.Refund>;
   retrieveRefund(refundId: string): Promise<Stripe.Refund>;
   cancelPaymentIntent(input: {
@@ -185,6 +187,9 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
     retrievePaymentMethod: (paymentMethodId) => stripe.paymentMethods.retrieve(paymentMethodId),
 
     retrieveFinancialConnectionsAccount: (accountId) => stripe.financialConnections.accounts.retrieve(accountId),
+
+    refreshFinancialConnectionsBalance: ({ accountId, idempotencyKey }) =>
+      stripe.financialConnections.accounts.refresh(accountId, { features: ['balance'] }, { idempotencyKey }),
 
     createRefund: ({ paymentIntentId, amount, idempotencyKey }) =>
       stripe.refunds.create({ payment_intent: paymentIntentId, amount, reason: 'requested_by_customer' }, { idempotencyKey }),

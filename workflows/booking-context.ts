@@ -95,6 +95,19 @@ export class BookingContext {
     return paymentIntentId !== null && this.events.some((event) => event.paymentIntentId === paymentIntentId);
   }
 
+  /** Whether an event whose object is `objectId` (e.g. a Financial Connections account) is waiting. */
+  hasEventsAbout(objectId: string | null): boolean {
+    return objectId !== null && this.events.some((event) => event.objectId === objectId);
+  }
+
+  /** Removes and returns the waiting events whose object is `objectId`, oldest first. */
+  takeEventsAbout(objectId: string | null): StripeEventSignal[] {
+    if (objectId === null) return [];
+    const taken = this.events.filter((event) => event.objectId === objectId);
+    this.removeEvents(taken);
+    return taken;
+  }
+
   /** Removes and returns the waiting events about this PaymentIntent, oldest first. */
   takeEventsFor(paymentIntentId: string | null): StripeEventSignal[] {
     if (paymentIntentId === null) return [];
@@ -110,7 +123,9 @@ export class BookingContext {
   dropStaleEvents(parts: Lifecycle[]): void {
     const followed = parts.map((part) => part.followedPaymentIntent());
     if (followed.includes(undefined)) return;
-    this.removeEvents(this.events.filter((event) => !followed.includes(event.paymentIntentId)));
+    // Account events (balance refreshes) are about no PaymentIntent: kept only while a part waits on one.
+    const aboutAccount = (event: StripeEventSignal) => event.paymentIntentId === null && event.type.startsWith('financial_connections.');
+    this.removeEvents(this.events.filter((event) => !followed.includes(event.paymentIntentId) || aboutAccount(event)));
   }
 
   /** Events received and not yet applied (carried over by continue-as-new). */

@@ -113,9 +113,10 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
             FailureTypes.NotAwaitingPaymentMethod,
           );
         }
-        if (request.for === 'payment' && !request.savedMandateId && !request.mandate && !payment.hasMandateAcceptance()) {
+        if (request.for === 'payment' && !request.savedMandateId && !request.mandate && !payment.hasMandateAcceptance(request.paymentMethod)) {
+          // A mandate authorizes one account: an acceptance given for another is never reused.
           throw ApplicationFailure.nonRetryable(
-            'this booking has no mandate acceptance to reuse: give the customer\'s acceptance (mandate) with the new bank account',
+            'a new bank account needs its own mandate acceptance: give the customer\'s acceptance (mandate) with it',
             FailureTypes.MandateRequired,
           );
         }

@@ -97,7 +97,15 @@ export interface PaymentPolicy {
   disputeWindowSeconds: number;
   /** Share of the amount refunded when a paid booking is cancelled, 0 to 100. */
   refundPercent: number;
+  /**
+   * How long to wait for the bank's answer to a balance refresh before deciding without it (the
+   * debit goes ahead and the booking says the balance could not be read). Absent: 10 minutes.
+   */
+  balanceRefreshTimeoutSeconds?: number;
 }
+
+/** How long a balance refresh is awaited when the policy does not say. */
+export const DEFAULT_BALANCE_REFRESH_TIMEOUT_SECONDS = 10 * 60;
 
 /** Policy used when the starter gives none. */
 export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = {
@@ -201,6 +209,30 @@ export interface UnreleasedHold {
   cancellationReason: 'requested_by_customer' | 'abandoned';
 }
 
+/** The balance check of one bank account before its debit (Financial Connections refreshes are asynchronous). */
+export interface BalanceCheckState {
+  /** The payment attempt (bank account) it is about. */
+  attempt: number;
+  /**
+   * `refreshing` while the bank's answer is awaited; `sufficient` / `insufficient` once read;
+   * `unavailable` when it could not be read (no permission or linked account, the refresh failed or
+   * did not finish in time): the debit then went ahead unchecked.
+   */
+  status: 'refreshing' | 'sufficient' | 'insufficient' | 'unavailable';
+  /** The Financial Connections account (`fca_…`), when the payment method has one. */
+  accountId: string | null;
+  /** The available balance in cents the bank reported. */
+  available: number | null;
+  /** ISO instant the bank reported it. */
+  asOf: string | null;
+  /** ISO instant the wait for the bank ends. */
+  deadline: string | null;
+  /** ISO instant of the next read of the account while waiting (in case the event is late or goes elsewhere). */
+  nextReadAt: string | null;
+  /** Why the balance could not be read. */
+  reason: string | null;
+}
+
 /** Microdeposit verification in progress. */
 export interface MicrodepositState {
   type: MicrodepositType;
@@ -224,7 +256,18 @@ export interface PaymentState {
   savedMandateId?: string | null;
   /** Acceptance given with a later bank account when the booking started on a saved one. */
   mandateAcceptance?: MandateAcceptance | null;
+  /**
+   * The bank account (`pm_…`) `mandateAcceptance` was given for: a mandate authorizes one account,
+   * so an acceptance is never used for another. Absent in bookings from before this was recorded.
+   */
+  mandateAcceptanceFor?: string | null;
   microdeposits: MicrodepositState | null;
+  /** The debit's target date (`YYYY-MM-DD`): as requested, or the earliest valid one when it was no longer valid. */
+  targetDate?: string | null;
+  /** The requested target date, when it was less than 3 days ahead by the time the debit was created. */
+  targetDateMovedFrom?: string | null;
+  /** The balance check of the current bank account, when the booking asked for one (absent before it existed). */
+  balanceCheck?: BalanceCheckState | null;
   /** Stripe's code for the last failure (decline, verification, debit return). */
   failureCode: string | null;
   /** Bank payment reference of a successful debit. */
@@ -331,6 +374,8 @@ export function initialBookingState(input: BookingInput, now: Date): BookingStat
           savedMandateId: input.payment.savedMandateId ?? null,
           mandateAcceptance: null,
           microdeposits: null,
+          targetDate: input.payment.targetDate,
+          targetDateMovedFrom: null,
           failureCode: null,
           paymentReference: null,
           processingSince: null,
@@ -392,7 +437,7 @@ export interface SupplyPaymentMethodRequest {
   offSession?: boolean;
   /** Set by the API for a saved bank account: its mandate is reused. */
   savedMandateId?: string;
-  /** The customer's acceptance for a new bank account, when the booking has none to reuse. */
+  /** The customer's acceptance for this bank account: required unless saved or already accepted for this account. */
   mandate?: MandateAcceptance;
 }
 
@@ -423,6 +468,7 @@ export const NOTIFICATION_TYPES = [
   'payment.verification_failed',
   'payment.processing',
   'payment.processing_overdue',
+  'payment.target_date_moved',
   'payment.succeeded',
   'payment.failed',
   'payment.canceled',

@@ -4,9 +4,10 @@
  * wait through processing, then listen for disputes; cancel or refund when the booking is
  * cancelled. A step-by-step state machine driven by the booking workflow's main loop.
  */
-import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, patched } from '@temporalio/workflow';
 import type { PaymentIntentSnapshot } from '../activities/payment-intent-snapshot.js';
 import type { RefundSnapshot } from '../activities/create-activities.js';
+import type { BankBalanceSnapshot } from '../activities/bank-balance-snapshot.js';
 import { stripeReads, stripeWrites } from './activity-stubs.js';
 import type { BookingContext, Lifecycle } from './booking-context.js';
 import { usd } from './booking-story.js';
@@ -14,9 +15,12 @@ import { StepGuard } from './step-guard.js';
 import { cancelledByStripe } from './stripe-cancellation.js';
 import { confirmationOutcome, ensureStripeCustomer, microdepositOutcome } from './stripe-write.js';
 import { checkMicrodepositsFit } from './update-validators.js';
+import { earliestTargetDate, isTargetDateInRange } from './ach-target-date.js';
 import {
+  DEFAULT_BALANCE_REFRESH_TIMEOUT_SECONDS,
   DEFAULT_PAYMENT_POLICY,
   FailureTypes,
+  type BalanceCheckState,
   MICRODEPOSIT_ATTEMPTS,
   MICRODEPOSIT_VALIDITY_SECONDS,
   type MandateAcceptance,
@@ -25,6 +29,18 @@ import {
   type PaymentStatus,
   type VerifyMicrodepositsRequest,
 } from './contract.js';
+
+/** Patch: a new bank account is debited only under an acceptance given for it; older histories reused the booking's. */
+export const MANDATE_PER_ACCOUNT_PATCH = 'mandate-per-bank-account';
+
+/** Patch: the target date is checked again when the debit is created; older histories sent it as requested. */
+export const RECHECK_TARGET_DATE_PATCH = 'recheck-ach-target-date';
+
+/** Patch: the balance is refreshed and its asynchronous answer awaited; older histories read the account once. */
+export const AWAIT_BALANCE_REFRESH_PATCH = 'await-balance-refresh';
+
+/** How often the account is read while the bank's answer to a balance refresh is awaited. */
+const BALANCE_READ_SECONDS = 30;
 
 /** How often a refund still pending, or a debit overdue, is re-read from Stripe. */
 const REFUND_POLL_SECONDS = 24 * 60 * 60;
@@ -39,8 +55,8 @@ export interface PaymentLifecycle extends Lifecycle {
   awaitingPaymentMethod(): boolean;
   /** Takes a new bank account; a saved one brings its mandate, a new one may bring the customer's acceptance. */
   offerPaymentMethod(paymentMethod: string, authority: { savedMandateId?: string; mandate?: MandateAcceptance }): void;
-  /** Whether a debit on a new, unsaved bank account would have a mandate acceptance to send. */
-  hasMandateAcceptance(): boolean;
+  /** Whether a debit on this new, unsaved bank account would have an acceptance given for it to send. */
+  hasMandateAcceptance(paymentMethod: string): boolean;
   paymentMethodOffered(): boolean;
   /** Throws a typed failure when a microdeposit attempt cannot be taken now. */
   checkMicrodepositAttempt(request: VerifyMicrodepositsRequest): void;
@@ -168,7 +184,17 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
   const debitAuthority = (): MandateAcceptance | { mandateId: string } | null => {
     const p = payment!;
     if (p.savedMandateId) return { mandateId: p.savedMandateId };
+    // Recorded with the account it was given for: never another account's acceptance.
+    if (p.mandateAcceptanceFor !== undefined) return p.mandateAcceptanceFor === p.paymentMethod ? (p.mandateAcceptance ?? null) : null;
     return p.mandateAcceptance ?? bank!.mandate ?? null;
+  };
+
+  /** The acceptance the customer gave for this bank account, if any (with the booking, or with a later attempt). */
+  const acceptanceGivenFor = (paymentMethod: string): MandateAcceptance | null => {
+    const p = payment!;
+    if (p.mandateAcceptance && (p.mandateAcceptanceFor ?? p.paymentMethod) === paymentMethod) return p.mandateAcceptance;
+    if (bank!.mandate && bank!.paymentMethod === paymentMethod) return bank!.mandate;
+    return null;
   };
 
   /**
@@ -187,12 +213,124 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     return true;
   };
 
+  /**
+   * The target date to create the debit with. Checked when the API received it, but the debit may be
+   * created days later (a balance too low, then a new account; an outage): Stripe refuses a date less
+   * than 3 days ahead, whatever the account, so it moves to the earliest valid date and says so.
+   */
+  const debitTargetDate = (): string | null => {
+    const p = payment!;
+    const requested = bank!.targetDate;
+    if (!requested || !patched(RECHECK_TARGET_DATE_PATCH)) return requested;
+    const now = new Date();
+    const used = isTargetDateInRange(requested, now) ? requested : earliestTargetDate(now);
+    if (used !== requested && p.targetDate !== used) {
+      p.targetDateMovedFrom = requested;
+      notify('payment.target_date_moved', { requestedTargetDate: requested, targetDate: used });
+    }
+    p.targetDate = used;
+    ctx.touch();
+    return used;
+  };
+
+  /** The current bank account's balance check while the bank's answer is awaited, else null. */
+  const balanceAwaited = (): BalanceCheckState | null => {
+    const check = payment?.balanceCheck;
+    return payment?.status === 'pending' && check?.attempt === payment.attempt && check.status === 'refreshing' ? check : null;
+  };
+
+  /**
+   * The balance check before a debit. A Financial Connections balance is null until a refresh
+   * completes, and a refresh is asynchronous (docs.stripe.com/financial-connections/balances): ask
+   * for one, then wait for `financial_connections.account.refreshed_balance` (relayed by the inbox)
+   * or read the account, until the policy's deadline. Returns whether the debit may go ahead now:
+   * false while waiting, or when the balance is too low (another bank account is asked for).
+   */
+  const balanceAllowsDebit = async (): Promise<boolean> => {
+    const p = payment!;
+    const current = p.balanceCheck?.attempt === p.attempt ? p.balanceCheck : null;
+    if (current && current.status !== 'refreshing') return current.status !== 'insufficient';
+    const { attempt, paymentMethod } = p;
+    let snapshot: BankBalanceSnapshot;
+    let check: BalanceCheckState;
+    if (!current) {
+      snapshot = await ctx.writes.run({
+        operation: `balance-refresh:${attempt}`,
+        send: (writeAttempt) =>
+          stripeWrites(`ask the bank for the balance of ${paymentMethod} before debiting ${usd(p.amount)}`).requestBalanceRefresh({
+            bookingId: state.bookingId,
+            paymentMethodId: paymentMethod,
+            attempt,
+            ...(writeAttempt !== undefined && { writeAttempt }),
+          }),
+        resolve: async () => {
+          const read = await stripeReads(`read the balance refresh of ${paymentMethod}: was it asked?`).readBalanceRefresh(paymentMethod);
+          return read.refreshStatus !== null || !read.permitted ? read : null;
+        },
+      });
+      const timeout = policy.balanceRefreshTimeoutSeconds ?? DEFAULT_BALANCE_REFRESH_TIMEOUT_SECONDS;
+      check = {
+        attempt,
+        status: 'refreshing',
+        accountId: snapshot.accountId,
+        available: null,
+        asOf: null,
+        deadline: inSeconds(timeout),
+        nextReadAt: null,
+        reason: null,
+      };
+      p.balanceCheck = check;
+    } else {
+      check = current;
+      ctx.takeEventsAbout(check.accountId);
+      snapshot = await stripeReads(`read the balance of ${paymentMethod}: has the bank answered?`).readBalanceRefresh(paymentMethod);
+    }
+    const unreadable = (reason: string) => {
+      Object.assign(check, { status: 'unavailable', reason, deadline: null, nextReadAt: null });
+      ctx.touch();
+      return true;
+    };
+    if (!snapshot.accountId) return unreadable('the bank account was not linked through Financial Connections: no balance to read');
+    if (!snapshot.permitted) return unreadable('the customer did not share the balance of this account (no balances permission)');
+    if (snapshot.refreshStatus === 'succeeded' && snapshot.available !== null) {
+      Object.assign(check, {
+        available: snapshot.available,
+        asOf: snapshot.asOf !== null ? new Date(snapshot.asOf * 1000).toISOString() : null,
+        deadline: null,
+        nextReadAt: null,
+      });
+      if (snapshot.available < p.amount) {
+        check.status = 'insufficient';
+        askForNewPaymentMethod(
+          FailureTypes.InsufficientBalance,
+          'the bank balance is lower than the amount: no debit was sent',
+          'payment.requires_payment_method',
+        );
+        return false;
+      }
+      check.status = 'sufficient';
+      ctx.touch();
+      return true;
+    }
+    if (snapshot.refreshStatus === 'failed') return unreadable('the bank did not report the balance (the refresh failed)');
+    if (due(check.deadline)) return unreadable('the bank did not report the balance before the deadline');
+    check.nextReadAt = new Date(Math.min(Date.now() + BALANCE_READ_SECONDS * 1000, at(check.deadline)!)).toISOString();
+    ctx.touch();
+    return false;
+  };
+
   /** Creates (if needed) and confirms the PaymentIntent of the current attempt. */
   const submit = async () => {
     const p = payment!;
     try {
+      if (balanceAwaited() && cancelPending()) {
+        await cancel();
+        return;
+      }
       if (!state.stripeCustomerId) state.stripeCustomerId = await ensureStripeCustomer(ctx.writes, input.customer);
-      if (bank!.checkBalance && bank!.verification !== 'microdeposits') {
+      if (bank!.checkBalance && bank!.verification !== 'microdeposits' && patched(AWAIT_BALANCE_REFRESH_PATCH)) {
+        if (!(await balanceAllowsDebit())) return;
+      } else if (bank!.checkBalance && bank!.verification !== 'microdeposits') {
         const available = await stripeReads(`read the balance of ${p.paymentMethod} before debiting ${usd(p.amount)}`).readBankBalance(
           p.paymentMethod,
         );
@@ -208,6 +346,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       if (!p.paymentIntentId) {
         const { attempt } = p;
         const stripeCustomerId = state.stripeCustomerId;
+        const targetDate = debitTargetDate();
         const created = await ctx.writes.run({
           operation: `payment-create:${attempt}`,
           send: (writeAttempt) =>
@@ -218,7 +357,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
               stripeCustomerId,
               paymentMethod: p.paymentMethod,
               verification: bank!.verification,
-              targetDate: bank!.targetDate,
+              targetDate,
               ...(writeAttempt !== undefined && { writeAttempt }),
             }),
           resolve: () =>
@@ -424,10 +563,17 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
     const events = ctx.takeEventsFor(p.paymentIntentId);
     if (cancelPending()) return cancel();
     if (offeredPaymentMethod !== null) {
+      // Read before the account changes: the acceptance on file belongs to the account it was given with.
+      const acceptance = offeredAuthority.mandate ?? acceptanceGivenFor(offeredPaymentMethod);
       p.attempt += 1;
       p.paymentMethod = offeredPaymentMethod;
       p.savedMandateId = offeredAuthority.savedMandateId ?? null;
-      if (offeredAuthority.mandate) p.mandateAcceptance = offeredAuthority.mandate;
+      if (patched(MANDATE_PER_ACCOUNT_PATCH)) {
+        p.mandateAcceptance = acceptance;
+        p.mandateAcceptanceFor = offeredPaymentMethod;
+      } else if (offeredAuthority.mandate) {
+        p.mandateAcceptance = offeredAuthority.mandate;
+      }
       offeredAuthority = {};
       p.failureCode = null;
       p.deadline = null;
@@ -527,8 +673,10 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       const retry = guard.retryReady();
       if (retry !== undefined) return retry;
       switch (payment.status) {
-        case 'pending':
-          return true;
+        case 'pending': {
+          const check = balanceAwaited();
+          return !check || cancelPending() || ctx.hasEventsAbout(check.accountId) || due(check.nextReadAt) || due(check.deadline);
+        }
         case 'awaiting_verification':
         case 'processing':
         case 'requires_payment_method':
@@ -544,6 +692,8 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       if (!payment || payment.done) return null;
       const retry = guard.retryWake();
       if (retry) return retry;
+      const check = balanceAwaited();
+      if (check) return { at: Math.min(at(check.nextReadAt ?? check.deadline)!, at(check.deadline)!), summary: "the bank's answer to the balance refresh" };
       if (!payment.deadline) return null;
       const summaries: Partial<Record<PaymentStatus, string>> = {
         awaiting_verification: 'microdeposit verification window (10 days)',
@@ -591,7 +741,7 @@ export function createPaymentLifecycle(ctx: BookingContext): PaymentLifecycle {
       offeredPaymentMethod = paymentMethod;
       offeredAuthority = authority;
     },
-    hasMandateAcceptance: () => !!(payment?.mandateAcceptance ?? bank?.mandate),
+    hasMandateAcceptance: (paymentMethod) => !!payment && acceptanceGivenFor(paymentMethod) !== null,
     paymentMethodOffered: () => offeredPaymentMethod !== null,
     checkMicrodepositAttempt(request) {
       const p = payment;

@@ -175,7 +175,7 @@ const supplyPaymentMethodRoute = createRoute({
     ...commonErrors,
     422: errorResponseSpec(
       'Schema violation (`validation_failed`), rejected by the workflow (`invalid_request`), a new bank account ' +
-        'without the customer\'s acceptance when the booking has none to reuse (`mandate_required`), a saved ' +
+        'without its own acceptance of the mandate (`mandate_required`), a saved ' +
         'payment method that cannot be used (`payment_method_unusable`, `payment_method_type_mismatch`)',
     ),
   },

@@ -15,6 +15,8 @@ export interface AchTimings {
   refundSeconds?: number;
   /** What the customer reads from the microdeposits; Stripe's default is a descriptor code. */
   microdepositType: MicrodepositType;
+  /** From a Financial Connections balance refresh to its completion; default 30 seconds. */
+  balanceRefreshSeconds: number;
 }
 
 /** Stripe-like timings. */
@@ -22,6 +24,7 @@ export const DEFAULT_ACH_TIMINGS: AchTimings = {
   cancelWindowSeconds: 3600,
   disputeDelaySeconds: DAY_SECONDS,
   microdepositType: 'descriptor_code',
+  balanceRefreshSeconds: 30,
 };
 
 /** Verification by microdeposits expires 10 days after they are sent. */

@@ -11,10 +11,11 @@ import { AUTOMATIC_ORIGIN } from '../objects/event.js';
 import { emptyBillingDetails } from '../objects/billing-details.js';
 import { DISPUTE_CLOSING_STATUSES } from '../objects/dispute.js';
 import {
+  BALANCE_REFRESH_OUTCOMES,
   FINANCIAL_CONNECTIONS_PERMISSIONS,
   buildFinancialConnectionsAccount,
-  usdBalance,
 } from '../objects/financial-connections-account.js';
+import { completeBalanceRefresh } from '../bank-debits/balance-refresh.js';
 import { buildUsBankAccountPaymentMethod } from '../objects/payment-method.js';
 import { TEST_BANK_ACCOUNTS, TEST_ROUTING_NUMBER, testBankAccountByNumber } from '../test-bank-accounts.js';
 import { ControlError, readJsonBody } from './control-error.js';
@@ -28,6 +29,8 @@ const linkAccountSchema = z
     balance: z.number().int().default(100_000),
     /** Permissions the customer grants; `payment_method` is always included. */
     permissions: z.array(z.enum(FINANCIAL_CONNECTIONS_PERMISSIONS)).default(['payment_method', 'balances']),
+    /** How the bank answers balance refreshes: after the emulator's delay with the balance, with a failure, or never. */
+    balanceRefresh: z.enum(BALANCE_REFRESH_OUTCOMES).default('succeeded'),
     /** One of the seed's test account numbers, which decides how debits settle. */
     accountNumber: z.string().regex(/^\d{4,17}$/).default(TEST_BANK_ACCOUNTS[0].accountNumber),
     accountType: z.enum(['checking', 'savings']).default('checking'),
@@ -38,6 +41,7 @@ const linkAccountSchema = z
   .strict();
 
 const balanceSchema = z.object({ balance: z.number().int() }).strict();
+const completeRefreshSchema = z.object({ status: z.enum(['succeeded', 'failed']).default('succeeded') }).strict();
 
 const hostedVerificationSchema = z.union([
   z.object({ descriptor_code: z.string().min(1) }).strict(),
@@ -119,11 +123,16 @@ export function bankDebitControlRoutes(controls: EmulatorControls): Hono {
       last4: body.accountNumber.slice(-4),
       subcategory: body.accountType,
       permissions,
-      balanceCents: body.balance,
       customer: body.customer ?? null,
       created: now,
     });
     runtime.store.financialConnectionsAccounts.set(account.id, account);
+    runtime.store.institutionBalances.set(account.id, {
+      accountId: account.id,
+      balanceCents: body.balance,
+      refreshOutcome: body.balanceRefresh,
+      refreshDueAt: null,
+    });
     const testAccount = testBankAccountByNumber(body.accountNumber);
     const paymentMethod = buildUsBankAccountPaymentMethod(
       {
@@ -149,7 +158,18 @@ export function bankDebitControlRoutes(controls: EmulatorControls): Hono {
     const account = runtime.store.financialConnectionsAccounts.get(c.req.param('id'));
     if (!account) throw new ControlError(404, 'not_found', `no Financial Connections account ${c.req.param('id')}`);
     if (!account.permissions.includes('balances')) throw new ControlError(409, 'conflict', `${account.id} has no balances permission`);
-    account.balance = usdBalance(balance, runtime.clock.nowSeconds());
+    // What the bank now holds; the account shows it after its next refresh completes.
+    const record = runtime.store.institutionBalances.get(account.id);
+    if (record) record.balanceCents = balance;
+    return c.json(account);
+  });
+
+  // Completes a pending balance refresh now (one that stalls, or before its delay): its balance, or a failure.
+  routes.post('/financial_connections/accounts/:id/refresh/complete', async (c) => {
+    const { status } = await readJsonBody(c, completeRefreshSchema);
+    const account = runtime.store.financialConnectionsAccounts.get(c.req.param('id'));
+    if (!account) throw new ControlError(404, 'not_found', `no Financial Connections account ${c.req.param('id')}`);
+    if (!completeBalanceRefresh(runtime, account, status)) throw new ControlError(409, 'conflict', `${account.id} has no balance refresh pending`);
     return c.json(account);
   });
 

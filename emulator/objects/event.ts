@@ -24,6 +24,7 @@ export const EVENT_TYPES = [
   'refund.created',
   'refund.updated',
   'mandate.updated',
+  'financial_connections.account.refreshed_balance',
   'payment_method.attached',
   'payment_method.detached',
   'setup_intent.created',

@@ -7,6 +7,24 @@ export const FINANCIAL_CONNECTIONS_PERMISSIONS = ['balances', 'ownership', 'paym
 /** One permission. */
 export type FinancialConnectionsPermission = (typeof FINANCIAL_CONNECTIONS_PERMISSIONS)[number];
 
+/** Where a balance refresh stands (docs.stripe.com/api/financial_connections/accounts/object#balance_refresh). */
+export type BalanceRefreshStatus = 'pending' | 'succeeded' | 'failed';
+
+/** How the institution answers balance refreshes of an account: with its balance, with a failure, or never. */
+export const BALANCE_REFRESH_OUTCOMES = ['succeeded', 'failed', 'stalled'] as const;
+
+/**
+ * The emulator's bookkeeping of a linked account's bank: the balance the bank holds (reported
+ * only by a completed refresh) and the refresh in flight.
+ */
+export interface InstitutionBalanceRecord {
+  accountId: string;
+  balanceCents: number;
+  refreshOutcome: (typeof BALANCE_REFRESH_OUTCOMES)[number];
+  /** When the pending refresh completes on the emulator clock; null when none is pending or it stalls. */
+  refreshDueAt: number | null;
+}
+
 /** A cash balance as the institution last reported it. */
 export interface AccountBalance {
   as_of: number;
@@ -21,7 +39,8 @@ export interface FinancialConnectionsAccountObject {
   object: 'financial_connections.account';
   account_holder: { customer?: string; type: 'customer' } | null;
   balance: AccountBalance | null;
-  balance_refresh: { last_attempted_at: number; next_refresh_available_at: number | null; status: 'succeeded' } | null;
+  /** The last balance refresh; `next_refresh_available_at` is null while it is pending. */
+  balance_refresh: { last_attempted_at: number; next_refresh_available_at: number | null; status: BalanceRefreshStatus } | null;
   category: 'cash';
   created: number;
   display_name: string;
@@ -43,22 +62,23 @@ export function usdBalance(cents: number, asOf: number): AccountBalance {
   return { as_of: asOf, cash: { available: { usd: cents } }, current: { usd: cents }, type: 'cash' };
 }
 
-/** Builds a linked account; its balance is known only with the `balances` permission. */
+/**
+ * Builds a linked account. Its `balance` is null until a balance refresh completes, even with the
+ * `balances` permission: a refresh is asynchronous (docs.stripe.com/financial-connections/balances).
+ */
 export function buildFinancialConnectionsAccount(input: {
   last4: string;
   subcategory: 'checking' | 'savings';
   permissions: FinancialConnectionsPermission[];
-  balanceCents: number;
   customer: string | null;
   created: number;
 }): FinancialConnectionsAccountObject {
-  const withBalance = input.permissions.includes('balances');
   return {
     id: newObjectId('fca'),
     object: 'financial_connections.account',
     account_holder: input.customer ? { customer: input.customer, type: 'customer' } : null,
-    balance: withBalance ? usdBalance(input.balanceCents, input.created) : null,
-    balance_refresh: withBalance ? { last_attempted_at: input.created, next_refresh_available_at: input.created, status: 'succeeded' } : null,
+    balance: null,
+    balance_refresh: null,
     category: 'cash',
     created: input.created,
     display_name: input.subcategory === 'savings' ? 'Savings' : 'Checking',

@@ -32,6 +32,7 @@ export function captureEmulatorState({ store, clock, idempotency, webhooks }: Du
     refunds: [...store.refunds.values()],
     disputes: [...store.disputes.values()],
     financialConnectionsAccounts: [...store.financialConnectionsAccounts.values()],
+    institutionBalances: [...store.institutionBalances.values()],
     bankDebits: [...store.bankDebits.values()],
     setupIntents: [...store.setupIntents.values()],
     bankSetups: [...store.bankSetups.values()],
@@ -54,6 +55,7 @@ export function restoreEmulatorState({ store, clock, idempotency, webhooks }: Du
   for (const refund of state.refunds) store.refunds.set(refund.id, refund);
   for (const dispute of state.disputes) store.disputes.set(dispute.id, dispute);
   for (const account of state.financialConnectionsAccounts) store.financialConnectionsAccounts.set(account.id, account);
+  for (const record of state.institutionBalances) store.institutionBalances.set(record.accountId, record);
   for (const record of state.bankDebits) store.bankDebits.set(record.paymentIntentId, record);
   for (const setupIntent of state.setupIntents) store.setupIntents.set(setupIntent.id, setupIntent);
   for (const record of state.bankSetups) store.bankSetups.set(record.setupIntentId, record);

@@ -14,7 +14,7 @@ import type { PaymentIntentObject } from '../objects/payment-intent.js';
 import type { PaymentMethodObject } from '../objects/payment-method.js';
 import type { BankDebitRecord } from '../bank-debits/bank-debit-record.js';
 import type { DisputeObject } from '../objects/dispute.js';
-import type { FinancialConnectionsAccountObject } from '../objects/financial-connections-account.js';
+import { BALANCE_REFRESH_OUTCOMES, type FinancialConnectionsAccountObject } from '../objects/financial-connections-account.js';
 import type { MandateObject } from '../objects/mandate.js';
 import type { RefundObject } from '../objects/refund.js';
 import type { SetupIntentObject } from '../objects/setup-intent.js';
@@ -97,6 +97,17 @@ const stateFileSchema = z.object({
   refunds: z.array(stripeObject<RefundObject>('re')).default([]),
   disputes: z.array(stripeObject<DisputeObject>('du')).default([]),
   financialConnectionsAccounts: z.array(stripeObject<FinancialConnectionsAccountObject>('fca')).default([]),
+  // Added with asynchronous balance refreshes; files written before have none.
+  institutionBalances: z
+    .array(
+      z.object({
+        accountId: z.string(),
+        balanceCents: z.number().int(),
+        refreshOutcome: z.enum(BALANCE_REFRESH_OUTCOMES),
+        refreshDueAt: z.number().nullable(),
+      }),
+    )
+    .default([]),
   bankDebits: z
     .array(
       z.custom<BankDebitRecord>(

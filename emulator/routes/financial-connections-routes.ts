@@ -1,6 +1,6 @@
 /** `/v1/financial_connections/accounts`: retrieve a linked account and refresh its balance. */
 import { Hono } from 'hono';
-import { usdBalance } from '../objects/financial-connections-account.js';
+import { startBalanceRefresh } from '../bank-debits/balance-refresh.js';
 import type { EmulatorRuntime } from '../runtime.js';
 import type { StripeApiEnv } from '../stripe-api-env.js';
 import { StripeApiError, parameterInvalid, parameterMissing, resourceMissing } from '../stripe-errors.js';
@@ -39,10 +39,8 @@ export function financialConnectionsRoutes(runtime: EmulatorRuntime): Hono<Strip
           true,
         );
       }
-      const now = runtime.clock.nowSeconds();
-      const available = account.balance?.cash.available.usd ?? 0;
-      account.balance = usdBalance(available, now);
-      account.balance_refresh = { last_attempted_at: now, next_refresh_available_at: now, status: 'succeeded' };
+      // Asynchronous, as Stripe: pending now, the balance and the event later (balance-refresh.ts).
+      startBalanceRefresh(runtime, account);
     }
     return stripeJson(c, account);
   });

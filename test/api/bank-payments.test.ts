@@ -123,6 +123,9 @@ describe('POST /v1/bookings with a bank payment', () => {
       cancellation: null,
       reason: null,
       savedMandateId: null,
+      targetDate: null,
+      targetDateMovedFrom: null,
+      balanceCheck: null,
     });
     const { input } = await startedWith(bookingId);
     expect(input.payment).toEqual({
@@ -133,7 +136,12 @@ describe('POST /v1/bookings with a bank payment', () => {
       targetDate: null,
       checkBalance: false,
     });
-    expect(input.paymentPolicy).toEqual({ processingAlertSeconds: 3600, disputeWindowSeconds: 86400, refundPercent: 50 });
+    expect(input.paymentPolicy).toEqual({
+      processingAlertSeconds: 3600,
+      disputeWindowSeconds: 86400,
+      refundPercent: 50,
+      balanceRefreshTimeoutSeconds: 600,
+    });
   });
 
   it('passes verification, target date and balance check through to the workflow', async () => {
@@ -584,6 +592,7 @@ describe('POST /v1/bookings/:bookingId/payment-method for the payment', () => {
     const { status, body } = await post(`/v1/bookings/${bookingId}/payment-method`, {
       paymentMethod: 'pm_usBankAccount_new',
       for: 'payment',
+      mandate: mandate(),
     });
 
     expect(status).toBe(200);
@@ -591,6 +600,22 @@ describe('POST /v1/bookings/:bookingId/payment-method for the payment', () => {
     expect(body.hold).toMatchObject({ status: 'held', attempt: 1 });
     const state = await harness.bookingState(bookingId);
     expect(state.payment?.paymentMethod).toBe('pm_usBankAccount_new');
+  });
+
+  it("answers 422 mandate_required for a new bank account without the customer's acceptance of its own", async () => {
+    const bookingId = newBookingId();
+    await createBankBooking(bookingId, { paymentMethod: FAILED_BANK_PAYMENT_METHOD });
+
+    const { status, body } = await post(`/v1/bookings/${bookingId}/payment-method`, { paymentMethod: 'pm_usBankAccount_new', for: 'payment' });
+
+    expect(status).toBe(422);
+    expect(body.error.code).toBe('mandate_required');
+    expect((await harness.bookingState(bookingId)).payment).toMatchObject({ status: 'requires_payment_method', attempt: 1 });
+    const { body: openapi } = await get('/openapi.json');
+    expect(openapi.paths['/v1/bookings/{bookingId}/payment-method'].post.responses['422'].description).toContain(
+      'a new bank account without its own acceptance of the mandate (`mandate_required`)',
+    );
+    expect(JSON.stringify(openapi.components.schemas.SupplyPaymentMethodRequest.properties.mandate)).toContain('an acceptance given for another account is never reused');
   });
 
   it("answers 409 not_awaiting_payment_method when the payment is not waiting for one, and the hold's default still applies", async () => {
@@ -664,5 +689,10 @@ describe('OpenAPI for bank payments', () => {
     });
     expect(Object.keys(microdeposits.responses)).toEqual(expect.arrayContaining(['200', '404', '409', '422']));
     expect(body.paths['/v1/bookings'].post.responses['422'].description).toContain('invalid_bank_account');
+    // Whether the balance could be read, and a target date moved because it was no longer 3 days ahead.
+    const bankPaymentState = schemas.BankPaymentState.properties;
+    expect(bankPaymentState.balanceCheck.properties.status.enum).toEqual(['refreshing', 'sufficient', 'insufficient', 'unavailable']);
+    expect(bankPaymentState.balanceCheck.description).toContain('could not be read');
+    expect(bankPaymentState.targetDateMovedFrom.description).toContain('payment.target_date_moved');
   });
 });

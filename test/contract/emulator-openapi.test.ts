@@ -422,9 +422,14 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
       const linked = await running.control('POST', '/_emulator/financial_connections/accounts', { balance: 54_321, customer: customer.id });
       const account = await stripe.financialConnections.accounts.retrieve(linked.accountId);
       expect(account.permissions).toContain('balances');
-      expect(account.balance).toMatchObject({ type: 'cash', cash: { available: { usd: 54_321 } }, current: { usd: 54_321 } });
-      const refreshed = await stripe.financialConnections.accounts.refresh(linked.accountId, { features: ['balance'] });
+      // docs.stripe.com/financial-connections/balances: null until a refresh completes, asynchronously.
+      expect(account.balance).toBeNull();
+      const refreshing = await stripe.financialConnections.accounts.refresh(linked.accountId, { features: ['balance'] });
+      expect(refreshing.balance_refresh).toMatchObject({ status: 'pending', next_refresh_available_at: null });
+      await running.control('POST', '/_emulator/clock/advance', { seconds: 31 });
+      const refreshed = await stripe.financialConnections.accounts.retrieve(linked.accountId);
       expect(refreshed.balance_refresh?.status).toBe('succeeded');
+      expect(refreshed.balance).toMatchObject({ type: 'cash', cash: { available: { usd: 54_321 } }, current: { usd: 54_321 } });
       const paymentMethod = await stripe.paymentMethods.retrieve(linked.paymentMethodId);
       expect(paymentMethod.us_bank_account?.financial_connections_account).toBe(linked.accountId);
 

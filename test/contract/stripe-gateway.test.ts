@@ -8,6 +8,7 @@ import {
   customerKey,
   holdKey,
   refundKey,
+  balanceRefreshKey,
   releaseKey,
   setupIntentKey,
   verifyMicrodepositsKey,
@@ -157,6 +158,11 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
   it('reads a payment method and its Financial Connections account', async () => {
     expect((await gateway.retrievePaymentMethod('pm_123')).object).toBe('payment_method');
     expect((await gateway.retrieveFinancialConnectionsAccount('fca_123')).object).toBe('financial_connections.account');
+  });
+
+  it('asks for a Financial Connections balance refresh as Stripe accepts it', async () => {
+    const refreshed = await gateway.refreshFinancialConnectionsBalance({ accountId: 'fca_123', idempotencyKey: balanceRefreshKey('b-1', 1) });
+    expect(refreshed.object).toBe('financial_connections.account');
   });
 
   it('refunds a payment and reads the refund', async () => {

@@ -49,6 +49,17 @@ async function linkedAccount(balance: number): Promise<string> {
   return linked.paymentMethodId;
 }
 
+/**
+ * Once the workflow has asked for the balance refresh, moves both clocks past the emulator's 30
+ * seconds: Stripe completes the refresh and the workflow reads the account.
+ */
+async function bankAnswersBalanceRefresh(handle: WorkflowHandle): Promise<void> {
+  await waitFor(async () => (await handle.query(bookingStateQuery)).payment?.balanceCheck?.status === 'refreshing', {
+    description: 'the balance refresh asked',
+  });
+  await harness.skipTime(31);
+}
+
 async function relayAll(handle: WorkflowHandle, bookingId: string): Promise<void> {
   await harness.relay(bookingId, await harness.eventsFor(bookingId));
   await handle.query(bookingStateQuery);
@@ -86,7 +97,9 @@ async function cancelAndFinish(handle: WorkflowHandle): Promise<BookingState> {
 describe('booking paid by US bank account (time-skipping)', () => {
   it('debits an instantly verified account after checking its balance, and records the payment reference', async () => {
     const handle = await harness.startBooking({ payment: bankPayment(await linkedAccount(50_000), { verification: 'instant', checkBalance: true }) });
+    await bankAnswersBalanceRefresh(handle);
     const processing = await harness.waitForPaymentStatus(handle, 'processing');
+    expect(processing.payment!.balanceCheck).toMatchObject({ status: 'sufficient', available: 50_000 });
 
     await settle(processing.payment!.paymentIntentId!);
     await relayAll(handle, processing.bookingId);
@@ -95,7 +108,7 @@ describe('booking paid by US bank account (time-skipping)', () => {
     expect(succeeded.payment!.paymentReference).toMatch(/\w+/);
     expect(succeeded.hold.status).toBe('held');
     const requests = await harness.control<{ data: Array<{ method: string; path: string }> }>('GET', '/_emulator/requests');
-    expect(requests.data.some((r) => r.method === 'GET' && r.path.startsWith('/v1/financial_connections/accounts/'))).toBe(true);
+    expect(requests.data.some((r) => r.method === 'POST' && /^\/v1\/financial_connections\/accounts\/fca_\w+\/refresh$/.test(r.path))).toBe(true);
     expect(await paymentNotifications(succeeded.bookingId)).toEqual(['payment.processing', 'payment.succeeded']);
     await harness.recordHistory(handle, 'ach-instant-success');
     await cancelAndFinish(handle);
@@ -103,6 +116,7 @@ describe('booking paid by US bank account (time-skipping)', () => {
 
   it('sends no debit when the linked balance is lower than the amount', async () => {
     const handle = await harness.startBooking({ payment: bankPayment(await linkedAccount(1_000), { verification: 'instant', checkBalance: true }) });
+    await bankAnswersBalanceRefresh(handle);
 
     const short = await harness.waitForPaymentStatus(handle, 'requires_payment_method');
 

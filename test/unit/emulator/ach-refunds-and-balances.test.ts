@@ -78,21 +78,43 @@ describe('refunds', () => {
 });
 
 describe('Financial Connections balances', () => {
-  it('links an account with a chosen balance, reads it, refreshes it and follows a balance change', async () => {
+  it('has no balance until a refresh completes: the refresh answers pending, the balance and the event come later on the clock', async () => {
+    // docs.stripe.com/financial-connections/balances: balance refreshes are asynchronous; `balance`
+    // stays null until one succeeds, and financial_connections.account.refreshed_balance says when.
     const customer = await running.stripe.customers.create({ email: 'guest+test_email@example.com' });
     expect(customer.email).toBe('guest+test_email@example.com');
     const linked = await running.control('POST', '/_emulator/financial_connections/accounts', { balance: 4_200, customer: customer.id });
     const account = await running.stripe.financialConnections.accounts.retrieve(linked.accountId);
     expect(account).toMatchObject({
       permissions: expect.arrayContaining(['balances', 'payment_method']),
-      balance: { type: 'cash', cash: { available: { usd: 4_200 } }, current: { usd: 4_200 } },
+      balance: null,
+      balance_refresh: null,
       account_holder: { customer: customer.id },
     });
+
+    const started = await emulatorNow(running);
+    const pending = await running.stripe.financialConnections.accounts.refresh(linked.accountId, { features: ['balance'] });
+    // docs.stripe.com/api/financial_connections/accounts/object#balance_refresh: next_refresh_available_at is null while pending.
+    expect(pending).toMatchObject({ balance: null, balance_refresh: { status: 'pending', last_attempted_at: started, next_refresh_available_at: null } });
+    const refreshedEvents = () => running.emulator.runtime.store.events.filter((event) => event.type === 'financial_connections.account.refreshed_balance');
+    expect(refreshedEvents()).toHaveLength(0);
+
+    await advanceClock(running, 31);
+    const refreshed = await running.stripe.financialConnections.accounts.retrieve(linked.accountId);
+    expect(refreshed.balance).toMatchObject({ type: 'cash', cash: { available: { usd: 4_200 } }, current: { usd: 4_200 } });
+    expect(refreshed.balance_refresh).toMatchObject({ status: 'succeeded', next_refresh_available_at: await emulatorNow(running) });
+    expect(refreshedEvents()).toHaveLength(1);
+    expect(refreshedEvents()[0].data.object).toMatchObject({ id: linked.accountId, balance_refresh: { status: 'succeeded' } });
+
+    // A change at the bank shows only after the next refresh.
     await running.control('POST', `/_emulator/financial_connections/accounts/${linked.accountId}/balance`, { balance: 99 });
-    await advanceClock(running, 60);
-    const refreshed = await running.stripe.financialConnections.accounts.refresh(linked.accountId, { features: ['balance'] });
-    expect(refreshed.balance?.cash?.available?.usd).toBe(99);
-    expect(refreshed.balance?.as_of).toBe(await emulatorNow(running));
+    expect((await running.stripe.financialConnections.accounts.retrieve(linked.accountId)).balance?.cash?.available?.usd).toBe(4_200);
+    await running.stripe.financialConnections.accounts.refresh(linked.accountId, { features: ['balance'] });
+    const now = await emulatorNow(running);
+    await advanceClock(running, 31);
+    const again = await running.stripe.financialConnections.accounts.retrieve(linked.accountId);
+    expect(again.balance?.cash?.available?.usd).toBe(99);
+    expect(again.balance?.as_of).toBeGreaterThan(now);
 
     const paymentMethod = await running.stripe.paymentMethods.retrieve(linked.paymentMethodId);
     expect(paymentMethod.us_bank_account?.financial_connections_account).toBe(linked.accountId);
@@ -100,6 +122,23 @@ describe('Financial Connections balances', () => {
       bankDebitParams(linked.paymentMethodId, { customer: customer.id, payment_method_options: { us_bank_account: { verification_method: 'instant' } } }),
     );
     expect(instant.status).toBe('processing');
+  });
+
+  it('reports a refresh the bank fails as failed, balance still null, and one that stalls stays pending until completed', async () => {
+    const failing = await running.control('POST', '/_emulator/financial_connections/accounts', { balanceRefresh: 'failed' });
+    await running.stripe.financialConnections.accounts.refresh(failing.accountId, { features: ['balance'] });
+    await advanceClock(running, 31);
+    expect(await running.stripe.financialConnections.accounts.retrieve(failing.accountId)).toMatchObject({
+      balance: null,
+      balance_refresh: { status: 'failed' },
+    });
+
+    const stalled = await running.control('POST', '/_emulator/financial_connections/accounts', { balance: 700, balanceRefresh: 'stalled' });
+    await running.stripe.financialConnections.accounts.refresh(stalled.accountId, { features: ['balance'] });
+    await advanceClock(running, 3_600);
+    expect((await running.stripe.financialConnections.accounts.retrieve(stalled.accountId)).balance_refresh?.status).toBe('pending');
+    await running.control('POST', `/_emulator/financial_connections/accounts/${stalled.accountId}/refresh/complete`, { status: 'succeeded' });
+    expect((await running.stripe.financialConnections.accounts.retrieve(stalled.accountId)).balance?.cash?.available?.usd).toBe(700);
   });
 
   it('has no balance without the balances permission and refuses to refresh it', async () => {
