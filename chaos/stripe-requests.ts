@@ -1,17 +1,9 @@
 /** The Stripe requests the emulator logged, as scenarios count them. */
+import type { RequestLogEntry } from '../emulator/request-log.js';
 import type { SystemUnderTest } from '../test/support/system-under-test.js';
 
-/** One request as the emulator's request log records it. */
-export interface LoggedStripeRequest {
-  requestId: string;
-  method: string;
-  path: string;
-  idempotencyKey: string | null;
-  status: number;
-  replayed: boolean;
-  injectedFault: string | null;
-  injectedLatency: { ms: number; when: 'before' | 'after' } | null;
-}
+/** One request as the emulator's request log records it (its control API answers the entries as JSON). */
+export type LoggedStripeRequest = RequestLogEntry;
 
 /** Every request the emulator still remembers, oldest first. */
 export async function stripeRequests(system: SystemUnderTest): Promise<LoggedStripeRequest[]> {

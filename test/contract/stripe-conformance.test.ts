@@ -250,6 +250,27 @@ describe(`Stripe conformance`, () => {
     expect(verified.status).toBe('processing');
   });
 
+  // Linking an account needs a Financial Connections session in a browser: Stripe's test mode gives
+  // this suite none to read, so only the emulator's linked accounts are checked here.
+  it.skipIf(Boolean(process.env.STRIPE_CONFORMANCE_KEY))("refreshes a linked account's balance asynchronously: null, pending, then the refreshed balance", async () => {
+    // docs.stripe.com/financial-connections/balances and docs.stripe.com/api/financial_connections/accounts/refresh:
+    // `balance` is null until a refresh completes; a refresh answers balance_refresh.status pending,
+    // and financial_connections.account.refreshed_balance follows once the bank answered.
+    const { accountId } = await target.control<{ accountId: string }>('POST', '/_emulator/financial_connections/accounts', { balance: 25_000 });
+    expect((await target.gateway.retrieveFinancialConnectionsAccount(accountId)).balance).toBeNull();
+
+    const asked = await target.gateway.refreshFinancialConnectionsBalance({ accountId, idempotencyKey: target.key('balance-refresh') });
+    expect(asked.balance_refresh?.status).toBe('pending');
+    expect(asked.balance).toBeNull();
+
+    await target.control('POST', '/_emulator/clock/advance', { seconds: 60 });
+    const refreshed = await target.gateway.retrieveFinancialConnectionsAccount(accountId);
+    expect(refreshed.balance_refresh?.status).toBe('succeeded');
+    expect(refreshed.balance?.current?.usd).toBe(25_000);
+    const events = await target.stripe.events.list({ type: 'financial_connections.account.refreshed_balance' });
+    expect(events.data.map((event) => (event.data.object as { id: string }).id)).toContain(accountId);
+  });
+
   it('refunds part of a payment once, and refuses more than what is left', async () => {
     // docs.stripe.com/refunds and docs.stripe.com/api/refunds/create: a partial refund of a
     // succeeded payment; refunds beyond the unrefunded amount are refused (amount_too_large).
