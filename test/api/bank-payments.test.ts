@@ -615,7 +615,7 @@ describe('POST /v1/bookings/:bookingId/payment-method for the payment', () => {
     expect(openapi.paths['/v1/bookings/{bookingId}/payment-method'].post.responses['422'].description).toContain(
       'a new bank account without its own acceptance of the mandate (`mandate_required`)',
     );
-    expect(JSON.stringify(openapi.components.schemas.SupplyPaymentMethodRequest.properties.mandate)).toContain('an acceptance given for another account is never reused');
+    expect(JSON.stringify(openapi.components.schemas.BankPaymentMethod.properties.mandate)).toContain('an acceptance given for another account is never reused');
   });
 
   it("answers 409 not_awaiting_payment_method when the payment is not waiting for one, and the hold's default still applies", async () => {
