@@ -58,6 +58,13 @@ const EXPECTED_HISTORIES = [
   'continued-as-new-next-run',
   'hold-writes-answered-500',
   'refund-answer-lost-for-26-hours',
+  'hold-timed-from-authorization',
+  'expired-by-stripe-reason-expired',
+  'unreleased-hold-followed-then-released',
+  'refused-new-payment-method-asked-again',
+  'ach-new-account-own-mandate',
+  'ach-target-date-moved',
+  'ach-balance-refreshed-by-event',
 ];
 
 describe('recorded booking and setup histories replay on the current workflow code', () => {

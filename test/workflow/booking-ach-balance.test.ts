@@ -101,6 +101,7 @@ describe('balance check before a bank debit', () => {
     expect(processing.payment!.balanceCheck).toMatchObject({ status: 'sufficient', available: 50_000, reason: null });
     expect(await bankDebits(processing.bookingId)).toHaveLength(1);
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+    await harness.recordHistory(handle, 'ach-balance-refreshed-by-event');
   });
 
   it('decides at the deadline when the bank never answers: the debit goes ahead and the booking says the balance could not be read', async () => {

@@ -47,6 +47,7 @@ describe('a new bank account and its mandate', () => {
     const mandate = await harness.stripe.mandates.retrieve(mandateId);
     expect(mandate.customer_acceptance.online).toMatchObject({ ip_address: SECOND_ACCEPTANCE.ipAddress, user_agent: SECOND_ACCEPTANCE.userAgent });
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+    await harness.recordHistory(handle, 'ach-new-account-own-mandate');
   });
 
   it('lets the customer try the same account again under the acceptance given for it', async () => {

@@ -96,6 +96,7 @@ describe('ACH target date', () => {
     );
     expect((moved.payload as { data: unknown }).data).toMatchObject({ requestedTargetDate: requested, targetDate: earliest });
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+    await harness.recordHistory(handle, 'ach-target-date-moved');
   });
 
   it('keeps a target date still 3 to 15 days ahead as requested', async () => {

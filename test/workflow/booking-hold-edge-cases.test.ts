@@ -133,6 +133,7 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
     expect(held.hold.reason).toBeNull();
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     await handle.result();
+    await harness.recordHistory(handle, 'hold-timed-from-authorization');
   });
 
   it("reads Stripe's `expired` cancellation as an expiry and asks for a new payment method", async () => {
@@ -155,6 +156,7 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
     expect(renewed.hold.paymentIntentId).not.toBe(held.hold.paymentIntentId);
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     await handle.result();
+    await harness.recordHistory(handle, 'expired-by-stripe-reason-expired');
   });
 
   it('keeps a hold Stripe refuses to release held, findable and followed, and releases it once Stripe answers', async () => {
@@ -189,6 +191,7 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
     expect(final.hold.reason).toBe('released at the hold-release deadline');
     expect(final.hold.unreleased ?? null).toBeNull();
     expect(await paymentIntentsOf(final.bookingId)).toMatchObject([{ status: 'canceled', cancellation_reason: 'abandoned' }]);
+    await harness.recordHistory(handle, 'unreleased-hold-followed-then-released');
   }, 240_000);
 
   it('follows a hold Stripe never lets it release until its authorization lapses at capture_before', async () => {
@@ -290,6 +293,7 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
     expect(held.hold).toMatchObject({ status: 'held', attempt: 3, paymentIntentId: refused.hold.paymentIntentId });
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     await handle.result();
+    if (code === 'resource_missing') await harness.recordHistory(handle, 'refused-new-payment-method-asked-again');
   });
 
   it("holds both of a new customer's first bookings started at once with different details, under one Stripe customer", async () => {
