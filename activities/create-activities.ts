@@ -13,7 +13,7 @@ import {
   type BookingNotification,
   type MandateAcceptance,
   type VerificationMethod,
-} from '../workflows/contract.js';
+} from '../workflows/booking/contract.js';
 import {
   findStripeCustomerId,
   recordStripeCustomerId,
@@ -31,15 +31,15 @@ import {
   isResourceMissingError,
   isUnexpectedStateError,
   microdepositErrorOutcome,
-} from './classify-stripe-error.js';
+} from './common/classify-stripe-error.js';
 import {
   markSavedPaymentMethodUnusable,
   recordSavedPaymentMethod,
 } from '../db/saved-payment-methods.js';
-import type { SavedPaymentMethod, SavedPaymentMethodType } from '../workflows/setup-contract.js';
+import type { SavedPaymentMethod, SavedPaymentMethodType } from '../workflows/setup/contract.js';
 import { recordBalanceRefreshRequest } from '../db/balance-refresh-requests.js';
-import { toBankBalanceSnapshot, type BankBalanceSnapshot } from './bank-balance-snapshot.js';
-import { toSetupIntentSnapshot, type SetupIntentSnapshot } from './setup-intent-snapshot.js';
+import { toBankBalanceSnapshot, type BankBalanceSnapshot } from './booking/bank-balance-snapshot.js';
+import { toSetupIntentSnapshot, type SetupIntentSnapshot } from './setup/setup-intent-snapshot.js';
 import {
   bankPaymentKey,
   cancelPaymentKey,
@@ -56,9 +56,9 @@ import {
   verifyMicrodepositsKey,
   writeAttemptKey,
   balanceRefreshKey,
-} from './idempotency-keys.js';
-import { toPaymentIntentSnapshot, type PaymentIntentSnapshot } from './payment-intent-snapshot.js';
-import { countBusinessOutcome } from './business-metrics.js';
+} from './common/idempotency-keys.js';
+import { toPaymentIntentSnapshot, type PaymentIntentSnapshot } from './common/payment-intent-snapshot.js';
+import { countBusinessOutcome } from './common/business-metrics.js';
 
 /** Where and how notifications are delivered; no URL means they are recorded only. */
 export interface CallbackSettings {

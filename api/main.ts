@@ -10,10 +10,10 @@ import { createStripeClient } from '../stripe/create-stripe-client.js';
 import { createPaymentGateway } from '../stripe/payment-gateway.js';
 import { startTracing } from '../telemetry/tracing.js';
 import { createApp } from './create-app.js';
-import { startInboxRelay } from './inbox-relay.js';
-import { createJsonLogger, describeError } from './logger.js';
-import { createApiMetrics } from './metrics.js';
-import { apiTemporalConnectionOptions } from './temporal-connection.js';
+import { startInboxRelay } from '../inbox/inbox-relay.js';
+import { createJsonLogger, describeError } from '../telemetry/logger.js';
+import { createApiMetrics } from './ops/metrics.js';
+import { apiTemporalConnectionOptions } from './temporal/temporal-connection.js';
 
 async function main(): Promise<void> {
   const logger = createJsonLogger('api');

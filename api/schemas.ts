@@ -13,16 +13,16 @@ import {
   PAYMENT_STATUSES,
   VERIFICATION_METHODS,
   type VerifyMicrodepositsRequest,
-} from '../workflows/contract.js';
+} from '../workflows/booking/contract.js';
 import {
   CUSTOMER_ID_PATTERN,
   SAVED_PAYMENT_METHOD_STATUSES,
   SAVED_PAYMENT_METHOD_TYPES,
   SETUP_ID_PATTERN,
   SETUP_STATUSES,
-} from '../workflows/setup-contract.js';
-import { ERROR_CODES } from './errors.js';
-import { TARGET_DATE_DAYS_AHEAD, TARGET_DATE_PATTERN, isTargetDateInRange } from './target-date.js';
+} from '../workflows/setup/contract.js';
+import { ERROR_CODES } from './http/errors.js';
+import { TARGET_DATE_DAYS_AHEAD, TARGET_DATE_PATTERN, isTargetDateInRange } from './booking/target-date.js';
 
 /** Name of the bearer security scheme in the OpenAPI document. */
 export const BEARER_SECURITY_SCHEME = 'bearerAuth';

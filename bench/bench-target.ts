@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import type { ApiAnswer } from '../test/support/system-under-test.js';
+import type { ApiAnswer } from '../harness/system-under-test.js';
 import type { BookingView } from '../api/schemas.js';
 import { MilestoneClock } from './milestones.js';
 import { startBenchStack } from './stack.js';
@@ -70,7 +70,7 @@ export async function startedBenchTarget(): Promise<BenchTarget> {
     emulatorControl: (method, path, body) => system.emulatorControl(method, path, body),
     milestones,
     floorCallbackUrl: system.callbackUrl,
-    // HOLD_RELEASE_GRACE_SECONDS and RELAY_INTERVAL_MS of test/support/system-under-test.ts.
+    // HOLD_RELEASE_GRACE_SECONDS and RELAY_INTERVAL_MS of harness/system-under-test.ts.
     releaseGraceSeconds: 1,
     relayInterval: 'every 200 ms here; production default 1 s',
     workerMemory: { rssBytes: () => stack.workerRssBytes() },

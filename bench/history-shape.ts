@@ -4,8 +4,8 @@
  * its calls only; compared with the least each path needs, and every event above it explained.
  */
 import proto, { type temporal } from '@temporalio/proto';
-import { waitFor } from '../test/support/wait-for.js';
-import { bookingWorkflowId } from '../workflows/contract.js';
+import { waitFor } from '../harness/wait-for.js';
+import { bookingWorkflowId } from '../workflows/booking/contract.js';
 import type { BenchTarget } from './bench-target.js';
 import type { FloorShape } from './floor/floor-workflow.js';
 import { benchBookingBody, postBooking } from './booking-traffic.js';

@@ -3,7 +3,7 @@
  * they arrive, or (on a reused stack, whose callbacks go elsewhere) from the notifications the
  * worker records in Postgres (notification-milestones.ts).
  */
-import type { ReceivedCallback } from '../test/support/system-under-test.js';
+import type { ReceivedCallback } from '../harness/system-under-test.js';
 
 /** Milestones of the card-hold path the bench times. */
 export type Milestone = 'held' | 'released';

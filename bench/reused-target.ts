@@ -5,7 +5,7 @@
  * bench's own, its worker's and API's processes found by their ports when they run on this machine.
  */
 import { Client, Connection } from '@temporalio/client';
-import type { ApiAnswer } from '../test/support/system-under-test.js';
+import type { ApiAnswer } from '../harness/system-under-test.js';
 import { dataConverterFor, payloadCodecFrom } from '../codec/data-converter.js';
 import { createPool } from '../db/pool.js';
 import { BenchSetupError, type ReusedStackSettings } from './bench-config.js';

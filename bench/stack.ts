@@ -3,8 +3,8 @@
  * PostgreSQL, the Stripe emulator, the API over HTTP with its inbox relay, the callback server)
  * with the booking worker as its own process, as in production, so its memory can be read alone.
  */
-import { startSystemUnderTest, type SystemUnderTest } from '../test/support/system-under-test.js';
-import { startWorkerProcess, type WorkerProcess } from '../test/support/worker-process.js';
+import { startSystemUnderTest, type SystemUnderTest } from '../harness/system-under-test.js';
+import { startWorkerProcess, type WorkerProcess } from '../harness/worker-process.js';
 import { residentBytes } from './local-process.js';
 
 /** A running stack and its worker process. */

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { stripeSignatureHeader } from '../emulator/webhooks/webhook-signature.js';
-import { waitFor } from '../test/support/wait-for.js';
+import { waitFor } from '../harness/wait-for.js';
 import type { BenchTarget } from './bench-target.js';
 import { summarizeLatencies, type LatencySummary } from './percentiles.js';
 

@@ -4,8 +4,8 @@
  * `payment_intent.amount_capturable_updated` reaches the inbox, and the relayed signal moves the
  * hold to `held`. Timed from the inbox's received_at to the workflow's own updatedAt.
  */
-import { waitFor } from '../test/support/wait-for.js';
-import { bookingStateQuery, bookingWorkflowId } from '../workflows/contract.js';
+import { waitFor } from '../harness/wait-for.js';
+import { bookingStateQuery, bookingWorkflowId } from '../workflows/booking/contract.js';
 import type { BenchTarget } from './bench-target.js';
 import { benchBookingBody, postBooking } from './booking-traffic.js';
 import { summarizeLatencies, type LatencySummary } from './percentiles.js';

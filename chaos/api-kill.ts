@@ -11,10 +11,10 @@
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
 import { stripeSignatureHeader } from '../emulator/webhooks/webhook-signature.js';
-import { startApiProcess, type ApiProcess } from '../test/support/api-process.js';
-import { getFreePort } from '../test/support/free-port.js';
-import { newBooking, type SystemUnderTest } from '../test/support/system-under-test.js';
-import { bookingWorkflowId } from '../workflows/contract.js';
+import { startApiProcess, type ApiProcess } from '../harness/api-process.js';
+import { getFreePort } from '../harness/free-port.js';
+import { newBooking, type SystemUnderTest } from '../harness/system-under-test.js';
+import { bookingWorkflowId } from '../workflows/booking/contract.js';
 import type { ChaosSystem } from './chaos-system.js';
 import { cancelBookings, createBookings, shuffled, tally, waitForHolds } from './booking-driver.js';
 import { bookingIdOf, checkInvariants, listEmulatorEvents } from './invariants.js';

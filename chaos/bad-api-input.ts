@@ -8,8 +8,8 @@
  * and emails given in input, and the system's secrets.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { newBooking, SYSTEM_SECRETS, type SystemUnderTest } from '../test/support/system-under-test.js';
-import { findSensitiveData } from '../test/support/sensitive-data.js';
+import { newBooking, SYSTEM_SECRETS, type SystemUnderTest } from '../harness/system-under-test.js';
+import { findSensitiveData } from '../harness/sensitive-data.js';
 import { cancelBookings, tally } from './booking-driver.js';
 import { checkInvariants } from './invariants.js';
 import { timedScenario, type ChaosScale, type ScenarioReport } from './scenario-report.js';

@@ -7,9 +7,9 @@
  * from an instantly verified one; each is debited, settled, cancelled and refunded. Counted on the
  * emulator: exactly one debit and at most one refund per booking.
  */
-import type { SystemUnderTest } from '../test/support/system-under-test.js';
-import { newBooking } from '../test/support/system-under-test.js';
-import { waitFor } from '../test/support/wait-for.js';
+import type { SystemUnderTest } from '../harness/system-under-test.js';
+import { newBooking } from '../harness/system-under-test.js';
+import { waitFor } from '../harness/wait-for.js';
 import type { ChaosSystem } from './chaos-system.js';
 import { tally } from './booking-driver.js';
 import { checkInvariants } from './invariants.js';

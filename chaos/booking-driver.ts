@@ -1,5 +1,5 @@
 /** Drives bookings through the API for chaos scenarios: create, wait for a hold status, cancel. */
-import { newBooking, waitForBooking, type SystemUnderTest } from '../test/support/system-under-test.js';
+import { newBooking, waitForBooking, type SystemUnderTest } from '../harness/system-under-test.js';
 
 /** Creates `count` card bookings concurrently; answers their ids (throws unless each was created). */
 export async function createBookings(

@@ -3,9 +3,9 @@
  * in production), so a scenario can kill and restart it, and every log line of the API, the worker
  * and the processes scenarios start captured for scanning.
  */
-import { createJsonLogger } from '../api/logger.js';
-import { startSystemUnderTest, type SystemUnderTest } from '../test/support/system-under-test.js';
-import { startWorkerProcess, type WorkerProcess } from '../test/support/worker-process.js';
+import { createJsonLogger } from '../telemetry/logger.js';
+import { startSystemUnderTest, type SystemUnderTest } from '../harness/system-under-test.js';
+import { startWorkerProcess, type WorkerProcess } from '../harness/worker-process.js';
 
 /** The system, its worker process and every log line captured so far. */
 export interface ChaosSystem {

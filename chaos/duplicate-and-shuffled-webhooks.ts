@@ -3,9 +3,9 @@
  * Deliveries are held and dropped while the flow runs, then each booking's events are redelivered
  * by the emulator, `copies` times each, all at once, in a random order.
  */
-import { waitFor } from '../test/support/wait-for.js';
-import type { SystemUnderTest } from '../test/support/system-under-test.js';
-import { bookingStateQuery, bookingWorkflowId } from '../workflows/contract.js';
+import { waitFor } from '../harness/wait-for.js';
+import type { SystemUnderTest } from '../harness/system-under-test.js';
+import { bookingStateQuery, bookingWorkflowId } from '../workflows/booking/contract.js';
 import { cancelBookings, createBookings, shuffled, waitForHolds } from './booking-driver.js';
 import { bookingIdOf, checkInvariants, listEmulatorEvents } from './invariants.js';
 import { timedScenario, type ChaosScale, type ScenarioReport } from './scenario-report.js';

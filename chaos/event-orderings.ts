@@ -7,9 +7,9 @@
  * booking ends held, processes each event once and reports `hold.held` once.
  */
 import type Stripe from 'stripe';
-import { postWebhook, type SystemUnderTest } from '../test/support/system-under-test.js';
-import { waitFor } from '../test/support/wait-for.js';
-import { bookingStateQuery, bookingWorkflowId } from '../workflows/contract.js';
+import { postWebhook, type SystemUnderTest } from '../harness/system-under-test.js';
+import { waitFor } from '../harness/wait-for.js';
+import { bookingStateQuery, bookingWorkflowId } from '../workflows/booking/contract.js';
 import { cancelBookings, createBookings, tally, waitForHolds } from './booking-driver.js';
 import { bookingIdOf, checkInvariants, listEmulatorEvents } from './invariants.js';
 import { timedScenario, type ScenarioReport } from './scenario-report.js';

@@ -6,8 +6,8 @@
  * replay is a duplicate the inbox already holds. Held bookings stay held.
  */
 import { randomUUID } from 'node:crypto';
-import { postWebhook, type SystemUnderTest } from '../test/support/system-under-test.js';
-import { bookingStateQuery, bookingWorkflowId } from '../workflows/contract.js';
+import { postWebhook, type SystemUnderTest } from '../harness/system-under-test.js';
+import { bookingStateQuery, bookingWorkflowId } from '../workflows/booking/contract.js';
 import { cancelBookings, createBookings, tally, waitForHolds } from './booking-driver.js';
 import { bookingIdOf, checkInvariants, listEmulatorEvents } from './invariants.js';
 import { timedScenario, type ChaosScale, type ScenarioReport } from './scenario-report.js';

@@ -7,8 +7,8 @@
  * no webhook lost; no booking stuck without a timer or a pending activity.
  */
 import type Stripe from 'stripe';
-import type { SystemUnderTest } from '../test/support/system-under-test.js';
-import { bookingWorkflowId } from '../workflows/contract.js';
+import type { SystemUnderTest } from '../harness/system-under-test.js';
+import { bookingWorkflowId } from '../workflows/booking/contract.js';
 
 /** What the checks counted and the violations they found. */
 export interface InvariantReport {

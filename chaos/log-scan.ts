@@ -8,9 +8,9 @@
  */
 import { parseCodecKeyring } from '../codec/payload-encryption-codec.js';
 import { TEST_BANK_ACCOUNTS } from '../emulator/test-bank-accounts.js';
-import { findSensitiveData } from '../test/support/sensitive-data.js';
-import { CODEC_AUTH_TOKEN, SYSTEM_SECRETS, type SystemUnderTest } from '../test/support/system-under-test.js';
-import { waitFor } from '../test/support/wait-for.js';
+import { findSensitiveData } from '../harness/sensitive-data.js';
+import { CODEC_AUTH_TOKEN, SYSTEM_SECRETS, type SystemUnderTest } from '../harness/system-under-test.js';
+import { waitFor } from '../harness/wait-for.js';
 import type { ChaosSystem } from './chaos-system.js';
 import { createBookings, waitForHolds } from './booking-driver.js';
 import { checkInvariants } from './invariants.js';

@@ -5,7 +5,7 @@
  * during it and sent again afterwards with the same booking id as the booking service would, and
  * every booking released at the end.
  */
-import { newBooking, type ApiAnswer, type SystemUnderTest } from '../test/support/system-under-test.js';
+import { newBooking, type ApiAnswer, type SystemUnderTest } from '../harness/system-under-test.js';
 import { cancelBookings, createBookings, tally, waitForHolds } from './booking-driver.js';
 import type { ChaosScale, ScenarioReport } from './scenario-report.js';
 

@@ -7,9 +7,9 @@
  * until they can record. Every booking ends released, with one hold. Skipped on TEST_DATABASE_URL,
  * whose server the tests do not own.
  */
-import type { SystemUnderTest } from '../test/support/system-under-test.js';
-import { scrape, sumOf } from '../test/support/prometheus-text.js';
-import { bookingWorkflowId } from '../workflows/contract.js';
+import type { SystemUnderTest } from '../harness/system-under-test.js';
+import { scrape, sumOf } from '../harness/prometheus-text.js';
+import { bookingWorkflowId } from '../workflows/booking/contract.js';
 import { bookingIdOf, checkInvariants, listEmulatorEvents } from './invariants.js';
 import { driveLoadAcrossOutage } from './outage-load.js';
 import { skippedScenario, timedScenario, type ChaosScale, type ScenarioReport } from './scenario-report.js';

@@ -1,5 +1,5 @@
 /** Every chaos scenario, in the order `npm run chaos` runs them. */
-import type { SystemUnderTest } from '../test/support/system-under-test.js';
+import type { SystemUnderTest } from '../harness/system-under-test.js';
 import type { ChaosSystem } from './chaos-system.js';
 import { runApiKill } from './api-kill.js';
 import { runBadApiInput } from './bad-api-input.js';

@@ -4,7 +4,7 @@
  * release. Every booking ends with one hold: held then released at its deadline, or declined and
  * waiting (with its deadline timer) for a new payment method.
  */
-import type { SystemUnderTest } from '../test/support/system-under-test.js';
+import type { SystemUnderTest } from '../harness/system-under-test.js';
 import { createBookings, tally, waitForHolds } from './booking-driver.js';
 import { checkInvariants } from './invariants.js';
 import { markStripeRequests } from './stripe-requests.js';

@@ -1,6 +1,6 @@
 /** The Stripe requests the emulator logged, as scenarios count them. */
 import type { RequestLogEntry } from '../emulator/request-log.js';
-import type { SystemUnderTest } from '../test/support/system-under-test.js';
+import type { SystemUnderTest } from '../harness/system-under-test.js';
 
 /** One request as the emulator's request log records it (its control API answers the entries as JSON). */
 export type LoggedStripeRequest = RequestLogEntry;

@@ -5,7 +5,7 @@
  * in the other the request waits holding its idempotency key before the work (a retry meanwhile
  * is refused with 409, a later one replayed). Every booking ends with exactly one hold, released.
  */
-import type { SystemUnderTest } from '../test/support/system-under-test.js';
+import type { SystemUnderTest } from '../harness/system-under-test.js';
 import { createBookings, tally, waitForHolds } from './booking-driver.js';
 import { checkInvariants } from './invariants.js';
 import { markStripeRequests } from './stripe-requests.js';

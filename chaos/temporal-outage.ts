@@ -5,8 +5,8 @@
  * Temporal is back; releases that fell due during the outage happen after it. Every booking ends
  * released, with one hold.
  */
-import type { SystemUnderTest } from '../test/support/system-under-test.js';
-import { scrape, sumOf } from '../test/support/prometheus-text.js';
+import type { SystemUnderTest } from '../harness/system-under-test.js';
+import { scrape, sumOf } from '../harness/prometheus-text.js';
 import { checkInvariants } from './invariants.js';
 import { driveLoadAcrossOutage } from './outage-load.js';
 import { timedScenario, type ChaosScale, type ScenarioReport } from './scenario-report.js';

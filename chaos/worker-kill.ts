@@ -6,9 +6,9 @@
  * Then the worker is killed once more at a random moment while other bookings run, and restarted.
  * Every booking reaches held, then released at its short end.
  */
-import type { SystemUnderTest } from '../test/support/system-under-test.js';
-import { waitFor } from '../test/support/wait-for.js';
-import { bookingWorkflowId } from '../workflows/contract.js';
+import type { SystemUnderTest } from '../harness/system-under-test.js';
+import { waitFor } from '../harness/wait-for.js';
+import { bookingWorkflowId } from '../workflows/booking/contract.js';
 import type { ChaosSystem } from './chaos-system.js';
 import { createBookings, tally, waitForHolds } from './booking-driver.js';
 import { checkInvariants } from './invariants.js';

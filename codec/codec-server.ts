@@ -12,7 +12,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
-import { bearerTokenOf, tokenMatcher } from '../api/bearer-auth.js';
+import { bearerTokenOf, tokenMatcher } from '../config/bearer-tokens.js';
 
 /** What the codec endpoint needs. */
 export interface CodecServerOptions {

@@ -4,9 +4,9 @@
  */
 import { z } from 'zod';
 import { parseCodecKeyring } from '../codec/payload-encryption-codec.js';
-import { DEFAULT_BALANCE_REFRESH_TIMEOUT_SECONDS, DEFAULT_HOLD_POLICY, DEFAULT_PAYMENT_POLICY } from '../workflows/contract.js';
-import { DEFAULT_SETUP_POLICY } from '../workflows/setup-contract.js';
-import { DEFAULT_RECONCILIATION_SCHEDULE, MAX_RECONCILIATION_LOOKBACK_SECONDS } from '../workflows/reconciliation-contract.js';
+import { DEFAULT_BALANCE_REFRESH_TIMEOUT_SECONDS, DEFAULT_HOLD_POLICY, DEFAULT_PAYMENT_POLICY } from '../workflows/booking/contract.js';
+import { DEFAULT_SETUP_POLICY } from '../workflows/setup/contract.js';
+import { DEFAULT_RECONCILIATION_SCHEDULE, MAX_RECONCILIATION_LOOKBACK_SECONDS } from '../workflows/reconciliation/contract.js';
 
 /** Raised when the environment does not satisfy a process's schema; the message names each variable. */
 export class ConfigError extends Error {

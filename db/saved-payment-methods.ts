@@ -3,7 +3,7 @@ import type {
   SavedPaymentMethod,
   SavedPaymentMethodStatus,
   SavedPaymentMethodType,
-} from '../workflows/setup-contract.js';
+} from '../workflows/setup/contract.js';
 import type { Queryable } from './transaction.js';
 
 /** A payment method as the setup workflow records it once its SetupIntent succeeded. */

@@ -1,5 +1,5 @@
 /**
- * Registers the product's search attributes (workflows/search-attributes.ts) on a local Temporal
+ * Registers the product's search attributes (workflows/common/search-attributes.ts) on a local Temporal
  * server through its operator service: the dev server (whose `--search-attribute` flags only
  * apply when it creates its database, not to an existing `.data/temporal.db`) and the
  * time-skipping test server (which has no such flag).
@@ -8,7 +8,7 @@ import { isGrpcServiceError, type Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 // The default import: run by tsx as native ESM, this CommonJS package has no named exports.
 import proto from '@temporalio/proto';
-import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../workflows/search-attributes.js';
+import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../workflows/common/search-attributes.js';
 
 /** gRPC status UNIMPLEMENTED; @grpc/grpc-js is not a direct dependency. */
 const GRPC_UNIMPLEMENTED = 12;

@@ -16,7 +16,7 @@ import { describeExit, startChild, type ManagedChild } from './child-process.js'
 import { maskPassword, startEmbeddedPostgres } from './embedded-postgres.js';
 import { startTemporalDevServer } from './temporal-dev-server.js';
 import { generateCodecKey } from '../codec/payload-encryption-codec.js';
-import { tokenList } from '../api/bearer-auth.js';
+import { tokenList } from '../config/bearer-tokens.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DATA_DIR = path.join(ROOT, '.data');

@@ -1,10 +1,10 @@
 /**
  * Runs `temporal server start-dev` as a managed child that can be stopped and restarted on the
  * same SQLite file: `npm start` uses it for the local cluster, integration tests to simulate an
- * outage of Temporal. Registers the product's search attributes (workflows/search-attributes.ts).
+ * outage of Temporal. Registers the product's search attributes (workflows/common/search-attributes.ts).
  */
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../workflows/search-attributes.js';
+import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../workflows/common/search-attributes.js';
 import { describeExit, startChild, type ManagedChild } from './child-process.js';
 import { registerSearchAttributes } from './register-search-attributes.js';
 

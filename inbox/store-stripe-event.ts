@@ -4,11 +4,11 @@
  * transaction as its insert. Used by the webhook receiver and by the reconciliation's event recovery.
  */
 import type pg from 'pg';
-import { bookingIdForPaymentIntent, markHandled, markIgnored, storeStripeEvent, type InboxStatus } from '../db/inbox.js';
+import { bookingIdForPaymentIntent, markHandled, markIgnored, storeStripeEvent, type InboxStatus } from './inbox-store.js';
 import { applyMandateStatus } from '../db/saved-payment-methods.js';
 import { withTransaction } from '../db/transaction.js';
 import { bookingIdForBalanceRefresh } from '../db/balance-refresh-requests.js';
-import type { MandateStatusChange, StripeEventEnvelope } from '../api/stripe-event-signal.js';
+import type { MandateStatusChange, StripeEventEnvelope } from './stripe-event-signal.js';
 import { routeStripeEvent, type StripeEventRoute } from './stripe-event-routing.js';
 
 /** What storing an event did. */

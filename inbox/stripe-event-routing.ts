@@ -4,7 +4,7 @@
  * event recovery both follow them, so an event recovered from Stripe's list is stored exactly as
  * its webhook would have been.
  */
-import type { NewStripeEvent } from '../db/inbox.js';
+import type { NewStripeEvent } from './inbox-store.js';
 import {
   bookingIdOf,
   isPaymentIntentEvent,
@@ -14,7 +14,7 @@ import {
   withoutClientSecret,
   type MandateStatusChange,
   type StripeEventEnvelope,
-} from '../api/stripe-event-signal.js';
+} from './stripe-event-signal.js';
 
 /**
  * The event types the webhook endpoint is subscribed to (README: `payment_intent.*`, `charge.*`,

@@ -3,7 +3,7 @@
  * Activities call these; the contract test replays each of them against stripe-mock.
  */
 import type Stripe from 'stripe';
-import { HOLD_AMOUNT_CENTS, HOLD_CURRENCY } from '../workflows/contract.js';
+import { HOLD_AMOUNT_CENTS, HOLD_CURRENCY } from '../workflows/booking/contract.js';
 
 /** Inputs of a $1 manual-capture hold's PaymentIntent, created unconfirmed (nothing is held yet). */
 export interface HoldIntentRequest {

@@ -5,7 +5,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities, type CallbackSettings } from '../activities/create-activities.js';
-import { createReconciliationActivities } from '../activities/create-reconciliation-activities.js';
+import { createReconciliationActivities } from '../activities/reconciliation/create-reconciliation-activities.js';
 import type { PaymentGateway } from '../stripe/payment-gateway.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { tracingWorkerOptions } from './tracing-options.js';

@@ -7,8 +7,8 @@
  */
 import { DefaultLogger, type LogEntry, type LogLevel } from '@temporalio/worker';
 import { redactLogLine } from '../telemetry/log-redaction.js';
-import { BOOKING_WORKFLOW_TYPE, bookingWorkflowId } from '../workflows/contract.js';
-import { PAYMENT_METHOD_SETUP_WORKFLOW_TYPE, paymentMethodSetupWorkflowId } from '../workflows/setup-contract.js';
+import { BOOKING_WORKFLOW_TYPE, bookingWorkflowId } from '../workflows/booking/contract.js';
+import { PAYMENT_METHOD_SETUP_WORKFLOW_TYPE, paymentMethodSetupWorkflowId } from '../workflows/setup/contract.js';
 
 /** Where JSON lines go: stdout for trace to info, stderr for warn and error, unless a test captures them. */
 export type LogLineWriter = (line: string, level: LogLevel) => void;

@@ -9,7 +9,7 @@ import {
   RECONCILIATION_WORKFLOW_ID,
   RECONCILIATION_WORKFLOW_TYPE,
   reconciliationInput,
-} from '../workflows/reconciliation-contract.js';
+} from '../workflows/reconciliation/contract.js';
 
 /** How the Schedule should run reconciliations. */
 export interface ReconciliationScheduleSettings {

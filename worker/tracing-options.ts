@@ -16,7 +16,7 @@ import type { Tracing } from '../telemetry/tracing.js';
 const require = createRequire(import.meta.url);
 
 /** Path of the workflow interceptor module that tracing adds to the bundle. */
-export const TRACING_INTERCEPTORS_PATH = require.resolve('../workflows/tracing-interceptors.ts');
+export const TRACING_INTERCEPTORS_PATH = require.resolve('../workflows/common/tracing-interceptors.ts');
 
 /** Interceptors and sinks that trace a worker's workflows and activities into `tracing`. */
 export function tracingWorkerOptions(tracing: Pick<Tracing, 'spanProcessor' | 'resource'>): Pick<WorkerOptions, 'interceptors' | 'sinks'> {

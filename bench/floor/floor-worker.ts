@@ -1,7 +1,7 @@
 /** The floor's worker: its own process and task queue on the same Temporal server (floor-worker-main.ts). */
 import { fileURLToPath } from 'node:url';
 import { startChild } from '../../dev/child-process.js';
-import { waitFor } from '../../test/support/wait-for.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

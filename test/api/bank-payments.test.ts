@@ -5,12 +5,12 @@
  */
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PaymentMethodCreator } from '../../api/bank-payment-method.js';
+import type { PaymentMethodCreator } from '../../api/booking/bank-payment-method.js';
 import type { App } from '../../api/create-app.js';
-import type { LogFields } from '../../api/logger.js';
+import type { LogFields } from '../../telemetry/logger.js';
 import { createStripeEmulator, type StripeEmulator } from '../../emulator/create-emulator.js';
 import { createStripeClient } from '../../stripe/create-stripe-client.js';
-import { MICRODEPOSIT_ATTEMPTS, bookingWorkflowId, type BookingInput } from '../../workflows/contract.js';
+import { MICRODEPOSIT_ATTEMPTS, bookingWorkflowId, type BookingInput } from '../../workflows/booking/contract.js';
 import { authJson, bookingBody, startApiHarness, type ApiHarness } from './fixtures/api-harness.js';
 import {
   AMOUNTS_BANK_PAYMENT_METHOD,

@@ -5,13 +5,13 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/create-app.js';
-import { apiTemporalConnectionOptions } from '../../api/temporal-connection.js';
+import { apiTemporalConnectionOptions } from '../../api/temporal/temporal-connection.js';
 import { createEncryptionCodec, generateCodecKey, parseCodecKeyring } from '../../codec/payload-encryption-codec.js';
 import { loadApiConfig } from '../../config/env.js';
 import { createPool } from '../../db/pool.js';
-import { bookingWorkflowId } from '../../workflows/contract.js';
-import { startDevServer } from '../support/dev-server-env.js';
-import { getFreePort } from '../support/free-port.js';
+import { bookingWorkflowId } from '../../workflows/booking/contract.js';
+import { startDevServer } from '../../harness/dev-server-env.js';
+import { getFreePort } from '../../harness/free-port.js';
 import { createBookingApiClient, type BookingApiClient } from '../../client/index.js';
 import {
   API_TOKEN,

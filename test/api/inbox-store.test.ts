@@ -2,7 +2,7 @@
 import { readdir } from 'node:fs/promises';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { retryDelayMs } from '../../api/inbox-relay.js';
+import { retryDelayMs } from '../../inbox/inbox-relay.js';
 import {
   bookingIdForPaymentIntent,
   claimPendingEvents,
@@ -13,11 +13,11 @@ import {
   markRetry,
   storeStripeEvent,
   type NewStripeEvent,
-} from '../../db/inbox.js';
+} from '../../inbox/inbox-store.js';
 import { MIGRATIONS_DIR, migrate } from '../../db/migrate.js';
 import { createPool } from '../../db/pool.js';
 import { withTransaction } from '../../db/transaction.js';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { startTestPostgres, type TestPostgres } from '../../harness/postgres.js';
 
 let postgres: TestPostgres;
 let db: pg.Pool;

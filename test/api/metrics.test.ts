@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJsonLogger } from '../../api/logger.js';
-import { createApiMetrics, type ApiMetrics } from '../../api/metrics.js';
+import { createJsonLogger } from '../../telemetry/logger.js';
+import { createApiMetrics, type ApiMetrics } from '../../api/ops/metrics.js';
 import type { App } from '../../api/create-app.js';
-import { parsePrometheusText, sumOf, type PrometheusSample } from '../support/prometheus-text.js';
-import { waitFor } from '../support/wait-for.js';
+import { parsePrometheusText, sumOf, type PrometheusSample } from '../../harness/prometheus-text.js';
+import { waitFor } from '../../harness/wait-for.js';
 import {
   API_TOKEN,
   authJson,

@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { getFreePort } from '../support/free-port.js';
-import { toolPath } from '../support/tool-paths.js';
+import { getFreePort } from '../../harness/free-port.js';
+import { toolPath } from '../../harness/tool-paths.js';
 import { API_TOKEN, WEBHOOK_SECRET, startApiHarness, type ApiHarness } from './fixtures/api-harness.js';
 
 /** Test cases per operation and phase; with the stateful phase, about a thousand requests. */

@@ -6,9 +6,9 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiStripeGateway, App } from '../../api/create-app.js';
-import type { LogFields } from '../../api/logger.js';
-import { paymentMethodSetupWorkflowId } from '../../workflows/setup-contract.js';
-import { waitFor } from '../support/wait-for.js';
+import type { LogFields } from '../../telemetry/logger.js';
+import { paymentMethodSetupWorkflowId } from '../../workflows/setup/contract.js';
+import { waitFor } from '../../harness/wait-for.js';
 import { authJson, startApiHarness, stripeSignature, type ApiHarness } from './fixtures/api-harness.js';
 import { VERIFYING_DESCRIPTOR_CODE } from './fixtures/booking-workflow-stub.js';
 import { REFUSED_SETUP_EMAIL, STUB_SETUP_BANK_PAYMENT_METHOD, stubSetupIntentId } from './fixtures/payment-method-setup-workflow-stub.js';

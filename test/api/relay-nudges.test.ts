@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../support/wait-for.js';
+import { waitFor } from '../../harness/wait-for.js';
 import { authJson, bookingBody, paymentIntentEvent, startApiHarness, stripeSignature, type ApiHarness } from './fixtures/api-harness.js';
 
 let harness: ApiHarness;

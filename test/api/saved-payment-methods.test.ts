@@ -10,8 +10,8 @@ import {
   markSavedPaymentMethodUnusable,
   recordSavedPaymentMethod,
 } from '../../db/saved-payment-methods.js';
-import { bookingWorkflowId, type BookingInput } from '../../workflows/contract.js';
-import type { SavedPaymentMethodType } from '../../workflows/setup-contract.js';
+import { bookingWorkflowId, type BookingInput } from '../../workflows/booking/contract.js';
+import type { SavedPaymentMethodType } from '../../workflows/setup/contract.js';
 import { authJson, bookingBody, startApiHarness, stripeSignature, type ApiHarness } from './fixtures/api-harness.js';
 import { DECLINED_PAYMENT_METHOD, FAILED_BANK_PAYMENT_METHOD } from './fixtures/booking-workflow-stub.js';
 import { ALREADY_DETACHED_PAYMENT_METHOD, UNREACHABLE_PAYMENT_METHOD } from './fixtures/stub-setup-gateway.js';

@@ -4,11 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/create-app.js';
-import { storeStripeEvent } from '../../db/inbox.js';
+import { storeStripeEvent } from '../../inbox/inbox-store.js';
 import { createPool } from '../../db/pool.js';
-import { getFreePort } from '../support/free-port.js';
-import { bookingWorkflowId } from '../../workflows/contract.js';
-import { waitFor } from '../support/wait-for.js';
+import { getFreePort } from '../../harness/free-port.js';
+import { bookingWorkflowId } from '../../workflows/booking/contract.js';
+import { waitFor } from '../../harness/wait-for.js';
 import {
   authJson,
   bookingBody,

@@ -14,15 +14,15 @@ import {
   holdKey,
   setupIntentKey,
   verifySetupMicrodepositsKey,
-} from '../../activities/idempotency-keys.js';
-import { toSetupIntentSnapshot } from '../../activities/setup-intent-snapshot.js';
+} from '../../activities/common/idempotency-keys.js';
+import { toSetupIntentSnapshot } from '../../activities/setup/setup-intent-snapshot.js';
 import { EVENT_TYPES } from '../../emulator/objects/event.js';
 import { CARD_AUTHORIZATION_VALIDITY_SECONDS } from '../../emulator/payments/card-authorization.js';
 import { createPaymentGateway } from '../../stripe/payment-gateway.js';
-import { refusal, startRunningEmulator, type RunningEmulator } from '../support/running-emulator.js';
-import { TEST_PUBLISHABLE_KEY, handleNextAction } from '../support/stripe-js-stand-in.js';
-import { loadStripeSchemas, type StripeSchemas } from '../support/stripe-openapi-schemas.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { refusal, startRunningEmulator, type RunningEmulator } from '../../harness/running-emulator.js';
+import { TEST_PUBLISHABLE_KEY, handleNextAction } from '../../harness/stripe-js-stand-in.js';
+import { loadStripeSchemas, type StripeSchemas } from '../../harness/stripe-openapi-schemas.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../harness/webhook-receiver.js';
 
 const WEBHOOK_SECRET = 'whsec_contract_emulator';
 const EVENTS_LIST_SCHEMA = '#/paths/~1v1~1events/get/responses/200/content/application~1json/schema';

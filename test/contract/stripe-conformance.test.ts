@@ -7,7 +7,7 @@
  */
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startConformanceTarget, type ConformanceTarget } from '../support/conformance-target.js';
+import { startConformanceTarget, type ConformanceTarget } from '../../harness/conformance-target.js';
 
 let target: ConformanceTarget;
 

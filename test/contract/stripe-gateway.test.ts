@@ -13,12 +13,12 @@ import {
   setupIntentKey,
   verifyMicrodepositsKey,
   verifySetupMicrodepositsKey,
-} from '../../activities/idempotency-keys.js';
-import { toSetupIntentSnapshot } from '../../activities/setup-intent-snapshot.js';
-import { createBankPaymentMethod } from '../../api/bank-payment-method.js';
+} from '../../activities/common/idempotency-keys.js';
+import { toSetupIntentSnapshot } from '../../activities/setup/setup-intent-snapshot.js';
+import { createBankPaymentMethod } from '../../api/booking/bank-payment-method.js';
 import { createStripeClient } from '../../stripe/create-stripe-client.js';
 import { createPaymentGateway, type PaymentGateway } from '../../stripe/payment-gateway.js';
-import { startStripeMock, type StripeMock } from '../support/stripe-mock.js';
+import { startStripeMock, type StripeMock } from '../../harness/stripe-mock.js';
 
 let stripeMock: StripeMock;
 let gateway: PaymentGateway;

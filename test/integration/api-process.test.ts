@@ -5,10 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManagedChild } from '../../dev/child-process.js';
-import { startApiProcess } from '../support/api-process.js';
-import { getFreePort } from '../support/free-port.js';
-import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../support/system-under-test.js';
-import { waitFor } from '../support/wait-for.js';
+import { startApiProcess } from '../../harness/api-process.js';
+import { getFreePort } from '../../harness/free-port.js';
+import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../../harness/system-under-test.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const API_TOKEN = 'api-process-token-123';
 const CODEC_TOKEN = 'api-process-codec-token';

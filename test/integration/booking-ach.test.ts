@@ -1,14 +1,14 @@
 /**
- * Bank payments (ACH direct debit) end to end on real parts (test/support/system-under-test.ts):
+ * Bank payments (ACH direct debit) end to end on real parts (harness/system-under-test.ts):
  * the API turns bank details into a PaymentMethod on the emulator, the workflow debits it, and the
  * emulator's signed webhooks come back through the API's inbox to the workflow. The test moves the
  * bank along with the emulator's control API (settle, clock, dispute close, refund arrival).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BookingView, PaymentView } from '../../api/schemas.js';
-import { bookingWorkflowId, type PaymentStatus } from '../../workflows/contract.js';
-import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../support/system-under-test.js';
-import { waitFor } from '../support/wait-for.js';
+import { bookingWorkflowId, type PaymentStatus } from '../../workflows/booking/contract.js';
+import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../../harness/system-under-test.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const ACCOUNT_NUMBER = '000123456789';
 const DAY_SECONDS = 86_400;

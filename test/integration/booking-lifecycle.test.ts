@@ -1,23 +1,23 @@
 /**
  * The whole system on real parts: the Temporal dev server (a child process we can stop), real
  * PostgreSQL, the Stripe emulator delivering signed webhooks over HTTP, the real worker, and the
- * API served over HTTP with its inbox relay (assembled by test/support/system-under-test.ts). Only
+ * API served over HTTP with its inbox relay (assembled by harness/system-under-test.ts). Only
  * the booking service's callback is a test server.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogFields } from '../../api/logger.js';
+import type { LogFields } from '../../telemetry/logger.js';
 import { createBookingApiClient } from '../../client/index.js';
-import { historyText } from '../support/history-text.js';
-import { handleNextAction } from '../support/stripe-js-stand-in.js';
-import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../support/system-under-test.js';
-import { waitFor } from '../support/wait-for.js';
+import { historyText } from '../../harness/history-text.js';
+import { handleNextAction } from '../../harness/stripe-js-stand-in.js';
+import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../../harness/system-under-test.js';
+import { waitFor } from '../../harness/wait-for.js';
 import {
   bookingStateQuery,
   bookingWorkflowId,
   stripeEventSignal,
   type StripeEventSignal,
-} from '../../workflows/contract.js';
+} from '../../workflows/booking/contract.js';
 
 let system: SystemUnderTest;
 /** The API's and relay's log lines, as the code wrote them (before the logger's redaction). */

@@ -1,5 +1,5 @@
 /**
- * How ops find and read bookings and setups on real parts (test/support/system-under-test.ts):
+ * How ops find and read bookings and setups on real parts (harness/system-under-test.ts):
  * `temporal workflow list --query` by each search attribute, and `temporal workflow describe`,
  * `metadata` and `show` for the summaries, current details and activity and timer summaries the
  * Web UI shows. The CLI runs as a child process against the test's dev server, which also runs
@@ -13,13 +13,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { BookingView, SetupView } from '../../api/schemas.js';
-import { bookingWorkflowId, type HoldStatus, type PaymentStatus } from '../../workflows/contract.js';
-import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../../workflows/search-attributes.js';
-import { paymentMethodSetupWorkflowId } from '../../workflows/setup-contract.js';
-import { newBooking, startSystemUnderTest, waitForBooking as waitForBookingView, type SystemUnderTest } from '../support/system-under-test.js';
-import { listWorkflowIds, temporalCli, temporalCliJson } from '../support/temporal-cli.js';
-import { toolPath } from '../support/tool-paths.js';
-import { waitFor } from '../support/wait-for.js';
+import { bookingWorkflowId, type HoldStatus, type PaymentStatus } from '../../workflows/booking/contract.js';
+import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../../workflows/common/search-attributes.js';
+import { paymentMethodSetupWorkflowId } from '../../workflows/setup/contract.js';
+import { newBooking, startSystemUnderTest, waitForBooking as waitForBookingView, type SystemUnderTest } from '../../harness/system-under-test.js';
+import { listWorkflowIds, temporalCli, temporalCliJson } from '../../harness/temporal-cli.js';
+import { toolPath } from '../../harness/tool-paths.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const DAY_SECONDS = 86_400;
 const COMPOSE_FILE = new URL('../../docker-compose.yml', import.meta.url);

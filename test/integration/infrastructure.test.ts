@@ -6,9 +6,9 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createDevServerEnv, startDevServer, type DevServerHandle } from '../support/dev-server-env.js';
-import { startTestPostgres } from '../support/postgres.js';
-import { createTimeSkippingEnv } from '../support/time-skipping-env.js';
+import { createDevServerEnv, startDevServer, type DevServerHandle } from '../../harness/dev-server-env.js';
+import { startTestPostgres } from '../../harness/postgres.js';
+import { createTimeSkippingEnv } from '../../harness/time-skipping-env.js';
 
 describe('test infrastructure', () => {
   const cleanups: (() => Promise<unknown>)[] = [];

@@ -1,5 +1,5 @@
 /**
- * Metrics, logs and traces of the whole system on real parts (test/support/system-under-test.ts):
+ * Metrics, logs and traces of the whole system on real parts (harness/system-under-test.ts):
  * the worker's Prometheus endpoint (the SDK's runtime metrics and the business counters), the API's
  * `/metrics`, one OpenTelemetry trace from the API request through the workflow and its activities
  * to the Stripe HTTP call, and JSON log lines that carry booking ids and nothing sensitive.
@@ -9,16 +9,16 @@ import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BookingView, PaymentView } from '../../api/schemas.js';
-import { createJsonLogger } from '../../api/logger.js';
+import { createJsonLogger } from '../../telemetry/logger.js';
 import { startTracing, type Tracing } from '../../telemetry/tracing.js';
 import { createJsonRuntimeLogger } from '../../worker/json-logger.js';
 import { installWorkerRuntime } from '../../worker/runtime.js';
-import { bookingWorkflowId, type HoldStatus, type PaymentStatus } from '../../workflows/contract.js';
-import { getFreePort } from '../support/free-port.js';
-import { scrape, sumOf, type PrometheusSample } from '../support/prometheus-text.js';
-import { findSensitiveData } from '../support/sensitive-data.js';
-import { SYSTEM_SECRETS, newBooking, startSystemUnderTest, waitForBooking as waitForBookingView, type SystemUnderTest } from '../support/system-under-test.js';
-import { waitFor } from '../support/wait-for.js';
+import { bookingWorkflowId, type HoldStatus, type PaymentStatus } from '../../workflows/booking/contract.js';
+import { getFreePort } from '../../harness/free-port.js';
+import { scrape, sumOf, type PrometheusSample } from '../../harness/prometheus-text.js';
+import { findSensitiveData } from '../../harness/sensitive-data.js';
+import { SYSTEM_SECRETS, newBooking, startSystemUnderTest, waitForBooking as waitForBookingView, type SystemUnderTest } from '../../harness/system-under-test.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const spans = new InMemorySpanExporter();
 const workerLogLines: string[] = [];

@@ -13,11 +13,11 @@ import { parse as parseYaml } from 'yaml';
 import { ensureReconciliationSchedule } from '../../worker/reconciliation-schedule.js';
 import { createJsonRuntimeLogger } from '../../worker/json-logger.js';
 import { installWorkerRuntime } from '../../worker/runtime.js';
-import { bookingWorkflowId } from '../../workflows/contract.js';
-import { getFreePort } from '../support/free-port.js';
-import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../support/system-under-test.js';
-import { toolPath } from '../support/tool-paths.js';
-import { waitFor } from '../support/wait-for.js';
+import { bookingWorkflowId } from '../../workflows/booking/contract.js';
+import { getFreePort } from '../../harness/free-port.js';
+import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../../harness/system-under-test.js';
+import { toolPath } from '../../harness/tool-paths.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RUNBOOK = readFileSync(path.join(ROOT, 'docs/OPERATIONS.md'), 'utf8');

@@ -6,10 +6,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bookingWorkflowId } from '../../workflows/contract.js';
-import { CODEC_AUTH_TOKEN, newBooking, startSystemUnderTest, type SystemUnderTest } from '../support/system-under-test.js';
-import { toolPath } from '../support/tool-paths.js';
-import { waitFor } from '../support/wait-for.js';
+import { bookingWorkflowId } from '../../workflows/booking/contract.js';
+import { CODEC_AUTH_TOKEN, newBooking, startSystemUnderTest, type SystemUnderTest } from '../../harness/system-under-test.js';
+import { toolPath } from '../../harness/tool-paths.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const run = promisify(execFile);
 let system: SystemUnderTest;

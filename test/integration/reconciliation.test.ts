@@ -10,13 +10,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChild } from '../../dev/child-process.js';
-import { storeStripeEvent } from '../../db/inbox.js';
+import { storeStripeEvent } from '../../inbox/inbox-store.js';
 import { withTransaction } from '../../db/transaction.js';
 import {
   ensureReconciliationSchedule,
   PAUSED_BY_CONFIGURATION_NOTE,
 } from '../../worker/reconciliation-schedule.js';
-import { bookingStateQuery, bookingWorkflowId } from '../../workflows/contract.js';
+import { bookingStateQuery, bookingWorkflowId } from '../../workflows/booking/contract.js';
 import {
   OPEN_BOOKINGS_QUERY,
   RECONCILIATION_SCHEDULE_ID,
@@ -24,9 +24,9 @@ import {
   reconciliationInput,
   type ReconciliationInput,
   type ReconciliationReport,
-} from '../../workflows/reconciliation-contract.js';
-import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../support/system-under-test.js';
-import { waitFor } from '../support/wait-for.js';
+} from '../../workflows/reconciliation/contract.js';
+import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../../harness/system-under-test.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -1,5 +1,5 @@
 /**
- * Saved payment methods end to end on real parts (test/support/system-under-test.ts): the API
+ * Saved payment methods end to end on real parts (harness/system-under-test.ts): the API
  * starts a setup, the test confirms its SetupIntent on the emulator as Stripe.js would in the
  * customer's browser, the emulator's signed webhooks bring the setup workflow to record the method,
  * and later bookings use it. Mandates are revoked and webhooks paused through the emulator's control API.
@@ -7,10 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BookingView, SavedPaymentMethodView, SetupView } from '../../api/schemas.js';
-import type { PaymentStatus } from '../../workflows/contract.js';
-import { paymentMethodSetupWorkflowId } from '../../workflows/setup-contract.js';
-import { newBooking, startSystemUnderTest, waitForBooking as waitForBookingView, type SystemUnderTest } from '../support/system-under-test.js';
-import { waitFor } from '../support/wait-for.js';
+import type { PaymentStatus } from '../../workflows/booking/contract.js';
+import { paymentMethodSetupWorkflowId } from '../../workflows/setup/contract.js';
+import { newBooking, startSystemUnderTest, waitForBooking as waitForBookingView, type SystemUnderTest } from '../../harness/system-under-test.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 let system: SystemUnderTest;
 

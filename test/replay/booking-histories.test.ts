@@ -6,8 +6,8 @@ import { Worker, bundleWorkflowCode, type ReplayWorkerOptions } from '@temporali
 import { describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../../worker/create-worker.js';
 import { TRACING_INTERCEPTORS_PATH, tracingWorkerOptions } from '../../worker/tracing-options.js';
-import { quietLogger } from '../support/booking-harness.js';
-import { HISTORIES_DIR, historyDigest, historyFromObject, readHistoryDigests } from '../support/recorded-histories.js';
+import { quietLogger } from '../../harness/booking-harness.js';
+import { HISTORIES_DIR, historyDigest, historyFromObject, readHistoryDigests } from '../../harness/recorded-histories.js';
 
 /**
  * Every recorded path of the booking and payment-method setup workflows; a new path is recorded with

@@ -4,7 +4,7 @@
  * the inbox routes it to the booking that asked for the refresh.
  */
 import { describe, expect, it } from 'vitest';
-import type { StripeEventEnvelope } from '../../api/stripe-event-signal.js';
+import type { StripeEventEnvelope } from '../../inbox/stripe-event-signal.js';
 import { isOurs, isSubscribedEventType, routeStripeEvent } from '../../inbox/stripe-event-routing.js';
 
 const refreshed = (accountId: string): StripeEventEnvelope => ({

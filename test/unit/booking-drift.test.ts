@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DRIFT_GRACE_MS, MISSING_PAYMENT_INTENT, findBookingDrift } from '../../activities/booking-drift.js';
+import { DRIFT_GRACE_MS, MISSING_PAYMENT_INTENT, findBookingDrift } from '../../activities/reconciliation/booking-drift.js';
 import {
   DEFAULT_HOLD_POLICY,
   initialBookingState,
   type BookingState,
   type HoldStatus,
   type PaymentStatus,
-} from '../../workflows/contract.js';
+} from '../../workflows/booking/contract.js';
 
 const minute = 60_000;
 const updatedAt = new Date('2026-11-01T10:00:00Z');

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { bookingStartMetadata, describeBooking, usd } from '../../workflows/booking-story.js';
+import { bookingStartMetadata, describeBooking, usd } from '../../workflows/booking/booking-story.js';
 import {
   DEFAULT_HOLD_POLICY,
   initialBookingState,
   type BankPaymentInput,
   type BookingInput,
   type BookingState,
-} from '../../workflows/contract.js';
-import { bookingSearchAttributes, setupSearchAttributes, startSearchAttributes } from '../../workflows/search-attribute-sync.js';
-import { DEFAULT_SETUP_POLICY, initialSetupState, type PaymentMethodSetupInput } from '../../workflows/setup-contract.js';
-import { describeSetup, setupStartMetadata } from '../../workflows/setup-story.js';
+} from '../../workflows/booking/contract.js';
+import { bookingSearchAttributes, setupSearchAttributes, startSearchAttributes } from '../../workflows/booking/search-attribute-sync.js';
+import { DEFAULT_SETUP_POLICY, initialSetupState, type PaymentMethodSetupInput } from '../../workflows/setup/contract.js';
+import { describeSetup, setupStartMetadata } from '../../workflows/setup/setup-story.js';
 
 const bankPayment: BankPaymentInput = {
   amount: 12_550,

@@ -1,7 +1,7 @@
 import type { MetricCounter, MetricTags } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { DEBITS_COUNTER, HOLDS_COUNTER, countBusinessOutcome } from '../../activities/business-metrics.js';
-import { NOTIFICATION_TYPES } from '../../workflows/contract.js';
+import { DEBITS_COUNTER, HOLDS_COUNTER, countBusinessOutcome } from '../../activities/common/business-metrics.js';
+import { NOTIFICATION_TYPES } from '../../workflows/booking/contract.js';
 
 /** A meter that remembers what was added to which counter. */
 function recordingMeter() {

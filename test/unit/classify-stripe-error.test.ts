@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { classifyStripeError, microdepositErrorOutcome } from '../../activities/classify-stripe-error.js';
-import { FailureTypes } from '../../workflows/contract.js';
+import { classifyStripeError, microdepositErrorOutcome } from '../../activities/common/classify-stripe-error.js';
+import { FailureTypes } from '../../workflows/booking/contract.js';
 
 const raw = (type: string, extra: Record<string, unknown> = {}) => ({ type, message: 'from Stripe', ...extra });
 

@@ -8,7 +8,7 @@ import {
   releaseKey,
   verifyMicrodepositsKey,
   writeAttemptKey,
-} from '../../activities/idempotency-keys.js';
+} from '../../activities/common/idempotency-keys.js';
 
 describe('Stripe idempotency keys', () => {
   it('gives a retried hold the same key and a new attempt a new key', () => {

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/create-activities.js';
 import type { PaymentGateway } from '../../stripe/payment-gateway.js';
-import { FailureTypes, type BookingNotification } from '../../workflows/contract.js';
+import { FailureTypes, type BookingNotification } from '../../workflows/booking/contract.js';
 
 const notification: BookingNotification = {
   id: 'b-1:0001:hold.held',

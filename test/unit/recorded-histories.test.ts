@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { historyDigest, readHistoryDigests, recordHistory } from '../support/recorded-histories.js';
+import { historyDigest, readHistoryDigests, recordHistory } from '../../harness/recorded-histories.js';
 
 const history = (workflowType: string): temporal.api.history.v1.IHistory => ({
   events: [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HOLD_POLICY } from '../../workflows/contract.js';
-import { computeReleaseDeadline } from '../../workflows/release-deadline.js';
+import { DEFAULT_HOLD_POLICY } from '../../workflows/booking/contract.js';
+import { computeReleaseDeadline } from '../../workflows/booking/release-deadline.js';
 
 const hour = 3600_000;
 const day = 24 * hour;

@@ -1,6 +1,6 @@
 /** The log scan the chaos scenarios and observability tests rely on finds card numbers, not ids that look like them. */
 import { describe, expect, it } from 'vitest';
-import { findSensitiveData } from '../support/sensitive-data.js';
+import { findSensitiveData } from '../../harness/sensitive-data.js';
 
 describe('findSensitiveData', () => {
   it('finds a Luhn-valid card number, whole or grouped by spaces or dashes', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StripeEventEnvelope } from '../../api/stripe-event-signal.js';
+import type { StripeEventEnvelope } from '../../inbox/stripe-event-signal.js';
 import { isOurs, isSubscribedEventType, routeStripeEvent, type StripeEventRoute } from '../../inbox/stripe-event-routing.js';
 
 /** A Stripe event about `object`. */

@@ -1,11 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { FailureTypes } from '../../workflows/contract.js';
+import { FailureTypes } from '../../workflows/booking/contract.js';
 import {
   validateCancelRequest,
   validateMicrodepositsRequest,
   validatePaymentMethodRequest,
-} from '../../workflows/update-validators.js';
+} from '../../workflows/booking/update-validators.js';
 
 function failureType(run: () => void): string | undefined {
   try {

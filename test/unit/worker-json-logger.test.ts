@@ -1,8 +1,8 @@
 import type { LogEntry } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { createJsonLogger } from '../../api/logger.js';
+import { createJsonLogger } from '../../telemetry/logger.js';
 import { formatLogEntry } from '../../worker/json-logger.js';
-import { findSensitiveData } from '../support/sensitive-data.js';
+import { findSensitiveData } from '../../harness/sensitive-data.js';
 
 const entry = (meta: Record<string, unknown>, message = 'Activity completed'): LogEntry => ({
   level: 'INFO',

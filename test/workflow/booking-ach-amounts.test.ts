@@ -1,8 +1,8 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FailureTypes, cancelBookingUpdate, verifyMicrodepositsUpdate } from '../../workflows/contract.js';
-import { startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
+import { FailureTypes, cancelBookingUpdate, verifyMicrodepositsUpdate } from '../../workflows/booking/contract.js';
+import { startBookingHarness, type BookingHarness } from '../../harness/booking-harness.js';
 
 let harness: BookingHarness;
 

@@ -8,7 +8,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StripeEventEnvelope } from '../../api/stripe-event-signal.js';
+import type { StripeEventEnvelope } from '../../inbox/stripe-event-signal.js';
 import { receiveStripeEvent } from '../../inbox/store-stripe-event.js';
 import {
   DEFAULT_PAYMENT_POLICY,
@@ -16,9 +16,9 @@ import {
   bookingStateQuery,
   cancelBookingUpdate,
   type BankPaymentInput,
-} from '../../workflows/contract.js';
-import { startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
-import { waitFor } from '../support/wait-for.js';
+} from '../../workflows/booking/contract.js';
+import { startBookingHarness, type BookingHarness } from '../../harness/booking-harness.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 let harness: BookingHarness;
 

@@ -7,8 +7,8 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FailureTypes, cancelBookingUpdate, supplyPaymentMethodUpdate, type BankPaymentInput } from '../../workflows/contract.js';
-import { startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
+import { FailureTypes, cancelBookingUpdate, supplyPaymentMethodUpdate, type BankPaymentInput } from '../../workflows/booking/contract.js';
+import { startBookingHarness, type BookingHarness } from '../../harness/booking-harness.js';
 
 let harness: BookingHarness;
 

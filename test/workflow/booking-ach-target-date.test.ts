@@ -14,9 +14,9 @@ import {
   cancelBookingUpdate,
   supplyPaymentMethodUpdate,
   type BankPaymentInput,
-} from '../../workflows/contract.js';
-import { startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
-import { waitFor } from '../support/wait-for.js';
+} from '../../workflows/booking/contract.js';
+import { startBookingHarness, type BookingHarness } from '../../harness/booking-harness.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 let harness: BookingHarness;
 

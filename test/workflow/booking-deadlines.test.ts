@@ -7,8 +7,8 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_HOLD_POLICY, type BookingState } from '../../workflows/contract.js';
-import { startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
+import { DEFAULT_HOLD_POLICY, type BookingState } from '../../workflows/booking/contract.js';
+import { startBookingHarness, type BookingHarness } from '../../harness/booking-harness.js';
 
 let harness: BookingHarness;
 

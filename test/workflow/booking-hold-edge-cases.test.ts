@@ -14,9 +14,9 @@ import {
   cancelBookingUpdate,
   supplyPaymentMethodUpdate,
   type BookingState,
-} from '../../workflows/contract.js';
-import { startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
-import { waitFor } from '../support/wait-for.js';
+} from '../../workflows/booking/contract.js';
+import { startBookingHarness, type BookingHarness } from '../../harness/booking-harness.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 const DAY_MS = 86_400_000;
 

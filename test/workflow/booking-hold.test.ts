@@ -10,9 +10,9 @@ import {
   cancelBookingUpdate,
   supplyPaymentMethodUpdate,
   type BookingState,
-} from '../../workflows/contract.js';
-import { floodWithUnchangedHoldEvents, startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
-import { waitFor } from '../support/wait-for.js';
+} from '../../workflows/booking/contract.js';
+import { floodWithUnchangedHoldEvents, startBookingHarness, type BookingHarness } from '../../harness/booking-harness.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 let harness: BookingHarness;
 

@@ -14,16 +14,16 @@ import {
   type BankPaymentInput,
   type BookingCustomer,
   type BookingState,
-} from '../../workflows/contract.js';
+} from '../../workflows/booking/contract.js';
 import {
   setupIntentReadyUpdate,
   verifySetupMicrodepositsUpdate,
   type PaymentMethodSetupState,
   type SavedPaymentMethod,
-} from '../../workflows/setup-contract.js';
-import { ONLINE_MANDATE } from '../support/bank-debits.js';
-import { startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
-import { waitFor } from '../support/wait-for.js';
+} from '../../workflows/setup/contract.js';
+import { ONLINE_MANDATE } from '../../harness/bank-debits.js';
+import { startBookingHarness, type BookingHarness } from '../../harness/booking-harness.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 let harness: BookingHarness;
 

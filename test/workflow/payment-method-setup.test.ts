@@ -3,17 +3,17 @@ import type { ApplicationFailure } from '@temporalio/common';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSavedPaymentMethods } from '../../db/saved-payment-methods.js';
-import { FailureTypes, MICRODEPOSIT_VALIDITY_SECONDS } from '../../workflows/contract.js';
+import { FailureTypes, MICRODEPOSIT_VALIDITY_SECONDS } from '../../workflows/booking/contract.js';
 import {
   cancelSetupUpdate,
   setupIntentReadyUpdate,
   setupStateQuery,
   verifySetupMicrodepositsUpdate,
   type PaymentMethodSetupState,
-} from '../../workflows/setup-contract.js';
-import { ONLINE_MANDATE } from '../support/bank-debits.js';
-import { startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
-import { waitFor } from '../support/wait-for.js';
+} from '../../workflows/setup/contract.js';
+import { ONLINE_MANDATE } from '../../harness/bank-debits.js';
+import { startBookingHarness, type BookingHarness } from '../../harness/booking-harness.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 let harness: BookingHarness;
 

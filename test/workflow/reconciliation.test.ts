@@ -7,14 +7,14 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BookingDrift } from '../../activities/booking-drift.js';
+import type { BookingDrift } from '../../activities/reconciliation/booking-drift.js';
 import type {
   BookingComparisonInput,
   BookingComparisonPage,
   EventRecoveryResult,
   ReconciliationActivities,
   StaleInboxResult,
-} from '../../activities/create-reconciliation-activities.js';
+} from '../../activities/reconciliation/create-reconciliation-activities.js';
 import { WORKFLOWS_PATH } from '../../worker/create-worker.js';
 import {
   MAX_REPORTED_ITEMS,
@@ -22,10 +22,10 @@ import {
   reconciliationInput,
   type ReconciliationInput,
   type ReconciliationReport,
-} from '../../workflows/reconciliation-contract.js';
-import { quietLogger } from '../support/booking-harness.js';
-import { recordHistory } from '../support/recorded-histories.js';
-import { createTimeSkippingEnv } from '../support/time-skipping-env.js';
+} from '../../workflows/reconciliation/contract.js';
+import { quietLogger } from '../../harness/booking-harness.js';
+import { recordHistory } from '../../harness/recorded-histories.js';
+import { createTimeSkippingEnv } from '../../harness/time-skipping-env.js';
 
 
 let env: TestWorkflowEnvironment;

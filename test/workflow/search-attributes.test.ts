@@ -10,12 +10,12 @@ import {
   cancelBookingUpdate,
   type BankPaymentInput,
   type BookingState,
-} from '../../workflows/contract.js';
-import { BOOKING_SEARCH_ATTRIBUTES_PATCH } from '../../workflows/search-attribute-sync.js';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
-import { setupIntentReadyUpdate, setupStateQuery, type PaymentMethodSetupState } from '../../workflows/setup-contract.js';
-import { floodWithUnchangedHoldEvents, quietLogger, startBookingHarness, type BookingHarness } from '../support/booking-harness.js';
-import { waitFor } from '../support/wait-for.js';
+} from '../../workflows/booking/contract.js';
+import { BOOKING_SEARCH_ATTRIBUTES_PATCH } from '../../workflows/booking/search-attribute-sync.js';
+import { SEARCH_ATTRIBUTES } from '../../workflows/common/search-attributes.js';
+import { setupIntentReadyUpdate, setupStateQuery, type PaymentMethodSetupState } from '../../workflows/setup/contract.js';
+import { floodWithUnchangedHoldEvents, quietLogger, startBookingHarness, type BookingHarness } from '../../harness/booking-harness.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 let harness: BookingHarness;
 

@@ -2,8 +2,8 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { addBusinessDays } from '../../../emulator/bank-debits/ach-timings.js';
-import { advanceClock, bankDebitParams, emulatorNow, eventTypesOf, manualBankAccount } from '../../support/bank-debits.js';
-import { useRunningEmulator } from '../../support/running-emulator.js';
+import { advanceClock, bankDebitParams, emulatorNow, eventTypesOf, manualBankAccount } from '../../../harness/bank-debits.js';
+import { useRunningEmulator } from '../../../harness/running-emulator.js';
 
 const running = useRunningEmulator();
 

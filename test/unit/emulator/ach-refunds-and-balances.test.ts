@@ -5,8 +5,8 @@ import path from 'node:path';
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { addBusinessDays } from '../../../emulator/bank-debits/ach-timings.js';
-import { advanceClock, bankDebitParams, emulatorNow, manualBankAccount } from '../../support/bank-debits.js';
-import { holdParams, startRunningEmulator, useRunningEmulator } from '../../support/running-emulator.js';
+import { advanceClock, bankDebitParams, emulatorNow, manualBankAccount } from '../../../harness/bank-debits.js';
+import { holdParams, startRunningEmulator, useRunningEmulator } from '../../../harness/running-emulator.js';
 
 const running = useRunningEmulator();
 

@@ -1,8 +1,8 @@
 /** Settlement of processing bank debits on the emulator clock, by control, and the cancellation windows and target dates. */
 import { describe, expect, it } from 'vitest';
 import { addBusinessDays, onBusinessDay, parseIsoDate, subtractBusinessDays } from '../../../emulator/bank-debits/ach-timings.js';
-import { advanceClock, bankDebitParams, emulatorNow } from '../../support/bank-debits.js';
-import { useRunningEmulator } from '../../support/running-emulator.js';
+import { advanceClock, bankDebitParams, emulatorNow } from '../../../harness/bank-debits.js';
+import { useRunningEmulator } from '../../../harness/running-emulator.js';
 
 const running = useRunningEmulator();
 

@@ -1,8 +1,8 @@
 /** Each of the seed's ACH test accounts (routing 110000000) behaves in the emulator as in Stripe test mode. */
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { bankDebitParams, eventTypesOf, manualBankAccount } from '../../support/bank-debits.js';
-import { refusal, useRunningEmulator } from '../../support/running-emulator.js';
+import { bankDebitParams, eventTypesOf, manualBankAccount } from '../../../harness/bank-debits.js';
+import { refusal, useRunningEmulator } from '../../../harness/running-emulator.js';
 
 const running = useRunningEmulator({ achDisputeDelaySeconds: 3600 });
 

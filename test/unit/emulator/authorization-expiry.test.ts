@@ -2,8 +2,8 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CARD_AUTHORIZATION_VALIDITY_SECONDS } from '../../../emulator/payments/card-authorization.js';
-import { holdParams, useRunningEmulator } from '../../support/running-emulator.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
+import { holdParams, useRunningEmulator } from '../../../harness/running-emulator.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../../harness/webhook-receiver.js';
 
 let receiver: WebhookReceiver;
 

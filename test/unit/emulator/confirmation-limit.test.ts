@@ -9,9 +9,9 @@ import type Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createStripeEmulator } from '../../../emulator/create-emulator.js';
 import { DEFAULT_FAILED_CONFIRMATION_LIMIT } from '../../../emulator/payments/confirmation-limit.js';
-import { ONLINE_MANDATE, bankDebitParams } from '../../support/bank-debits.js';
-import { holdParams, refusal, startRunningEmulator, useRunningEmulator, type RunningEmulator } from '../../support/running-emulator.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
+import { ONLINE_MANDATE, bankDebitParams } from '../../../harness/bank-debits.js';
+import { holdParams, refusal, startRunningEmulator, useRunningEmulator, type RunningEmulator } from '../../../harness/running-emulator.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../../harness/webhook-receiver.js';
 
 const LIMIT = 3;
 

@@ -2,8 +2,8 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { createStripeClient } from '../../../stripe/create-stripe-client.js';
-import { holdParams, TEST_SECRET_KEY, useRunningEmulator } from '../../support/running-emulator.js';
-import { waitFor } from '../../support/wait-for.js';
+import { holdParams, TEST_SECRET_KEY, useRunningEmulator } from '../../../harness/running-emulator.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const running = useRunningEmulator();
 

@@ -1,8 +1,8 @@
 /** The emulator replays, refuses and forgets idempotency keys the way Stripe does. */
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { holdParams, useRunningEmulator } from '../../support/running-emulator.js';
-import { waitFor } from '../../support/wait-for.js';
+import { holdParams, useRunningEmulator } from '../../../harness/running-emulator.js';
+import { waitFor } from '../../../harness/wait-for.js';
 
 const running = useRunningEmulator();
 

@@ -1,6 +1,6 @@
 /** The list endpoints a workflow reads to learn whether a write whose answer it lost happened. */
 import { describe, expect, it } from 'vitest';
-import { holdParams, useRunningEmulator } from '../../support/running-emulator.js';
+import { holdParams, useRunningEmulator } from '../../../harness/running-emulator.js';
 
 const running = useRunningEmulator();
 

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { ONLINE_MANDATE, advanceClock, manualBankAccount } from '../../support/bank-debits.js';
-import { startRunningEmulator, useRunningEmulator } from '../../support/running-emulator.js';
+import { ONLINE_MANDATE, advanceClock, manualBankAccount } from '../../../harness/bank-debits.js';
+import { startRunningEmulator, useRunningEmulator } from '../../../harness/running-emulator.js';
 
 const running = useRunningEmulator({ achDisputeDelaySeconds: 3600 });
 

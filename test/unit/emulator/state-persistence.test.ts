@@ -6,9 +6,9 @@ import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStripeEmulator } from '../../../emulator/create-emulator.js';
 import { StateFileError } from '../../../emulator/persistence/state-file.js';
-import { startRunningEmulator, type RunningEmulator } from '../../support/running-emulator.js';
-import { waitFor } from '../../support/wait-for.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
+import { startRunningEmulator, type RunningEmulator } from '../../../harness/running-emulator.js';
+import { waitFor } from '../../../harness/wait-for.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../../harness/webhook-receiver.js';
 
 const HOLD_KEY = 'hold-bk-restart-1';
 const ADVANCED_SECONDS = 3600;

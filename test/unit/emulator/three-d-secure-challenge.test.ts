@@ -6,9 +6,9 @@
  */
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { bankDebitParams, manualBankAccount } from '../../support/bank-debits.js';
-import { holdParams, refusal, useRunningEmulator } from '../../support/running-emulator.js';
-import { TEST_PUBLISHABLE_KEY, handleNextAction, publishableStripeClient } from '../../support/stripe-js-stand-in.js';
+import { bankDebitParams, manualBankAccount } from '../../../harness/bank-debits.js';
+import { holdParams, refusal, useRunningEmulator } from '../../../harness/running-emulator.js';
+import { TEST_PUBLISHABLE_KEY, handleNextAction, publishableStripeClient } from '../../../harness/stripe-js-stand-in.js';
 
 const running = useRunningEmulator();
 

@@ -1,9 +1,9 @@
 /** Webhooks are signed as Stripe signs them, retried on failure, and can be duplicated, reordered or paused. */
 import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { holdParams, startRunningEmulator, useRunningEmulator } from '../../support/running-emulator.js';
-import { waitFor } from '../../support/wait-for.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
+import { holdParams, startRunningEmulator, useRunningEmulator } from '../../../harness/running-emulator.js';
+import { waitFor } from '../../../harness/wait-for.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../../harness/webhook-receiver.js';
 
 const WEBHOOK_SECRET = 'whsec_delivery_tests';
 let receiver: WebhookReceiver;

@@ -1,0 +1,253 @@
+/**
+ * The Stripe webhook inbox (`stripe_events`): every SQL statement that reads or writes it.
+ * The webhook receiver stores events (and handles some itself); the inbox relay claims, signals and marks them;
+ * the reconciliation stores events the receiver missed and gives up on pending ones no workflow will take.
+ */
+import type { Queryable } from '../db/transaction.js';
+
+/**
+ * Lifecycle of an inbox row: `pending` until relayed to its workflow (`relayed`), `closed` when that
+ * workflow had finished, `ignored` when no workflow or record is concerned, `handled` when the
+ * receiver applied it itself (`mandate.updated`).
+ */
+export const INBOX_STATUSES = ['pending', 'relayed', 'ignored', 'closed', 'handled'] as const;
+export type InboxStatus = (typeof INBOX_STATUSES)[number];
+
+/** A verified Stripe event as the webhook receiver stores it. */
+export interface NewStripeEvent {
+  id: string;
+  type: string;
+  bookingId: string | null;
+  paymentIntentId: string | null;
+  /** The payment-method setup a SetupIntent event belongs to (`metadata.setup_id`); relayed to its workflow. */
+  setupId?: string | null;
+  /** The whole verified event; stays in Postgres, never relayed or logged. */
+  payload: unknown;
+  /**
+   * `pending` for events about a booking or a setup, or about a PaymentIntent whose booking is not
+   * known yet (`bookingId` null: the relay finds it through the PaymentIntent's other events);
+   * `ignored` for events the relay has nothing to do with.
+   */
+  status: Extract<InboxStatus, 'pending' | 'ignored'>;
+}
+
+/** A pending event claimed by the relay, with everything it needs to signal the workflow. */
+export interface ClaimedStripeEvent {
+  id: string;
+  type: string;
+  /** Null while the event's PaymentIntent is not yet tied to a booking. */
+  bookingId: string | null;
+  paymentIntentId: string | null;
+  /** Set for SetupIntent events: the setup whose workflow receives them. */
+  setupId: string | null;
+  payload: unknown;
+  attempts: number;
+  receivedAt: Date;
+}
+
+interface ClaimedRow {
+  id: string;
+  type: string;
+  booking_id: string | null;
+  payment_intent_id: string | null;
+  setup_id: string | null;
+  payload: unknown;
+  attempts: number;
+  received_at: Date;
+}
+
+const CLAIM_COLUMNS = 'id, type, booking_id, payment_intent_id, setup_id, payload, attempts, received_at';
+
+function toClaimedEvent(row: ClaimedRow): ClaimedStripeEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    bookingId: row.booking_id,
+    paymentIntentId: row.payment_intent_id,
+    setupId: row.setup_id,
+    payload: row.payload,
+    attempts: row.attempts,
+    receivedAt: row.received_at,
+  };
+}
+
+/**
+ * `JSON.stringify(payload)` as jsonb takes it: PostgreSQL refuses `\u0000` and unpaired surrogates
+ * (which JSON.stringify writes as `\udXXX`), so both become U+FFFD; an escaped backslash before a
+ * `u` is left alone. Stripe sends neither; a signed body that does is still stored, not retried forever.
+ */
+export function storablePayload(payload: unknown): string {
+  return JSON.stringify(payload).replace(/(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi, '$1\\ufffd');
+}
+
+/** Stores an event once by its Stripe id; returns true if it was new, false for a redelivery. */
+export async function storeStripeEvent(db: Queryable, event: NewStripeEvent): Promise<boolean> {
+  const result = await db.query(
+    `INSERT INTO stripe_events (id, type, booking_id, payment_intent_id, setup_id, payload, status)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (id) DO NOTHING`,
+    [
+      event.id,
+      event.type,
+      event.bookingId,
+      event.paymentIntentId,
+      event.setupId ?? null,
+      storablePayload(event.payload),
+      event.status,
+    ],
+  );
+  return result.rowCount === 1;
+}
+
+/**
+ * The booking an earlier event tied to this PaymentIntent. Charge and dispute objects do not carry
+ * the PaymentIntent's metadata, so their events find their booking through the PaymentIntent.
+ */
+export async function bookingIdForPaymentIntent(db: Queryable, paymentIntentId: string): Promise<string | null> {
+  const result = await db.query<{ booking_id: string }>(
+    `SELECT booking_id FROM stripe_events
+      WHERE payment_intent_id = $1 AND booking_id IS NOT NULL
+      ORDER BY received_at
+      LIMIT 1`,
+    [paymentIntentId],
+  );
+  return result.rows[0]?.booking_id ?? null;
+}
+
+/**
+ * Locks up to `limit` pending events that are due, oldest first. Must run inside a transaction
+ * (see `withTransaction`): rows stay locked until it ends, and `SKIP LOCKED` lets concurrent
+ * relays take different rows instead of waiting for, or double-delivering, these.
+ */
+export async function claimPendingEvents(client: Queryable, limit: number): Promise<ClaimedStripeEvent[]> {
+  const result = await client.query<ClaimedRow>(
+    `SELECT ${CLAIM_COLUMNS}
+       FROM stripe_events
+      WHERE status = 'pending' AND next_attempt_at <= now()
+      ORDER BY received_at, id
+      LIMIT $1
+      FOR UPDATE SKIP LOCKED`,
+    [limit],
+  );
+  return result.rows.map(toClaimedEvent);
+}
+
+/** Ties an event to the booking found through its PaymentIntent. */
+export async function assignBooking(db: Queryable, id: string, bookingId: string): Promise<void> {
+  await db.query(`UPDATE stripe_events SET booking_id = $2 WHERE id = $1 AND booking_id IS NULL`, [id, bookingId]);
+}
+
+/** The event reached its workflow as a signal. */
+export async function markRelayed(db: Queryable, id: string): Promise<void> {
+  await db.query(
+    `UPDATE stripe_events
+        SET status = 'relayed', attempts = attempts + 1, relayed_at = now(), last_error = NULL
+      WHERE id = $1`,
+    [id],
+  );
+}
+
+/** The signal failed for a reason that may pass (workflow not started yet, Temporal down): try again later. */
+export async function markRetry(db: Queryable, id: string, error: string, nextAttemptAt: Date): Promise<void> {
+  await db.query(
+    `UPDATE stripe_events
+        SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3
+      WHERE id = $1 AND status = 'pending'`,
+    [id, error, nextAttemptAt],
+  );
+}
+
+/** The booking's workflow has finished: nothing will ever receive this event. */
+export async function markClosed(db: Queryable, id: string, reason: string): Promise<void> {
+  await db.query(
+    `UPDATE stripe_events
+        SET status = 'closed', attempts = attempts + 1, last_error = $2
+      WHERE id = $1`,
+    [id, reason],
+  );
+}
+
+/** The event concerns no booking this service can relay to. */
+export async function markIgnored(db: Queryable, id: string, reason: string): Promise<void> {
+  await db.query(`UPDATE stripe_events SET status = 'ignored', last_error = $2 WHERE id = $1`, [id, reason]);
+}
+
+/** The receiver applied the event itself (no workflow receives it); `outcome` says what it changed. */
+export async function markHandled(db: Queryable, id: string, outcome: string): Promise<void> {
+  await db.query(
+    `UPDATE stripe_events SET status = 'handled', relayed_at = now(), last_error = $2 WHERE id = $1`,
+    [id, outcome],
+  );
+}
+
+/** How many events wait to be relayed, and since when the oldest one has waited. */
+export interface InboxDepth {
+  pending: number;
+  oldestPendingReceivedAt: Date | null;
+}
+
+/** Backlog of the inbox, for readiness details and metrics. */
+export async function inboxDepth(db: Queryable): Promise<InboxDepth> {
+  const result = await db.query<{ pending: string; oldest: Date | null }>(
+    `SELECT count(*) AS pending, min(received_at) AS oldest FROM stripe_events WHERE status = 'pending'`,
+  );
+  const row = result.rows[0];
+  return { pending: Number(row?.pending ?? 0), oldestPendingReceivedAt: row?.oldest ?? null };
+}
+
+/** Which of these event ids the inbox already has, whatever their status. */
+export async function knownEventIds(db: Queryable, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const result = await db.query<{ id: string }>(`SELECT id FROM stripe_events WHERE id = ANY($1::text[])`, [ids]);
+  return new Set(result.rows.map((row) => row.id));
+}
+
+/** A pending event that has waited longer than Stripe would keep retrying its webhook. */
+export interface StalePendingEvent {
+  id: string;
+  bookingId: string | null;
+  paymentIntentId: string | null;
+  setupId: string | null;
+}
+
+/** Up to `limit` pending events received before `receivedBefore`, by id after `afterId` (a cursor over batches). */
+export async function listStalePendingEvents(
+  db: Queryable,
+  receivedBefore: Date,
+  afterId: string | null,
+  limit: number,
+): Promise<StalePendingEvent[]> {
+  const result = await db.query<{ id: string; booking_id: string | null; payment_intent_id: string | null; setup_id: string | null }>(
+    `SELECT id, booking_id, payment_intent_id, setup_id
+       FROM stripe_events
+      WHERE status = 'pending' AND received_at < $1 AND ($2::text IS NULL OR id > $2)
+      ORDER BY id
+      LIMIT $3`,
+    [receivedBefore, afterId, limit],
+  );
+  return result.rows.map((row) => ({
+    id: row.id,
+    bookingId: row.booking_id,
+    paymentIntentId: row.payment_intent_id,
+    setupId: row.setup_id,
+  }));
+}
+
+/** Gives up on a pending event (no workflow will ever take it); false if the relay settled it meanwhile. */
+export async function ignorePendingEvent(db: Queryable, id: string, reason: string): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE stripe_events SET status = 'ignored', last_error = $2 WHERE id = $1 AND status = 'pending'`,
+    [id, reason],
+  );
+  return result.rowCount === 1;
+}
+
+/** How many inbox events are in each status (every status present, zero when none), for metrics. */
+export async function countEventsByStatus(db: Queryable): Promise<Record<InboxStatus, number>> {
+  const result = await db.query<{ status: InboxStatus; count: string }>(
+    'SELECT status, count(*) AS count FROM stripe_events GROUP BY status',
+  );
+  const counts = Object.fromEntries(INBOX_STATUSES.map((status) => [status, 0])) as Record<InboxStatus, number>;
+  for (const row of result.rows) counts[row.status] = Number(row.count);
+  return counts;
+}
