@@ -101,3 +101,8 @@ export function microdepositErrorOutcome(error: unknown): 'mismatch' | 'attempts
       return null;
   }
 }
+
+/** Throws the classified Stripe error: a `.catch` handler for Stripe reads. */
+export function rethrowClassified(error: unknown): never {
+  throw classifyStripeError(error);
+}
