@@ -102,6 +102,8 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '^(node_modules|[.]data|coverage)/' },
     tsPreCompilationDeps: true,
+    // Worktrees link node_modules from another checkout: keep package paths as the repository sees them.
+    preserveSymlinks: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {
       extensions: ['.ts', '.js', '.mjs', '.cjs', '.json', '.d.ts'],
