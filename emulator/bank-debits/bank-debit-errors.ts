@@ -22,12 +22,12 @@ export function bankDebitRefusal(
   return new StripeApiError(httpStatus, { ...body, payment_intent: structuredClone(paymentIntent) }, true);
 }
 
-/** Seed: confirming a bank debit without mandate acceptance and without a reusable mandate. */
+/** Stripe's refusal to confirm a bank debit that has neither the customer's mandate acceptance nor a reusable mandate. */
 export const MANDATE_REQUIRED_MESSAGE =
   'This PaymentIntent requires a mandate, but no existing mandate was found. Collect mandate acceptance from the customer and try again, providing acceptance data in the mandate_data parameter.';
 
 /**
- * A mandate that can no longer be used: revoked by the customer or their bank (a dispute, seed 001),
+ * A mandate that can no longer be used: revoked by the customer or their bank (a dispute revokes it),
  * or inactive for another reason. Stripe's code for it is `payment_intent_mandate_invalid`
  * ("The provided mandate is invalid and can not be used for the payment intent.",
  * https://docs.stripe.com/error-codes#payment-intent-mandate-invalid; also in the `code` enum of
@@ -38,7 +38,7 @@ export const MANDATE_INVALID = {
   message: 'The provided mandate is invalid and can not be used for the payment intent.',
 } as const;
 
-/** Microdeposit error codes and messages (seed's table). */
+/** Stripe's error codes and messages for microdeposits that failed to arrive, ran out of attempts or expired. */
 export const MICRODEPOSIT_ERRORS = {
   failed: {
     code: 'payment_method_microdeposit_failed',

@@ -4,7 +4,7 @@ import type { Metadata } from '../request-params.js';
 import type { StripeErrorBody } from '../stripe-errors.js';
 import type { NextAction, UsBankAccountPaymentOptions } from './payment-intent.js';
 
-/** Every status Stripe gives a SetupIntent (seed: the SetupIntent state machine). */
+/** Every status Stripe gives a SetupIntent; `succeeded` and `canceled` end it. */
 export const SETUP_INTENT_STATUSES = [
   'requires_payment_method',
   'requires_confirmation',

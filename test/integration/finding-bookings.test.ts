@@ -3,7 +3,7 @@
  * `temporal workflow list --query` by each search attribute, and `temporal workflow describe`,
  * `metadata` and `show` for the summaries, current details and activity and timer summaries the
  * Web UI shows. The CLI runs as a child process against the test's dev server, which also runs
- * the README's and docker-compose.yml's commands that register the attributes on a namespace.
+ * docs/CONFIGURATION.md's and docker-compose.yml's commands that register the attributes on a namespace.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -140,7 +140,7 @@ describe('ops find bookings and setups with `temporal workflow list --query` and
     await listUntil(`HoldStatus = 'held'`, including(soonId, laterId));
     expect(await listUntil(`BookingId = '${endingSoon.bookingId}'`, including(soonId))).toEqual([soonId]);
     expect(await listUntil(`CustomerId = '${customer.id}'`, including(soonId, laterId))).toEqual([laterId, soonId].sort());
-    // "Holds releasing in the next hour", the time written as README's `date -u -d '+1 hour' +%FT%TZ` writes it.
+    // "Holds releasing in the next hour", the time written as docs/OPERATIONS.md's `date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ` writes it.
     const inAnHour = new Date(Date.now() + 60 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const releasingSoon = await listUntil(`HoldStatus = 'held' AND HoldReleaseAt < '${inAnHour}'`, including(soonId));
     expect(releasingSoon).not.toContain(laterId);
@@ -229,11 +229,11 @@ describe('ops find bookings and setups with `temporal workflow list --query` and
     expect(await listWorkflowIds(system.temporal.address, waiting)).toEqual([]);
   });
 
-  it('registers the search attributes on a namespace with the commands the README gives for a cluster', async () => {
+  it('registers the search attributes on a namespace with the commands docs/CONFIGURATION.md gives for a cluster', async () => {
     const address = system.temporal.address;
     const namespace = `cluster-${randomUUID().slice(0, 8)}`;
     await temporalCli(address, ['operator', 'namespace', 'create', '--namespace', namespace]);
-    // As the README's loop does: one attribute per command.
+    // As docs/CONFIGURATION.md's loop does: one attribute per command.
     const create = (name: string, type: string) =>
       temporalCli(address, ['operator', 'search-attribute', 'create', '--namespace', namespace, '--name', name, '--type', type]);
     // A new namespace becomes usable after a short delay.

@@ -38,7 +38,7 @@ export type SavedPaymentMethodType = (typeof SAVED_PAYMENT_METHOD_TYPES)[number]
 
 /**
  * Every status a setup reports: `creating` until Stripe has the SetupIntent, then the SetupIntent's
- * own states (seed: requires_payment_method, requires_confirmation, requires_action, processing,
+ * own states as Stripe names them (requires_payment_method, requires_confirmation, requires_action, processing,
  * succeeded, canceled).
  */
 export const SETUP_STATUSES = [

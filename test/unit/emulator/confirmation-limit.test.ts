@@ -1,6 +1,6 @@
 /**
- * Stripe cancels a PaymentIntent whose confirmations keep failing (seed: "PaymentIntents can also move
- * automatically to canceled after too many confirmations"); the emulator's limit is lowered to 3 here.
+ * Stripe cancels a PaymentIntent whose confirmations keep failing: after too many confirmations it moves
+ * to canceled on its own (`cancellation_reason: automatic`); the emulator's limit is lowered to 3 here.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * Saving payment methods with SetupIntents (seed: the SetupIntent state machine) and using them
+ * Saving payment methods with SetupIntents (through each status Stripe gives a SetupIntent) and using them
  * later: 3-D Secure, microdeposits with the PaymentIntents' values, limits and 10-day expiry,
  * multi-use mandates, off-session reuse, revoked mandates and expired cards.
  */
