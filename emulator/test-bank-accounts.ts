@@ -35,7 +35,7 @@ export interface BankAccountBehaviour {
   microdepositsFail: boolean;
 }
 
-/** One test account of the seed's table. */
+/** One test account of Stripe's ACH test table (docs.stripe.com/payments/ach-direct-debit/accept-a-payment, Test account numbers). */
 export interface TestBankAccount {
   accountNumber: string;
   /** The test PaymentMethod token Stripe accepts in its place. */
@@ -51,7 +51,7 @@ const account = (accountNumber: string, token: string, outcome: BankDebitOutcome
   microdepositsFail,
 });
 
-/** The seed's test accounts, routing 110000000. */
+/** Stripe's ACH test accounts, routing 110000000. */
 export const TEST_BANK_ACCOUNTS: readonly TestBankAccount[] = [
   account('000123456789', 'pm_usBankAccount_success', { kind: 'succeed' }),
   account('000111111113', 'pm_usBankAccount_accountClosed', { kind: 'fail', code: 'account_closed' }),
@@ -90,10 +90,10 @@ export const BANK_DEBIT_FAILURE_MESSAGES: Readonly<Record<BankDebitFailureCode, 
   invalid_currency: 'The bank was unable to process this payment because of its currency.',
 };
 
-/** What a microdeposit verification attempt with the seed's values simulates. */
+/** What a microdeposit verification attempt with Stripe's test values simulates. */
 export type MicrodepositScenario = 'verify' | 'attempts_exceeded' | 'timeout' | 'mismatch';
 
-/** The seed's microdeposit values: amounts (cents) and 0.01 descriptor codes. */
+/** Stripe's test microdeposit values: amounts (cents) and 0.01 descriptor codes. */
 export const TEST_MICRODEPOSITS = {
   verify: { amounts: [32, 45], descriptorCode: 'SM11AA' },
   attempts_exceeded: { amounts: [10, 11], descriptorCode: 'SM33CC' },

@@ -44,7 +44,7 @@ function awaitingRecord(runtime: EmulatorRuntime, paymentIntent: PaymentIntentOb
 export type MicrodepositVerdict = { kind: 'verified' } | { kind: 'failed'; error: { code: string; message: string } };
 
 /**
- * Judges `proof` against sent `microdeposits` with the seed's test values, for PaymentIntents and
+ * Judges `proof` against sent `microdeposits` with Stripe's test values, for PaymentIntents and
  * SetupIntents alike: SM11AA / 32,45 verify; SM33CC / 10,11 → attempts exceeded; SM44DD / 40,41
  * or a proof after the 10 days → timeout; anything else counts an attempt and throws a mismatch
  * until the limit (3 amounts, 10 descriptor codes), then attempts exceeded.

@@ -31,7 +31,7 @@ const linkAccountSchema = z
     permissions: z.array(z.enum(FINANCIAL_CONNECTIONS_PERMISSIONS)).default(['payment_method', 'balances']),
     /** How the bank answers balance refreshes: after the emulator's delay with the balance, with a failure, or never. */
     balanceRefresh: z.enum(BALANCE_REFRESH_OUTCOMES).default('succeeded'),
-    /** One of the seed's test account numbers, which decides how debits settle. */
+    /** One of Stripe's ACH test account numbers, which decides how debits settle. */
     accountNumber: z.string().regex(/^\d{4,17}$/).default(TEST_BANK_ACCOUNTS[0].accountNumber),
     accountType: z.enum(['checking', 'savings']).default('checking'),
     customer: z.string().optional(),

@@ -26,7 +26,7 @@ export interface SetupConfirmationRequest {
   emulatorBaseUrl: string;
 }
 
-/** Seed: a bank account cannot be saved without the customer's acceptance of the mandate. */
+/** Stripe's rule: a bank account cannot be saved without the customer's acceptance of the mandate. */
 const SETUP_MANDATE_REQUIRED_MESSAGE =
   'This SetupIntent requires a mandate, but no existing mandate was found. Collect mandate acceptance from the customer and try again, providing acceptance data in the mandate_data parameter.';
 

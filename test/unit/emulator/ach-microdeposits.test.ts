@@ -1,4 +1,4 @@
-/** Microdeposit verification: the seed's values, Stripe's attempt limits, the 10-day expiry on the emulator clock, mandates. */
+/** Microdeposit verification: Stripe's test values, Stripe's attempt limits, the 10-day expiry on the emulator clock, mandates. */
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { addBusinessDays } from '../../../emulator/bank-debits/ach-timings.js';

@@ -1,4 +1,4 @@
-/** Each of the seed's ACH test accounts (routing 110000000) behaves in the emulator as in Stripe test mode. */
+/** Each of Stripe's ACH test accounts (routing 110000000) behaves in the emulator as in Stripe test mode. */
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { bankDebitParams, eventTypesOf, manualBankAccount } from '../../../harness/bank-debits.js';
