@@ -1,0 +1,23 @@
+/** The OpenAPI parts every setup operation shares: its security, the setup answer, the common errors. */
+import { BEARER_SECURITY_SCHEME, errorResponseSpec, SetupViewSchema, unavailableResponseSpec } from '../schemas.js';
+
+/** Every setup operation takes the bearer API_TOKEN. */
+export const setupSecurity = [{ [BEARER_SECURITY_SCHEME]: [] }];
+
+/** OpenAPI response entry for an answer carrying the setup. */
+export function setupResponse(description: string) {
+  return { description, content: { 'application/json': { schema: SetupViewSchema } } };
+}
+
+/** The errors any setup operation may answer. */
+export const commonSetupErrors = {
+  401: errorResponseSpec('Missing or wrong bearer token (`unauthorized`)'),
+  413: errorResponseSpec('Body larger than MAX_BODY_BYTES (`payload_too_large`)'),
+  422: errorResponseSpec('Body or path violates the schema (`validation_failed`)'),
+  500: errorResponseSpec('Unexpected failure (`internal_error`)'),
+  503: unavailableResponseSpec('Temporal or Stripe unreachable (`temporal_unavailable`, `stripe_unavailable`)'),
+  504: errorResponseSpec('The setup did not answer in time (`temporal_timeout`); repeat the request'),
+};
+
+/** The answer for a setup that does not exist, or not for this customer. */
+export const unknownSetupResponse = errorResponseSpec('No such setup for this customer (`setup_not_found`)');
