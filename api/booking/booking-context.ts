@@ -5,7 +5,7 @@ import { bookingStateQuery, bookingWorkflowId, type BookingState } from '../../w
 import type { WorkflowCalls } from '../temporal/workflow-calls.js';
 import type { PaymentMethodCreator } from './bank-payment-method.js';
 import { toBookingView } from './booking-view.js';
-import type { BookingView } from '../schemas.js';
+import type { BookingView } from './schemas.js';
 
 /** The dependencies of the booking operations. */
 export interface BookingContext {

@@ -1,5 +1,6 @@
 /** The OpenAPI parts every booking operation shares: its security, the booking answer, the common errors. */
-import { BEARER_SECURITY_SCHEME, BookingViewSchema, errorResponseSpec, unavailableResponseSpec } from '../schemas.js';
+import { BEARER_SECURITY_SCHEME, errorResponseSpec, unavailableResponseSpec } from '../http/schemas.js';
+import { BookingViewSchema } from './schemas.js';
 
 /** Every booking operation takes the bearer API_TOKEN. */
 export const bookingSecurity = [{ [BEARER_SECURITY_SCHEME]: [] }];

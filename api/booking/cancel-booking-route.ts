@@ -4,7 +4,8 @@ import { bookingWorkflowId, cancelBookingUpdate } from '../../workflows/booking/
 import { ApiError } from '../http/errors.js';
 import type { AppEnv } from '../http/router.js';
 import { CLOSED, type WorkflowCalls } from '../temporal/workflow-calls.js';
-import { BookingIdParamsSchema, CancelBookingBodySchema, errorResponseSpec, type BookingView } from '../schemas.js';
+import { BookingIdParamsSchema, CancelBookingBodySchema, type BookingView } from './schemas.js';
+import { errorResponseSpec } from '../http/schemas.js';
 import { queryBookingView, type BookingContext } from './booking-context.js';
 import { bookingResponse, bookingSecurity, commonBookingErrors } from './booking-responses.js';
 import { toBookingView } from './booking-view.js';

@@ -20,7 +20,8 @@ import {
   savedPaymentMethodsOfBooking,
   type SavedPaymentMethodsOfBooking,
 } from '../saved-payment-methods/saved-payment-method-use.js';
-import { CreateBookingBodySchema, errorResponseSpec, unavailableResponseSpec, type BookingView, type CreateBookingBody } from '../schemas.js';
+import { CreateBookingBodySchema, type BookingView, type CreateBookingBody } from './schemas.js';
+import { errorResponseSpec, unavailableResponseSpec } from '../http/schemas.js';
 import { createBankPaymentMethod } from './bank-payment-method.js';
 import { queryBookingView, type BookingContext } from './booking-context.js';
 import { holdPolicyFromConfig, paymentPolicyFromConfig, requestFingerprint, toBookingInput } from './booking-input.js';

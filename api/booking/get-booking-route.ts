@@ -1,7 +1,8 @@
 /** `GET /v1/bookings/{bookingId}`: the booking's current state, from its workflow. */
 import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/router.js';
-import { BookingIdParamsSchema, errorResponseSpec } from '../schemas.js';
+import { BookingIdParamsSchema } from './schemas.js';
+import { errorResponseSpec } from '../http/schemas.js';
 import { queryBookingView, type BookingContext } from './booking-context.js';
 import { bookingResponse, bookingSecurity, commonBookingErrors } from './booking-responses.js';
 

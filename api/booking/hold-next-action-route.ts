@@ -12,13 +12,9 @@ import { readHoldNextAction, type HoldNextActionGateway } from './hold-next-acti
 import { createRouter } from '../http/router.js';
 import { WorkflowCalls } from '../temporal/workflow-calls.js';
 import { queryBookingState } from './booking-context.js';
-import {
-  BEARER_SECURITY_SCHEME,
-  BookingIdParamsSchema,
-  errorResponseSpec,
-  HoldNextActionSchema,
-  unavailableResponseSpec,
-} from '../schemas.js';
+import { errorResponseSpec, unavailableResponseSpec } from '../http/schemas.js';
+import { bookingSecurity } from './booking-responses.js';
+import { BookingIdParamsSchema, HoldNextActionSchema } from './schemas.js';
 
 /** What the next-action route needs. */
 export interface HoldNextActionRoutesDeps {
@@ -35,7 +31,7 @@ const holdNextActionRoute = createRoute({
   summary:
     "While the hold is `requires_action` (3-D Secure): the PaymentIntent's id, its client secret and Stripe's next " +
     "action, read from Stripe now, for Stripe.js in the customer's browser (`stripe.handleNextAction({ clientSecret })`)",
-  security: [{ [BEARER_SECURITY_SCHEME]: [] }],
+  security: bookingSecurity,
   request: { params: BookingIdParamsSchema },
   responses: {
     200: {

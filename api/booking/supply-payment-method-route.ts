@@ -14,12 +14,8 @@ import { ApiError } from '../http/errors.js';
 import type { AppEnv } from '../http/router.js';
 import { CLOSED, type WorkflowCalls } from '../temporal/workflow-calls.js';
 import { checkSavedPaymentMethod, type PaymentMethodUse } from '../saved-payment-methods/saved-payment-method-use.js';
-import {
-  BookingIdParamsSchema,
-  errorResponseSpec,
-  SupplyPaymentMethodBodySchema,
-  type SupplyPaymentMethodBody,
-} from '../schemas.js';
+import { BookingIdParamsSchema, SupplyPaymentMethodBodySchema, type SupplyPaymentMethodBody } from './schemas.js';
+import { errorResponseSpec } from '../http/schemas.js';
 import { queryBookingState, type BookingContext } from './booking-context.js';
 import { bookingResponse, bookingSecurity, commonBookingErrors } from './booking-responses.js';
 import { toBookingView } from './booking-view.js';

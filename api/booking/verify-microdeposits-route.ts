@@ -4,13 +4,9 @@ import { bookingWorkflowId, verifyMicrodepositsUpdate } from '../../workflows/bo
 import { ApiError } from '../http/errors.js';
 import type { AppEnv } from '../http/router.js';
 import { CLOSED } from '../temporal/workflow-calls.js';
-import {
-  BookingIdParamsSchema,
-  errorResponseSpec,
-  MicrodepositOutcomeSchema,
-  microdepositValues,
-  VerifyMicrodepositsBodySchema,
-} from '../schemas.js';
+import { BookingIdParamsSchema, MicrodepositOutcomeSchema } from './schemas.js';
+import { errorResponseSpec } from '../http/schemas.js';
+import { microdepositValues, VerifyMicrodepositsBodySchema } from '../http/microdeposit-schemas.js';
 import type { BookingContext } from './booking-context.js';
 import { bookingSecurity, commonBookingErrors } from './booking-responses.js';
 import { toBookingView } from './booking-view.js';

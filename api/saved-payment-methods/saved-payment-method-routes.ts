@@ -14,15 +14,8 @@ import { requireBearerToken } from '../http/bearer-auth.js';
 import { ApiError } from '../http/errors.js';
 import { createRouter } from '../http/router.js';
 import { detachFromStripe, type SavedPaymentMethodGateway } from './saved-payment-method-stripe.js';
-import {
-  BEARER_SECURITY_SCHEME,
-  CustomerIdParamsSchema,
-  errorResponseSpec,
-  SavedPaymentMethodListSchema,
-  SavedPaymentMethodParamsSchema,
-  SavedPaymentMethodSchema,
-  unavailableResponseSpec,
-} from '../schemas.js';
+import { BEARER_SECURITY_SCHEME, CustomerIdParamsSchema, errorResponseSpec, unavailableResponseSpec } from '../http/schemas.js';
+import { SavedPaymentMethodListSchema, SavedPaymentMethodParamsSchema, SavedPaymentMethodSchema } from './schemas.js';
 import { toSavedPaymentMethodView } from '../setup/setup-view.js';
 
 /** What the saved payment method routes need. */

@@ -3,7 +3,7 @@ import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { cancelSetupUpdate } from '../../workflows/setup/contract.js';
 import type { AppEnv } from '../http/router.js';
 import { CLOSED } from '../temporal/workflow-calls.js';
-import { SetupParamsSchema } from '../schemas.js';
+import { SetupParamsSchema } from './schemas.js';
 import { setupOfCustomer, updateSetup, type SetupContext } from './setup-context.js';
 import { commonSetupErrors, setupResponse, setupSecurity, unknownSetupResponse } from './setup-responses.js';
 import { toSetupView } from './setup-view.js';

@@ -1,7 +1,7 @@
 /** `GET /v1/customers/{customerId}/payment-methods/setups/{setupId}`: a setup's state, from its workflow. */
 import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/router.js';
-import { SetupParamsSchema } from '../schemas.js';
+import { SetupParamsSchema } from './schemas.js';
 import { setupOfCustomer, type SetupContext } from './setup-context.js';
 import { commonSetupErrors, setupResponse, setupSecurity, unknownSetupResponse } from './setup-responses.js';
 import { toSetupView } from './setup-view.js';

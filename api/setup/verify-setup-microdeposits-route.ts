@@ -7,13 +7,9 @@ import { verifySetupMicrodepositsUpdate } from '../../workflows/setup/contract.j
 import { ApiError } from '../http/errors.js';
 import type { AppEnv } from '../http/router.js';
 import { CLOSED } from '../temporal/workflow-calls.js';
-import {
-  errorResponseSpec,
-  microdepositValues,
-  SetupMicrodepositOutcomeSchema,
-  SetupParamsSchema,
-  VerifyMicrodepositsBodySchema,
-} from '../schemas.js';
+import { errorResponseSpec } from '../http/schemas.js';
+import { microdepositValues, VerifyMicrodepositsBodySchema } from '../http/microdeposit-schemas.js';
+import { SetupMicrodepositOutcomeSchema, SetupParamsSchema } from './schemas.js';
 import { updateSetup, type SetupContext } from './setup-context.js';
 import { commonSetupErrors, setupSecurity, unknownSetupResponse } from './setup-responses.js';
 import { toSetupView } from './setup-view.js';

@@ -11,7 +11,8 @@ import { isStripeEventEnvelope, type StripeEventEnvelope } from '../../inbox/str
 import { ApiError } from '../http/errors.js';
 import { createRouter } from '../http/router.js';
 import type { ApiMetrics } from '../ops/metrics.js';
-import { errorResponseSpec, StripeEventEnvelopeSchema, unavailableResponseSpec, WebhookAckSchema } from '../schemas.js';
+import { errorResponseSpec, unavailableResponseSpec } from '../http/schemas.js';
+import { StripeEventEnvelopeSchema, WebhookAckSchema } from './schemas.js';
 
 /** What the webhook receiver needs: the inbox it hands events to, and its signing secrets. */
 export interface StripeWebhookRoutesDeps extends WebhookInboxDeps {
