@@ -1,9 +1,6 @@
-/** The OpenAPI parts every booking operation shares: its security, the booking answer, the common errors. */
-import { BEARER_SECURITY_SCHEME, errorResponseSpec, unavailableResponseSpec } from '../http/schemas.js';
+/** The OpenAPI parts every booking operation shares: the booking answer, the common errors. */
+import { errorResponseSpec, unavailableResponseSpec } from '../http/schemas.js';
 import { BookingViewSchema } from './schemas.js';
-
-/** Every booking operation takes the bearer API_TOKEN. */
-export const bookingSecurity = [{ [BEARER_SECURITY_SCHEME]: [] }];
 
 /** OpenAPI response entry for an answer carrying the booking. */
 export function bookingResponse(description: string) {

@@ -5,9 +5,9 @@ import { ApiError } from '../http/errors.js';
 import type { AppEnv } from '../http/router.js';
 import { CLOSED, type WorkflowCalls } from '../temporal/workflow-calls.js';
 import { BookingIdParamsSchema, CancelBookingBodySchema, type BookingView } from './schemas.js';
-import { errorResponseSpec } from '../http/schemas.js';
+import { bearerSecurity, errorResponseSpec } from '../http/schemas.js';
 import { queryBookingView, type BookingContext } from './booking-context.js';
-import { bookingResponse, bookingSecurity, commonBookingErrors } from './booking-responses.js';
+import { bookingResponse, commonBookingErrors } from './booking-responses.js';
 import { toBookingView } from './booking-view.js';
 
 export const cancelBookingRoute = createRoute({
@@ -15,7 +15,7 @@ export const cancelBookingRoute = createRoute({
   method: 'post',
   path: '/{bookingId}/cancel',
   summary: 'Cancel the booking; the hold is released at once',
-  security: bookingSecurity,
+  security: bearerSecurity,
   request: {
     params: BookingIdParamsSchema,
     body: { required: false, content: { 'application/json': { schema: CancelBookingBodySchema } } },

@@ -21,11 +21,11 @@ import {
   type SavedPaymentMethodsOfBooking,
 } from '../saved-payment-methods/saved-payment-method-use.js';
 import { CreateBookingBodySchema, type BookingView, type CreateBookingBody } from './schemas.js';
-import { errorResponseSpec, unavailableResponseSpec } from '../http/schemas.js';
+import { bearerSecurity, errorResponseSpec, unavailableResponseSpec } from '../http/schemas.js';
 import { createBankPaymentMethod } from './bank-payment-method.js';
 import { queryBookingView, type BookingContext } from './booking-context.js';
 import { holdPolicyFromConfig, paymentPolicyFromConfig, requestFingerprint, toBookingInput } from './booking-input.js';
-import { bookingResponse, bookingSecurity, commonBookingErrors } from './booking-responses.js';
+import { bookingResponse, commonBookingErrors } from './booking-responses.js';
 import { initialBookingView } from './booking-view.js';
 
 /** Memo key holding the fingerprint of the request that started a booking's workflow. */
@@ -46,7 +46,7 @@ export const createBookingRoute = createRoute({
   method: 'post',
   path: '/',
   summary: 'Start the payment workflow for a booking (idempotent per bookingId and body)',
-  security: bookingSecurity,
+  security: bearerSecurity,
   request: { body: { required: true, content: { 'application/json': { schema: CreateBookingBodySchema } } } },
   responses: {
     201: {

@@ -2,16 +2,16 @@
 import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/router.js';
 import { BookingIdParamsSchema } from './schemas.js';
-import { errorResponseSpec } from '../http/schemas.js';
+import { bearerSecurity, errorResponseSpec } from '../http/schemas.js';
 import { queryBookingView, type BookingContext } from './booking-context.js';
-import { bookingResponse, bookingSecurity, commonBookingErrors } from './booking-responses.js';
+import { bookingResponse, commonBookingErrors } from './booking-responses.js';
 
 export const getBookingRoute = createRoute({
   operationId: 'getBooking',
   method: 'get',
   path: '/{bookingId}',
   summary: "The booking's current state, from its workflow",
-  security: bookingSecurity,
+  security: bearerSecurity,
   request: { params: BookingIdParamsSchema },
   responses: {
     200: bookingResponse('The booking'),

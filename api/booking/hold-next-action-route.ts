@@ -12,8 +12,7 @@ import { readHoldNextAction, type HoldNextActionGateway } from './hold-next-acti
 import { createRouter } from '../http/router.js';
 import { WorkflowCalls } from '../temporal/workflow-calls.js';
 import { queryBookingState } from './booking-context.js';
-import { errorResponseSpec, unavailableResponseSpec } from '../http/schemas.js';
-import { bookingSecurity } from './booking-responses.js';
+import { bearerSecurity, errorResponseSpec, unavailableResponseSpec } from '../http/schemas.js';
 import { BookingIdParamsSchema, HoldNextActionSchema } from './schemas.js';
 
 /** What the next-action route needs. */
@@ -31,7 +30,7 @@ const holdNextActionRoute = createRoute({
   summary:
     "While the hold is `requires_action` (3-D Secure): the PaymentIntent's id, its client secret and Stripe's next " +
     "action, read from Stripe now, for Stripe.js in the customer's browser (`stripe.handleNextAction({ clientSecret })`)",
-  security: bookingSecurity,
+  security: bearerSecurity,
   request: { params: BookingIdParamsSchema },
   responses: {
     200: {

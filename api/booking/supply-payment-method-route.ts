@@ -15,9 +15,9 @@ import type { AppEnv } from '../http/router.js';
 import { CLOSED, type WorkflowCalls } from '../temporal/workflow-calls.js';
 import { checkSavedPaymentMethod, type PaymentMethodUse } from '../saved-payment-methods/saved-payment-method-use.js';
 import { BookingIdParamsSchema, SupplyPaymentMethodBodySchema, type SupplyPaymentMethodBody } from './schemas.js';
-import { errorResponseSpec } from '../http/schemas.js';
+import { bearerSecurity, errorResponseSpec } from '../http/schemas.js';
 import { queryBookingState, type BookingContext } from './booking-context.js';
-import { bookingResponse, bookingSecurity, commonBookingErrors } from './booking-responses.js';
+import { bookingResponse, commonBookingErrors } from './booking-responses.js';
 import { toBookingView } from './booking-view.js';
 
 export const supplyPaymentMethodRoute = createRoute({
@@ -27,7 +27,7 @@ export const supplyPaymentMethodRoute = createRoute({
   summary:
     'Supply a new payment method after a decline or an expired authorization (`for: hold`, the default), ' +
     'or a new bank account after a failed bank payment (`for: payment`)',
-  security: bookingSecurity,
+  security: bearerSecurity,
   request: {
     params: BookingIdParamsSchema,
     body: { required: true, content: { 'application/json': { schema: SupplyPaymentMethodBodySchema } } },

@@ -5,10 +5,10 @@ import { ApiError } from '../http/errors.js';
 import type { AppEnv } from '../http/router.js';
 import { CLOSED } from '../temporal/workflow-calls.js';
 import { BookingIdParamsSchema, MicrodepositOutcomeSchema } from './schemas.js';
-import { errorResponseSpec } from '../http/schemas.js';
+import { bearerSecurity, errorResponseSpec } from '../http/schemas.js';
 import { microdepositValues, VerifyMicrodepositsBodySchema } from '../http/microdeposit-schemas.js';
 import type { BookingContext } from './booking-context.js';
-import { bookingSecurity, commonBookingErrors } from './booking-responses.js';
+import { commonBookingErrors } from './booking-responses.js';
 import { toBookingView } from './booking-view.js';
 
 export const verifyMicrodepositsRoute = createRoute({
@@ -16,7 +16,7 @@ export const verifyMicrodepositsRoute = createRoute({
   method: 'post',
   path: '/{bookingId}/microdeposits',
   summary: "Verify the bank account with the microdeposits' descriptor code or their two amounts",
-  security: bookingSecurity,
+  security: bearerSecurity,
   request: {
     params: BookingIdParamsSchema,
     body: { required: true, content: { 'application/json': { schema: VerifyMicrodepositsBodySchema } } },

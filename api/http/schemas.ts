@@ -12,6 +12,9 @@ import { ERROR_CODES } from './errors.js';
 /** Name of the bearer security scheme in the OpenAPI document. */
 export const BEARER_SECURITY_SCHEME = 'bearerAuth';
 
+/** The `security` of an operation that takes the bearer API_TOKEN. */
+export const bearerSecurity = [{ [BEARER_SECURITY_SCHEME]: [] }];
+
 /**
  * A string matching `pattern`, published with the pattern's source only: the generator would print
  * the regex literal (`/…/u`), flags included, which no JSON Schema client can match. Sources are

@@ -2,10 +2,11 @@
 import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { cancelSetupUpdate } from '../../workflows/setup/contract.js';
 import type { AppEnv } from '../http/router.js';
+import { bearerSecurity } from '../http/schemas.js';
 import { CLOSED } from '../temporal/workflow-calls.js';
 import { SetupParamsSchema } from './schemas.js';
 import { setupOfCustomer, updateSetup, type SetupContext } from './setup-context.js';
-import { commonSetupErrors, setupResponse, setupSecurity, unknownSetupResponse } from './setup-responses.js';
+import { commonSetupErrors, setupResponse, unknownSetupResponse } from './setup-responses.js';
 import { toSetupView } from './setup-view.js';
 
 export const cancelSetupRoute = createRoute({
@@ -13,7 +14,7 @@ export const cancelSetupRoute = createRoute({
   method: 'post',
   path: '/{customerId}/payment-methods/setups/{setupId}/cancel',
   summary: 'Abandon the setup: its SetupIntent is cancelled, unless it succeeded meanwhile',
-  security: setupSecurity,
+  security: bearerSecurity,
   request: { params: SetupParamsSchema },
   responses: {
     200: setupResponse('The setup once it has ended (`canceled`, or `succeeded` if the customer finished first)'),

@@ -1,9 +1,6 @@
-/** The OpenAPI parts every setup operation shares: its security, the setup answer, the common errors. */
-import { BEARER_SECURITY_SCHEME, errorResponseSpec, unavailableResponseSpec } from '../http/schemas.js';
+/** The OpenAPI parts every setup operation shares: the setup answer, the common errors. */
+import { errorResponseSpec, unavailableResponseSpec } from '../http/schemas.js';
 import { SetupViewSchema } from './schemas.js';
-
-/** Every setup operation takes the bearer API_TOKEN. */
-export const setupSecurity = [{ [BEARER_SECURITY_SCHEME]: [] }];
 
 /** OpenAPI response entry for an answer carrying the setup. */
 export function setupResponse(description: string) {

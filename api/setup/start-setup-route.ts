@@ -19,11 +19,11 @@ import { ApiError } from '../http/errors.js';
 import type { AppEnv } from '../http/router.js';
 import { orNullWhenNotFound, type WorkflowCalls } from '../temporal/workflow-calls.js';
 import { readClientSecret } from '../saved-payment-methods/saved-payment-method-stripe.js';
-import { CustomerIdParamsSchema, errorResponseSpec } from '../http/schemas.js';
+import { bearerSecurity, CustomerIdParamsSchema, errorResponseSpec } from '../http/schemas.js';
 import { StartedSetupSchema, StartSetupBodySchema } from './schemas.js';
 import { querySetup, type SetupContext } from './setup-context.js';
 import { newSetupId, setupFingerprint, setupPolicyFromConfig, toSetupInput } from './setup-input.js';
-import { commonSetupErrors, setupSecurity } from './setup-responses.js';
+import { commonSetupErrors } from './setup-responses.js';
 import { toSetupView } from './setup-view.js';
 
 /** Memo key holding the fingerprint of the request that started a setup's workflow. */
@@ -41,7 +41,7 @@ export const startSetupRoute = createRoute({
   summary:
     'Start saving a card or US bank account through a SetupIntent (`usage: off_session`); answers the client ' +
     'secret Stripe.js needs to finish it (idempotent per setupId)',
-  security: setupSecurity,
+  security: bearerSecurity,
   request: {
     params: CustomerIdParamsSchema,
     body: { required: true, content: { 'application/json': { schema: StartSetupBodySchema } } },

@@ -7,11 +7,11 @@ import { verifySetupMicrodepositsUpdate } from '../../workflows/setup/contract.j
 import { ApiError } from '../http/errors.js';
 import type { AppEnv } from '../http/router.js';
 import { CLOSED } from '../temporal/workflow-calls.js';
-import { errorResponseSpec } from '../http/schemas.js';
+import { bearerSecurity, errorResponseSpec } from '../http/schemas.js';
 import { microdepositValues, VerifyMicrodepositsBodySchema } from '../http/microdeposit-schemas.js';
 import { SetupMicrodepositOutcomeSchema, SetupParamsSchema } from './schemas.js';
 import { updateSetup, type SetupContext } from './setup-context.js';
-import { commonSetupErrors, setupSecurity, unknownSetupResponse } from './setup-responses.js';
+import { commonSetupErrors, unknownSetupResponse } from './setup-responses.js';
 import { toSetupView } from './setup-view.js';
 
 export const verifySetupMicrodepositsRoute = createRoute({
@@ -19,7 +19,7 @@ export const verifySetupMicrodepositsRoute = createRoute({
   method: 'post',
   path: '/{customerId}/payment-methods/setups/{setupId}/microdeposits',
   summary: "Verify the bank account being saved with the microdeposits' descriptor code or their two amounts",
-  security: setupSecurity,
+  security: bearerSecurity,
   request: {
     params: SetupParamsSchema,
     body: { required: true, content: { 'application/json': { schema: VerifyMicrodepositsBodySchema } } },
