@@ -100,3 +100,11 @@ export function unavailableResponseSpec(description: string) {
     headers: { 'Retry-After': { description: 'Seconds to wait before sending the request again', schema: { type: 'integer' as const, minimum: 1 } } },
   };
 }
+
+/** The errors any operation with a body under the bearer token may answer; each area adds its 503 (and more). */
+export const commonBodyErrors = {
+  401: errorResponseSpec('Missing or wrong bearer token (`unauthorized`)'),
+  413: errorResponseSpec('Body larger than MAX_BODY_BYTES (`payload_too_large`)'),
+  422: errorResponseSpec('Body or path violates the schema (`validation_failed`)'),
+  500: errorResponseSpec('Unexpected failure (`internal_error`)'),
+};

@@ -1,5 +1,5 @@
 /** The OpenAPI parts every setup operation shares: the setup answer, the common errors. */
-import { errorResponseSpec, unavailableResponseSpec } from '../http/schemas.js';
+import { commonBodyErrors, errorResponseSpec, unavailableResponseSpec } from '../http/schemas.js';
 import { SetupViewSchema } from './schemas.js';
 
 /** OpenAPI response entry for an answer carrying the setup. */
@@ -9,10 +9,7 @@ export function setupResponse(description: string) {
 
 /** The errors any setup operation may answer. */
 export const commonSetupErrors = {
-  401: errorResponseSpec('Missing or wrong bearer token (`unauthorized`)'),
-  413: errorResponseSpec('Body larger than MAX_BODY_BYTES (`payload_too_large`)'),
-  422: errorResponseSpec('Body or path violates the schema (`validation_failed`)'),
-  500: errorResponseSpec('Unexpected failure (`internal_error`)'),
+  ...commonBodyErrors,
   503: unavailableResponseSpec('Temporal or Stripe unreachable (`temporal_unavailable`, `stripe_unavailable`)'),
   504: errorResponseSpec('The setup did not answer in time (`temporal_timeout`); repeat the request'),
 };
