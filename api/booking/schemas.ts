@@ -12,7 +12,7 @@ import {
   VERIFICATION_METHODS,
 } from '../../workflows/booking/contract.js';
 import { CUSTOMER_ID_PATTERN } from '../../workflows/setup/contract.js';
-import { MicrodepositsViewSchema } from '../http/microdeposit-schemas.js';
+import { MicrodepositResultSchema, MicrodepositsViewSchema } from '../http/microdeposit-schemas.js';
 import { email, instantWithOffset, matching, nullableInstant, paymentMethodId, text } from '../http/schemas.js';
 import { TARGET_DATE_DAYS_AHEAD, TARGET_DATE_PATTERN, isTargetDateInRange } from './target-date.js';
 
@@ -313,7 +313,7 @@ export type HoldNextAction = z.infer<typeof HoldNextActionSchema>;
 /** Answer of `POST /v1/bookings/{bookingId}/microdeposits`. */
 export const MicrodepositOutcomeSchema = z
   .object({
-    result: z.enum(['verified', 'mismatch', 'attempts_exceeded', 'expired']),
+    result: MicrodepositResultSchema,
     attemptsRemaining: z.number().int(),
     booking: BookingViewSchema,
   })

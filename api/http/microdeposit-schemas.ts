@@ -60,3 +60,6 @@ export const MicrodepositsViewSchema = z
     expiresAt: z.string(),
   })
   .nullable();
+
+/** Stripe's verdict on a verification attempt, as a booking's and a setup's answers both give it. */
+export const MicrodepositResultSchema = z.enum(['verified', 'mismatch', 'attempts_exceeded', 'expired']);

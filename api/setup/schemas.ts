@@ -5,7 +5,7 @@
 import { z } from '@hono/zod-openapi';
 import { VERIFICATION_METHODS } from '../../workflows/booking/contract.js';
 import { SAVED_PAYMENT_METHOD_TYPES, SETUP_ID_PATTERN, SETUP_STATUSES } from '../../workflows/setup/contract.js';
-import { MicrodepositsViewSchema } from '../http/microdeposit-schemas.js';
+import { MicrodepositResultSchema, MicrodepositsViewSchema } from '../http/microdeposit-schemas.js';
 import { CustomerIdParamsSchema, email, matching, nullableInstant, text } from '../http/schemas.js';
 import { SavedPaymentMethodSchema } from '../saved-payment-methods/schemas.js';
 
@@ -86,7 +86,7 @@ export const StartedSetupSchema = SetupViewSchema.extend({
 /** Answer of `POST /v1/customers/{customerId}/payment-methods/setups/{setupId}/microdeposits`. */
 export const SetupMicrodepositOutcomeSchema = z
   .object({
-    result: z.enum(['verified', 'mismatch', 'attempts_exceeded', 'expired']),
+    result: MicrodepositResultSchema,
     attemptsRemaining: z.number().int(),
     setup: SetupViewSchema,
   })
