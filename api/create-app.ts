@@ -27,7 +27,7 @@ import { createPaymentMethodSetupRoutes } from './setup/setup-routes.js';
 import { createSavedPaymentMethodRoutes } from './saved-payment-methods/saved-payment-method-routes.js';
 import { createStripeWebhookRoutes } from './webhooks/stripe-webhook-route.js';
 import type { SavedPaymentMethodGateway } from './saved-payment-methods/saved-payment-method-stripe.js';
-import { BEARER_SECURITY_SCHEME } from './schemas.js';
+import { BEARER_SECURITY_SCHEME } from './http/schemas.js';
 
 /** The Stripe reads and writes the API makes itself (`createPaymentGateway(stripe)` satisfies it). */
 export type ApiStripeGateway = SavedPaymentMethodGateway & HoldNextActionGateway;

@@ -5,7 +5,7 @@
 import Stripe from 'stripe';
 import type { BookingCustomer } from '../../workflows/booking/contract.js';
 import { ApiError } from '../http/errors.js';
-import type { BankPaymentBody } from '../schemas.js';
+import type { BankPaymentBody } from './schemas.js';
 
 /** The one Stripe call the API makes. A Stripe client satisfies it; tests may pass their own. */
 export interface PaymentMethodCreator {

@@ -9,7 +9,7 @@ import {
   type PaymentPolicy,
 } from '../../workflows/booking/contract.js';
 import type { SavedPaymentMethodsOfBooking } from '../saved-payment-methods/saved-payment-method-use.js';
-import type { BankPaymentBody, CreateBookingBody } from '../schemas.js';
+import type { BankPaymentBody, CreateBookingBody } from './schemas.js';
 
 /** The hold policy every new booking gets, from the HOLD_* settings. */
 export function holdPolicyFromConfig(config: ApiConfig): HoldPolicy {

@@ -6,18 +6,14 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
 import type { ApiConfig } from '../../config/env.js';
-import { bookingStateQuery, bookingWorkflowId } from '../../workflows/booking/contract.js';
 import { requireBearerToken } from '../http/bearer-auth.js';
 import { ApiError } from '../http/errors.js';
 import { readHoldNextAction, type HoldNextActionGateway } from './hold-next-action.js';
 import { createRouter } from '../http/router.js';
-import {
-  BEARER_SECURITY_SCHEME,
-  BookingIdParamsSchema,
-  errorResponseSpec,
-  HoldNextActionSchema,
-  unavailableResponseSpec,
-} from '../schemas.js';
+import { WorkflowCalls } from '../temporal/workflow-calls.js';
+import { queryBookingState } from './booking-context.js';
+import { bearerSecurity, errorResponseSpec, unavailableResponseSpec } from '../http/schemas.js';
+import { BookingIdParamsSchema, HoldNextActionSchema } from './schemas.js';
 
 /** What the next-action route needs. */
 export interface HoldNextActionRoutesDeps {
@@ -34,7 +30,7 @@ const holdNextActionRoute = createRoute({
   summary:
     "While the hold is `requires_action` (3-D Secure): the PaymentIntent's id, its client secret and Stripe's next " +
     "action, read from Stripe now, for Stripe.js in the customer's browser (`stripe.handleNextAction({ clientSecret })`)",
-  security: [{ [BEARER_SECURITY_SCHEME]: [] }],
+  security: bearerSecurity,
   request: { params: BookingIdParamsSchema },
   responses: {
     200: {
@@ -58,13 +54,13 @@ const holdNextActionRoute = createRoute({
 
 /** The hold's next-action route, to mount on `/v1/bookings`. */
 export function createHoldNextActionRoutes({ temporal, config, gateway }: HoldNextActionRoutesDeps) {
+  const calls = new WorkflowCalls(temporal, config);
   const router = createRouter();
   router.use('*', requireBearerToken(config.API_TOKEN));
 
   router.openapi(holdNextActionRoute, async (c) => {
     const { bookingId } = c.req.valid('param');
-    const handle = temporal.workflow.getHandle(bookingWorkflowId(bookingId));
-    const { hold } = await temporal.withDeadline(Date.now() + config.TEMPORAL_RPC_TIMEOUT_MS, () => handle.query(bookingStateQuery));
+    const { hold } = await queryBookingState(calls, bookingId);
     if (hold.status !== 'requires_action' || !hold.paymentIntentId) {
       throw new ApiError('not_awaiting_action', `Booking ${bookingId}'s hold is ${hold.status}; it awaits no action from the customer`);
     }

@@ -5,7 +5,7 @@
  * docs.stripe.com/api/payment_intents/object#payment_intent_object-client_secret).
  */
 import type { PaymentGateway } from '../../stripe/payment-gateway.js';
-import { HOLD_NEXT_ACTION_TYPES, type HoldNextAction } from '../schemas.js';
+import { HOLD_NEXT_ACTION_TYPES, type HoldNextAction } from './schemas.js';
 
 /** The gateway request the next-action route uses; the gateway over a Stripe client satisfies it. */
 export type HoldNextActionGateway = Pick<PaymentGateway, 'retrievePaymentIntent'>;

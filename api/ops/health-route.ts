@@ -1,11 +1,11 @@
 /** Liveness (`/healthz`: the process answers) and readiness (`/readyz`: Temporal and Postgres answer). */
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import { ApiError } from '../http/errors.js';
 import { describeError, type Logger } from '../../telemetry/logger.js';
 import { createRouter } from '../http/router.js';
-import { HealthSchema, unavailableResponseSpec } from '../schemas.js';
+import { unavailableResponseSpec } from '../http/schemas.js';
 
 /** What the readiness check probes. */
 export interface HealthRoutesDeps {
@@ -15,6 +15,11 @@ export interface HealthRoutesDeps {
   /** How long each dependency may take to answer before it counts as down. */
   checkTimeoutMs?: number;
 }
+
+/** Liveness / readiness answer. */
+export const HealthSchema = z
+  .object({ status: z.literal('ok'), checks: z.record(z.string(), z.literal('ok')).optional() })
+  .openapi('Health');
 
 const healthResponse = { description: 'OK', content: { 'application/json': { schema: HealthSchema } } };
 

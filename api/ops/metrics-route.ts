@@ -7,7 +7,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requireBearerToken } from '../http/bearer-auth.js';
 import type { ApiMetrics } from './metrics.js';
 import { createRouter } from '../http/router.js';
-import { errorResponseSpec } from '../schemas.js';
+import { errorResponseSpec } from '../http/schemas.js';
 
 /** What the metrics route serves, and the token it may require. */
 export interface MetricsRoutesDeps {

@@ -4,13 +4,14 @@
  * inbox's depth by status and the age of its oldest pending event, read from Postgres at scrape time.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ACCEPTED_EVENT_OUTCOMES } from '../../inbox/accept-webhook-event.js';
 import { INBOX_STATUSES, countEventsByStatus, inboxDepth } from '../../inbox/inbox-store.js';
 import type { Queryable } from '../../db/transaction.js';
-import type { RelayMetrics, RelayPassResult } from '../../inbox/inbox-relay.js';
+import type { RelayMetrics, RelayPassResult } from '../../inbox/relay-pass.js';
 import { describeError, silentLogger, type Logger } from '../../telemetry/logger.js';
 
-/** What became of a webhook request. */
-export const WEBHOOK_OUTCOMES = ['stored', 'duplicate', 'ignored', 'handled', 'invalid_signature', 'failed'] as const;
+/** What became of a webhook request: the inbox's outcomes, or refused before it. */
+export const WEBHOOK_OUTCOMES = [...ACCEPTED_EVENT_OUTCOMES, 'invalid_signature', 'failed'] as const;
 export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 
 /** What the relay recorded for one event. */

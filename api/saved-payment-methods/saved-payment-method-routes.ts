@@ -14,15 +14,8 @@ import { requireBearerToken } from '../http/bearer-auth.js';
 import { ApiError } from '../http/errors.js';
 import { createRouter } from '../http/router.js';
 import { detachFromStripe, type SavedPaymentMethodGateway } from './saved-payment-method-stripe.js';
-import {
-  BEARER_SECURITY_SCHEME,
-  CustomerIdParamsSchema,
-  errorResponseSpec,
-  SavedPaymentMethodListSchema,
-  SavedPaymentMethodParamsSchema,
-  SavedPaymentMethodSchema,
-  unavailableResponseSpec,
-} from '../schemas.js';
+import { bearerSecurity, CustomerIdParamsSchema, errorResponseSpec, unavailableResponseSpec } from '../http/schemas.js';
+import { SavedPaymentMethodListSchema, SavedPaymentMethodParamsSchema, SavedPaymentMethodSchema } from './schemas.js';
 import { toSavedPaymentMethodView } from '../setup/setup-view.js';
 
 /** What the saved payment method routes need. */
@@ -33,7 +26,6 @@ export interface SavedPaymentMethodRoutesDeps {
   gateway?: SavedPaymentMethodGateway;
 }
 
-const security = [{ [BEARER_SECURITY_SCHEME]: [] }];
 const commonErrors = {
   401: errorResponseSpec('Missing or wrong bearer token (`unauthorized`)'),
   422: errorResponseSpec('Path violates the schema (`validation_failed`)'),
@@ -45,7 +37,7 @@ const listRoute = createRoute({
   method: 'get',
   path: '/{customerId}/payment-methods',
   summary: "The customer's saved payment methods that are not detached, newest first",
-  security,
+  security: bearerSecurity,
   request: { params: CustomerIdParamsSchema },
   responses: {
     200: {
@@ -61,7 +53,7 @@ const detachRoute = createRoute({
   method: 'delete',
   path: '/{customerId}/payment-methods/{paymentMethodId}',
   summary: 'Remove a saved payment method: detached from the Stripe customer, no longer listed or usable',
-  security,
+  security: bearerSecurity,
   request: { params: SavedPaymentMethodParamsSchema },
   responses: {
     200: {

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { findSavedPaymentMethod } from '../../db/saved-payment-methods.js';
 import type { SavedPaymentMethod } from '../../workflows/setup/contract.js';
 import { ApiError } from '../http/errors.js';
-import type { CreateBookingBody } from '../schemas.js';
+import type { CreateBookingBody } from '../booking/schemas.js';
 
 /** What a payment method is for in a booking. */
 export type PaymentMethodUse = 'hold' | 'payment';

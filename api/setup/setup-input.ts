@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { ApiConfig } from '../../config/env.js';
 import type { PaymentMethodSetupInput, SetupPolicy } from '../../workflows/setup/contract.js';
 import { canonicalJson } from '../booking/booking-input.js';
-import type { StartSetupBody } from '../schemas.js';
+import type { StartSetupBody } from './schemas.js';
 
 /** The setup policy every new setup gets, from the SETUP_* settings. */
 export function setupPolicyFromConfig(config: ApiConfig): SetupPolicy {

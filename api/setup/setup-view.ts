@@ -1,6 +1,7 @@
 /** The one place that turns a setup workflow's state, and a saved payment method record, into what the API shows. */
 import type { PaymentMethodSetupState, SavedPaymentMethod, SetupStatus } from '../../workflows/setup/contract.js';
-import type { SavedPaymentMethodView, SetupView } from '../schemas.js';
+import type { SavedPaymentMethodView } from '../saved-payment-methods/schemas.js';
+import type { SetupView } from './schemas.js';
 
 /** Setup statuses in which the customer still has something to do before the deadline. */
 const AWAITING_CUSTOMER: readonly SetupStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];

@@ -1,35 +1,26 @@
 /**
- * Stripe's webhook endpoint: read the raw body, verify `Stripe-Signature`, store the event once in
- * the Postgres inbox (without client secrets), answer 200 only after the insert committed, then nudge the relay.
- * `mandate.updated` needs no workflow: its new status is applied to the saved payment methods in
- * the same transaction as the insert. Which booking or setup an event belongs to, and whether it is
+ * Stripe's webhook endpoint: read the raw body, verify `Stripe-Signature`, then hand the event to the
+ * inbox (`inbox/accept-webhook-event.ts`), which stores it once and nudges the relay; the answer is
+ * 200 only after the insert committed. Which booking or setup an event belongs to, and whether it is
  * ours, is decided in `inbox/stripe-event-routing.ts` (the reconciliation's event recovery uses it too).
  */
 import { createRoute } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import type pg from 'pg';
 import Stripe from 'stripe';
-import { receiveStripeEvent } from '../../inbox/store-stripe-event.js';
-import { bookingWorkflowId } from '../../workflows/booking/contract.js';
-import { ApiError } from '../http/errors.js';
-import type { InboxRelay } from '../../inbox/inbox-relay.js';
-import type { Logger } from '../../telemetry/logger.js';
-import type { ApiMetrics, WebhookOutcome } from '../ops/metrics.js';
-import { createRouter, type AppEnv } from '../http/router.js';
-import { errorResponseSpec, StripeEventEnvelopeSchema, unavailableResponseSpec, WebhookAckSchema } from '../schemas.js';
+import { acceptWebhookEvent, type WebhookInboxDeps } from '../../inbox/accept-webhook-event.js';
 import { isStripeEventEnvelope, type StripeEventEnvelope } from '../../inbox/stripe-event-signal.js';
+import { ApiError } from '../http/errors.js';
+import { createRouter } from '../http/router.js';
+import type { ApiMetrics } from '../ops/metrics.js';
+import { errorResponseSpec, unavailableResponseSpec } from '../http/schemas.js';
+import { StripeEventEnvelopeSchema, WebhookAckSchema } from './schemas.js';
 
-/** What the webhook receiver needs. */
-export interface StripeWebhookRoutesDeps {
-  db: pg.Pool;
+/** What the webhook receiver needs: the inbox it hands events to, and its signing secrets. */
+export interface StripeWebhookRoutesDeps extends WebhookInboxDeps {
   /**
    * The endpoint's signing secret, or several comma-separated while one is rolled (Stripe keeps
    * the old one valid for up to 24 hours): a signature by any of them is accepted.
    */
   webhookSecret: string;
-  /** Told about each newly stored pending event; the relay's timer picks up anything it misses. */
-  relay?: Pick<InboxRelay, 'nudge'>;
-  logger: Logger;
   /** Counts each request's outcome. */
   metrics?: Pick<ApiMetrics, 'countWebhook'>;
 }
@@ -93,18 +84,6 @@ export function createStripeWebhookRoutes({ db, webhookSecret, relay, logger, me
   const webhookSecrets = webhookSecret.split(',').map((secret) => secret.trim()).filter(Boolean);
   const router = createRouter();
 
-  /** Counts and logs what became of a verified event (ids and type only, never its body). */
-  const received = (c: Context<AppEnv>, event: StripeEventEnvelope, outcome: WebhookOutcome, bookingId: string | null = null) => {
-    metrics?.countWebhook(outcome);
-    if (bookingId !== null) c.set('bookingId', bookingId);
-    logger.info('stripe event received', {
-      eventId: event.id,
-      eventType: event.type,
-      outcome,
-      ...(bookingId !== null && { bookingId, workflowId: bookingWorkflowId(bookingId) }),
-    });
-  };
-
   router.use(stripeWebhookRoute.path, async (c, next) => {
     await next();
     // Failures answer through the app's error handler: 400 is a bad signature, anything else failed to store.
@@ -114,11 +93,10 @@ export function createStripeWebhookRoutes({ db, webhookSecret, relay, logger, me
 
   router.openapi(stripeWebhookRoute, async (c) => {
     const event = await verifiedEvent(await c.req.text(), c.req.header('Stripe-Signature'), webhookSecrets);
-    const { isNew, status, route } = await receiveStripeEvent(db, event);
-    const bookingId = route.kind === 'mandate' ? null : route.row.bookingId;
-    received(c, event, !isNew ? 'duplicate' : status === 'pending' ? 'stored' : status === 'handled' ? 'handled' : 'ignored', bookingId);
-    if (status === 'pending') relay?.nudge();
-    return c.json({ received: true as const, duplicate: !isNew }, 200);
+    const { outcome, bookingId } = await acceptWebhookEvent({ db, relay, logger }, event);
+    metrics?.countWebhook(outcome);
+    if (bookingId !== null) c.set('bookingId', bookingId);
+    return c.json({ received: true as const, duplicate: outcome === 'duplicate' }, 200);
   });
 
   return router;

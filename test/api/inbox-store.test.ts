@@ -2,7 +2,7 @@
 import { readdir } from 'node:fs/promises';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { retryDelayMs } from '../../inbox/inbox-relay.js';
+import { retryDelayMs } from '../../inbox/relay-retry.js';
 import {
   bookingIdForPaymentIntent,
   claimPendingEvents,

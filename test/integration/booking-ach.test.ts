@@ -5,7 +5,7 @@
  * bank along with the emulator's control API (settle, clock, dispute close, refund arrival).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BookingView, PaymentView } from '../../api/schemas.js';
+import type { BookingView, PaymentView } from '../../api/booking/schemas.js';
 import { bookingWorkflowId, type PaymentStatus } from '../../workflows/booking/contract.js';
 import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../../harness/system-under-test.js';
 import { waitFor } from '../../harness/wait-for.js';

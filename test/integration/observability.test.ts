@@ -8,7 +8,7 @@
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BookingView, PaymentView } from '../../api/schemas.js';
+import type { BookingView, PaymentView } from '../../api/booking/schemas.js';
 import { createJsonLogger } from '../../telemetry/logger.js';
 import { startTracing, type Tracing } from '../../telemetry/tracing.js';
 import { createJsonRuntimeLogger } from '../../worker/json-logger.js';

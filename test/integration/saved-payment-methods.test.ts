@@ -6,7 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BookingView, SavedPaymentMethodView, SetupView } from '../../api/schemas.js';
+import type { BookingView } from '../../api/booking/schemas.js';
+import type { SavedPaymentMethodView } from '../../api/saved-payment-methods/schemas.js';
+import type { SetupView } from '../../api/setup/schemas.js';
 import type { PaymentStatus } from '../../workflows/booking/contract.js';
 import { paymentMethodSetupWorkflowId } from '../../workflows/setup/contract.js';
 import { newBooking, startSystemUnderTest, waitForBooking as waitForBookingView, type SystemUnderTest } from '../../harness/system-under-test.js';

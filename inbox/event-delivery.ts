@@ -1,0 +1,82 @@
+/**
+ * The delivery of one claimed Stripe event: the signal to its booking's (or setup's) workflow, and
+ * what to record when it cannot be delivered (later, never, or not at all). Touches no database connection.
+ */
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import type { ApiConfig } from '../config/env.js';
+import { bookingWorkflowId, stripeEventSignal } from '../workflows/booking/contract.js';
+import { paymentMethodSetupWorkflowId } from '../workflows/setup/contract.js';
+import { describeError } from '../telemetry/logger.js';
+import type { ClaimedStripeEvent } from './inbox-store.js';
+import { isStripeEventEnvelope, toStripeEventSignal } from './stripe-event-signal.js';
+
+/** What the delivery needs: Temporal, and how long each of its calls may take. */
+export interface EventDeliveryDeps {
+  temporal: Client;
+  config: Pick<ApiConfig, 'TEMPORAL_RPC_TIMEOUT_MS'>;
+}
+
+/** What to record for one claimed event. */
+export type DeliveryDecision =
+  | { outcome: 'relayed' }
+  | { outcome: 'retried' | 'closed' | 'ignored'; reason: string };
+
+const MAX_ERROR_LENGTH = 500;
+
+/** The workflow an event goes to: its booking's, else its setup's; null while neither is known. */
+export function targetWorkflowId(event: Pick<ClaimedStripeEvent, 'bookingId' | 'setupId'>): string | null {
+  if (event.bookingId !== null) return bookingWorkflowId(event.bookingId);
+  if (event.setupId !== null) return paymentMethodSetupWorkflowId(event.setupId);
+  return null;
+}
+
+/** Distinguishes "workflow finished" (its status; nothing will ever take the event) from "not started yet" (null). */
+async function closedStatusOf({ temporal, config }: EventDeliveryDeps, workflowId: string): Promise<string | null> {
+  try {
+    const description = await temporal.withDeadline(Date.now() + config.TEMPORAL_RPC_TIMEOUT_MS, () =>
+      temporal.workflow.getHandle(workflowId).describe(),
+    );
+    return description.status.name === 'RUNNING' ? null : description.status.name;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return null;
+    throw error;
+  }
+}
+
+/** Why a signal failed: a workflow that has finished closes the event, any other reason retries it. */
+async function undeliveredDecision(deps: EventDeliveryDeps, workflowId: string, signalError: unknown): Promise<DeliveryDecision> {
+  let reason = describeError(signalError);
+  if (signalError instanceof WorkflowNotFoundError) {
+    try {
+      const closedStatus = await closedStatusOf(deps, workflowId);
+      if (closedStatus) return { outcome: 'closed', reason: `workflow ${workflowId} is ${closedStatus}` };
+      reason = `workflow ${workflowId} not started yet`;
+    } catch (describeFailure) {
+      reason = describeError(describeFailure);
+    }
+  }
+  return { outcome: 'retried', reason: reason.slice(0, MAX_ERROR_LENGTH) };
+}
+
+/** Signals one event and decides what to record; attempts can run in parallel. */
+export async function deliverEvent(deps: EventDeliveryDeps, event: ClaimedStripeEvent): Promise<DeliveryDecision> {
+  if (!isStripeEventEnvelope(event.payload)) {
+    return { outcome: 'ignored', reason: 'stored payload is not a Stripe event' };
+  }
+  const workflowId = targetWorkflowId(event);
+  if (workflowId === null) {
+    if (event.paymentIntentId === null) return { outcome: 'ignored', reason: 'event names no booking, setup or PaymentIntent' };
+    return { outcome: 'retried', reason: `no booking known yet for PaymentIntent ${event.paymentIntentId}` };
+  }
+  const signal = toStripeEventSignal(event.payload);
+  const { temporal, config } = deps;
+  try {
+    await temporal.withDeadline(Date.now() + config.TEMPORAL_RPC_TIMEOUT_MS, () =>
+      temporal.workflow.getHandle(workflowId).signal(stripeEventSignal, signal),
+    );
+    return { outcome: 'relayed' };
+  } catch (signalError) {
+    return undeliveredDecision(deps, workflowId, signalError);
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * One pass of the inbox relay: claims due events with `FOR UPDATE SKIP LOCKED` inside one
+ * transaction (so any number of API processes can relay at once without delivering an event twice
+ * or waiting on each other), signals them, and records each outcome on its locked row before committing.
+ */
+import type pg from 'pg';
+import type { ApiConfig } from '../config/env.js';
+import { withTransaction, type Queryable } from '../db/transaction.js';
+import type { Logger } from '../telemetry/logger.js';
+import { deliverEvent, targetWorkflowId, type DeliveryDecision, type EventDeliveryDeps } from './event-delivery.js';
+import {
+  assignBooking,
+  bookingIdForPaymentIntent,
+  claimPendingEvents,
+  markClosed,
+  markIgnored,
+  markRelayed,
+  markRetry,
+  type ClaimedStripeEvent,
+} from './inbox-store.js';
+import { retryDelayMs, type RelayRetryPolicy } from './relay-retry.js';
+
+/** How a pass went, event by event outcome. */
+export interface RelayPassResult {
+  relayed: number;
+  retried: number;
+  closed: number;
+  ignored: number;
+}
+
+/** What the relay counts: each event's outcome (a relayed one with its delay from receipt to signal), and passes that failed whole. */
+export interface RelayMetrics {
+  countRelayOutcome(outcome: keyof RelayPassResult, event: { receivedAt: Date }): void;
+  countRelayPassFailure(): void;
+}
+
+/** What a pass needs. */
+export interface RelayPassDeps extends EventDeliveryDeps {
+  db: pg.Pool;
+  config: Pick<ApiConfig, 'RELAY_BATCH_SIZE' | 'TEMPORAL_RPC_TIMEOUT_MS'>;
+  logger: Logger;
+  retry: RelayRetryPolicy;
+  /** Counts outcomes (and the delay of relayed events) once they are committed. */
+  metrics?: RelayMetrics;
+}
+
+/** How many events a pass claimed and decided. */
+export function handledCount(result: RelayPassResult): number {
+  return result.relayed + result.retried + result.closed + result.ignored;
+}
+
+/**
+ * Ties events stored before their booking was known (a charge that came before any event of its
+ * PaymentIntent) to the booking another event of that PaymentIntent has named since, on the locked row.
+ */
+async function resolveBookings(client: Queryable, claimed: ClaimedStripeEvent[]): Promise<ClaimedStripeEvent[]> {
+  const resolved: ClaimedStripeEvent[] = [];
+  for (const event of claimed) {
+    const bookingId =
+      event.bookingId ??
+      (event.paymentIntentId === null ? null : await bookingIdForPaymentIntent(client, event.paymentIntentId));
+    if (bookingId !== null && event.bookingId === null) await assignBooking(client, event.id, bookingId);
+    resolved.push({ ...event, bookingId });
+  }
+  return resolved;
+}
+
+/** Records a decision on the event's locked row, in the claiming transaction. */
+async function recordDecision(
+  { logger, retry }: Pick<RelayPassDeps, 'logger' | 'retry'>,
+  client: Queryable,
+  event: ClaimedStripeEvent,
+  decision: DeliveryDecision,
+): Promise<void> {
+  const workflowId = targetWorkflowId(event);
+  switch (decision.outcome) {
+    case 'relayed':
+      await markRelayed(client, event.id);
+      logger.info('stripe event relayed', { eventId: event.id, eventType: event.type, bookingId: event.bookingId, workflowId });
+      return;
+    case 'ignored':
+      await markIgnored(client, event.id, decision.reason);
+      logger.warn('stripe event ignored', { eventId: event.id, bookingId: event.bookingId, reason: decision.reason });
+      return;
+    case 'closed':
+      await markClosed(client, event.id, decision.reason);
+      logger.info('stripe event for a closed workflow', { eventId: event.id, bookingId: event.bookingId, workflowId });
+      return;
+    case 'retried': {
+      const delay = retryDelayMs(event.attempts, retry);
+      await markRetry(client, event.id, decision.reason, new Date(Date.now() + delay));
+      logger.warn('stripe event relay deferred', {
+        eventId: event.id,
+        bookingId: event.bookingId,
+        workflowId,
+        attempt: event.attempts + 1,
+        retryInMs: delay,
+        error: decision.reason,
+      });
+      return;
+    }
+  }
+}
+
+/** Claims up to RELAY_BATCH_SIZE due events, signals them and records what became of each. */
+export async function runRelayPass(deps: RelayPassDeps): Promise<RelayPassResult> {
+  const result: RelayPassResult = { relayed: 0, retried: 0, closed: 0, ignored: 0 };
+  const recorded: Array<[ClaimedStripeEvent, DeliveryDecision]> = [];
+  await withTransaction(deps.db, async (client) => {
+    const claimed = await resolveBookings(client, await claimPendingEvents(client, deps.config.RELAY_BATCH_SIZE));
+    // Signals go out concurrently; the row locks are held until every outcome is recorded and committed.
+    const decisions = await Promise.all(claimed.map((event) => deliverEvent(deps, event)));
+    for (const [index, decision] of decisions.entries()) {
+      await recordDecision(deps, client, claimed[index], decision);
+      result[decision.outcome] += 1;
+      recorded.push([claimed[index], decision]);
+    }
+  });
+  for (const [event, decision] of recorded) deps.metrics?.countRelayOutcome(decision.outcome, event);
+  return result;
+}
