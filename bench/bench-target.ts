@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { ApiAnswer } from '../harness/system-under-test.js';
-import type { BookingView } from '../api/schemas.js';
+import type { BookingView } from '../api/booking/schemas.js';
 import { MilestoneClock } from './milestones.js';
 import { startBenchStack } from './stack.js';
 

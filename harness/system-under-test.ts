@@ -21,7 +21,7 @@ import { startInboxRelay } from '../inbox/inbox-relay.js';
 import { apiTemporalConnectionOptions } from '../api/temporal/temporal-connection.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createApiMetrics } from '../api/ops/metrics.js';
-import type { BookingView } from '../api/schemas.js';
+import type { BookingView } from '../api/booking/schemas.js';
 import { DEFAULT_STRIPE_TIMEOUT_MS, loadApiConfig } from '../config/env.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
