@@ -42,8 +42,6 @@ export const MANDATE_PER_ACCOUNT_PATCH = 'mandate-per-bank-account';
 /** Patch: the target date is checked again when the debit is created; older histories sent it as requested. */
 export const RECHECK_TARGET_DATE_PATCH = 'recheck-ach-target-date';
 
-export { AWAIT_BALANCE_REFRESH_PATCH } from './bank-balance-check.js';
-
 /** How often a refund still pending, or a debit overdue, is re-read from Stripe. */
 const REFUND_POLL_SECONDS = 24 * 60 * 60;
 const OVERDUE_POLL_SECONDS = 24 * 60 * 60;
