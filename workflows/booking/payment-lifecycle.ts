@@ -10,20 +10,26 @@ import { ActivityFailure, ApplicationFailure, log, patched } from '@temporalio/w
 import type { PaymentIntentSnapshot } from '../../activities/common/payment-intent-snapshot.js';
 import type { RefundSnapshot } from '../../activities/create-activities.js';
 import { stripeReads, stripeWrites } from '../common/activity-stubs.js';
-import { confirmationOutcome, ensureStripeCustomer, microdepositOutcome } from '../common/stripe-write.js';
+import { ensureStripeCustomer } from '../common/stripe-write.js';
 import { earliestTargetDate, isTargetDateInRange } from './ach-target-date.js';
 import { balanceAwaited, checkBalanceBeforeDebit } from './bank-balance-check.js';
+import {
+  cancelBankDebit,
+  confirmBankDebit,
+  createBankDebit,
+  debitSummary,
+  refundBankDebit,
+  submitMicrodeposits,
+} from './bank-debit-writes.js';
 import { acceptanceGivenFor, debitAuthority, type PaymentMethodAuthority } from './bank-mandate.js';
 import type { BookingContext } from './booking-context.js';
 import { BookingPart, at, due, inSeconds } from './booking-part.js';
-import { usd } from './booking-story.js';
 import {
   DEFAULT_PAYMENT_POLICY,
   FailureTypes,
   MICRODEPOSIT_ATTEMPTS,
   MICRODEPOSIT_VALIDITY_SECONDS,
   type BankPaymentInput,
-  type MandateAcceptance,
   type MicrodepositOutcome,
   type MicrodepositState,
   type NotificationType,
@@ -206,7 +212,11 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     microdeposits.attemptsRemaining -= 1;
     this.ctx.touch();
     try {
-      const check = await this.submitMicrodeposits(request, microdeposits, attemptNumber);
+      const total = MICRODEPOSIT_ATTEMPTS[microdeposits.type];
+      // Numbered across the booking, never reset (a late event can restart the attempts): a key
+      // is never sent again with other values, which Stripe would refuse with idempotency_error.
+      const submission = this.ctx.writes.enabled() ? (p.microdepositSubmissions = (p.microdepositSubmissions ?? 0) + 1) : undefined;
+      const check = await submitMicrodeposits(this.ctx, p, request, { submission, attemptNumber, total });
       if (p.status !== 'awaiting_verification') {
         // A cancellation or the deadline moved the payment on while Stripe answered: keep that.
         return { result: check.result, attemptsRemaining: microdeposits.attemptsRemaining };
@@ -288,7 +298,7 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
       );
       return;
     }
-    await this.confirmDebit(authority);
+    this.applySnapshot(await confirmBankDebit(this.ctx, p, authority));
     if (p.status === 'pending') await this.recheckUnplacedDebit();
   }
 
@@ -310,32 +320,11 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     return verdict === 'debit';
   }
 
-  /** Creates the current attempt's PaymentIntent (found again by its attempt if the answer was lost). */
+  /** Creates the current attempt's PaymentIntent. */
   private async createDebit(stripeCustomerId: string): Promise<void> {
     const p = this.part;
-    const { attempt } = p;
-    const { bookingId } = this.ctx.state;
     const targetDate = this.debitTargetDate();
-    const created = await this.ctx.writes.run({
-      operation: `payment-create:${attempt}`,
-      send: (writeAttempt) =>
-        stripeWrites(`create the ${usd(p.amount)} bank debit's PaymentIntent (attempt ${attempt})`).createBankPayment({
-          bookingId,
-          attempt,
-          amount: p.amount,
-          stripeCustomerId,
-          paymentMethod: p.paymentMethod,
-          verification: this.bank.verification,
-          targetDate,
-          ...(writeAttempt !== undefined && { writeAttempt }),
-        }),
-      resolve: () =>
-        stripeReads(`find the bank debit's PaymentIntent of attempt ${attempt}`).findBankPayment({
-          bookingId,
-          attempt,
-          stripeCustomerId,
-        }),
-    });
+    const created = await createBankDebit(this.ctx, p, { stripeCustomerId, verification: this.bank.verification, targetDate });
     p.paymentIntentId = created.paymentIntentId;
     this.ctx.touch();
   }
@@ -360,36 +349,10 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     return used;
   }
 
-  /** Confirms the debit under its mandate and applies Stripe's answer. */
-  private async confirmDebit(authority: MandateAcceptance | { mandateId: string }): Promise<void> {
-    const p = this.part;
-    const { attempt, paymentMethod } = p;
-    const paymentIntentId = p.paymentIntentId!;
-    this.applySnapshot(
-      await this.ctx.writes.run({
-        operation: `payment-confirm:${attempt}`,
-        send: (writeAttempt) =>
-          stripeWrites(`debit ${usd(p.amount)} from ${paymentMethod} (attempt ${attempt})`).confirmBankPayment({
-            bookingId: this.ctx.state.bookingId,
-            attempt,
-            paymentIntentId,
-            paymentMethod,
-            mandate: authority,
-            ...(writeAttempt !== undefined && { writeAttempt }),
-          }),
-        resolve: async () =>
-          confirmationOutcome(
-            await stripeReads(`read ${this.debit()}: was the debit submitted?`).readPaymentIntent(paymentIntentId),
-            paymentMethod,
-          ),
-      }),
-    );
-  }
-
   /** Stripe answered the confirmation without a state we wait on: ask again, and never loop on it. */
   private async recheckUnplacedDebit(): Promise<void> {
     const p = this.part;
-    const snapshot = await stripeReads(`read ${this.debit()} after its confirmation`).readPaymentIntent(p.paymentIntentId!);
+    const snapshot = await stripeReads(`read ${debitSummary(this.part)} after its confirmation`).readPaymentIntent(p.paymentIntentId!);
     this.applySnapshot(snapshot);
     if (p.status === 'pending') {
       this.askForNewPaymentMethod(
@@ -414,7 +377,7 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     const code = details?.declineCode ?? details?.code ?? failure.type ?? null;
     if (details?.paymentIntentStatus === 'canceled' && p.paymentIntentId) {
       // Stripe cancels a PaymentIntent itself once too many of its confirmations failed; this refusal was the last.
-      this.applySnapshot(await stripeReads(`read ${this.debit()} after Stripe refused it`).readPaymentIntent(p.paymentIntentId));
+      this.applySnapshot(await stripeReads(`read ${debitSummary(this.part)} after Stripe refused it`).readPaymentIntent(p.paymentIntentId));
     } else if (await this.recordInvalidSavedMandate(code)) {
       if (p.cancellation === 'requested') p.cancellation = null;
     } else {
@@ -448,7 +411,7 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     const events = this.ctx.takeEventsFor(p.paymentIntentId);
     if (events.length === 0 && !this.guard.recheck && !due(p.deadline)) return;
     // The customer may have verified on the hosted page while the webhook is still on its way.
-    const snapshot = await stripeReads(`check whether ${this.debit()} was verified`).readPaymentIntent(p.paymentIntentId!);
+    const snapshot = await stripeReads(`check whether ${debitSummary(this.part)} was verified`).readPaymentIntent(p.paymentIntentId!);
     this.applySnapshot(snapshot);
     if (p.status === 'awaiting_verification' && due(p.deadline)) {
       this.askForNewPaymentMethod(
@@ -470,13 +433,13 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     if (this.offeredPaymentMethod !== null) return this.takeOfferedPaymentMethod(this.offeredPaymentMethod);
     if (p.paymentIntentId && (events.length > 0 || this.guard.recheck)) {
       // A late verification can still move the debit forward; Stripe's word decides.
-      this.applySnapshot(await stripeReads(`read ${this.debit()} after a late event`).readPaymentIntent(p.paymentIntentId));
+      this.applySnapshot(await stripeReads(`read ${debitSummary(this.part)} after a late event`).readPaymentIntent(p.paymentIntentId));
       return;
     }
     if (!due(p.deadline)) return;
     if (p.paymentIntentId) {
       // Nothing may be debited any more: cancel, and believe Stripe if the debit went through.
-      const snapshot = await this.cancelDebit('no new bank account before the deadline');
+      const snapshot = await cancelBankDebit(this.ctx, this.part, 'no new bank account before the deadline');
       if (snapshot.status === 'processing' || snapshot.status === 'succeeded') {
         this.applySnapshot(snapshot);
         return;
@@ -512,7 +475,7 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     if (this.cancelPending()) return this.cancelPayment();
     const events = this.ctx.takeEventsFor(p.paymentIntentId);
     if (events.length === 0 && !this.guard.recheck && !due(p.deadline)) return;
-    this.applySnapshot(await stripeReads(`check ${this.debit()} at the bank`).readPaymentIntent(p.paymentIntentId!));
+    this.applySnapshot(await stripeReads(`check ${debitSummary(this.part)} at the bank`).readPaymentIntent(p.paymentIntentId!));
     if (p.status === 'processing' && due(p.deadline)) {
       // Neither success nor failure came in time: say so once rather than guess, and keep asking daily.
       if (!p.processingOverdue) {
@@ -604,7 +567,7 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
       this.finish();
       return;
     }
-    const snapshot = await this.cancelDebit('booking cancelled');
+    const snapshot = await cancelBankDebit(this.ctx, this.part, 'booking cancelled');
     if (snapshot.status === 'canceled') {
       p.cancellation = 'canceled';
       this.applySnapshot(snapshot);
@@ -614,24 +577,6 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     this.notify('payment.cancel_refused', { status: snapshot.status });
     this.applySnapshot(snapshot);
     this.ctx.touch();
-  }
-
-  /** Cancels the debit's PaymentIntent; Stripe's refusal comes back as its current state. */
-  private cancelDebit(why: string): Promise<PaymentIntentSnapshot> {
-    const paymentIntentId = this.part.paymentIntentId!;
-    return this.ctx.writes.run({
-      operation: `payment-cancel:${paymentIntentId}`,
-      send: (writeAttempt) =>
-        stripeWrites(`cancel ${this.debit()}: ${why}`).cancelBankPayment({
-          bookingId: this.ctx.state.bookingId,
-          paymentIntentId,
-          ...(writeAttempt !== undefined && { writeAttempt }),
-        }),
-      resolve: async () => {
-        const current = await stripeReads(`read ${this.debit()}: was it cancelled?`).readPaymentIntent(paymentIntentId);
-        return current.status === 'canceled' ? current : null;
-      },
-    });
   }
 
   /** Refunds a paid booking per policy and follows the refund. */
@@ -646,7 +591,7 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     }
     let snapshot: RefundSnapshot;
     try {
-      snapshot = await this.requestRefund(amount);
+      snapshot = await refundBankDebit(this.ctx, p, amount);
     } catch (error) {
       this.recordRefusedRefund(error);
       return;
@@ -659,22 +604,6 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
       p.deadline = inSeconds(REFUND_POLL_SECONDS);
       this.ctx.touch();
     }
-  }
-
-  /** Asks Stripe to refund `amount` of the debit (found again if the answer was lost). */
-  private requestRefund(amount: number): Promise<RefundSnapshot> {
-    const paymentIntentId = this.part.paymentIntentId!;
-    return this.ctx.writes.run({
-      operation: `refund:${paymentIntentId}`,
-      send: (writeAttempt) =>
-        stripeWrites(`refund ${usd(amount)} of ${this.debit()}`).refundPayment({
-          bookingId: this.ctx.state.bookingId,
-          paymentIntentId,
-          amount,
-          ...(writeAttempt !== undefined && { writeAttempt }),
-        }),
-      resolve: () => stripeReads(`find the refund of ${this.debit()}`).findRefund(paymentIntentId),
-    });
   }
 
   /** Only Stripe's refusal (e.g. a charge already taken back by a dispute) is final; an outage is rethrown to be retried. */
@@ -823,36 +752,6 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     return this.payment?.paymentIntentId ?? null;
   }
 
-  /** The debit as activity summaries name it: `$125 bank debit pi_…`. */
-  private debit(): string {
-    return `${usd(this.part.amount)} bank debit ${this.part.paymentIntentId}`;
-  }
-
-  /** Sends one microdeposit attempt (its idempotency key numbered across the booking) and reads the verdict. */
-  private submitMicrodeposits(request: VerifyMicrodepositsRequest, microdeposits: MicrodepositState, attemptNumber: number) {
-    const p = this.part;
-    const total = MICRODEPOSIT_ATTEMPTS[microdeposits.type];
-    const paymentIntentId = p.paymentIntentId!;
-    // Numbered across the booking, never reset (a late event can restart the attempts): a key
-    // is never sent again with other values, which Stripe would refuse with idempotency_error.
-    const submission = this.ctx.writes.enabled() ? (p.microdepositSubmissions = (p.microdepositSubmissions ?? 0) + 1) : undefined;
-    return this.ctx.writes.run({
-      operation: `verify:${submission}`,
-      send: (writeAttempt) =>
-        stripeWrites(`verify the microdeposits of ${this.debit()} (attempt ${attemptNumber} of ${total})`).verifyMicrodeposits({
-          bookingId: this.ctx.state.bookingId,
-          paymentIntentId,
-          paymentAttempt: p.attempt,
-          attemptNumber,
-          descriptorCode: request.descriptorCode,
-          amounts: request.amounts,
-          ...(submission !== undefined && { submission }),
-          ...(writeAttempt !== undefined && { writeAttempt }),
-        }),
-      resolve: async () =>
-        microdepositOutcome(await stripeReads(`read ${this.debit()}: were the microdeposits checked?`).readPaymentIntent(paymentIntentId)),
-    });
-  }
 }
 
 /** Builds the payment's lifecycle; null payment state means a hold-only booking. */
