@@ -1,0 +1,141 @@
+/**
+ * The Stripe writes of a bank debit: create, confirm and cancel its PaymentIntent, submit its
+ * microdeposits, refund it. Each is one business operation of the booking's write ledger, found
+ * again by reading Stripe when its answer was lost. The activity summaries name the debit as the
+ * Web UI shows it. Deterministic: workflow code only.
+ */
+import type { PaymentIntentSnapshot } from '../../activities/common/payment-intent-snapshot.js';
+import type { RefundSnapshot } from '../../activities/create-activities.js';
+import { stripeReads, stripeWrites } from '../common/activity-stubs.js';
+import { confirmationOutcome, microdepositOutcome } from '../common/stripe-write.js';
+import type { BookingContext } from './booking-context.js';
+import { usd } from './booking-story.js';
+import type { MandateAcceptance, PaymentState, VerifyMicrodepositsRequest, VerificationMethod } from './contract.js';
+
+/** The debit as activity summaries name it: `$125 bank debit pi_…`. */
+export function debitSummary(payment: PaymentState): string {
+  return `${usd(payment.amount)} bank debit ${payment.paymentIntentId}`;
+}
+
+/** Creates the current attempt's PaymentIntent; found again by the booking and attempt if the answer was lost. */
+export function createBankDebit(
+  ctx: BookingContext,
+  payment: PaymentState,
+  debit: { stripeCustomerId: string; verification: VerificationMethod; targetDate: string | null },
+) {
+  const { attempt } = payment;
+  const { bookingId } = ctx.state;
+  const { stripeCustomerId } = debit;
+  return ctx.writes.run({
+    operation: `payment-create:${attempt}`,
+    send: (writeAttempt) =>
+      stripeWrites(`create the ${usd(payment.amount)} bank debit's PaymentIntent (attempt ${attempt})`).createBankPayment({
+        bookingId,
+        attempt,
+        amount: payment.amount,
+        stripeCustomerId,
+        paymentMethod: payment.paymentMethod,
+        verification: debit.verification,
+        targetDate: debit.targetDate,
+        ...(writeAttempt !== undefined && { writeAttempt }),
+      }),
+    resolve: () =>
+      stripeReads(`find the bank debit's PaymentIntent of attempt ${attempt}`).findBankPayment({
+        bookingId,
+        attempt,
+        stripeCustomerId,
+      }),
+  });
+}
+
+/** Confirms the current attempt's debit under its mandate; Stripe's answer is the PaymentIntent after it. */
+export function confirmBankDebit(
+  ctx: BookingContext,
+  payment: PaymentState,
+  authority: MandateAcceptance | { mandateId: string },
+): Promise<PaymentIntentSnapshot> {
+  const { attempt, paymentMethod } = payment;
+  const paymentIntentId = payment.paymentIntentId!;
+  return ctx.writes.run({
+    operation: `payment-confirm:${attempt}`,
+    send: (writeAttempt) =>
+      stripeWrites(`debit ${usd(payment.amount)} from ${paymentMethod} (attempt ${attempt})`).confirmBankPayment({
+        bookingId: ctx.state.bookingId,
+        attempt,
+        paymentIntentId,
+        paymentMethod,
+        mandate: authority,
+        ...(writeAttempt !== undefined && { writeAttempt }),
+      }),
+    resolve: async () =>
+      confirmationOutcome(
+        await stripeReads(`read ${debitSummary(payment)}: was the debit submitted?`).readPaymentIntent(paymentIntentId),
+        paymentMethod,
+      ),
+  });
+}
+
+/** Cancels the debit's PaymentIntent; Stripe's refusal comes back as its current state. */
+export function cancelBankDebit(ctx: BookingContext, payment: PaymentState, why: string): Promise<PaymentIntentSnapshot> {
+  const paymentIntentId = payment.paymentIntentId!;
+  return ctx.writes.run({
+    operation: `payment-cancel:${paymentIntentId}`,
+    send: (writeAttempt) =>
+      stripeWrites(`cancel ${debitSummary(payment)}: ${why}`).cancelBankPayment({
+        bookingId: ctx.state.bookingId,
+        paymentIntentId,
+        ...(writeAttempt !== undefined && { writeAttempt }),
+      }),
+    resolve: async () => {
+      const current = await stripeReads(`read ${debitSummary(payment)}: was it cancelled?`).readPaymentIntent(paymentIntentId);
+      return current.status === 'canceled' ? current : null;
+    },
+  });
+}
+
+/** Asks Stripe to refund `amount` of the debit; the refund is found again if the answer was lost. */
+export function refundBankDebit(ctx: BookingContext, payment: PaymentState, amount: number): Promise<RefundSnapshot> {
+  const paymentIntentId = payment.paymentIntentId!;
+  return ctx.writes.run({
+    operation: `refund:${paymentIntentId}`,
+    send: (writeAttempt) =>
+      stripeWrites(`refund ${usd(amount)} of ${debitSummary(payment)}`).refundPayment({
+        bookingId: ctx.state.bookingId,
+        paymentIntentId,
+        amount,
+        ...(writeAttempt !== undefined && { writeAttempt }),
+      }),
+    resolve: () => stripeReads(`find the refund of ${debitSummary(payment)}`).findRefund(paymentIntentId),
+  });
+}
+
+/**
+ * Sends one microdeposit attempt and reads Stripe's verdict. `submission` numbers the key across
+ * the booking (undefined before write keys were recorded); `attemptNumber` of `total` is the
+ * customer's attempt as Stripe counts them.
+ */
+export function submitMicrodeposits(
+  ctx: BookingContext,
+  payment: PaymentState,
+  request: VerifyMicrodepositsRequest,
+  attempt: { submission: number | undefined; attemptNumber: number; total: number },
+) {
+  const paymentIntentId = payment.paymentIntentId!;
+  const { submission, attemptNumber, total } = attempt;
+  return ctx.writes.run({
+    operation: `verify:${submission}`,
+    send: (writeAttempt) =>
+      stripeWrites(`verify the microdeposits of ${debitSummary(payment)} (attempt ${attemptNumber} of ${total})`).verifyMicrodeposits({
+        bookingId: ctx.state.bookingId,
+        paymentIntentId,
+        paymentAttempt: payment.attempt,
+        attemptNumber,
+        descriptorCode: request.descriptorCode,
+        amounts: request.amounts,
+        ...(submission !== undefined && { submission }),
+        ...(writeAttempt !== undefined && { writeAttempt }),
+      }),
+    resolve: async () =>
+      microdepositOutcome(await stripeReads(`read ${debitSummary(payment)}: were the microdeposits checked?`).readPaymentIntent(paymentIntentId)),
+  });
+}
