@@ -292,7 +292,7 @@ describe('booking paid by US bank account (time-skipping)', () => {
     expect(attempts.slice(0, 3).map((state) => state.payment!.status)).toEqual(Array(3).fill('requires_payment_method'));
     const last = attempts[3].payment!;
     expect(last).toMatchObject({ status: 'canceled', paymentIntentId: first.payment!.paymentIntentId, done: true });
-    expect(last.reason).toBe('Stripe cancelled the PaymentIntent after too many failed confirmations (seed 004)');
+    expect(last.reason).toBe('Stripe cancelled the PaymentIntent after too many failed confirmations');
     const debit = await harness.stripe.paymentIntents.retrieve(first.payment!.paymentIntentId!);
     expect(debit).toMatchObject({ status: 'canceled', cancellation_reason: 'automatic' });
     const refused = await handle

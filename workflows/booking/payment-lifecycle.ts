@@ -718,8 +718,7 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
   private canceledReason(snapshot: PaymentIntentSnapshot): string {
     if (this.ctx.state.cancelRequested) return 'booking cancelled';
     // Stripe cancels a PaymentIntent itself (reason `automatic`) once too many of its confirmations failed.
-    // The reason text is part of the booking's state that callers and tests read: kept word for word.
-    if (snapshot.cancellationReason === 'automatic') return 'Stripe cancelled the PaymentIntent after too many failed confirmations (seed 004)';
+    if (snapshot.cancellationReason === 'automatic') return 'Stripe cancelled the PaymentIntent after too many failed confirmations';
     if (cancelledByStripe(snapshot.cancellationReason)) return `Stripe cancelled the PaymentIntent itself (${snapshot.cancellationReason})`;
     return 'cancelled outside the booking workflow';
   }
