@@ -9,7 +9,6 @@ import { stripeReads, stripeWrites } from '../common/activity-stubs.js';
 import {
   FailureTypes,
   MICRODEPOSIT_ATTEMPTS,
-  MICRODEPOSIT_VALIDITY_SECONDS,
   stripeEventSignal,
   type VerifyMicrodepositsRequest,
 } from '../booking/contract.js';
@@ -26,6 +25,7 @@ import {
 } from './contract.js';
 import { SETUP_SEARCH_ATTRIBUTES_PATCH, setupSearchAttributes } from '../booking/search-attribute-sync.js';
 import { describeSetup } from './setup-story.js';
+import { startMicrodeposits } from '../common/microdeposits.js';
 import { StepGuard } from '../common/step-guard.js';
 import { ensureStripeCustomer, microdepositOutcome } from '../common/stripe-write.js';
 import { WorkflowContext } from '../common/workflow-context.js';
@@ -271,14 +271,7 @@ export class PaymentMethodSetup {
   private applyRequiredAction(snapshot: SetupIntentSnapshot): void {
     const { state } = this;
     if (snapshot.microdeposits && !state.microdeposits) {
-      const type = snapshot.microdeposits.type;
-      state.microdeposits = {
-        type,
-        arrivalDate: snapshot.microdeposits.arrivalDate,
-        hostedVerificationUrl: snapshot.microdeposits.hostedVerificationUrl,
-        attemptsRemaining: MICRODEPOSIT_ATTEMPTS[type],
-        expiresAt: inSeconds(MICRODEPOSIT_VALIDITY_SECONDS),
-      };
+      state.microdeposits = startMicrodeposits(snapshot.microdeposits);
       state.deadline = state.microdeposits.expiresAt;
       state.reason = 'waiting for the customer to confirm the microdeposits';
     } else if (!snapshot.microdeposits) {
