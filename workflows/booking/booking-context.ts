@@ -1,12 +1,13 @@
 /**
- * What the parts of a booking workflow share: its input and state, the Stripe events waiting to
- * be applied, and notifications to the booking service. Deterministic: workflow code only.
+ * What the parts of a booking workflow share: its input and state (published, with its Stripe
+ * writes and events, by the shared WorkflowContext), the Stripe events waiting to be applied, and
+ * notifications to the booking service. Deterministic: workflow code only.
  */
-import { log, setCurrentDetails } from '@temporalio/workflow';
+import { log } from '@temporalio/workflow';
 import { notifications } from '../common/activity-stubs.js';
+import { WorkflowContext } from '../common/workflow-context.js';
 import { describeBooking } from './booking-story.js';
 import {
-  MAX_REMEMBERED_EVENT_IDS,
   type BookingInput,
   type BookingNotification,
   type BookingState,
@@ -14,8 +15,7 @@ import {
   type StepRetryState,
   type StripeEventSignal,
 } from './contract.js';
-import { BOOKING_SEARCH_ATTRIBUTES_PATCH, bookingSearchAttributes, upsertChangedSearchAttributes } from './search-attribute-sync.js';
-import { StripeWrites } from '../common/stripe-write.js';
+import { BOOKING_SEARCH_ATTRIBUTES_PATCH, bookingSearchAttributes } from './search-attribute-sync.js';
 
 /** A part of the booking (the hold, the payment) driven by the workflow's main loop. */
 export interface Lifecycle {
@@ -34,12 +34,7 @@ export interface Lifecycle {
 }
 
 /** Shared state and services of one booking workflow run. */
-export class BookingContext {
-  readonly state: BookingState;
-  /** Every Stripe write of the booking, resolved by reading Stripe when its outcome is unknown. */
-  readonly writes: StripeWrites;
-  private readonly seenEventIds: Set<string>;
-  private readonly events: StripeEventSignal[];
+export class BookingContext extends WorkflowContext<BookingState> {
   private readonly unsettledNotifications = new Map<string, BookingNotification>();
   private readonly pendingNotifications: Promise<void>[] = [];
 
@@ -47,27 +42,13 @@ export class BookingContext {
     readonly input: BookingInput,
     state: BookingState,
   ) {
-    this.state = state;
-    this.writes = new StripeWrites(() => (this.state.stripeWrites ??= {}));
-    this.seenEventIds = new Set(state.seenEventIds);
-    this.events = [...(input.carriedEvents ?? [])];
+    super(
+      state,
+      { describe: describeBooking, searchAttributes: bookingSearchAttributes, searchAttributesPatch: BOOKING_SEARCH_ATTRIBUTES_PATCH },
+      input.carriedEvents ?? [],
+    );
     // Notifications still retrying when the previous run continued as new; ids make resending safe.
     for (const notification of input.carriedNotifications ?? []) this.sendNotification(notification);
-  }
-
-  /** Marks the state as changed now and tells ops: current details and search attributes. */
-  touch(): void {
-    this.state.updatedAt = new Date().toISOString();
-    this.publish();
-  }
-
-  /**
-   * Shows where the booking stands: its current details in the Web UI, and its search attributes
-   * (only those that changed, one upsert command).
-   */
-  publish(): void {
-    setCurrentDetails(describeBooking(this.state));
-    upsertChangedSearchAttributes(BOOKING_SEARCH_ATTRIBUTES_PATCH, bookingSearchAttributes(this.state));
   }
 
   /** Where a part's pending retry after an outage is kept: in the state, so continue-as-new carries it. */
@@ -76,18 +57,6 @@ export class BookingContext {
       const retries = (this.state.stepRetries ??= {});
       return (retries[part] ??= { retryAt: null, recheck: false });
     };
-  }
-
-  /** Queues a Stripe event unless its id was already seen; returns whether it was new. */
-  receiveEvent(event: StripeEventSignal): boolean {
-    if (this.seenEventIds.has(event.eventId)) return false;
-    this.seenEventIds.add(event.eventId);
-    this.state.seenEventIds.push(event.eventId);
-    if (this.state.seenEventIds.length > MAX_REMEMBERED_EVENT_IDS) {
-      this.seenEventIds.delete(this.state.seenEventIds.shift()!);
-    }
-    this.events.push(event);
-    return true;
   }
 
   /** Whether an event about this PaymentIntent is waiting. */
@@ -126,11 +95,6 @@ export class BookingContext {
     // Account events (balance refreshes) are about no PaymentIntent: kept only while a part waits on one.
     const aboutAccount = (event: StripeEventSignal) => event.paymentIntentId === null && event.type.startsWith('financial_connections.');
     this.removeEvents(this.events.filter((event) => !followed.includes(event.paymentIntentId) || aboutAccount(event)));
-  }
-
-  /** Events received and not yet applied (carried over by continue-as-new). */
-  waitingEvents(): StripeEventSignal[] {
-    return [...this.events];
   }
 
   /** Notifications not yet delivered (carried over by continue-as-new). */

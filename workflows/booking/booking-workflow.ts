@@ -4,34 +4,12 @@
  * loop wakes them on events, requests and deadlines, and continues as new before history grows
  * large. Deterministic: every side effect is an activity.
  */
-import {
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  patched,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
 import { BookingContext, type Lifecycle } from './booking-context.js';
-import {
-  FailureTypes,
-  bookingStateQuery,
-  cancelBookingUpdate,
-  initialBookingState,
-  stripeEventSignal,
-  supplyPaymentMethodUpdate,
-  verifyMicrodepositsUpdate,
-  type BookingInput,
-  type BookingState,
-} from './contract.js';
+import { registerBookingHandlers } from './booking-handlers.js';
+import { initialBookingState, type BookingInput, type BookingState } from './contract.js';
 import { createHoldLifecycle } from './hold-lifecycle.js';
 import { createPaymentLifecycle } from './payment-lifecycle.js';
-import {
-  validateCancelRequest,
-  validateMicrodepositsRequest,
-  validatePaymentMethodRequest,
-} from './update-validators.js';
 
 /** Continue-as-new well before Temporal's history limits (51,200 events / 50 MB). */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
@@ -42,104 +20,22 @@ const WAKE_ON_MOVED_DEADLINE_PATCH = 'wake-on-moved-deadline';
 /** The booking workflow; returns the booking's final state. */
 export async function bookingWorkflow(input: BookingInput): Promise<BookingState> {
   const ctx = new BookingContext(input, input.carriedState ?? initialBookingState(input, new Date()));
-  const { state } = ctx;
   const hold = createHoldLifecycle(ctx);
   const payment = createPaymentLifecycle(ctx);
-  const parts: Lifecycle[] = [hold, payment];
-  const allDone = () => parts.every((part) => part.done());
   ctx.publish();
+  registerBookingHandlers(ctx, hold, payment);
+  await runParts(ctx, [hold, payment]);
+  await ctx.notificationsSettled();
+  await condition(allHandlersFinished);
+  return ctx.state;
+}
 
-  // Descriptions show in the Web UI and `temporal workflow metadata` next to each handler.
-  setHandler(
-    stripeEventSignal,
-    (event) => {
-      ctx.receiveEvent(event);
-    },
-    { description: 'A Stripe event about this booking, relayed from the webhook inbox (ids and status only)' },
-  );
-
-  setHandler(bookingStateQuery, () => state, {
-    description: "The booking's state: hold and bank payment status, Stripe ids, deadlines, dispute, refund, reasons",
-  });
-
-  setHandler(
-    cancelBookingUpdate,
-    async (request) => {
-      if (!state.cancelRequested) {
-        state.cancelRequested = true;
-        state.cancelReason = request.reason ?? null;
-        ctx.touch();
-      }
-      // Answers once the cancellation has been carried out: the hold released, the payment
-      // cancelled, refused by Stripe, or its refund requested (a refund may take days to land).
-      // A hold Stripe refuses to release is followed for days: the answer says so rather than wait.
-      await condition(() => (hold.done() || hold.releaseRefused()) && payment.cancellationSettled());
-      return state;
-    },
-    {
-      validator: validateCancelRequest,
-      description: 'Cancel the booking: release the hold, cancel or refund the payment; answers with the state after',
-    },
-  );
-
-  setHandler(
-    supplyPaymentMethodUpdate,
-    async (request) => {
-      if (request.for === 'payment') {
-        const attemptBefore = state.payment!.attempt;
-        payment.offerPaymentMethod(request.paymentMethod, {
-          ...(request.savedMandateId && { savedMandateId: request.savedMandateId }),
-          ...(request.mandate && { mandate: request.mandate }),
-        });
-        await condition(
-          () => payment.done() || (state.payment!.attempt > attemptBefore && state.payment!.status !== 'pending'),
-        );
-        return state;
-      }
-      const attemptBefore = state.hold.attempt;
-      hold.offerPaymentMethod(request.paymentMethod, request.offSession === true);
-      await condition(() => hold.done() || (state.hold.attempt > attemptBefore && state.hold.status !== 'placing'));
-      return state;
-    },
-    {
-      description: 'A new payment method after a decline or expiry (for the hold) or a failed bank payment (for the payment)',
-      validator: (request) => {
-        validatePaymentMethodRequest(request);
-        const part = request.for === 'payment' ? payment : hold;
-        if (!part.awaitingPaymentMethod() || part.paymentMethodOffered()) {
-          const status = request.for === 'payment' ? (state.payment?.status ?? 'absent') : state.hold.status;
-          throw ApplicationFailure.nonRetryable(
-            `booking is not waiting for a payment method (${request.for ?? 'hold'} is ${status})`,
-            FailureTypes.NotAwaitingPaymentMethod,
-          );
-        }
-        if (request.for === 'payment' && !request.savedMandateId && !request.mandate && !payment.hasMandateAcceptance(request.paymentMethod)) {
-          // A mandate authorizes one account: an acceptance given for another is never reused.
-          throw ApplicationFailure.nonRetryable(
-            'a new bank account needs its own mandate acceptance: give the customer\'s acceptance (mandate) with it',
-            FailureTypes.MandateRequired,
-          );
-        }
-      },
-    },
-  );
-
-  setHandler(
-    verifyMicrodepositsUpdate,
-    async (request) => ({ ...(await payment.verifyMicrodeposits(request)), booking: state }),
-    {
-      description: "The customer's microdeposit values (descriptor code or two amounts); answers with Stripe's verdict",
-      validator: (request) => {
-        validateMicrodepositsRequest(request);
-        payment.checkMicrodepositAttempt(request);
-      },
-    },
-  );
-
-  const continueAsNewDue = () =>
-    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > CONTINUE_AS_NEW_AFTER_EVENTS;
-  const canContinueAsNew = () =>
-    continueAsNewDue() && allHandlersFinished() && parts.every((part) => part.safeToContinueAsNew());
+/**
+ * The main loop: until every part is done, wakes the parts on events, requests and deadlines, lets
+ * each ready one take its step, and continues as new when history grows large.
+ */
+async function runParts(ctx: BookingContext, parts: Lifecycle[]): Promise<void> {
+  const canContinueAsNew = () => continueAsNewDue() && allHandlersFinished() && parts.every((part) => part.safeToContinueAsNew());
   const anyReady = () => parts.some((part) => part.ready()) || canContinueAsNew();
   const nextWake = () =>
     parts
@@ -150,15 +46,8 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
   // microdeposits, the processing alert after a verification): wake up to re-arm the timer.
   const wakeOnMovedDeadline = patched(WAKE_ON_MOVED_DEADLINE_PATCH);
 
-  while (!allDone()) {
-    if (canContinueAsNew()) {
-      await continueAsNew<typeof bookingWorkflow>({
-        ...input,
-        carriedState: state,
-        carriedEvents: ctx.waitingEvents(),
-        carriedNotifications: ctx.undeliveredNotifications(),
-      });
-    }
+  while (!parts.every((part) => part.done())) {
+    if (canContinueAsNew()) await continueWithCarriedState(ctx);
     if (!anyReady()) {
       const wake = nextWake();
       const moved = () => wakeOnMovedDeadline && nextWake()?.at !== wake?.at;
@@ -173,8 +62,19 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
     }
     ctx.dropStaleEvents(parts);
   }
+}
 
-  await ctx.notificationsSettled();
-  await condition(allHandlersFinished);
-  return state;
+/** Whether history is long enough (or Temporal suggests it) to continue as new. */
+function continueAsNewDue(): boolean {
+  return workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > CONTINUE_AS_NEW_AFTER_EVENTS;
+}
+
+/** Continues as new, carrying the state, the events not yet applied and the notifications not yet delivered. */
+async function continueWithCarriedState(ctx: BookingContext): Promise<never> {
+  return continueAsNew<typeof bookingWorkflow>({
+    ...ctx.input,
+    carriedState: ctx.state,
+    carriedEvents: ctx.waitingEvents(),
+    carriedNotifications: ctx.undeliveredNotifications(),
+  });
 }
