@@ -50,7 +50,7 @@ export async function runNonDeterministicChange(): Promise<ScenarioReport> {
       for (const [variant, change] of Object.entries(variants)) {
         const workflowsDir = path.join(scratch, variant.replace(/\W+/g, '-'), 'workflows');
         await cp(path.join(ROOT, 'workflows'), workflowsDir, { recursive: true });
-        const file = path.join(workflowsDir, 'booking-workflow.ts');
+        const file = path.join(workflowsDir, 'booking', 'booking-workflow.ts');
         const source = await readFile(file, 'utf8');
         if (!source.includes(ANCHOR)) throw new Error('the booking workflow no longer has the line this scenario changes');
         await writeFile(
