@@ -64,7 +64,8 @@ module.exports = {
     },
     {
       name: 'the-inbox-is-below-the-worker',
-      comment: 'Only ops tooling starts from the worker; inbox/, db/, stripe/, telemetry/, config/, codec/, notifications/ never import it.',
+      comment:
+        'Only ops tooling starts from the worker; inbox/, db/, stripe/, telemetry/, config/, codec/, notifications/ never import it.',
       severity: 'error',
       from: { path: PRODUCT, pathNot: '^(worker|ops|api)/' },
       to: { path: '^worker/' },

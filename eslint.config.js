@@ -54,7 +54,16 @@ export default tseslint.config(
               message: 'Workflows are deterministic: no Node built-ins; do the work in an activity.',
             },
             {
-              group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing', 'stripe', 'pg', 'hono', '@hono/*'],
+              group: [
+                '@temporalio/client',
+                '@temporalio/worker',
+                '@temporalio/activity',
+                '@temporalio/testing',
+                'stripe',
+                'pg',
+                'hono',
+                '@hono/*',
+              ],
               allowTypeImports: true,
               message: 'Workflows may import only @temporalio/workflow and pure shared types (use `import type`).',
             },

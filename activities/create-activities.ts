@@ -25,7 +25,11 @@ export type {
   MicrodepositCheck,
 } from './booking/bank-payment-activities.js';
 export type { RefundSnapshot } from './booking/refund-snapshot.js';
-export type { CreateSetupIntentInput, VerifySetupMicrodepositsInput, SetupMicrodepositCheck } from './setup/setup-activities.js';
+export type {
+  CreateSetupIntentInput,
+  VerifySetupMicrodepositsInput,
+  SetupMicrodepositCheck,
+} from './setup/setup-activities.js';
 
 /** Builds the activities over their clients. */
 export function createActivities(deps: ActivityDeps) {

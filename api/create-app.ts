@@ -85,7 +85,9 @@ export function createApp({
   app.route('/', createHealthRoutes({ temporal, db, logger }));
   // Decrypted payloads only for callers with the codec token: without one the endpoint does not exist.
   if (codec && config.CODEC_AUTH_TOKEN) {
-    const allowedOrigins = config.CODEC_CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean);
+    const allowedOrigins = config.CODEC_CORS_ORIGINS.split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean);
     app.route('/codec', createCodecServer({ codec, authToken: config.CODEC_AUTH_TOKEN, allowedOrigins }));
   }
   app.route('/', createMetricsRoutes({ metrics, token: config.METRICS_TOKEN }));
@@ -109,7 +111,7 @@ export function createApp({
       title: 'Booking payments API',
       version: '1.0.0',
       description:
-        'Starts and drives the payment workflow of each booking, saves customers\' payment methods for later ' +
+        "Starts and drives the payment workflow of each booking, saves customers' payment methods for later " +
         'bookings, and receives Stripe webhooks. ' +
         'Every failure answers `{ "error": { "code", "message", "requestId" } }`.',
     },
@@ -118,11 +120,15 @@ export function createApp({
   const allowedMethods = allowedMethodsOf(app);
   app.notFound((c) => {
     const allowed = allowedMethods(c.req.path);
-    if (allowed.length === 0) return errorResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`));
+    if (allowed.length === 0)
+      return errorResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`));
     c.header('Allow', allowed.join(', '));
     return errorResponse(
       c,
-      new ApiError('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(', ')}`),
+      new ApiError(
+        'method_not_allowed',
+        `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allowed.join(', ')}`,
+      ),
     );
   });
 

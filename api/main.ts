@@ -30,7 +30,8 @@ async function main(): Promise<void> {
   const connection = await Connection.connect(apiTemporalConnectionOptions(config));
   const codec = payloadCodecFrom(config);
   if (!codec) logger.warn('PAYLOAD_CODEC_KEYS is not set: workflow payloads are stored unencrypted');
-  else if (!config.CODEC_AUTH_TOKEN) logger.warn('CODEC_AUTH_TOKEN is not set: /codec is not served, the Web UI and CLI show payloads encrypted');
+  else if (!config.CODEC_AUTH_TOKEN)
+    logger.warn('CODEC_AUTH_TOKEN is not set: /codec is not served, the Web UI and CLI show payloads encrypted');
   const temporal = new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -42,7 +43,17 @@ async function main(): Promise<void> {
   const stripe = createStripeClient(config);
   const metrics = createApiMetrics({ db, logger, processMetrics: true });
   const relay = startInboxRelay({ db, temporal, config, logger, metrics });
-  const app = createApp({ temporal, db, config, stripe, gateway: createPaymentGateway(stripe), relay, logger, metrics, codec });
+  const app = createApp({
+    temporal,
+    db,
+    config,
+    stripe,
+    gateway: createPaymentGateway(stripe),
+    relay,
+    logger,
+    metrics,
+    codec,
+  });
   const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
     logger.info('api listening', {
       port: info.port,

@@ -77,7 +77,12 @@ export const SECRET_BENCH_VARIABLES: ReadonlySet<string> = new Set([
 ]);
 
 /** `npm start`'s own port variables, which a reused stack's default addresses follow. */
-export const DEV_PORT_VARIABLES: readonly string[] = ['DEV_TEMPORAL_PORT', 'DEV_POSTGRES_PORT', 'STRIPE_EMULATOR_PORT', 'WORKER_HEALTH_ADDRESS'];
+export const DEV_PORT_VARIABLES: readonly string[] = [
+  'DEV_TEMPORAL_PORT',
+  'DEV_POSTGRES_PORT',
+  'STRIPE_EMULATOR_PORT',
+  'WORKER_HEALTH_ADDRESS',
+];
 
 /** The part of `npm start`'s `.data/dev-settings.json` a reused stack's defaults come from. */
 interface DevSettings {
@@ -107,8 +112,13 @@ function devPort(env: NodeJS.ProcessEnv, name: string, fallback: number): string
  * DEV_POSTGRES_PORT, STRIPE_EMULATOR_PORT, WORKER_HEALTH_ADDRESS) or their defaults. Throws naming
  * a bad or missing variable.
  */
-export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env, devSettingsFile = DEV_SETTINGS_FILE): BenchConfig {
-  const present = Object.fromEntries(Object.entries(env).filter(([key, value]) => key.startsWith('BENCH_') && value !== ''));
+export function loadBenchConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  devSettingsFile = DEV_SETTINGS_FILE,
+): BenchConfig {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => key.startsWith('BENCH_') && value !== ''),
+  );
   const parsed = schema.safeParse(present);
   if (!parsed.success) throw new BenchSetupError(`bad benchmark setting: ${problemsOf(parsed.error)}`);
   const { BENCH_API_URL, ...scale } = parsed.data;
@@ -121,7 +131,8 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env, devSetting
     BENCH_API_TOKEN: dev.apiToken,
     BENCH_TEMPORAL_ADDRESS: `127.0.0.1:${devPort(env, 'DEV_TEMPORAL_PORT', 7233)}`,
     BENCH_DATABASE_URL:
-      postgresPassword && `postgres://postgres:${postgresPassword}@127.0.0.1:${devPort(env, 'DEV_POSTGRES_PORT', 5433)}/bookings`,
+      postgresPassword &&
+      `postgres://postgres:${postgresPassword}@127.0.0.1:${devPort(env, 'DEV_POSTGRES_PORT', 5433)}/bookings`,
     BENCH_STRIPE_API_URL: `http://127.0.0.1:${devPort(env, 'STRIPE_EMULATOR_PORT', 12111)}`,
     BENCH_WORKER_HEALTH_ADDRESS: `127.0.0.1:${workerHealthPort}`,
     BENCH_STRIPE_WEBHOOK_SECRET: dev.stripeWebhookSecret,

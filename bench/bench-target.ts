@@ -33,7 +33,11 @@ export interface BenchTarget {
   /** The secret the API verifies Stripe webhooks with. */
   webhookSecret: string;
   /** Calls the Stripe emulator's control API (`/_emulator/…`); throws on a non-2xx answer. */
-  emulatorControl<T = { data: Array<Record<string, unknown>> }>(method: string, path: string, body?: unknown): Promise<T>;
+  emulatorControl<T = { data: Array<Record<string, unknown>> }>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<T>;
   /** Fed with `held` and `released` of bookings and floor workflows as they are reached. */
   milestones: MilestoneClock;
   /** Where the floor's worker POSTs its milestones. */

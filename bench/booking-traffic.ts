@@ -93,9 +93,13 @@ export function runFloorStep(options: {
     });
     // As the inbox relay signals the booking with its webhooks once Stripe has answered: concurrently,
     // as a relay pass sends the events it claimed.
-    void options.clock.when(floorId, 'held').then(() =>
-      Promise.all(Array.from({ length: options.shape.signals }, (_, i) => handle.signal(floorEventSignal, `evt_${i}`))),
-    );
+    void options.clock
+      .when(floorId, 'held')
+      .then(() =>
+        Promise.all(
+          Array.from({ length: options.shape.signals }, (_, i) => handle.signal(floorEventSignal, `evt_${i}`)),
+        ),
+      );
     return floorId;
   };
   return runStep('floor', start, options);

@@ -28,7 +28,15 @@ export interface PathShape {
   stripeCallCount: number;
   /** Stripe events the inbox received for the booking, in order. */
   webhookTypes: string[];
-  minimum: { activities: number; timers: number; signals: number; updates: number; historyEvents: number; stripeCalls: number; why: string };
+  minimum: {
+    activities: number;
+    timers: number;
+    signals: number;
+    updates: number;
+    historyEvents: number;
+    stripeCalls: number;
+    why: string;
+  };
   /** Events above the minimum, grouped, each with why it is there. */
   aboveMinimum: Array<{ events: number; what: string; why: string }>;
   /** Activities scheduled before the first timer started (the floor's activities before `held`). */
@@ -44,8 +52,10 @@ const ACTIVITY_REASONS: Record<string, string> = {
   createHold:
     'the PaymentIntent is created and confirmed in two calls (create, then confirm) so the idempotency key, 3-D Secure and declines are each a distinct step',
   confirmHold: 'the second half of the create/confirm split',
-  readPaymentIntent: 'a relayed webhook is checked against Stripe before the hold moves (webhooks may arrive out of order)',
-  notifyBookingService: 'one durable notification (Postgres row and signed callback) per outcome the booking service hears of',
+  readPaymentIntent:
+    'a relayed webhook is checked against Stripe before the hold moves (webhooks may arrive out of order)',
+  notifyBookingService:
+    'one durable notification (Postgres row and signed callback) per outcome the booking service hears of',
   releaseHold: 'cancels the PaymentIntent at the release deadline',
   createBankPayment: 'the bank PaymentIntent is created, then confirmed, as for the card',
   confirmBankPayment: 'the second half of the bank create/confirm split',
@@ -94,7 +104,13 @@ export function describeHistory(history: temporal.api.history.v1.IHistory) {
  * task), each timer 5 (started, fired, a task), each signal 4, each update 5 (accepted, completed,
  * a task), and the completion (1) when the workflow has closed.
  */
-export function minimumHistoryEvents(steps: { activities: number; timers: number; signals: number; updates: number; closed: boolean }): number {
+export function minimumHistoryEvents(steps: {
+  activities: number;
+  timers: number;
+  signals: number;
+  updates: number;
+  closed: boolean;
+}): number {
   return 4 + steps.activities * 6 + steps.timers * 5 + steps.signals * 4 + steps.updates * 5 + (steps.closed ? 1 : 0);
 }
 
@@ -121,11 +137,16 @@ async function bookingView(target: BenchTarget, bookingId: string) {
 async function runCardBooking(target: BenchTarget): Promise<string> {
   const body = benchBookingBody('shape-card', target.releaseGraceSeconds);
   await postBooking(target.apiUrl, target.apiToken, body);
-  await waitFor(async () => (await target.client.workflow.getHandle(bookingWorkflowId(body.bookingId)).describe()).status.name === 'COMPLETED', {
-    timeoutMs: 60_000,
-    intervalMs: 200,
-    description: 'the card booking released and closed',
-  });
+  await waitFor(
+    async () =>
+      (await target.client.workflow.getHandle(bookingWorkflowId(body.bookingId)).describe()).status.name ===
+      'COMPLETED',
+    {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      description: 'the card booking released and closed',
+    },
+  );
   return body.bookingId;
 }
 
@@ -149,7 +170,9 @@ async function runAchBooking(target: BenchTarget): Promise<string> {
       description: `ACH booking payment ${status}`,
     });
   await paymentIs('awaiting_verification');
-  const verified = await target.api('POST', `/v1/bookings/${body.bookingId}/microdeposits`, { descriptorCode: 'SM11AA' });
+  const verified = await target.api('POST', `/v1/bookings/${body.bookingId}/microdeposits`, {
+    descriptorCode: 'SM11AA',
+  });
   if (verified.status !== 200) throw new Error(`microdeposits answered ${verified.status}`);
   await paymentIs('processing');
   const view = await bookingView(target, body.bookingId);
@@ -163,9 +186,10 @@ async function runAchBooking(target: BenchTarget): Promise<string> {
   // Let the last webhooks reach the workflow before its history is read.
   await waitFor(
     async () => {
-      const { rows } = await target.db.query<{ status: string }>('SELECT status FROM stripe_events WHERE booking_id = $1', [
-        body.bookingId,
-      ]);
+      const { rows } = await target.db.query<{ status: string }>(
+        'SELECT status FROM stripe_events WHERE booking_id = $1',
+        [body.bookingId],
+      );
       return rows.every((row) => row.status !== 'pending');
     },
     { timeoutMs: 30_000, intervalMs: 200, description: 'ACH booking webhooks relayed' },
@@ -192,7 +216,10 @@ export async function measurePathShape(target: BenchTarget, path: 'card' | 'ach-
   }
   const history = await target.client.workflow.getHandle(bookingWorkflowId(bookingId)).fetchHistory();
   const described = describeHistory(history);
-  const { rows } = await target.db.query<{ type: string }>('SELECT type FROM stripe_events WHERE booking_id = $1 ORDER BY received_at', [bookingId]);
+  const { rows } = await target.db.query<{ type: string }>(
+    'SELECT type FROM stripe_events WHERE booking_id = $1 ORDER BY received_at',
+    [bookingId],
+  );
   const webhookTypes = rows.map((row) => row.type);
   const minimum =
     path === 'card'
@@ -215,7 +242,10 @@ export async function measurePathShape(target: BenchTarget, path: 'card' | 'ach-
   const historyMinimum = minimumHistoryEvents({ ...minimum, closed: path === 'card' });
   return {
     path,
-    readAt: path === 'card' ? 'workflow completed (hold released)' : 'payment succeeded and hold released (workflow stays open for the dispute window)',
+    readAt:
+      path === 'card'
+        ? 'workflow completed (hold released)'
+        : 'payment succeeded and hold released (workflow stays open for the dispute window)',
     ...described,
     stripeCalls,
     stripeCallCount: calls.length,
@@ -248,7 +278,8 @@ function explainAboveMinimum(
   webhookTypes: string[],
 ): PathShape['aboveMinimum'] {
   const actual: Record<string, number> = {};
-  for (const [name, n] of Object.entries(described.eventsByType)) actual[eventGroup(name)] = (actual[eventGroup(name)] ?? 0) + n;
+  for (const [name, n] of Object.entries(described.eventsByType))
+    actual[eventGroup(name)] = (actual[eventGroup(name)] ?? 0) + n;
   const least: Record<string, number> = {
     'start and close': closed ? 2 : 1,
     'workflow task': 3 * (1 + minimum.activities + minimum.timers + minimum.signals + minimum.updates),
@@ -263,7 +294,9 @@ function explainAboveMinimum(
     .map(([name, n]) => `${name} ×${n}`)
     .join(', ');
   const reasons: Record<string, string> = {
-    activity: `activities ${activityList} (minimum ${minimum.activities}; 3 events each). ${Object.keys(described.activities)
+    activity: `activities ${activityList} (minimum ${minimum.activities}; 3 events each). ${Object.keys(
+      described.activities,
+    )
       .filter((name) => ACTIVITY_REASONS[name])
       .map((name) => `${name}: ${ACTIVITY_REASONS[name]}`)
       .join('; ')}`,
@@ -271,7 +304,8 @@ function explainAboveMinimum(
     'workflow task': `${described.workflowTasks} workflow tasks (minimum ${1 + minimum.activities + minimum.timers + minimum.signals + minimum.updates}; 3 events each): the extra activities and webhooks wake the workflow too`,
     timer: `${described.timers} timers started: the main loop cancels and re-arms its deadline timer when the state changes the deadline`,
     marker: 'patched() markers (search-attribute upserts, wake-on-moved-deadline), once per patch per history',
-    'search attributes': 'hold and payment status upserted as search attributes at each change, so ops can find bookings by status',
+    'search attributes':
+      'hold and payment status upserted as search attributes at each change, so ops can find bookings by status',
     update: 'updates beyond the minimum',
     'start and close': '',
   };
@@ -281,7 +315,10 @@ function explainAboveMinimum(
     .map(({ group, excess }) => ({
       events: excess,
       what: group,
-      why: excess < 0 ? 'below the minimum: a step counted in the minimum had not happened yet when the history was read (the dispute-window timer has not fired), or shared a workflow task with another' : reasons[group],
+      why:
+        excess < 0
+          ? 'below the minimum: a step counted in the minimum had not happened yet when the history was read (the dispute-window timer has not fired), or shared a workflow task with another'
+          : reasons[group],
     }));
 }
 

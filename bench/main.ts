@@ -1,6 +1,12 @@
 /** `npm run bench`: runs the benchmark, prints its table and writes BENCHMARKS.md with charts. */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { BenchSetupError, DEV_PORT_VARIABLES, loadBenchConfig, SECRET_BENCH_VARIABLES, type BenchConfig } from './bench-config.js';
+import {
+  BenchSetupError,
+  DEV_PORT_VARIABLES,
+  loadBenchConfig,
+  SECRET_BENCH_VARIABLES,
+  type BenchConfig,
+} from './bench-config.js';
 import { renderTable, writeReport } from './report.js';
 import { runBench } from './run-bench.js';
 
@@ -25,7 +31,8 @@ console.log(`[bench] wrote ${written.join(', ')}`);
 
 /** The BENCH_ variables of this run (and, reusing a stack, the port variables its defaults followed), secrets masked. */
 function benchEnvDescription(): string {
-  const described = (key: string) => key.startsWith('BENCH_') || (config.reuse !== null && DEV_PORT_VARIABLES.includes(key));
+  const described = (key: string) =>
+    key.startsWith('BENCH_') || (config.reuse !== null && DEV_PORT_VARIABLES.includes(key));
   const set = Object.entries(process.env).filter(([key, value]) => described(key) && value);
   return set.map(([key, value]) => `${key}=${SECRET_BENCH_VARIABLES.has(key) ? '***' : value} `).join('');
 }

@@ -8,7 +8,10 @@ import type { ReceivedCallback } from '../harness/system-under-test.js';
 /** Milestones of the card-hold path the bench times. */
 export type Milestone = 'held' | 'released';
 
-const MILESTONE_OF_NOTIFICATION: Record<string, Milestone | undefined> = { 'hold.held': 'held', 'hold.released': 'released' };
+const MILESTONE_OF_NOTIFICATION: Record<string, Milestone | undefined> = {
+  'hold.held': 'held',
+  'hold.released': 'released',
+};
 
 /** The notification types that mark a milestone. */
 export const MILESTONE_NOTIFICATIONS = Object.keys(MILESTONE_OF_NOTIFICATION);
@@ -38,7 +41,10 @@ export class MilestoneClock {
     const at = this.reached.get(key);
     if (at !== undefined) return Promise.resolve(at);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${id} did not reach ${milestone} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`${id} did not reach ${milestone} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const list = this.waiters.get(key) ?? [];
       list.push((time) => {
         clearTimeout(timer);

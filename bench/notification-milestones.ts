@@ -16,7 +16,11 @@ export interface NotificationPoller {
 }
 
 /** Feeds `clock` with the `hold.held` and `hold.released` rows of the ids it waits on; `log` hears a failed read once. */
-export function pollNotificationMilestones(db: Pool, clock: MilestoneClock, log: (line: string) => void): NotificationPoller {
+export function pollNotificationMilestones(
+  db: Pool,
+  clock: MilestoneClock,
+  log: (line: string) => void,
+): NotificationPoller {
   let stopped = false;
   let failed = false;
   const readOnce = async () => {

@@ -33,7 +33,10 @@ export function cpuSnapshot(): Map<number, ProcessTicks> {
       const close = stat.lastIndexOf(')');
       const fields = stat.slice(close + 2).split(' ');
       // Fields after the command: state is index 0, so utime (14th field) is index 11 and stime index 12.
-      snapshot.set(Number(pid), { comm: stat.slice(stat.indexOf('(') + 1, close), ticks: Number(fields[11]) + Number(fields[12]) });
+      snapshot.set(Number(pid), {
+        comm: stat.slice(stat.indexOf('(') + 1, close),
+        ticks: Number(fields[11]) + Number(fields[12]),
+      });
     } catch {
       // The process ended between listing and reading.
     }
@@ -45,7 +48,10 @@ export function cpuSnapshot(): Map<number, ProcessTicks> {
  * CPU seconds used since `before`, grouped by `labelOf(pid, comm)` (null leaves a process out),
  * largest first; processes started since count from zero.
  */
-export function cpuSince(before: Map<number, ProcessTicks>, labelOf: (pid: number, comm: string) => string | null): CpuShare[] {
+export function cpuSince(
+  before: Map<number, ProcessTicks>,
+  labelOf: (pid: number, comm: string) => string | null,
+): CpuShare[] {
   const byLabel = new Map<string, number>();
   for (const [pid, now] of cpuSnapshot()) {
     const used = now.ticks - (before.get(pid)?.comm === now.comm ? before.get(pid)!.ticks : 0);

@@ -61,17 +61,41 @@ export function renderTable(results: BenchResults): string {
   const [card, ach] = results.shapes;
   const rows: Array<[string, string, string]> = [
     ['bookings held/s (peak)', `${rate(booking.heldPerSecond)} at concurrency ${booking.concurrency}`, ''],
-    ['bookings released/s (peak)', rate(Math.max(...results.steps.filter((s) => s.path === 'booking').map((s) => s.releasedPerSecond))), ''],
+    [
+      'bookings released/s (peak)',
+      rate(Math.max(...results.steps.filter((s) => s.path === 'booking').map((s) => s.releasedPerSecond))),
+      '',
+    ],
     ['held throughput / floor', ratios.held.toFixed(2), `≥ ${TARGETS.floorRatio}`],
     ['released throughput / floor', ratios.released.toFixed(2), `≥ ${TARGETS.floorRatio}`],
-    ['POST /v1/bookings p50/p95/p99', `${ms(booking.createLatency.p50)} / ${ms(booking.createLatency.p95)} / ${ms(booking.createLatency.p99)}`, ''],
-    ['create→held p50/p95/p99', `${ms(booking.createToHeld.p50)} / ${ms(booking.createToHeld.p95)} / ${ms(booking.createToHeld.p99)}`, ''],
-    ['webhook→state p50/p95/p99', `${ms(results.webhookToState.p50)} / ${ms(results.webhookToState.p95)} / ${ms(results.webhookToState.p99)}`, ''],
+    [
+      'POST /v1/bookings p50/p95/p99',
+      `${ms(booking.createLatency.p50)} / ${ms(booking.createLatency.p95)} / ${ms(booking.createLatency.p99)}`,
+      '',
+    ],
+    [
+      'create→held p50/p95/p99',
+      `${ms(booking.createToHeld.p50)} / ${ms(booking.createToHeld.p95)} / ${ms(booking.createToHeld.p99)}`,
+      '',
+    ],
+    [
+      'webhook→state p50/p95/p99',
+      `${ms(results.webhookToState.p50)} / ${ms(results.webhookToState.p95)} / ${ms(results.webhookToState.p99)}`,
+      '',
+    ],
     ['webhook ingest events/s', rate(results.ingest.acceptedPerSecond), `≥ ${TARGETS.ingestPerSecond}`],
     ['webhook ingest p99', ms(results.ingest.latency.p99), `< ${TARGETS.ingestP99Ms} ms`],
     ['relay lag p50/p99', `${ms(results.ingest.relayLag.p50)} / ${ms(results.ingest.relayLag.p99)}`, ''],
-    ['history events: card / ACH microdeposits', `${card.historyEvents} / ${ach.historyEvents}`, `min ${card.minimum.historyEvents} / ${ach.minimum.historyEvents}`],
-    ['Stripe calls: card / ACH microdeposits', `${card.stripeCallCount} / ${ach.stripeCallCount}`, `min ${card.minimum.stripeCalls} / ${ach.minimum.stripeCalls}`],
+    [
+      'history events: card / ACH microdeposits',
+      `${card.historyEvents} / ${ach.historyEvents}`,
+      `min ${card.minimum.historyEvents} / ${ach.minimum.historyEvents}`,
+    ],
+    [
+      'Stripe calls: card / ACH microdeposits',
+      `${card.stripeCallCount} / ${ach.stripeCallCount}`,
+      `min ${card.minimum.stripeCalls} / ${ach.minimum.stripeCalls}`,
+    ],
     [
       'worker RSS per sleeping booking',
       results.memory.perBookingBytes === null
@@ -83,7 +107,9 @@ export function renderTable(results: BenchResults): string {
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   const valueWidth = Math.max(...rows.map(([, value]) => value.length));
-  return rows.map(([name, value, target]) => `${name.padEnd(width)}  ${value.padEnd(valueWidth)}  ${target}`).join('\n');
+  return rows
+    .map(([name, value, target]) => `${name.padEnd(width)}  ${value.padEnd(valueWidth)}  ${target}`)
+    .join('\n');
 }
 
 /** Which stack the run drove, in a few words. */
@@ -137,7 +163,10 @@ function stackParagraph(results: BenchResults): string {
 }
 
 /** Writes BENCHMARKS.md and its charts; answers the files written. */
-export async function writeReport(results: BenchResults, options: { command: string; root?: string }): Promise<string[]> {
+export async function writeReport(
+  results: BenchResults,
+  options: { command: string; root?: string },
+): Promise<string[]> {
   const root = options.root ?? process.cwd();
   const chartDir = path.resolve(root, results.config.BENCH_CHART_DIR);
   const reportFile = path.resolve(root, results.config.BENCH_OUTPUT);
@@ -178,16 +207,27 @@ function renderCharts(results: BenchResults): Record<string, string> {
       categories: ['POST /v1/bookings', 'create→held', 'webhook→state', 'webhook ingest'],
       series: (['p50', 'p95', 'p99'] as const).map((p) => ({
         name: p,
-        values: [booking.createLatency[p], booking.createToHeld[p], results.webhookToState[p], results.ingest.latency[p]],
+        values: [
+          booking.createLatency[p],
+          booking.createToHeld[p],
+          results.webhookToState[p],
+          results.ingest.latency[p],
+        ],
       })),
     }),
     history: barChart({
       title: 'History events and Stripe calls per booking',
       yLabel: 'count',
-      categories: results.shapes.flatMap((shape) => [`${shortName(shape.path)} events`, `${shortName(shape.path)} calls`]),
+      categories: results.shapes.flatMap((shape) => [
+        `${shortName(shape.path)} events`,
+        `${shortName(shape.path)} calls`,
+      ]),
       series: [
         { name: 'measured', values: results.shapes.flatMap((shape) => [shape.historyEvents, shape.stripeCallCount]) },
-        { name: 'minimum', values: results.shapes.flatMap((shape) => [shape.minimum.historyEvents, shape.minimum.stripeCalls]) },
+        {
+          name: 'minimum',
+          values: results.shapes.flatMap((shape) => [shape.minimum.historyEvents, shape.minimum.stripeCalls]),
+        },
       ],
     }),
   };
@@ -223,7 +263,9 @@ function renderMarkdown(results: BenchResults, command: string, charts: Record<s
     `The **floor** is \`bench/floor/floor-workflow.ts\`: the card path's shape read from its measured history ` +
       `(${results.floorShape.activitiesBeforeHeld} activities before held, ${results.floorShape.signals} signals, ${results.floorShape.timers} timer(s) — the first until the same release time — ` +
       `and ${results.floorShape.activitiesAfterRelease} activities after), activities that do nothing but POST the held and released milestones to ` +
-      (results.stack.kind === 'started' ? 'the same callback server the bookings notify' : "a callback server of the bench's own") +
+      (results.stack.kind === 'started'
+        ? 'the same callback server the bookings notify'
+        : "a callback server of the bench's own") +
       ", on its own task queue on the same server, run by its own worker process as the bookings' worker is, " +
       'with the same payload encryption. It is started with the Temporal client (no HTTP API in front), and its signals are sent together by the ' +
       'load generator once it is held, as a relay pass sends the events it claimed. Within each concurrency step the two paths run one after the ' +
@@ -301,9 +343,15 @@ function renderMarkdown(results: BenchResults, command: string, charts: Record<s
       '',
       `Minimum: ${shape.minimum.why}.`,
       '',
-      `Activities: ${Object.entries(shape.activities).map(([name, n]) => `${name} ×${n}`).join(', ')}; timers ${shape.timers}, signals ${shape.signals}, updates ${shape.updates}, workflow tasks ${shape.workflowTasks}.`,
+      `Activities: ${Object.entries(shape.activities)
+        .map(([name, n]) => `${name} ×${n}`)
+        .join(
+          ', ',
+        )}; timers ${shape.timers}, signals ${shape.signals}, updates ${shape.updates}, workflow tasks ${shape.workflowTasks}.`,
       '',
-      `Stripe calls: ${Object.entries(shape.stripeCalls).map(([name, n]) => `\`${name}\` ×${n}`).join(', ')}.`,
+      `Stripe calls: ${Object.entries(shape.stripeCalls)
+        .map(([name, n]) => `\`${name}\` ×${n}`)
+        .join(', ')}.`,
       '',
       `Webhooks received: ${shape.webhookTypes.join(', ')}.`,
       '',
@@ -311,11 +359,23 @@ function renderMarkdown(results: BenchResults, command: string, charts: Record<s
       '|---:|---|---|',
       ...shape.aboveMinimum.map((row) => `| ${row.events} | ${row.what} | ${row.why} |`),
       '',
-      `<details><summary>events by type</summary>\n\n${Object.entries(shape.eventsByType).map(([name, n]) => `- ${name}: ${n}`).join('\n')}\n\n</details>`,
+      `<details><summary>events by type</summary>\n\n${Object.entries(shape.eventsByType)
+        .map(([name, n]) => `- ${name}: ${n}`)
+        .join('\n')}\n\n</details>`,
       '',
     );
   }
-  lines.push('## Worker memory', '', ...memoryParagraphs(results), '## Settings of this run', '', '```json', JSON.stringify(printableSettings(results), null, 2), '```', '');
+  lines.push(
+    '## Worker memory',
+    '',
+    ...memoryParagraphs(results),
+    '## Settings of this run',
+    '',
+    '```json',
+    JSON.stringify(printableSettings(results), null, 2),
+    '```',
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -332,7 +392,7 @@ function memoryParagraphs(results: BenchResults): string[] {
     return [
       `${memory.sleepingBookings} card bookings were held and left sleeping (they carry the webhook ingest below), but the worker's memory was ` +
         `**${memory.unmeasuredReason ?? 'not measured'}**. The bench reads resident memory from /proc by pid, finding a reused worker by the port of ` +
-        'its health endpoint (`BENCH_WORKER_HEALTH_ADDRESS`); the worker\'s Prometheus endpoint has no resident-memory series.',
+        "its health endpoint (`BENCH_WORKER_HEALTH_ADDRESS`); the worker's Prometheus endpoint has no resident-memory series.",
       '',
       ...reusedNote,
     ];
@@ -347,7 +407,7 @@ function memoryParagraphs(results: BenchResults): string[] {
     ...(memory.sleepingBookings < 10_000
       ? [
           `This run opened ${memory.sleepingBookings} (\`BENCH_SLEEPING_BOOKINGS\`). 10,000 open bookings on one worker are measured apart by ` +
-            '`npm run bench:sleeping`, which reads the worker\'s memory after every thousand (most of an hour on this machine): see ' +
+            "`npm run bench:sleeping`, which reads the worker's memory after every thousand (most of an hour on this machine): see " +
             '[docs/bench/sleeping-bookings.md](docs/bench/sleeping-bookings.md).',
           '',
         ]
@@ -384,7 +444,7 @@ function ingestExplanation(results: BenchResults): string[] {
   return [
     `**${[missRate && 'Rate', missP99 && 'p99'].filter(Boolean).join(' and ')} below target.** Why: a webhook costs the receiver one signature ` +
       'check and one INSERT committed on one pooled connection; it then nudges the relay, and nudges coalesce into one batch pass at a time ' +
-      "per API process (claim up to RELAY_BATCH_SIZE due events `FOR UPDATE SKIP LOCKED`, signal them together, mark them), so the receiver keeps the pool. " +
+      'per API process (claim up to RELAY_BATCH_SIZE due events `FOR UPDATE SKIP LOCKED`, signal them together, mark them), so the receiver keeps the pool. ' +
       'But every stored event becomes a signal, and every signal a history write on the Temporal dev server and a workflow task on the worker, ' +
       `on the same cores while the events arrive${shares ? ` (CPU: ${shares}; ${busyPercent.toFixed(0)} % of all cores until the inbox was empty)` : ''}. ` +
       "Each commit also waits for the WAL flush (the kernel's writeback above is those flushes and the dev server's SQLite), and the senders " +

@@ -24,7 +24,9 @@ function localProcessOf(address: string): { pid: number } | { missing: string } 
   if (!LOCAL_HOSTS.has(hostname)) return { missing: `${address} is not on this machine` };
   const pid = port ? listeningPid(Number(port)) : null;
   return pid === null
-    ? { missing: `no process of this user found listening on port ${port} (/proc; it may run as another user or in a container)` }
+    ? {
+        missing: `no process of this user found listening on port ${port} (/proc; it may run as another user or in a container)`,
+      }
     : { pid };
 }
 
@@ -42,9 +44,15 @@ async function answers(url: string, init?: RequestInit): Promise<Response | null
  * state authenticates 3-D Secure through it, and the throughput steps would send Stripe test mode
  * thousands of requests.
  */
-export async function openReusedTarget(settings: ReusedStackSettings, log: (line: string) => void): Promise<BenchTarget> {
+export async function openReusedTarget(
+  settings: ReusedStackSettings,
+  log: (line: string) => void,
+): Promise<BenchTarget> {
   const health = await answers(`${settings.apiUrl}/healthz`);
-  if (!health?.ok) throw new BenchSetupError(`BENCH_API_URL=${settings.apiUrl}: no API answers at /healthz (is \`npm start\` running?)`);
+  if (!health?.ok)
+    throw new BenchSetupError(
+      `BENCH_API_URL=${settings.apiUrl}: no API answers at /healthz (is \`npm start\` running?)`,
+    );
   const emulatorLog = await answers(`${settings.stripeApiUrl}/_emulator/requests`);
   if (!emulatorLog?.ok) {
     throw new BenchSetupError(
@@ -81,11 +89,16 @@ export async function openReusedTarget(settings: ReusedStackSettings, log: (line
 
     const worker = localProcessOf(settings.workerHealthAddress);
     const workerHealth = await answers(`http://${settings.workerHealthAddress}/healthz`);
-    if (!workerHealth?.ok) log(`[bench] the worker's health endpoint ${settings.workerHealthAddress} does not answer 200 (BENCH_WORKER_HEALTH_ADDRESS)`);
+    if (!workerHealth?.ok)
+      log(
+        `[bench] the worker's health endpoint ${settings.workerHealthAddress} does not answer 200 (BENCH_WORKER_HEALTH_ADDRESS)`,
+      );
     const workerMemory: WorkerMemoryReader =
       'pid' in worker
         ? { rssBytes: () => residentBytes(worker.pid) }
-        : { unmeasured: `not measured when reusing this stack: the worker's process was not found (${worker.missing})` };
+        : {
+            unmeasured: `not measured when reusing this stack: the worker's process was not found (${worker.missing})`,
+          };
     const processLabels = new Map<number, string>([[process.pid, 'load generator (the bench process)']]);
     const label = (found: { pid: number } | { missing: string }, name: string) => {
       // A stack served from the bench's own process (as in its test) keeps the load generator's label.
@@ -119,7 +132,8 @@ export async function openReusedTarget(settings: ReusedStackSettings, log: (line
           headers: { 'content-type': 'application/json' },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
-        if (!response.ok) throw new Error(`emulator control ${method} ${path} answered ${response.status}: ${await response.text()}`);
+        if (!response.ok)
+          throw new Error(`emulator control ${method} ${path} answered ${response.status}: ${await response.text()}`);
         return (await response.json()) as T;
       },
       milestones,
@@ -147,7 +161,11 @@ export async function openReusedTarget(settings: ReusedStackSettings, log: (line
 async function measureReleaseGrace(target: BenchTarget): Promise<number> {
   const endsAt = new Date(Date.now() + 86_400_000);
   endsAt.setUTCMilliseconds(0);
-  const body = { ...benchBookingBody('bench-grace', 0), startsAt: new Date(endsAt.getTime() - 3_600_000).toISOString(), endsAt: endsAt.toISOString() };
+  const body = {
+    ...benchBookingBody('bench-grace', 0),
+    startsAt: new Date(endsAt.getTime() - 3_600_000).toISOString(),
+    endsAt: endsAt.toISOString(),
+  };
   await postBooking(target.apiUrl, target.apiToken, body);
   await target.milestones.when(body.bookingId, 'held', 60_000);
   const view = await target.api('GET', `/v1/bookings/${body.bookingId}`);

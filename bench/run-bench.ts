@@ -22,7 +22,15 @@ import { measureWorkerMemory, type MemoryResult } from './worker-memory.js';
 export interface BenchResults {
   startedAt: string;
   durationSeconds: number;
-  machine: { cpus: string; cores: number; memoryBytes: number; platform: string; node: string; loadAverageBefore: number[]; loadAverageAfter: number[] };
+  machine: {
+    cpus: string;
+    cores: number;
+    memoryBytes: number;
+    platform: string;
+    node: string;
+    loadAverageBefore: number[];
+    loadAverageAfter: number[];
+  };
   config: BenchConfig;
   /** The stack the run drove: started by it, or reused at an API URL. */
   stack: StackUsed;
@@ -198,8 +206,11 @@ async function cancelBookings(target: BenchTarget, bookingIds: string[], log: (l
   let failures = 0;
   const canceller = async () => {
     for (let bookingId = queue.pop(); bookingId; bookingId = queue.pop()) {
-      const answer = await target.api('POST', `/v1/bookings/${bookingId}/cancel`, { reason: 'bench run over' }).catch((error: unknown) => ({ status: 0, error }));
-      if (answer.status !== 200 && (failures += 1) <= 3) log(`[bench] cancelling ${bookingId} answered ${answer.status}`);
+      const answer = await target
+        .api('POST', `/v1/bookings/${bookingId}/cancel`, { reason: 'bench run over' })
+        .catch((error: unknown) => ({ status: 0, error }));
+      if (answer.status !== 200 && (failures += 1) <= 3)
+        log(`[bench] cancelling ${bookingId} answered ${answer.status}`);
     }
   };
   await Promise.all(Array.from({ length: 8 }, canceller));

@@ -19,7 +19,11 @@ const settings = z
     BENCH_SLEEPING_CONCURRENCY: z.coerce.number().int().positive().default(16),
     BENCH_SLEEPING_OUTPUT: z.string().min(1).default('docs/bench/sleeping-bookings.md'),
   })
-  .parse(Object.fromEntries(Object.entries(process.env).filter(([key, value]) => key.startsWith('BENCH_SLEEPING') && value !== '')));
+  .parse(
+    Object.fromEntries(
+      Object.entries(process.env).filter(([key, value]) => key.startsWith('BENCH_SLEEPING') && value !== ''),
+    ),
+  );
 
 /** One reading: how many bookings sleep on the worker, and its resident memory then. */
 interface Reading {
@@ -44,12 +48,22 @@ try {
   let open = 0;
   while (open < settings.BENCH_SLEEPING_BOOKINGS) {
     const batch = Math.min(step, settings.BENCH_SLEEPING_BOOKINGS - open);
-    const result = await measureWorkerMemory(target, { bookings: batch, concurrency: settings.BENCH_SLEEPING_CONCURRENCY });
-    if (result.rssBeforeBytes === null || result.rssAfterBytes === null) throw new Error(`worker memory not readable: ${result.unmeasuredReason}`);
+    const result = await measureWorkerMemory(target, {
+      bookings: batch,
+      concurrency: settings.BENCH_SLEEPING_CONCURRENCY,
+    });
+    if (result.rssBeforeBytes === null || result.rssAfterBytes === null)
+      throw new Error(`worker memory not readable: ${result.unmeasuredReason}`);
     if (readings.length === 0) readings.push({ bookings: 0, rssBytes: result.rssBeforeBytes, elapsedSeconds: 0 });
     open += result.sleepingBookings;
-    readings.push({ bookings: open, rssBytes: result.rssAfterBytes, elapsedSeconds: (performance.now() - began) / 1000 });
-    console.log(`[bench] ${open} sleeping bookings: worker RSS ${(result.rssAfterBytes / MIB).toFixed(0)} MiB after ${((performance.now() - began) / 1000).toFixed(0)} s`);
+    readings.push({
+      bookings: open,
+      rssBytes: result.rssAfterBytes,
+      elapsedSeconds: (performance.now() - began) / 1000,
+    });
+    console.log(
+      `[bench] ${open} sleeping bookings: worker RSS ${(result.rssAfterBytes / MIB).toFixed(0)} MiB after ${((performance.now() - began) / 1000).toFixed(0)} s`,
+    );
   }
 } finally {
   process.off('SIGINT', stopOnSignal);
@@ -76,15 +90,24 @@ await writeFile(
 // The first tenth is the baseline: the reading before any booking still carries the worker's start-up garbage.
 const baseline = readings[1] ?? first;
 const cachedReading = readings.filter((reading) => reading.bookings <= cacheSize).at(-1) ?? baseline;
-const perCached = cachedReading.bookings > baseline.bookings ? (cachedReading.rssBytes - baseline.rssBytes) / (cachedReading.bookings - baseline.bookings) : 0;
+const perCached =
+  cachedReading.bookings > baseline.bookings
+    ? (cachedReading.rssBytes - baseline.rssBytes) / (cachedReading.bookings - baseline.bookings)
+    : 0;
 const beyondCache = readings.filter((reading) => reading.bookings > cacheSize);
-const perEvicted = beyondCache.length >= 2 ? (last.rssBytes - beyondCache[0].rssBytes) / (last.bookings - beyondCache[0].bookings) : null;
+const perEvicted =
+  beyondCache.length >= 2
+    ? (last.rssBytes - beyondCache[0].rssBytes) / (last.bookings - beyondCache[0].bookings)
+    : null;
 const lines = [
   '# Worker memory with sleeping bookings',
   '',
   `Made by \`${settings.BENCH_SLEEPING_BOOKINGS === 10_000 ? '' : `BENCH_SLEEPING_BOOKINGS=${settings.BENCH_SLEEPING_BOOKINGS} `}npm run bench:sleeping\` on ${startedAt.toISOString()}, ` +
     `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}, Node ${process.version}; load average at the start ${loadAverageBefore.map((n) => n.toFixed(2)).join(', ')}, ` +
-    `at the end ${os.loadavg().map((n) => n.toFixed(2)).join(', ')}.`,
+    `at the end ${os
+      .loadavg()
+      .map((n) => n.toFixed(2))
+      .join(', ')}.`,
   '',
   `Card bookings are opened through \`POST /v1/bookings\`, ${settings.BENCH_SLEEPING_CONCURRENCY} at a time, each held on Stripe (the emulator) and then ` +
     "asleep until a release deadline a month away; the one worker process (`worker/main.ts`, default settings) keeps them all. The worker's " +
@@ -94,7 +117,10 @@ const lines = [
   '',
   '| sleeping bookings | worker RSS | minutes since the first |',
   '|---:|---:|---:|',
-  ...readings.map((reading) => `| ${reading.bookings} | ${(reading.rssBytes / MIB).toFixed(0)} MiB | ${(reading.elapsedSeconds / 60).toFixed(1)} |`),
+  ...readings.map(
+    (reading) =>
+      `| ${reading.bookings} | ${(reading.rssBytes / MIB).toFixed(0)} MiB | ${(reading.elapsedSeconds / 60).toFixed(1)} |`,
+  ),
   '',
   `With **${last.bookings} sleeping bookings** the worker used **${(last.rssBytes / MIB).toFixed(0)} MiB** (${(baseline.rssBytes / MIB).toFixed(0)} MiB with ` +
     `${baseline.bookings}; the reading with none still carries the worker's start-up garbage). The SDK keeps at most ${cacheSize} workflows in its cache ` +

@@ -60,24 +60,41 @@ export function lineChart(options: { title: string; xLabel: string; yLabel: stri
   const yMax = niceMax(Math.max(0, ...options.series.flatMap((series) => series.points.map(([, y]) => y))));
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
-  const xAt = (x: number) => MARGIN.left + (xs.length === 1 ? plotWidth / 2 : (xs.indexOf(x) / (xs.length - 1)) * plotWidth);
+  const xAt = (x: number) =>
+    MARGIN.left + (xs.length === 1 ? plotWidth / 2 : (xs.indexOf(x) / (xs.length - 1)) * plotWidth);
   const yAt = (y: number) => MARGIN.top + plotHeight - (y / yMax) * plotHeight;
   const xTicks = xs
-    .map((x) => `<text x="${xAt(x)}" y="${MARGIN.top + plotHeight + 18}" text-anchor="middle" font-size="12">${x}</text>`)
+    .map(
+      (x) => `<text x="${xAt(x)}" y="${MARGIN.top + plotHeight + 18}" text-anchor="middle" font-size="12">${x}</text>`,
+    )
     .join('');
   const lines = options.series
     .map((series, i) => {
       const color = COLORS[i % COLORS.length];
       const path = series.points.map(([x, y]) => `${xAt(x)},${yAt(y)}`).join(' ');
-      const dots = series.points.map(([x, y]) => `<circle cx="${xAt(x)}" cy="${yAt(y)}" r="3.5" fill="${color}"/>`).join('');
+      const dots = series.points
+        .map(([x, y]) => `<circle cx="${xAt(x)}" cy="${yAt(y)}" r="3.5" fill="${color}"/>`)
+        .join('');
       return `<polyline points="${path}" fill="none" stroke="${color}" stroke-width="2"${series.dashed ? ' stroke-dasharray="6 4"' : ''}/>${dots}`;
     })
     .join('\n');
-  return frame(options.title, options.xLabel, options.yLabel, yMax, xTicks + lines, options.series.map((series) => series.name));
+  return frame(
+    options.title,
+    options.xLabel,
+    options.yLabel,
+    yMax,
+    xTicks + lines,
+    options.series.map((series) => series.name),
+  );
 }
 
 /** A grouped bar chart: one group per category, one bar per series. */
-export function barChart(options: { title: string; yLabel: string; categories: string[]; series: Array<{ name: string; values: number[] }> }): string {
+export function barChart(options: {
+  title: string;
+  yLabel: string;
+  categories: string[];
+  series: Array<{ name: string; values: number[] }>;
+}): string {
   const yMax = niceMax(Math.max(0, ...options.series.flatMap((series) => series.values)));
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
@@ -101,10 +118,19 @@ export function barChart(options: { title: string; yLabel: string; categories: s
       );
     })
     .join('\n');
-  return frame(options.title, '', options.yLabel, yMax, bars, options.series.map((series) => series.name));
+  return frame(
+    options.title,
+    '',
+    options.yLabel,
+    yMax,
+    bars,
+    options.series.map((series) => series.name),
+  );
 }
 
 /** Renders an SVG chart to PNG bytes (resvg, with the system's fonts). */
 export function svgToPng(svg: string): Buffer {
-  return new Resvg(svg, { background: 'white', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
+  return new Resvg(svg, { background: 'white', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } })
+    .render()
+    .asPng();
 }

@@ -65,7 +65,10 @@ export async function measureWebhookIngest(
       const t0 = performance.now();
       const response = await fetch(`${target.apiUrl}/v1/webhooks/stripe`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignatureHeader(payload, secret, Math.floor(Date.now() / 1000)) },
+        headers: {
+          'content-type': 'application/json',
+          'stripe-signature': stripeSignatureHeader(payload, secret, Math.floor(Date.now() / 1000)),
+        },
         body: payload,
       });
       await response.arrayBuffer();

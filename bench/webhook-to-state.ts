@@ -20,18 +20,25 @@ export async function measureWebhookToState(
   const one = async () => {
     while (next < options.bookings) {
       next += 1;
-      const body = { ...benchBookingBody('bench-3ds', target.releaseGraceSeconds), endsAt: new Date(Date.now() + 3_600_000).toISOString() };
+      const body = {
+        ...benchBookingBody('bench-3ds', target.releaseGraceSeconds),
+        endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      };
       body.holdPaymentMethod = 'pm_card_authenticationRequired';
       await postBooking(target.apiUrl, target.apiToken, body);
       const handle = target.client.workflow.getHandle(bookingWorkflowId(body.bookingId));
       const waiting = await waitFor(
         async () => {
           const state = await handle.query(bookingStateQuery);
-          return state.hold.status === 'requires_action' && state.hold.paymentIntentId ? state.hold.paymentIntentId : false;
+          return state.hold.status === 'requires_action' && state.hold.paymentIntentId
+            ? state.hold.paymentIntentId
+            : false;
         },
         { timeoutMs: 60_000, intervalMs: 100, description: '3-D Secure booking waiting for the customer' },
       );
-      await target.emulatorControl('POST', `/_emulator/payment_intents/${waiting}/authenticate`, { outcome: 'succeed' });
+      await target.emulatorControl('POST', `/_emulator/payment_intents/${waiting}/authenticate`, {
+        outcome: 'succeed',
+      });
       const heldAt = await waitFor(
         async () => {
           const state = await handle.query(bookingStateQuery);

@@ -30,7 +30,10 @@ async function settledRss(read: () => number): Promise<number> {
 }
 
 /** Opens `bookings` sleeping bookings, `concurrency` at a time, and reads the worker's memory around them. */
-export async function measureWorkerMemory(target: BenchTarget, options: { bookings: number; concurrency: number }): Promise<MemoryResult> {
+export async function measureWorkerMemory(
+  target: BenchTarget,
+  options: { bookings: number; concurrency: number },
+): Promise<MemoryResult> {
   const memory = target.workerMemory;
   const read = 'rssBytes' in memory ? () => memory.rssBytes() : null;
   const rssBeforeBytes = read ? await settledRss(read) : null;
@@ -59,7 +62,10 @@ export async function measureWorkerMemory(target: BenchTarget, options: { bookin
     sleepingBookings: bookingIds.length,
     rssBeforeBytes,
     rssAfterBytes,
-    perBookingBytes: rssBeforeBytes !== null && rssAfterBytes !== null && bookingIds.length ? (rssAfterBytes - rssBeforeBytes) / bookingIds.length : null,
+    perBookingBytes:
+      rssBeforeBytes !== null && rssAfterBytes !== null && bookingIds.length
+        ? (rssAfterBytes - rssBeforeBytes) / bookingIds.length
+        : null,
     unmeasuredReason: 'unmeasured' in memory ? memory.unmeasured : null,
     secondsToCreate,
     defaultCacheSize: defaultMaxCachedWorkflows(),

@@ -41,7 +41,11 @@ interface ClientRequest {
 }
 
 /** Runs the scenario: warm bookings whose events are held back, then a burst cut by the kill. */
-export async function runApiKill(system: SystemUnderTest, scale: ChaosScale, chaos: ChaosSystem): Promise<ScenarioReport> {
+export async function runApiKill(
+  system: SystemUnderTest,
+  scale: ChaosScale,
+  chaos: ChaosSystem,
+): Promise<ScenarioReport> {
   return timedScenario('API process killed with requests in flight, restarted, clients retry', async (report) => {
     const port = await getFreePort();
     const start = () => startApiProcess(system, { port, onLine: (line) => chaos.processLogLines.push(line) });
@@ -60,7 +64,15 @@ export async function runApiKill(system: SystemUnderTest, scale: ChaosScale, cha
       const requests: ClientRequest[] = shuffled([
         ...Array.from({ length: scale.bookings * 2 }, () => {
           const booking = newBooking({ bookingId: `chaos-kill-${randomUUID()}` });
-          return { kind: 'create' as const, path: '/v1/bookings', bookingId: booking.bookingId, body: JSON.stringify(booking), answers: [], lost: 0, lastAnswered: false };
+          return {
+            kind: 'create' as const,
+            path: '/v1/bookings',
+            bookingId: booking.bookingId,
+            body: JSON.stringify(booking),
+            answers: [],
+            lost: 0,
+            lastAnswered: false,
+          };
         }),
         ...events.map((event: Stripe.Event) => ({
           kind: 'webhook' as const,
@@ -74,7 +86,10 @@ export async function runApiKill(system: SystemUnderTest, scale: ChaosScale, cha
         })),
       ]);
       bookingIds.push(...requests.filter((request) => request.kind === 'create').map((request) => request.bookingId));
-      report.tried = { 'warm bookings': warm.length, ...tally(requests.map((request) => `${request.kind}s in the burst`)) };
+      report.tried = {
+        'warm bookings': warm.length,
+        ...tally(requests.map((request) => `${request.kind}s in the burst`)),
+      };
 
       // Clients in parallel lanes, each sending its next request as soon as the last is answered; the
       // kill lands when half have settled, with one request of each lane in flight.
@@ -96,11 +111,15 @@ export async function runApiKill(system: SystemUnderTest, scale: ChaosScale, cha
       const exit = await api.child.stop({ signal: 'SIGKILL' });
       await Promise.all(lanes);
       report.counted['requests in flight at the kill'] = inFlight;
-      if (exit.signal !== 'SIGKILL') report.failures.push(`the API ended with ${exit.signal ?? `code ${exit.code}`}, not SIGKILL`);
+      if (exit.signal !== 'SIGKILL')
+        report.failures.push(`the API ended with ${exit.signal ?? `code ${exit.code}`}, not SIGKILL`);
       report.counted['answered before the kill'] = requests.filter((request) => request.lastAnswered).length;
       report.counted['lost in the kill'] = requests.filter((request) => request.lost > 0).length;
-      report.counted['not yet sent at the kill'] = requests.filter((request) => request.answers.length === 0 && request.lost === 0).length;
-      if (report.counted['lost in the kill'] === 0) report.failures.push('the kill cut no request: nothing was in flight');
+      report.counted['not yet sent at the kill'] = requests.filter(
+        (request) => request.answers.length === 0 && request.lost === 0,
+      ).length;
+      if (report.counted['lost in the kill'] === 0)
+        report.failures.push('the kill cut no request: nothing was in flight');
 
       api = await start();
       let retries = 0;
@@ -117,10 +136,18 @@ export async function runApiKill(system: SystemUnderTest, scale: ChaosScale, cha
       report.counted['requests retried after losing their answer'] = lost.length;
       report.counted['attempts after the restart'] = retries;
       const retriedAnswers = lost.map((request) => ({ kind: request.kind, ...request.answers.at(-1) }));
-      report.counted['retried creates answered 201'] = retriedAnswers.filter((answer) => answer.kind === 'create' && answer.status === 201).length;
-      report.counted['retried creates answered 200 (started before the kill)'] = retriedAnswers.filter((answer) => answer.kind === 'create' && answer.status === 200).length;
-      report.counted['retried webhooks answered duplicate'] = retriedAnswers.filter((answer) => answer.kind === 'webhook' && answer.duplicate === true).length;
-      report.counted.duplicates = report.counted['retried creates answered 200 (started before the kill)'] + report.counted['retried webhooks answered duplicate'];
+      report.counted['retried creates answered 201'] = retriedAnswers.filter(
+        (answer) => answer.kind === 'create' && answer.status === 201,
+      ).length;
+      report.counted['retried creates answered 200 (started before the kill)'] = retriedAnswers.filter(
+        (answer) => answer.kind === 'create' && answer.status === 200,
+      ).length;
+      report.counted['retried webhooks answered duplicate'] = retriedAnswers.filter(
+        (answer) => answer.kind === 'webhook' && answer.duplicate === true,
+      ).length;
+      report.counted.duplicates =
+        report.counted['retried creates answered 200 (started before the kill)'] +
+        report.counted['retried webhooks answered duplicate'];
 
       await checkNothingHalfWritten(system, requests, report);
       await waitForHolds(system, bookingIds, ['held']);
@@ -143,7 +170,12 @@ function hasFinalAnswer(request: ClientRequest): boolean {
 async function send(system: SystemUnderTest, url: string, request: ClientRequest): Promise<void> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (request.kind === 'create') headers.authorization = `Bearer ${system.apiToken}`;
-  else headers['stripe-signature'] = stripeSignatureHeader(request.body, system.webhookSecret, Math.floor(Date.now() / 1000));
+  else
+    headers['stripe-signature'] = stripeSignatureHeader(
+      request.body,
+      system.webhookSecret,
+      Math.floor(Date.now() / 1000),
+    );
   let response: Response;
   try {
     response = await fetch(`${url}${request.path}`, { method: 'POST', headers, body: request.body });
@@ -177,25 +209,43 @@ async function checkNothingHalfWritten(
   let oneWorkflow = 0;
   for (const request of requests.filter((candidate) => candidate.kind === 'create')) {
     const statuses = request.answers.map((answer) => answer.status);
-    if (statuses.filter((status) => status === 201).length > 1) report.failures.push(`${request.bookingId}: created twice (${statuses.join(',')})`);
+    if (statuses.filter((status) => status === 201).length > 1)
+      report.failures.push(`${request.bookingId}: created twice (${statuses.join(',')})`);
     const last = statuses.at(-1);
-    if (last !== 201 && last !== 200) report.failures.push(`${request.bookingId}: create ended ${last ?? 'without an answer'} (${request.answers.map((answer) => answer.code).join(',')})`);
+    if (last !== 201 && last !== 200)
+      report.failures.push(
+        `${request.bookingId}: create ended ${last ?? 'without an answer'} (${request.answers.map((answer) => answer.code).join(',')})`,
+      );
     const { count } = await system.client.workflow.count(`WorkflowId = '${bookingWorkflowId(request.bookingId)}'`);
     if (count === 1) oneWorkflow += 1;
     else report.failures.push(`${request.bookingId}: ${count} workflows`);
   }
   report.counted['bookings with one workflow'] = oneWorkflow;
 
-  const acknowledged = requests.filter((request) => request.kind === 'webhook' && request.answers.some((answer) => answer.status === 200));
-  const rows = await system.db.query<{ id: string; booking_id: string | null }>('SELECT id, booking_id FROM stripe_events WHERE id = ANY($1)', [
-    acknowledged.map((request) => request.eventId),
-  ]);
+  const acknowledged = requests.filter(
+    (request) => request.kind === 'webhook' && request.answers.some((answer) => answer.status === 200),
+  );
+  const rows = await system.db.query<{ id: string; booking_id: string | null }>(
+    'SELECT id, booking_id FROM stripe_events WHERE id = ANY($1)',
+    [acknowledged.map((request) => request.eventId)],
+  );
   const stored = new Map(rows.rows.map((row) => [row.id, row.booking_id]));
   for (const request of acknowledged) {
-    if (!stored.has(request.eventId!)) report.failures.push(`webhook ${request.eventId} answered 200 but is not in the inbox`);
-    else if (stored.get(request.eventId!) !== request.bookingId) report.failures.push(`webhook ${request.eventId} is stored under ${stored.get(request.eventId!)}, not ${request.bookingId}`);
+    if (!stored.has(request.eventId!))
+      report.failures.push(`webhook ${request.eventId} answered 200 but is not in the inbox`);
+    else if (stored.get(request.eventId!) !== request.bookingId)
+      report.failures.push(
+        `webhook ${request.eventId} is stored under ${stored.get(request.eventId!)}, not ${request.bookingId}`,
+      );
   }
-  report.counted['webhooks answered 200 and in the inbox'] = acknowledged.filter((request) => stored.get(request.eventId!) === request.bookingId).length;
-  const unanswered = requests.filter((request) => request.kind === 'webhook' && !request.answers.some((answer) => answer.status === 200));
-  for (const request of unanswered) report.failures.push(`webhook ${request.eventId} never answered 200 (${request.answers.map((answer) => answer.status).join(',')})`);
+  report.counted['webhooks answered 200 and in the inbox'] = acknowledged.filter(
+    (request) => stored.get(request.eventId!) === request.bookingId,
+  ).length;
+  const unanswered = requests.filter(
+    (request) => request.kind === 'webhook' && !request.answers.some((answer) => answer.status === 200),
+  );
+  for (const request of unanswered)
+    report.failures.push(
+      `webhook ${request.eventId} never answered 200 (${request.answers.map((answer) => answer.status).join(',')})`,
+    );
 }

@@ -37,75 +37,104 @@ interface EmulatedPaymentIntent {
 }
 
 /** Runs the scenario: one phase per kind of fault, then a worker kill while refunds are answered. */
-export async function runBankFaults(system: SystemUnderTest, scale: ChaosScale, chaos: ChaosSystem): Promise<ScenarioReport> {
-  return timedScenario('bank debits, microdeposits and refunds under Stripe faults and a worker kill', async (report) => {
-    const requestsSince = await markStripeRequests(system);
-    const latencyMs = system.stripeTimeoutMs + 1_500;
-    const phases = [
-      { name: '500 after the work', faults: { api: { status: 500, when: 'after', rate: 0.3, pathPattern: BANK_WRITES } } },
-      { name: 'answers later than the client waits', faults: { latency: { ms: latencyMs, when: 'after', count: scale.bookings * 2, pathPattern: BANK_WRITES } } },
-      { name: 'requests slow before the work', faults: { latency: { ms: latencyMs, when: 'before', count: scale.bookings * 2, pathPattern: BANK_WRITES } } },
-    ];
-    const bookingIds: string[] = [];
-    for (const phase of phases) {
-      await system.emulatorControl('POST', '/_emulator/faults', phase.faults);
+export async function runBankFaults(
+  system: SystemUnderTest,
+  scale: ChaosScale,
+  chaos: ChaosSystem,
+): Promise<ScenarioReport> {
+  return timedScenario(
+    'bank debits, microdeposits and refunds under Stripe faults and a worker kill',
+    async (report) => {
+      const requestsSince = await markStripeRequests(system);
+      const latencyMs = system.stripeTimeoutMs + 1_500;
+      const phases = [
+        {
+          name: '500 after the work',
+          faults: { api: { status: 500, when: 'after', rate: 0.3, pathPattern: BANK_WRITES } },
+        },
+        {
+          name: 'answers later than the client waits',
+          faults: { latency: { ms: latencyMs, when: 'after', count: scale.bookings * 2, pathPattern: BANK_WRITES } },
+        },
+        {
+          name: 'requests slow before the work',
+          faults: { latency: { ms: latencyMs, when: 'before', count: scale.bookings * 2, pathPattern: BANK_WRITES } },
+        },
+      ];
+      const bookingIds: string[] = [];
+      for (const phase of phases) {
+        await system.emulatorControl('POST', '/_emulator/faults', phase.faults);
+        try {
+          const ids = await createBankBookings(system, scale.bookings);
+          bookingIds.push(...ids);
+          report.tried[`bookings under ${phase.name}`] = ids.length;
+          const ended = await Promise.all(ids.map((bookingId) => payThenRefund(system, bookingId)));
+          for (const [status, count] of Object.entries(tally(ended)))
+            report.counted[`${phase.name}: ${status}`] = count;
+        } finally {
+          await system.emulatorControl('DELETE', '/_emulator/faults');
+        }
+      }
+
+      const killed = await createBankBookings(system, scale.bookings);
+      bookingIds.push(...killed);
+      report.tried['bookings whose refund answers were held at a worker kill'] = killed.length;
+      await Promise.all(killed.map((bookingId) => payUntilSucceeded(system, bookingId)));
+      await system.emulatorControl('POST', '/_emulator/faults', {
+        stall: { count: killed.length, holdMs: STALL_HOLD_MS, pathPattern: REFUND_CREATE },
+      });
       try {
-        const ids = await createBankBookings(system, scale.bookings);
-        bookingIds.push(...ids);
-        report.tried[`bookings under ${phase.name}`] = ids.length;
-        const ended = await Promise.all(ids.map((bookingId) => payThenRefund(system, bookingId)));
-        for (const [status, count] of Object.entries(tally(ended))) report.counted[`${phase.name}: ${status}`] = count;
+        // The cancellations wait on refunds whose answers are held: the booking service's requests may fail and are sent again.
+        const cancellations = killed.map((bookingId) =>
+          system.api('POST', `/v1/bookings/${bookingId}/cancel`, { reason: 'chaos: refund' }).catch(() => null),
+        );
+        report.counted['refund answers held at the kill'] = await waitFor(
+          async () => {
+            const { heldAnswers } = await system.emulatorControl<{ heldAnswers: number }>('GET', '/_emulator/faults');
+            return heldAnswers === killed.length ? heldAnswers : false;
+          },
+          { timeoutMs: 60_000, intervalMs: 100, description: `${killed.length} refund answers held` },
+        );
+        const exit = await chaos.worker.kill();
+        if (exit.signal !== 'SIGKILL')
+          report.failures.push(`the worker ended with ${exit.signal ?? `code ${exit.code}`}, not SIGKILL`);
+        await chaos.worker.restart();
+        await Promise.all(cancellations);
       } finally {
         await system.emulatorControl('DELETE', '/_emulator/faults');
       }
-    }
+      const afterKill = await Promise.all(killed.map((bookingId) => refundAfterCancel(system, bookingId)));
+      for (const [status, count] of Object.entries(tally(afterKill))) report.counted[`worker kill: ${status}`] = count;
 
-    const killed = await createBankBookings(system, scale.bookings);
-    bookingIds.push(...killed);
-    report.tried['bookings whose refund answers were held at a worker kill'] = killed.length;
-    await Promise.all(killed.map((bookingId) => payUntilSucceeded(system, bookingId)));
-    await system.emulatorControl('POST', '/_emulator/faults', { stall: { count: killed.length, holdMs: STALL_HOLD_MS, pathPattern: REFUND_CREATE } });
-    try {
-      // The cancellations wait on refunds whose answers are held: the booking service's requests may fail and are sent again.
-      const cancellations = killed.map((bookingId) => system.api('POST', `/v1/bookings/${bookingId}/cancel`, { reason: 'chaos: refund' }).catch(() => null));
-      report.counted['refund answers held at the kill'] = await waitFor(
-        async () => {
-          const { heldAnswers } = await system.emulatorControl<{ heldAnswers: number }>('GET', '/_emulator/faults');
-          return heldAnswers === killed.length ? heldAnswers : false;
-        },
-        { timeoutMs: 60_000, intervalMs: 100, description: `${killed.length} refund answers held` },
-      );
-      const exit = await chaos.worker.kill();
-      if (exit.signal !== 'SIGKILL') report.failures.push(`the worker ended with ${exit.signal ?? `code ${exit.code}`}, not SIGKILL`);
-      await chaos.worker.restart();
-      await Promise.all(cancellations);
-    } finally {
-      await system.emulatorControl('DELETE', '/_emulator/faults');
-    }
-    const afterKill = await Promise.all(killed.map((bookingId) => refundAfterCancel(system, bookingId)));
-    for (const [status, count] of Object.entries(tally(afterKill))) report.counted[`worker kill: ${status}`] = count;
-
-    let debits = 0;
-    let refunds = 0;
-    for (const bookingId of bookingIds) {
-      const { data } = await system.emulatorControl<{ data: EmulatedPaymentIntent[] }>('GET', `/_emulator/payment_intents?booking_id=${encodeURIComponent(bookingId)}`);
-      const debited = data.filter((intent) => intent.capture_method !== 'manual' && intent.status === 'succeeded');
-      debits += debited.length;
-      if (debited.length !== 1) report.failures.push(`${bookingId}: ${debited.length} bank debits succeeded, not exactly 1`);
-      for (const intent of debited) {
-        const refunded = await system.stripe.refunds.list({ payment_intent: intent.id, limit: 100 });
-        refunds += refunded.data.length;
-        if (refunded.data.length > 1) report.failures.push(`${bookingId}: ${refunded.data.length} refunds of ${intent.id}, not at most 1`);
+      let debits = 0;
+      let refunds = 0;
+      for (const bookingId of bookingIds) {
+        const { data } = await system.emulatorControl<{ data: EmulatedPaymentIntent[] }>(
+          'GET',
+          `/_emulator/payment_intents?booking_id=${encodeURIComponent(bookingId)}`,
+        );
+        const debited = data.filter((intent) => intent.capture_method !== 'manual' && intent.status === 'succeeded');
+        debits += debited.length;
+        if (debited.length !== 1)
+          report.failures.push(`${bookingId}: ${debited.length} bank debits succeeded, not exactly 1`);
+        for (const intent of debited) {
+          const refunded = await system.stripe.refunds.list({ payment_intent: intent.id, limit: 100 });
+          refunds += refunded.data.length;
+          if (refunded.data.length > 1)
+            report.failures.push(`${bookingId}: ${refunded.data.length} refunds of ${intent.id}, not at most 1`);
+        }
       }
-    }
-    report.counted['bank debits succeeded'] = debits;
-    report.counted['refunds'] = refunds;
-    const requests = await requestsSince();
-    report.counted['Stripe requests'] = requests.length;
-    report.counted['faults injected'] = requests.filter((request) => request.injectedFault !== null || request.injectedLatency !== null).length;
-    report.counted['idempotent replays'] = requests.filter((request) => request.replayed).length;
-    return checkInvariants(system, bookingIds);
-  });
+      report.counted['bank debits succeeded'] = debits;
+      report.counted['refunds'] = refunds;
+      const requests = await requestsSince();
+      report.counted['Stripe requests'] = requests.length;
+      report.counted['faults injected'] = requests.filter(
+        (request) => request.injectedFault !== null || request.injectedLatency !== null,
+      ).length;
+      report.counted['idempotent replays'] = requests.filter((request) => request.replayed).length;
+      return checkInvariants(system, bookingIds);
+    },
+  );
 }
 
 /** Creates `count` bookings that also pay $125 by bank account: every other one typed in and verified by microdeposits. */
@@ -114,7 +143,14 @@ async function createBankBookings(system: SystemUnderTest, count: number): Promi
     Array.from({ length: count }, async (_, index) => {
       const account =
         index % 2 === 0
-          ? { bankAccount: { accountNumber: '000123456789', routingNumber: '110000000', accountHolderName: 'Chaos Guest' }, verification: 'microdeposits' }
+          ? {
+              bankAccount: {
+                accountNumber: '000123456789',
+                routingNumber: '110000000',
+                accountHolderName: 'Chaos Guest',
+              },
+              verification: 'microdeposits',
+            }
           : { paymentMethod: 'pm_usBankAccount_success', verification: 'automatic' };
       const booking = newBooking({
         bookingId: `chaos-bank-${newBooking().bookingId}`,
@@ -155,7 +191,9 @@ async function payUntilSucceeded(system: SystemUnderTest, bookingId: string): Pr
     // As the booking service would: a refused or failed answer is sent again until the bank verified.
     await waitFor(
       async () => {
-        const answer = await system.api<{ result?: string }>('POST', `/v1/bookings/${bookingId}/microdeposits`, proof).catch(() => null);
+        const answer = await system
+          .api<{ result?: string }>('POST', `/v1/bookings/${bookingId}/microdeposits`, proof)
+          .catch(() => null);
         if (answer?.status === 200 && answer.body.result === 'verified') return true;
         return (await paymentOf(system, bookingId))?.status === 'processing';
       },
@@ -171,7 +209,9 @@ async function payUntilSucceeded(system: SystemUnderTest, bookingId: string): Pr
 async function refundAfterCancel(system: SystemUnderTest, bookingId: string): Promise<string> {
   await waitFor(
     async () => {
-      const answer = await system.api('POST', `/v1/bookings/${bookingId}/cancel`, { reason: 'chaos: refund' }).catch(() => null);
+      const answer = await system
+        .api('POST', `/v1/bookings/${bookingId}/cancel`, { reason: 'chaos: refund' })
+        .catch(() => null);
       return answer?.status === 200;
     },
     { timeoutMs: FLOW_TIMEOUT_MS, intervalMs: 1_000, description: `booking ${bookingId} cancelled` },
@@ -183,7 +223,8 @@ async function refundAfterCancel(system: SystemUnderTest, bookingId: string): Pr
     },
     { timeoutMs: FLOW_TIMEOUT_MS, intervalMs: 300, description: `booking ${bookingId} refund requested` },
   );
-  if (requested.refund!.status === 'pending') await system.emulatorControl('POST', `/_emulator/refunds/${requested.refund!.id}/settle`);
+  if (requested.refund!.status === 'pending')
+    await system.emulatorControl('POST', `/_emulator/refunds/${requested.refund!.id}/settle`);
   return (await waitForPayment(system, bookingId, ['refunded'])).status;
 }
 

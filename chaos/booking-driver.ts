@@ -18,17 +18,27 @@ export async function createBookings(
 }
 
 /** Waits until each booking's hold has one of `statuses`; answers the views. */
-export async function waitForHolds(system: SystemUnderTest, bookingIds: string[], statuses: string[], timeoutMs = 90_000) {
+export async function waitForHolds(
+  system: SystemUnderTest,
+  bookingIds: string[],
+  statuses: string[],
+  timeoutMs = 90_000,
+) {
   return Promise.all(
     bookingIds.map((bookingId) =>
-      waitForBooking(system, bookingId, (view) => statuses.includes(view.hold?.status), `hold ${statuses.join('|')}`, { timeoutMs, intervalMs: 300 }),
+      waitForBooking(system, bookingId, (view) => statuses.includes(view.hold?.status), `hold ${statuses.join('|')}`, {
+        timeoutMs,
+        intervalMs: 300,
+      }),
     ),
   );
 }
 
 /** Cancels each booking and answers how many answered 200 with the hold released. */
 export async function cancelBookings(system: SystemUnderTest, bookingIds: string[]): Promise<number> {
-  const answers = await Promise.all(bookingIds.map((bookingId) => system.api('POST', `/v1/bookings/${bookingId}/cancel`, { reason: 'chaos done' })));
+  const answers = await Promise.all(
+    bookingIds.map((bookingId) => system.api('POST', `/v1/bookings/${bookingId}/cancel`, { reason: 'chaos done' })),
+  );
   return answers.filter((answer) => answer.status === 200 && answer.body.hold.status === 'released').length;
 }
 

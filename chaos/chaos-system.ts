@@ -37,7 +37,11 @@ export async function startChaosSystem({ echoWorker = false }: { echoWorker?: bo
   let worker: WorkerProcess;
   try {
     // Quiet unless asked: the stripe-faults scenario makes the worker log every retried Stripe failure.
-    worker = await startWorkerProcess(system, { echo: echoWorker, logLevel: 'INFO', onLine: (line) => workerLogLines.push(line) });
+    worker = await startWorkerProcess(system, {
+      echo: echoWorker,
+      logLevel: 'INFO',
+      onLine: (line) => workerLogLines.push(line),
+    });
   } catch (error) {
     await system.stop();
     throw error;

@@ -31,7 +31,11 @@ const MAX_EVENTS = 6;
  */
 function eventsOfBooking(events: Stripe.Event[], bookingId: string, paymentIntentId: string): Stripe.Event[] {
   return events
-    .filter((event) => bookingIdOf(event) === bookingId || (event.data.object as { payment_intent?: unknown }).payment_intent === paymentIntentId)
+    .filter(
+      (event) =>
+        bookingIdOf(event) === bookingId ||
+        (event.data.object as { payment_intent?: unknown }).payment_intent === paymentIntentId,
+    )
     .sort((a, b) => a.type.localeCompare(b.type) || a.id.localeCompare(b.id));
 }
 
@@ -39,15 +43,21 @@ function eventsOfBooking(events: Stripe.Event[], bookingId: string, paymentInten
 async function runFlowsWithoutWebhooks(system: SystemUnderTest, count: number): Promise<Map<string, Stripe.Event[]>> {
   await system.emulatorControl('POST', '/_emulator/faults', { webhooks: { pause: true } });
   try {
-    const bookingIds = await createBookings(system, count, () => ({ holdPaymentMethod: 'pm_card_authenticationRequired' }));
+    const bookingIds = await createBookings(system, count, () => ({
+      holdPaymentMethod: 'pm_card_authenticationRequired',
+    }));
     const waiting = await waitForHolds(system, bookingIds, ['requires_action']);
     for (const view of waiting) {
-      await system.emulatorControl('POST', `/_emulator/payment_intents/${view.hold.paymentIntentId}/authenticate`, { outcome: 'succeed' });
+      await system.emulatorControl('POST', `/_emulator/payment_intents/${view.hold.paymentIntentId}/authenticate`, {
+        outcome: 'succeed',
+      });
     }
     // Authentication's events are created by then; what the receiver never saw is dropped.
     await system.emulatorControl('POST', '/_emulator/webhooks/drop');
     const events = await listEmulatorEvents(system);
-    return new Map(waiting.map((view) => [view.bookingId, eventsOfBooking(events, view.bookingId, view.hold.paymentIntentId!)]));
+    return new Map(
+      waiting.map((view) => [view.bookingId, eventsOfBooking(events, view.bookingId, view.hold.paymentIntentId!)]),
+    );
   } finally {
     await system.emulatorControl('DELETE', '/_emulator/faults');
   }
@@ -56,7 +66,10 @@ async function runFlowsWithoutWebhooks(system: SystemUnderTest, count: number): 
 /** POSTs one event to the API's webhook endpoint, signed now; throws unless it answers 200. */
 async function deliver(system: SystemUnderTest, event: Stripe.Event): Promise<void> {
   const answer = await postWebhook(system, JSON.stringify(event));
-  if (answer.status !== 200) throw new Error(`${event.type} ${event.id} answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`);
+  if (answer.status !== 200)
+    throw new Error(
+      `${event.type} ${event.id} answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`,
+    );
 }
 
 /**
@@ -110,8 +123,12 @@ export async function runEventOrderings(system: SystemUnderTest): Promise<Scenar
       }),
     );
     report.counted['distinct orderings delivered'] = new Set(orderOf.values()).size;
-    if (report.counted['distinct orderings delivered'] !== orders.length) report.failures.push(`${report.counted['distinct orderings delivered']} distinct orderings delivered of ${orders.length}`);
-    for (const [outcome, count] of Object.entries(tally(settled))) report.counted[`events ${outcome} before the next`] = count;
+    if (report.counted['distinct orderings delivered'] !== orders.length)
+      report.failures.push(
+        `${report.counted['distinct orderings delivered']} distinct orderings delivered of ${orders.length}`,
+      );
+    for (const [outcome, count] of Object.entries(tally(settled)))
+      report.counted[`events ${outcome} before the next`] = count;
 
     await waitForHolds(system, bookingIds, ['held']);
     let processedOnce = 0;
@@ -119,9 +136,14 @@ export async function runEventOrderings(system: SystemUnderTest): Promise<Scenar
     for (const bookingId of bookingIds) {
       const state = await system.client.workflow.getHandle(bookingWorkflowId(bookingId)).query(bookingStateQuery);
       if (state.processedEventCount <= flows.get(bookingId)!.length) processedOnce += 1;
-      else report.failures.push(`${bookingId} (${orderOf.get(bookingId)}): processed ${state.processedEventCount} events`);
-      const heldReports = () => system.callbacks.filter((callback) => callback.bookingId === bookingId && callback.type === 'hold.held').length;
-      await waitFor(() => heldReports() > 0, { timeoutMs: 15_000, description: `hold.held reported for ${bookingId}` }).catch(() => undefined);
+      else
+        report.failures.push(`${bookingId} (${orderOf.get(bookingId)}): processed ${state.processedEventCount} events`);
+      const heldReports = () =>
+        system.callbacks.filter((callback) => callback.bookingId === bookingId && callback.type === 'hold.held').length;
+      await waitFor(() => heldReports() > 0, {
+        timeoutMs: 15_000,
+        description: `hold.held reported for ${bookingId}`,
+      }).catch(() => undefined);
       if (heldReports() === 1) heldReportedOnce += 1;
       else report.failures.push(`${bookingId} (${orderOf.get(bookingId)}): hold.held reported ${heldReports()} times`);
     }

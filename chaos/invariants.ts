@@ -51,10 +51,23 @@ export async function checkInvariants(
 
 async function checkOnce(system: SystemUnderTest, bookingIds: string[]): Promise<InvariantReport> {
   const violations: string[] = [];
-  const checked = { bookings: bookingIds.length, holds: 0, released: 0, stillHeld: 0, events: 0, eventsInInbox: 0, running: 0, waitingOnTimer: 0, waitingOnActivity: 0 };
+  const checked = {
+    bookings: bookingIds.length,
+    holds: 0,
+    released: 0,
+    stillHeld: 0,
+    events: 0,
+    eventsInInbox: 0,
+    running: 0,
+    waitingOnTimer: 0,
+    waitingOnActivity: 0,
+  };
   const ours = new Set(bookingIds);
 
-  const { data: intents } = await system.emulatorControl<{ data: EmulatedPaymentIntent[] }>('GET', '/_emulator/payment_intents');
+  const { data: intents } = await system.emulatorControl<{ data: EmulatedPaymentIntent[] }>(
+    'GET',
+    '/_emulator/payment_intents',
+  );
   const intentsByBooking = new Map<string, EmulatedPaymentIntent[]>();
   for (const intent of intents) {
     const bookingId = intent.metadata.booking_id;
@@ -64,14 +77,16 @@ async function checkOnce(system: SystemUnderTest, bookingIds: string[]): Promise
 
   const events = (await listEmulatorEvents(system)).filter((event) => ours.has(bookingIdOf(event) ?? ''));
   checked.events = events.length;
-  const inbox = await system.db.query<{ id: string; status: string }>('SELECT id, status FROM stripe_events WHERE id = ANY($1)', [
-    events.map((event) => event.id),
-  ]);
+  const inbox = await system.db.query<{ id: string; status: string }>(
+    'SELECT id, status FROM stripe_events WHERE id = ANY($1)',
+    [events.map((event) => event.id)],
+  );
   const inboxStatus = new Map(inbox.rows.map((row) => [row.id, row.status]));
   for (const event of events) {
     const status = inboxStatus.get(event.id);
     if (status === undefined) violations.push(`webhook lost: ${event.type} ${event.id} is not in the inbox`);
-    else if (!SETTLED_INBOX_STATUSES.has(status)) violations.push(`webhook not relayed: ${event.type} ${event.id} is ${status}`);
+    else if (!SETTLED_INBOX_STATUSES.has(status))
+      violations.push(`webhook not relayed: ${event.type} ${event.id} is ${status}`);
     else checked.eventsInInbox += 1;
   }
 
@@ -89,12 +104,16 @@ async function checkOnce(system: SystemUnderTest, bookingIds: string[]): Promise
       else violations.push(`booking ${bookingId} is running with neither a timer nor an activity pending`);
     }
 
-    const reports = system.callbacks.filter((callback) => callback.bookingId === bookingId).map((callback) => callback.type);
+    const reports = system.callbacks
+      .filter((callback) => callback.bookingId === bookingId)
+      .map((callback) => callback.type);
     for (const hold of holds) {
       if (hold.status === 'canceled') {
         checked.released += 1;
         if (!reports.some((type) => HOLD_REPORTS.has(type)))
-          violations.push(`hold ${hold.id} of ${bookingId} is canceled on Stripe but no release or expiry was reported`);
+          violations.push(
+            `hold ${hold.id} of ${bookingId} is canceled on Stripe but no release or expiry was reported`,
+          );
       } else if (hold.status === 'requires_capture') {
         checked.stillHeld += 1;
         if (!workflow.running || workflow.pendingTimers === 0)
@@ -115,7 +134,10 @@ async function checkOnce(system: SystemUnderTest, bookingIds: string[]): Promise
  * booking's workflow must be attending to it (a timer or an activity pending): a hold's release, a
  * payment in processing, a customer asked for a new payment method or for authentication.
  */
-function leftBehind(intent: EmulatedPaymentIntent, workflow: { running: boolean; pendingTimers: number; pendingActivities: number }): string | null {
+function leftBehind(
+  intent: EmulatedPaymentIntent,
+  workflow: { running: boolean; pendingTimers: number; pendingActivities: number },
+): string | null {
   const hold = intent.capture_method === 'manual';
   switch (intent.status) {
     case 'canceled':

@@ -24,24 +24,43 @@ export async function runLogScan(system: SystemUnderTest, chaos: ChaosSystem): P
   return timedScenario('log scan of the worker and API processes', async (report) => {
     const bookingIds = await createBookings(system, 1, () => ({ endsAt: new Date(Date.now() + 3_000).toISOString() }));
     await waitForHolds(system, bookingIds, ['released']);
-    await waitFor(() => chaos.workerLogLines.some((line) => line.includes(ACTIVITY_LINE) && line.includes(bookingIds[0])), {
-      timeoutMs: 30_000,
-      intervalMs: 200,
-      description: 'the worker logging an activity of the booking',
-    }).catch(() => report.failures.push(`no "${ACTIVITY_LINE}" line of ${bookingIds[0]} in the worker's output`));
+    await waitFor(
+      () => chaos.workerLogLines.some((line) => line.includes(ACTIVITY_LINE) && line.includes(bookingIds[0])),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        description: 'the worker logging an activity of the booking',
+      },
+    ).catch(() => report.failures.push(`no "${ACTIVITY_LINE}" line of ${bookingIds[0]} in the worker's output`));
 
-    const codecKeys = [...parseCodecKeyring(system.payloadCodecKeys, undefined).keys.values()].map((key) => key.toString('base64'));
-    const forbidden = [...SYSTEM_SECRETS, CODEC_AUTH_TOKEN, ...codecKeys, ...TEST_BANK_ACCOUNTS.map((account) => account.accountNumber)];
+    const codecKeys = [...parseCodecKeyring(system.payloadCodecKeys, undefined).keys.values()].map((key) =>
+      key.toString('base64'),
+    );
+    const forbidden = [
+      ...SYSTEM_SECRETS,
+      CODEC_AUTH_TOKEN,
+      ...codecKeys,
+      ...TEST_BANK_ACCOUNTS.map((account) => account.accountNumber),
+    ];
     report.tried['forbidden values'] = forbidden.length;
-    const sources = { worker: chaos.workerLogLines, 'in-process API': chaos.apiLogLines, 'API processes': chaos.processLogLines };
+    const sources = {
+      worker: chaos.workerLogLines,
+      'in-process API': chaos.apiLogLines,
+      'API processes': chaos.processLogLines,
+    };
     for (const [source, lines] of Object.entries(sources)) {
       const findings = findSensitiveData(lines, forbidden);
       report.counted[`${source} lines scanned`] = lines.length;
       report.counted[`${source} findings`] = findings.length;
       for (const finding of findings.slice(0, 5)) report.failures.push(`${source} log leak: ${finding.slice(0, 400)}`);
     }
-    report.counted['worker activity lines'] = chaos.workerLogLines.filter((line) => line.includes(ACTIVITY_LINE)).length;
-    report.counted['sensitive findings in logs'] = Object.values(sources).reduce((sum, lines) => sum + findSensitiveData(lines, forbidden).length, 0);
+    report.counted['worker activity lines'] = chaos.workerLogLines.filter((line) =>
+      line.includes(ACTIVITY_LINE),
+    ).length;
+    report.counted['sensitive findings in logs'] = Object.values(sources).reduce(
+      (sum, lines) => sum + findSensitiveData(lines, forbidden).length,
+      0,
+    );
     if (chaos.workerLogLines.length === 0) report.failures.push('no worker line was captured');
     return checkInvariants(system, bookingIds);
   });

@@ -55,7 +55,10 @@ export async function driveLoadAcrossOutage(
       return { endsAt: new Date(releaseDue[releaseDue.length - 1]).toISOString() };
     }),
   ]);
-  const [waiting] = await Promise.all([waitForHolds(system, authenticating, ['requires_action']), waitForHolds(system, releasing, ['held'])]);
+  const [waiting] = await Promise.all([
+    waitForHolds(system, authenticating, ['requires_action']),
+    waitForHolds(system, releasing, ['held']),
+  ]);
   report.tried['bookings waiting for 3-D Secure'] = authenticating.length;
   report.tried['held bookings ending a few seconds later'] = releasing.length;
 
@@ -76,7 +79,9 @@ export async function driveLoadAcrossOutage(
   try {
     await Promise.all([
       ...waiting.map(({ hold }) =>
-        system.emulatorControl('POST', `/_emulator/payment_intents/${hold.paymentIntentId}/authenticate`, { outcome: 'succeed' }),
+        system.emulatorControl('POST', `/_emulator/payment_intents/${hold.paymentIntentId}/authenticate`, {
+          outcome: 'succeed',
+        }),
       ),
       outage.whileDown?.({ releasing, until: stoppedAt.getTime() + outageMs }),
       sleep(outageMs),
@@ -87,28 +92,39 @@ export async function driveLoadAcrossOutage(
   }
   const restartedAt = new Date();
   report.tried['3-D Secure completed during the outage'] = waiting.length;
-  report.counted['bookings that ended during the outage'] = releaseDue.filter((due) => due >= stoppedAt.getTime() && due < restartedAt.getTime()).length;
+  report.counted['bookings that ended during the outage'] = releaseDue.filter(
+    (due) => due >= stoppedAt.getTime() && due < restartedAt.getTime(),
+  ).length;
 
   const attempts = bodies.flat();
   const timed = (await Promise.all(answers)).flat();
   const during = timed.map(({ answer }) => answer);
   report.tried['creates attempted during the outage'] = attempts.length;
-  report.counted['slowest refusal (ms)'] = Math.max(0, ...timed.filter(({ answer }) => answer.status >= 500).map(({ ms }) => ms));
-  for (const [outcome, count] of Object.entries(tally(during.map(describeAnswer)))) report.counted[`during the outage: ${outcome}`] = count;
+  report.counted['slowest refusal (ms)'] = Math.max(
+    0,
+    ...timed.filter(({ answer }) => answer.status >= 500).map(({ ms }) => ms),
+  );
+  for (const [outcome, count] of Object.entries(tally(during.map(describeAnswer))))
+    report.counted[`during the outage: ${outcome}`] = count;
   const refused = attempts.filter((_, index) => during[index].status >= 500);
   report.counted['creates refused during the outage'] = refused.length;
-  for (const [index, answer] of during.entries()) checkOutageAnswer(report, attempts[index].bookingId, answer, outage.refusalCode);
+  for (const [index, answer] of during.entries())
+    checkOutageAnswer(report, attempts[index].bookingId, answer, outage.refusalCode);
 
   // The booking service sends each refused create again, unchanged.
   const retried = await Promise.all(refused.map((body) => system.api('POST', '/v1/bookings', body)));
   report.tried['refused creates sent again after the outage'] = retried.length;
-  for (const [outcome, count] of Object.entries(tally(retried.map(describeAnswer)))) report.counted[`sent again: ${outcome}`] = count;
+  for (const [outcome, count] of Object.entries(tally(retried.map(describeAnswer))))
+    report.counted[`sent again: ${outcome}`] = count;
   for (const [index, answer] of retried.entries()) {
-    if (answer.status !== 201 && answer.status !== 200) report.failures.push(`${refused[index].bookingId}: sent again after the outage, answered ${answer.status}`);
+    if (answer.status !== 201 && answer.status !== 200)
+      report.failures.push(`${refused[index].bookingId}: sent again after the outage, answered ${answer.status}`);
   }
 
   const retriedStatus = new Map(refused.map((body, index) => [body.bookingId, retried[index].status]));
-  const created = attempts.filter((body, index) => during[index].status < 300 || (retriedStatus.get(body.bookingId) ?? 500) < 300);
+  const created = attempts.filter(
+    (body, index) => during[index].status < 300 || (retriedStatus.get(body.bookingId) ?? 500) < 300,
+  );
   const open = [...authenticating, ...created.map((body) => body.bookingId)];
   await waitForHolds(system, open, ['held'], 180_000);
   report.counted['holds placed after 3-D Secure completed during the outage'] = authenticating.length;
@@ -120,7 +136,10 @@ export async function driveLoadAcrossOutage(
 }
 
 /** A create's answer and how long it took. */
-async function timedCreate(system: SystemUnderTest, body: { bookingId: string }): Promise<{ answer: ApiAnswer; ms: number }> {
+async function timedCreate(
+  system: SystemUnderTest,
+  body: { bookingId: string },
+): Promise<{ answer: ApiAnswer; ms: number }> {
   const started = Date.now();
   const answer = await system.api('POST', '/v1/bookings', body);
   return { answer, ms: Date.now() - started };
@@ -132,9 +151,17 @@ function describeAnswer(answer: ApiAnswer): string {
 }
 
 /** A create during the outage succeeds (the part came back in time) or is refused with 503, `code` and the error shape. */
-function checkOutageAnswer(report: Omit<ScenarioReport, 'invariants' | 'durationMs'>, bookingId: string, answer: ApiAnswer, code: string): void {
+function checkOutageAnswer(
+  report: Omit<ScenarioReport, 'invariants' | 'durationMs'>,
+  bookingId: string,
+  answer: ApiAnswer,
+  code: string,
+): void {
   if (answer.status === 201 || answer.status === 200) return;
   const error = answer.body.error;
-  if (answer.status !== 503 || error?.code !== code) report.failures.push(`${bookingId}: answered ${answer.status} ${error?.code ?? ''} during the outage, not 503 ${code}`);
+  if (answer.status !== 503 || error?.code !== code)
+    report.failures.push(
+      `${bookingId}: answered ${answer.status} ${error?.code ?? ''} during the outage, not 503 ${code}`,
+    );
   else if (!error.message || !error.requestId) report.failures.push(`${bookingId}: the refusal lacks the error shape`);
 }

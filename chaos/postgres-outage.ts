@@ -24,7 +24,7 @@ interface Delivery {
 export async function runPostgresOutage(system: SystemUnderTest, scale: ChaosScale): Promise<ScenarioReport> {
   const name = `PostgreSQL down for ${scale.outageSeconds} s under load, restarted on its data`;
   const postgres = system.postgres;
-  if (!postgres) return skippedScenario(name, 'TEST_DATABASE_URL is set: that server is not the tests\' own to stop');
+  if (!postgres) return skippedScenario(name, "TEST_DATABASE_URL is set: that server is not the tests' own to stop");
   return timedScenario(name, async (report) => {
     const passFailuresBefore = await relayPassFailures(system);
     const deliveriesBefore = (await deliveries(system)).length;
@@ -47,21 +47,33 @@ export async function runPostgresOutage(system: SystemUnderTest, scale: ChaosSca
         }
       },
     });
-    if (!(report.counted['creates refused during the outage'] > 0)) report.failures.push('no create was refused during the outage');
+    if (!(report.counted['creates refused during the outage'] > 0))
+      report.failures.push('no create was refused during the outage');
     report.counted['activities seen retrying during the outage'] = retrying.size;
     if (retrying.size === 0) report.failures.push('no activity was seen retrying during the outage');
 
     const bookings = new Set(run.bookingIds);
-    const ours = new Set((await listEmulatorEvents(system)).filter((event) => bookings.has(bookingIdOf(event) ?? '')).map((event) => event.id));
-    const delivered = (await deliveries(system)).slice(deliveriesBefore).filter((delivery) => ours.has(delivery.eventId));
-    const failedAttempts = (delivery: Delivery) => delivery.attempts.filter((attempt) => attempt.status === null || attempt.status >= 300).length;
+    const ours = new Set(
+      (await listEmulatorEvents(system))
+        .filter((event) => bookings.has(bookingIdOf(event) ?? ''))
+        .map((event) => event.id),
+    );
+    const delivered = (await deliveries(system))
+      .slice(deliveriesBefore)
+      .filter((delivery) => ours.has(delivery.eventId));
+    const failedAttempts = (delivery: Delivery) =>
+      delivery.attempts.filter((attempt) => attempt.status === null || attempt.status >= 300).length;
     const retried = delivered.filter((delivery) => failedAttempts(delivery) > 0);
     report.counted['webhook deliveries failed, then retried'] = retried.length;
-    report.counted['failed webhook delivery attempts'] = retried.reduce((sum, delivery) => sum + failedAttempts(delivery), 0);
+    report.counted['failed webhook delivery attempts'] = retried.reduce(
+      (sum, delivery) => sum + failedAttempts(delivery),
+      0,
+    );
     report.counted['webhook deliveries given up'] = delivered.filter((delivery) => delivery.state === 'failed').length;
     report.counted['relay pass failures'] = (await relayPassFailures(system)) - passFailuresBefore;
     if (retried.length === 0) report.failures.push('no webhook delivery failed during the outage');
-    if (report.counted['webhook deliveries given up'] > 0) report.failures.push('the emulator gave up on webhooks: its retries did not outlive the outage');
+    if (report.counted['webhook deliveries given up'] > 0)
+      report.failures.push('the emulator gave up on webhooks: its retries did not outlive the outage');
     return checkInvariants(system, run.bookingIds, { settleMs: 60_000 });
   });
 }

@@ -18,7 +18,9 @@ const scale: ChaosScale = {
 const selected = process.argv.slice(2);
 const unknown = selected.filter((name) => !chaosScenarios.some((scenario) => scenario.name === name));
 if (unknown.length > 0) {
-  console.error(`unknown scenario(s): ${unknown.join(', ')}; known: ${chaosScenarios.map((scenario) => scenario.name).join(', ')}`);
+  console.error(
+    `unknown scenario(s): ${unknown.join(', ')}; known: ${chaosScenarios.map((scenario) => scenario.name).join(', ')}`,
+  );
   process.exit(2);
 }
 
@@ -27,15 +29,26 @@ const chaos = await startChaosSystem({ echoWorker: process.env.CHAOS_ECHO_WORKER
 const { system } = chaos;
 const reports: ScenarioReport[] = [];
 try {
-  for (const scenario of chaosScenarios.filter((candidate) => selected.length === 0 || selected.includes(candidate.name))) {
-    console.log(`\n▶ ${scenario.name} (bookings=${scale.bookings}, copies=${scale.copies}, outage=${scale.outageSeconds} s)`);
+  for (const scenario of chaosScenarios.filter(
+    (candidate) => selected.length === 0 || selected.includes(candidate.name),
+  )) {
+    console.log(
+      `\n▶ ${scenario.name} (bookings=${scale.bookings}, copies=${scale.copies}, outage=${scale.outageSeconds} s)`,
+    );
     try {
       const report = await scenario.run(system, scale, chaos);
       reports.push(report);
       printScenarioReport(report);
     } catch (error) {
       console.log(`✗ ${scenario.name} threw: ${error instanceof Error ? error.message : String(error)}`);
-      reports.push({ name: scenario.name, tried: {}, counted: {}, failures: ['threw'], invariants: { checked: {}, violations: [] }, durationMs: 0 });
+      reports.push({
+        name: scenario.name,
+        tried: {},
+        counted: {},
+        failures: ['threw'],
+        invariants: { checked: {}, violations: [] },
+        durationMs: 0,
+      });
     }
   }
 } finally {
@@ -43,5 +56,7 @@ try {
 }
 const failed = reports.filter((report) => report.failures.length > 0 || report.invariants.violations.length > 0);
 const skipped = reports.filter((report) => report.skipped).length;
-console.log(`\n${reports.length - failed.length - skipped}/${reports.length} scenarios passed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+console.log(
+  `\n${reports.length - failed.length - skipped}/${reports.length} scenarios passed${skipped > 0 ? `, ${skipped} skipped` : ''}`,
+);
 process.exit(failed.length > 0 ? 1 : 0);

@@ -46,7 +46,15 @@ export function printScenarioReport(report: ScenarioReport, write: (line: string
 
 /** The report of a scenario that could not run here, saying why. */
 export function skippedScenario(name: string, reason: string): ScenarioReport {
-  return { name, tried: {}, counted: {}, failures: [], invariants: { checked: {}, violations: [] }, durationMs: 0, skipped: reason };
+  return {
+    name,
+    tried: {},
+    counted: {},
+    failures: [],
+    invariants: { checked: {}, violations: [] },
+    durationMs: 0,
+    skipped: reason,
+  };
 }
 
 /** Runs `body`, timing it, and assembles its report. */

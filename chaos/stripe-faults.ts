@@ -20,11 +20,21 @@ export interface StripeFaultRates {
 const DEFAULT_RATES: StripeFaultRates = { rateLimited: 0.3, serverError: 0.3, declined: 0.25 };
 
 /** Runs the scenario: one phase with 429s, one with 500s after the work, declines in both. */
-export async function runStripeFaults(system: SystemUnderTest, scale: ChaosScale, rates: StripeFaultRates = DEFAULT_RATES): Promise<ScenarioReport> {
+export async function runStripeFaults(
+  system: SystemUnderTest,
+  scale: ChaosScale,
+  rates: StripeFaultRates = DEFAULT_RATES,
+): Promise<ScenarioReport> {
   return timedScenario('Stripe answering 429, 500 and declines at chosen rates', async (report) => {
     const phases = [
-      { name: '429', fault: { status: 429, rate: rates.rateLimited, when: 'before', pathPattern: '^POST /v1/payment_intents' } },
-      { name: '500 after the work', fault: { status: 500, rate: rates.serverError, when: 'after', pathPattern: '^POST /v1/payment_intents' } },
+      {
+        name: '429',
+        fault: { status: 429, rate: rates.rateLimited, when: 'before', pathPattern: '^POST /v1/payment_intents' },
+      },
+      {
+        name: '500 after the work',
+        fault: { status: 500, rate: rates.serverError, when: 'after', pathPattern: '^POST /v1/payment_intents' },
+      },
     ];
     const requestsSince = await markStripeRequests(system);
     const allBookings: string[] = [];
@@ -39,7 +49,9 @@ export async function runStripeFaults(system: SystemUnderTest, scale: ChaosScale
           holdPaymentMethod: declinedIndex(index) ? 'pm_card_chargeDeclined' : 'pm_card_visa',
           endsAt: new Date(Date.now() + 4_000).toISOString(),
         }));
-        bookingIds.forEach((bookingId, index) => (declinedIndex(index) ? declinedBookings : allBookings).push(bookingId));
+        bookingIds.forEach((bookingId, index) =>
+          (declinedIndex(index) ? declinedBookings : allBookings).push(bookingId),
+        );
         report.tried[`bookings under ${phase.name} (rate ${phase.fault.rate})`] = bookingIds.length;
         const settled = await waitForHolds(system, bookingIds, ['released', 'declined'], 120_000);
         for (const [status, count] of Object.entries(tally(settled.map((view) => view.hold.status)))) {
@@ -55,7 +67,9 @@ export async function runStripeFaults(system: SystemUnderTest, scale: ChaosScale
     report.counted['faults injected'] = requests.filter((request) => request.injectedFault !== null).length;
     report.counted['idempotent replays'] = requests.filter((request) => request.replayed).length;
     for (const bookingId of declinedBookings) {
-      const reported = system.callbacks.some((callback) => callback.bookingId === bookingId && callback.type === 'hold.declined');
+      const reported = system.callbacks.some(
+        (callback) => callback.bookingId === bookingId && callback.type === 'hold.declined',
+      );
       if (!reported) report.failures.push(`${bookingId}: declined but hold.declined was not reported`);
     }
     report.counted['declines reported'] = declinedBookings.length - report.failures.length;

@@ -25,21 +25,30 @@ export async function runStripeTimeouts(system: SystemUnderTest, scale: ChaosSca
       const requestsSince = await markStripeRequests(system);
       // Counted, so every phase slows some requests whatever the scale; creates, confirms, cancels and their retries share the count.
       const slowed = scale.bookings * 2;
-      await system.emulatorControl('POST', '/_emulator/faults', { latency: { ms: latencyMs, count: slowed, when, pathPattern: '^POST /v1/payment_intents' } });
+      await system.emulatorControl('POST', '/_emulator/faults', {
+        latency: { ms: latencyMs, count: slowed, when, pathPattern: '^POST /v1/payment_intents' },
+      });
       try {
-        const bookingIds = await createBookings(system, scale.bookings, () => ({ endsAt: new Date(Date.now() + 4_000).toISOString() }));
+        const bookingIds = await createBookings(system, scale.bookings, () => ({
+          endsAt: new Date(Date.now() + 4_000).toISOString(),
+        }));
         allBookings.push(...bookingIds);
         report.tried[`bookings with answers slowed ${when} the work`] = bookingIds.length;
         const settled = await waitForHolds(system, bookingIds, ['released'], 120_000);
-        for (const [status, count] of Object.entries(tally(settled.map((view) => view.hold.status)))) report.counted[`${when}: ${status}`] = count;
+        for (const [status, count] of Object.entries(tally(settled.map((view) => view.hold.status))))
+          report.counted[`${when}: ${status}`] = count;
       } finally {
         await system.emulatorControl('DELETE', '/_emulator/faults');
       }
       const requests = await requestsSince();
-      const timeouts = requests.filter((request) => request.injectedLatency !== null && request.injectedLatency.ms > system.stripeTimeoutMs).length;
+      const timeouts = requests.filter(
+        (request) => request.injectedLatency !== null && request.injectedLatency.ms > system.stripeTimeoutMs,
+      ).length;
       report.counted[`${when}: timeouts injected`] = timeouts;
       report.counted[`${when}: idempotent replays`] = requests.filter((request) => request.replayed).length;
-      report.counted[`${when}: refused while the key was in use (409)`] = requests.filter((request) => request.status === 409).length;
+      report.counted[`${when}: refused while the key was in use (409)`] = requests.filter(
+        (request) => request.status === 409,
+      ).length;
       if (timeouts === 0) report.failures.push(`no request was slowed beyond the timeout ${when} the work`);
     }
     return checkInvariants(system, allBookings);

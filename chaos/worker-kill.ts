@@ -22,13 +22,18 @@ const STALL_HOLD_MS = 120_000;
 const RANDOM_KILL_WINDOW_MS = 1_500;
 
 /** Runs the scenario: a kill while Stripe's answers are held, then a kill at a random moment. */
-export async function runWorkerKill(system: SystemUnderTest, scale: ChaosScale, chaos: ChaosSystem): Promise<ScenarioReport> {
+export async function runWorkerKill(
+  system: SystemUnderTest,
+  scale: ChaosScale,
+  chaos: ChaosSystem,
+): Promise<ScenarioReport> {
   return timedScenario('worker killed after Stripe answered and at a random moment, then restarted', async (report) => {
     const requestsSince = await markStripeRequests(system);
     const restartMs: number[] = [];
     const killAndRestart = async () => {
       const exit = await chaos.worker.kill();
-      if (exit.signal !== 'SIGKILL') report.failures.push(`the worker ended with ${exit.signal ?? `code ${exit.code}`}, not SIGKILL`);
+      if (exit.signal !== 'SIGKILL')
+        report.failures.push(`the worker ended with ${exit.signal ?? `code ${exit.code}`}, not SIGKILL`);
       report.counted.kills = (report.counted.kills ?? 0) + 1;
       const started = Date.now();
       await chaos.worker.restart();
@@ -58,13 +63,19 @@ export async function runWorkerKill(system: SystemUnderTest, scale: ChaosScale, 
       await system.emulatorControl('DELETE', '/_emulator/faults');
     }
 
-    const runningBookings = await createBookings(system, scale.bookings, () => ({ endsAt: new Date(Date.now() + 4_000).toISOString() }));
+    const runningBookings = await createBookings(system, scale.bookings, () => ({
+      endsAt: new Date(Date.now() + 4_000).toISOString(),
+    }));
     report.tried['bookings running at a random kill'] = runningBookings.length;
     const killDelayMs = Math.floor(Math.random() * RANDOM_KILL_WINDOW_MS);
     report.tried['random kill after (ms)'] = killDelayMs;
     await new Promise((resolve) => setTimeout(resolve, killDelayMs));
     const pending = await Promise.all(
-      runningBookings.map(async (bookingId) => (await system.client.workflow.getHandle(bookingWorkflowId(bookingId)).describe()).raw.pendingActivities?.length ?? 0),
+      runningBookings.map(
+        async (bookingId) =>
+          (await system.client.workflow.getHandle(bookingWorkflowId(bookingId)).describe()).raw.pendingActivities
+            ?.length ?? 0,
+      ),
     );
     report.counted['activities pending at the random kill'] = pending.reduce((sum, count) => sum + count, 0);
     await killAndRestart();
@@ -74,7 +85,8 @@ export async function runWorkerKill(system: SystemUnderTest, scale: ChaosScale, 
     const bookingIds = [...stalledBookings, ...runningBookings];
     // A retried activity waits out its 30 s startToCloseTimeout first.
     const settled = await waitForHolds(system, bookingIds, ['released'], 150_000);
-    for (const [status, count] of Object.entries(tally(settled.map((view) => view.hold.status)))) report.counted[status] = count;
+    for (const [status, count] of Object.entries(tally(settled.map((view) => view.hold.status))))
+      report.counted[status] = count;
 
     const requests = await requestsSince();
     report.counted['Stripe requests'] = requests.length;
@@ -82,20 +94,30 @@ export async function runWorkerKill(system: SystemUnderTest, scale: ChaosScale, 
     report.counted['requests replayed by idempotency key'] = requests.filter((request) => request.replayed).length;
     let confirmationsReplayed = 0;
     for (const bookingId of stalledBookings) {
-      const { data } = await system.emulatorControl<{ data: Array<{ id: string }> }>('GET', `/_emulator/payment_intents?booking_id=${encodeURIComponent(bookingId)}`);
-      const replayed = requests.some((request) => data.some((intent) => request.path === `/v1/payment_intents/${intent.id}/confirm`) && request.replayed);
+      const { data } = await system.emulatorControl<{ data: Array<{ id: string }> }>(
+        'GET',
+        `/_emulator/payment_intents?booking_id=${encodeURIComponent(bookingId)}`,
+      );
+      const replayed = requests.some(
+        (request) =>
+          data.some((intent) => request.path === `/v1/payment_intents/${intent.id}/confirm`) && request.replayed,
+      );
       if (replayed) confirmationsReplayed += 1;
       else report.failures.push(`${bookingId}: its held confirmation was never replayed by its idempotency key`);
     }
     report.counted['held confirmations replayed'] = confirmationsReplayed;
     // Each notification is its own activity: one the kill interrupted arrives after its retry.
     const reportedBoth = (bookingId: string) => {
-      const reported = new Set(system.callbacks.filter((callback) => callback.bookingId === bookingId).map((callback) => callback.type));
+      const reported = new Set(
+        system.callbacks.filter((callback) => callback.bookingId === bookingId).map((callback) => callback.type),
+      );
       return reported.has('hold.held') && reported.has('hold.released');
     };
-    await waitFor(() => bookingIds.every(reportedBoth), { timeoutMs: 60_000, intervalMs: 250, description: 'hold.held and hold.released reported' }).catch(
-      () => undefined,
-    );
+    await waitFor(() => bookingIds.every(reportedBoth), {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      description: 'hold.held and hold.released reported',
+    }).catch(() => undefined);
     report.counted['held then released'] = bookingIds.filter(reportedBoth).length;
     for (const bookingId of bookingIds.filter((candidate) => !reportedBoth(candidate))) {
       report.failures.push(`${bookingId}: hold.held and hold.released were not both reported`);

@@ -19,7 +19,12 @@ export interface BookingApiClientOptions extends Omit<ClientOptions, 'baseUrl'> 
 }
 
 /** A client for the booking payments API that sends the bearer token with every request. */
-export function createBookingApiClient({ baseUrl, apiToken, headers, ...options }: BookingApiClientOptions): BookingApiClient {
+export function createBookingApiClient({
+  baseUrl,
+  apiToken,
+  headers,
+  ...options
+}: BookingApiClientOptions): BookingApiClient {
   return createClient<paths>({
     baseUrl,
     ...options,

@@ -48,7 +48,9 @@ type JsonPayload = z.output<typeof JsonPayloadSchema>;
 
 function fromJson(payload: JsonPayload): Payload {
   return {
-    metadata: Object.fromEntries(Object.entries(payload.metadata).map(([key, value]) => [key, Buffer.from(value, 'base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(payload.metadata).map(([key, value]) => [key, Buffer.from(value, 'base64')]),
+    ),
     data: Buffer.from(payload.data, 'base64'),
   };
 }
@@ -56,7 +58,10 @@ function fromJson(payload: JsonPayload): Payload {
 function toJson(payload: Payload): JsonPayload {
   return {
     metadata: Object.fromEntries(
-      Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value ?? new Uint8Array()).toString('base64')]),
+      Object.entries(payload.metadata ?? {}).map(([key, value]) => [
+        key,
+        Buffer.from(value ?? new Uint8Array()).toString('base64'),
+      ]),
     ),
     data: Buffer.from(payload.data ?? new Uint8Array()).toString('base64'),
   };
@@ -68,7 +73,12 @@ function presentedToken(c: Context): string | undefined {
 }
 
 /** The codec endpoint as a Hono app, mounted at `/codec` by the API. */
-export function createCodecServer({ codec, authToken, allowedOrigins, maxBodyBytes = 8 * 1024 * 1024 }: CodecServerOptions): Hono {
+export function createCodecServer({
+  codec,
+  authToken,
+  allowedOrigins,
+  maxBodyBytes = 8 * 1024 * 1024,
+}: CodecServerOptions): Hono {
   const app = new Hono();
   const tokenMatches = tokenMatcher(authToken);
   app.use(
@@ -87,9 +97,19 @@ export function createCodecServer({ codec, authToken, allowedOrigins, maxBodyByt
     bodyLimit({
       maxSize: maxBodyBytes,
       onError: (c) =>
-        c.json({ error: { code: 'payload_too_large', message: `body exceeds ${maxBodyBytes} bytes`, requestId: crypto.randomUUID() } }, 413, {
-          Connection: 'close',
-        }),
+        c.json(
+          {
+            error: {
+              code: 'payload_too_large',
+              message: `body exceeds ${maxBodyBytes} bytes`,
+              requestId: crypto.randomUUID(),
+            },
+          },
+          413,
+          {
+            Connection: 'close',
+          },
+        ),
     }),
   );
 
@@ -104,7 +124,13 @@ export function createCodecServer({ codec, authToken, allowedOrigins, maxBodyByt
         body = CodecBodySchema.parse(await c.req.json());
       } catch {
         return c.json(
-          { error: { code: 'invalid_request', message: 'body must be {"payloads":[{"metadata":{…},"data":"base64"}]}', requestId } },
+          {
+            error: {
+              code: 'invalid_request',
+              message: 'body must be {"payloads":[{"metadata":{…},"data":"base64"}]}',
+              requestId,
+            },
+          },
           400,
         );
       }

@@ -39,10 +39,14 @@ export class PayloadDecryptionError extends Error {
  */
 export function parseCodecKeyring(keysSetting: string, currentKeyId: string | undefined): CodecKeyring {
   const keys = new Map<string, Buffer>();
-  for (const entry of keysSetting.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of keysSetting
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const separator = entry.indexOf(':');
     const id = separator > 0 ? entry.slice(0, separator) : '';
-    if (!CODEC_KEY_ID_PATTERN.test(id)) throw new Error('each key must be written id:base64key with a short id (letters, digits, . _ -)');
+    if (!CODEC_KEY_ID_PATTERN.test(id))
+      throw new Error('each key must be written id:base64key with a short id (letters, digits, . _ -)');
     const key = Buffer.from(entry.slice(separator + 1), 'base64');
     if (key.length !== KEY_BYTES) throw new Error(`key ${id} must be ${KEY_BYTES} bytes, base64-encoded`);
     if (keys.has(id)) throw new Error(`key ${id} is given twice`);
@@ -88,7 +92,8 @@ export function createEncryptionCodec(keyring: CodecKeyring): PayloadCodec {
         const keyIdRaw = payload.metadata?.[ENCRYPTION_KEY_ID_METADATA];
         const keyId = keyIdRaw ? Buffer.from(keyIdRaw).toString() : '';
         const key = keyring.keys.get(keyId);
-        if (!key) throw new PayloadDecryptionError(`payload sealed with unknown key "${keyId}": add it to PAYLOAD_CODEC_KEYS`);
+        if (!key)
+          throw new PayloadDecryptionError(`payload sealed with unknown key "${keyId}": add it to PAYLOAD_CODEC_KEYS`);
         const sealed = Buffer.from(payload.data ?? new Uint8Array());
         if (sealed.length < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionError('encrypted payload is truncated');
         const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES));
@@ -96,7 +101,10 @@ export function createEncryptionCodec(keyring: CodecKeyring): PayloadCodec {
         decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
         let plain: Buffer;
         try {
-          plain = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
+          plain = Buffer.concat([
+            decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)),
+            decipher.final(),
+          ]);
         } catch {
           throw new PayloadDecryptionError(`payload does not authenticate with key "${keyId}"`);
         }

@@ -8,7 +8,10 @@ function digest(value: string): Buffer {
 
 /** The tokens of a setting such as `API_TOKEN=current,next`: while a token is rotated, both are accepted. */
 export function tokenList(setting: string): string[] {
-  return setting.split(',').map((token) => token.trim()).filter(Boolean);
+  return setting
+    .split(',')
+    .map((token) => token.trim())
+    .filter(Boolean);
 }
 
 /**

@@ -4,9 +4,16 @@
  */
 import { z } from 'zod';
 import { parseCodecKeyring } from '../codec/payload-encryption-codec.js';
-import { DEFAULT_BALANCE_REFRESH_TIMEOUT_SECONDS, DEFAULT_HOLD_POLICY, DEFAULT_PAYMENT_POLICY } from '../workflows/booking/contract.js';
+import {
+  DEFAULT_BALANCE_REFRESH_TIMEOUT_SECONDS,
+  DEFAULT_HOLD_POLICY,
+  DEFAULT_PAYMENT_POLICY,
+} from '../workflows/booking/contract.js';
 import { DEFAULT_SETUP_POLICY } from '../workflows/setup/contract.js';
-import { DEFAULT_RECONCILIATION_SCHEDULE, MAX_RECONCILIATION_LOOKBACK_SECONDS } from '../workflows/reconciliation/contract.js';
+import {
+  DEFAULT_RECONCILIATION_SCHEDULE,
+  MAX_RECONCILIATION_LOOKBACK_SECONDS,
+} from '../workflows/reconciliation/contract.js';
 
 /** Raised when the environment does not satisfy a process's schema; the message names each variable. */
 export class ConfigError extends Error {
@@ -30,7 +37,10 @@ const tokens = z
 const DURATION_UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 const toSeconds = (duration: string) => Number(duration.slice(0, -1)) * DURATION_UNIT_SECONDS[duration.slice(-1)];
 /** A duration such as `90s`, `15m`, `1h` or `2d`, in seconds. */
-const durationSeconds = z.string().regex(/^[1-9]\d*[smhd]$/, 'must be a duration such as 90s, 15m, 1h or 2d').transform(toSeconds);
+const durationSeconds = z
+  .string()
+  .regex(/^[1-9]\d*[smhd]$/, 'must be a duration such as 90s, 15m, 1h or 2d')
+  .transform(toSeconds);
 /** A duration in seconds, or `off` (null). */
 const durationSecondsOrOff = z
   .string()
@@ -57,9 +67,13 @@ const codecVars = {
 };
 
 /** Checks the codec keys without ever echoing them. */
-function checkCodecKeys(env: { PAYLOAD_CODEC_KEYS?: string; PAYLOAD_CODEC_KEY_ID?: string }, ctx: z.RefinementCtx): void {
+function checkCodecKeys(
+  env: { PAYLOAD_CODEC_KEYS?: string; PAYLOAD_CODEC_KEY_ID?: string },
+  ctx: z.RefinementCtx,
+): void {
   if (!env.PAYLOAD_CODEC_KEYS) {
-    if (env.PAYLOAD_CODEC_KEY_ID) ctx.addIssue({ code: 'custom', path: ['PAYLOAD_CODEC_KEYS'], message: 'required with PAYLOAD_CODEC_KEY_ID' });
+    if (env.PAYLOAD_CODEC_KEY_ID)
+      ctx.addIssue({ code: 'custom', path: ['PAYLOAD_CODEC_KEYS'], message: 'required with PAYLOAD_CODEC_KEY_ID' });
     return;
   }
   try {
@@ -105,49 +119,55 @@ const stripeVars = {
   STRIPE_TIMEOUT_MS: positiveInt.default(DEFAULT_STRIPE_TIMEOUT_MS),
 };
 
-const apiSchema = z.object({
-  ...temporalVars,
-  ...codecVars,
-  /** Token the codec endpoint (/codec) requires (several, comma-separated, while one is rotated); unset, the API does not serve /codec. */
-  CODEC_AUTH_TOKEN: tokens.optional(),
-  /** Browser origins (the Temporal Web UI) allowed to call /codec, comma-separated. */
-  CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233'),
-  /**
-   * The API's Stripe calls: turning a bank account into a PaymentMethod before the workflow starts,
-   * reading a SetupIntent's client secret, detaching a saved payment method.
-   */
-  ...stripeVars,
-  DATABASE_URL: z.string().min(1),
-  PORT: port.default(3000),
-  /** The booking service's bearer token; several, comma-separated, while one is rotated. */
-  API_TOKEN: tokens,
-  STRIPE_WEBHOOK_SECRET: z.string().min(1),
-  /** Largest request body accepted, in bytes. */
-  MAX_BODY_BYTES: positiveInt.default(65536),
-  /** How often the inbox relay looks for pending Stripe events, in milliseconds. */
-  RELAY_INTERVAL_MS: positiveInt.default(1000),
-  RELAY_BATCH_SIZE: positiveInt.default(50),
-  /** Deadline for the API's Temporal calls (start, query, describe, signal), in milliseconds. */
-  TEMPORAL_RPC_TIMEOUT_MS: positiveInt.default(10_000),
-  /** How long the API waits for a cancel, payment-method or microdeposits update to complete, in milliseconds. */
-  BOOKING_UPDATE_TIMEOUT_MS: positiveInt.default(30_000),
-  /** Hold policy handed to every new booking (seconds). */
-  HOLD_RELEASE_GRACE_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_HOLD_POLICY.releaseGraceSeconds),
-  HOLD_AUTHORIZATION_VALIDITY_SECONDS: positiveInt.default(DEFAULT_HOLD_POLICY.authorizationValiditySeconds),
-  HOLD_RELEASE_SAFETY_MARGIN_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_HOLD_POLICY.releaseSafetyMarginSeconds),
-  HOLD_CUSTOMER_ACTION_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_HOLD_POLICY.customerActionTimeoutSeconds),
-  HOLD_NEW_PAYMENT_METHOD_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_HOLD_POLICY.newPaymentMethodTimeoutSeconds),
-  /** Bank payment policy handed to every new booking with a payment (seconds, percent). */
-  PAYMENT_PROCESSING_ALERT_SECONDS: positiveInt.default(DEFAULT_PAYMENT_POLICY.processingAlertSeconds),
-  PAYMENT_DISPUTE_WINDOW_SECONDS: positiveInt.default(DEFAULT_PAYMENT_POLICY.disputeWindowSeconds),
-  PAYMENT_REFUND_PERCENT: z.coerce.number().int().min(0).max(100).default(DEFAULT_PAYMENT_POLICY.refundPercent),
-  PAYMENT_BALANCE_REFRESH_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_BALANCE_REFRESH_TIMEOUT_SECONDS),
-  /** How long a customer has to finish saving a payment method before its SetupIntent is cancelled (seconds). */
-  SETUP_COMPLETION_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_SETUP_POLICY.completionTimeoutSeconds),
-  /** Bearer token `GET /metrics` requires (several, comma-separated, while one is rotated); unset leaves it open. */
-  METRICS_TOKEN: tokens.optional(),
-  ...otelVars,
-}).superRefine(checkCodecKeys);
+const apiSchema = z
+  .object({
+    ...temporalVars,
+    ...codecVars,
+    /** Token the codec endpoint (/codec) requires (several, comma-separated, while one is rotated); unset, the API does not serve /codec. */
+    CODEC_AUTH_TOKEN: tokens.optional(),
+    /** Browser origins (the Temporal Web UI) allowed to call /codec, comma-separated. */
+    CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233'),
+    /**
+     * The API's Stripe calls: turning a bank account into a PaymentMethod before the workflow starts,
+     * reading a SetupIntent's client secret, detaching a saved payment method.
+     */
+    ...stripeVars,
+    DATABASE_URL: z.string().min(1),
+    PORT: port.default(3000),
+    /** The booking service's bearer token; several, comma-separated, while one is rotated. */
+    API_TOKEN: tokens,
+    STRIPE_WEBHOOK_SECRET: z.string().min(1),
+    /** Largest request body accepted, in bytes. */
+    MAX_BODY_BYTES: positiveInt.default(65536),
+    /** How often the inbox relay looks for pending Stripe events, in milliseconds. */
+    RELAY_INTERVAL_MS: positiveInt.default(1000),
+    RELAY_BATCH_SIZE: positiveInt.default(50),
+    /** Deadline for the API's Temporal calls (start, query, describe, signal), in milliseconds. */
+    TEMPORAL_RPC_TIMEOUT_MS: positiveInt.default(10_000),
+    /** How long the API waits for a cancel, payment-method or microdeposits update to complete, in milliseconds. */
+    BOOKING_UPDATE_TIMEOUT_MS: positiveInt.default(30_000),
+    /** Hold policy handed to every new booking (seconds). */
+    HOLD_RELEASE_GRACE_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_HOLD_POLICY.releaseGraceSeconds),
+    HOLD_AUTHORIZATION_VALIDITY_SECONDS: positiveInt.default(DEFAULT_HOLD_POLICY.authorizationValiditySeconds),
+    HOLD_RELEASE_SAFETY_MARGIN_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(DEFAULT_HOLD_POLICY.releaseSafetyMarginSeconds),
+    HOLD_CUSTOMER_ACTION_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_HOLD_POLICY.customerActionTimeoutSeconds),
+    HOLD_NEW_PAYMENT_METHOD_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_HOLD_POLICY.newPaymentMethodTimeoutSeconds),
+    /** Bank payment policy handed to every new booking with a payment (seconds, percent). */
+    PAYMENT_PROCESSING_ALERT_SECONDS: positiveInt.default(DEFAULT_PAYMENT_POLICY.processingAlertSeconds),
+    PAYMENT_DISPUTE_WINDOW_SECONDS: positiveInt.default(DEFAULT_PAYMENT_POLICY.disputeWindowSeconds),
+    PAYMENT_REFUND_PERCENT: z.coerce.number().int().min(0).max(100).default(DEFAULT_PAYMENT_POLICY.refundPercent),
+    PAYMENT_BALANCE_REFRESH_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_BALANCE_REFRESH_TIMEOUT_SECONDS),
+    /** How long a customer has to finish saving a payment method before its SetupIntent is cancelled (seconds). */
+    SETUP_COMPLETION_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_SETUP_POLICY.completionTimeoutSeconds),
+    /** Bearer token `GET /metrics` requires (several, comma-separated, while one is rotated); unset leaves it open. */
+    METRICS_TOKEN: tokens.optional(),
+    ...otelVars,
+  })
+  .superRefine(checkCodecKeys);
 
 const workerSchema = z
   .object({
@@ -163,7 +183,10 @@ const workerSchema = z
     RECONCILE_INTERVAL: durationSecondsOrOff.default(DEFAULT_RECONCILIATION_SCHEDULE.intervalSeconds),
     /** How far back each reconciliation compares Stripe's events with the inbox, in seconds (Stripe keeps 30 days). */
     RECONCILE_LOOKBACK: durationSeconds
-      .refine((seconds) => seconds <= MAX_RECONCILIATION_LOOKBACK_SECONDS, 'must be at most 30d (Stripe keeps events 30 days)')
+      .refine(
+        (seconds) => seconds <= MAX_RECONCILIATION_LOOKBACK_SECONDS,
+        'must be at most 30d (Stripe keeps events 30 days)',
+      )
       .default(DEFAULT_RECONCILIATION_SCHEDULE.lookbackSeconds),
     /** Where the SDK's Prometheus exporter serves `/metrics` (runtime metrics and business counters). */
     WORKER_METRICS_ADDRESS: bindAddress.default('0.0.0.0:9464'),
@@ -191,27 +214,33 @@ export type WorkerConfig = z.infer<typeof workerSchema>;
 /** The Temporal connection settings shared by API and worker. */
 export type TemporalConfig = Pick<
   ApiConfig,
-  'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_API_KEY' | 'TEMPORAL_TLS_CERT_PATH' | 'TEMPORAL_TLS_KEY_PATH'
+  | 'TEMPORAL_ADDRESS'
+  | 'TEMPORAL_NAMESPACE'
+  | 'TEMPORAL_TASK_QUEUE'
+  | 'TEMPORAL_API_KEY'
+  | 'TEMPORAL_TLS_CERT_PATH'
+  | 'TEMPORAL_TLS_KEY_PATH'
 >;
 /** The payload codec settings shared by API and worker. */
 export type CodecConfig = Pick<WorkerConfig, 'PAYLOAD_CODEC_KEYS' | 'PAYLOAD_CODEC_KEY_ID'>;
 /** The OpenTelemetry settings that decide whether a process traces. */
 export type TracingConfig = Pick<
   ApiConfig,
-  'OTEL_SDK_DISABLED' | 'OTEL_TRACES_EXPORTER' | 'OTEL_EXPORTER_OTLP_ENDPOINT' | 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' | 'OTEL_SERVICE_NAME'
+  | 'OTEL_SDK_DISABLED'
+  | 'OTEL_TRACES_EXPORTER'
+  | 'OTEL_EXPORTER_OTLP_ENDPOINT'
+  | 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'
+  | 'OTEL_SERVICE_NAME'
 >;
 /** The Stripe settings used by the worker's gateway and the API's PaymentMethod creation; the timeout defaults to 20 s. */
-export type StripeConfig = Pick<WorkerConfig, 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL'> & Partial<Pick<WorkerConfig, 'STRIPE_TIMEOUT_MS'>>;
+export type StripeConfig = Pick<WorkerConfig, 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL'> &
+  Partial<Pick<WorkerConfig, 'STRIPE_TIMEOUT_MS'>>;
 
 /**
  * Parses `env` against `schema`, or throws a ConfigError naming every bad variable. A variable set
  * to the empty string counts as unset (as `${VAR:-}` in compose files leaves it).
  */
-export function parseEnv<S extends z.ZodType>(
-  processName: string,
-  schema: S,
-  env: NodeJS.ProcessEnv,
-): z.infer<S> {
+export function parseEnv<S extends z.ZodType>(processName: string, schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const result = schema.safeParse(present);
   if (result.success) return result.data;

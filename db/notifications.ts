@@ -34,12 +34,18 @@ export async function recordNotification(
 
 /** Marks a notification delivered to the callback. */
 export async function markNotificationDelivered(db: Pool, id: string): Promise<void> {
-  await db.query('UPDATE notifications SET delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1', [id]);
+  await db.query(
+    'UPDATE notifications SET delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1',
+    [id],
+  );
 }
 
 /** Records a failed callback attempt. */
 export async function markNotificationAttemptFailed(db: Pool, id: string, error: string): Promise<void> {
-  await db.query('UPDATE notifications SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [id, error.slice(0, 500)]);
+  await db.query('UPDATE notifications SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [
+    id,
+    error.slice(0, 500),
+  ]);
 }
 
 /** Notifications recorded for a booking, in the order the workflow created them (ids are numbered). */

@@ -65,7 +65,10 @@ function toSavedPaymentMethod(row: SavedRow): SavedPaymentMethod {
  * Records a saved payment method; recording the same one again (a retried activity) changes
  * nothing but returns the row, and a method detached earlier stays detached.
  */
-export async function recordSavedPaymentMethod(db: Queryable, method: NewSavedPaymentMethod): Promise<SavedPaymentMethod> {
+export async function recordSavedPaymentMethod(
+  db: Queryable,
+  method: NewSavedPaymentMethod,
+): Promise<SavedPaymentMethod> {
   await db.query(
     `INSERT INTO saved_payment_methods
        (payment_method_id, customer_id, stripe_customer_id, type, brand, bank_name, last4, exp_month, exp_year,
@@ -93,7 +96,10 @@ export async function recordSavedPaymentMethod(db: Queryable, method: NewSavedPa
 }
 
 /** One saved payment method by its Stripe id, whatever its status. */
-export async function findSavedPaymentMethod(db: Queryable, paymentMethodId: string): Promise<SavedPaymentMethod | null> {
+export async function findSavedPaymentMethod(
+  db: Queryable,
+  paymentMethodId: string,
+): Promise<SavedPaymentMethod | null> {
   const result = await db.query<SavedRow>(`SELECT ${COLUMNS} FROM saved_payment_methods WHERE payment_method_id = $1`, [
     paymentMethodId,
   ]);

@@ -14,7 +14,11 @@ export async function findStripeCustomerId(db: Queryable, customerId: string): P
 }
 
 /** Records a customer's Stripe Customer id, replacing one Stripe no longer knows. */
-export async function replaceStripeCustomerId(db: Queryable, customerId: string, stripeCustomerId: string): Promise<void> {
+export async function replaceStripeCustomerId(
+  db: Queryable,
+  customerId: string,
+  stripeCustomerId: string,
+): Promise<void> {
   await db.query(
     `INSERT INTO stripe_customers (customer_id, stripe_customer_id) VALUES ($1, $2)
      ON CONFLICT (customer_id) DO UPDATE SET stripe_customer_id = EXCLUDED.stripe_customer_id`,
@@ -23,7 +27,11 @@ export async function replaceStripeCustomerId(db: Queryable, customerId: string,
 }
 
 /** Records a customer's Stripe Customer id; the first recorded id wins and is returned. */
-export async function recordStripeCustomerId(db: Queryable, customerId: string, stripeCustomerId: string): Promise<string> {
+export async function recordStripeCustomerId(
+  db: Queryable,
+  customerId: string,
+  stripeCustomerId: string,
+): Promise<string> {
   const result = await db.query<{ stripe_customer_id: string }>(
     `INSERT INTO stripe_customers (customer_id, stripe_customer_id) VALUES ($1, $2)
      ON CONFLICT (customer_id) DO UPDATE SET customer_id = EXCLUDED.customer_id
@@ -39,7 +47,11 @@ export async function recordStripeCustomerId(db: Queryable, customerId: string, 
  * finds what the first recorded. The lock ends with the transaction, or with the connection if the
  * process dies. `work` gets the transaction's client and must use it for this table.
  */
-export async function withStripeCustomerLock<T>(db: Pool, customerId: string, work: (tx: Queryable) => Promise<T>): Promise<T> {
+export async function withStripeCustomerLock<T>(
+  db: Pool,
+  customerId: string,
+  work: (tx: Queryable) => Promise<T>,
+): Promise<T> {
   const client = await db.connect();
   let broken = false;
   try {

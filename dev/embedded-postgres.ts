@@ -180,7 +180,5 @@ async function waitUntilPostgresAnswers(adminUrl: string, child: ManagedChild, t
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(
-    `PostgreSQL did not answer within ${timeoutMs} ms (${String(lastError)}):\n${child.recentOutput()}`,
-  );
+  throw new Error(`PostgreSQL did not answer within ${timeoutMs} ms (${String(lastError)}):\n${child.recentOutput()}`);
 }

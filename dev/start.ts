@@ -91,7 +91,6 @@ function portFrom(name: string, fallback: number): number {
   return port;
 }
 
-
 /** Watches a child so that its death outside a shutdown stops the whole stack. */
 function watch(child: ManagedChild): void {
   void child.exited.then((exit) => {
@@ -154,7 +153,9 @@ async function main(): Promise<void> {
 
   const givenKey = env.STRIPE_SECRET_KEY;
   if (givenKey?.startsWith('sk_live_')) {
-    throw new Error('STRIPE_SECRET_KEY is a live key; `npm start` is a development stack and only accepts sk_test_ keys');
+    throw new Error(
+      'STRIPE_SECRET_KEY is a live key; `npm start` is a development stack and only accepts sk_test_ keys',
+    );
   }
   const realStripe = !env.STRIPE_API_URL && !!givenKey && givenKey !== settings.stripeSecretKey;
   const useEmulator = !env.STRIPE_API_URL && !realStripe;
@@ -170,7 +171,8 @@ async function main(): Promise<void> {
   for (const entry of missing) {
     log(`✗ ${entry.name}: entry file ${entry.file} does not exist yet — the ${entry.name} will NOT be started`);
   }
-  const present = (name: string) => entries.some((entry) => entry.name === name && entry.wanted && !missing.includes(entry));
+  const present = (name: string) =>
+    entries.some((entry) => entry.name === name && entry.wanted && !missing.includes(entry));
 
   const ports: [number, string, boolean][] = [
     [temporalPort, 'Temporal gRPC (set TEMPORAL_ADDRESS to use a running server)', runTemporal],
@@ -240,7 +242,8 @@ async function main(): Promise<void> {
     NOTIFY_SIGNING_SECRET: env.NOTIFY_SIGNING_SECRET ?? settings.notifySigningSecret,
     PAYLOAD_CODEC_KEYS: env.PAYLOAD_CODEC_KEYS ?? settings.payloadCodecKeys,
     CODEC_AUTH_TOKEN: codecAuthToken,
-    CODEC_CORS_ORIGINS: env.CODEC_CORS_ORIGINS ?? `http://localhost:${temporalUiPort},http://127.0.0.1:${temporalUiPort}`,
+    CODEC_CORS_ORIGINS:
+      env.CODEC_CORS_ORIGINS ?? `http://localhost:${temporalUiPort},http://127.0.0.1:${temporalUiPort}`,
     PORT: String(apiPort),
   };
   if (stripeApiUrl) childEnv.STRIPE_API_URL = stripeApiUrl;
@@ -291,7 +294,9 @@ async function main(): Promise<void> {
     missing: missing.map((entry) => entry.file),
   });
   if (realStripe && !env.STRIPE_WEBHOOK_SECRET) {
-    log('note: STRIPE_WEBHOOK_SECRET is a generated value; Stripe-signed webhooks need the whsec_ from your endpoint or `stripe listen`');
+    log(
+      'note: STRIPE_WEBHOOK_SECRET is a generated value; Stripe-signed webhooks need the whsec_ from your endpoint or `stripe listen`',
+    );
   }
 }
 

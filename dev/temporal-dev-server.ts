@@ -76,7 +76,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       // The flags above only register them when the database is new: an existing one gets them here.
       const connection = await Connection.connect({ address });
       try {
-        for (const namespace of ['default', ...(options.namespaces ?? [])]) await registerSearchAttributes(connection, namespace);
+        for (const namespace of ['default', ...(options.namespaces ?? [])])
+          await registerSearchAttributes(connection, namespace);
       } finally {
         await connection.close();
       }
@@ -109,9 +110,7 @@ async function waitUntilTemporalAnswers(address: string, child: ManagedChild, ti
   while (Date.now() < deadline) {
     if (!child.isRunning()) {
       const exit = await child.exited;
-      throw new Error(
-        `Temporal dev server exited during start-up (${describeExit(exit)}):\n${child.recentOutput()}`,
-      );
+      throw new Error(`Temporal dev server exited during start-up (${describeExit(exit)}):\n${child.recentOutput()}`);
     }
     let connection: Connection | undefined;
     try {

@@ -6,7 +6,12 @@ import type { EmulatorStore } from './store.js';
 /** Creates and stores events. */
 export interface EventRecorder {
   /** Stores an event about `object` (snapshotted now) and schedules its webhook deliveries. */
-  record(type: EventType, object: unknown, origin: EventOrigin, previousAttributes?: Record<string, unknown>): EventObject;
+  record(
+    type: EventType,
+    object: unknown,
+    origin: EventOrigin,
+    previousAttributes?: Record<string, unknown>,
+  ): EventObject;
 }
 
 /** Where new events go after they are stored. */

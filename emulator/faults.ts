@@ -16,7 +16,8 @@ const requestSelection = {
 
 /** The checks every request selection needs: count or rate, and a pattern that compiles. */
 function checkSelection(fault: { count?: number; rate?: number; pathPattern?: string }, ctx: z.RefinementCtx): void {
-  if (fault.count !== undefined && fault.rate !== undefined) ctx.addIssue({ code: 'custom', message: 'give count or rate, not both' });
+  if (fault.count !== undefined && fault.rate !== undefined)
+    ctx.addIssue({ code: 'custom', message: 'give count or rate, not both' });
   if (fault.pathPattern !== undefined && !isValidRegExp(fault.pathPattern)) {
     ctx.addIssue({ code: 'custom', message: 'pathPattern must be a valid regular expression', path: ['pathPattern'] });
   }
@@ -125,7 +126,8 @@ export class FaultInjector {
   /** Applies the sections present in `plan`. */
   apply(plan: FaultPlan): void {
     if (plan.api !== undefined) this.api = plan.api ? { ...plan.api, remaining: plan.api.count } : null;
-    if (plan.latency !== undefined) this.latency = plan.latency ? { ...plan.latency, remaining: plan.latency.count } : null;
+    if (plan.latency !== undefined)
+      this.latency = plan.latency ? { ...plan.latency, remaining: plan.latency.count } : null;
     if (plan.latencyMs !== undefined) this.latency = plan.latencyMs > 0 ? { ms: plan.latencyMs, when: 'before' } : null;
     if (plan.stall !== undefined) {
       this.releaseHeldAnswers();
@@ -152,7 +154,13 @@ export class FaultInjector {
     heldAnswers: number;
     webhooks: WebhookFaults;
   } {
-    return { api: this.api, latency: this.latency, stall: this.stall, heldAnswers: this.heldAnswers.size, webhooks: this.webhookFaults };
+    return {
+      api: this.api,
+      latency: this.latency,
+      stall: this.stall,
+      heldAnswers: this.heldAnswers.size,
+      webhooks: this.webhookFaults,
+    };
   }
 
   /** Decides whether the request `METHOD /path` fails, consuming one from a counted fault. */

@@ -48,8 +48,12 @@ const emulator = createEmulatorOrExit(config);
 const listener = await emulator.listen(config.STRIPE_EMULATOR_PORT, config.STRIPE_EMULATOR_HOST);
 console.log(
   `Stripe emulator listening on ${listener.url}` +
-    (config.STRIPE_EMULATOR_WEBHOOK_URL ? ` (webhooks to ${config.STRIPE_EMULATOR_WEBHOOK_URL})` : ' (webhooks recorded only)') +
-    (config.STRIPE_EMULATOR_STATE_FILE ? `, state kept in ${config.STRIPE_EMULATOR_STATE_FILE}` : ', state in memory only'),
+    (config.STRIPE_EMULATOR_WEBHOOK_URL
+      ? ` (webhooks to ${config.STRIPE_EMULATOR_WEBHOOK_URL})`
+      : ' (webhooks recorded only)') +
+    (config.STRIPE_EMULATOR_STATE_FILE
+      ? `, state kept in ${config.STRIPE_EMULATOR_STATE_FILE}`
+      : ', state in memory only'),
 );
 
 let stopping = false;

@@ -105,12 +105,19 @@ export class RequestParams {
     }
     const metadata: Metadata = {};
     for (const [key, entry] of entries) {
-      if (typeof entry !== 'string') throw parameterInvalid(`${name}[${key}]`, 'Invalid string: metadata values must be strings');
+      if (typeof entry !== 'string')
+        throw parameterInvalid(`${name}[${key}]`, 'Invalid string: metadata values must be strings');
       if (key.length > METADATA_KEY_MAX_LENGTH) {
-        throw parameterInvalid(`${name}[${key}]`, `Metadata keys can have up to ${METADATA_KEY_MAX_LENGTH} characters.`);
+        throw parameterInvalid(
+          `${name}[${key}]`,
+          `Metadata keys can have up to ${METADATA_KEY_MAX_LENGTH} characters.`,
+        );
       }
       if (entry.length > METADATA_VALUE_MAX_LENGTH) {
-        throw parameterInvalid(`${name}[${key}]`, `Metadata values can have up to ${METADATA_VALUE_MAX_LENGTH} characters.`);
+        throw parameterInvalid(
+          `${name}[${key}]`,
+          `Metadata values can have up to ${METADATA_VALUE_MAX_LENGTH} characters.`,
+        );
       }
       metadata[key] = entry;
     }

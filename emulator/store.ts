@@ -4,7 +4,10 @@ import type { BankDebitRecord } from './bank-debits/bank-debit-record.js';
 import type { CustomerObject } from './objects/customer.js';
 import type { DisputeObject } from './objects/dispute.js';
 import type { EventObject } from './objects/event.js';
-import type { FinancialConnectionsAccountObject, InstitutionBalanceRecord } from './objects/financial-connections-account.js';
+import type {
+  FinancialConnectionsAccountObject,
+  InstitutionBalanceRecord,
+} from './objects/financial-connections-account.js';
 import type { MandateObject } from './objects/mandate.js';
 import type { PaymentIntentObject } from './objects/payment-intent.js';
 import type { PaymentMethodObject } from './objects/payment-method.js';

@@ -62,12 +62,7 @@ export function parameterMissing(param: string): StripeApiError {
 
 /** A parameter the endpoint does not know (400 parameter_unknown). */
 export function parameterUnknown(param: string): StripeApiError {
-  return invalidRequest(
-    'parameter_unknown',
-    `Received unknown parameter: ${param}`,
-    param,
-    false,
-  );
+  return invalidRequest('parameter_unknown', `Received unknown parameter: ${param}`, param, false);
 }
 
 /** A parameter with a malformed or out-of-range value (400 parameter_invalid_*). */

@@ -9,7 +9,8 @@ export const TEST_ROUTING_NUMBER = '110000000';
 export const TEST_BANK_NAME = 'STRIPE TEST BANK';
 
 /** Why the ACH network returned a debit (the charge's `failure_code`). */
-export type BankDebitFailureCode = 'account_closed' | 'no_account' | 'insufficient_funds' | 'debit_not_authorized' | 'invalid_currency';
+export type BankDebitFailureCode =
+  'account_closed' | 'no_account' | 'insufficient_funds' | 'debit_not_authorized' | 'invalid_currency';
 
 /** What happens to a debit from a test account. */
 export type BankDebitOutcome =
@@ -44,7 +45,12 @@ export interface TestBankAccount {
   microdepositsFail: boolean;
 }
 
-const account = (accountNumber: string, token: string, outcome: BankDebitOutcome, microdepositsFail = false): TestBankAccount => ({
+const account = (
+  accountNumber: string,
+  token: string,
+  outcome: BankDebitOutcome,
+  microdepositsFail = false,
+): TestBankAccount => ({
   accountNumber,
   token,
   outcome,

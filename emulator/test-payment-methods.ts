@@ -46,7 +46,13 @@ export const TEST_CARDS: Readonly<Record<string, TestCard>> = {
   pm_card_visa_debit: { ...visa('5556', approve), funding: 'debit' },
   pm_card_mastercard: { brand: 'mastercard', last4: '4444', funding: 'credit', country: 'US', behaviour: approve },
   pm_card_mastercard_debit: { brand: 'mastercard', last4: '8210', funding: 'debit', country: 'US', behaviour: approve },
-  pm_card_mastercard_prepaid: { brand: 'mastercard', last4: '5100', funding: 'prepaid', country: 'US', behaviour: approve },
+  pm_card_mastercard_prepaid: {
+    brand: 'mastercard',
+    last4: '5100',
+    funding: 'prepaid',
+    country: 'US',
+    behaviour: approve,
+  },
   pm_card_amex: { brand: 'amex', last4: '8431', funding: 'credit', country: 'US', behaviour: approve },
   pm_card_discover: { brand: 'discover', last4: '1117', funding: 'credit', country: 'US', behaviour: approve },
   pm_card_diners: { brand: 'diners', last4: '0004', funding: 'credit', country: 'US', behaviour: approve },
@@ -55,7 +61,9 @@ export const TEST_CARDS: Readonly<Record<string, TestCard>> = {
   pm_card_chargeDeclined: visa('0002', decline('card_declined', 'generic_decline', CARD_DECLINED_MESSAGE)),
   pm_card_chargeDeclinedInsufficientFunds: visa(
     '9995',
-    decline('card_declined', 'insufficient_funds', 'Your card has insufficient funds.', { adviceCode: 'try_again_later' }),
+    decline('card_declined', 'insufficient_funds', 'Your card has insufficient funds.', {
+      adviceCode: 'try_again_later',
+    }),
   ),
   pm_card_chargeDeclinedLostCard: visa('9987', decline('card_declined', 'lost_card', CARD_DECLINED_MESSAGE)),
   pm_card_chargeDeclinedStolenCard: visa('9979', decline('card_declined', 'stolen_card', CARD_DECLINED_MESSAGE)),

@@ -13,7 +13,14 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** What the API process needs from the system it joins. */
 export type ApiSystem = Pick<
   SystemUnderTest,
-  'temporal' | 'taskQueue' | 'databaseUrl' | 'stripeSecretKey' | 'emulatorUrl' | 'payloadCodecKeys' | 'apiToken' | 'webhookSecret'
+  | 'temporal'
+  | 'taskQueue'
+  | 'databaseUrl'
+  | 'stripeSecretKey'
+  | 'emulatorUrl'
+  | 'payloadCodecKeys'
+  | 'apiToken'
+  | 'webhookSecret'
 >;
 
 /** Where the API process listens and what it is told. */
@@ -34,7 +41,10 @@ export interface ApiProcess {
 }
 
 /** Starts `api/main.ts` and waits until it is ready (Temporal and Postgres answer). */
-export async function startApiProcess(system: ApiSystem, { port, env = {}, echo = false, onLine }: ApiProcessOptions): Promise<ApiProcess> {
+export async function startApiProcess(
+  system: ApiSystem,
+  { port, env = {}, echo = false, onLine }: ApiProcessOptions,
+): Promise<ApiProcess> {
   const url = `http://127.0.0.1:${port}`;
   const child = startChild({
     name: 'api',

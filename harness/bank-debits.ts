@@ -4,7 +4,10 @@ import type { RunningEmulator } from './running-emulator.js';
 
 /** Online mandate acceptance, as a booking page collects it. */
 export const ONLINE_MANDATE = {
-  customer_acceptance: { type: 'online' as const, online: { ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0 (emulator tests)' } },
+  customer_acceptance: {
+    type: 'online' as const,
+    online: { ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0 (emulator tests)' },
+  },
 };
 
 /** Parameters of a confirmed ACH debit of $125 for a booking, with online mandate acceptance. */
@@ -22,7 +25,10 @@ export function bankDebitParams(paymentMethod: string, extra: Partial<Stripe.Pay
 }
 
 /** A bank account PaymentMethod typed in by hand (so verified with microdeposits), routing 110000000. */
-export function manualBankAccount(running: RunningEmulator, accountNumber = '000123456789'): Promise<Stripe.PaymentMethod> {
+export function manualBankAccount(
+  running: RunningEmulator,
+  accountNumber = '000123456789',
+): Promise<Stripe.PaymentMethod> {
   return running.stripe.paymentMethods.create({
     type: 'us_bank_account',
     us_bank_account: { account_number: accountNumber, routing_number: '110000000', account_holder_type: 'individual' },

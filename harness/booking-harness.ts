@@ -9,7 +9,12 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import type Stripe from 'stripe';
-import { paymentIntentIdOf, setupIdOf, toStripeEventSignal, type StripeEventEnvelope } from '../inbox/stripe-event-signal.js';
+import {
+  paymentIntentIdOf,
+  setupIdOf,
+  toStripeEventSignal,
+  type StripeEventEnvelope,
+} from '../inbox/stripe-event-signal.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { createStripeEmulator } from '../emulator/create-emulator.js';
@@ -102,21 +107,27 @@ export async function startBookingHarness(
     gateway: createPaymentGateway(stripe),
     db,
     callback: {},
-    options: { workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger({ warnings: true }) }) },
+    options: {
+      workflowBundle: await bundleWorkflowCode({
+        workflowsPath: WORKFLOWS_PATH,
+        logger: quietLogger({ warnings: true }),
+      }),
+    },
   });
   const running = worker.run();
 
-  const control = async <T,>(method: string, path: string, body?: unknown): Promise<T> => {
+  const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${server.url}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (!response.ok) throw new Error(`emulator ${method} ${path} answered ${response.status}: ${await response.text()}`);
+    if (!response.ok)
+      throw new Error(`emulator ${method} ${path} answered ${response.status}: ${await response.text()}`);
     return (await response.json()) as T;
   };
 
-  const waitForQuery = async <S,>(
+  const waitForQuery = async <S>(
     read: () => Promise<S>,
     reached: (state: S) => boolean,
     description: string,
@@ -186,15 +197,27 @@ export async function startBookingHarness(
       });
     },
     waitForHoldStatus: (handle, status) =>
-      waitForState(handle, (state) => state.hold.status === status, `hold status ${status}`, (state) => state.hold),
+      waitForState(
+        handle,
+        (state) => state.hold.status === status,
+        `hold status ${status}`,
+        (state) => state.hold,
+      ),
     waitForPaymentStatus: (handle, status) =>
-      waitForState(handle, (state) => state.payment?.status === status, `payment status ${status}`, (state) => state.payment),
+      waitForState(
+        handle,
+        (state) => state.payment?.status === status,
+        `payment status ${status}`,
+        (state) => state.payment,
+      ),
     async eventsFor(bookingId) {
       const all = await allEvents();
       // The booking's PaymentIntents carry its id; their charges, disputes and refunds point at them.
       const intents = new Set(
         all
-          .filter((event) => (event.data.object.metadata as Record<string, string> | undefined)?.booking_id === bookingId)
+          .filter(
+            (event) => (event.data.object.metadata as Record<string, string> | undefined)?.booking_id === bookingId,
+          )
           .map((event) => paymentIntentIdOf(event)),
       );
       return all.filter((event) => intents.has(paymentIntentIdOf(event))).sort((a, b) => a.created - b.created);
@@ -260,7 +283,11 @@ export async function startBookingHarness(
  * `requires_capture`), 100 at a time: more than one run keeps when `count` > CONTINUE_AS_NEW_AFTER_EVENTS.
  * Answers how many were sent.
  */
-export async function floodWithUnchangedHoldEvents(handle: WorkflowHandle, paymentIntentId: string, count: number): Promise<number> {
+export async function floodWithUnchangedHoldEvents(
+  handle: WorkflowHandle,
+  paymentIntentId: string,
+  count: number,
+): Promise<number> {
   const flood = Array.from({ length: count }, (_, i) => ({
     eventId: `evt_flood_${i}`,
     type: 'payment_intent.amount_capturable_updated',

@@ -32,8 +32,13 @@ export async function startConformanceTarget(): Promise<ConformanceTarget> {
   const key = (name: string) => `conformance-${run}-${name}`;
   const liveKey = process.env.STRIPE_CONFORMANCE_KEY;
   if (liveKey) {
-    if (!liveKey.startsWith('sk_test_')) throw new Error('STRIPE_CONFORMANCE_KEY must be a test-mode secret key (sk_test_…)');
-    const stripe = new Stripe(liveKey, { maxNetworkRetries: 0, telemetry: false, appInfo: { name: 'booking-payments-conformance' } });
+    if (!liveKey.startsWith('sk_test_'))
+      throw new Error('STRIPE_CONFORMANCE_KEY must be a test-mode secret key (sk_test_…)');
+    const stripe = new Stripe(liveKey, {
+      maxNetworkRetries: 0,
+      telemetry: false,
+      appInfo: { name: 'booking-payments-conformance' },
+    });
     return {
       name: 'stripe test mode',
       emulated: false,

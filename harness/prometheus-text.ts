@@ -24,7 +24,11 @@ export function parsePrometheusText(text: string): PrometheusSample[] {
 }
 
 /** Samples named `name` whose labels include `labels`. */
-export function samplesOf(samples: PrometheusSample[], name: string, labels: Record<string, string> = {}): PrometheusSample[] {
+export function samplesOf(
+  samples: PrometheusSample[],
+  name: string,
+  labels: Record<string, string> = {},
+): PrometheusSample[] {
   return samples.filter(
     (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
   );

@@ -17,7 +17,12 @@ export const HISTORY_DIGESTS_FILE = fileURLToPath(new URL('../test/replay/histor
 /** A history as plain JSON (enums by name, bytes in base64); read back with `historyFromObject`. */
 export function historyToObject(history: temporal.api.history.v1.IHistory): unknown {
   const History = temporal.api.history.v1.History;
-  return History.toObject(History.fromObject(history), { enums: String, longs: String, bytes: String, defaults: false });
+  return History.toObject(History.fromObject(history), {
+    enums: String,
+    longs: String,
+    bytes: String,
+    defaults: false,
+  });
 }
 
 /** Reads a history written by `historyToObject`. */

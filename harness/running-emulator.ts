@@ -24,7 +24,12 @@ export interface RunningEmulator {
   /** Every JSON body the client received, in order. */
   responses: RecordedResponse[];
   /** Sends a form-encoded Stripe API request directly (to see raw bodies and headers). */
-  stripeRequest(method: 'GET' | 'POST', path: string, params?: object, headers?: Record<string, string>): Promise<Response>;
+  stripeRequest(
+    method: 'GET' | 'POST',
+    path: string,
+    params?: object,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
   /** Calls the control API and returns its JSON (throws on a non-2xx answer). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read control answers loosely
   control<T = any>(method: string, path: string, body?: unknown): Promise<T>;

@@ -2,7 +2,8 @@
 import { findCardNumbers } from '../telemetry/card-numbers.js';
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
-const STRIPE_SECRET = /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9_]+|\bwhsec_[A-Za-z0-9_]+|\b(?:pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+/g;
+const STRIPE_SECRET =
+  /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9_]+|\bwhsec_[A-Za-z0-9_]+|\b(?:pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+/g;
 
 /** What a scan found, one entry per finding: `kind: excerpt`. */
 export function findSensitiveData(lines: string[], forbidden: string[] = []): string[] {

@@ -44,7 +44,8 @@ export async function handleNextAction(
   const stripe = publishableStripeClient(stripeBaseUrl, publishableKey);
   const id = paymentIntentIdOf(clientSecret);
   const waiting = await stripe.paymentIntents.retrieve(id, { client_secret: clientSecret });
-  if (waiting.status !== 'requires_action') throw new Error(`PaymentIntent ${id} is ${waiting.status}, not requires_action`);
+  if (waiting.status !== 'requires_action')
+    throw new Error(`PaymentIntent ${id} is ${waiting.status}, not requires_action`);
   const challengeUrl = waiting.next_action?.use_stripe_sdk
     ? (waiting.next_action.use_stripe_sdk as { stripe_js: string }).stripe_js
     : waiting.next_action?.redirect_to_url?.url;
@@ -52,7 +53,11 @@ export async function handleNextAction(
   const response = await fetch(challengeUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ payment_intent_client_secret: clientSecret, publishable_key: publishableKey, outcome: answer }),
+    body: new URLSearchParams({
+      payment_intent_client_secret: clientSecret,
+      publishable_key: publishableKey,
+      outcome: answer,
+    }),
   });
   if (!response.ok) throw new Error(`the challenge page answered ${response.status}: ${await response.text()}`);
   return stripe.paymentIntents.retrieve(id, { client_secret: clientSecret });

@@ -15,7 +15,11 @@ const GO_MODULE_SPEC = path.join(
 
 /** Where the spec is: STRIPE_OPENAPI_SPEC, else stripe-mock's copy in the Go module cache. */
 export function stripeOpenApiSpecPath(): string {
-  const candidates = [process.env.STRIPE_OPENAPI_SPEC, GO_MODULE_SPEC, '/root/go/pkg/mod/github.com/stripe/stripe-mock@v0.197.0/embedded/openapi/spec3.json'];
+  const candidates = [
+    process.env.STRIPE_OPENAPI_SPEC,
+    GO_MODULE_SPEC,
+    '/root/go/pkg/mod/github.com/stripe/stripe-mock@v0.197.0/embedded/openapi/spec3.json',
+  ];
   for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate;
   throw new Error(
     `Stripe's OpenAPI spec was not found (STRIPE_OPENAPI_SPEC=${process.env.STRIPE_OPENAPI_SPEC ?? '(unset)'}, ${GO_MODULE_SPEC}); ` +
@@ -81,7 +85,9 @@ export function loadStripeSchemas(): StripeSchemas {
     errorsFor(name, body) {
       const validate = validatorFor(name);
       if (validate(body)) return [];
-      return (validate.errors ?? []).map((error) => `${name}${error.instancePath} ${error.message ?? ''} ${JSON.stringify(error.params)}`);
+      return (validate.errors ?? []).map(
+        (error) => `${name}${error.instancePath} ${error.message ?? ''} ${JSON.stringify(error.params)}`,
+      );
     },
   };
   return loaded;

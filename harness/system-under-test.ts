@@ -90,7 +90,11 @@ export interface SystemUnderTest {
   /** Calls the API with the bearer token; answers its status and JSON body. */
   api<Body = BookingView>(method: string, path: string, body?: unknown): Promise<ApiAnswer<Body>>;
   /** Calls the emulator's control API (`/_emulator/…`); throws on a non-2xx answer. */
-  emulatorControl<T = { data: Array<Record<string, unknown>> }>(method: string, path: string, body?: unknown): Promise<T>;
+  emulatorControl<T = { data: Array<Record<string, unknown>> }>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<T>;
   /** The inbox rows of one booking's Stripe events. */
   inboxRows(bookingId: string): Promise<InboxRow[]>;
   /** Stops everything, in the reverse order of start. */
@@ -202,7 +206,11 @@ async function startParts(
     await emulator.close();
   });
   const stripeTimeoutMs = options.stripeTimeoutMs ?? DEFAULT_STRIPE_TIMEOUT_MS;
-  const stripe = createStripeClient({ STRIPE_SECRET_KEY, STRIPE_API_URL: emulatorServer.url, STRIPE_TIMEOUT_MS: stripeTimeoutMs });
+  const stripe = createStripeClient({
+    STRIPE_SECRET_KEY,
+    STRIPE_API_URL: emulatorServer.url,
+    STRIPE_TIMEOUT_MS: stripeTimeoutMs,
+  });
 
   // Payloads are sealed as in production, so tests see what ops would see in history.
   const payloadCodecKeys = `it-1:${generateCodecKey()}`;
@@ -248,7 +256,9 @@ async function startParts(
   });
   const clientConnection = await Connection.connect({ address: temporal.address });
   stoppers.push(() => clientConnection.close());
-  const clientInterceptors = options.tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {};
+  const clientInterceptors = options.tracing
+    ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } }
+    : {};
   const client = new Client({ connection: clientConnection, dataConverter, ...clientInterceptors });
   // The in-process API connects as api/main.ts does (an unreachable cluster refused within about a second);
   // the tests' own client keeps the SDK's longer retries.
@@ -266,7 +276,17 @@ async function startParts(
     metrics,
   });
   stoppers.push(() => relay.stop());
-  const app = createApp({ temporal: apiClient, db, config, stripe, gateway: createPaymentGateway(stripe), relay, logger, metrics, codec });
+  const app = createApp({
+    temporal: apiClient,
+    db,
+    config,
+    stripe,
+    gateway: createPaymentGateway(stripe),
+    relay,
+    logger,
+    metrics,
+    codec,
+  });
   const apiServer = serve({ fetch: app.fetch, port: apiPort, hostname: '127.0.0.1' });
   stoppers.push(() => new Promise<void>((resolve) => apiServer.close(() => resolve())));
 
@@ -292,13 +312,15 @@ async function startParts(
         headers: { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-      if (!response.ok) throw new Error(`emulator control ${method} ${path} answered ${response.status}: ${await response.text()}`);
+      if (!response.ok)
+        throw new Error(`emulator control ${method} ${path} answered ${response.status}: ${await response.text()}`);
       return (await response.json()) as T;
     },
     async inboxRows(bookingId: string): Promise<InboxRow[]> {
-      const result = await db.query<InboxRow>('SELECT id, type, status, attempts FROM stripe_events WHERE booking_id = $1', [
-        bookingId,
-      ]);
+      const result = await db.query<InboxRow>(
+        'SELECT id, type, status, attempts FROM stripe_events WHERE booking_id = $1',
+        [bookingId],
+      );
       return result.rows;
     },
     stop,
@@ -359,14 +381,28 @@ export async function waitForBooking(
 export async function postWebhook(
   system: Pick<SystemUnderTest, 'apiUrl' | 'webhookSecret'>,
   body: string,
-  signature: string | null = stripeSignatureHeader(body, system.webhookSecret.split(',')[0], Math.floor(Date.now() / 1000)),
-): Promise<{ status: number; body: { received?: boolean; duplicate?: boolean; error?: { code: string; requestId: string } } }> {
+  signature: string | null = stripeSignatureHeader(
+    body,
+    system.webhookSecret.split(',')[0],
+    Math.floor(Date.now() / 1000),
+  ),
+): Promise<{
+  status: number;
+  body: { received?: boolean; duplicate?: boolean; error?: { code: string; requestId: string } };
+}> {
   const response = await fetch(`${system.apiUrl}/v1/webhooks/stripe`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(signature !== null && { 'stripe-signature': signature }) },
     body,
   });
-  return { status: response.status, body: (await response.json()) as { received?: boolean; duplicate?: boolean; error?: { code: string; requestId: string } } };
+  return {
+    status: response.status,
+    body: (await response.json()) as {
+      received?: boolean;
+      duplicate?: boolean;
+      error?: { code: string; requestId: string };
+    },
+  };
 }
 
 /** A card booking's create body (a $1 hold on `pm_card_visa`, starting in a second, 30 days long); overrides win. */

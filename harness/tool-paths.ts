@@ -7,11 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The tools dev/provision.sh provides, by the environment variable that names each. */
 export type ProvisionedTool =
-  | 'TEMPORAL_CLI_PATH'
-  | 'TEMPORAL_TEST_SERVER_PATH'
-  | 'STRIPE_MOCK_PATH'
-  | 'STRIPE_OPENAPI_SPEC'
-  | 'SCHEMATHESIS_PATH';
+  'TEMPORAL_CLI_PATH' | 'TEMPORAL_TEST_SERVER_PATH' | 'STRIPE_MOCK_PATH' | 'STRIPE_OPENAPI_SPEC' | 'SCHEMATHESIS_PATH';
 
 const CACHE_DEFAULTS: Record<ProvisionedTool, string> = {
   TEMPORAL_CLI_PATH: 'bin/temporal',

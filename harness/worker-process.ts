@@ -51,7 +51,10 @@ export interface WorkerProcess {
 }
 
 /** Starts `worker/main.ts` against `system` and waits until it polls its task queue. */
-export async function startWorkerProcess(system: WorkerSystem, options: WorkerProcessOptions = {}): Promise<WorkerProcess> {
+export async function startWorkerProcess(
+  system: WorkerSystem,
+  options: WorkerProcessOptions = {},
+): Promise<WorkerProcess> {
   let { child, healthAddress } = await startPollingWorker(system, options);
   return {
     get child() {
@@ -71,7 +74,10 @@ export async function startWorkerProcess(system: WorkerSystem, options: WorkerPr
   };
 }
 
-async function startPollingWorker(system: WorkerSystem, options: WorkerProcessOptions): Promise<{ child: ManagedChild; healthAddress: string }> {
+async function startPollingWorker(
+  system: WorkerSystem,
+  options: WorkerProcessOptions,
+): Promise<{ child: ManagedChild; healthAddress: string }> {
   const healthPort = await getFreePort();
   const child = startChild({
     name: 'worker',

@@ -18,9 +18,7 @@ export interface EventDeliveryDeps {
 }
 
 /** What to record for one claimed event. */
-export type DeliveryDecision =
-  | { outcome: 'relayed' }
-  | { outcome: 'retried' | 'closed' | 'ignored'; reason: string };
+export type DeliveryDecision = { outcome: 'relayed' } | { outcome: 'retried' | 'closed' | 'ignored'; reason: string };
 
 const MAX_ERROR_LENGTH = 500;
 
@@ -45,7 +43,11 @@ async function closedStatusOf({ temporal, config }: EventDeliveryDeps, workflowI
 }
 
 /** Why a signal failed: a workflow that has finished closes the event, any other reason retries it. */
-async function undeliveredDecision(deps: EventDeliveryDeps, workflowId: string, signalError: unknown): Promise<DeliveryDecision> {
+async function undeliveredDecision(
+  deps: EventDeliveryDeps,
+  workflowId: string,
+  signalError: unknown,
+): Promise<DeliveryDecision> {
   let reason = describeError(signalError);
   if (signalError instanceof WorkflowNotFoundError) {
     try {
@@ -66,7 +68,8 @@ export async function deliverEvent(deps: EventDeliveryDeps, event: ClaimedStripe
   }
   const workflowId = targetWorkflowId(event);
   if (workflowId === null) {
-    if (event.paymentIntentId === null) return { outcome: 'ignored', reason: 'event names no booking, setup or PaymentIntent' };
+    if (event.paymentIntentId === null)
+      return { outcome: 'ignored', reason: 'event names no booking, setup or PaymentIntent' };
     return { outcome: 'retried', reason: `no booking known yet for PaymentIntent ${event.paymentIntentId}` };
   }
   const signal = toStripeEventSignal(event.payload);

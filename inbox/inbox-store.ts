@@ -174,10 +174,10 @@ export async function markIgnored(db: Queryable, id: string, reason: string): Pr
 
 /** The receiver applied the event itself (no workflow receives it); `outcome` says what it changed. */
 export async function markHandled(db: Queryable, id: string, outcome: string): Promise<void> {
-  await db.query(
-    `UPDATE stripe_events SET status = 'handled', relayed_at = now(), last_error = $2 WHERE id = $1`,
-    [id, outcome],
-  );
+  await db.query(`UPDATE stripe_events SET status = 'handled', relayed_at = now(), last_error = $2 WHERE id = $1`, [
+    id,
+    outcome,
+  ]);
 }
 
 /** How many events wait to be relayed, and since when the oldest one has waited. */
@@ -217,7 +217,12 @@ export async function listStalePendingEvents(
   afterId: string | null,
   limit: number,
 ): Promise<StalePendingEvent[]> {
-  const result = await db.query<{ id: string; booking_id: string | null; payment_intent_id: string | null; setup_id: string | null }>(
+  const result = await db.query<{
+    id: string;
+    booking_id: string | null;
+    payment_intent_id: string | null;
+    setup_id: string | null;
+  }>(
     `SELECT id, booking_id, payment_intent_id, setup_id
        FROM stripe_events
       WHERE status = 'pending' AND received_at < $1 AND ($2::text IS NULL OR id > $2)

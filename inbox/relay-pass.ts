@@ -76,7 +76,12 @@ async function recordDecision(
   switch (decision.outcome) {
     case 'relayed':
       await markRelayed(client, event.id);
-      logger.info('stripe event relayed', { eventId: event.id, eventType: event.type, bookingId: event.bookingId, workflowId });
+      logger.info('stripe event relayed', {
+        eventId: event.id,
+        eventType: event.type,
+        bookingId: event.bookingId,
+        workflowId,
+      });
       return;
     case 'ignored':
       await markIgnored(client, event.id, decision.reason);

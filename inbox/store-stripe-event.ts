@@ -4,7 +4,13 @@
  * transaction as its insert. Used by the webhook receiver and by the reconciliation's event recovery.
  */
 import type pg from 'pg';
-import { bookingIdForPaymentIntent, markHandled, markIgnored, storeStripeEvent, type InboxStatus } from './inbox-store.js';
+import {
+  bookingIdForPaymentIntent,
+  markHandled,
+  markIgnored,
+  storeStripeEvent,
+  type InboxStatus,
+} from './inbox-store.js';
 import { applyMandateStatus } from '../db/saved-payment-methods.js';
 import { withTransaction } from '../db/transaction.js';
 import { bookingIdForBalanceRefresh } from '../db/balance-refresh-requests.js';
@@ -45,10 +51,18 @@ async function storeMandateUpdate(
     if (!isNew) return { isNew, status: 'ignored' };
     const changed = await applyMandateStatus(client, change);
     if (changed > 0) {
-      await markHandled(client, event.id, `mandate ${change.mandateId} ${change.status}: ${changed} saved payment method(s) updated`);
+      await markHandled(
+        client,
+        event.id,
+        `mandate ${change.mandateId} ${change.status}: ${changed} saved payment method(s) updated`,
+      );
       return { isNew, status: 'handled' };
     }
-    await markIgnored(client, event.id, `no saved payment method has mandate ${change.mandateId} with a status before ${change.status}`);
+    await markIgnored(
+      client,
+      event.id,
+      `no saved payment method has mandate ${change.mandateId} with a status before ${change.status}`,
+    );
     return { isNew, status: 'ignored' };
   });
 }

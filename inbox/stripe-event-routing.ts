@@ -40,8 +40,7 @@ export function isSubscribedEventType(type: string): boolean {
  * every other event becomes an inbox row, `pending` for the relay or `ignored`.
  */
 export type StripeEventRoute =
-  | { kind: 'mandate'; change: MandateStatusChange }
-  | { kind: 'inbox'; row: NewStripeEvent };
+  { kind: 'mandate'; change: MandateStatusChange } | { kind: 'inbox'; row: NewStripeEvent };
 
 /** Finds the booking an earlier event tied to a PaymentIntent (charges do not carry the booking id). */
 export type BookingLookup = (paymentIntentId: string) => Promise<string | null>;
@@ -80,7 +79,15 @@ export async function routeStripeEvent(
   const status = bookingId !== null || setupId !== null || awaitsBooking ? 'pending' : 'ignored';
   return {
     kind: 'inbox',
-    row: { id: event.id, type: event.type, bookingId, paymentIntentId, setupId, payload: withoutClientSecret(event), status },
+    row: {
+      id: event.id,
+      type: event.type,
+      bookingId,
+      paymentIntentId,
+      setupId,
+      payload: withoutClientSecret(event),
+      status,
+    },
   };
 }
 

@@ -22,7 +22,9 @@ const config = parseEnv(
 );
 const files = process.argv.slice(2);
 if (files.length === 0) {
-  process.stderr.write('usage: npm run replay -- <history.json> [...]  (from `temporal workflow show --output json`)\n');
+  process.stderr.write(
+    'usage: npm run replay -- <history.json> [...]  (from `temporal workflow show --output json`)\n',
+  );
   process.exit(2);
 }
 
@@ -45,5 +47,9 @@ for (const file of files) {
     process.stdout.write(`FAILED   ${file}: ${(error as Error).message}\n`);
   }
 }
-process.stdout.write(failed === 0 ? `replay check passed (${files.length} histories)\n` : `replay check failed for ${failed} of ${files.length}\n`);
+process.stdout.write(
+  failed === 0
+    ? `replay check passed (${files.length} histories)\n`
+    : `replay check failed for ${failed} of ${files.length}\n`,
+);
 process.exit(failed === 0 ? 0 : 1);

@@ -56,7 +56,12 @@ export interface SetupIntentRequest {
 
 /** The Stripe requests used by the booking orchestrator. */
 export interface PaymentGateway {
-  createCustomer(input: { customerId: string; email: string; name: string; idempotencyKey: string }): Promise<Stripe.Customer>;
+  createCustomer(input: {
+    customerId: string;
+    email: string;
+    name: string;
+    idempotencyKey: string;
+  }): Promise<Stripe.Customer>;
   retrieveCustomer(stripeCustomerId: string): Promise<Stripe.Customer | Stripe.DeletedCustomer>;
   createHoldPaymentIntent(input: HoldIntentRequest): Promise<Stripe.PaymentIntent>;
   confirmHoldPaymentIntent(input: HoldConfirmationRequest): Promise<Stripe.PaymentIntent>;
@@ -72,7 +77,10 @@ export interface PaymentGateway {
   retrievePaymentMethod(paymentMethodId: string): Promise<Stripe.PaymentMethod>;
   retrieveFinancialConnectionsAccount(accountId: string): Promise<Stripe.FinancialConnections.Account>;
   /** Asks the bank for the account's balance; Stripe answers `balance_refresh.status: pending` and finishes later. */
-  refreshFinancialConnectionsBalance(input: { accountId: string; idempotencyKey: string }): Promise<Stripe.FinancialConnections.Account>;
+  refreshFinancialConnectionsBalance(input: {
+    accountId: string;
+    idempotencyKey: string;
+  }): Promise<Stripe.FinancialConnections.Account>;
   createRefund(input: { paymentIntentId: string; amount: number; idempotencyKey: string }): Promise<Stripe.Refund>;
   retrieveRefund(refundId: string): Promise<Stripe.Refund>;
   cancelPaymentIntent(input: {
@@ -139,7 +147,16 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
     retrievePaymentIntent: (paymentIntentId) =>
       stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] }),
 
-    createBankPaymentIntent: ({ bookingId, attempt, amount, stripeCustomerId, paymentMethod, verification, targetDate, idempotencyKey }) =>
+    createBankPaymentIntent: ({
+      bookingId,
+      attempt,
+      amount,
+      stripeCustomerId,
+      paymentMethod,
+      verification,
+      targetDate,
+      idempotencyKey,
+    }) =>
       stripe.paymentIntents.create(
         {
           amount,
@@ -180,7 +197,11 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
     verifyMicrodeposits: ({ paymentIntentId, amounts, descriptorCode, idempotencyKey }) =>
       stripe.paymentIntents.verifyMicrodeposits(
         paymentIntentId,
-        { ...(amounts && { amounts }), ...(descriptorCode && { descriptor_code: descriptorCode }), expand: ['latest_charge'] },
+        {
+          ...(amounts && { amounts }),
+          ...(descriptorCode && { descriptor_code: descriptorCode }),
+          expand: ['latest_charge'],
+        },
         { idempotencyKey },
       ),
 
@@ -192,7 +213,10 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
       stripe.financialConnections.accounts.refresh(accountId, { features: ['balance'] }, { idempotencyKey }),
 
     createRefund: ({ paymentIntentId, amount, idempotencyKey }) =>
-      stripe.refunds.create({ payment_intent: paymentIntentId, amount, reason: 'requested_by_customer' }, { idempotencyKey }),
+      stripe.refunds.create(
+        { payment_intent: paymentIntentId, amount, reason: 'requested_by_customer' },
+        { idempotencyKey },
+      ),
 
     retrieveRefund: (refundId) => stripe.refunds.retrieve(refundId),
 
@@ -236,9 +260,14 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
 
     // The list promise is also an async iterator that fetches the following pages (auto-pagination).
     listEvents: ({ createdSince, pageSize, startingAfter }) =>
-      stripe.events.list({ created: { gte: createdSince }, limit: pageSize, ...(startingAfter && { starting_after: startingAfter }) }),
+      stripe.events.list({
+        created: { gte: createdSince },
+        limit: pageSize,
+        ...(startingAfter && { starting_after: startingAfter }),
+      }),
 
-    listPaymentIntents: ({ stripeCustomerId }) => stripe.paymentIntents.list({ customer: stripeCustomerId, limit: 100 }),
+    listPaymentIntents: ({ stripeCustomerId }) =>
+      stripe.paymentIntents.list({ customer: stripeCustomerId, limit: 100 }),
 
     listRefunds: ({ paymentIntentId }) => stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 }),
 

@@ -18,11 +18,40 @@ const lengths = (from: number, to: number) => Array.from({ length: to - from + 1
 /** The networks whose cards may pass through: their published number ranges and lengths. */
 const CARD_NETWORKS: CardNetwork[] = [
   { name: 'Visa', ranges: [['4', '4']], lengths: [13, 16, 19] },
-  { name: 'Mastercard', ranges: [['51', '55'], ['2221', '2720']], lengths: [16] },
-  { name: 'American Express', ranges: [['34', '34'], ['37', '37']], lengths: [15] },
-  { name: 'Discover', ranges: [['6011', '6011'], ['644', '649'], ['65', '65']], lengths: lengths(16, 19) },
+  {
+    name: 'Mastercard',
+    ranges: [
+      ['51', '55'],
+      ['2221', '2720'],
+    ],
+    lengths: [16],
+  },
+  {
+    name: 'American Express',
+    ranges: [
+      ['34', '34'],
+      ['37', '37'],
+    ],
+    lengths: [15],
+  },
+  {
+    name: 'Discover',
+    ranges: [
+      ['6011', '6011'],
+      ['644', '649'],
+      ['65', '65'],
+    ],
+    lengths: lengths(16, 19),
+  },
   // 14 digits classically; Stripe's Diners test card 3056930009020004 has 16 (docs.stripe.com/testing).
-  { name: 'Diners Club', ranges: [['36', '36'], ['300', '305']], lengths: lengths(14, 19) },
+  {
+    name: 'Diners Club',
+    ranges: [
+      ['36', '36'],
+      ['300', '305'],
+    ],
+    lengths: lengths(14, 19),
+  },
   { name: 'JCB', ranges: [['3528', '3589']], lengths: lengths(16, 19) },
   { name: 'UnionPay', ranges: [['62', '62']], lengths: lengths(16, 19) },
 ];
@@ -94,6 +123,8 @@ export function findCardNumbers(text: string): string[] {
 export function maskCardNumbers(text: string, replacement: string): string {
   const fieldsMasked = text.replace(CARD_FIELD, (field, number: string) => field.replace(number, replacement));
   return splitAroundUuids(fieldsMasked)
-    .map(({ part, isUuid }) => (isUuid ? part : part.replace(CARD_LIKE, (candidate) => (isCardNumber(candidate) ? replacement : candidate))))
+    .map(({ part, isUuid }) =>
+      isUuid ? part : part.replace(CARD_LIKE, (candidate) => (isCardNumber(candidate) ? replacement : candidate)),
+    )
     .join('');
 }

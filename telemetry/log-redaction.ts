@@ -16,5 +16,8 @@ const REDACTIONS: Array<[RegExp, string]> = [
 
 /** The line with card numbers, emails, Stripe keys, webhook secrets and client secrets masked. */
 export function redactLogLine(line: string): string {
-  return REDACTIONS.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), maskCardNumbers(line, '[card-number]'));
+  return REDACTIONS.reduce(
+    (text, [pattern, replacement]) => text.replace(pattern, replacement),
+    maskCardNumbers(line, '[card-number]'),
+  );
 }

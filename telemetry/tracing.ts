@@ -61,7 +61,12 @@ export function startTracing(config: TracingConfig, options: StartTracingOptions
     // The SDK's own `serviceName` would override OTEL_SERVICE_NAME; give it only as the default.
     serviceName: config.OTEL_SERVICE_NAME ? undefined : options.serviceName,
     ...(options.spanProcessors && { spanProcessors: options.spanProcessors }),
-    instrumentations: [new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has(pathOf(request)) || pathOf(request).startsWith(CODEC_PATH_PREFIX) })],
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) =>
+          UNTRACED_PATHS.has(pathOf(request)) || pathOf(request).startsWith(CODEC_PATH_PREFIX),
+      }),
+    ],
   });
   sdk.start();
   // Our modules import node:http as ESM, which require hooks never see: requiring it once now

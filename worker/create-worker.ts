@@ -42,7 +42,8 @@ export async function createBookingWorker(deps: BookingWorkerDeps): Promise<Work
     taskQueue: rest.taskQueue,
     activities: {
       ...createActivities({ gateway: rest.gateway, db: rest.db, callback: rest.callback }),
-      ...(rest.temporal && createReconciliationActivities({ gateway: rest.gateway, db: rest.db, temporal: rest.temporal })),
+      ...(rest.temporal &&
+        createReconciliationActivities({ gateway: rest.gateway, db: rest.db, temporal: rest.temporal })),
     },
     ...(options?.workflowBundle ? {} : { workflowsPath: WORKFLOWS_PATH }),
     ...(rest.dataConverter && { dataConverter: rest.dataConverter }),

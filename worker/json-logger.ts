@@ -37,7 +37,8 @@ function businessKeyOf(fields: Record<string, unknown>): Record<string, string> 
 const OMITTED_FIELDS = new Set(['taskToken']);
 
 function scalarOf(value: unknown): string | number | boolean | null | undefined {
-  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return value;
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Error) return `${value.name}: ${value.message}`;
   if (value instanceof Date) return value.toISOString();

@@ -42,7 +42,9 @@ const worker = await createBookingWorker({
   dataConverter,
   temporal,
   tracing: tracing ?? undefined,
-  ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined && { options: { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } }),
+  ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined && {
+    options: { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS },
+  }),
 });
 if (!config.PAYLOAD_CODEC_KEYS) logger.warn('PAYLOAD_CODEC_KEYS is not set: workflow payloads are stored unencrypted');
 const reconciliation = await ensureReconciliationSchedule(temporal, {

@@ -19,7 +19,9 @@ const require = createRequire(import.meta.url);
 export const TRACING_INTERCEPTORS_PATH = require.resolve('../workflows/common/tracing-interceptors.ts');
 
 /** Interceptors and sinks that trace a worker's workflows and activities into `tracing`. */
-export function tracingWorkerOptions(tracing: Pick<Tracing, 'spanProcessor' | 'resource'>): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+export function tracingWorkerOptions(
+  tracing: Pick<Tracing, 'spanProcessor' | 'resource'>,
+): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
   return {
     interceptors: {
       workflowModules: [TRACING_INTERCEPTORS_PATH],

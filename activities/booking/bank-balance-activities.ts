@@ -35,7 +35,9 @@ export function createBankBalanceActivities({ gateway, db }: Pick<ActivityDeps, 
      * `balances` permission), recording which booking asked so the inbox can route the
      * `financial_connections.account.refreshed_balance` event to it. Stripe answers `pending`.
      */
-    async requestBalanceRefresh(input: { bookingId: string; paymentMethodId: string; attempt: number } & WriteAttempt): Promise<BankBalanceSnapshot> {
+    async requestBalanceRefresh(
+      input: { bookingId: string; paymentMethodId: string; attempt: number } & WriteAttempt,
+    ): Promise<BankBalanceSnapshot> {
       const account = await linkedAccountOf(input.paymentMethodId);
       if (!account || !account.permissions?.includes('balances')) return toBankBalanceSnapshot(account);
       await recordBalanceRefreshRequest(db, account.id, input.bookingId);

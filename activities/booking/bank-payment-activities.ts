@@ -4,7 +4,11 @@
  */
 import type { PaymentGateway } from '../../stripe/payment-gateway.js';
 import type { MandateAcceptance, VerificationMethod } from '../../workflows/booking/contract.js';
-import { isUnexpectedStateError, microdepositErrorOutcome, rethrowClassified } from '../common/classify-stripe-error.js';
+import {
+  isUnexpectedStateError,
+  microdepositErrorOutcome,
+  rethrowClassified,
+} from '../common/classify-stripe-error.js';
 import {
   bankPaymentKey,
   cancelPaymentKey,
@@ -95,7 +99,12 @@ export function createBankPaymentActivities({ gateway }: { gateway: PaymentGatew
           idempotencyKey: writeAttemptKey(
             input.submission !== undefined
               ? microdepositSubmissionKey(input.bookingId, input.paymentIntentId, input.submission)
-              : verifyMicrodepositsKey(input.bookingId, input.paymentIntentId, input.paymentAttempt, input.attemptNumber),
+              : verifyMicrodepositsKey(
+                  input.bookingId,
+                  input.paymentIntentId,
+                  input.paymentAttempt,
+                  input.attemptNumber,
+                ),
             input.writeAttempt,
           ),
         });
@@ -110,7 +119,9 @@ export function createBankPaymentActivities({ gateway }: { gateway: PaymentGatew
     },
 
     /** Cancels the bank payment's PaymentIntent; when Stripe refuses, returns its actual state. */
-    async cancelBankPayment(input: { bookingId: string; paymentIntentId: string } & WriteAttempt): Promise<PaymentIntentSnapshot> {
+    async cancelBankPayment(
+      input: { bookingId: string; paymentIntentId: string } & WriteAttempt,
+    ): Promise<PaymentIntentSnapshot> {
       try {
         const paymentIntent = await gateway.cancelPaymentIntent({
           paymentIntentId: input.paymentIntentId,
@@ -126,8 +137,15 @@ export function createBankPaymentActivities({ gateway }: { gateway: PaymentGatew
     },
 
     /** The bank payment's PaymentIntent of one attempt, if Stripe has it. */
-    async findBankPayment(input: { bookingId: string; attempt: number; stripeCustomerId: string }): Promise<PaymentIntentSnapshot | null> {
-      return findPaymentIntent(gateway, input.stripeCustomerId, { booking_id: input.bookingId, payment_attempt: String(input.attempt) });
+    async findBankPayment(input: {
+      bookingId: string;
+      attempt: number;
+      stripeCustomerId: string;
+    }): Promise<PaymentIntentSnapshot | null> {
+      return findPaymentIntent(gateway, input.stripeCustomerId, {
+        booking_id: input.bookingId,
+        payment_attempt: String(input.attempt),
+      });
     },
   };
 }

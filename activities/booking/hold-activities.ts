@@ -44,7 +44,10 @@ export function createHoldActivities({ gateway }: { gateway: PaymentGateway }) {
      */
     async createHold(input: CreateHoldInput): Promise<PaymentIntentSnapshot> {
       const paymentIntent = await gateway
-        .createHoldPaymentIntent({ ...input, idempotencyKey: writeAttemptKey(holdKey(input.bookingId, input.attempt), input.writeAttempt) })
+        .createHoldPaymentIntent({
+          ...input,
+          idempotencyKey: writeAttemptKey(holdKey(input.bookingId, input.attempt), input.writeAttempt),
+        })
         .catch(rethrowWriteError(input));
       return toPaymentIntentSnapshot(paymentIntent);
     },
@@ -85,8 +88,15 @@ export function createHoldActivities({ gateway }: { gateway: PaymentGateway }) {
      * The hold's PaymentIntent of one attempt, if Stripe has it (found by the metadata it was
      * created with): how a workflow learns whether a create whose answer it lost happened.
      */
-    async findHold(input: { bookingId: string; attempt: number; stripeCustomerId: string }): Promise<PaymentIntentSnapshot | null> {
-      return findPaymentIntent(gateway, input.stripeCustomerId, { booking_id: input.bookingId, hold_attempt: String(input.attempt) });
+    async findHold(input: {
+      bookingId: string;
+      attempt: number;
+      stripeCustomerId: string;
+    }): Promise<PaymentIntentSnapshot | null> {
+      return findPaymentIntent(gateway, input.stripeCustomerId, {
+        booking_id: input.bookingId,
+        hold_attempt: String(input.attempt),
+      });
     },
   };
 }

@@ -10,7 +10,9 @@ import { toRefundSnapshot, type RefundSnapshot } from './refund-snapshot.js';
 export function createRefundActivities({ gateway }: { gateway: PaymentGateway }) {
   return {
     /** Refunds a paid booking (once per PaymentIntent, whatever the retries). */
-    async refundPayment(input: { bookingId: string; paymentIntentId: string; amount: number } & WriteAttempt): Promise<RefundSnapshot> {
+    async refundPayment(
+      input: { bookingId: string; paymentIntentId: string; amount: number } & WriteAttempt,
+    ): Promise<RefundSnapshot> {
       const refund = await gateway
         .createRefund({
           paymentIntentId: input.paymentIntentId,

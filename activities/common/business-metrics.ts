@@ -13,12 +13,15 @@ export const HOLDS_COUNTER = 'bookings_holds_total';
 export const DEBITS_COUNTER = 'bookings_debits_total';
 
 const COUNTER_DESCRIPTIONS = {
-  [HOLDS_COUNTER]: '$1 card holds by outcome: placed, released, expired, declined, release_failed (Stripe refused a release)',
+  [HOLDS_COUNTER]:
+    '$1 card holds by outcome: placed, released, expired, declined, release_failed (Stripe refused a release)',
   [DEBITS_COUNTER]: 'Bank debits by outcome: succeeded, failed, disputed',
 } as const;
 
 /** The business outcome each notification type stands for; other notifications count nothing. */
-export const BUSINESS_OUTCOMES: Partial<Record<NotificationType, { counter: keyof typeof COUNTER_DESCRIPTIONS; outcome: string }>> = {
+export const BUSINESS_OUTCOMES: Partial<
+  Record<NotificationType, { counter: keyof typeof COUNTER_DESCRIPTIONS; outcome: string }>
+> = {
   'hold.held': { counter: HOLDS_COUNTER, outcome: 'placed' },
   'hold.released': { counter: HOLDS_COUNTER, outcome: 'released' },
   'hold.expired': { counter: HOLDS_COUNTER, outcome: 'expired' },
@@ -33,5 +36,7 @@ export const BUSINESS_OUTCOMES: Partial<Record<NotificationType, { counter: keyo
 export function countBusinessOutcome(meter: Pick<MetricMeter, 'createCounter'>, type: NotificationType): void {
   const outcome = BUSINESS_OUTCOMES[type];
   if (!outcome) return;
-  meter.createCounter(outcome.counter, undefined, COUNTER_DESCRIPTIONS[outcome.counter]).add(1, { outcome: outcome.outcome });
+  meter
+    .createCounter(outcome.counter, undefined, COUNTER_DESCRIPTIONS[outcome.counter])
+    .add(1, { outcome: outcome.outcome });
 }

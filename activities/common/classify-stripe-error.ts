@@ -22,7 +22,10 @@ export interface CardDeclineDetails {
  * non-retryable StripeOutcomeUnknown: Stripe saved that 5xx for the key and would replay it to every
  * retry for 24 hours (docs.stripe.com/api/idempotent_requests), so only a read can tell what happened.
  */
-export function classifyStripeError(error: unknown, { outcomeUnknown = false }: { outcomeUnknown?: boolean } = {}): unknown {
+export function classifyStripeError(
+  error: unknown,
+  { outcomeUnknown = false }: { outcomeUnknown?: boolean } = {},
+): unknown {
   if (!(error instanceof Stripe.errors.StripeError)) return error;
   if (outcomeUnknown && (error.statusCode ?? 0) >= 500) return nonRetryable(FailureTypes.StripeOutcomeUnknown, error);
 
@@ -44,10 +47,17 @@ export function classifyStripeError(error: unknown, { outcomeUnknown = false }: 
   if (error instanceof Stripe.errors.StripeIdempotencyError && error.statusCode !== 409) {
     return nonRetryable(FailureTypes.IdempotencyConflict, error);
   }
-  if (error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError) {
+  if (
+    error instanceof Stripe.errors.StripeAuthenticationError ||
+    error instanceof Stripe.errors.StripePermissionError
+  ) {
     return nonRetryable(FailureTypes.StripeAuthentication, error);
   }
-  if (error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode !== 409 && error.statusCode !== 429) {
+  if (
+    error instanceof Stripe.errors.StripeInvalidRequestError &&
+    error.statusCode !== 409 &&
+    error.statusCode !== 429
+  ) {
     return nonRetryable(FailureTypes.StripeInvalidRequest, error);
   }
   // Rate limits, API/5xx errors, lock conflicts (409) and connection errors: retry.

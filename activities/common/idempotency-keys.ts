@@ -36,9 +36,16 @@ export function releaseKey(bookingId: string, paymentIntentId: string): string {
  * two bookings of one customer may carry different details. A replacement for a Customer Stripe no
  * longer knows is keyed by the one it replaces.
  */
-export function customerKey(customerId: string, details: { email: string; name: string }, replacing: string | null = null): string {
+export function customerKey(
+  customerId: string,
+  details: { email: string; name: string },
+  replacing: string | null = null,
+): string {
   const customer = headerSafeId(customerId);
-  const digest = createHash('sha256').update(JSON.stringify([details.email, details.name]), 'utf8').digest('hex').slice(0, 16);
+  const digest = createHash('sha256')
+    .update(JSON.stringify([details.email, details.name]), 'utf8')
+    .digest('hex')
+    .slice(0, 16);
   return replacing ? `customer-${customer}:replace:${replacing}:${digest}` : `customer-${customer}:create:${digest}`;
 }
 
@@ -50,7 +57,9 @@ const HEADER_SAFE = /^[\x21-\x7E](?:[\x20-\x7E]*[\x21-\x7E])?$/;
  * which refuses control and non-ASCII characters, so such an id is keyed by its SHA-256 instead.
  */
 function headerSafeId(customerId: string): string {
-  return HEADER_SAFE.test(customerId) ? customerId : `sha256-${createHash('sha256').update(customerId, 'utf8').digest('hex')}`;
+  return HEADER_SAFE.test(customerId)
+    ? customerId
+    : `sha256-${createHash('sha256').update(customerId, 'utf8').digest('hex')}`;
 }
 
 /** Key for creating the bank payment's PaymentIntent of one attempt. */

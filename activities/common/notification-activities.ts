@@ -2,7 +2,11 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureTypes, type BookingNotification } from '../../workflows/booking/contract.js';
-import { markNotificationAttemptFailed, markNotificationDelivered, recordNotification } from '../../db/notifications.js';
+import {
+  markNotificationAttemptFailed,
+  markNotificationDelivered,
+  recordNotification,
+} from '../../db/notifications.js';
 import { CALLBACK_SIGNATURE_HEADER, signCallback } from '../../notifications/callback-signature.js';
 import type { ActivityDeps } from './activity-deps.js';
 import { countBusinessOutcome } from './business-metrics.js';
@@ -25,7 +29,10 @@ export function createNotificationActivities({ db, callback }: Pick<ActivityDeps
       if (record.newlyRecorded) {
         const { metricMeter, log } = Context.current();
         countBusinessOutcome(metricMeter, notification.type);
-        log.info('booking notification recorded', { notificationId: notification.id, notificationType: notification.type });
+        log.info('booking notification recorded', {
+          notificationId: notification.id,
+          notificationType: notification.type,
+        });
       }
       if (!callback.url || record.deliveredAt) return;
       if (!callback.signingSecret) throw new Error('notification callback configured without a signing secret');

@@ -10,7 +10,8 @@ export interface MicrodepositsSnapshot {
 
 /** Reads the microdeposits of an intent's `next_action.verify_with_microdeposits`, if it waits for them. */
 export function toMicrodepositsSnapshot(
-  verify: { microdeposit_type?: string | null; arrival_date: number; hosted_verification_url: string } | null | undefined,
+  verify:
+    { microdeposit_type?: string | null; arrival_date: number; hosted_verification_url: string } | null | undefined,
 ): MicrodepositsSnapshot | null {
   if (!verify) return null;
   return {

@@ -24,7 +24,11 @@ export function createSavedPaymentMethodActivities({ gateway, db }: Pick<Activit
      * Records the payment method a SetupIntent saved, with its mandate, against the customer:
      * brand or bank name, last four digits and expiry read from Stripe, nothing more sensitive.
      */
-    async recordSavedPaymentMethod(input: { setupId: string; customerId: string; setupIntentId: string }): Promise<SavedPaymentMethod> {
+    async recordSavedPaymentMethod(input: {
+      setupId: string;
+      customerId: string;
+      setupIntentId: string;
+    }): Promise<SavedPaymentMethod> {
       const setupIntent = await gateway.retrieveSetupIntent(input.setupIntentId).catch(rethrowClassified);
       const snapshot = toSetupIntentSnapshot(setupIntent);
       if (setupIntent.status !== 'succeeded' || !snapshot.paymentMethodId) {
@@ -34,7 +38,9 @@ export function createSavedPaymentMethodActivities({ gateway, db }: Pick<Activit
         );
       }
       const paymentMethod = await gateway.retrievePaymentMethod(snapshot.paymentMethodId).catch(rethrowClassified);
-      const mandate = snapshot.mandateId ? await gateway.retrieveMandate(snapshot.mandateId).catch(rethrowClassified) : null;
+      const mandate = snapshot.mandateId
+        ? await gateway.retrieveMandate(snapshot.mandateId).catch(rethrowClassified)
+        : null;
       const stripeCustomerId =
         typeof setupIntent.customer === 'string' ? setupIntent.customer : (setupIntent.customer?.id ?? '');
       return recordSavedPaymentMethod(db, {

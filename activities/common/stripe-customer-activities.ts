@@ -50,7 +50,10 @@ export function createStripeCustomerActivities({ gateway, db }: Pick<ActivityDep
      * was created with), recorded as theirs when found; null when Stripe has none.
      */
     async findStripeCustomer(customer: BookingCustomer): Promise<string | null> {
-      const candidate = await firstOf(gateway.listCustomers({ email: customer.email }), (listed) => listed.metadata?.customer_id === customer.id);
+      const candidate = await firstOf(
+        gateway.listCustomers({ email: customer.email }),
+        (listed) => listed.metadata?.customer_id === customer.id,
+      );
       if (!candidate) return null;
       const found = candidate.id;
       const known = await findStripeCustomerId(db, customer.id);

@@ -55,7 +55,12 @@ export const MISSING_PAYMENT_INTENT = 'missing';
 export const DRIFT_GRACE_MS = DEFAULT_DRIFT_GRACE_SECONDS * 1000;
 
 /** Why the booking's status and Stripe's disagree, in words an operator can act on. */
-function explain(part: BookingDrift['part'], workflowStatus: string, stripeStatus: string, paymentIntentId: string): string {
+function explain(
+  part: BookingDrift['part'],
+  workflowStatus: string,
+  stripeStatus: string,
+  paymentIntentId: string,
+): string {
   if (stripeStatus === MISSING_PAYMENT_INTENT) {
     return `Stripe has no PaymentIntent ${paymentIntentId} (another Stripe account or a reset emulator?)`;
   }

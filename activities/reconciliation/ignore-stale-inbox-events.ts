@@ -72,14 +72,20 @@ export function createStaleInboxActivities(clients: Pick<ReconciliationClients, 
         receivedBefore: new Date(now().getTime() - input.staleAfterSeconds * 1000).toISOString(),
       });
       for (;;) {
-        const batch = await listStalePendingEvents(db, new Date(progress.receivedBefore), progress.afterId, input.batchSize);
+        const batch = await listStalePendingEvents(
+          db,
+          new Date(progress.receivedBefore),
+          progress.afterId,
+          input.batchSize,
+        );
         for (const event of batch) {
           const reason = await whyNothingWillTake(clients, event);
           if (reason === null) {
             progress.stillPending += 1;
           } else if (await ignorePendingEvent(db, event.id, reason)) {
             progress.ignored += 1;
-            if (progress.ignoredEvents.length < MAX_REPORTED_ITEMS) progress.ignoredEvents.push({ eventId: event.id, reason });
+            if (progress.ignoredEvents.length < MAX_REPORTED_ITEMS)
+              progress.ignoredEvents.push({ eventId: event.id, reason });
             log.info('stale inbox event ignored', { eventId: event.id, reason });
           }
           progress.afterId = event.id;

@@ -46,7 +46,10 @@ export function createEventRecoveryActivities({ gateway, db }: Pick<Reconciliati
 
       const storePage = async (page: unknown[]) => {
         const events = page.filter(isStripeEventEnvelope);
-        const known = await knownEventIds(db, events.map((event) => event.id));
+        const known = await knownEventIds(
+          db,
+          events.map((event) => event.id),
+        );
         // Stripe lists newest first; store each page oldest first, as the webhooks would have come.
         for (const event of [...events].reverse()) {
           if (!isSubscribedEventType(event.type)) continue;

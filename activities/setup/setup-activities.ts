@@ -5,8 +5,17 @@
 import type { PaymentGateway } from '../../stripe/payment-gateway.js';
 import type { VerificationMethod } from '../../workflows/booking/contract.js';
 import type { SavedPaymentMethodType } from '../../workflows/setup/contract.js';
-import { isUnexpectedStateError, microdepositErrorOutcome, rethrowClassified } from '../common/classify-stripe-error.js';
-import { cancelSetupKey, setupIntentKey, verifySetupMicrodepositsKey, writeAttemptKey } from '../common/idempotency-keys.js';
+import {
+  isUnexpectedStateError,
+  microdepositErrorOutcome,
+  rethrowClassified,
+} from '../common/classify-stripe-error.js';
+import {
+  cancelSetupKey,
+  setupIntentKey,
+  verifySetupMicrodepositsKey,
+  writeAttemptKey,
+} from '../common/idempotency-keys.js';
 import { firstOf } from '../common/stripe-list.js';
 import { classifyWriteError, rethrowWriteError, type WriteAttempt } from '../common/write-attempt.js';
 import { toSetupIntentSnapshot, type SetupIntentSnapshot } from './setup-intent-snapshot.js';
@@ -50,7 +59,10 @@ export function createSetupActivities({ gateway }: { gateway: PaymentGateway }) 
     /** Creates the SetupIntent of a setup (`usage: off_session`): nothing is saved until the customer confirms it. */
     async createSetupIntent(input: CreateSetupIntentInput): Promise<SetupIntentSnapshot> {
       const setupIntent = await gateway
-        .createSetupIntent({ ...input, idempotencyKey: writeAttemptKey(setupIntentKey(input.setupId), input.writeAttempt) })
+        .createSetupIntent({
+          ...input,
+          idempotencyKey: writeAttemptKey(setupIntentKey(input.setupId), input.writeAttempt),
+        })
         .catch(rethrowWriteError(input));
       return toSetupIntentSnapshot(setupIntent);
     },
@@ -83,7 +95,9 @@ export function createSetupActivities({ gateway }: { gateway: PaymentGateway }) 
     },
 
     /** Cancels a setup's SetupIntent; when Stripe refuses (already succeeded or cancelled), returns its state. */
-    async cancelSetupIntent(input: { setupId: string; setupIntentId: string } & WriteAttempt): Promise<SetupIntentSnapshot> {
+    async cancelSetupIntent(
+      input: { setupId: string; setupIntentId: string } & WriteAttempt,
+    ): Promise<SetupIntentSnapshot> {
       try {
         const setupIntent = await gateway.cancelSetupIntent({
           setupIntentId: input.setupIntentId,

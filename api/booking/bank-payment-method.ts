@@ -60,7 +60,9 @@ export async function createBankPaymentMethod(
 
 function isRefusedBankAccount(error: unknown): error is InstanceType<typeof Stripe.errors.StripeError> {
   return (
-    (error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode !== 409 && error.statusCode !== 429) ||
+    (error instanceof Stripe.errors.StripeInvalidRequestError &&
+      error.statusCode !== 409 &&
+      error.statusCode !== 429) ||
     error instanceof Stripe.errors.StripeCardError
   );
 }

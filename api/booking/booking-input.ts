@@ -69,7 +69,8 @@ function toBankPaymentInput(
 ): BankPaymentInput {
   const paymentMethod = bankPaymentMethod ?? payment.paymentMethod;
   if (!paymentMethod) throw new Error('A bank payment needs a PaymentMethod: create it from bankAccount first');
-  if (!payment.mandate && !savedMandateId) throw new Error('A bank payment needs a mandate acceptance or a saved mandate');
+  if (!payment.mandate && !savedMandateId)
+    throw new Error('A bank payment needs a mandate acceptance or a saved mandate');
   return {
     amount: payment.amount,
     paymentMethod,

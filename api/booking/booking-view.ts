@@ -1,5 +1,10 @@
 /** The one place that turns the workflow's BookingState (or a fresh start) into the API's booking view. */
-import { initialBookingState, type BookingInput, type BookingState, type PaymentState } from '../../workflows/booking/contract.js';
+import {
+  initialBookingState,
+  type BookingInput,
+  type BookingState,
+  type PaymentState,
+} from '../../workflows/booking/contract.js';
 import { PAYMENT_CURRENCY, type BookingView, type PaymentView } from './schemas.js';
 
 /** The booking as the API shows it, from the workflow's `bookingState` query. */

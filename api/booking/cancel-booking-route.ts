@@ -36,9 +36,13 @@ async function finalBookingView(calls: WorkflowCalls, bookingId: string): Promis
   try {
     return await queryBookingView(calls, bookingId);
   } catch (error) {
-    throw new ApiError('booking_closed', `Booking ${bookingId} has finished; its final state cannot be read right now`, {
-      cause: error,
-    });
+    throw new ApiError(
+      'booking_closed',
+      `Booking ${bookingId} has finished; its final state cannot be read right now`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

@@ -36,7 +36,11 @@ const bookingLinks = Object.fromEntries(
   (['getBooking', 'cancelBooking', 'supplyPaymentMethod', 'verifyMicrodeposits', 'getHoldNextAction'] as const).map(
     (operationId) => [
       operationId,
-      { operationId, parameters: { bookingId: '$response.body#/bookingId' }, description: `${operationId} on the booking just created` },
+      {
+        operationId,
+        parameters: { bookingId: '$response.body#/bookingId' },
+        description: `${operationId} on the booking just created`,
+      },
     ],
   ),
 );
@@ -60,7 +64,7 @@ export const createBookingRoute = createRoute({
     422: errorResponseSpec(
       'Body violates the schema (`validation_failed`: a currency other than usd, a target date outside 3 to 15 ' +
         'days ahead, both or neither of paymentMethod and bankAccount, no mandate for a bank account that is not ' +
-        'saved, …), Stripe refused the bank account (`invalid_bank_account`, with Stripe\'s message), a saved ' +
+        "saved, …), Stripe refused the bank account (`invalid_bank_account`, with Stripe's message), a saved " +
         'payment method of another customer, detached or unusable (`payment_method_unusable`), or a saved bank ' +
         'account for the hold or a saved card for the payment (`payment_method_type_mismatch`)',
     ),
@@ -81,7 +85,11 @@ async function viewOfRepeatedStart(calls: WorkflowCalls, bookingId: string, fing
 }
 
 /** Like viewOfRepeatedStart before anything is created; null when the booking id is new. */
-function viewOfExistingBooking(calls: WorkflowCalls, bookingId: string, fingerprint: string): Promise<BookingView | null> {
+function viewOfExistingBooking(
+  calls: WorkflowCalls,
+  bookingId: string,
+  fingerprint: string,
+): Promise<BookingView | null> {
   return orNullWhenNotFound(() => viewOfRepeatedStart(calls, bookingId, fingerprint));
 }
 
@@ -123,7 +131,13 @@ async function prepareStart(
       customer: body.customer,
     });
   }
-  const input = toBookingInput(body, holdPolicyFromConfig(config), paymentPolicyFromConfig(config), bankPaymentMethod, saved);
+  const input = toBookingInput(
+    body,
+    holdPolicyFromConfig(config),
+    paymentPolicyFromConfig(config),
+    bankPaymentMethod,
+    saved,
+  );
   return { input };
 }
 

@@ -36,7 +36,10 @@ const holdNextActionRoute = createRoute({
     200: {
       description: 'Stripe waits for the customer: hand `clientSecret` to Stripe.js, never log or store it',
       headers: {
-        'Cache-Control': { description: '`no-store`: the answer carries a client secret', schema: { type: 'string', example: 'no-store' } },
+        'Cache-Control': {
+          description: '`no-store`: the answer carries a client secret',
+          schema: { type: 'string', example: 'no-store' },
+        },
       },
       content: { 'application/json': { schema: HoldNextActionSchema } },
     },
@@ -48,7 +51,9 @@ const holdNextActionRoute = createRoute({
     ),
     422: errorResponseSpec('Path violates the schema (`validation_failed`)'),
     500: errorResponseSpec('Unexpected failure (`internal_error`)'),
-    503: unavailableResponseSpec('Temporal or Stripe unreachable (`temporal_unavailable`, `stripe_unavailable`); retry'),
+    503: unavailableResponseSpec(
+      'Temporal or Stripe unreachable (`temporal_unavailable`, `stripe_unavailable`); retry',
+    ),
   },
 });
 
@@ -62,12 +67,18 @@ export function createHoldNextActionRoutes({ temporal, config, gateway }: HoldNe
     const { bookingId } = c.req.valid('param');
     const { hold } = await queryBookingState(calls, bookingId);
     if (hold.status !== 'requires_action' || !hold.paymentIntentId) {
-      throw new ApiError('not_awaiting_action', `Booking ${bookingId}'s hold is ${hold.status}; it awaits no action from the customer`);
+      throw new ApiError(
+        'not_awaiting_action',
+        `Booking ${bookingId}'s hold is ${hold.status}; it awaits no action from the customer`,
+      );
     }
     if (!gateway) throw new ApiError('stripe_unavailable', 'Stripe is not configured for this API; retry later');
     const nextAction = await readHoldNextAction(gateway, hold.paymentIntentId);
     if (!nextAction) {
-      throw new ApiError('not_awaiting_action', `Stripe no longer waits for the customer on booking ${bookingId}'s hold`);
+      throw new ApiError(
+        'not_awaiting_action',
+        `Stripe no longer waits for the customer on booking ${bookingId}'s hold`,
+      );
     }
     // A client secret must not sit in a browser or proxy cache.
     c.header('Cache-Control', 'no-store');

@@ -18,7 +18,10 @@ function isHoldNextActionType(type: string): type is HoldNextAction['type'] {
  * What Stripe.js needs to finish the PaymentIntent's 3-D Secure, read from Stripe now; null when Stripe
  * no longer waits for the customer (they finished meanwhile, or the hold was given up).
  */
-export async function readHoldNextAction(gateway: HoldNextActionGateway, paymentIntentId: string): Promise<HoldNextAction | null> {
+export async function readHoldNextAction(
+  gateway: HoldNextActionGateway,
+  paymentIntentId: string,
+): Promise<HoldNextAction | null> {
   const paymentIntent = await gateway.retrievePaymentIntent(paymentIntentId);
   const action = paymentIntent.next_action;
   if (paymentIntent.status !== 'requires_action' || !action || !isHoldNextActionType(action.type)) return null;

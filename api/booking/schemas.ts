@@ -47,9 +47,12 @@ const MandateSchema = z
   .strictObject({
     // zod's own rules, published as patterns: a format alone ("ip") checks nothing for most clients.
     ipAddress: z
-      .union([z.ipv4().openapi({ pattern: z.regexes.ipv4.source }), z.ipv6().openapi({ pattern: z.regexes.ipv6.source })], {
-        error: 'must be an IPv4 or IPv6 address',
-      })
+      .union(
+        [z.ipv4().openapi({ pattern: z.regexes.ipv4.source }), z.ipv6().openapi({ pattern: z.regexes.ipv6.source })],
+        {
+          error: 'must be an IPv4 or IPv6 address',
+        },
+      )
       .openapi({ example: '203.0.113.7' }),
     userAgent: text(1, 500).openapi({ example: 'Mozilla/5.0 (Macintosh)' }),
     acceptedAt: instantWithOffset
@@ -95,7 +98,10 @@ const bankPaymentFields = {
 const BankPaymentByPaymentMethodSchema = z
   .strictObject({
     ...bankPaymentFields,
-    paymentMethod: paymentMethodId.openapi({ description: 'A us_bank_account PaymentMethod id', example: 'pm_usBankAccount' }),
+    paymentMethod: paymentMethodId.openapi({
+      description: 'A us_bank_account PaymentMethod id',
+      example: 'pm_usBankAccount',
+    }),
     mandate: MandateSchema.optional().openapi({
       description:
         "The customer's acceptance of this debit; required unless paymentMethod is a bank account the customer " +
@@ -121,15 +127,12 @@ const BankPaymentSchema = z
   .openapi({}, { unionPreferredType: 'oneOf' })
   // One shape for the handlers, whichever variant came in.
   .transform((payment): BankPayment => ({ paymentMethod: undefined, bankAccount: undefined, ...payment }))
-  .openapi(
-    'BankPayment',
-    {
-      description:
-        "The booking's amount by ACH direct debit, from exactly one of `paymentMethod` or `bankAccount`. `mandate` " +
-        'is required with `bankAccount`, and with a `paymentMethod` unless it is a bank account the customer saved, ' +
-        'whose mandate is then reused without new verification.',
-    },
-  );
+  .openapi('BankPayment', {
+    description:
+      "The booking's amount by ACH direct debit, from exactly one of `paymentMethod` or `bankAccount`. `mandate` " +
+      'is required with `bankAccount`, and with a `paymentMethod` unless it is a bank account the customer saved, ' +
+      'whose mandate is then reused without new verification.',
+  });
 
 /** A validated bank payment, whichever variant it came as. */
 type BankPayment = z.output<z.ZodObject<typeof bankPaymentFields>> & {
@@ -228,11 +231,14 @@ const PaymentViewSchema = z
       .string()
       .nullable()
       .openapi({ description: "The saved bank account's mandate the debit reuses; null for a new bank account" }),
-    targetDate: z.string().nullable().openapi({
-      description:
-        'The debit\'s target date (`YYYY-MM-DD`): as requested, or the earliest date Stripe accepts (3 days ahead) when ' +
-        'the requested one was less than 3 days ahead by the time the debit was created; null without a target date',
-    }),
+    targetDate: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "The debit's target date (`YYYY-MM-DD`): as requested, or the earliest date Stripe accepts (3 days ahead) when " +
+          'the requested one was less than 3 days ahead by the time the debit was created; null without a target date',
+      }),
     balanceCheck: z
       .object({
         status: z.enum(['refreshing', 'sufficient', 'insufficient', 'unavailable']),
@@ -249,7 +255,8 @@ const PaymentViewSchema = z
           'outlasted `PAYMENT_BALANCE_REFRESH_TIMEOUT_SECONDS`), `reason` saying why: the debit then went ahead unchecked',
       }),
     targetDateMovedFrom: z.string().nullable().openapi({
-      description: 'The requested target date, when the debit had to be moved to `targetDate` (notification `payment.target_date_moved`)',
+      description:
+        'The requested target date, when the debit had to be moved to `targetDate` (notification `payment.target_date_moved`)',
     }),
   })
   .openapi('BankPaymentState');

@@ -82,12 +82,12 @@ async function paymentMethodOffer(
     ...(savedMandateId && { savedMandateId }),
     ...(request.for === 'payment' &&
       request.mandate && {
-      mandate: {
-        ipAddress: request.mandate.ipAddress,
-        userAgent: request.mandate.userAgent,
-        acceptedAt: request.mandate.acceptedAt,
-      },
-    }),
+        mandate: {
+          ipAddress: request.mandate.ipAddress,
+          userAgent: request.mandate.userAgent,
+          acceptedAt: request.mandate.acceptedAt,
+        },
+      }),
   };
 }
 
@@ -100,7 +100,10 @@ export function supplyPaymentMethod(context: BookingContext): RouteHandler<typeo
       handle.executeUpdate(supplyPaymentMethodUpdate, { args: [offer] }),
     );
     if (state === CLOSED) {
-      throw new ApiError('not_awaiting_payment_method', `Booking ${bookingId} has finished; it awaits no payment method`);
+      throw new ApiError(
+        'not_awaiting_payment_method',
+        `Booking ${bookingId} has finished; it awaits no payment method`,
+      );
     }
     return c.json(toBookingView(state), 200);
   };

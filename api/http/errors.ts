@@ -129,7 +129,10 @@ export function toApiError(error: unknown): { apiError: ApiError; expected: bool
     return { apiError: new ApiError('stripe_unavailable', 'Stripe unavailable; retry later'), expected: false };
   }
   if (isTemporalUnavailable(error)) {
-    return { apiError: new ApiError('temporal_unavailable', 'Workflow service unavailable; retry later'), expected: false };
+    return {
+      apiError: new ApiError('temporal_unavailable', 'Workflow service unavailable; retry later'),
+      expected: false,
+    };
   }
   if (isDatabaseUnavailable(error)) {
     return { apiError: new ApiError('database_unavailable', 'Database unavailable; retry later'), expected: false };

@@ -12,9 +12,7 @@ interface DocumentedPath {
 
 /** `/v1/bookings/{bookingId}` → a regex matching one path segment for each parameter. */
 function pathPattern(documentedPath: string): RegExp {
-  const segments = documentedPath
-    .split(/\{[^}]+\}/)
-    .map((literal) => literal.replace(/[.*+?^$()|[\]\\]/g, '\\$&'));
+  const segments = documentedPath.split(/\{[^}]+\}/).map((literal) => literal.replace(/[.*+?^$()|[\]\\]/g, '\\$&'));
   return new RegExp(`^${segments.join('[^/]+')}$`);
 }
 

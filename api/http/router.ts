@@ -37,7 +37,9 @@ function matchingVariant(variants: readonly (readonly z.core.$ZodIssue[])[]): re
   const rootKey = (issue: z.core.$ZodIssue) => (issue.path.length === 1 ? String(issue.path[0]) : undefined);
   const wrongKeysIn = (issues: readonly z.core.$ZodIssue[]) =>
     issues
-      .filter((issue) => (issue.code === 'invalid_type' || issue.code === 'invalid_value') && rootKey(issue) !== undefined)
+      .filter(
+        (issue) => (issue.code === 'invalid_type' || issue.code === 'invalid_value') && rootKey(issue) !== undefined,
+      )
       .map(rootKey);
   const fitting = variants.filter((issues, index) => {
     if (issues.some((issue) => issue.code === 'unrecognized_keys' && issue.path.length === 0)) return false;

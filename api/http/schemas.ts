@@ -97,7 +97,12 @@ export function errorResponseSpec(description: string) {
 export function unavailableResponseSpec(description: string) {
   return {
     ...errorResponseSpec(description),
-    headers: { 'Retry-After': { description: 'Seconds to wait before sending the request again', schema: { type: 'integer' as const, minimum: 1 } } },
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait before sending the request again',
+        schema: { type: 'integer' as const, minimum: 1 },
+      },
+    },
   };
 }
 

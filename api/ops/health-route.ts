@@ -69,7 +69,10 @@ export function createHealthRoutes({ temporal, db, logger, checkTimeoutMs = 2_00
       return true;
     });
     if (down.length > 0) throw new ApiError('not_ready', `Unreachable: ${down.join(', ')}`);
-    return c.json({ status: 'ok' as const, checks: Object.fromEntries(names.map((name) => [name, 'ok' as const])) }, 200);
+    return c.json(
+      { status: 'ok' as const, checks: Object.fromEntries(names.map((name) => [name, 'ok' as const])) },
+      200,
+    );
   });
 
   return router;

@@ -40,7 +40,13 @@ function idsOf(c: Context<AppEnv>): LogFields {
 }
 
 /** The middleware; mount it first so it sees every answer, errors and 404s included. */
-export function requestTelemetry({ metrics, logger }: { metrics: ApiMetrics; logger: Logger }): MiddlewareHandler<AppEnv> {
+export function requestTelemetry({
+  metrics,
+  logger,
+}: {
+  metrics: ApiMetrics;
+  logger: Logger;
+}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
     const route = routePatternOf(c);

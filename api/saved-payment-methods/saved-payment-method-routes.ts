@@ -81,7 +81,10 @@ export function createSavedPaymentMethodRoutes({ db, config, gateway }: SavedPay
     const { customerId, paymentMethodId } = c.req.valid('param');
     const saved = await findSavedPaymentMethod(db, paymentMethodId);
     if (saved?.customerId !== customerId) {
-      throw new ApiError('payment_method_not_found', `No saved payment method ${paymentMethodId} for customer ${customerId}`);
+      throw new ApiError(
+        'payment_method_not_found',
+        `No saved payment method ${paymentMethodId} for customer ${customerId}`,
+      );
     }
     if (saved.status !== 'detached') {
       if (!gateway) throw new ApiError('stripe_unavailable', 'Stripe is not configured for this API; retry later');

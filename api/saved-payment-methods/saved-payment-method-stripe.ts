@@ -22,7 +22,9 @@ export async function readClientSecret(gateway: SavedPaymentMethodGateway, setup
 }
 
 function isRefusal(error: unknown): error is InstanceType<typeof Stripe.errors.StripeInvalidRequestError> {
-  return error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode !== 409 && error.statusCode !== 429;
+  return (
+    error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode !== 409 && error.statusCode !== 429
+  );
 }
 
 /**

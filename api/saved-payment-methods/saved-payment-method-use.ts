@@ -25,14 +25,20 @@ const WANTED_TYPE = { hold: 'card', payment: 'us_bank_account' } as const;
  * (422 `payment_method_unusable`), or a bank account for the hold or a card for the payment
  * (422 `payment_method_type_mismatch`). Answers the method when it may be used.
  */
-export function checkSavedPaymentMethod(saved: SavedPaymentMethod, { customerId, use, field }: SavedMethodCheck): SavedPaymentMethod {
+export function checkSavedPaymentMethod(
+  saved: SavedPaymentMethod,
+  { customerId, use, field }: SavedMethodCheck,
+): SavedPaymentMethod {
   const id = saved.paymentMethodId;
   // Another customer's method is refused without telling anything about it.
   if (saved.customerId !== customerId) {
     throw new ApiError('payment_method_unusable', `${field}: ${id} is not a saved payment method of this customer`);
   }
   if (saved.status === 'detached') {
-    throw new ApiError('payment_method_unusable', `${field}: ${id} was removed from the customer's saved payment methods`);
+    throw new ApiError(
+      'payment_method_unusable',
+      `${field}: ${id} was removed from the customer's saved payment methods`,
+    );
   }
   if (saved.status === 'unusable') {
     throw new ApiError(
@@ -71,7 +77,10 @@ export interface SavedPaymentMethodsOfBooking {
  * Resolves the saved payment methods a create body names, and requires the customer's mandate
  * acceptance for a bank payment unless a saved bank account brings its own mandate.
  */
-export async function savedPaymentMethodsOfBooking(db: pg.Pool, body: CreateBookingBody): Promise<SavedPaymentMethodsOfBooking> {
+export async function savedPaymentMethodsOfBooking(
+  db: pg.Pool,
+  body: CreateBookingBody,
+): Promise<SavedPaymentMethodsOfBooking> {
   const customerId = body.customer.id;
   const savedHold = await findUsableSavedPaymentMethod(db, body.holdPaymentMethod, {
     customerId,
@@ -80,7 +89,11 @@ export async function savedPaymentMethodsOfBooking(db: pg.Pool, body: CreateBook
   });
   const bankPaymentMethod = body.payment?.paymentMethod;
   const savedBank = bankPaymentMethod
-    ? await findUsableSavedPaymentMethod(db, bankPaymentMethod, { customerId, use: 'payment', field: 'payment.paymentMethod' })
+    ? await findUsableSavedPaymentMethod(db, bankPaymentMethod, {
+        customerId,
+        use: 'payment',
+        field: 'payment.paymentMethod',
+      })
     : null;
   const savedMandateId = savedBank?.mandate?.id ?? null;
   if (body.payment && !body.payment.mandate && !savedMandateId) {

@@ -5,7 +5,10 @@ import { CustomerIdParamsSchema, paymentMethodId } from '../http/schemas.js';
 
 /** Path parameters of one saved payment method. */
 export const SavedPaymentMethodParamsSchema = CustomerIdParamsSchema.extend({
-  paymentMethodId: paymentMethodId.openapi({ param: { name: 'paymentMethodId', in: 'path' }, example: 'pm_1Q0PsIJvEtkwdCNY' }),
+  paymentMethodId: paymentMethodId.openapi({
+    param: { name: 'paymentMethodId', in: 'path' },
+    example: 'pm_1Q0PsIJvEtkwdCNY',
+  }),
 });
 
 /** A saved payment method as listed: brand or bank, last four digits, expiry, mandate; nothing more sensitive. */

@@ -29,9 +29,7 @@ const setupFields = {
 };
 
 /** Saving a card. */
-const CardSetupSchema = z
-  .strictObject({ ...setupFields, type: z.literal('card') })
-  .openapi('StartCardSetupRequest');
+const CardSetupSchema = z.strictObject({ ...setupFields, type: z.literal('card') }).openapi('StartCardSetupRequest');
 
 /** Saving a bank account, verified instantly or by microdeposits. */
 const BankAccountSetupSchema = z
@@ -76,11 +74,14 @@ export type SetupView = z.infer<typeof SetupViewSchema>;
 
 /** Answer of `POST /v1/customers/{customerId}/payment-methods`: the setup and what Stripe.js needs to finish it. */
 export const StartedSetupSchema = SetupViewSchema.extend({
-  clientSecret: z.string().nullable().openapi({
-    description:
-      "The SetupIntent's client secret for Stripe.js (`confirmCardSetup`, `confirmUsBankAccountSetup`); null once " +
-      'the setup has finished. Hand it to the customer\'s browser only; never log or store it',
-  }),
+  clientSecret: z
+    .string()
+    .nullable()
+    .openapi({
+      description:
+        "The SetupIntent's client secret for Stripe.js (`confirmCardSetup`, `confirmUsBankAccountSetup`); null once " +
+        "the setup has finished. Hand it to the customer's browser only; never log or store it",
+    }),
 }).openapi('PaymentMethodSetupStarted');
 
 /** Answer of `POST /v1/customers/{customerId}/payment-methods/setups/{setupId}/microdeposits`. */

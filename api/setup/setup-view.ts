@@ -4,7 +4,11 @@ import type { SavedPaymentMethodView } from '../saved-payment-methods/schemas.js
 import type { SetupView } from './schemas.js';
 
 /** Setup statuses in which the customer still has something to do before the deadline. */
-const AWAITING_CUSTOMER: readonly SetupStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
+const AWAITING_CUSTOMER: readonly SetupStatus[] = [
+  'requires_payment_method',
+  'requires_confirmation',
+  'requires_action',
+];
 
 /** A saved payment method as listed: every field named, so a new column never leaks by accident. */
 export function toSavedPaymentMethodView(method: SavedPaymentMethod): SavedPaymentMethodView {

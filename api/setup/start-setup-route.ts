@@ -51,7 +51,9 @@ export const startSetupRoute = createRoute({
     200: startedResponse('The same setupId again: the setup as it is now'),
     400: errorResponseSpec('Malformed JSON (`invalid_json`)'),
     409: errorResponseSpec('The setupId is already used by another customer or another request (`setup_conflict`)'),
-    502: errorResponseSpec('Stripe refused to create the SetupIntent; the setup has ended (`setup_intent_not_created`)'),
+    502: errorResponseSpec(
+      'Stripe refused to create the SetupIntent; the setup has ended (`setup_intent_not_created`)',
+    ),
     ...commonSetupErrors,
   },
 });

@@ -45,7 +45,9 @@ export const verifySetupMicrodepositsRoute = createRoute({
 });
 
 /** Hands the descriptor code or the amounts to the setup's workflow, which answers with Stripe's verdict. */
-export function verifySetupMicrodeposits({ calls }: SetupContext): RouteHandler<typeof verifySetupMicrodepositsRoute, AppEnv> {
+export function verifySetupMicrodeposits({
+  calls,
+}: SetupContext): RouteHandler<typeof verifySetupMicrodepositsRoute, AppEnv> {
   return async (c) => {
     const { customerId, setupId } = c.req.valid('param');
     const request = c.req.valid('json');

@@ -18,7 +18,8 @@ const sdkRetry = defaultGrpcRetryOptions();
 export const apiGrpcRetryInterceptor = makeGrpcRetryInterceptor({
   delayFunction: sdkRetry.delayFunction,
   retryableDecider: (attempt, status) =>
-    sdkRetry.retryableDecider(attempt, status) && (Number(status.code) !== UNAVAILABLE || attempt < ATTEMPTS_WHILE_UNAVAILABLE),
+    sdkRetry.retryableDecider(attempt, status) &&
+    (Number(status.code) !== UNAVAILABLE || attempt < ATTEMPTS_WHILE_UNAVAILABLE),
 });
 
 /** Connection options of the API's Temporal client: the configured cluster, refused fast while it is unreachable. */

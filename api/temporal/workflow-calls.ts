@@ -14,7 +14,10 @@ import { WorkflowNotFoundError, type QueryDefinition, type UpdateDefinition, typ
 import type { ApiConfig } from '../../config/env.js';
 
 /** The settings the calls read: their deadlines and the task queue workflows start on. */
-export type WorkflowCallsConfig = Pick<ApiConfig, 'TEMPORAL_RPC_TIMEOUT_MS' | 'BOOKING_UPDATE_TIMEOUT_MS' | 'TEMPORAL_TASK_QUEUE'>;
+export type WorkflowCallsConfig = Pick<
+  ApiConfig,
+  'TEMPORAL_RPC_TIMEOUT_MS' | 'BOOKING_UPDATE_TIMEOUT_MS' | 'TEMPORAL_TASK_QUEUE'
+>;
 
 /** What an update answers when its workflow has finished: nothing will ever take it. */
 export const CLOSED = 'closed';
@@ -65,7 +68,11 @@ export class WorkflowCalls {
   }
 
   /** Queries a workflow, also once it has finished (the query replays it on a worker). */
-  query<Ret, Args extends unknown[]>(workflowId: string, query: QueryDefinition<Ret, Args>, ...args: Args): Promise<Ret> {
+  query<Ret, Args extends unknown[]>(
+    workflowId: string,
+    query: QueryDefinition<Ret, Args>,
+    ...args: Args
+  ): Promise<Ret> {
     const handle = this.handle(workflowId);
     return this.withRpcDeadline(() => handle.query(query, ...args));
   }

@@ -23,6 +23,4 @@ export const StripeEventEnvelopeSchema = {
 };
 
 /** Acknowledgement sent to Stripe once the event is durably stored. */
-export const WebhookAckSchema = z
-  .object({ received: z.literal(true), duplicate: z.boolean() })
-  .openapi('WebhookAck');
+export const WebhookAckSchema = z.object({ received: z.literal(true), duplicate: z.boolean() }).openapi('WebhookAck');

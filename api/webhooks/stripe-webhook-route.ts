@@ -33,7 +33,7 @@ const stripeWebhookRoute = createRoute({
   description:
     'The raw body is verified against `Stripe-Signature` (`t=…,v1=…`, 300 s tolerance) before it is parsed, ' +
     'then stored once by event id. Redeliveries answer 200 with `duplicate: true`. An event about a PaymentIntent ' +
-    'not yet tied to a booking is kept until one of that PaymentIntent\'s events names its booking. SetupIntent ' +
+    "not yet tied to a booking is kept until one of that PaymentIntent's events names its booking. SetupIntent " +
     'events go to their payment-method setup (`metadata.setup_id`); `mandate.updated` is applied to the saved ' +
     'payment methods before the answer.',
   // Documented as a plain parameter, not validated by zod: a missing header must answer 400 invalid_signature.
@@ -43,7 +43,7 @@ const stripeWebhookRoute = createRoute({
       in: 'header',
       required: true,
       schema: { type: 'string' },
-      description: 'Stripe\'s signature of the raw body: `t=<timestamp>,v1=<hex HMAC-SHA256>`',
+      description: "Stripe's signature of the raw body: `t=<timestamp>,v1=<hex HMAC-SHA256>`",
     },
   ],
   request: {
@@ -63,7 +63,11 @@ const stripeWebhookRoute = createRoute({
 });
 
 /** Verifies the raw body against the signature header with each secret; no match is `invalid_signature`. */
-async function verifiedEvent(raw: string, signature: string | undefined, secrets: string[]): Promise<StripeEventEnvelope> {
+async function verifiedEvent(
+  raw: string,
+  signature: string | undefined,
+  secrets: string[],
+): Promise<StripeEventEnvelope> {
   if (!signature) throw new ApiError('invalid_signature', 'Missing Stripe-Signature header');
   let event: unknown;
   for (const secret of secrets) {
@@ -81,7 +85,10 @@ async function verifiedEvent(raw: string, signature: string | undefined, secrets
 
 /** The `/v1/webhooks` sub-app. */
 export function createStripeWebhookRoutes({ db, webhookSecret, relay, logger, metrics }: StripeWebhookRoutesDeps) {
-  const webhookSecrets = webhookSecret.split(',').map((secret) => secret.trim()).filter(Boolean);
+  const webhookSecrets = webhookSecret
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter(Boolean);
   const router = createRouter();
 
   router.use(stripeWebhookRoute.path, async (c, next) => {

@@ -15,7 +15,8 @@ export function startBalanceRefresh(runtime: EmulatorRuntime, account: Financial
   const now = runtime.clock.nowSeconds();
   account.balance_refresh = { last_attempted_at: now, next_refresh_available_at: null, status: 'pending' };
   const record = runtime.store.institutionBalances.get(account.id);
-  if (record) record.refreshDueAt = record.refreshOutcome === 'stalled' ? null : now + runtime.ach.balanceRefreshSeconds;
+  if (record)
+    record.refreshDueAt = record.refreshOutcome === 'stalled' ? null : now + runtime.ach.balanceRefreshSeconds;
 }
 
 /** Completes the pending refresh of an account now: the bank's balance, or a failure; false if none is pending. */
@@ -30,8 +31,14 @@ export function completeBalanceRefresh(
   const record = runtime.store.institutionBalances.get(account.id);
   if (record) record.refreshDueAt = null;
   if (outcome === 'succeeded') account.balance = usdBalance(record?.balanceCents ?? 0, now);
-  account.balance_refresh = { last_attempted_at: account.balance_refresh.last_attempted_at, next_refresh_available_at: now, status: outcome };
-  runtime.events.record('financial_connections.account.refreshed_balance', account, origin, { balance_refresh: { status: 'pending' } });
+  account.balance_refresh = {
+    last_attempted_at: account.balance_refresh.last_attempted_at,
+    next_refresh_available_at: now,
+    status: outcome,
+  };
+  runtime.events.record('financial_connections.account.refreshed_balance', account, origin, {
+    balance_refresh: { status: 'pending' },
+  });
   return true;
 }
 
@@ -42,7 +49,12 @@ export function advanceBalanceRefreshes(runtime: EmulatorRuntime): number {
   for (const record of runtime.store.institutionBalances.values()) {
     if (record.refreshDueAt === null || record.refreshDueAt > now) continue;
     const account = runtime.store.financialConnectionsAccounts.get(record.accountId);
-    if (account && record.refreshOutcome !== 'stalled' && completeBalanceRefresh(runtime, account, record.refreshOutcome)) completed += 1;
+    if (
+      account &&
+      record.refreshOutcome !== 'stalled' &&
+      completeBalanceRefresh(runtime, account, record.refreshOutcome)
+    )
+      completed += 1;
     record.refreshDueAt = null;
   }
   return completed;

@@ -16,7 +16,11 @@ export function assertBankDebitCancelable(runtime: EmulatorRuntime, paymentInten
 }
 
 /** After cancellation: the pending debit charge fails and nothing settles any more. */
-export function abandonBankDebit(runtime: EmulatorRuntime, paymentIntent: PaymentIntentObject, origin: EventOrigin): void {
+export function abandonBankDebit(
+  runtime: EmulatorRuntime,
+  paymentIntent: PaymentIntentObject,
+  origin: EventOrigin,
+): void {
   const record = runtime.store.bankDebits.get(paymentIntent.id);
   if (!record) return;
   record.settlesAt = null;

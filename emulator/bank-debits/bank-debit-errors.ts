@@ -77,5 +77,5 @@ export const RADAR_BLOCK = {
 export const WEEKLY_LIMIT = {
   code: 'charge_exceeds_source_limit',
   message:
-    "This payment would cause the account to exceed its weekly payment volume limit for ACH Direct Debit. Please retry the payment later or contact us via https://support.stripe.com/contact.",
+    'This payment would cause the account to exceed its weekly payment volume limit for ACH Direct Debit. Please retry the payment later or contact us via https://support.stripe.com/contact.',
 } as const;

@@ -58,7 +58,13 @@ export function confirmBankDebit(
       true,
     );
   }
-  const mandate = mandateForConfirmation(runtime, paymentIntent, paymentMethod.object.id, request, behaviour.verified ? 'active' : 'pending');
+  const mandate = mandateForConfirmation(
+    runtime,
+    paymentIntent,
+    paymentMethod.object.id,
+    request,
+    behaviour.verified ? 'active' : 'pending',
+  );
   const record = bankDebitRecordOf(runtime, paymentIntent.id);
   record.mandateId = mandate.id;
   paymentIntent.payment_method = paymentMethod.object.id;

@@ -4,7 +4,12 @@ import { buildMandate, type CustomerAcceptance, type MandateObject } from '../ob
 import type { PaymentIntentObject } from '../objects/payment-intent.js';
 import type { EmulatorRuntime } from '../runtime.js';
 import { resourceMissing } from '../stripe-errors.js';
-import { MANDATE_INVALID, MANDATE_REQUIRED_MESSAGE, bankDebitErrorBody, bankDebitRefusal } from './bank-debit-errors.js';
+import {
+  MANDATE_INVALID,
+  MANDATE_REQUIRED_MESSAGE,
+  bankDebitErrorBody,
+  bankDebitRefusal,
+} from './bank-debit-errors.js';
 
 /**
  * The mandate a confirmation uses: new from `acceptance`, the one named, or the payment method's
@@ -34,10 +39,18 @@ export function mandateForConfirmation(
     const named = runtime.store.mandates.get(request.mandateId);
     if (!named) throw resourceMissing('mandate', request.mandateId, 'mandate');
     if (named.payment_method !== paymentMethodId) {
-      throw bankDebitRefusal(400, { ...mandateInvalidBody(`${named.id} belongs to another payment method.`), param: 'mandate' }, paymentIntent);
+      throw bankDebitRefusal(
+        400,
+        { ...mandateInvalidBody(`${named.id} belongs to another payment method.`), param: 'mandate' },
+        paymentIntent,
+      );
     }
     if (named.status === 'active') return named;
-    throw bankDebitRefusal(400, { ...mandateInvalidBody(`${named.id} is ${named.status}.`), param: 'mandate' }, paymentIntent);
+    throw bankDebitRefusal(
+      400,
+      { ...mandateInvalidBody(`${named.id} is ${named.status}.`), param: 'mandate' },
+      paymentIntent,
+    );
   }
   const reusable = [...runtime.store.mandates.values()].filter(
     (mandate) => mandate.payment_method === paymentMethodId && mandate.type === 'multi_use',
@@ -46,13 +59,20 @@ export function mandateForConfirmation(
   if (active) return active;
   // The saved payment method had a mandate, but it was revoked (a dispute, a return) or never activated.
   if (reusable.length > 0) {
-    throw bankDebitRefusal(400, mandateInvalidBody(`The mandate of ${paymentMethodId} is ${reusable[0].status}.`), paymentIntent);
+    throw bankDebitRefusal(
+      400,
+      mandateInvalidBody(`The mandate of ${paymentMethodId} is ${reusable[0].status}.`),
+      paymentIntent,
+    );
   }
   throw bankDebitRefusal(400, { type: 'invalid_request_error', message: MANDATE_REQUIRED_MESSAGE }, paymentIntent);
 }
 
 function mandateInvalidBody(detail: string) {
-  return bankDebitErrorBody(MANDATE_INVALID.code, `${MANDATE_INVALID.message} ${detail} Collect a new mandate from the customer.`);
+  return bankDebitErrorBody(
+    MANDATE_INVALID.code,
+    `${MANDATE_INVALID.message} ${detail} Collect a new mandate from the customer.`,
+  );
 }
 
 /** Changes a mandate's status, emitting `mandate.updated` when it changes. */

@@ -16,7 +16,10 @@ const MANDATE_ENDING_FAILURES = new Set(['account_closed', 'no_account', 'debit_
 
 /** Raised when a PaymentIntent has no debit that could settle now. */
 export class NotSettleableError extends Error {
-  constructor(readonly paymentIntentId: string, reason: string) {
+  constructor(
+    readonly paymentIntentId: string,
+    reason: string,
+  ) {
     super(`PaymentIntent ${paymentIntentId} cannot settle: ${reason}`);
     this.name = 'NotSettleableError';
   }
@@ -27,10 +30,17 @@ export class NotSettleableError extends Error {
  * (and, for the dispute account, a dispute scheduled), or `requires_payment_method` after the
  * bank's return (`charge.failed`, `payment_intent.payment_failed`).
  */
-export function settleBankDebit(runtime: EmulatorRuntime, paymentIntent: PaymentIntentObject, origin: EventOrigin = AUTOMATIC_ORIGIN): void {
+export function settleBankDebit(
+  runtime: EmulatorRuntime,
+  paymentIntent: PaymentIntentObject,
+  origin: EventOrigin = AUTOMATIC_ORIGIN,
+): void {
   const record = runtime.store.bankDebits.get(paymentIntent.id);
   if (paymentIntent.status !== 'processing' || !record || !paymentIntent.payment_method) {
-    throw new NotSettleableError(paymentIntent.id, `its status is ${paymentIntent.status}, not a processing bank debit`);
+    throw new NotSettleableError(
+      paymentIntent.id,
+      `its status is ${paymentIntent.status}, not a processing bank debit`,
+    );
   }
   const paymentMethod = resolvePaymentMethod(runtime, paymentIntent.payment_method);
   const outcome = bankBehaviourOf(paymentMethod).outcome;
@@ -45,7 +55,13 @@ export function settleBankDebit(runtime: EmulatorRuntime, paymentIntent: Payment
       charge.paid = false;
       charge.failure_code = outcome.code;
       charge.failure_message = message;
-      charge.outcome = { ...charge.outcome, network_status: 'declined_by_network', reason: outcome.code, type: 'issuer_declined', seller_message: message };
+      charge.outcome = {
+        ...charge.outcome,
+        network_status: 'declined_by_network',
+        reason: outcome.code,
+        type: 'issuer_declined',
+        seller_message: message,
+      };
       runtime.events.record('charge.failed', charge, origin);
     }
     if (MANDATE_ENDING_FAILURES.has(outcome.code)) setMandateStatus(runtime, record.mandateId, 'inactive', origin);
@@ -56,7 +72,8 @@ export function settleBankDebit(runtime: EmulatorRuntime, paymentIntent: Payment
     charge.status = 'succeeded';
     charge.paid = true;
     charge.balance_transaction = newObjectId('txn');
-    if (charge.payment_method_details.us_bank_account) charge.payment_method_details.us_bank_account.payment_reference = bankReference();
+    if (charge.payment_method_details.us_bank_account)
+      charge.payment_method_details.us_bank_account.payment_reference = bankReference();
     runtime.events.record('charge.succeeded', charge, origin);
   }
   paymentIntent.status = 'succeeded';
@@ -86,7 +103,12 @@ export function openDispute(runtime: EmulatorRuntime, record: BankDebitRecord): 
 }
 
 /** A bank refund reaches the customer's bank: `succeeded` with its bank reference, `charge.refund.updated`. */
-export function completeBankRefund(runtime: EmulatorRuntime, record: BankDebitRecord, refundId: string, origin: EventOrigin = AUTOMATIC_ORIGIN): void {
+export function completeBankRefund(
+  runtime: EmulatorRuntime,
+  record: BankDebitRecord,
+  refundId: string,
+  origin: EventOrigin = AUTOMATIC_ORIGIN,
+): void {
   record.pendingRefunds = record.pendingRefunds.filter((pending) => pending.refundId !== refundId);
   const refund = runtime.store.refunds.get(refundId);
   if (!refund || refund.status !== 'pending' || refund.destination_details.type !== 'us_bank_transfer') return;
@@ -115,7 +137,8 @@ function dueWork(runtime: EmulatorRuntime, now: number): DueWork[] {
       due.push({ at: record.disputeAt, run: () => void openDispute(runtime, record) });
     }
     for (const pending of record.pendingRefunds) {
-      if (pending.settlesAt <= now) due.push({ at: pending.settlesAt, run: () => completeBankRefund(runtime, record, pending.refundId) });
+      if (pending.settlesAt <= now)
+        due.push({ at: pending.settlesAt, run: () => completeBankRefund(runtime, record, pending.refundId) });
     }
   }
   return due.sort((a, b) => a.at - b.at);

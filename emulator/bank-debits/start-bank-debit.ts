@@ -18,7 +18,8 @@ import { setMandateStatus } from './mandates.js';
 
 /** The bank behaviour of a PaymentMethod record (a TypeError for cards: callers check the type first). */
 export function bankBehaviourOf(paymentMethod: PaymentMethodRecord): BankAccountBehaviour {
-  if (paymentMethod.behaviour.kind !== 'bank_account') throw new TypeError(`${paymentMethod.object.id} is not a bank account`);
+  if (paymentMethod.behaviour.kind !== 'bank_account')
+    throw new TypeError(`${paymentMethod.object.id} is not a bank account`);
   return paymentMethod.behaviour;
 }
 
@@ -64,16 +65,30 @@ export function startBankDebit(
   const behaviour = bankBehaviourOf(paymentMethod);
   const now = runtime.clock.nowSeconds();
   if (behaviour.outcome.kind === 'radar_block') {
-    const charge = buildBankDebitCharge(chargeSubjectOf(paymentIntent), paymentMethod.object, record.mandateId, now, RADAR_BLOCK);
+    const charge = buildBankDebitCharge(
+      chargeSubjectOf(paymentIntent),
+      paymentMethod.object,
+      record.mandateId,
+      now,
+      RADAR_BLOCK,
+    );
     runtime.store.charges.set(charge.id, charge);
     paymentIntent.latest_charge = charge.id;
     runtime.events.record('charge.failed', charge, origin);
     failBankPaymentIntent(runtime, paymentIntent, paymentMethod, RADAR_BLOCK, origin);
-    throw bankDebitRefusal(402, { ...bankDebitErrorBody(RADAR_BLOCK.code, RADAR_BLOCK.message, paymentMethod.object), charge: charge.id }, paymentIntent);
+    throw bankDebitRefusal(
+      402,
+      { ...bankDebitErrorBody(RADAR_BLOCK.code, RADAR_BLOCK.message, paymentMethod.object), charge: charge.id },
+      paymentIntent,
+    );
   }
   if (behaviour.outcome.kind === 'weekly_limit') {
     failBankPaymentIntent(runtime, paymentIntent, paymentMethod, WEEKLY_LIMIT, origin);
-    throw bankDebitRefusal(400, bankDebitErrorBody(WEEKLY_LIMIT.code, WEEKLY_LIMIT.message, paymentMethod.object), paymentIntent);
+    throw bankDebitRefusal(
+      400,
+      bankDebitErrorBody(WEEKLY_LIMIT.code, WEEKLY_LIMIT.message, paymentMethod.object),
+      paymentIntent,
+    );
   }
   const charge = buildBankDebitCharge(chargeSubjectOf(paymentIntent), paymentMethod.object, record.mandateId, now);
   runtime.store.charges.set(charge.id, charge);

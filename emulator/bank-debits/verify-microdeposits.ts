@@ -6,13 +6,19 @@ import type { EmulatorRuntime } from '../runtime.js';
 import { paymentIntentUnexpectedState } from '../stripe-errors.js';
 import { amountsScenario, descriptorCodeScenario } from '../test-bank-accounts.js';
 import { MICRODEPOSIT_ATTEMPT_LIMITS } from './ach-timings.js';
-import { MICRODEPOSIT_ERRORS, bankDebitErrorBody, bankDebitRefusal, microdepositMismatch } from './bank-debit-errors.js';
+import {
+  MICRODEPOSIT_ERRORS,
+  bankDebitErrorBody,
+  bankDebitRefusal,
+  microdepositMismatch,
+} from './bank-debit-errors.js';
 import type { BankDebitRecord, MicrodepositRecord } from './bank-debit-record.js';
 import { setMandateStatus } from './mandates.js';
 import { bankBehaviourOf, failBankPaymentIntent, startBankDebit } from './start-bank-debit.js';
 
 /** What the customer read from their bank statement. */
-export type MicrodepositProof = { kind: 'amounts'; amounts: number[] } | { kind: 'descriptor_code'; descriptorCode: string };
+export type MicrodepositProof =
+  { kind: 'amounts'; amounts: number[] } | { kind: 'descriptor_code'; descriptorCode: string };
 
 /** Ends the verification with `error`: mandate inactive, PaymentIntent back to `requires_payment_method`. */
 function failVerification(
@@ -29,9 +35,16 @@ function failVerification(
 }
 
 /** The record of a PaymentIntent waiting for microdeposits, or Stripe's unexpected-state error. */
-function awaitingRecord(runtime: EmulatorRuntime, paymentIntent: PaymentIntentObject): BankDebitRecord & { microdeposits: MicrodepositRecord } {
+function awaitingRecord(
+  runtime: EmulatorRuntime,
+  paymentIntent: PaymentIntentObject,
+): BankDebitRecord & { microdeposits: MicrodepositRecord } {
   const record = runtime.store.bankDebits.get(paymentIntent.id);
-  if (paymentIntent.status !== 'requires_action' || paymentIntent.next_action?.type !== 'verify_with_microdeposits' || !record?.microdeposits) {
+  if (
+    paymentIntent.status !== 'requires_action' ||
+    paymentIntent.next_action?.type !== 'verify_with_microdeposits' ||
+    !record?.microdeposits
+  ) {
     throw paymentIntentUnexpectedState(
       `This PaymentIntent's microdeposits cannot be verified because it has a status of ${paymentIntent.status}. Only a PaymentIntent waiting for microdeposit verification (status requires_action, next_action verify_with_microdeposits) can be verified.`,
       structuredClone(paymentIntent),
@@ -49,9 +62,14 @@ export type MicrodepositVerdict = { kind: 'verified' } | { kind: 'failed'; error
  * or a proof after the 10 days → timeout; anything else counts an attempt and throws a mismatch
  * until the limit (3 amounts, 10 descriptor codes), then attempts exceeded.
  */
-export function judgeMicrodepositProof(microdeposits: MicrodepositRecord, proof: MicrodepositProof, now: number): MicrodepositVerdict {
+export function judgeMicrodepositProof(
+  microdeposits: MicrodepositRecord,
+  proof: MicrodepositProof,
+  now: number,
+): MicrodepositVerdict {
   if (now >= microdeposits.expiresAt) return { kind: 'failed', error: MICRODEPOSIT_ERRORS.timeout };
-  const scenario = proof.kind === 'amounts' ? amountsScenario(proof.amounts) : descriptorCodeScenario(proof.descriptorCode);
+  const scenario =
+    proof.kind === 'amounts' ? amountsScenario(proof.amounts) : descriptorCodeScenario(proof.descriptorCode);
   switch (scenario) {
     case 'verify':
       return { kind: 'verified' };
@@ -61,7 +79,8 @@ export function judgeMicrodepositProof(microdeposits: MicrodepositRecord, proof:
       return { kind: 'failed', error: MICRODEPOSIT_ERRORS.timeout };
     case 'mismatch': {
       const limit = MICRODEPOSIT_ATTEMPT_LIMITS[proof.kind];
-      const attempts = proof.kind === 'amounts' ? ++microdeposits.amountAttempts : ++microdeposits.descriptorCodeAttempts;
+      const attempts =
+        proof.kind === 'amounts' ? ++microdeposits.amountAttempts : ++microdeposits.descriptorCodeAttempts;
       if (attempts >= limit) return { kind: 'failed', error: MICRODEPOSIT_ERRORS.attemptsExceeded };
       throw microdepositMismatch(proof.kind, limit - attempts);
     }

@@ -5,7 +5,12 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { closeDispute, completeBankRefund, NotSettleableError, settleBankDebit } from '../bank-debits/settle-bank-debit.js';
+import {
+  closeDispute,
+  completeBankRefund,
+  NotSettleableError,
+  settleBankDebit,
+} from '../bank-debits/settle-bank-debit.js';
 import { verifyMicrodeposits } from '../bank-debits/verify-microdeposits.js';
 import { AUTOMATIC_ORIGIN } from '../objects/event.js';
 import { emptyBillingDetails } from '../objects/billing-details.js';
@@ -32,7 +37,10 @@ const linkAccountSchema = z
     /** How the bank answers balance refreshes: after the emulator's delay with the balance, with a failure, or never. */
     balanceRefresh: z.enum(BALANCE_REFRESH_OUTCOMES).default('succeeded'),
     /** One of Stripe's ACH test account numbers, which decides how debits settle. */
-    accountNumber: z.string().regex(/^\d{4,17}$/).default(TEST_BANK_ACCOUNTS[0].accountNumber),
+    accountNumber: z
+      .string()
+      .regex(/^\d{4,17}$/)
+      .default(TEST_BANK_ACCOUNTS[0].accountNumber),
     accountType: z.enum(['checking', 'savings']).default('checking'),
     customer: z.string().optional(),
     name: z.string().min(1).default('Jenny Rosen'),
@@ -57,7 +65,10 @@ export function bankDebitControlRoutes(controls: EmulatorControls): Hono {
   routes.get('/payment_intents/:id/verify_microdeposits', (c) => {
     const paymentIntent = runtime.store.paymentIntents.get(c.req.param('id'));
     if (!paymentIntent) throw new ControlError(404, 'not_found', `no PaymentIntent ${c.req.param('id')}`);
-    const next = paymentIntent.next_action?.type === 'verify_with_microdeposits' ? paymentIntent.next_action.verify_with_microdeposits : null;
+    const next =
+      paymentIntent.next_action?.type === 'verify_with_microdeposits'
+        ? paymentIntent.next_action.verify_with_microdeposits
+        : null;
     return c.json({
       paymentIntent: paymentIntent.id,
       status: paymentIntent.status,
@@ -75,7 +86,9 @@ export function bankDebitControlRoutes(controls: EmulatorControls): Hono {
     verifyMicrodeposits(
       runtime,
       paymentIntent,
-      'amounts' in proof ? { kind: 'amounts', amounts: proof.amounts } : { kind: 'descriptor_code', descriptorCode: proof.descriptor_code },
+      'amounts' in proof
+        ? { kind: 'amounts', amounts: proof.amounts }
+        : { kind: 'descriptor_code', descriptorCode: proof.descriptor_code },
       AUTOMATIC_ORIGIN,
     );
     return c.json(paymentIntent);
@@ -99,7 +112,8 @@ export function bankDebitControlRoutes(controls: EmulatorControls): Hono {
     const { status } = await readJsonBody(c, closeSchema);
     const dispute = runtime.store.disputes.get(c.req.param('id'));
     if (!dispute) throw new ControlError(404, 'not_found', `no dispute ${c.req.param('id')}`);
-    if (!closeDispute(runtime, dispute, status)) throw new ControlError(409, 'conflict', `dispute ${dispute.id} is already ${dispute.status}`);
+    if (!closeDispute(runtime, dispute, status))
+      throw new ControlError(409, 'conflict', `dispute ${dispute.id} is already ${dispute.status}`);
     return c.json(dispute);
   });
 
@@ -107,7 +121,8 @@ export function bankDebitControlRoutes(controls: EmulatorControls): Hono {
     const refund = runtime.store.refunds.get(c.req.param('id'));
     const record = refund ? runtime.store.bankDebits.get(refund.payment_intent) : undefined;
     if (!refund || !record) throw new ControlError(404, 'not_found', `no bank refund ${c.req.param('id')}`);
-    if (refund.status !== 'pending') throw new ControlError(409, 'conflict', `refund ${refund.id} is already ${refund.status}`);
+    if (refund.status !== 'pending')
+      throw new ControlError(409, 'conflict', `refund ${refund.id} is already ${refund.status}`);
     completeBankRefund(runtime, record, refund.id);
     return c.json(refund);
   });
@@ -157,7 +172,8 @@ export function bankDebitControlRoutes(controls: EmulatorControls): Hono {
     const { balance } = await readJsonBody(c, balanceSchema);
     const account = runtime.store.financialConnectionsAccounts.get(c.req.param('id'));
     if (!account) throw new ControlError(404, 'not_found', `no Financial Connections account ${c.req.param('id')}`);
-    if (!account.permissions.includes('balances')) throw new ControlError(409, 'conflict', `${account.id} has no balances permission`);
+    if (!account.permissions.includes('balances'))
+      throw new ControlError(409, 'conflict', `${account.id} has no balances permission`);
     // What the bank now holds; the account shows it after its next refresh completes.
     const record = runtime.store.institutionBalances.get(account.id);
     if (record) record.balanceCents = balance;
@@ -169,7 +185,8 @@ export function bankDebitControlRoutes(controls: EmulatorControls): Hono {
     const { status } = await readJsonBody(c, completeRefreshSchema);
     const account = runtime.store.financialConnectionsAccounts.get(c.req.param('id'));
     if (!account) throw new ControlError(404, 'not_found', `no Financial Connections account ${c.req.param('id')}`);
-    if (!completeBalanceRefresh(runtime, account, status)) throw new ControlError(409, 'conflict', `${account.id} has no balance refresh pending`);
+    if (!completeBalanceRefresh(runtime, account, status))
+      throw new ControlError(409, 'conflict', `${account.id} has no balance refresh pending`);
     return c.json(account);
   });
 

@@ -18,7 +18,10 @@ export class ControlError extends Error {
 
 /** Answers a ControlError in the house error shape. */
 export function controlErrorResponse(c: Context, error: ControlError): Response {
-  return c.json({ error: { code: error.code, message: error.message, requestId: `ctl_${randomAlphanumeric(12)}` } }, error.status);
+  return c.json(
+    { error: { code: error.code, message: error.message, requestId: `ctl_${randomAlphanumeric(12)}` } },
+    error.status,
+  );
 }
 
 /** Parses a JSON body against `schema`, raising `invalid_body` naming the bad fields. */

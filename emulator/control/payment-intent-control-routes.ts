@@ -44,7 +44,11 @@ export function paymentIntentControlRoutes(controls: EmulatorControls): Hono {
     const paymentIntent = runtime.store.paymentIntents.get(c.req.param('id'));
     if (!paymentIntent) throw new ControlError(404, 'not_found', `no PaymentIntent ${c.req.param('id')}`);
     if (paymentIntent.status !== 'requires_capture') {
-      throw new ControlError(409, 'conflict', `PaymentIntent ${paymentIntent.id} holds no authorization (${paymentIntent.status})`);
+      throw new ControlError(
+        409,
+        'conflict',
+        `PaymentIntent ${paymentIntent.id} holds no authorization (${paymentIntent.status})`,
+      );
     }
     expireAuthorization(runtime, paymentIntent, reason);
     return c.json(paymentIntent);

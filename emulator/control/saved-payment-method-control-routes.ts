@@ -16,7 +16,8 @@ export function savedPaymentMethodControlRoutes(controls: EmulatorControls): Hon
   routes.post('/mandates/:id/revoke', (c) => {
     const mandate = runtime.store.mandates.get(c.req.param('id'));
     if (!mandate) throw new ControlError(404, 'not_found', `no mandate ${c.req.param('id')}`);
-    if (mandate.status === 'inactive') throw new ControlError(409, 'conflict', `mandate ${mandate.id} is already inactive`);
+    if (mandate.status === 'inactive')
+      throw new ControlError(409, 'conflict', `mandate ${mandate.id} is already inactive`);
     setMandateStatus(runtime, mandate.id, 'inactive');
     return c.json(mandate);
   });

@@ -43,7 +43,10 @@ export function setupIntentControlRoutes(controls: EmulatorControls): Hono {
 
   routes.get('/:id/verify_microdeposits', (c) => {
     const setupIntent = load(c.req.param('id'));
-    const next = setupIntent.next_action?.type === 'verify_with_microdeposits' ? setupIntent.next_action.verify_with_microdeposits : null;
+    const next =
+      setupIntent.next_action?.type === 'verify_with_microdeposits'
+        ? setupIntent.next_action.verify_with_microdeposits
+        : null;
     return c.json({
       setupIntent: setupIntent.id,
       status: setupIntent.status,
@@ -60,7 +63,9 @@ export function setupIntentControlRoutes(controls: EmulatorControls): Hono {
     verifySetupMicrodeposits(
       runtime,
       setupIntent,
-      'amounts' in proof ? { kind: 'amounts', amounts: proof.amounts } : { kind: 'descriptor_code', descriptorCode: proof.descriptor_code },
+      'amounts' in proof
+        ? { kind: 'amounts', amounts: proof.amounts }
+        : { kind: 'descriptor_code', descriptorCode: proof.descriptor_code },
       AUTOMATIC_ORIGIN,
     );
     return c.json(setupIntent);

@@ -41,7 +41,12 @@ export interface ChargeCardDetails {
   network_transaction_id: string | null;
   overcapture: { maximum_amount_capturable: number; status: 'unavailable' };
   regulated_status: 'unregulated';
-  three_d_secure: { authentication_flow: 'challenge'; result: 'authenticated'; result_reason: null; version: '2.2.0' } | null;
+  three_d_secure: {
+    authentication_flow: 'challenge';
+    result: 'authenticated';
+    result_reason: null;
+    version: '2.2.0';
+  } | null;
   wallet: null;
 }
 
@@ -169,7 +174,8 @@ function outcomeOf(result: ChargeResult): ChargeOutcome {
     reason: result.declineCode,
     risk_level: 'normal',
     risk_score: 32,
-    seller_message: SELLER_MESSAGES[result.declineCode] ?? `The bank returned the decline code \`${result.declineCode}\`.`,
+    seller_message:
+      SELLER_MESSAGES[result.declineCode] ?? `The bank returned the decline code \`${result.declineCode}\`.`,
     type: 'issuer_declined',
   };
 }

@@ -2,12 +2,33 @@
 import { newObjectId } from '../ids.js';
 
 const EVIDENCE_FIELDS = [
-  'access_activity_log', 'billing_address', 'cancellation_policy', 'cancellation_policy_disclosure', 'cancellation_rebuttal',
-  'customer_communication', 'customer_email_address', 'customer_name', 'customer_purchase_ip', 'customer_signature',
-  'duplicate_charge_documentation', 'duplicate_charge_explanation', 'duplicate_charge_id', 'product_description', 'receipt',
-  'refund_policy', 'refund_policy_disclosure', 'refund_refusal_explanation', 'service_date', 'service_documentation',
-  'shipping_address', 'shipping_carrier', 'shipping_date', 'shipping_documentation', 'shipping_tracking_number',
-  'uncategorized_file', 'uncategorized_text',
+  'access_activity_log',
+  'billing_address',
+  'cancellation_policy',
+  'cancellation_policy_disclosure',
+  'cancellation_rebuttal',
+  'customer_communication',
+  'customer_email_address',
+  'customer_name',
+  'customer_purchase_ip',
+  'customer_signature',
+  'duplicate_charge_documentation',
+  'duplicate_charge_explanation',
+  'duplicate_charge_id',
+  'product_description',
+  'receipt',
+  'refund_policy',
+  'refund_policy_disclosure',
+  'refund_refusal_explanation',
+  'service_date',
+  'service_documentation',
+  'shipping_address',
+  'shipping_carrier',
+  'shipping_date',
+  'shipping_documentation',
+  'shipping_tracking_number',
+  'uncategorized_file',
+  'uncategorized_text',
 ] as const;
 
 /** Statuses a dispute can be closed with. */
@@ -24,7 +45,13 @@ export interface DisputeObject {
   currency: string;
   enhanced_eligibility_types: never[];
   evidence: Record<(typeof EVIDENCE_FIELDS)[number], null> & { enhanced_evidence: Record<string, never> };
-  evidence_details: { due_by: number | null; enhanced_eligibility: Record<string, never>; has_evidence: false; past_due: false; submission_count: 0 };
+  evidence_details: {
+    due_by: number | null;
+    enhanced_eligibility: Record<string, never>;
+    has_evidence: false;
+    past_due: false;
+    submission_count: 0;
+  };
   is_charge_refundable: boolean;
   livemode: false;
   metadata: Record<string, string>;
@@ -34,8 +61,17 @@ export interface DisputeObject {
 }
 
 /** Builds the dispute a customer opens on a debit through their bank. */
-export function buildDispute(input: { chargeId: string; paymentIntentId: string; amount: number; currency: string; created: number }): DisputeObject {
-  const evidence = Object.fromEntries(EVIDENCE_FIELDS.map((field) => [field, null])) as Record<(typeof EVIDENCE_FIELDS)[number], null>;
+export function buildDispute(input: {
+  chargeId: string;
+  paymentIntentId: string;
+  amount: number;
+  currency: string;
+  created: number;
+}): DisputeObject {
+  const evidence = Object.fromEntries(EVIDENCE_FIELDS.map((field) => [field, null])) as Record<
+    (typeof EVIDENCE_FIELDS)[number],
+    null
+  >;
   return {
     id: newObjectId('du'),
     object: 'dispute',
@@ -46,7 +82,13 @@ export function buildDispute(input: { chargeId: string; paymentIntentId: string;
     currency: input.currency,
     enhanced_eligibility_types: [],
     evidence: { ...evidence, enhanced_evidence: {} },
-    evidence_details: { due_by: null, enhanced_eligibility: {}, has_evidence: false, past_due: false, submission_count: 0 },
+    evidence_details: {
+      due_by: null,
+      enhanced_eligibility: {},
+      has_evidence: false,
+      past_due: false,
+      submission_count: 0,
+    },
     is_charge_refundable: false,
     livemode: false,
     metadata: {},

@@ -69,7 +69,10 @@ export function buildEvent(
     object: 'event',
     api_version: STRIPE_API_VERSION,
     created,
-    data: { object: structuredClone(object), ...(previousAttributes ? { previous_attributes: previousAttributes } : {}) },
+    data: {
+      object: structuredClone(object),
+      ...(previousAttributes ? { previous_attributes: previousAttributes } : {}),
+    },
     livemode: false,
     pending_webhooks: pendingWebhooks,
     request: origin,

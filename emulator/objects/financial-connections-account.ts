@@ -40,7 +40,11 @@ export interface FinancialConnectionsAccountObject {
   account_holder: { customer?: string; type: 'customer' } | null;
   balance: AccountBalance | null;
   /** The last balance refresh; `next_refresh_available_at` is null while it is pending. */
-  balance_refresh: { last_attempted_at: number; next_refresh_available_at: number | null; status: BalanceRefreshStatus } | null;
+  balance_refresh: {
+    last_attempted_at: number;
+    next_refresh_available_at: number | null;
+    status: BalanceRefreshStatus;
+  } | null;
   category: 'cash';
   created: number;
   display_name: string;

@@ -30,7 +30,8 @@ export const CALLER_CANCELLATION_REASONS = ['duplicate', 'fraudulent', 'requeste
  */
 export const STRIPE_CANCELLATION_REASONS = ['automatic', 'expired'] as const;
 /** A cancellation reason, the caller's or Stripe's own. */
-export type CancellationReason = (typeof CALLER_CANCELLATION_REASONS)[number] | (typeof STRIPE_CANCELLATION_REASONS)[number];
+export type CancellationReason =
+  (typeof CALLER_CANCELLATION_REASONS)[number] | (typeof STRIPE_CANCELLATION_REASONS)[number];
 
 /** The action the customer must take before the payment can proceed. */
 export type NextAction =
@@ -38,7 +39,11 @@ export type NextAction =
   | { type: 'use_stripe_sdk'; use_stripe_sdk: { type: 'three_d_secure_redirect'; stripe_js: string; source: string } }
   | {
       type: 'verify_with_microdeposits';
-      verify_with_microdeposits: { arrival_date: number; hosted_verification_url: string; microdeposit_type: MicrodepositType };
+      verify_with_microdeposits: {
+        arrival_date: number;
+        hosted_verification_url: string;
+        microdeposit_type: MicrodepositType;
+      };
     };
 
 /** How the customer proves the bank account is theirs from the microdeposits. */
@@ -184,10 +189,28 @@ export function buildPaymentIntent(input: NewPaymentIntent, created: number): Pa
  * docs.stripe.com/api/payment_intents/object. Metadata, customer, charges and options stay server-side.
  */
 const PUBLISHABLE_FIELDS = [
-  'id', 'object', 'amount', 'automatic_payment_methods', 'canceled_at', 'cancellation_reason', 'capture_method',
-  'client_secret', 'confirmation_method', 'created', 'currency', 'description', 'last_payment_error', 'livemode',
-  'next_action', 'payment_method', 'payment_method_types', 'processing', 'receipt_email', 'setup_future_usage',
-  'shipping', 'status',
+  'id',
+  'object',
+  'amount',
+  'automatic_payment_methods',
+  'canceled_at',
+  'cancellation_reason',
+  'capture_method',
+  'client_secret',
+  'confirmation_method',
+  'created',
+  'currency',
+  'description',
+  'last_payment_error',
+  'livemode',
+  'next_action',
+  'payment_method',
+  'payment_method_types',
+  'processing',
+  'receipt_email',
+  'setup_future_usage',
+  'shipping',
+  'status',
 ] as const satisfies ReadonlyArray<keyof PaymentIntentObject>;
 
 /** A PaymentIntent as a publishable key sees it. */
@@ -195,5 +218,7 @@ export type PublishablePaymentIntent = Pick<PaymentIntentObject, (typeof PUBLISH
 
 /** The PaymentIntent reduced to what Stripe shows a publishable key. */
 export function publishablePaymentIntent(paymentIntent: PaymentIntentObject): PublishablePaymentIntent {
-  return Object.fromEntries(PUBLISHABLE_FIELDS.map((field) => [field, structuredClone(paymentIntent[field])])) as PublishablePaymentIntent;
+  return Object.fromEntries(
+    PUBLISHABLE_FIELDS.map((field) => [field, structuredClone(paymentIntent[field])]),
+  ) as PublishablePaymentIntent;
 }

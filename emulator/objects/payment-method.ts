@@ -114,7 +114,10 @@ export function buildUsBankAccountPaymentMethod(input: NewUsBankAccount, created
       account_type: input.accountType,
       bank_name: TEST_BANK_NAME,
       financial_connections_account: input.financialConnectionsAccount,
-      fingerprint: createHash('sha256').update(`${input.routingNumber}:${input.accountNumber}`).digest('base64url').slice(0, 16),
+      fingerprint: createHash('sha256')
+        .update(`${input.routingNumber}:${input.accountNumber}`)
+        .digest('base64url')
+        .slice(0, 16),
       last4: input.accountNumber.slice(-4),
       networks: { preferred: 'ach', supported: ['ach'] },
       routing_number: input.routingNumber,

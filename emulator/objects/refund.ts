@@ -7,8 +7,19 @@ export const REFUND_REASONS = ['duplicate', 'fraudulent', 'requested_by_customer
 
 /** Where the refunded money goes and how the customer's bank can find it. */
 export type RefundDestinationDetails =
-  | { type: 'card'; card: { reference: string; reference_status: 'available' | 'pending'; reference_type: 'acquirer_reference_number'; type: 'refund' } }
-  | { type: 'us_bank_transfer'; us_bank_transfer: { reference: string | null; reference_status: 'available' | 'pending' } };
+  | {
+      type: 'card';
+      card: {
+        reference: string;
+        reference_status: 'available' | 'pending';
+        reference_type: 'acquirer_reference_number';
+        type: 'refund';
+      };
+    }
+  | {
+      type: 'us_bank_transfer';
+      us_bank_transfer: { reference: string | null; reference_status: 'available' | 'pending' };
+    };
 
 /** A Refund as the API returns it. */
 export interface RefundObject {
@@ -52,7 +63,12 @@ export function buildRefund(input: {
       ? { type: 'us_bank_transfer', us_bank_transfer: { reference: null, reference_status: 'pending' } }
       : {
           type: 'card',
-          card: { reference: randomDigits(23), reference_status: 'available', reference_type: 'acquirer_reference_number', type: 'refund' },
+          card: {
+            reference: randomDigits(23),
+            reference_status: 'available',
+            reference_type: 'acquirer_reference_number',
+            type: 'refund',
+          },
         },
     metadata: input.metadata,
     payment_intent: input.paymentIntentId,

@@ -31,7 +31,8 @@ export function completeAuthentication(
   outcome: AuthenticationOutcome,
 ): void {
   // A bank debit waiting for its microdeposits is `requires_action` too, but not for 3-D Secure.
-  const waitingFor3ds = paymentIntent.next_action?.type === 'use_stripe_sdk' || paymentIntent.next_action?.type === 'redirect_to_url';
+  const waitingFor3ds =
+    paymentIntent.next_action?.type === 'use_stripe_sdk' || paymentIntent.next_action?.type === 'redirect_to_url';
   if (paymentIntent.status !== 'requires_action' || !waitingFor3ds || !paymentIntent.payment_method) {
     throw new NotAwaitingAuthenticationError(paymentIntent.status);
   }

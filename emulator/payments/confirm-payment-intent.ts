@@ -51,7 +51,13 @@ function attemptPayment(
   origin: EventOrigin,
 ): void {
   if (paymentMethod.object.type === 'us_bank_account') {
-    confirmBankDebit(runtime, paymentIntent, paymentMethod, { ...request.mandate, emulatorBaseUrl: request.emulatorBaseUrl }, origin);
+    confirmBankDebit(
+      runtime,
+      paymentIntent,
+      paymentMethod,
+      { ...request.mandate, emulatorBaseUrl: request.emulatorBaseUrl },
+      origin,
+    );
     return;
   }
 

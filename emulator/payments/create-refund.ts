@@ -31,7 +31,8 @@ function dollars(cents: number): string {
 /** Creates a refund of a succeeded charge (all that is left by default), or throws Stripe's refusal. */
 export function createRefund(runtime: EmulatorRuntime, request: RefundRequest, origin: EventOrigin): RefundObject {
   const paymentIntent = request.paymentIntentId ? runtime.store.paymentIntents.get(request.paymentIntentId) : undefined;
-  if (request.paymentIntentId && !paymentIntent) throw resourceMissing('payment_intent', request.paymentIntentId, 'payment_intent');
+  if (request.paymentIntentId && !paymentIntent)
+    throw resourceMissing('payment_intent', request.paymentIntentId, 'payment_intent');
   const chargeId = request.chargeId ?? paymentIntent?.latest_charge ?? undefined;
   const charge = chargeId ? runtime.store.charges.get(chargeId) : undefined;
   if (request.chargeId && !charge) throw resourceMissing('charge', request.chargeId, 'charge');
@@ -44,7 +45,8 @@ export function createRefund(runtime: EmulatorRuntime, request: RefundRequest, o
       request.paymentIntentId ? 'payment_intent' : 'charge',
     );
   }
-  if (charge.disputed) throw refusal('charge_disputed', `Charge ${charge.id} has been charged back; cannot issue a refund.`);
+  if (charge.disputed)
+    throw refusal('charge_disputed', `Charge ${charge.id} has been charged back; cannot issue a refund.`);
   const refundable = charge.amount_captured - charge.amount_refunded;
   if (refundable <= 0) throw refusal('charge_already_refunded', `Charge ${charge.id} has already been refunded.`);
   const amount = request.amount ?? refundable;
@@ -72,7 +74,10 @@ export function createRefund(runtime: EmulatorRuntime, request: RefundRequest, o
   charge.amount_refunded += amount;
   charge.refunded = charge.amount_refunded >= charge.amount_captured;
   if (bankAccount) {
-    bankDebitRecordOf(runtime, charge.payment_intent).pendingRefunds.push({ refundId: refund.id, settlesAt: refundArrivalTime(runtime.ach, now) });
+    bankDebitRecordOf(runtime, charge.payment_intent).pendingRefunds.push({
+      refundId: refund.id,
+      settlesAt: refundArrivalTime(runtime.ach, now),
+    });
   }
   runtime.events.record('charge.refunded', charge, origin);
   runtime.events.record('refund.created', refund, origin);

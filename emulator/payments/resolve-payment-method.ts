@@ -39,7 +39,11 @@ export function paymentMethodFromAlias(alias: string, created: number): PaymentM
  * The PaymentMethod behind `id`. A test alias creates a fresh PaymentMethod each time, as Stripe
  * does; an unknown id is Stripe's 400 `resource_missing` on `param`.
  */
-export function resolvePaymentMethod(runtime: EmulatorRuntime, id: string, param = 'payment_method'): PaymentMethodRecord {
+export function resolvePaymentMethod(
+  runtime: EmulatorRuntime,
+  id: string,
+  param = 'payment_method',
+): PaymentMethodRecord {
   const stored = runtime.store.paymentMethods.get(id);
   if (stored) return stored;
   const record = paymentMethodFromAlias(id, runtime.clock.nowSeconds());

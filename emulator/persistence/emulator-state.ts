@@ -36,7 +36,10 @@ export function captureEmulatorState({ store, clock, idempotency, webhooks }: Du
     bankDebits: [...store.bankDebits.values()],
     setupIntents: [...store.setupIntents.values()],
     bankSetups: [...store.bankSetups.values()],
-    failedConfirmations: [...store.failedConfirmations].map(([paymentIntentId, failures]) => ({ paymentIntentId, failures })),
+    failedConfirmations: [...store.failedConfirmations].map(([paymentIntentId, failures]) => ({
+      paymentIntentId,
+      failures,
+    })),
     events: store.events,
     idempotency: idempotency.records(),
     webhookDeliveries: webhooks.list(),
@@ -44,7 +47,10 @@ export function captureEmulatorState({ store, clock, idempotency, webhooks }: Du
 }
 
 /** Loads a saved state into a fresh emulator and resumes the webhook deliveries that were not finished. */
-export function restoreEmulatorState({ store, clock, idempotency, webhooks }: DurableParts, state: EmulatorState): void {
+export function restoreEmulatorState(
+  { store, clock, idempotency, webhooks }: DurableParts,
+  state: EmulatorState,
+): void {
   const behind = state.clock.offsetSeconds - clock.offsetSeconds();
   if (behind > 0) clock.advance(behind);
   for (const customer of state.customers) store.customers.set(customer.id, customer);
@@ -59,7 +65,8 @@ export function restoreEmulatorState({ store, clock, idempotency, webhooks }: Du
   for (const record of state.bankDebits) store.bankDebits.set(record.paymentIntentId, record);
   for (const setupIntent of state.setupIntents) store.setupIntents.set(setupIntent.id, setupIntent);
   for (const record of state.bankSetups) store.bankSetups.set(record.setupIntentId, record);
-  for (const { paymentIntentId, failures } of state.failedConfirmations) store.failedConfirmations.set(paymentIntentId, failures);
+  for (const { paymentIntentId, failures } of state.failedConfirmations)
+    store.failedConfirmations.set(paymentIntentId, failures);
   for (const event of state.events) {
     store.events.push(event);
     store.eventsById.set(event.id, event);

@@ -14,7 +14,10 @@ import type { PaymentIntentObject } from '../objects/payment-intent.js';
 import type { PaymentMethodObject } from '../objects/payment-method.js';
 import type { BankDebitRecord } from '../bank-debits/bank-debit-record.js';
 import type { DisputeObject } from '../objects/dispute.js';
-import { BALANCE_REFRESH_OUTCOMES, type FinancialConnectionsAccountObject } from '../objects/financial-connections-account.js';
+import {
+  BALANCE_REFRESH_OUTCOMES,
+  type FinancialConnectionsAccountObject,
+} from '../objects/financial-connections-account.js';
 import type { MandateObject } from '../objects/mandate.js';
 import type { RefundObject } from '../objects/refund.js';
 import type { SetupIntentObject } from '../objects/setup-intent.js';
@@ -84,7 +87,8 @@ const stateFileSchema = z.object({
     z.object({
       object: stripeObject<PaymentMethodObject>('pm'),
       behaviour: z.custom<PaymentMethodBehaviour>(
-        (value) => typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string',
+        (value) =>
+          typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string',
         { message: 'expected a card or bank account behaviour' },
       ),
       setUpForOffSession: z.boolean().optional(),
@@ -111,7 +115,10 @@ const stateFileSchema = z.object({
   bankDebits: z
     .array(
       z.custom<BankDebitRecord>(
-        (value) => typeof value === 'object' && value !== null && typeof (value as { paymentIntentId?: unknown }).paymentIntentId === 'string',
+        (value) =>
+          typeof value === 'object' &&
+          value !== null &&
+          typeof (value as { paymentIntentId?: unknown }).paymentIntentId === 'string',
         { message: 'expected a bank debit record' },
       ),
     )
@@ -121,7 +128,10 @@ const stateFileSchema = z.object({
   bankSetups: z
     .array(
       z.custom<BankSetupRecord>(
-        (value) => typeof value === 'object' && value !== null && typeof (value as { setupIntentId?: unknown }).setupIntentId === 'string',
+        (value) =>
+          typeof value === 'object' &&
+          value !== null &&
+          typeof (value as { setupIntentId?: unknown }).setupIntentId === 'string',
         { message: 'expected a bank setup record' },
       ),
     )
@@ -159,7 +169,10 @@ export function readStateFile(file: string): EmulatorState | undefined {
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new StateFileError(file, `is not valid JSON (${(error as Error).message}); move it aside or delete it to start empty`);
+    throw new StateFileError(
+      file,
+      `is not valid JSON (${(error as Error).message}); move it aside or delete it to start empty`,
+    );
   }
   const header = z.object({ format: z.string(), version: z.unknown() }).safeParse(document);
   if (!header.success || header.data.format !== STATE_FILE_FORMAT) {
@@ -174,7 +187,9 @@ export function readStateFile(file: string): EmulatorState | undefined {
   }
   const parsed = stateFileSchema.safeParse(document);
   if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`);
+    const issues = parsed.error.issues
+      .slice(0, 5)
+      .map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`);
     throw new StateFileError(file, `is damaged (${issues.join('; ')}); move it aside or delete it to start empty`);
   }
   return parsed.data;

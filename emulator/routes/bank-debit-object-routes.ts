@@ -7,12 +7,19 @@ import { resourceMissing } from '../stripe-errors.js';
 import { stripeJson } from './stripe-json.js';
 
 /** Routes that retrieve one kind of stored object by id. */
-function retrieveRoutes(runtime: EmulatorRuntime, objectName: string, find: (id: string) => unknown): Hono<StripeApiEnv> {
+function retrieveRoutes(
+  runtime: EmulatorRuntime,
+  objectName: string,
+  find: (id: string) => unknown,
+): Hono<StripeApiEnv> {
   const routes = new Hono<StripeApiEnv>();
   routes.get('/:id', (c) => {
     const found = find(c.req.param('id'));
     if (!found) throw resourceMissing(objectName, c.req.param('id'));
-    return stripeJson(c, expandObject(found, c.get('params').expand(), (id) => runtime.store.findObject(id)));
+    return stripeJson(
+      c,
+      expandObject(found, c.get('params').expand(), (id) => runtime.store.findObject(id)),
+    );
   });
   return routes;
 }

@@ -11,7 +11,8 @@ type FormHash = { [key: string]: FormValue };
 
 function hashAt(value: FormValue | undefined, path: string): FormHash | undefined {
   if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw parameterInvalid(path, 'Invalid object', 'parameter_invalid_object');
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw parameterInvalid(path, 'Invalid object', 'parameter_invalid_object');
   return value;
 }
 
@@ -67,11 +68,18 @@ export function readUsBankAccountOptions(
   const options = hashAt(hashAt(params.raw('payment_method_options'), 'payment_method_options')?.us_bank_account, base);
   const merged: UsBankAccountPaymentOptions = current
     ? structuredClone(current)
-    : { financial_connections: { permissions: ['payment_method'], prefetch: [] }, mandate_options: {}, verification_method: 'automatic' };
+    : {
+        financial_connections: { permissions: ['payment_method'], prefetch: [] },
+        mandate_options: {},
+        verification_method: 'automatic',
+      };
   const method = stringAt(options, 'verification_method', `${base}[verification_method]`);
   if (method !== undefined) {
     if (!(BANK_VERIFICATION_METHODS as readonly string[]).includes(method)) {
-      throw parameterInvalid(`${base}[verification_method]`, `Invalid ${base}[verification_method]: must be one of ${BANK_VERIFICATION_METHODS.join(', ')}`);
+      throw parameterInvalid(
+        `${base}[verification_method]`,
+        `Invalid ${base}[verification_method]: must be one of ${BANK_VERIFICATION_METHODS.join(', ')}`,
+      );
     }
     merged.verification_method = method as UsBankAccountPaymentOptions['verification_method'];
   }
@@ -79,7 +87,10 @@ export function readUsBankAccountOptions(
   if (targetDate !== undefined) {
     const date = parseIsoDate(targetDate);
     if (date === undefined) {
-      throw parameterInvalid(`${base}[target_date]`, `Invalid date: ${targetDate}. The target_date must be a date in the format YYYY-MM-DD.`);
+      throw parameterInvalid(
+        `${base}[target_date]`,
+        `Invalid date: ${targetDate}. The target_date must be a date in the format YYYY-MM-DD.`,
+      );
     }
     const ahead = daysAhead(date, now);
     if (ahead < TARGET_DATE_RANGE_DAYS.min || ahead > TARGET_DATE_RANGE_DAYS.max) {
@@ -98,7 +109,10 @@ export function readMicrodepositProof(params: RequestParams): MicrodepositProof 
   const amounts = params.optionalStringList('amounts');
   const descriptorCode = params.optionalString('descriptor_code');
   if (amounts && descriptorCode) {
-    throw parameterInvalid('descriptor_code', 'You may only specify one of these parameters: amounts, descriptor_code.');
+    throw parameterInvalid(
+      'descriptor_code',
+      'You may only specify one of these parameters: amounts, descriptor_code.',
+    );
   }
   if (descriptorCode !== undefined) {
     if (!/^SM[A-Z0-9]{4}$/i.test(descriptorCode)) {

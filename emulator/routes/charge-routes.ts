@@ -12,7 +12,10 @@ export function chargeRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv> {
   routes.get('/:id', (c) => {
     const charge = runtime.store.charges.get(c.req.param('id'));
     if (!charge) throw resourceMissing('charge', c.req.param('id'));
-    return stripeJson(c, expandObject(charge, c.get('params').expand(), (id) => runtime.store.findObject(id)));
+    return stripeJson(
+      c,
+      expandObject(charge, c.get('params').expand(), (id) => runtime.store.findObject(id)),
+    );
   });
   return routes;
 }

@@ -8,7 +8,16 @@ import type { StripeApiEnv } from '../stripe-api-env.js';
 import { parameterInvalid, resourceMissing } from '../stripe-errors.js';
 import { stripeJson } from './stripe-json.js';
 
-const LIST_PARAMETERS = ['created', 'delivery_success', 'ending_before', 'expand', 'limit', 'starting_after', 'type', 'types'];
+const LIST_PARAMETERS = [
+  'created',
+  'delivery_success',
+  'ending_before',
+  'expand',
+  'limit',
+  'starting_after',
+  'type',
+  'types',
+];
 const RANGE_OPERATORS = ['gt', 'gte', 'lt', 'lte'] as const;
 
 function parseTimestamp(name: string, value: unknown): number {
@@ -29,7 +38,12 @@ function createdFilter(params: RequestParams): (created: number) => boolean {
   if (Array.isArray(raw)) throw parameterInvalid('created', 'Invalid hash', 'parameter_invalid_object');
   const bounds: Partial<Record<(typeof RANGE_OPERATORS)[number], number>> = {};
   for (const [operator, value] of Object.entries(raw)) {
-    if (!(RANGE_OPERATORS as readonly string[]).includes(operator)) throw parameterInvalid(`created[${operator}]`, `Received unknown parameter: created[${operator}]`, 'parameter_unknown');
+    if (!(RANGE_OPERATORS as readonly string[]).includes(operator))
+      throw parameterInvalid(
+        `created[${operator}]`,
+        `Received unknown parameter: created[${operator}]`,
+        'parameter_unknown',
+      );
     bounds[operator as (typeof RANGE_OPERATORS)[number]] = parseTimestamp(`created[${operator}]`, value);
   }
   return (created) =>
@@ -54,7 +68,11 @@ export function eventRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv> {
     const params = c.get('params').rejectUnknown(LIST_PARAMETERS);
     const limit = params.optionalInteger('limit') ?? 10;
     if (limit < 1 || limit > 100) {
-      throw parameterInvalid('limit', 'This value must be between 1 and 100 (it currently is ' + limit + ').', 'parameter_invalid_integer');
+      throw parameterInvalid(
+        'limit',
+        'This value must be between 1 and 100 (it currently is ' + limit + ').',
+        'parameter_invalid_integer',
+      );
     }
     const type = params.optionalString('type');
     const types = params.optionalStringList('types');

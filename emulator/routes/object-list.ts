@@ -41,7 +41,11 @@ export function pageOf<T extends { id: string }>(
 export function listLimit(params: RequestParams): number {
   const limit = params.optionalInteger('limit') ?? 10;
   if (limit < 1 || limit > 100) {
-    throw parameterInvalid('limit', `This value must be between 1 and 100 (it currently is ${limit}).`, 'parameter_invalid_integer');
+    throw parameterInvalid(
+      'limit',
+      `This value must be between 1 and 100 (it currently is ${limit}).`,
+      'parameter_invalid_integer',
+    );
   }
   return limit;
 }
@@ -62,5 +66,8 @@ export function listAnswer<T extends { id: string }>(
     params.optionalString('starting_after'),
     params.optionalString('ending_before'),
   );
-  return stripeJson(c, expandObject(buildList(url, page, hasMore), params.expand(), (id) => runtime.store.findObject(id)));
+  return stripeJson(
+    c,
+    expandObject(buildList(url, page, hasMore), params.expand(), (id) => runtime.store.findObject(id)),
+  );
 }

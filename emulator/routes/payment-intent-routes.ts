@@ -10,7 +10,11 @@ import {
 } from '../objects/payment-intent.js';
 import { cancelPaymentIntent } from '../payments/cancel-payment-intent.js';
 import { capturePaymentIntent } from '../payments/capture-payment-intent.js';
-import { CONFIRMABLE_STATUSES, confirmPaymentIntent, type ConfirmationRequest } from '../payments/confirm-payment-intent.js';
+import {
+  CONFIRMABLE_STATUSES,
+  confirmPaymentIntent,
+  type ConfirmationRequest,
+} from '../payments/confirm-payment-intent.js';
 import { assertUsableByCustomer, resolvePaymentMethod } from '../payments/resolve-payment-method.js';
 import { verifyMicrodeposits } from '../bank-debits/verify-microdeposits.js';
 import type { RequestParams } from '../request-params.js';
@@ -29,25 +33,80 @@ import { PAGING_PARAMETERS, listAnswer } from './object-list.js';
 import { stripeJson } from './stripe-json.js';
 
 const CREATE_PARAMETERS = [
-  'amount', 'amount_details', 'application_fee_amount', 'automatic_payment_methods', 'capture_method', 'confirm',
-  'confirmation_method', 'confirmation_token', 'currency', 'customer', 'description', 'error_on_requires_action',
-  'excluded_payment_method_types', 'expand', 'hooks', 'mandate', 'mandate_data', 'metadata', 'off_session',
-  'on_behalf_of', 'payment_details', 'payment_method', 'payment_method_configuration', 'payment_method_data',
-  'payment_method_options', 'payment_method_types', 'radar_options', 'receipt_email', 'return_url',
-  'setup_future_usage', 'shipping', 'statement_descriptor', 'statement_descriptor_suffix', 'transfer_data',
-  'transfer_group', 'use_stripe_sdk',
+  'amount',
+  'amount_details',
+  'application_fee_amount',
+  'automatic_payment_methods',
+  'capture_method',
+  'confirm',
+  'confirmation_method',
+  'confirmation_token',
+  'currency',
+  'customer',
+  'description',
+  'error_on_requires_action',
+  'excluded_payment_method_types',
+  'expand',
+  'hooks',
+  'mandate',
+  'mandate_data',
+  'metadata',
+  'off_session',
+  'on_behalf_of',
+  'payment_details',
+  'payment_method',
+  'payment_method_configuration',
+  'payment_method_data',
+  'payment_method_options',
+  'payment_method_types',
+  'radar_options',
+  'receipt_email',
+  'return_url',
+  'setup_future_usage',
+  'shipping',
+  'statement_descriptor',
+  'statement_descriptor_suffix',
+  'transfer_data',
+  'transfer_group',
+  'use_stripe_sdk',
 ] as const;
 
 const CONFIRM_PARAMETERS = [
-  'capture_method', 'client_secret', 'confirmation_token', 'error_on_requires_action', 'excluded_payment_method_types',
-  'expand', 'mandate', 'mandate_data', 'off_session', 'payment_method', 'payment_method_data',
-  'payment_method_options', 'payment_method_types', 'radar_options', 'receipt_email', 'return_url',
-  'setup_future_usage', 'shipping', 'use_stripe_sdk',
+  'capture_method',
+  'client_secret',
+  'confirmation_token',
+  'error_on_requires_action',
+  'excluded_payment_method_types',
+  'expand',
+  'mandate',
+  'mandate_data',
+  'off_session',
+  'payment_method',
+  'payment_method_data',
+  'payment_method_options',
+  'payment_method_types',
+  'radar_options',
+  'receipt_email',
+  'return_url',
+  'setup_future_usage',
+  'shipping',
+  'use_stripe_sdk',
 ] as const;
 
 const UPDATE_PARAMETERS = [
-  'amount', 'capture_method', 'currency', 'customer', 'description', 'expand', 'metadata', 'payment_method',
-  'payment_method_types', 'receipt_email', 'setup_future_usage', 'statement_descriptor', 'statement_descriptor_suffix',
+  'amount',
+  'capture_method',
+  'currency',
+  'customer',
+  'description',
+  'expand',
+  'metadata',
+  'payment_method',
+  'payment_method_types',
+  'receipt_email',
+  'setup_future_usage',
+  'statement_descriptor',
+  'statement_descriptor_suffix',
   'transfer_group',
 ] as const;
 
@@ -58,7 +117,10 @@ const MINIMUM_USD_AMOUNT = 50;
 function readCurrency(params: RequestParams): string {
   const currency = params.requiredString('currency').toLowerCase();
   if (!/^[a-z]{3}$/.test(currency)) {
-    throw parameterInvalid('currency', `Invalid currency: ${currency}. Stripe currently supports these currencies: usd, eur, gbp, …`);
+    throw parameterInvalid(
+      'currency',
+      `Invalid currency: ${currency}. Stripe currently supports these currencies: usd, eur, gbp, …`,
+    );
   }
   return currency;
 }
@@ -131,7 +193,13 @@ export function paymentIntentRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv
     const currency = readCurrency(params);
     const amount = readAmount(params, currency);
     const confirm = params.optionalBoolean('confirm') ?? false;
-    for (const onlyWithConfirm of ['off_session', 'return_url', 'error_on_requires_action', 'mandate_data', 'mandate']) {
+    for (const onlyWithConfirm of [
+      'off_session',
+      'return_url',
+      'error_on_requires_action',
+      'mandate_data',
+      'mandate',
+    ]) {
       if (params.has(onlyWithConfirm) && !confirm) {
         throw parameterInvalid(onlyWithConfirm, `You can only pass in ${onlyWithConfirm} when confirm=true.`);
       }
@@ -237,7 +305,8 @@ export function paymentIntentRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv
         paymentIntent.payment_method_options.us_bank_account,
       );
     }
-    if (captureMethod && CONFIRMABLE_STATUSES.includes(paymentIntent.status)) paymentIntent.capture_method = captureMethod;
+    if (captureMethod && CONFIRMABLE_STATUSES.includes(paymentIntent.status))
+      paymentIntent.capture_method = captureMethod;
     confirmPaymentIntent(runtime, paymentIntent, request, eventOrigin(c));
     return answer(c, paymentIntent);
   });
@@ -262,8 +331,14 @@ export function paymentIntentRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv
     const params = c
       .get('params')
       .rejectUnknown([
-        'amount_to_capture', 'application_fee_amount', 'expand', 'final_capture', 'metadata', 'statement_descriptor',
-        'statement_descriptor_suffix', 'transfer_data',
+        'amount_to_capture',
+        'application_fee_amount',
+        'expand',
+        'final_capture',
+        'metadata',
+        'statement_descriptor',
+        'statement_descriptor_suffix',
+        'transfer_data',
       ]);
     const amountToCapture = params.optionalInteger('amount_to_capture');
     const metadata = params.metadata();

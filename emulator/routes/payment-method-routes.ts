@@ -13,22 +13,32 @@ import { eventOrigin } from './event-origin.js';
 import { stripeJson } from './stripe-json.js';
 
 const CREATE_PARAMETERS = [
-  'allow_redisplay', 'billing_details', 'customer', 'expand', 'metadata', 'payment_method', 'type', 'us_bank_account',
+  'allow_redisplay',
+  'billing_details',
+  'customer',
+  'expand',
+  'metadata',
+  'payment_method',
+  'type',
+  'us_bank_account',
 ] as const;
 
 function nested(params: RequestParams, name: string, key: string): string | undefined {
   const hash = params.raw(name);
   if (hash === undefined || hash === '') return undefined;
-  if (typeof hash !== 'object' || Array.isArray(hash)) throw parameterInvalid(name, 'Invalid object', 'parameter_invalid_object');
+  if (typeof hash !== 'object' || Array.isArray(hash))
+    throw parameterInvalid(name, 'Invalid object', 'parameter_invalid_object');
   const value = hash[key];
   if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw parameterInvalid(`${name}[${key}]`, `Invalid string: ${name}[${key}] must be a string`);
+  if (typeof value !== 'string')
+    throw parameterInvalid(`${name}[${key}]`, `Invalid string: ${name}[${key}] must be a string`);
   return value;
 }
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], param: string, fallback: T): T {
   if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw parameterInvalid(param, `Invalid ${param}: must be one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw parameterInvalid(param, `Invalid ${param}: must be one of ${allowed.join(', ')}`);
   return value as T;
 }
 
@@ -40,20 +50,29 @@ function paymentMethodError(message: string, param?: string): StripeApiError {
 export function paymentMethodRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv> {
   const routes = new Hono<StripeApiEnv>();
   const answer = (c: Context<StripeApiEnv>, paymentMethod: PaymentMethodObject) =>
-    stripeJson(c, expandObject(paymentMethod, c.get('params').expand(), (ref) => runtime.store.findObject(ref)));
+    stripeJson(
+      c,
+      expandObject(paymentMethod, c.get('params').expand(), (ref) => runtime.store.findObject(ref)),
+    );
 
   routes.post('/', (c) => {
     const params = c.get('params').rejectUnknown(CREATE_PARAMETERS);
     const type = params.requiredString('type');
     if (type !== 'us_bank_account') {
-      throw parameterInvalid('type', `The emulator creates PaymentMethods of type us_bank_account only; use a test alias such as pm_card_visa for cards.`);
+      throw parameterInvalid(
+        'type',
+        `The emulator creates PaymentMethods of type us_bank_account only; use a test alias such as pm_card_visa for cards.`,
+      );
     }
     const accountNumber = nested(params, 'us_bank_account', 'account_number');
     if (!accountNumber) throw parameterMissing('us_bank_account[account_number]');
     const routingNumber = nested(params, 'us_bank_account', 'routing_number');
     if (!routingNumber) throw parameterMissing('us_bank_account[routing_number]');
     if (!/^\d{4,17}$/.test(accountNumber)) {
-      throw parameterInvalid('us_bank_account[account_number]', 'Invalid account number: it must contain 4 to 17 digits.');
+      throw parameterInvalid(
+        'us_bank_account[account_number]',
+        'Invalid account number: it must contain 4 to 17 digits.',
+      );
     }
     if (!/^\d{9}$/.test(routingNumber)) {
       throw parameterInvalid('us_bank_account[routing_number]', `Routing number must have 9 digits`);
@@ -61,14 +80,25 @@ export function paymentMethodRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv
     const name = nested(params, 'billing_details', 'name');
     if (!name) throw parameterMissing('billing_details[name]');
     const customer = params.optionalString('customer');
-    if (customer !== undefined && !runtime.store.customers.has(customer)) throw resourceMissing('customer', customer, 'customer');
+    if (customer !== undefined && !runtime.store.customers.has(customer))
+      throw resourceMissing('customer', customer, 'customer');
     const testAccount = testBankAccountByNumber(accountNumber);
     const paymentMethod = buildUsBankAccountPaymentMethod(
       {
         accountNumber,
         routingNumber,
-        accountHolderType: oneOf(nested(params, 'us_bank_account', 'account_holder_type'), ['individual', 'company'] as const, 'us_bank_account[account_holder_type]', 'individual'),
-        accountType: oneOf(nested(params, 'us_bank_account', 'account_type'), ['checking', 'savings'] as const, 'us_bank_account[account_type]', 'checking'),
+        accountHolderType: oneOf(
+          nested(params, 'us_bank_account', 'account_holder_type'),
+          ['individual', 'company'] as const,
+          'us_bank_account[account_holder_type]',
+          'individual',
+        ),
+        accountType: oneOf(
+          nested(params, 'us_bank_account', 'account_type'),
+          ['checking', 'savings'] as const,
+          'us_bank_account[account_type]',
+          'checking',
+        ),
         financialConnectionsAccount: null,
         billingDetails: emptyBillingDetails({ name, email: nested(params, 'billing_details', 'email') }),
       },
@@ -79,7 +109,12 @@ export function paymentMethodRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv
     // Numbers typed in by hand are verified with microdeposits before the first debit.
     runtime.store.paymentMethods.set(paymentMethod.id, {
       object: paymentMethod,
-      behaviour: { kind: 'bank_account', outcome: testAccount.outcome, verified: false, microdepositsFail: testAccount.microdepositsFail },
+      behaviour: {
+        kind: 'bank_account',
+        outcome: testAccount.outcome,
+        verified: false,
+        microdepositsFail: testAccount.microdepositsFail,
+      },
     });
     return answer(c, paymentMethod);
   });
@@ -115,7 +150,9 @@ export function paymentMethodRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv
     if (!record) throw resourceMissing('PaymentMethod', c.req.param('id'));
     const paymentMethod = record.object;
     if (!paymentMethod.customer) {
-      throw paymentMethodError('The payment method you provided is not attached to a customer so detachment is impossible.');
+      throw paymentMethodError(
+        'The payment method you provided is not attached to a customer so detachment is impossible.',
+      );
     }
     const previous = paymentMethod.customer;
     paymentMethod.customer = null;

@@ -11,8 +11,18 @@ import { PAGING_PARAMETERS, listAnswer } from './object-list.js';
 import { stripeJson } from './stripe-json.js';
 
 const CREATE_PARAMETERS = [
-  'amount', 'charge', 'currency', 'customer', 'expand', 'instructions_email', 'metadata', 'origin', 'payment_intent',
-  'reason', 'refund_application_fee', 'reverse_transfer',
+  'amount',
+  'charge',
+  'currency',
+  'customer',
+  'expand',
+  'instructions_email',
+  'metadata',
+  'origin',
+  'payment_intent',
+  'reason',
+  'refund_application_fee',
+  'reverse_transfer',
 ] as const;
 
 /** Routes for Refund objects. */
@@ -24,7 +34,11 @@ export function refundRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv> {
     const params = c.get('params').rejectUnknown(CREATE_PARAMETERS);
     const paymentIntentId = params.optionalString('payment_intent');
     const chargeId = params.optionalString('charge');
-    if (!paymentIntentId && !chargeId) throw parameterInvalid('payment_intent', 'One of the following params should be provided for this request: payment_intent or charge.');
+    if (!paymentIntentId && !chargeId)
+      throw parameterInvalid(
+        'payment_intent',
+        'One of the following params should be provided for this request: payment_intent or charge.',
+      );
     const refund = createRefund(
       runtime,
       {
@@ -46,7 +60,8 @@ export function refundRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv> {
     const chargeId = params.optionalString('charge');
     const refunds = [...runtime.store.refunds.values()].filter(
       (refund) =>
-        (paymentIntentId === undefined || refund.payment_intent === paymentIntentId) && (chargeId === undefined || refund.charge === chargeId),
+        (paymentIntentId === undefined || refund.payment_intent === paymentIntentId) &&
+        (chargeId === undefined || refund.charge === chargeId),
     );
     return listAnswer(c, runtime, 'refund', '/v1/refunds', refunds);
   });

@@ -22,15 +22,39 @@ import { PAGING_PARAMETERS, listAnswer } from './object-list.js';
 import { stripeJson } from './stripe-json.js';
 
 const CREATE_PARAMETERS = [
-  'attach_to_self', 'automatic_payment_methods', 'confirm', 'confirmation_token', 'customer', 'description',
-  'excluded_payment_method_types', 'expand', 'flow_directions', 'mandate_data', 'metadata', 'on_behalf_of',
-  'payment_method', 'payment_method_configuration', 'payment_method_data', 'payment_method_options',
-  'payment_method_types', 'return_url', 'single_use', 'usage', 'use_stripe_sdk',
+  'attach_to_self',
+  'automatic_payment_methods',
+  'confirm',
+  'confirmation_token',
+  'customer',
+  'description',
+  'excluded_payment_method_types',
+  'expand',
+  'flow_directions',
+  'mandate_data',
+  'metadata',
+  'on_behalf_of',
+  'payment_method',
+  'payment_method_configuration',
+  'payment_method_data',
+  'payment_method_options',
+  'payment_method_types',
+  'return_url',
+  'single_use',
+  'usage',
+  'use_stripe_sdk',
 ] as const;
 
 const CONFIRM_PARAMETERS = [
-  'client_secret', 'confirmation_token', 'expand', 'mandate_data', 'payment_method', 'payment_method_data',
-  'payment_method_options', 'return_url', 'use_stripe_sdk',
+  'client_secret',
+  'confirmation_token',
+  'expand',
+  'mandate_data',
+  'payment_method',
+  'payment_method_data',
+  'payment_method_options',
+  'return_url',
+  'use_stripe_sdk',
 ] as const;
 
 /** The payment method types the emulator can save. */
@@ -40,7 +64,10 @@ function readPaymentMethodTypes(params: RequestParams): string[] {
   const types = params.optionalStringList('payment_method_types') ?? ['card'];
   for (const type of types) {
     if (!SETUP_PAYMENT_METHOD_TYPES.includes(type)) {
-      throw parameterInvalid('payment_method_types', `The payment method type "${type}" is invalid. The emulator saves: ${SETUP_PAYMENT_METHOD_TYPES.join(', ')}.`);
+      throw parameterInvalid(
+        'payment_method_types',
+        `The payment method type "${type}" is invalid. The emulator saves: ${SETUP_PAYMENT_METHOD_TYPES.join(', ')}.`,
+      );
     }
   }
   return types;
@@ -77,7 +104,10 @@ export function setupIntentRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv> 
   }
 
   function answer(c: Context<StripeApiEnv>, setupIntent: SetupIntentObject): Response {
-    return stripeJson(c, expandObject(setupIntent, c.get('params').expand(), (id) => runtime.store.findObject(id)));
+    return stripeJson(
+      c,
+      expandObject(setupIntent, c.get('params').expand(), (id) => runtime.store.findObject(id)),
+    );
   }
 
   routes.post('/', (c) => {
@@ -92,7 +122,8 @@ export function setupIntentRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv> 
     const request = confirmationRequest(c, params, now);
     const paymentMethodTypes = readPaymentMethodTypes(params);
     const customer = params.optionalString('customer');
-    if (customer !== undefined && !runtime.store.customers.has(customer)) throw resourceMissing('customer', customer, 'customer');
+    if (customer !== undefined && !runtime.store.customers.has(customer))
+      throw resourceMissing('customer', customer, 'customer');
     const setupIntent = buildSetupIntent(
       {
         customer: customer ?? null,
@@ -131,8 +162,16 @@ export function setupIntentRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv> 
     const params = c.get('params').rejectUnknown(CONFIRM_PARAMETERS);
     const now = runtime.clock.nowSeconds();
     const request = confirmationRequest(c, params, now);
-    if (setupIntent.payment_method_options.us_bank_account && params.has('payment_method_options') && setupIntent.status !== 'succeeded') {
-      setupIntent.payment_method_options.us_bank_account = readBankOptions(params, now, setupIntent.payment_method_options.us_bank_account);
+    if (
+      setupIntent.payment_method_options.us_bank_account &&
+      params.has('payment_method_options') &&
+      setupIntent.status !== 'succeeded'
+    ) {
+      setupIntent.payment_method_options.us_bank_account = readBankOptions(
+        params,
+        now,
+        setupIntent.payment_method_options.us_bank_account,
+      );
     }
     confirmSetupIntent(runtime, setupIntent, request, eventOrigin(c));
     return answer(c, setupIntent);

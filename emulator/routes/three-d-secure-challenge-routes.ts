@@ -14,10 +14,19 @@ import { parseStripeForm } from '../form-body.js';
 import { isPublishableTestKey, redactKey } from '../middleware/api-key-auth.js';
 import { publishablePaymentIntent, type PaymentIntentObject } from '../objects/payment-intent.js';
 import { assertPaymentIntentClientSecret } from '../payments/client-secret-check.js';
-import { completeAuthentication, NotAwaitingAuthenticationError, type AuthenticationOutcome } from '../payments/complete-authentication.js';
+import {
+  completeAuthentication,
+  NotAwaitingAuthenticationError,
+  type AuthenticationOutcome,
+} from '../payments/complete-authentication.js';
 import { RequestParams } from '../request-params.js';
 import type { EmulatorRuntime } from '../runtime.js';
-import { authenticationFailed, parameterInvalid, paymentIntentUnexpectedState, resourceMissing } from '../stripe-errors.js';
+import {
+  authenticationFailed,
+  parameterInvalid,
+  paymentIntentUnexpectedState,
+  resourceMissing,
+} from '../stripe-errors.js';
 import { stripeJson } from './stripe-json.js';
 
 /** The page's buttons, and what each tells the issuer. */
@@ -33,7 +42,9 @@ async function pageParams(c: Context): Promise<RequestParams> {
 function requirePublishableKey(params: RequestParams): void {
   const key = params.optionalString('publishable_key');
   if (key === undefined) {
-    throw authenticationFailed('You did not provide an API key. The 3-D Secure page needs your publishable key (publishable_key).');
+    throw authenticationFailed(
+      'You did not provide an API key. The 3-D Secure page needs your publishable key (publishable_key).',
+    );
   }
   if (!isPublishableTestKey(key)) throw authenticationFailed(`Invalid API Key provided: ${redactKey(key)}`);
 }
@@ -47,7 +58,11 @@ export function threeDSecureChallengeRoutes(runtime: EmulatorRuntime): Hono {
     const id = params.requiredString('payment_intent');
     const paymentIntent = runtime.store.paymentIntents.get(id);
     if (!paymentIntent) throw resourceMissing('payment_intent', id, 'payment_intent');
-    assertPaymentIntentClientSecret(paymentIntent, params.optionalString('payment_intent_client_secret'), 'payment_intent_client_secret');
+    assertPaymentIntentClientSecret(
+      paymentIntent,
+      params.optionalString('payment_intent_client_secret'),
+      'payment_intent_client_secret',
+    );
     return paymentIntent;
   };
 

@@ -6,7 +6,11 @@ import type { EmulatorRuntime } from '../runtime.js';
 import { setupIntentUnexpectedState } from '../stripe-errors.js';
 
 /** Statuses from which Stripe lets a caller cancel a SetupIntent. */
-export const SETUP_CANCELABLE_STATUSES: readonly SetupIntentStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
+export const SETUP_CANCELABLE_STATUSES: readonly SetupIntentStatus[] = [
+  'requires_payment_method',
+  'requires_confirmation',
+  'requires_action',
+];
 
 /** Cancels `setupIntent` in place (pending microdeposits and mandate dropped), or throws `setup_intent_unexpected_state`. */
 export function cancelSetupIntent(

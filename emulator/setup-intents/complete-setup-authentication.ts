@@ -10,8 +10,13 @@ import { failSetup, setupErrorBody, succeedSetup } from './setup-outcomes.js';
  * Completes the challenge: success saves the card (`succeeded`, attached to the customer);
  * failure returns the SetupIntent to `requires_payment_method` with `setup_intent_authentication_failure`.
  */
-export function completeSetupAuthentication(runtime: EmulatorRuntime, setupIntent: SetupIntentObject, outcome: AuthenticationOutcome): void {
-  const waitingFor3ds = setupIntent.next_action?.type === 'use_stripe_sdk' || setupIntent.next_action?.type === 'redirect_to_url';
+export function completeSetupAuthentication(
+  runtime: EmulatorRuntime,
+  setupIntent: SetupIntentObject,
+  outcome: AuthenticationOutcome,
+): void {
+  const waitingFor3ds =
+    setupIntent.next_action?.type === 'use_stripe_sdk' || setupIntent.next_action?.type === 'redirect_to_url';
   if (setupIntent.status !== 'requires_action' || !waitingFor3ds || !setupIntent.payment_method) {
     throw new NotAwaitingAuthenticationError(setupIntent.status, 'SetupIntent');
   }

@@ -14,7 +14,11 @@ import { StripeApiError, errorDocUrl, setupIntentUnexpectedState } from '../stri
 import { failSetup, setupErrorBody, succeedSetup } from './setup-outcomes.js';
 
 /** Statuses from which Stripe accepts a confirmation. */
-export const SETUP_CONFIRMABLE_STATUSES: readonly SetupIntentStatus[] = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
+export const SETUP_CONFIRMABLE_STATUSES: readonly SetupIntentStatus[] = [
+  'requires_payment_method',
+  'requires_confirmation',
+  'requires_action',
+];
 
 /** What the confirming request asked for. */
 export interface SetupConfirmationRequest {
@@ -30,7 +34,12 @@ export interface SetupConfirmationRequest {
 const SETUP_MANDATE_REQUIRED_MESSAGE =
   'This SetupIntent requires a mandate, but no existing mandate was found. Collect mandate acceptance from the customer and try again, providing acceptance data in the mandate_data parameter.';
 
-function invalidSetupRequest(setupIntent: SetupIntentObject, code: string | undefined, message: string, param?: string): StripeApiError {
+function invalidSetupRequest(
+  setupIntent: SetupIntentObject,
+  code: string | undefined,
+  message: string,
+  param?: string,
+): StripeApiError {
   return new StripeApiError(
     400,
     {
@@ -47,7 +56,10 @@ function invalidSetupRequest(setupIntent: SetupIntentObject, code: string | unde
 function authenticationAction(setupIntent: SetupIntentObject, request: SetupConfirmationRequest): NextAction {
   const url = `${request.emulatorBaseUrl}/_emulator/setup_intents/${setupIntent.id}/authenticate`;
   if (request.returnUrl) return { type: 'redirect_to_url', redirect_to_url: { return_url: request.returnUrl, url } };
-  return { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: url, source: newObjectId('src') } };
+  return {
+    type: 'use_stripe_sdk',
+    use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: url, source: newObjectId('src') },
+  };
 }
 
 function confirmCardSetup(
@@ -92,7 +104,8 @@ function confirmBankSetup(
       'payment_method_options[us_bank_account][verification_method]',
     );
   }
-  if (!request.acceptance) throw invalidSetupRequest(setupIntent, undefined, SETUP_MANDATE_REQUIRED_MESSAGE, 'mandate_data');
+  if (!request.acceptance)
+    throw invalidSetupRequest(setupIntent, undefined, SETUP_MANDATE_REQUIRED_MESSAGE, 'mandate_data');
   const mandate = buildMandate({
     paymentMethodId: paymentMethod.object.id,
     acceptance: request.acceptance,
@@ -161,10 +174,16 @@ export function confirmSetupIntent(
     );
   }
   if (setupIntent.customer && paymentMethod.object.customer && paymentMethod.object.customer !== setupIntent.customer) {
-    throw invalidSetupRequest(setupIntent, undefined, 'The payment method you provided has already been attached to a customer.', 'payment_method');
+    throw invalidSetupRequest(
+      setupIntent,
+      undefined,
+      'The payment method you provided has already been attached to a customer.',
+      'payment_method',
+    );
   }
   setupIntent.payment_method = paymentMethod.object.id;
   runtime.store.bankSetups.delete(setupIntent.id);
-  if (paymentMethod.object.type === 'us_bank_account') confirmBankSetup(runtime, setupIntent, paymentMethod, request, origin);
+  if (paymentMethod.object.type === 'us_bank_account')
+    confirmBankSetup(runtime, setupIntent, paymentMethod, request, origin);
   else confirmCardSetup(runtime, setupIntent, paymentMethod, request, origin);
 }

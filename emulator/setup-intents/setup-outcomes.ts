@@ -63,5 +63,9 @@ export function failSetup(
   setupIntent.next_action = null;
   setupIntent.last_setup_error = errorBody;
   runtime.events.record('setup_intent.setup_failed', setupIntent, origin);
-  return new StripeApiError(errorBody.type === 'card_error' ? 402 : 400, { ...errorBody, setup_intent: structuredClone(setupIntent) }, true);
+  return new StripeApiError(
+    errorBody.type === 'card_error' ? 402 : 400,
+    { ...errorBody, setup_intent: structuredClone(setupIntent) },
+    true,
+  );
 }

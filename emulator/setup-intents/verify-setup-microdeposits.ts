@@ -15,7 +15,11 @@ type AwaitingRecord = BankSetupRecord & { microdeposits: MicrodepositRecord };
 
 function awaitingRecord(runtime: EmulatorRuntime, setupIntent: SetupIntentObject): AwaitingRecord {
   const record = runtime.store.bankSetups.get(setupIntent.id);
-  if (setupIntent.status !== 'requires_action' || setupIntent.next_action?.type !== 'verify_with_microdeposits' || !record?.microdeposits) {
+  if (
+    setupIntent.status !== 'requires_action' ||
+    setupIntent.next_action?.type !== 'verify_with_microdeposits' ||
+    !record?.microdeposits
+  ) {
     throw setupIntentUnexpectedState(
       `This SetupIntent's microdeposits cannot be verified because it has a status of ${setupIntent.status}. Only a SetupIntent waiting for microdeposit verification (status requires_action, next_action verify_with_microdeposits) can be verified.`,
       structuredClone(setupIntent),

@@ -268,7 +268,10 @@ export class WebhookDispatcher implements EventSink {
       delivery.state = 'failed';
       return;
     }
-    const delay = Math.min(this.options.retry.baseDelayMs * 2 ** (delivery.attempts.length - 1), this.options.retry.maxDelayMs ?? Infinity);
+    const delay = Math.min(
+      this.options.retry.baseDelayMs * 2 ** (delivery.attempts.length - 1),
+      this.options.retry.maxDelayMs ?? Infinity,
+    );
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
       this.send({ delivery, event });

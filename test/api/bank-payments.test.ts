@@ -27,7 +27,11 @@ let harness: ApiHarness;
 
 beforeAll(async () => {
   harness = await startApiHarness({
-    env: { PAYMENT_PROCESSING_ALERT_SECONDS: '3600', PAYMENT_DISPUTE_WINDOW_SECONDS: '86400', PAYMENT_REFUND_PERCENT: '50' },
+    env: {
+      PAYMENT_PROCESSING_ALERT_SECONDS: '3600',
+      PAYMENT_DISPUTE_WINDOW_SECONDS: '86400',
+      PAYMENT_REFUND_PERCENT: '50',
+    },
   });
 });
 
@@ -44,7 +48,9 @@ const ROUTING_NUMBER = '110000000';
 /** `YYYY-MM-DD`, `days` after today (UTC). */
 function utcDateInDays(days: number): string {
   const now = new Date();
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + days)).toISOString().slice(0, 10);
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + days))
+    .toISOString()
+    .slice(0, 10);
 }
 
 const mandate = () => ({
@@ -164,12 +170,18 @@ describe('POST /v1/bookings with a bank payment', () => {
 
   it('accepts target dates 3 and 15 days ahead and refuses 2 and 16 days ahead or a day that does not exist', async () => {
     for (const days of [3, 15]) {
-      const { status } = await post('/v1/bookings', bookingBody(newBookingId(), { payment: bankPayment({ targetDate: utcDateInDays(days) }) }));
+      const { status } = await post(
+        '/v1/bookings',
+        bookingBody(newBookingId(), { payment: bankPayment({ targetDate: utcDateInDays(days) }) }),
+      );
       expect(status, `${days} days ahead`).toBe(201);
     }
     for (const targetDate of [utcDateInDays(2), utcDateInDays(16), utcDateInDays(-1), '2031-02-30', '20310210']) {
       const bookingId = newBookingId();
-      const { status, body } = await post('/v1/bookings', bookingBody(bookingId, { payment: bankPayment({ targetDate }) }));
+      const { status, body } = await post(
+        '/v1/bookings',
+        bookingBody(bookingId, { payment: bankPayment({ targetDate }) }),
+      );
       expect(status, targetDate).toBe(422);
       expect(body.error.code).toBe('validation_failed');
       expect(body.error.message).toContain('payment.targetDate');
@@ -178,14 +190,20 @@ describe('POST /v1/bookings with a bank payment', () => {
   });
 
   it('accepts the currency in any letter case, as ISO codes are written', async () => {
-    const { status, body } = await post('/v1/bookings', bookingBody(newBookingId(), { payment: bankPayment({ currency: 'USD' }) }));
+    const { status, body } = await post(
+      '/v1/bookings',
+      bookingBody(newBookingId(), { payment: bankPayment({ currency: 'USD' }) }),
+    );
     expect(status).toBe(201);
     expect(body.payment.currency).toBe('usd');
   });
 
   it('refuses a currency other than usd, naming currency', async () => {
     for (const currency of ['eur', 'USD ', 42]) {
-      const { status, body } = await post('/v1/bookings', bookingBody(newBookingId(), { payment: bankPayment({ currency }) }));
+      const { status, body } = await post(
+        '/v1/bookings',
+        bookingBody(newBookingId(), { payment: bankPayment({ currency }) }),
+      );
       expect(status).toBe(422);
       expect(body.error.code).toBe('validation_failed');
       expect(body.error.message).toContain('payment.currency');
@@ -210,7 +228,10 @@ describe('POST /v1/bookings with a bank payment', () => {
   it('refuses a payment without a mandate, or with a mandate accepted in the future or from no IP address', async () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [bankPayment({ mandate: undefined }), 'payment.mandate'],
-      [bankPayment({ mandate: { ...mandate(), acceptedAt: new Date(Date.now() + 86_400_000).toISOString() } }), 'payment.mandate.acceptedAt'],
+      [
+        bankPayment({ mandate: { ...mandate(), acceptedAt: new Date(Date.now() + 86_400_000).toISOString() } }),
+        'payment.mandate.acceptedAt',
+      ],
       [bankPayment({ mandate: { ...mandate(), ipAddress: 'localhost' } }), 'payment.mandate.ipAddress'],
       [bankPayment({ mandate: { ...mandate(), userAgent: '' } }), 'payment.mandate.userAgent'],
       [bankPayment({ mandate: { ...mandate(), userAgent: 'x'.repeat(501) } }), 'payment.mandate.userAgent'],
@@ -224,18 +245,27 @@ describe('POST /v1/bookings with a bank payment', () => {
 
   it('refuses amounts that are not whole positive cents up to the maximum', async () => {
     for (const amount of [0, -500, 12.5, 100_000_000, '12500']) {
-      const { status, body } = await post('/v1/bookings', bookingBody(newBookingId(), { payment: bankPayment({ amount }) }));
+      const { status, body } = await post(
+        '/v1/bookings',
+        bookingBody(newBookingId(), { payment: bankPayment({ amount }) }),
+      );
       expect(status, String(amount)).toBe(422);
       expect(body.error.message).toContain('payment.amount');
     }
-    const largest = await post('/v1/bookings', bookingBody(newBookingId(), { payment: bankPayment({ amount: 99_999_999 }) }));
+    const largest = await post(
+      '/v1/bookings',
+      bookingBody(newBookingId(), { payment: bankPayment({ amount: 99_999_999 }) }),
+    );
     expect(largest.status).toBe(201);
   });
 
   it('refuses an unknown method or verification', async () => {
     const card = await post('/v1/bookings', bookingBody(newBookingId(), { payment: bankPayment({ method: 'card' }) }));
     expect(card.body.error.message).toContain('payment.method');
-    const verification = await post('/v1/bookings', bookingBody(newBookingId(), { payment: bankPayment({ verification: 'manual' }) }));
+    const verification = await post(
+      '/v1/bookings',
+      bookingBody(newBookingId(), { payment: bankPayment({ verification: 'manual' }) }),
+    );
     expect(verification.body.error.message).toContain('payment.verification');
   });
 
@@ -270,7 +300,11 @@ describe('POST /v1/bookings with bank account details', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0].params).toEqual({
       type: 'us_bank_account',
-      us_bank_account: { account_number: ACCOUNT_NUMBER, routing_number: ROUTING_NUMBER, account_holder_type: 'company' },
+      us_bank_account: {
+        account_number: ACCOUNT_NUMBER,
+        routing_number: ROUTING_NUMBER,
+        account_holder_type: 'company',
+      },
       billing_details: { name: 'Ada Lovelace', email: 'ada@example.com' },
     });
     expect(calls[0].idempotencyKey).toContain(bookingId);
@@ -310,7 +344,10 @@ describe('POST /v1/bookings with bank account details', () => {
 
   it("answers 422 invalid_bank_account with Stripe's message when Stripe refuses the account, and starts nothing", async () => {
     const bookingId = newBookingId();
-    const payment = bankPayment({ paymentMethod: undefined, bankAccount: bankAccount({ routingNumber: REFUSED_ROUTING_NUMBER }) });
+    const payment = bankPayment({
+      paymentMethod: undefined,
+      bankAccount: bankAccount({ routingNumber: REFUSED_ROUTING_NUMBER }),
+    });
     const { status, body } = await post('/v1/bookings', bookingBody(bookingId, { payment }));
 
     expect(status).toBe(422);
@@ -336,7 +373,10 @@ describe('POST /v1/bookings with bank account details', () => {
     const record = (message: string, fields?: LogFields) => logged.push({ message, fields });
     const unreachable: PaymentMethodCreator = {
       paymentMethods: {
-        create: () => Promise.reject(new Stripe.errors.StripeConnectionError({ type: 'api_error', message: 'connect ECONNREFUSED' })),
+        create: () =>
+          Promise.reject(
+            new Stripe.errors.StripeConnectionError({ type: 'api_error', message: 'connect ECONNREFUSED' }),
+          ),
       },
     };
     const app = harness.appWith({ stripe: unreachable, logger: { info: record, warn: record, error: record } });
@@ -381,7 +421,10 @@ describe('POST /v1/bookings with bank account details, on the Stripe emulator', 
 
   it('creates a us_bank_account PaymentMethod with the holder and email, and the workflow gets its id', async () => {
     const bookingId = newBookingId();
-    const payment = bankPayment({ paymentMethod: undefined, bankAccount: bankAccount({ accountHolderType: 'individual' }) });
+    const payment = bankPayment({
+      paymentMethod: undefined,
+      bankAccount: bankAccount({ accountHolderType: 'individual' }),
+    });
 
     const created = await post('/v1/bookings', bookingBody(bookingId, { payment }), app);
     expect(created.status).toBe(201);
@@ -391,7 +434,11 @@ describe('POST /v1/bookings with bank account details, on the Stripe emulator', 
     expect(paymentMethodId).toMatch(/^pm_/);
     const paymentMethod = await stripe.paymentMethods.retrieve(paymentMethodId);
     expect(paymentMethod.type).toBe('us_bank_account');
-    expect(paymentMethod.us_bank_account).toMatchObject({ last4: '6789', routing_number: ROUTING_NUMBER, account_holder_type: 'individual' });
+    expect(paymentMethod.us_bank_account).toMatchObject({
+      last4: '6789',
+      routing_number: ROUTING_NUMBER,
+      account_holder_type: 'individual',
+    });
     expect(paymentMethod.billing_details).toMatchObject({ name: 'Ada Lovelace', email: 'ada@example.com' });
     expect(recorded).not.toContain(ACCOUNT_NUMBER);
 
@@ -596,7 +643,12 @@ describe('POST /v1/bookings/:bookingId/payment-method for the payment', () => {
     });
 
     expect(status).toBe(200);
-    expect(body.payment).toMatchObject({ status: 'processing', attempt: 2, paymentIntentId: 'pi_stub_payment_2', failureCode: null });
+    expect(body.payment).toMatchObject({
+      status: 'processing',
+      attempt: 2,
+      paymentIntentId: 'pi_stub_payment_2',
+      failureCode: null,
+    });
     expect(body.hold).toMatchObject({ status: 'held', attempt: 1 });
     const state = await harness.bookingState(bookingId);
     expect(state.payment?.paymentMethod).toBe('pm_usBankAccount_new');
@@ -606,16 +658,24 @@ describe('POST /v1/bookings/:bookingId/payment-method for the payment', () => {
     const bookingId = newBookingId();
     await createBankBooking(bookingId, { paymentMethod: FAILED_BANK_PAYMENT_METHOD });
 
-    const { status, body } = await post(`/v1/bookings/${bookingId}/payment-method`, { paymentMethod: 'pm_usBankAccount_new', for: 'payment' });
+    const { status, body } = await post(`/v1/bookings/${bookingId}/payment-method`, {
+      paymentMethod: 'pm_usBankAccount_new',
+      for: 'payment',
+    });
 
     expect(status).toBe(422);
     expect(body.error.code).toBe('mandate_required');
-    expect((await harness.bookingState(bookingId)).payment).toMatchObject({ status: 'requires_payment_method', attempt: 1 });
+    expect((await harness.bookingState(bookingId)).payment).toMatchObject({
+      status: 'requires_payment_method',
+      attempt: 1,
+    });
     const { body: openapi } = await get('/openapi.json');
     expect(openapi.paths['/v1/bookings/{bookingId}/payment-method'].post.responses['422'].description).toContain(
       'a new bank account without its own acceptance of the mandate (`mandate_required`)',
     );
-    expect(JSON.stringify(openapi.components.schemas.BankPaymentMethod.properties.mandate)).toContain('an acceptance given for another account is never reused');
+    expect(JSON.stringify(openapi.components.schemas.BankPaymentMethod.properties.mandate)).toContain(
+      'an acceptance given for another account is never reused',
+    );
   });
 
   it("answers 409 not_awaiting_payment_method when the payment is not waiting for one, and the hold's default still applies", async () => {
@@ -629,7 +689,10 @@ describe('POST /v1/bookings/:bookingId/payment-method for the payment', () => {
 
     const processing = newBookingId();
     await createBankBooking(processing);
-    const forPayment = await post(`/v1/bookings/${processing}/payment-method`, { paymentMethod: 'pm_usBankAccount_new', for: 'payment' });
+    const forPayment = await post(`/v1/bookings/${processing}/payment-method`, {
+      paymentMethod: 'pm_usBankAccount_new',
+      for: 'payment',
+    });
     expect(forPayment.status).toBe(409);
     expect(forPayment.body.error.code).toBe('not_awaiting_payment_method');
   });
@@ -672,7 +735,10 @@ describe('OpenAPI for bank payments', () => {
     ]);
     expect(schemas.HoldPaymentMethod.properties.for.enum).toEqual(['hold']);
     expect(schemas.HoldPaymentMethod.properties.mandate).toBeUndefined();
-    expect(schemas.BankPaymentMethod).toMatchObject({ required: ['paymentMethod', 'for'], properties: { for: { enum: ['payment'] } } });
+    expect(schemas.BankPaymentMethod).toMatchObject({
+      required: ['paymentMethod', 'for'],
+      properties: { for: { enum: ['payment'] } },
+    });
     // Exactly one of descriptorCode or amounts.
     expect(schemas.VerifyMicrodepositsRequest.oneOf).toEqual([
       { $ref: '#/components/schemas/MicrodepositDescriptorCode' },
@@ -691,7 +757,12 @@ describe('OpenAPI for bank payments', () => {
     expect(body.paths['/v1/bookings'].post.responses['422'].description).toContain('invalid_bank_account');
     // Whether the balance could be read, and a target date moved because it was no longer 3 days ahead.
     const bankPaymentState = schemas.BankPaymentState.properties;
-    expect(bankPaymentState.balanceCheck.properties.status.enum).toEqual(['refreshing', 'sufficient', 'insufficient', 'unavailable']);
+    expect(bankPaymentState.balanceCheck.properties.status.enum).toEqual([
+      'refreshing',
+      'sufficient',
+      'insufficient',
+      'unavailable',
+    ]);
     expect(bankPaymentState.balanceCheck.description).toContain('could not be read');
     expect(bankPaymentState.targetDateMovedFrom.description).toContain('payment.target_date_moved');
   });

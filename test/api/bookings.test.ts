@@ -52,12 +52,12 @@ async function post(path: string, body: unknown, headers: Record<string, string>
     headers,
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) };
+  return { status: response.status, headers: response.headers, body: await response.json() };
 }
 
 async function get(path: string, headers: Record<string, string> = authJson()) {
   const response = await harness.app.request(path, { headers });
-  return { status: response.status, headers: response.headers, body: (await response.json()) };
+  return { status: response.status, headers: response.headers, body: await response.json() };
 }
 
 async function workflowExists(bookingId: string): Promise<boolean> {
@@ -165,8 +165,16 @@ describe('POST /v1/bookings', () => {
   it('answers 401 unauthorized without a bearer token or with a wrong one, and starts nothing', async () => {
     const bookingId = newBookingId();
     const missing = await post('/v1/bookings', bookingBody(bookingId), { 'Content-Type': 'application/json' });
-    const wrong = await post('/v1/bookings', bookingBody(bookingId), authJson({ Authorization: 'Bearer not-the-token' }));
-    const notBearer = await post('/v1/bookings', bookingBody(bookingId), authJson({ Authorization: `Basic ${API_TOKEN}` }));
+    const wrong = await post(
+      '/v1/bookings',
+      bookingBody(bookingId),
+      authJson({ Authorization: 'Bearer not-the-token' }),
+    );
+    const notBearer = await post(
+      '/v1/bookings',
+      bookingBody(bookingId),
+      authJson({ Authorization: `Basic ${API_TOKEN}` }),
+    );
 
     for (const response of [missing, wrong, notBearer]) {
       expect(response.status).toBe(401);
@@ -237,7 +245,7 @@ describe('POST /v1/bookings', () => {
     expect(await workflowExists(bookingId)).toBe(false);
   });
 
-  it('closes the connection after a 413, so a keep-alive client\'s next request succeeds', async () => {
+  it("closes the connection after a 413, so a keep-alive client's next request succeeds", async () => {
     const server = serve({ fetch: harness.app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((resolve) => server.once('listening', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -248,7 +256,9 @@ describe('POST /v1/bookings', () => {
         const oversized = await fetch(`${url}/v1/bookings`, {
           method: 'POST',
           headers: authJson(),
-          body: JSON.stringify(bookingBody(newBookingId(), { customer: { id: 'c', email: 'a@example.com', name: 'x'.repeat(size) } })),
+          body: JSON.stringify(
+            bookingBody(newBookingId(), { customer: { id: 'c', email: 'a@example.com', name: 'x'.repeat(size) } }),
+          ),
         });
         expect(oversized.status).toBe(413);
         expect(oversized.headers.get('connection')).toBe('close');
@@ -287,7 +297,9 @@ describe('GET /v1/bookings/:bookingId', () => {
   });
 
   it('answers 404 booking_not_found for an unknown booking', async () => {
-    const { error, response } = await client.GET('/v1/bookings/{bookingId}', { params: { path: { bookingId: 'never-booked' } } });
+    const { error, response } = await client.GET('/v1/bookings/{bookingId}', {
+      params: { path: { bookingId: 'never-booked' } },
+    });
     expect(response.status).toBe(404);
     expect(error?.error.code).toBe('booking_not_found');
   });
@@ -310,7 +322,11 @@ describe('POST /v1/bookings/:bookingId/cancel', () => {
     });
 
     expect(response.status).toBe(200);
-    expect(body).toMatchObject({ cancelRequested: true, cancelReason: 'guest cancelled', hold: { status: 'released' } });
+    expect(body).toMatchObject({
+      cancelRequested: true,
+      cancelReason: 'guest cancelled',
+      hold: { status: 'released' },
+    });
   });
 
   it('accepts a cancel without a body', async () => {
@@ -321,7 +337,7 @@ describe('POST /v1/bookings/:bookingId/cancel', () => {
       headers: { Authorization: `Bearer ${API_TOKEN}` },
     });
     expect(response.status).toBe(200);
-    expect(((await response.json())).cancelReason).toBeNull();
+    expect((await response.json()).cancelReason).toBeNull();
   });
 
   it('answers a repeated cancel with 200 and the booking as the first cancel left it', async () => {
@@ -461,8 +477,17 @@ describe('errors and operations', () => {
     for (const { method, path, allow } of cases) {
       const response = await harness.app.request(path, { method, headers: authJson() });
       const body = await response.json();
-      expect({ method, path, status: response.status, allow: response.headers.get('Allow') }).toEqual({ method, path, status: 405, allow });
-      expect(body.error).toEqual({ code: 'method_not_allowed', message: expect.stringContaining(allow), requestId: response.headers.get('X-Request-Id') });
+      expect({ method, path, status: response.status, allow: response.headers.get('Allow') }).toEqual({
+        method,
+        path,
+        status: 405,
+        allow,
+      });
+      expect(body.error).toEqual({
+        code: 'method_not_allowed',
+        message: expect.stringContaining(allow),
+        requestId: response.headers.get('X-Request-Id'),
+      });
     }
     // Still 404 where no route documents the path.
     expect((await harness.app.request('/v1/nothing', { method: 'DELETE', headers: authJson() })).status).toBe(404);
@@ -484,7 +509,7 @@ describe('errors and operations', () => {
       config: { ...harness.config, TEMPORAL_RPC_TIMEOUT_MS: 1_500 },
     });
     const response = await app.request('/v1/bookings/some-booking', { headers: authJson() });
-    const body = (await response.json());
+    const body = await response.json();
     expect(response.status).toBe(503);
     expect(body.error.code).toBe('temporal_unavailable');
     expect(body.error.message).not.toContain(String(deadPort));
@@ -493,14 +518,21 @@ describe('errors and operations', () => {
   it('refuses a booking within a few seconds with 503 temporal_unavailable and Retry-After while Temporal is down', async () => {
     // A Temporal the API was connected to, then lost: the SDK's retries must not outlast the caller's patience.
     const server = await startDevServer();
-    const connection = await Connection.connect(apiTemporalConnectionOptions({ ...harness.config, TEMPORAL_ADDRESS: server.address }));
+    const connection = await Connection.connect(
+      apiTemporalConnectionOptions({ ...harness.config, TEMPORAL_ADDRESS: server.address }),
+    );
     try {
       const app = createApp({ temporal: new Client({ connection }), db: harness.db, config: harness.config });
       await server.stop();
       const refusals: number[] = [];
       const responses: Response[] = [];
       for (const request of [
-        () => app.request('/v1/bookings', { method: 'POST', headers: authJson(), body: JSON.stringify(bookingBody(newBookingId())) }),
+        () =>
+          app.request('/v1/bookings', {
+            method: 'POST',
+            headers: authJson(),
+            body: JSON.stringify(bookingBody(newBookingId())),
+          }),
         () => app.request('/v1/bookings/some-booking', { headers: authJson() }),
       ]) {
         const started = performance.now();
@@ -527,10 +559,17 @@ describe('errors and operations', () => {
     const body = bookingBody(bookingId);
     try {
       const app = createApp({ temporal: harness.temporal, db: deadPool, config: harness.config });
-      const response = await app.request('/v1/bookings', { method: 'POST', headers: authJson(), body: JSON.stringify(body) });
+      const response = await app.request('/v1/bookings', {
+        method: 'POST',
+        headers: authJson(),
+        body: JSON.stringify(body),
+      });
       const refused = await response.json();
       expect(response.status).toBe(503);
-      expect(refused.error).toMatchObject({ code: 'database_unavailable', message: 'Database unavailable; retry later' });
+      expect(refused.error).toMatchObject({
+        code: 'database_unavailable',
+        message: 'Database unavailable; retry later',
+      });
       expect(Number(response.headers.get('Retry-After'))).toBeGreaterThan(0);
       expect(refused.error.message).not.toContain(String(deadPort));
     } finally {
@@ -543,9 +582,18 @@ describe('errors and operations', () => {
   it('serves /codec only when CODEC_AUTH_TOKEN is set: without it the codec routes answer 404', async () => {
     const codec = createEncryptionCodec(parseCodecKeyring(`k1:${generateCodecKey()}`, 'k1'));
     const appWithCodec = (token: string | undefined) =>
-      createApp({ temporal: harness.temporal, db: harness.db, config: { ...harness.config, CODEC_AUTH_TOKEN: token }, codec });
+      createApp({
+        temporal: harness.temporal,
+        db: harness.db,
+        config: { ...harness.config, CODEC_AUTH_TOKEN: token },
+        codec,
+      });
     const decode = (app: ReturnType<typeof appWithCodec>, headers: Record<string, string> = {}) =>
-      app.request('/codec/decode', { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: '{"payloads":[]}' });
+      app.request('/codec/decode', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: '{"payloads":[]}',
+      });
 
     for (const operation of ['decode', 'encode']) {
       const open = await appWithCodec(undefined).request(`/codec/${operation}`, {
@@ -574,7 +622,7 @@ describe('errors and operations', () => {
     try {
       const app = createApp({ temporal: harness.temporal, db: deadPool, config: harness.config });
       const response = await app.request('/readyz');
-      const body = (await response.json());
+      const body = await response.json();
       expect(response.status).toBe(503);
       expect(body.error).toMatchObject({ code: 'not_ready', message: 'Unreachable: postgres' });
     } finally {
@@ -599,8 +647,16 @@ describe('errors and operations', () => {
       expect(pattern).not.toMatch(/\\[dDwWsS]/);
     }
     const parameter = (path: string, name: string) =>
-      Object.values(body.paths[path]).flatMap((operation) => (operation as { parameters?: { name: string; schema: { pattern: string } }[] }).parameters ?? []).find((p) => p.name === name);
-    const customerIdPattern = new RegExp(parameter('/v1/customers/{customerId}/payment-methods', 'customerId')!.schema.pattern, 'u');
+      Object.values(body.paths[path])
+        .flatMap(
+          (operation) =>
+            (operation as { parameters?: { name: string; schema: { pattern: string } }[] }).parameters ?? [],
+        )
+        .find((p) => p.name === name);
+    const customerIdPattern = new RegExp(
+      parameter('/v1/customers/{customerId}/payment-methods', 'customerId')!.schema.pattern,
+      'u',
+    );
     expect(customerIdPattern.test('cust_42')).toBe(true);
     expect(customerIdPattern.test('Ada Lovelace #7 (façade)')).toBe(true);
     expect(customerIdPattern.test('tab\there')).toBe(false);
@@ -642,8 +698,15 @@ describe('errors and operations', () => {
       expect.objectContaining({ name: 'bookingId', in: 'path', required: true }),
     ]);
     expect(body.components.schemas.Error.properties.error.required).toEqual(['code', 'message', 'requestId']);
-    const unavailable = Object.entries(body.paths as Record<string, Record<string, { responses: Record<string, { headers?: object }> }>>)
-      .flatMap(([path, operations]) => Object.entries(operations).map(([method, operation]) => ({ at: `${method} ${path}`, response: operation.responses['503'] })))
+    const unavailable = Object.entries(
+      body.paths as Record<string, Record<string, { responses: Record<string, { headers?: object }> }>>,
+    )
+      .flatMap(([path, operations]) =>
+        Object.entries(operations).map(([method, operation]) => ({
+          at: `${method} ${path}`,
+          response: operation.responses['503'],
+        })),
+      )
       .filter(({ response }) => response);
     expect(unavailable.length).toBeGreaterThan(10);
     for (const { at, response } of unavailable) {
@@ -673,16 +736,23 @@ describe('token rotation', () => {
     const app = createApp({
       temporal: harness.temporal,
       db: harness.db,
-      config: { ...harness.config, API_TOKEN: tokens.API_TOKEN, METRICS_TOKEN: tokens.METRICS_TOKEN, CODEC_AUTH_TOKEN: tokens.CODEC_AUTH_TOKEN },
+      config: {
+        ...harness.config,
+        API_TOKEN: tokens.API_TOKEN,
+        METRICS_TOKEN: tokens.METRICS_TOKEN,
+        CODEC_AUTH_TOKEN: tokens.CODEC_AUTH_TOKEN,
+      },
       codec,
     });
     const bearer = (token: string) => ({ Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' });
-    const decode = (token: string) => app.request('/codec/decode', { method: 'POST', headers: bearer(token), body: '{"payloads":[]}' });
+    const decode = (token: string) =>
+      app.request('/codec/decode', { method: 'POST', headers: bearer(token), body: '{"payloads":[]}' });
 
     for (const token of [API_TOKEN, NEXT.api]) {
       expect((await app.request('/v1/bookings/never-booked', { headers: bearer(token) })).status).toBe(404);
     }
-    for (const token of [PREVIOUS.metrics, NEXT.metrics]) expect((await app.request('/metrics', { headers: bearer(token) })).status).toBe(200);
+    for (const token of [PREVIOUS.metrics, NEXT.metrics])
+      expect((await app.request('/metrics', { headers: bearer(token) })).status).toBe(200);
     for (const token of [PREVIOUS.codec, NEXT.codec]) expect((await decode(token)).status).toBe(200);
 
     const joined = `${API_TOKEN},${NEXT.api}`;
@@ -695,7 +765,9 @@ describe('token rotation', () => {
 
   it('refuses a token list with a token shorter than 8 characters, naming the variable', () => {
     for (const name of ['API_TOKEN', 'METRICS_TOKEN', 'CODEC_AUTH_TOKEN']) {
-      expect(() => loadApiConfig({ ...environment, [name]: `${NEXT.api},short` })).toThrow(new RegExp(`${name}: .*8 characters`));
+      expect(() => loadApiConfig({ ...environment, [name]: `${NEXT.api},short` })).toThrow(
+        new RegExp(`${name}: .*8 characters`),
+      );
       expect(() => loadApiConfig({ ...environment, [name]: `${NEXT.api},,` })).toThrow(new RegExp(name));
     }
   });

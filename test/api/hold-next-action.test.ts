@@ -29,7 +29,10 @@ beforeAll(async () => {
   running = await startRunningEmulator();
   // Raw lines, before the logger's redaction: a secret the code passed to it must show here.
   const record = (message: string, fields?: LogFields) => logLines.push(JSON.stringify({ message, ...fields }));
-  app = harness.appWith({ gateway: createPaymentGateway(running.stripe), logger: { info: record, warn: record, error: record } });
+  app = harness.appWith({
+    gateway: createPaymentGateway(running.stripe),
+    logger: { info: record, warn: record, error: record },
+  });
 });
 
 afterAll(async () => {
@@ -47,7 +50,11 @@ async function get(path: string, on: App = app, headers: Record<string, string> 
 /** A booking whose hold waits for 3-D Secure on a PaymentIntent the emulator holds in `requires_action`. */
 async function challengedBooking(extra: Partial<Stripe.PaymentIntentCreateParams> = {}) {
   const bookingId = `bk-3ds-${randomUUID()}`;
-  const created = await app.request('/v1/bookings', { method: 'POST', headers: authJson(), body: JSON.stringify(bookingBody(bookingId)) });
+  const created = await app.request('/v1/bookings', {
+    method: 'POST',
+    headers: authJson(),
+    body: JSON.stringify(bookingBody(bookingId)),
+  });
   expect(created.status).toBe(201);
   const paymentIntent = await running.stripe.paymentIntents.create({
     ...holdParams(bookingId, 'pm_card_threeDSecure2Required'),
@@ -72,7 +79,9 @@ async function challengedBooking(extra: Partial<Stripe.PaymentIntentCreateParams
 
 /** How many times the API read this PaymentIntent from Stripe. */
 const stripeReadsOf = (paymentIntentId: string) =>
-  running.responses.filter((response) => response.method === 'GET' && response.path === `/v1/payment_intents/${paymentIntentId}`).length;
+  running.responses.filter(
+    (response) => response.method === 'GET' && response.path === `/v1/payment_intents/${paymentIntentId}`,
+  ).length;
 
 describe('GET /v1/bookings/:bookingId/hold/next-action', () => {
   it('answers the client secret and next action Stripe gives now, read at each request, not cached', async () => {
@@ -81,7 +90,11 @@ describe('GET /v1/bookings/:bookingId/hold/next-action', () => {
 
     const { status, headers, body } = await get(nextActionPath(bookingId));
     expect(status).toBe(200);
-    expect(body).toEqual({ paymentIntentId: paymentIntent.id, clientSecret: paymentIntent.client_secret, type: 'use_stripe_sdk' });
+    expect(body).toEqual({
+      paymentIntentId: paymentIntent.id,
+      clientSecret: paymentIntent.client_secret,
+      type: 'use_stripe_sdk',
+    });
     expect(headers.get('Cache-Control')).toBe('no-store');
     expect((await get(nextActionPath(bookingId))).body.clientSecret).toBe(paymentIntent.client_secret);
     expect(stripeReadsOf(paymentIntent.id) - readsBefore).toBe(2);
@@ -104,12 +117,26 @@ describe('GET /v1/bookings/:bookingId/hold/next-action', () => {
 
   it('answers 409 not_awaiting_action while the hold is not requires_action', async () => {
     const bookingId = `bk-held-${randomUUID()}`;
-    expect((await app.request('/v1/bookings', { method: 'POST', headers: authJson(), body: JSON.stringify(bookingBody(bookingId)) })).status).toBe(201);
-    await waitFor(async () => (await harness.bookingState(bookingId)).hold.status === 'held', { description: 'stub hold held' });
+    expect(
+      (
+        await app.request('/v1/bookings', {
+          method: 'POST',
+          headers: authJson(),
+          body: JSON.stringify(bookingBody(bookingId)),
+        })
+      ).status,
+    ).toBe(201);
+    await waitFor(async () => (await harness.bookingState(bookingId)).hold.status === 'held', {
+      description: 'stub hold held',
+    });
 
     const { status, body } = await get(nextActionPath(bookingId));
     expect(status).toBe(409);
-    expect(body.error).toEqual({ code: 'not_awaiting_action', message: expect.stringContaining('held'), requestId: expect.any(String) });
+    expect(body.error).toEqual({
+      code: 'not_awaiting_action',
+      message: expect.stringContaining('held'),
+      requestId: expect.any(String),
+    });
   });
 
   it('answers 409 not_awaiting_action once Stripe no longer waits, even before the workflow hears it', async () => {
@@ -143,9 +170,16 @@ describe('GET /v1/bookings/:bookingId/hold/next-action', () => {
   it('answers 503 stripe_unavailable when Stripe cannot be read, or is not configured', async () => {
     const { bookingId } = await challengedBooking();
     const closedPort = await getFreePort();
-    const unreachable = createStripeClient({ STRIPE_SECRET_KEY: 'sk_test_unreachable', STRIPE_API_URL: `http://127.0.0.1:${closedPort}`, STRIPE_TIMEOUT_MS: 2_000 });
+    const unreachable = createStripeClient({
+      STRIPE_SECRET_KEY: 'sk_test_unreachable',
+      STRIPE_API_URL: `http://127.0.0.1:${closedPort}`,
+      STRIPE_TIMEOUT_MS: 2_000,
+    });
     const record = (message: string, fields?: LogFields) => logLines.push(JSON.stringify({ message, ...fields }));
-    const down = harness.appWith({ gateway: createPaymentGateway(unreachable), logger: { info: record, warn: record, error: record } });
+    const down = harness.appWith({
+      gateway: createPaymentGateway(unreachable),
+      logger: { info: record, warn: record, error: record },
+    });
     const failed = await get(nextActionPath(bookingId), down);
     expect(failed.status).toBe(503);
     expect(failed.body.error.code).toBe('stripe_unavailable');
@@ -160,7 +194,10 @@ describe('GET /v1/bookings/:bookingId/hold/next-action', () => {
     expect((await get(nextActionPath(bookingId))).status).toBe(200);
     const secret = paymentIntent.client_secret!;
 
-    expect(logLines.some((line) => line.includes(bookingId)), 'the request was logged').toBe(true);
+    expect(
+      logLines.some((line) => line.includes(bookingId)),
+      'the request was logged',
+    ).toBe(true);
     expect(logLines.filter((line) => line.includes('_secret_'))).toEqual([]);
     const history = historyText(await harness.temporal.workflow.getHandle(bookingWorkflowId(bookingId)).fetchHistory());
     expect(history).toContain(paymentIntent.id);
@@ -175,7 +212,9 @@ describe('OpenAPI for the hold’s next action', () => {
     expect(operation.security).toEqual([{ bearerAuth: [] }]);
     expect(operation.parameters).toEqual([expect.objectContaining({ name: 'bookingId', in: 'path', required: true })]);
     expect(Object.keys(operation.responses).sort()).toEqual(['200', '401', '404', '409', '422', '500', '503']);
-    expect(operation.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/HoldNextAction' });
+    expect(operation.responses['200'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/HoldNextAction',
+    });
     expect(operation.responses['200'].headers['Cache-Control']).toBeDefined();
     expect(operation.responses['409'].description).toContain('not_awaiting_action');
     const schema = doc.components.schemas.HoldNextAction;

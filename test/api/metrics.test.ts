@@ -63,7 +63,11 @@ describe('API metrics', () => {
 
   it('labels requests by route pattern and status, never by the ids in the path', async () => {
     const bookingId = `metrics-${randomUUID()}`;
-    const created = await app.request('/v1/bookings', { method: 'POST', headers: authJson(), body: JSON.stringify(bookingBody(bookingId)) });
+    const created = await app.request('/v1/bookings', {
+      method: 'POST',
+      headers: authJson(),
+      body: JSON.stringify(bookingBody(bookingId)),
+    });
     expect(created.status).toBe(201);
     expect((await app.request(`/v1/bookings/${bookingId}`, { headers: authJson() })).status).toBe(200);
     expect((await app.request(`/v1/bookings/missing-${bookingId}`, { headers: authJson() })).status).toBe(404);
@@ -86,7 +90,11 @@ describe('API metrics', () => {
 
   it('counts webhooks by outcome, reads the inbox by status and counts what the relay did', async () => {
     const bookingId = `metrics-${randomUUID()}`;
-    const created = await app.request('/v1/bookings', { method: 'POST', headers: authJson(), body: JSON.stringify(bookingBody(bookingId)) });
+    const created = await app.request('/v1/bookings', {
+      method: 'POST',
+      headers: authJson(),
+      body: JSON.stringify(bookingBody(bookingId)),
+    });
     expect(created.status).toBe(201);
     const before = await scrapeApp();
     const pendingBefore = sumOf(before, 'bookings_inbox_events', { status: 'pending' });
@@ -99,7 +107,8 @@ describe('API metrics', () => {
 
     const stored = await scrapeApp();
     const webhooks = (outcome: string) =>
-      sumOf(stored, 'bookings_webhooks_received_total', { outcome }) - sumOf(before, 'bookings_webhooks_received_total', { outcome });
+      sumOf(stored, 'bookings_webhooks_received_total', { outcome }) -
+      sumOf(before, 'bookings_webhooks_received_total', { outcome });
     expect({ stored: webhooks('stored'), duplicate: webhooks('duplicate'), ignored: webhooks('ignored') }).toEqual({
       stored: 1,
       duplicate: 1,
@@ -117,7 +126,9 @@ describe('API metrics', () => {
         const samples = await scrapeApp();
         // The relay counts an outcome once its transaction has committed, just after the rows change.
         const drained = sumOf(samples, 'bookings_inbox_events', { status: 'pending' }) === 0;
-        return drained && sumOf(samples, 'bookings_inbox_relay_outcomes_total', { outcome: 'relayed' }) >= 1 ? samples : false;
+        return drained && sumOf(samples, 'bookings_inbox_relay_outcomes_total', { outcome: 'relayed' }) >= 1
+          ? samples
+          : false;
       },
       { description: 'inbox drained by the relay and its outcome counted' },
     );
@@ -130,14 +141,32 @@ describe('API metrics', () => {
     const bookingId = `metrics-${randomUUID()}`;
     logLines.length = 0;
     const body = bookingBody(bookingId);
-    expect((await app.request('/v1/bookings', { method: 'POST', headers: authJson(), body: JSON.stringify(body) })).status).toBe(201);
+    expect(
+      (await app.request('/v1/bookings', { method: 'POST', headers: authJson(), body: JSON.stringify(body) })).status,
+    ).toBe(201);
     expect((await app.request(`/v1/bookings/${bookingId}`, { headers: authJson() })).status).toBe(200);
     expect((await app.request('/healthz')).status).toBe(200);
 
     const lines = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toEqual([
-      expect.objectContaining({ level: 'info', service: 'api', message: 'request', method: 'POST', route: '/v1/bookings', status: 201, bookingId, workflowId: `booking-${bookingId}` }),
-      expect.objectContaining({ message: 'request', method: 'GET', route: '/v1/bookings/:bookingId', status: 200, bookingId, workflowId: `booking-${bookingId}` }),
+      expect.objectContaining({
+        level: 'info',
+        service: 'api',
+        message: 'request',
+        method: 'POST',
+        route: '/v1/bookings',
+        status: 201,
+        bookingId,
+        workflowId: `booking-${bookingId}`,
+      }),
+      expect.objectContaining({
+        message: 'request',
+        method: 'GET',
+        route: '/v1/bookings/:bookingId',
+        status: 200,
+        bookingId,
+        workflowId: `booking-${bookingId}`,
+      }),
     ]);
     expect(lines.every((line) => typeof line.requestId === 'string' && typeof line.durationMs === 'number')).toBe(true);
     const text = logLines.join('\n');

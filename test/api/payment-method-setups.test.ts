@@ -11,7 +11,11 @@ import { paymentMethodSetupWorkflowId } from '../../workflows/setup/contract.js'
 import { waitFor } from '../../harness/wait-for.js';
 import { authJson, startApiHarness, stripeSignature, type ApiHarness } from './fixtures/api-harness.js';
 import { VERIFYING_DESCRIPTOR_CODE } from './fixtures/booking-workflow-stub.js';
-import { REFUSED_SETUP_EMAIL, STUB_SETUP_BANK_PAYMENT_METHOD, stubSetupIntentId } from './fixtures/payment-method-setup-workflow-stub.js';
+import {
+  REFUSED_SETUP_EMAIL,
+  STUB_SETUP_BANK_PAYMENT_METHOD,
+  stubSetupIntentId,
+} from './fixtures/payment-method-setup-workflow-stub.js';
 import { createStubSetupGateway, stubClientSecret } from './fixtures/stub-setup-gateway.js';
 
 let harness: ApiHarness;
@@ -117,7 +121,12 @@ describe('POST /v1/customers/:customerId/payment-methods', () => {
       retrieveSetupIntent: () =>
         Promise.reject(new Stripe.errors.StripeConnectionError({ type: 'api_error', message: 'connect ECONNREFUSED' })),
     };
-    const failed = await request('POST', setupsOf(customerId), card({ setupId }), harness.appWith({ gateway: unreachable, logger }));
+    const failed = await request(
+      'POST',
+      setupsOf(customerId),
+      card({ setupId }),
+      harness.appWith({ gateway: unreachable, logger }),
+    );
 
     expect(started.body.clientSecret).toMatch(/_secret_/);
     expect(repeated.body.clientSecret).toBe(started.body.clientSecret);
@@ -143,7 +152,9 @@ describe('POST /v1/customers/:customerId/payment-methods', () => {
     expect(again.body.setupIntentId).toBe(first.setupIntentId);
     expect(again.body.clientSecret).toBe(first.clientSecret);
     const runs = [];
-    for await (const run of harness.temporal.workflow.list({ query: `WorkflowId = '${paymentMethodSetupWorkflowId(setupId)}'` })) {
+    for await (const run of harness.temporal.workflow.list({
+      query: `WorkflowId = '${paymentMethodSetupWorkflowId(setupId)}'`,
+    })) {
       runs.push(run);
     }
     expect(runs).toHaveLength(1);
@@ -180,7 +191,11 @@ describe('POST /v1/customers/:customerId/payment-methods', () => {
     const customerId = unique('cust');
     const setupId = unique('setup');
     for (const expected of [502, 502]) {
-      const { status, body } = await request('POST', setupsOf(customerId), card({ setupId, email: REFUSED_SETUP_EMAIL }));
+      const { status, body } = await request(
+        'POST',
+        setupsOf(customerId),
+        card({ setupId, email: REFUSED_SETUP_EMAIL }),
+      );
       expect(status).toBe(expected);
       expect(body.error.code).toBe('setup_intent_not_created');
       expect(body.error.message).toContain('StripeInvalidRequest');
@@ -193,7 +208,12 @@ describe('POST /v1/customers/:customerId/payment-methods', () => {
       retrieveSetupIntent: () =>
         Promise.reject(new Stripe.errors.StripeConnectionError({ type: 'api_error', message: 'connect ECONNREFUSED' })),
     };
-    const { status, body } = await request('POST', setupsOf(unique('cust')), card(), harness.appWith({ gateway: unreachable }));
+    const { status, body } = await request(
+      'POST',
+      setupsOf(unique('cust')),
+      card(),
+      harness.appWith({ gateway: unreachable }),
+    );
     expect(status).toBe(503);
     expect(body.error.code).toBe('stripe_unavailable');
   });
@@ -258,7 +278,7 @@ describe('GET /v1/customers/:customerId/payment-methods/setups/:setupId', () => 
     expect(body).not.toHaveProperty('stripeCustomerId');
   });
 
-  it('answers 404 setup_not_found for an unknown setup or another customer\'s', async () => {
+  it("answers 404 setup_not_found for an unknown setup or another customer's", async () => {
     const started = await startSetup(unique('cust'), card());
     const unknown = await request('GET', `${setupsOf('cust_1')}/setups/never-started`);
     const other = await request('GET', `${setupsOf(unique('cust'))}/setups/${started.setupId}`);
@@ -283,7 +303,11 @@ describe('POST /v1/customers/:customerId/payment-methods/setups/:setupId/microde
     const verified = await request('POST', path, { descriptorCode: VERIFYING_DESCRIPTOR_CODE.toLowerCase() });
 
     expect(mismatch.status).toBe(200);
-    expect(mismatch.body).toMatchObject({ result: 'mismatch', attemptsRemaining: 9, setup: { status: 'requires_action' } });
+    expect(mismatch.body).toMatchObject({
+      result: 'mismatch',
+      attemptsRemaining: 9,
+      setup: { status: 'requires_action' },
+    });
     expect(verified.status).toBe(200);
     expect(verified.body).toMatchObject({
       result: 'verified',
@@ -396,10 +420,12 @@ describe('SetupIntent webhooks', () => {
 
   const inboxRow = async (eventId: string) =>
     (
-      await harness.db.query<{ status: string; setup_id: string | null; booking_id: string | null; last_error: string | null }>(
-        'SELECT status, setup_id, booking_id, last_error FROM stripe_events WHERE id = $1',
-        [eventId],
-      )
+      await harness.db.query<{
+        status: string;
+        setup_id: string | null;
+        booking_id: string | null;
+        last_error: string | null;
+      }>('SELECT status, setup_id, booking_id, last_error FROM stripe_events WHERE id = $1', [eventId])
     ).rows[0];
 
   it("stores a SetupIntent event with its setup id and relays it to the setup's workflow", async () => {
@@ -413,7 +439,10 @@ describe('SetupIntent webhooks', () => {
     expect(await inboxRow(eventId)).toMatchObject({ setup_id: setupId, booking_id: null });
     expect((await harness.setupState(setupId)).seenEventIds).toEqual([eventId]);
     // The SetupIntent's client secret is not kept: nothing here needs it.
-    const stored = await harness.db.query<{ payload: string }>('SELECT payload::text AS payload FROM stripe_events WHERE id = $1', [eventId]);
+    const stored = await harness.db.query<{ payload: string }>(
+      'SELECT payload::text AS payload FROM stripe_events WHERE id = $1',
+      [eventId],
+    );
     expect(stored.rows[0].payload).toContain(`seti_${eventId}`);
     expect(stored.rows[0].payload).not.toContain('_secret_');
   });
@@ -433,10 +462,13 @@ describe('SetupIntent webhooks', () => {
 
     await deliverWebhook(setupIntentEvent(eventId, setupId, 'setup_intent.canceled'));
 
-    const row = await waitFor(async () => {
-      const stored = await inboxRow(eventId);
-      return stored?.status === 'closed' ? stored : null;
-    }, { description: 'setup event closed' });
+    const row = await waitFor(
+      async () => {
+        const stored = await inboxRow(eventId);
+        return stored?.status === 'closed' ? stored : null;
+      },
+      { description: 'setup event closed' },
+    );
     expect(row.last_error).toContain(paymentMethodSetupWorkflowId(setupId));
   });
 
@@ -446,13 +478,21 @@ describe('SetupIntent webhooks', () => {
     const eventId = unique('evt');
 
     await deliverWebhook(setupIntentEvent(eventId, setupId, 'setup_intent.created'));
-    await waitFor(async () => (await harness.db.query('SELECT attempts FROM stripe_events WHERE id = $1 AND attempts > 0', [eventId])).rowCount === 1, {
-      description: 'a first relay attempt',
-    });
+    await waitFor(
+      async () =>
+        (await harness.db.query('SELECT attempts FROM stripe_events WHERE id = $1 AND attempts > 0', [eventId]))
+          .rowCount === 1,
+      {
+        description: 'a first relay attempt',
+      },
+    );
     expect((await inboxRow(eventId)).status).toBe('pending');
     await startSetup(customerId, card({ setupId }));
 
-    await waitFor(async () => (await inboxRow(eventId))?.status === 'relayed', { timeoutMs: 20_000, description: 'setup event relayed' });
+    await waitFor(async () => (await inboxRow(eventId))?.status === 'relayed', {
+      timeoutMs: 20_000,
+      description: 'setup event relayed',
+    });
     expect((await harness.setupState(setupId)).seenEventIds).toEqual([eventId]);
   });
 });
@@ -467,7 +507,9 @@ describe('OpenAPI for saved payment methods', () => {
       $ref: '#/components/schemas/StartPaymentMethodSetupRequest',
     });
     expect(Object.keys(start.responses)).toEqual(expect.arrayContaining(['200', '201', '409', '422', '502']));
-    expect(doc.components.schemas.PaymentMethodSetupStarted.allOf[1].properties.clientSecret.description).toContain('never log');
+    expect(doc.components.schemas.PaymentMethodSetupStarted.allOf[1].properties.clientSecret.description).toContain(
+      'never log',
+    );
     expect(Object.keys(doc.paths['/v1/customers/{customerId}/payment-methods/{paymentMethodId}'])).toEqual(['delete']);
   });
 });

@@ -6,7 +6,14 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../harness/wait-for.js';
-import { authJson, bookingBody, paymentIntentEvent, startApiHarness, stripeSignature, type ApiHarness } from './fixtures/api-harness.js';
+import {
+  authJson,
+  bookingBody,
+  paymentIntentEvent,
+  startApiHarness,
+  stripeSignature,
+  type ApiHarness,
+} from './fixtures/api-harness.js';
 
 let harness: ApiHarness;
 
@@ -44,13 +51,22 @@ function countingPool(pool: pg.Pool) {
 describe('relay nudges', () => {
   it('relays a burst of webhooks in a few batch passes, one at a time, without the timer', async () => {
     const bookingId = `bk_nudges_${Date.now().toString(36)}`;
-    const created = await harness.app.request('/v1/bookings', { method: 'POST', headers: authJson(), body: JSON.stringify(bookingBody(bookingId)) });
+    const created = await harness.app.request('/v1/bookings', {
+      method: 'POST',
+      headers: authJson(),
+      body: JSON.stringify(bookingBody(bookingId)),
+    });
     expect(created.status).toBe(201);
 
     const { pool, counts } = countingPool(harness.db);
     // The timer's first pass runs at start and the next an hour later: only nudges can relay the burst.
-    const relay = harness.startRelay({ db: pool, config: { ...harness.config, RELAY_INTERVAL_MS: 3_600_000, RELAY_BATCH_SIZE: 10 } });
-    await waitFor(async () => counts.connects >= 1 && counts.checkedOut === 0, { description: "the timer's first pass done" });
+    const relay = harness.startRelay({
+      db: pool,
+      config: { ...harness.config, RELAY_INTERVAL_MS: 3_600_000, RELAY_BATCH_SIZE: 10 },
+    });
+    await waitFor(async () => counts.connects >= 1 && counts.checkedOut === 0, {
+      description: "the timer's first pass done",
+    });
     counts.connects = 0;
     counts.most = 0;
     const app = harness.appWith({ stripe: undefined, relay });

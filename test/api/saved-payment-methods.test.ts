@@ -58,7 +58,11 @@ async function savePaymentMethod(customerId: string, type: SavedPaymentMethodTyp
   });
 }
 
-const mandate = () => ({ ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (test)', acceptedAt: '2024-01-15T10:00:00Z' });
+const mandate = () => ({
+  ipAddress: '203.0.113.7',
+  userAgent: 'Mozilla/5.0 (test)',
+  acceptedAt: '2024-01-15T10:00:00Z',
+});
 
 function bankPayment(paymentMethod: string, extra: Record<string, unknown> = {}) {
   return { amount: 125_00, method: 'us_bank_account', paymentMethod, ...extra };
@@ -105,7 +109,11 @@ describe('GET /v1/customers/:customerId/payment-methods', () => {
       createdAt: expect.any(String),
     });
     const listedBank = body.data.find((method: { type: string }) => method.type === 'us_bank_account');
-    expect(listedBank).toMatchObject({ bankName: 'STRIPE TEST BANK', last4: '6789', mandate: { id: bank.mandate!.id, status: 'active' } });
+    expect(listedBank).toMatchObject({
+      bankName: 'STRIPE TEST BANK',
+      last4: '6789',
+      mandate: { id: bank.mandate!.id, status: 'active' },
+    });
     expect(JSON.stringify(body)).not.toContain('cus_stub');
   });
 
@@ -136,7 +144,10 @@ describe('DELETE /v1/customers/:customerId/payment-methods/:paymentMethodId', ()
   it('removes a method Stripe had already detached', async () => {
     const customerId = unique('cust');
     await savePaymentMethod(customerId, 'card', ALREADY_DETACHED_PAYMENT_METHOD);
-    const { status, body } = await request('DELETE', `/v1/customers/${customerId}/payment-methods/${ALREADY_DETACHED_PAYMENT_METHOD}`);
+    const { status, body } = await request(
+      'DELETE',
+      `/v1/customers/${customerId}/payment-methods/${ALREADY_DETACHED_PAYMENT_METHOD}`,
+    );
     expect(status).toBe(200);
     expect(body.status).toBe('detached');
   });
@@ -144,7 +155,10 @@ describe('DELETE /v1/customers/:customerId/payment-methods/:paymentMethodId', ()
   it('answers 503 stripe_unavailable and keeps the method when Stripe cannot be reached', async () => {
     const customerId = unique('cust');
     await savePaymentMethod(customerId, 'card', UNREACHABLE_PAYMENT_METHOD);
-    const { status, body } = await request('DELETE', `/v1/customers/${customerId}/payment-methods/${UNREACHABLE_PAYMENT_METHOD}`);
+    const { status, body } = await request(
+      'DELETE',
+      `/v1/customers/${customerId}/payment-methods/${UNREACHABLE_PAYMENT_METHOD}`,
+    );
     expect(status).toBe(503);
     expect(body.error.code).toBe('stripe_unavailable');
     expect((await findSavedPaymentMethod(harness.db, UNREACHABLE_PAYMENT_METHOD))?.status).toBe('active');
@@ -175,7 +189,11 @@ describe('POST /v1/bookings naming a saved payment method', () => {
     const saved = await savePaymentMethod(customerId, 'card');
     const bookingId = unique('bk');
 
-    const created = await request('POST', '/v1/bookings', bookingBody(bookingId, { customer: customer(customerId), holdPaymentMethod: saved.paymentMethodId }));
+    const created = await request(
+      'POST',
+      '/v1/bookings',
+      bookingBody(bookingId, { customer: customer(customerId), holdPaymentMethod: saved.paymentMethodId }),
+    );
 
     expect(created.status).toBe(201);
     expect(created.body.hold.offSession).toBe(true);
@@ -204,12 +222,20 @@ describe('POST /v1/bookings naming a saved payment method', () => {
     expect(created.status).toBe(201);
     expect(created.body.payment).toMatchObject({ status: 'pending', savedMandateId: saved.mandate!.id });
     const input = await startInput(bookingId);
-    expect(input.payment).toMatchObject({ paymentMethod: saved.paymentMethodId, mandate: null, savedMandateId: saved.mandate!.id });
+    expect(input.payment).toMatchObject({
+      paymentMethod: saved.paymentMethodId,
+      mandate: null,
+      savedMandateId: saved.mandate!.id,
+    });
   });
 
   it('still requires the mandate acceptance for a bank account that was not saved', async () => {
     const bookingId = unique('bk');
-    const { status, body } = await request('POST', '/v1/bookings', bookingBody(bookingId, { payment: bankPayment('pm_usBankAccount_success') }));
+    const { status, body } = await request(
+      'POST',
+      '/v1/bookings',
+      bookingBody(bookingId, { payment: bankPayment('pm_usBankAccount_success') }),
+    );
     expect(status).toBe(422);
     expect(body.error.code).toBe('validation_failed');
     expect(body.error.message).toContain('payment.mandate');
@@ -221,7 +247,10 @@ describe('POST /v1/bookings naming a saved payment method', () => {
     const detachedCard = await savePaymentMethod(customerId, 'card');
     await markSavedPaymentMethodDetached(harness.db, detachedCard.paymentMethodId);
     const revokedBank = await savePaymentMethod(customerId, 'us_bank_account');
-    await markSavedPaymentMethodUnusable(harness.db, { paymentMethodId: revokedBank.paymentMethodId, reason: 'mandate_inactive' });
+    await markSavedPaymentMethodUnusable(harness.db, {
+      paymentMethodId: revokedBank.paymentMethodId,
+      reason: 'mandate_inactive',
+    });
 
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ holdPaymentMethod: othersCard.paymentMethodId }, 'not a saved payment method of this customer'],
@@ -230,7 +259,11 @@ describe('POST /v1/bookings naming a saved payment method', () => {
     ];
     for (const [overrides, message] of cases) {
       const bookingId = unique('bk');
-      const { status, body } = await request('POST', '/v1/bookings', bookingBody(bookingId, { customer: customer(customerId), ...overrides }));
+      const { status, body } = await request(
+        'POST',
+        '/v1/bookings',
+        bookingBody(bookingId, { customer: customer(customerId), ...overrides }),
+      );
       expect(status, message).toBe(422);
       expect(body.error.code).toBe('payment_method_unusable');
       expect(body.error.message).toContain(message);
@@ -243,11 +276,18 @@ describe('POST /v1/bookings naming a saved payment method', () => {
     const cardMethod = await savePaymentMethod(customerId, 'card');
     const bank = await savePaymentMethod(customerId, 'us_bank_account');
 
-    const bankForHold = await request('POST', '/v1/bookings', bookingBody(unique('bk'), { customer: customer(customerId), holdPaymentMethod: bank.paymentMethodId }));
+    const bankForHold = await request(
+      'POST',
+      '/v1/bookings',
+      bookingBody(unique('bk'), { customer: customer(customerId), holdPaymentMethod: bank.paymentMethodId }),
+    );
     const cardForPayment = await request(
       'POST',
       '/v1/bookings',
-      bookingBody(unique('bk'), { customer: customer(customerId), payment: bankPayment(cardMethod.paymentMethodId, { mandate: mandate() }) }),
+      bookingBody(unique('bk'), {
+        customer: customer(customerId),
+        payment: bankPayment(cardMethod.paymentMethodId, { mandate: mandate() }),
+      }),
     );
 
     for (const answer of [bankForHold, cardForPayment]) {
@@ -259,9 +299,15 @@ describe('POST /v1/bookings naming a saved payment method', () => {
   it('answers a repeated request with the booking even after its saved method became unusable', async () => {
     const customerId = unique('cust');
     const saved = await savePaymentMethod(customerId, 'card');
-    const body = bookingBody(unique('bk'), { customer: customer(customerId), holdPaymentMethod: saved.paymentMethodId });
+    const body = bookingBody(unique('bk'), {
+      customer: customer(customerId),
+      holdPaymentMethod: saved.paymentMethodId,
+    });
     expect((await request('POST', '/v1/bookings', body)).status).toBe(201);
-    await markSavedPaymentMethodUnusable(harness.db, { paymentMethodId: saved.paymentMethodId, reason: 'card_expired' });
+    await markSavedPaymentMethodUnusable(harness.db, {
+      paymentMethodId: saved.paymentMethodId,
+      reason: 'card_expired',
+    });
 
     const again = await request('POST', '/v1/bookings', body);
 
@@ -275,9 +321,15 @@ describe('POST /v1/bookings/:bookingId/payment-method with saved payment methods
     const customerId = unique('cust');
     const saved = await savePaymentMethod(customerId, 'card');
     const bookingId = unique('bk');
-    await request('POST', '/v1/bookings', bookingBody(bookingId, { customer: customer(customerId), holdPaymentMethod: DECLINED_PAYMENT_METHOD }));
+    await request(
+      'POST',
+      '/v1/bookings',
+      bookingBody(bookingId, { customer: customer(customerId), holdPaymentMethod: DECLINED_PAYMENT_METHOD }),
+    );
 
-    const { status, body } = await request('POST', `/v1/bookings/${bookingId}/payment-method`, { paymentMethod: saved.paymentMethodId });
+    const { status, body } = await request('POST', `/v1/bookings/${bookingId}/payment-method`, {
+      paymentMethod: saved.paymentMethodId,
+    });
 
     expect(status).toBe(200);
     expect(body.hold).toMatchObject({ status: 'held', attempt: 2, offSession: true });
@@ -290,7 +342,10 @@ describe('POST /v1/bookings/:bookingId/payment-method with saved payment methods
     await request(
       'POST',
       '/v1/bookings',
-      bookingBody(bookingId, { customer: customer(customerId), payment: bankPayment(FAILED_BANK_PAYMENT_METHOD, { mandate: mandate() }) }),
+      bookingBody(bookingId, {
+        customer: customer(customerId),
+        payment: bankPayment(FAILED_BANK_PAYMENT_METHOD, { mandate: mandate() }),
+      }),
     );
 
     const { status, body } = await request('POST', `/v1/bookings/${bookingId}/payment-method`, {
@@ -307,12 +362,20 @@ describe('POST /v1/bookings/:bookingId/payment-method with saved payment methods
     // Saved, but its debits fail in the stub: the booking waits for another bank account, with no acceptance to reuse.
     const saved = await savePaymentMethod(customerId, 'us_bank_account', FAILED_BANK_PAYMENT_METHOD);
     const bookingId = unique('bk');
-    const created = await request('POST', '/v1/bookings', bookingBody(bookingId, { customer: customer(customerId), payment: bankPayment(saved.paymentMethodId) }));
+    const created = await request(
+      'POST',
+      '/v1/bookings',
+      bookingBody(bookingId, { customer: customer(customerId), payment: bankPayment(saved.paymentMethodId) }),
+    );
     expect(created.status).toBe(201);
     const path = `/v1/bookings/${bookingId}/payment-method`;
 
     const withoutAcceptance = await request('POST', path, { paymentMethod: 'pm_usBankAccount_new', for: 'payment' });
-    const withAcceptance = await request('POST', path, { paymentMethod: 'pm_usBankAccount_new', for: 'payment', mandate: mandate() });
+    const withAcceptance = await request('POST', path, {
+      paymentMethod: 'pm_usBankAccount_new',
+      for: 'payment',
+      mandate: mandate(),
+    });
 
     expect(withoutAcceptance.status).toBe(422);
     expect(withoutAcceptance.body.error.code).toBe('mandate_required');
@@ -324,10 +387,19 @@ describe('POST /v1/bookings/:bookingId/payment-method with saved payment methods
   it("answers 422 payment_method_unusable for another customer's saved card, and 422 validation_failed for a mandate with the hold", async () => {
     const othersCard = await savePaymentMethod(unique('cust'), 'card');
     const bookingId = unique('bk');
-    await request('POST', '/v1/bookings', bookingBody(bookingId, { customer: customer(unique('cust')), holdPaymentMethod: DECLINED_PAYMENT_METHOD }));
+    await request(
+      'POST',
+      '/v1/bookings',
+      bookingBody(bookingId, { customer: customer(unique('cust')), holdPaymentMethod: DECLINED_PAYMENT_METHOD }),
+    );
 
-    const others = await request('POST', `/v1/bookings/${bookingId}/payment-method`, { paymentMethod: othersCard.paymentMethodId });
-    const mandateForHold = await request('POST', `/v1/bookings/${bookingId}/payment-method`, { paymentMethod: 'pm_card_visa', mandate: mandate() });
+    const others = await request('POST', `/v1/bookings/${bookingId}/payment-method`, {
+      paymentMethod: othersCard.paymentMethodId,
+    });
+    const mandateForHold = await request('POST', `/v1/bookings/${bookingId}/payment-method`, {
+      paymentMethod: 'pm_card_visa',
+      mandate: mandate(),
+    });
 
     expect(others.status).toBe(422);
     expect(others.body.error.code).toBe('payment_method_unusable');
@@ -345,7 +417,10 @@ describe('mandate.updated webhooks', () => {
       object: 'event',
       type: 'mandate.updated',
       created,
-      data: { object: { id: mandateId, object: 'mandate', status, type: 'multi_use' }, previous_attributes: { status: 'active' } },
+      data: {
+        object: { id: mandateId, object: 'mandate', status, type: 'multi_use' },
+        previous_attributes: { status: 'active' },
+      },
     });
 
   async function deliverWebhook(payload: string) {
@@ -359,9 +434,10 @@ describe('mandate.updated webhooks', () => {
 
   const inboxRow = async (eventId: string) =>
     (
-      await harness.db.query<{ status: string; last_error: string | null }>('SELECT status, last_error FROM stripe_events WHERE id = $1', [
-        eventId,
-      ])
+      await harness.db.query<{ status: string; last_error: string | null }>(
+        'SELECT status, last_error FROM stripe_events WHERE id = $1',
+        [eventId],
+      )
     ).rows[0];
 
   const now = () => Math.floor(Date.now() / 1000);
@@ -379,7 +455,11 @@ describe('mandate.updated webhooks', () => {
     expect(second.body.duplicate).toBe(true);
     expect(await inboxRow(eventId)).toMatchObject({ status: 'handled' });
     const listed = (await request('GET', `/v1/customers/${customerId}/payment-methods`)).body.data[0];
-    expect(listed).toMatchObject({ status: 'unusable', unusableReason: 'mandate_inactive', mandate: { status: 'inactive' } });
+    expect(listed).toMatchObject({
+      status: 'unusable',
+      unusableReason: 'mandate_inactive',
+      mandate: { status: 'inactive' },
+    });
   });
 
   it('never moves a mandate back (a late active after inactive), and ignores a mandate no saved method has', async () => {
@@ -395,9 +475,12 @@ describe('mandate.updated webhooks', () => {
     await deliverWebhook(mandateEvent(unknown, 'mandate_nobody_has_this', 'inactive', now()));
 
     expect((await inboxRow(newer)).status).toBe('handled');
-    expect(await inboxRow(older)).toMatchObject({ status: 'ignored', last_error: expect.stringContaining('before active') });
+    expect(await inboxRow(older)).toMatchObject({
+      status: 'ignored',
+      last_error: expect.stringContaining('before active'),
+    });
     expect((await inboxRow(unknown)).status).toBe('ignored');
-    expect((await findSavedPaymentMethod(harness.db, saved.paymentMethodId))).toMatchObject({
+    expect(await findSavedPaymentMethod(harness.db, saved.paymentMethodId)).toMatchObject({
       status: 'unusable',
       mandate: { status: 'inactive' },
     });

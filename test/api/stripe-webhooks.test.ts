@@ -35,7 +35,7 @@ async function deliverWebhook(payload: string, signature: string | null = stripe
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (signature !== null) headers['Stripe-Signature'] = signature;
   const response = await harness.app.request('/v1/webhooks/stripe', { method: 'POST', headers, body: payload });
-  return { status: response.status, body: (await response.json()) };
+  return { status: response.status, body: await response.json() };
 }
 
 async function createBooking(bookingId: string) {
@@ -74,7 +74,13 @@ function chargeEvent(eventId: string, paymentIntentId: string): string {
     type: 'charge.succeeded',
     created: 1_900_000_001,
     data: {
-      object: { id: `ch_${eventId}`, object: 'charge', status: 'succeeded', payment_intent: paymentIntentId, metadata: {} },
+      object: {
+        id: `ch_${eventId}`,
+        object: 'charge',
+        status: 'succeeded',
+        payment_intent: paymentIntentId,
+        metadata: {},
+      },
     },
   });
 }
@@ -145,7 +151,10 @@ describe('POST /v1/webhooks/stripe', () => {
   it.each([
     ['forged (signed with another secret)', (payload: string) => stripeSignature(payload, 'whsec_someone_else')],
     ['unsigned', () => null],
-    ['stale (signed 10 minutes ago)', (payload: string) => stripeSignature(payload, undefined, Math.floor(Date.now() / 1000) - 600)],
+    [
+      'stale (signed 10 minutes ago)',
+      (payload: string) => stripeSignature(payload, undefined, Math.floor(Date.now() / 1000) - 600),
+    ],
     ['garbage signature header', () => 't=123,v1=deadbeef'],
   ])('answers 400 invalid_signature and stores nothing for a %s event', async (_, sign) => {
     const eventId = unique('evt');
@@ -202,7 +211,10 @@ describe('POST /v1/webhooks/stripe', () => {
     const chargeEventId = unique('evt');
     await deliverWebhook(chargeEvent(chargeEventId, `pi_${intentEventId}`));
 
-    expect(await inboxRow(chargeEventId)).toMatchObject({ booking_id: bookingId, payment_intent_id: `pi_${intentEventId}` });
+    expect(await inboxRow(chargeEventId)).toMatchObject({
+      booking_id: bookingId,
+      payment_intent_id: `pi_${intentEventId}`,
+    });
     await waitFor(async () => (await harness.bookingState(bookingId)).seenEventIds.includes(chargeEventId), {
       description: 'charge event signalled',
     });

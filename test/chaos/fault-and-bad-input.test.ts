@@ -120,7 +120,9 @@ describe('fault and bad-input scenarios', () => {
   });
 
   it('fails the invariants on a captured hold and on a PaymentIntent left unconfirmed', async () => {
-    const [captured, abandoned] = await createBookings(chaos.system, 2, () => ({ endsAt: new Date(Date.now() + 3_600_000).toISOString() }));
+    const [captured, abandoned] = await createBookings(chaos.system, 2, () => ({
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    }));
     const [held] = await waitForHolds(chaos.system, [captured], ['held']);
     await chaos.system.stripe.paymentIntents.capture(held.hold.paymentIntentId!);
     const unconfirmed = await chaos.system.stripe.paymentIntents.create({
@@ -137,8 +139,12 @@ describe('fault and bad-input scenarios', () => {
 
     expect(violations).toEqual(
       expect.arrayContaining([
-        expect.stringContaining(`PaymentIntent ${held.hold.paymentIntentId} of ${captured} is succeeded: a hold was captured`),
-        expect.stringContaining(`PaymentIntent ${unconfirmed.id} of ${abandoned} is requires_confirmation: created and never confirmed`),
+        expect.stringContaining(
+          `PaymentIntent ${held.hold.paymentIntentId} of ${captured} is succeeded: a hold was captured`,
+        ),
+        expect.stringContaining(
+          `PaymentIntent ${unconfirmed.id} of ${abandoned} is requires_confirmation: created and never confirmed`,
+        ),
       ]),
     );
     await chaos.system.api('POST', `/v1/bookings/${captured}/cancel`, { reason: 'chaos done' });

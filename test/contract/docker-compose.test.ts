@@ -110,7 +110,7 @@ describe('docker-compose.yml', () => {
     expect(commandOf(services.worker)).toContain('worker/main.ts');
   });
 
-  it("gives the API and the worker every variable their config schemas require", () => {
+  it('gives the API and the worker every variable their config schemas require', () => {
     const api = loadApiConfig(resolvedEnvironment(services.api));
     const worker = loadWorkerConfig(resolvedEnvironment(services.worker));
     for (const config of [api, worker]) {
@@ -126,7 +126,11 @@ describe('docker-compose.yml', () => {
     const healthPort = worker.WORKER_HEALTH_ADDRESS.split(':').at(-1)!;
     expect(JSON.stringify(services.worker.healthcheck?.test)).toContain(`127.0.0.1:${healthPort}/healthz`);
     const metricsPort = worker.WORKER_METRICS_ADDRESS.split(':').at(-1)!;
-    expect((services.worker.ports ?? []).map((port) => (typeof port === 'string' ? interpolate(port).split(':').at(-1) : String(port.target)))).toContain(metricsPort);
+    expect(
+      (services.worker.ports ?? []).map((port) =>
+        typeof port === 'string' ? interpolate(port).split(':').at(-1) : String(port.target),
+      ),
+    ).toContain(metricsPort);
   });
 
   it('depends only on services that exist, waiting for health or completion', () => {
@@ -159,7 +163,10 @@ describe('docker-compose.yml', () => {
           const parts: string[] = [];
           const masked = value.replace(/\$\{[^}]*\}/g, (part) => `#${parts.push(part) - 1}#`);
           const userInfo = masked.slice(masked.indexOf('://') + 3, masked.lastIndexOf('@'));
-          const password = (userInfo.split(':')[1] ?? '').replace(/^#(\d+)#$/, (_, index: string) => parts[Number(index)]);
+          const password = (userInfo.split(':')[1] ?? '').replace(
+            /^#(\d+)#$/,
+            (_, index: string) => parts[Number(index)],
+          );
           expect(password, `${name}.${key} password`).toMatch(REQUIRED_INTERPOLATION);
         }
       }
@@ -170,8 +177,14 @@ describe('docker-compose.yml', () => {
   it.skipIf(!composeCli)('is accepted by `docker compose config`', () => {
     const env = { ...process.env };
     for (const variable of [
-      'POSTGRES_PASSWORD', 'API_TOKEN', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'NOTIFY_CALLBACK_URL',
-      'NOTIFY_SIGNING_SECRET', 'PAYLOAD_CODEC_KEYS', 'CODEC_AUTH_TOKEN',
+      'POSTGRES_PASSWORD',
+      'API_TOKEN',
+      'STRIPE_SECRET_KEY',
+      'STRIPE_WEBHOOK_SECRET',
+      'NOTIFY_CALLBACK_URL',
+      'NOTIFY_SIGNING_SECRET',
+      'PAYLOAD_CODEC_KEYS',
+      'CODEC_AUTH_TOKEN',
     ]) {
       env[variable] = exampleValue(variable);
     }

@@ -51,7 +51,8 @@ let validatedResponses = 0;
 function schemaFor(status: number, body: { object?: string; url?: string }): string {
   if (status >= 400) return 'error';
   if (body.object === 'list' && body.url === '/v1/events') return EVENTS_LIST_SCHEMA;
-  if (body.object === 'list' && /^\/v1\/customers\/[^/]+\/payment_methods$/.test(body.url ?? '')) return CUSTOMER_PAYMENT_METHODS_LIST_SCHEMA;
+  if (body.object === 'list' && /^\/v1\/customers\/[^/]+\/payment_methods$/.test(body.url ?? ''))
+    return CUSTOMER_PAYMENT_METHODS_LIST_SCHEMA;
   const schema = body.object ? OBJECT_SCHEMAS[body.object] : undefined;
   if (!schema) throw new Error(`no schema known for a ${String(body.object)} body`);
   return schema;
@@ -110,7 +111,11 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
       name: 'Test Guest',
       metadata: { customer_id: 'cust-1' },
     });
-    expect(customer).toMatchObject({ object: 'customer', email: 'guest@example.com', metadata: { customer_id: 'cust-1' } });
+    expect(customer).toMatchObject({
+      object: 'customer',
+      email: 'guest@example.com',
+      metadata: { customer_id: 'cust-1' },
+    });
     expect((await stripe.customers.retrieve(customer.id)).id).toBe(customer.id);
 
     const missing = await refusal(() => stripe.customers.retrieve('cus_missing'));
@@ -130,7 +135,13 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
     expect(paymentIntent.amount_capturable).toBe(100);
     expect(paymentIntent.payment_method).toMatch(/^pm_/);
     const charge = paymentIntent.latest_charge as Stripe.Charge;
-    expect(charge).toMatchObject({ object: 'charge', captured: false, paid: true, status: 'succeeded', amount_captured: 0 });
+    expect(charge).toMatchObject({
+      object: 'charge',
+      captured: false,
+      paid: true,
+      status: 'succeeded',
+      amount_captured: 0,
+    });
     expect(charge.metadata).toEqual({ booking_id: `bk_${paymentMethod}` });
     const card = charge.payment_method_details?.card;
     expect(card).toMatchObject({ brand, last4 });
@@ -205,15 +216,26 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
   it('lets Stripe.js finish 3-D Secure with the client secret and a publishable key, answering client-side fields only', async () => {
     const waiting = await hold('pm_card_threeDSecure2Required');
     const asBrowser = { authorization: `Bearer ${TEST_PUBLISHABLE_KEY}` };
-    const read = await running.stripeRequest('GET', `/v1/payment_intents/${waiting.id}`, { client_secret: waiting.client_secret }, asBrowser);
+    const read = await running.stripeRequest(
+      'GET',
+      `/v1/payment_intents/${waiting.id}`,
+      { client_secret: waiting.client_secret },
+      asBrowser,
+    );
     expect(read.status).toBe(200);
     const seen = (await read.json()) as Record<string, unknown>;
     expect(seen).toMatchObject({ id: waiting.id, status: 'requires_action', client_secret: waiting.client_secret });
     expect(seen).not.toHaveProperty('metadata');
     // Every field a publishable key sees is shaped as Stripe's spec describes it.
-    for (const [field, value] of Object.entries(seen)) expectMatchesSpec(`#/components/schemas/payment_intent/properties/${field}`, value);
+    for (const [field, value] of Object.entries(seen))
+      expectMatchesSpec(`#/components/schemas/payment_intent/properties/${field}`, value);
 
-    const wrong = await running.stripeRequest('GET', `/v1/payment_intents/${waiting.id}`, { client_secret: `${waiting.id}_secret_wrong` }, asBrowser);
+    const wrong = await running.stripeRequest(
+      'GET',
+      `/v1/payment_intents/${waiting.id}`,
+      { client_secret: `${waiting.id}_secret_wrong` },
+      asBrowser,
+    );
     expect(wrong.status).toBe(400);
     const refused = await wrong.json();
     expectMatchesSpec('error', refused);
@@ -221,7 +243,9 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
 
     expect((await handleNextAction(running.url, waiting.client_secret!)).status).toBe('requires_capture');
     const held = await stripe.paymentIntents.retrieve(waiting.id, { expand: ['latest_charge'] });
-    expect((held.latest_charge as Stripe.Charge).payment_method_details?.card?.three_d_secure).toMatchObject({ result: 'authenticated' });
+    expect((held.latest_charge as Stripe.Charge).payment_method_details?.card?.three_d_secure).toMatchObject({
+      result: 'authenticated',
+    });
     expectEveryResponseMatchesSpec();
   });
 
@@ -260,7 +284,11 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
       cancellation_reason: 'requested_by_customer',
       expand: ['latest_charge'],
     });
-    expect(canceled).toMatchObject({ status: 'canceled', cancellation_reason: 'requested_by_customer', amount_capturable: 0 });
+    expect(canceled).toMatchObject({
+      status: 'canceled',
+      cancellation_reason: 'requested_by_customer',
+      amount_capturable: 0,
+    });
     expect(canceled.latest_charge).toMatchObject({ refunded: true, amount_refunded: 100, captured: false });
 
     const again = await refusal(() => stripe.paymentIntents.cancel(held.id));
@@ -290,7 +318,9 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
     expect(expired.latest_charge).toMatchObject({ refunded: true, captured: false });
 
     const events = await stripe.events.list({ limit: 100, created: { gte: advanced.now - 5 } });
-    const types = events.data.filter((event) => (event.data.object as { id: string }).id !== undefined).map((e) => e.type);
+    const types = events.data
+      .filter((event) => (event.data.object as { id: string }).id !== undefined)
+      .map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['charge.expired', 'payment_intent.canceled']));
     expectEveryResponseMatchesSpec();
   });
@@ -343,7 +373,10 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
 
   describe('ACH direct debit', () => {
     const mandateData = {
-      customer_acceptance: { type: 'online' as const, online: { ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0 (contract test)' } },
+      customer_acceptance: {
+        type: 'online' as const,
+        online: { ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0 (contract test)' },
+      },
     };
 
     function bankDebit(paymentMethod: string, extra: Partial<Stripe.PaymentIntentCreateParams> = {}) {
@@ -363,7 +396,11 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
     async function manualBankAccount(accountNumber = '000123456789'): Promise<Stripe.PaymentMethod> {
       return stripe.paymentMethods.create({
         type: 'us_bank_account',
-        us_bank_account: { account_number: accountNumber, routing_number: '110000000', account_holder_type: 'individual' },
+        us_bank_account: {
+          account_number: accountNumber,
+          routing_number: '110000000',
+          account_holder_type: 'individual',
+        },
         billing_details: { name: 'Jenny Rosen', email: 'jenny+test_email@example.com' },
       });
     }
@@ -385,7 +422,10 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
       expect((await stripe.paymentMethods.detach(created.id)).customer).toBeNull();
 
       const nameless = await refusal(() =>
-        stripe.paymentMethods.create({ type: 'us_bank_account', us_bank_account: { account_number: '000123456789', routing_number: '110000000' } }),
+        stripe.paymentMethods.create({
+          type: 'us_bank_account',
+          us_bank_account: { account_number: '000123456789', routing_number: '110000000' },
+        }),
       );
       expect(nameless).toMatchObject({ statusCode: 400, code: 'parameter_missing', param: 'billing_details[name]' });
       expectEveryResponseMatchesSpec();
@@ -393,17 +433,27 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
 
     it('asks for microdeposits, answers a mismatch, then verifies and settles with a payment reference', async () => {
       const paymentMethod = await manualBankAccount();
-      const waiting = await bankDebit(paymentMethod.id, { payment_method_options: { us_bank_account: { verification_method: 'microdeposits' } } });
+      const waiting = await bankDebit(paymentMethod.id, {
+        payment_method_options: { us_bank_account: { verification_method: 'microdeposits' } },
+      });
       expect(waiting.status).toBe('requires_action');
       expect(waiting.next_action).toMatchObject({
         type: 'verify_with_microdeposits',
         verify_with_microdeposits: { microdeposit_type: 'descriptor_code' },
       });
-      const mismatch = await refusal(() => stripe.paymentIntents.verifyMicrodeposits(waiting.id, { descriptor_code: 'SM00XX' }));
-      expect(mismatch).toMatchObject({ statusCode: 400, code: 'payment_method_microdeposit_verification_descriptor_code_mismatch' });
+      const mismatch = await refusal(() =>
+        stripe.paymentIntents.verifyMicrodeposits(waiting.id, { descriptor_code: 'SM00XX' }),
+      );
+      expect(mismatch).toMatchObject({
+        statusCode: 400,
+        code: 'payment_method_microdeposit_verification_descriptor_code_mismatch',
+      });
       expect(mismatch.message).toContain('9 verification attempts remaining');
 
-      const processing = await stripe.paymentIntents.verifyMicrodeposits(waiting.id, { descriptor_code: 'SM11AA', expand: ['latest_charge'] });
+      const processing = await stripe.paymentIntents.verifyMicrodeposits(waiting.id, {
+        descriptor_code: 'SM11AA',
+        expand: ['latest_charge'],
+      });
       expect(processing.status).toBe('processing');
       const pending = processing.latest_charge as Stripe.Charge;
       expect(pending).toMatchObject({ status: 'pending', paid: false });
@@ -413,23 +463,34 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
       await running.control('POST', `/_emulator/payment_intents/${waiting.id}/settle`);
       const settled = await stripe.paymentIntents.retrieve(waiting.id, { expand: ['latest_charge'] });
       expect(settled.status).toBe('succeeded');
-      expect((settled.latest_charge as Stripe.Charge).payment_method_details?.us_bank_account?.payment_reference).toMatch(/^\d{15}$/);
+      expect(
+        (settled.latest_charge as Stripe.Charge).payment_method_details?.us_bank_account?.payment_reference,
+      ).toMatch(/^\d{15}$/);
       expectEveryResponseMatchesSpec();
     });
 
     it('debits an instantly verified account at once and reads its Financial Connections balance', async () => {
       const customer = await stripe.customers.create({ email: 'fc+test_email@example.com' });
-      const linked = await running.control('POST', '/_emulator/financial_connections/accounts', { balance: 54_321, customer: customer.id });
+      const linked = await running.control('POST', '/_emulator/financial_connections/accounts', {
+        balance: 54_321,
+        customer: customer.id,
+      });
       const account = await stripe.financialConnections.accounts.retrieve(linked.accountId);
       expect(account.permissions).toContain('balances');
       // docs.stripe.com/financial-connections/balances: null until a refresh completes, asynchronously.
       expect(account.balance).toBeNull();
-      const refreshing = await stripe.financialConnections.accounts.refresh(linked.accountId, { features: ['balance'] });
+      const refreshing = await stripe.financialConnections.accounts.refresh(linked.accountId, {
+        features: ['balance'],
+      });
       expect(refreshing.balance_refresh).toMatchObject({ status: 'pending', next_refresh_available_at: null });
       await running.control('POST', '/_emulator/clock/advance', { seconds: 31 });
       const refreshed = await stripe.financialConnections.accounts.retrieve(linked.accountId);
       expect(refreshed.balance_refresh?.status).toBe('succeeded');
-      expect(refreshed.balance).toMatchObject({ type: 'cash', cash: { available: { usd: 54_321 } }, current: { usd: 54_321 } });
+      expect(refreshed.balance).toMatchObject({
+        type: 'cash',
+        cash: { available: { usd: 54_321 } },
+        current: { usd: 54_321 },
+      });
       const paymentMethod = await stripe.paymentMethods.retrieve(linked.paymentMethodId);
       expect(paymentMethod.us_bank_account?.financial_connections_account).toBe(linked.accountId);
 
@@ -454,7 +515,9 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
       expect(euros).toMatchObject({ statusCode: 400, param: 'currency' });
       const tooSoon = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
       const early = await refusal(() =>
-        bankDebit('pm_usBankAccount_success', { payment_method_options: { us_bank_account: { target_date: tooSoon } } }),
+        bankDebit('pm_usBankAccount_success', {
+          payment_method_options: { us_bank_account: { target_date: tooSoon } },
+        }),
       );
       expect(early).toMatchObject({ statusCode: 400, param: 'payment_method_options[us_bank_account][target_date]' });
       expectEveryResponseMatchesSpec();
@@ -464,7 +527,10 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
       const returned = await bankDebit('pm_usBankAccount_insufficientFunds');
       await running.control('POST', `/_emulator/payment_intents/${returned.id}/settle`);
       const failed = await stripe.paymentIntents.retrieve(returned.id, { expand: ['latest_charge'] });
-      expect(failed).toMatchObject({ status: 'requires_payment_method', last_payment_error: { code: 'insufficient_funds' } });
+      expect(failed).toMatchObject({
+        status: 'requires_payment_method',
+        last_payment_error: { code: 'insufficient_funds' },
+      });
       expect(failed.latest_charge).toMatchObject({ status: 'failed', failure_code: 'insufficient_funds' });
 
       expect(await refusal(() => bankDebit('pm_usBankAccount_riskLevelHighest'))).toMatchObject({ statusCode: 402 });
@@ -489,44 +555,74 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
 
       const paid = await bankDebit('pm_usBankAccount_success');
       await running.control('POST', `/_emulator/payment_intents/${paid.id}/settle`);
-      const partial = await stripe.refunds.create({ payment_intent: paid.id, amount: 2_500, reason: 'requested_by_customer' });
+      const partial = await stripe.refunds.create({
+        payment_intent: paid.id,
+        amount: 2_500,
+        reason: 'requested_by_customer',
+      });
       expect(partial).toMatchObject({ status: 'pending', destination_details: { type: 'us_bank_transfer' } });
       const tooMuch = await refusal(() => stripe.refunds.create({ payment_intent: paid.id, amount: 20_000 }));
       expect(tooMuch).toMatchObject({ statusCode: 400, code: 'amount_too_large' });
       await running.control('POST', `/_emulator/refunds/${partial.id}/settle`);
       const arrived = await stripe.refunds.retrieve(partial.id);
-      expect(arrived).toMatchObject({ status: 'succeeded', destination_details: { us_bank_transfer: { reference_status: 'available' } } });
+      expect(arrived).toMatchObject({
+        status: 'succeeded',
+        destination_details: { us_bank_transfer: { reference_status: 'available' } },
+      });
 
       const card = await hold('pm_card_visa', { capture_method: 'automatic' });
-      expect(await stripe.refunds.create({ payment_intent: card.id })).toMatchObject({ status: 'succeeded', amount: 100 });
+      expect(await stripe.refunds.create({ payment_intent: card.id })).toMatchObject({
+        status: 'succeeded',
+        amount: 100,
+      });
       expectEveryResponseMatchesSpec();
     });
   });
 
   describe('saved payment methods', () => {
     const mandateData = {
-      customer_acceptance: { type: 'online' as const, online: { ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0 (contract test)' } },
+      customer_acceptance: {
+        type: 'online' as const,
+        online: { ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0 (contract test)' },
+      },
     };
 
     async function manualBankAccount(): Promise<Stripe.PaymentMethod> {
       return stripe.paymentMethods.create({
         type: 'us_bank_account',
-        us_bank_account: { account_number: '000123456789', routing_number: '110000000', account_holder_type: 'individual' },
+        us_bank_account: {
+          account_number: '000123456789',
+          routing_number: '110000000',
+          account_holder_type: 'individual',
+        },
         billing_details: { name: 'Jenny Rosen' },
       });
     }
 
     it('walks a card SetupIntent through requires_payment_method, requires_confirmation, requires_action, succeeded and canceled', async () => {
       const customer = await stripe.customers.create({ email: 'saver@example.com' });
-      const empty = await stripe.setupIntents.create({ customer: customer.id, usage: 'off_session', metadata: { customer_id: 'c-1' } });
-      expect(empty).toMatchObject({ status: 'requires_payment_method', usage: 'off_session', payment_method_types: ['card'] });
+      const empty = await stripe.setupIntents.create({
+        customer: customer.id,
+        usage: 'off_session',
+        metadata: { customer_id: 'c-1' },
+      });
+      expect(empty).toMatchObject({
+        status: 'requires_payment_method',
+        usage: 'off_session',
+        payment_method_types: ['card'],
+      });
       expect(empty.client_secret).toMatch(/^seti_.+_secret_/);
       const canceled = await stripe.setupIntents.cancel(empty.id, { cancellation_reason: 'abandoned' });
       expect(canceled).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned' });
 
-      const waiting = await stripe.setupIntents.create({ customer: customer.id, payment_method: 'pm_card_threeDSecure2Required' });
+      const waiting = await stripe.setupIntents.create({
+        customer: customer.id,
+        payment_method: 'pm_card_threeDSecure2Required',
+      });
       expect(waiting.status).toBe('requires_confirmation');
-      const challenged = await stripe.setupIntents.confirm(waiting.id, { return_url: 'https://bookings.example/saved' });
+      const challenged = await stripe.setupIntents.confirm(waiting.id, {
+        return_url: 'https://bookings.example/saved',
+      });
       expect(challenged).toMatchObject({ status: 'requires_action', next_action: { type: 'redirect_to_url' } });
       await running.control('POST', `/_emulator/setup_intents/${waiting.id}/authenticate`, { outcome: 'succeed' });
       const saved = await stripe.setupIntents.retrieve(waiting.id, { expand: ['payment_method'] });
@@ -537,10 +633,18 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
         stripe.setupIntents.create({ customer: customer.id, payment_method: 'pm_card_chargeDeclined', confirm: true }),
       );
       expect(declined).toMatchObject({ statusCode: 402, code: 'card_declined' });
-      expect(declined.setup_intent).toMatchObject({ status: 'requires_payment_method', last_setup_error: { code: 'card_declined' } });
-      const failed3ds = await stripe.setupIntents.create({ payment_method: 'pm_card_authenticationRequired', confirm: true });
+      expect(declined.setup_intent).toMatchObject({
+        status: 'requires_payment_method',
+        last_setup_error: { code: 'card_declined' },
+      });
+      const failed3ds = await stripe.setupIntents.create({
+        payment_method: 'pm_card_authenticationRequired',
+        confirm: true,
+      });
       await running.control('POST', `/_emulator/setup_intents/${failed3ds.id}/authenticate`, { outcome: 'fail' });
-      expect((await stripe.setupIntents.retrieve(failed3ds.id)).last_setup_error?.code).toBe('setup_intent_authentication_failure');
+      expect((await stripe.setupIntents.retrieve(failed3ds.id)).last_setup_error?.code).toBe(
+        'setup_intent_authentication_failure',
+      );
       const refused = await refusal(() => stripe.setupIntents.cancel(waiting.id));
       expect(refused).toMatchObject({ statusCode: 400, code: 'setup_intent_unexpected_state' });
       expectEveryResponseMatchesSpec();
@@ -558,7 +662,10 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
         confirm: true,
       });
       expect(waiting).toMatchObject({ status: 'requires_action', next_action: { type: 'verify_with_microdeposits' } });
-      const saved = await stripe.setupIntents.verifyMicrodeposits(waiting.id, { descriptor_code: 'SM11AA', expand: ['mandate'] });
+      const saved = await stripe.setupIntents.verifyMicrodeposits(waiting.id, {
+        descriptor_code: 'SM11AA',
+        expand: ['mandate'],
+      });
       expect(saved.status).toBe('succeeded');
       expect(saved.mandate).toMatchObject({ object: 'mandate', type: 'multi_use', status: 'active' });
 
@@ -615,10 +722,27 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
     it("answers the gateway's saved-card requests: SetupIntent create, retrieve and cancel, an off-session hold, detach", async () => {
       const gateway = createPaymentGateway(stripe);
       const customer = await stripe.customers.create({ email: 'gateway-card-saver@example.com' });
-      const setup = { customerId: 'cust-gw-card', stripeCustomerId: customer.id, type: 'card' as const, verification: 'automatic' as const };
-      const created = await gateway.createSetupIntent({ ...setup, setupId: 'setup-gw-card', idempotencyKey: setupIntentKey('setup-gw-card') });
-      expect(created).toMatchObject({ usage: 'off_session', payment_method_types: ['card'], metadata: { setup_id: 'setup-gw-card' } });
-      expect(toSetupIntentSnapshot(created)).toMatchObject({ status: 'requires_payment_method', paymentMethodId: null, mandateId: null });
+      const setup = {
+        customerId: 'cust-gw-card',
+        stripeCustomerId: customer.id,
+        type: 'card' as const,
+        verification: 'automatic' as const,
+      };
+      const created = await gateway.createSetupIntent({
+        ...setup,
+        setupId: 'setup-gw-card',
+        idempotencyKey: setupIntentKey('setup-gw-card'),
+      });
+      expect(created).toMatchObject({
+        usage: 'off_session',
+        payment_method_types: ['card'],
+        metadata: { setup_id: 'setup-gw-card' },
+      });
+      expect(toSetupIntentSnapshot(created)).toMatchObject({
+        status: 'requires_payment_method',
+        paymentMethodId: null,
+        mandateId: null,
+      });
 
       // The customer confirms in the browser and passes 3-D Secure; the card is then saved for off-session use.
       const challenged = await stripe.setupIntents.confirm(created.id, {
@@ -628,9 +752,18 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
       expect(challenged.status).toBe('requires_action');
       await running.control('POST', `/_emulator/setup_intents/${created.id}/authenticate`, { outcome: 'succeed' });
       const saved = toSetupIntentSnapshot(await gateway.retrieveSetupIntent(created.id));
-      expect(saved).toMatchObject({ status: 'succeeded', paymentMethodId: expect.stringMatching(/^pm_/), mandateId: null, lastErrorCode: null });
+      expect(saved).toMatchObject({
+        status: 'succeeded',
+        paymentMethodId: expect.stringMatching(/^pm_/),
+        mandateId: null,
+        lastErrorCode: null,
+      });
       const card = await gateway.retrievePaymentMethod(saved.paymentMethodId ?? '');
-      expect(card).toMatchObject({ type: 'card', customer: customer.id, card: { brand: 'visa', last4: '3155', exp_month: expect.any(Number) } });
+      expect(card).toMatchObject({
+        type: 'card',
+        customer: customer.id,
+        card: { brand: 'visa', last4: '3155', exp_month: expect.any(Number) },
+      });
 
       const hold = await gateway.createHoldPaymentIntent({
         bookingId: 'bk-gw-saved-card',
@@ -645,7 +778,11 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
         offSession: true,
         idempotencyKey: confirmHoldKey('bk-gw-saved-card', 1),
       });
-      expect(held).toMatchObject({ status: 'requires_capture', next_action: null, latest_charge: { object: 'charge', captured: false } });
+      expect(held).toMatchObject({
+        status: 'requires_capture',
+        next_action: null,
+        latest_charge: { object: 'charge', captured: false },
+      });
 
       const unsaved = await gateway.createHoldPaymentIntent({
         bookingId: 'bk-gw-unsaved-card',
@@ -664,11 +801,21 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
       );
       expect(needsCustomer).toMatchObject({ statusCode: 402, code: 'authentication_required' });
 
-      const abandoned = await gateway.createSetupIntent({ ...setup, setupId: 'setup-gw-abandoned', idempotencyKey: setupIntentKey('setup-gw-abandoned') });
-      const canceled = await gateway.cancelSetupIntent({ setupIntentId: abandoned.id, idempotencyKey: cancelSetupKey('setup-gw-abandoned', abandoned.id) });
+      const abandoned = await gateway.createSetupIntent({
+        ...setup,
+        setupId: 'setup-gw-abandoned',
+        idempotencyKey: setupIntentKey('setup-gw-abandoned'),
+      });
+      const canceled = await gateway.cancelSetupIntent({
+        setupIntentId: abandoned.id,
+        idempotencyKey: cancelSetupKey('setup-gw-abandoned', abandoned.id),
+      });
       expect(canceled).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned' });
       const tooLate = await refusal(() =>
-        gateway.cancelSetupIntent({ setupIntentId: created.id, idempotencyKey: cancelSetupKey('setup-gw-card', created.id) }),
+        gateway.cancelSetupIntent({
+          setupIntentId: created.id,
+          idempotencyKey: cancelSetupKey('setup-gw-card', created.id),
+        }),
       );
       expect(tooLate).toMatchObject({ statusCode: 400, code: 'setup_intent_unexpected_state' });
 
@@ -696,7 +843,11 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
       expect(waiting).toMatchObject({
         status: 'requires_action',
         paymentMethodId: paymentMethod.id,
-        microdeposits: { type: 'descriptor_code', arrivalDate: expect.any(String), hostedVerificationUrl: expect.stringContaining(created.id) },
+        microdeposits: {
+          type: 'descriptor_code',
+          arrivalDate: expect.any(String),
+          hostedVerificationUrl: expect.stringContaining(created.id),
+        },
       });
       const mismatch = await refusal(() =>
         gateway.verifySetupMicrodeposits({
@@ -705,7 +856,10 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
           idempotencyKey: verifySetupMicrodepositsKey('setup-gw-bank', created.id, 1),
         }),
       );
-      expect(mismatch).toMatchObject({ statusCode: 400, code: 'payment_method_microdeposit_verification_descriptor_code_mismatch' });
+      expect(mismatch).toMatchObject({
+        statusCode: 400,
+        code: 'payment_method_microdeposit_verification_descriptor_code_mismatch',
+      });
       const verified = toSetupIntentSnapshot(
         await gateway.verifySetupMicrodeposits({
           setupIntentId: created.id,
@@ -713,9 +867,18 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
           idempotencyKey: verifySetupMicrodepositsKey('setup-gw-bank', created.id, 2),
         }),
       );
-      expect(verified).toMatchObject({ status: 'succeeded', paymentMethodId: paymentMethod.id, mandateId: expect.stringMatching(/^mandate_/), microdeposits: null });
+      expect(verified).toMatchObject({
+        status: 'succeeded',
+        paymentMethodId: paymentMethod.id,
+        mandateId: expect.stringMatching(/^mandate_/),
+        microdeposits: null,
+      });
       const mandateId = verified.mandateId ?? '';
-      expect(await gateway.retrieveMandate(mandateId)).toMatchObject({ status: 'active', type: 'multi_use', payment_method: paymentMethod.id });
+      expect(await gateway.retrieveMandate(mandateId)).toMatchObject({
+        status: 'active',
+        type: 'multi_use',
+        payment_method: paymentMethod.id,
+      });
       expect(await gateway.retrievePaymentMethod(paymentMethod.id)).toMatchObject({
         type: 'us_bank_account',
         customer: customer.id,
@@ -742,7 +905,9 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
         });
       const processing = await underSavedMandate((await debit(1)).id, 1);
       expect(processing.status).toBe('processing');
-      expect((processing.latest_charge as Stripe.Charge).payment_method_details?.us_bank_account?.mandate).toBe(mandateId);
+      expect((processing.latest_charge as Stripe.Charge).payment_method_details?.us_bank_account?.mandate).toBe(
+        mandateId,
+      );
 
       await running.control('POST', `/_emulator/mandates/${mandateId}/revoke`);
       expect((await gateway.retrieveMandate(mandateId)).status).toBe('inactive');
@@ -766,7 +931,9 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
       expectMatchesSpec(schemaFor(200, payload.data.object), payload.data.object);
       expect(event.livemode).toBe(false);
     }
-    const deliveredTypes = new Set(receiver.received.map((delivery) => (JSON.parse(delivery.rawBody) as Stripe.Event).type));
+    const deliveredTypes = new Set(
+      receiver.received.map((delivery) => (JSON.parse(delivery.rawBody) as Stripe.Event).type),
+    );
     for (const type of EVENT_TYPES) {
       expect(deliveredTypes, type).toContain(type);
     }

@@ -42,7 +42,9 @@ describe('package-lock.json', () => {
 
   it('is refused by npm ci once package.json names a dependency the lockfile lacks, which provisioning reports', () => {
     const dir = cleanCopy();
-    const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     manifest.dependencies['is-number'] = '7.0.0';
     writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
     expect(npmCiDryRun(dir).status).not.toBe(0);

@@ -19,7 +19,11 @@ afterAll(async () => {
   await target?.close();
 });
 
-const ONLINE_ACCEPTANCE = { ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (conformance)', acceptedAt: new Date().toISOString() };
+const ONLINE_ACCEPTANCE = {
+  ipAddress: '203.0.113.7',
+  userAgent: 'Mozilla/5.0 (conformance)',
+  acceptedAt: new Date().toISOString(),
+};
 
 /** A Stripe customer of this run, as the workflows create one per booking customer. */
 async function newCustomer(name: string): Promise<Stripe.Customer> {
@@ -96,7 +100,11 @@ describe(`Stripe conformance`, () => {
     expect(canceled.amount_capturable).toBe(0);
     // docs.stripe.com/api/payment_intents/cancel: a canceled PaymentIntent cannot be canceled again.
     const again = await refusal(
-      target.gateway.cancelPaymentIntent({ paymentIntentId: held.id, reason: 'requested_by_customer', idempotencyKey: target.key('release-cancel-again') }),
+      target.gateway.cancelPaymentIntent({
+        paymentIntentId: held.id,
+        reason: 'requested_by_customer',
+        idempotencyKey: target.key('release-cancel-again'),
+      }),
     );
     expect(again.code).toBe('payment_intent_unexpected_state');
   });
@@ -114,7 +122,11 @@ describe(`Stripe conformance`, () => {
       idempotencyKey: target.key('decline-create'),
     });
     const declined = await refusal(
-      target.gateway.confirmHoldPaymentIntent({ paymentIntentId: created.id, paymentMethod: 'pm_card_chargeDeclined', idempotencyKey: target.key('decline-confirm') }),
+      target.gateway.confirmHoldPaymentIntent({
+        paymentIntentId: created.id,
+        paymentMethod: 'pm_card_chargeDeclined',
+        idempotencyKey: target.key('decline-confirm'),
+      }),
     );
 
     expect(declined.type).toBe('StripeCardError');
@@ -153,7 +165,9 @@ describe(`Stripe conformance`, () => {
     const replayed = await target.gateway.createHoldPaymentIntent(request);
 
     expect(replayed.id).toBe(first.id);
-    expect((replayed as Stripe.Response<Stripe.PaymentIntent>).lastResponse.headers['idempotent-replayed']).toBe('true');
+    expect((replayed as Stripe.Response<Stripe.PaymentIntent>).lastResponse.headers['idempotent-replayed']).toBe(
+      'true',
+    );
     const changed = await refusal(target.gateway.createHoldPaymentIntent({ ...request, attempt: 2 }));
     expect(changed.type).toBe('StripeIdempotencyError');
     expect(changed.message).toMatch(/same parameters/);
@@ -183,29 +197,36 @@ describe(`Stripe conformance`, () => {
     expect(again.requestId).not.toBe(first.requestId);
     expect(again.headers?.['idempotent-replayed']).toBe('true');
     // The issuer was asked once: the PaymentIntent's latest charge is still the first attempt's.
-    expect(((await target.gateway.retrievePaymentIntent(created.id)).latest_charge as Stripe.Charge).id).toBe(chargeAsked.id);
+    expect(((await target.gateway.retrievePaymentIntent(created.id)).latest_charge as Stripe.Charge).id).toBe(
+      chargeAsked.id,
+    );
   });
 
   // Only the emulator can be made to answer a 500; Stripe's test mode skips this one.
-  it.skipIf(Boolean(process.env.STRIPE_CONFORMANCE_KEY))('replays a 500 under its idempotency key, as saved, to every retry', async () => {
-    // docs.stripe.com/api/idempotent_requests: subsequent requests with the same key return the same
-    // result, 500 errors included.
-    const customer = await newCustomer('idempotent-500');
-    const request = {
-      bookingId: 'conformance-idempotent-500',
-      attempt: 1,
-      paymentMethod: 'pm_card_visa',
-      stripeCustomerId: customer.id,
-      idempotencyKey: target.key('idempotent-500-create'),
-    };
-    await target.control('POST', '/_emulator/faults', { api: { status: 500, when: 'after', count: 1, pathPattern: '^POST /v1/payment_intents$' } });
-    const first = await refusal(target.gateway.createHoldPaymentIntent(request));
-    const retried = await refusal(target.gateway.createHoldPaymentIntent(request));
+  it.skipIf(Boolean(process.env.STRIPE_CONFORMANCE_KEY))(
+    'replays a 500 under its idempotency key, as saved, to every retry',
+    async () => {
+      // docs.stripe.com/api/idempotent_requests: subsequent requests with the same key return the same
+      // result, 500 errors included.
+      const customer = await newCustomer('idempotent-500');
+      const request = {
+        bookingId: 'conformance-idempotent-500',
+        attempt: 1,
+        paymentMethod: 'pm_card_visa',
+        stripeCustomerId: customer.id,
+        idempotencyKey: target.key('idempotent-500-create'),
+      };
+      await target.control('POST', '/_emulator/faults', {
+        api: { status: 500, when: 'after', count: 1, pathPattern: '^POST /v1/payment_intents$' },
+      });
+      const first = await refusal(target.gateway.createHoldPaymentIntent(request));
+      const retried = await refusal(target.gateway.createHoldPaymentIntent(request));
 
-    expect(first.statusCode).toBe(500);
-    expect(retried.statusCode).toBe(500);
-    expect(retried.headers?.['idempotent-replayed']).toBe('true');
-  });
+      expect(first.statusCode).toBe(500);
+      expect(retried.statusCode).toBe(500);
+      expect(retried.headers?.['idempotent-replayed']).toBe('true');
+    },
+  );
 
   it('debits a typed-in bank account after microdeposits: requires_action, then processing once verified', async () => {
     // docs.stripe.com/payments/ach-direct-debit/accept-a-payment#web-verify-with-microdeposits and
@@ -215,7 +236,11 @@ describe(`Stripe conformance`, () => {
     const customer = await newCustomer('microdeposits');
     const bankAccount = await target.stripe.paymentMethods.create({
       type: 'us_bank_account',
-      us_bank_account: { account_number: '000123456789', routing_number: '110000000', account_holder_type: 'individual' },
+      us_bank_account: {
+        account_number: '000123456789',
+        routing_number: '110000000',
+        account_holder_type: 'individual',
+      },
       billing_details: { name: 'Jenny Rosen', email: 'jenny@example.com' },
     });
     const created = await target.gateway.createBankPaymentIntent({
@@ -239,7 +264,11 @@ describe(`Stripe conformance`, () => {
     expect(waiting.next_action?.type).toBe('verify_with_microdeposits');
     expect(waiting.next_action?.verify_with_microdeposits?.microdeposit_type).toBe('descriptor_code');
     const wrong = await refusal(
-      target.gateway.verifyMicrodeposits({ paymentIntentId: created.id, descriptorCode: 'SM99ZZ', idempotencyKey: target.key('microdeposits-wrong') }),
+      target.gateway.verifyMicrodeposits({
+        paymentIntentId: created.id,
+        descriptorCode: 'SM99ZZ',
+        idempotencyKey: target.key('microdeposits-wrong'),
+      }),
     );
     expect(wrong.code).toBe('payment_method_microdeposit_verification_descriptor_code_mismatch');
     const verified = await target.gateway.verifyMicrodeposits({
@@ -252,24 +281,34 @@ describe(`Stripe conformance`, () => {
 
   // Linking an account needs a Financial Connections session in a browser: Stripe's test mode gives
   // this suite none to read, so only the emulator's linked accounts are checked here.
-  it.skipIf(Boolean(process.env.STRIPE_CONFORMANCE_KEY))("refreshes a linked account's balance asynchronously: null, pending, then the refreshed balance", async () => {
-    // docs.stripe.com/financial-connections/balances and docs.stripe.com/api/financial_connections/accounts/refresh:
-    // `balance` is null until a refresh completes; a refresh answers balance_refresh.status pending,
-    // and financial_connections.account.refreshed_balance follows once the bank answered.
-    const { accountId } = await target.control<{ accountId: string }>('POST', '/_emulator/financial_connections/accounts', { balance: 25_000 });
-    expect((await target.gateway.retrieveFinancialConnectionsAccount(accountId)).balance).toBeNull();
+  it.skipIf(Boolean(process.env.STRIPE_CONFORMANCE_KEY))(
+    "refreshes a linked account's balance asynchronously: null, pending, then the refreshed balance",
+    async () => {
+      // docs.stripe.com/financial-connections/balances and docs.stripe.com/api/financial_connections/accounts/refresh:
+      // `balance` is null until a refresh completes; a refresh answers balance_refresh.status pending,
+      // and financial_connections.account.refreshed_balance follows once the bank answered.
+      const { accountId } = await target.control<{ accountId: string }>(
+        'POST',
+        '/_emulator/financial_connections/accounts',
+        { balance: 25_000 },
+      );
+      expect((await target.gateway.retrieveFinancialConnectionsAccount(accountId)).balance).toBeNull();
 
-    const asked = await target.gateway.refreshFinancialConnectionsBalance({ accountId, idempotencyKey: target.key('balance-refresh') });
-    expect(asked.balance_refresh?.status).toBe('pending');
-    expect(asked.balance).toBeNull();
+      const asked = await target.gateway.refreshFinancialConnectionsBalance({
+        accountId,
+        idempotencyKey: target.key('balance-refresh'),
+      });
+      expect(asked.balance_refresh?.status).toBe('pending');
+      expect(asked.balance).toBeNull();
 
-    await target.control('POST', '/_emulator/clock/advance', { seconds: 60 });
-    const refreshed = await target.gateway.retrieveFinancialConnectionsAccount(accountId);
-    expect(refreshed.balance_refresh?.status).toBe('succeeded');
-    expect(refreshed.balance?.current?.usd).toBe(25_000);
-    const events = await target.stripe.events.list({ type: 'financial_connections.account.refreshed_balance' });
-    expect(events.data.map((event) => (event.data.object as { id: string }).id)).toContain(accountId);
-  });
+      await target.control('POST', '/_emulator/clock/advance', { seconds: 60 });
+      const refreshed = await target.gateway.retrieveFinancialConnectionsAccount(accountId);
+      expect(refreshed.balance_refresh?.status).toBe('succeeded');
+      expect(refreshed.balance?.current?.usd).toBe(25_000);
+      const events = await target.stripe.events.list({ type: 'financial_connections.account.refreshed_balance' });
+      expect(events.data.map((event) => (event.data.object as { id: string }).id)).toContain(accountId);
+    },
+  );
 
   it('refunds part of a payment once, and refuses more than what is left', async () => {
     // docs.stripe.com/refunds and docs.stripe.com/api/refunds/create: a partial refund of a
@@ -280,10 +319,20 @@ describe(`Stripe conformance`, () => {
     );
     expect(paid.status).toBe('succeeded');
 
-    const refund = await target.gateway.createRefund({ paymentIntentId: paid.id, amount: 3_000, idempotencyKey: target.key('refund-first') });
+    const refund = await target.gateway.createRefund({
+      paymentIntentId: paid.id,
+      amount: 3_000,
+      idempotencyKey: target.key('refund-first'),
+    });
     expect(refund.amount).toBe(3_000);
     expect(['pending', 'succeeded']).toContain(refund.status);
-    const tooMuch = await refusal(target.gateway.createRefund({ paymentIntentId: paid.id, amount: 3_000, idempotencyKey: target.key('refund-second') }));
+    const tooMuch = await refusal(
+      target.gateway.createRefund({
+        paymentIntentId: paid.id,
+        amount: 3_000,
+        idempotencyKey: target.key('refund-second'),
+      }),
+    );
     expect(tooMuch.code).toBe('amount_too_large');
     const charge = (await target.gateway.retrievePaymentIntent(paid.id)).latest_charge as Stripe.Charge;
     expect(charge.amount_refunded).toBe(3_000);
@@ -303,13 +352,25 @@ describe(`Stripe conformance`, () => {
       idempotencyKey: target.key('listing-create'),
     });
     const paid = await target.stripe.paymentIntents.create(
-      { amount: 2_000, currency: 'usd', customer: customer.id, payment_method: 'pm_card_visa', payment_method_types: ['card'], confirm: true },
+      {
+        amount: 2_000,
+        currency: 'usd',
+        customer: customer.id,
+        payment_method: 'pm_card_visa',
+        payment_method_types: ['card'],
+        confirm: true,
+      },
       { idempotencyKey: target.key('listing-paid') },
     );
-    const refund = await target.gateway.createRefund({ paymentIntentId: paid.id, amount: 500, idempotencyKey: target.key('listing-refund') });
+    const refund = await target.gateway.createRefund({
+      paymentIntentId: paid.id,
+      amount: 500,
+      idempotencyKey: target.key('listing-refund'),
+    });
 
     const intents = [];
-    for await (const intent of target.gateway.listPaymentIntents({ stripeCustomerId: customer.id })) intents.push(intent.id);
+    for await (const intent of target.gateway.listPaymentIntents({ stripeCustomerId: customer.id }))
+      intents.push(intent.id);
     expect(intents).toEqual([paid.id, created.id]);
     expect(intents).not.toContain(held.id);
     const refunds = [];
@@ -335,7 +396,11 @@ describe(`Stripe conformance`, () => {
     expect(setup.status).toBe('requires_payment_method');
     expect(setup.usage).toBe('off_session');
 
-    const confirmed = await target.stripe.setupIntents.confirm(setup.id, { payment_method: 'pm_card_visa' }, { idempotencyKey: target.key('setup-confirm') });
+    const confirmed = await target.stripe.setupIntents.confirm(
+      setup.id,
+      { payment_method: 'pm_card_visa' },
+      { idempotencyKey: target.key('setup-confirm') },
+    );
     expect(confirmed.status).toBe('succeeded');
     const saved = await target.gateway.retrievePaymentMethod(confirmed.payment_method as string);
     expect(saved.customer).toBe(customer.id);

@@ -40,7 +40,10 @@ function expectSetupIntentWeCanRead(setupIntent: Stripe.SetupIntent): void {
   for (const field of ['customer', 'payment_method', 'mandate', 'last_setup_error', 'next_action'] as const) {
     expect(setupIntent, field).toHaveProperty(field);
   }
-  expect(toSetupIntentSnapshot(setupIntent)).toMatchObject({ setupIntentId: setupIntent.id, status: setupIntent.status });
+  expect(toSetupIntentSnapshot(setupIntent)).toMatchObject({
+    setupIntentId: setupIntent.id,
+    status: setupIntent.status,
+  });
 }
 
 describe('every Stripe request the gateway sends is one Stripe accepts (stripe-mock, strict version)', () => {
@@ -161,12 +164,19 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
   });
 
   it('asks for a Financial Connections balance refresh as Stripe accepts it', async () => {
-    const refreshed = await gateway.refreshFinancialConnectionsBalance({ accountId: 'fca_123', idempotencyKey: balanceRefreshKey('b-1', 1) });
+    const refreshed = await gateway.refreshFinancialConnectionsBalance({
+      accountId: 'fca_123',
+      idempotencyKey: balanceRefreshKey('b-1', 1),
+    });
     expect(refreshed.object).toBe('financial_connections.account');
   });
 
   it('refunds a payment and reads the refund', async () => {
-    const refund = await gateway.createRefund({ paymentIntentId: 'pi_123', amount: 5_000, idempotencyKey: refundKey('b-1', 'pi_123') });
+    const refund = await gateway.createRefund({
+      paymentIntentId: 'pi_123',
+      amount: 5_000,
+      idempotencyKey: refundKey('b-1', 'pi_123'),
+    });
     expect(refund.object).toBe('refund');
     expect((await gateway.retrieveRefund('re_123')).object).toBe('refund');
   });
@@ -212,7 +222,10 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
   });
 
   it('cancels an abandoned SetupIntent', async () => {
-    const setupIntent = await gateway.cancelSetupIntent({ setupIntentId: 'seti_123', idempotencyKey: cancelSetupKey('setup-1', 'seti_123') });
+    const setupIntent = await gateway.cancelSetupIntent({
+      setupIntentId: 'seti_123',
+      idempotencyKey: cancelSetupKey('setup-1', 'seti_123'),
+    });
     expectSetupIntentWeCanRead(setupIntent);
   });
 
@@ -238,22 +251,35 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
 
   it('lists the events created since a time, page by page, as the reconciliation reads them', async () => {
     const events: Stripe.Event[] = [];
-    for await (const event of gateway.listEvents({ createdSince: 1_700_000_000, pageSize: 100, startingAfter: 'evt_123' })) {
+    for await (const event of gateway.listEvents({
+      createdSince: 1_700_000_000,
+      pageSize: 100,
+      startingAfter: 'evt_123',
+    })) {
       events.push(event);
       if (events.length >= 3) break;
     }
     expect(events.length).toBeGreaterThan(0);
-    expect(events[0]).toMatchObject({ object: 'event', id: expect.any(String), type: expect.any(String), created: expect.any(Number) });
+    expect(events[0]).toMatchObject({
+      object: 'event',
+      id: expect.any(String),
+      type: expect.any(String),
+      created: expect.any(Number),
+    });
   });
 
   it('lists what a workflow reads to learn whether a write it lost happened: PaymentIntents, refunds, SetupIntents, customers', async () => {
-    const first = async <T,>(items: AsyncIterable<T>): Promise<T> => {
+    const first = async <T>(items: AsyncIterable<T>): Promise<T> => {
       for await (const item of items) return item;
       throw new Error('empty list');
     };
-    expect(await first(gateway.listPaymentIntents({ stripeCustomerId: 'cus_123' }))).toMatchObject({ object: 'payment_intent' });
+    expect(await first(gateway.listPaymentIntents({ stripeCustomerId: 'cus_123' }))).toMatchObject({
+      object: 'payment_intent',
+    });
     expect(await first(gateway.listRefunds({ paymentIntentId: 'pi_123' }))).toMatchObject({ object: 'refund' });
-    expect(await first(gateway.listSetupIntents({ stripeCustomerId: 'cus_123' }))).toMatchObject({ object: 'setup_intent' });
+    expect(await first(gateway.listSetupIntents({ stripeCustomerId: 'cus_123' }))).toMatchObject({
+      object: 'setup_intent',
+    });
     expect(await first(gateway.listCustomers({ email: 'guest@example.com' }))).toMatchObject({ object: 'customer' });
   });
 
@@ -262,7 +288,12 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
     const id = await createBankPaymentMethod(stripe, {
       bookingId: 'b-1',
       requestFingerprint: 'f'.repeat(64),
-      bankAccount: { accountNumber: '000123456789', routingNumber: '110000000', accountHolderName: 'Test Guest', accountHolderType: 'individual' },
+      bankAccount: {
+        accountNumber: '000123456789',
+        routingNumber: '110000000',
+        accountHolderName: 'Test Guest',
+        accountHolderType: 'individual',
+      },
       customer: { id: 'cust-1', email: 'guest@example.com', name: 'Test Guest' },
     });
     expect(id).toMatch(/^pm_/);

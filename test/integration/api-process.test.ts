@@ -51,7 +51,9 @@ describe('api/main.ts', () => {
     expect((await system.api('POST', '/v1/bookings', booking)).status).toBe(201);
     const held = await waitFor(
       async () => {
-        const response = await fetch(`${apiUrl}/v1/bookings/${booking.bookingId}`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+        const response = await fetch(`${apiUrl}/v1/bookings/${booking.bookingId}`, {
+          headers: { authorization: `Bearer ${API_TOKEN}` },
+        });
         const body = (await response.json()) as { hold?: { status: string } };
         return body.hold?.status === 'held' ? body : false;
       },

@@ -56,7 +56,12 @@ describe('npm run bench', () => {
     expect(renderTable(results)).toContain('held throughput / floor');
 
     const written = await writeReport(results, { command: 'npm run bench' });
-    expect(written.map((file) => path.basename(file))).toEqual(['BENCHMARKS.md', 'throughput.png', 'latency.png', 'history.png']);
+    expect(written.map((file) => path.basename(file))).toEqual([
+      'BENCHMARKS.md',
+      'throughput.png',
+      'latency.png',
+      'history.png',
+    ]);
     const report = await readFile(written[0], 'utf8');
     for (const section of ['## Throughput', '## Latency', '## Webhook ingest', '## History events', '## Worker memory'])
       expect(report).toContain(section);
@@ -75,52 +80,56 @@ describe('npm run bench with BENCH_API_URL', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('drives the running stack instead of starting one, and the report says it was reused', { timeout: 300_000 }, async () => {
-    // A stack as `npm start` runs it: API, worker process, emulator, Temporal and PostgreSQL, up before the bench.
-    stack = await startBenchStack();
-    const { system } = stack;
-    dir = await mkdtemp(path.join(tmpdir(), 'bench-reuse-'));
-    const config = loadBenchConfig(
-      {
-        ...TINY_SCALE,
-        BENCH_OUTPUT: path.join(dir, 'BENCHMARKS.md'),
-        BENCH_CHART_DIR: path.join(dir, 'charts'),
-        BENCH_API_URL: system.apiUrl,
-        BENCH_API_TOKEN: system.apiToken,
-        BENCH_TEMPORAL_ADDRESS: system.temporal.address,
-        BENCH_DATABASE_URL: system.databaseUrl,
-        BENCH_STRIPE_API_URL: system.emulatorUrl,
-        BENCH_STRIPE_WEBHOOK_SECRET: system.webhookSecret,
-        BENCH_PAYLOAD_CODEC_KEYS: system.payloadCodecKeys,
-        BENCH_WORKER_HEALTH_ADDRESS: stack.workerHealthAddress,
-      },
-      path.join(dir, 'no-dev-settings.json'),
-    );
-    const results = await runBench(config, () => {});
+  it(
+    'drives the running stack instead of starting one, and the report says it was reused',
+    { timeout: 300_000 },
+    async () => {
+      // A stack as `npm start` runs it: API, worker process, emulator, Temporal and PostgreSQL, up before the bench.
+      stack = await startBenchStack();
+      const { system } = stack;
+      dir = await mkdtemp(path.join(tmpdir(), 'bench-reuse-'));
+      const config = loadBenchConfig(
+        {
+          ...TINY_SCALE,
+          BENCH_OUTPUT: path.join(dir, 'BENCHMARKS.md'),
+          BENCH_CHART_DIR: path.join(dir, 'charts'),
+          BENCH_API_URL: system.apiUrl,
+          BENCH_API_TOKEN: system.apiToken,
+          BENCH_TEMPORAL_ADDRESS: system.temporal.address,
+          BENCH_DATABASE_URL: system.databaseUrl,
+          BENCH_STRIPE_API_URL: system.emulatorUrl,
+          BENCH_STRIPE_WEBHOOK_SECRET: system.webhookSecret,
+          BENCH_PAYLOAD_CODEC_KEYS: system.payloadCodecKeys,
+          BENCH_WORKER_HEALTH_ADDRESS: stack.workerHealthAddress,
+        },
+        path.join(dir, 'no-dev-settings.json'),
+      );
+      const results = await runBench(config, () => {});
 
-    expect(results.stack).toEqual({ kind: 'reused', apiUrl: system.apiUrl });
-    // Read back from a probe booking: the stack's HOLD_RELEASE_GRACE_SECONDS.
-    expect(results.releaseGraceSeconds).toBe(1);
-    expect(results.steps.map((step) => [step.path, step.bookings, step.failures])).toEqual([
-      ['booking', 2, 0],
-      ['floor', 2, 0],
-    ]);
-    expect(results.shapes.every((shape) => shape.stripeCallCount >= shape.minimum.stripeCalls)).toBe(true);
-    expect(results.webhookToState.count).toBe(1);
-    expect(results.memory.sleepingBookings).toBe(3);
-    expect(results.memory.rssAfterBytes).toBeGreaterThan(0);
-    expect(results.ingest).toMatchObject({ events: 20, rejected: 0 });
-    expect(results.ingestCpu.map((share) => share.label)).toContain('booking worker');
+      expect(results.stack).toEqual({ kind: 'reused', apiUrl: system.apiUrl });
+      // Read back from a probe booking: the stack's HOLD_RELEASE_GRACE_SECONDS.
+      expect(results.releaseGraceSeconds).toBe(1);
+      expect(results.steps.map((step) => [step.path, step.bookings, step.failures])).toEqual([
+        ['booking', 2, 0],
+        ['floor', 2, 0],
+      ]);
+      expect(results.shapes.every((shape) => shape.stripeCallCount >= shape.minimum.stripeCalls)).toBe(true);
+      expect(results.webhookToState.count).toBe(1);
+      expect(results.memory.sleepingBookings).toBe(3);
+      expect(results.memory.rssAfterBytes).toBeGreaterThan(0);
+      expect(results.ingest).toMatchObject({ events: 20, rejected: 0 });
+      expect(results.ingestCpu.map((share) => share.label)).toContain('booking worker');
 
-    const [reportFile] = await writeReport(results, { command: `BENCH_API_URL=${system.apiUrl} npm run bench` });
-    const report = await readFile(reportFile, 'utf8');
-    expect(report).toContain(`Stack: **reused at ${system.apiUrl}**`);
-    expect(report).not.toContain(system.apiToken);
-    expect(report).not.toContain(system.payloadCodecKeys);
-    // The bench cancelled the sleeping bookings it opened on the stack it does not own.
-    const { rows } = await system.db.query<{ n: string }>(
-      `SELECT count(*) AS n FROM notifications WHERE booking_id LIKE 'bench-sleep-%' AND type = 'hold.released'`,
-    );
-    expect(Number(rows[0].n)).toBe(3);
-  });
+      const [reportFile] = await writeReport(results, { command: `BENCH_API_URL=${system.apiUrl} npm run bench` });
+      const report = await readFile(reportFile, 'utf8');
+      expect(report).toContain(`Stack: **reused at ${system.apiUrl}**`);
+      expect(report).not.toContain(system.apiToken);
+      expect(report).not.toContain(system.payloadCodecKeys);
+      // The bench cancelled the sleeping bookings it opened on the stack it does not own.
+      const { rows } = await system.db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM notifications WHERE booking_id LIKE 'bench-sleep-%' AND type = 'hold.released'`,
+      );
+      expect(Number(rows[0].n)).toBe(3);
+    },
+  );
 });

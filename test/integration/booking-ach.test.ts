@@ -39,13 +39,20 @@ function bankBooking(payment: Record<string, unknown>) {
     payment: {
       amount: 12_500,
       method: 'us_bank_account',
-      mandate: { ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (integration tests)', acceptedAt: new Date().toISOString() },
+      mandate: {
+        ipAddress: '203.0.113.7',
+        userAgent: 'Mozilla/5.0 (integration tests)',
+        acceptedAt: new Date().toISOString(),
+      },
       ...payment,
     },
   });
 }
 
-async function waitForPayment(bookingId: string, status: PaymentStatus): Promise<BookingView & { payment: PaymentView }> {
+async function waitForPayment(
+  bookingId: string,
+  status: PaymentStatus,
+): Promise<BookingView & { payment: PaymentView }> {
   return waitFor(
     async () => {
       const { body } = await system.api('GET', `/v1/bookings/${bookingId}`);
@@ -76,7 +83,11 @@ async function readableHistory(bookingId: string): Promise<string> {
 describe('bookings paid by US bank account, end to end', () => {
   it('verifies a typed-in bank account by microdeposits, debits it and records the payment reference', async () => {
     const booking = bankBooking({
-      bankAccount: { accountNumber: ACCOUNT_NUMBER, routingNumber: '110000000', accountHolderName: 'Integration Guest' },
+      bankAccount: {
+        accountNumber: ACCOUNT_NUMBER,
+        routingNumber: '110000000',
+        accountHolderName: 'Integration Guest',
+      },
       verification: 'microdeposits',
     });
 
@@ -133,7 +144,9 @@ describe('bookings paid by US bank account, end to end', () => {
     const disputed = await waitForPayment(booking.bookingId, 'disputed');
     expect(disputed.payment.dispute?.id).toMatch(/^(dp|du)_/);
 
-    await system.emulatorControl('POST', `/_emulator/disputes/${disputed.payment.dispute!.id}/close`, { status: 'lost' });
+    await system.emulatorControl('POST', `/_emulator/disputes/${disputed.payment.dispute!.id}/close`, {
+      status: 'lost',
+    });
     const closed = await waitFor(
       async () => {
         const { body } = await system.api('GET', `/v1/bookings/${booking.bookingId}`);
@@ -157,7 +170,9 @@ describe('bookings paid by US bank account, end to end', () => {
     await settleDebit(processing.payment.paymentIntentId!);
     await waitForPayment(booking.bookingId, 'succeeded');
 
-    const cancelled = await system.api('POST', `/v1/bookings/${booking.bookingId}/cancel`, { reason: 'guest cancelled' });
+    const cancelled = await system.api('POST', `/v1/bookings/${booking.bookingId}/cancel`, {
+      reason: 'guest cancelled',
+    });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.payment?.cancellation).toBe('refund_requested');
     expect(cancelled.body.payment?.refund).toMatchObject({ status: 'pending', amount: 12_500 });

@@ -117,9 +117,14 @@ describe('booking payments, end to end', () => {
     );
     expect(inbox.rows.map((row) => row.type)).toContain('payment_intent.amount_capturable_updated');
     expect(inbox.rows.filter((row) => row.payload.includes(clientSecret))).toEqual([]);
-    const everywhere = await system.db.query('SELECT id FROM stripe_events WHERE payload::text LIKE $1', [`%${clientSecret}%`]);
+    const everywhere = await system.db.query('SELECT id FROM stripe_events WHERE payload::text LIKE $1', [
+      `%${clientSecret}%`,
+    ]);
     expect(everywhere.rowCount).toBe(0);
-    expect(apiLogLines.some((line) => line.includes(booking.bookingId)), 'the API logged the booking').toBe(true);
+    expect(
+      apiLogLines.some((line) => line.includes(booking.bookingId)),
+      'the API logged the booking',
+    ).toBe(true);
     expect(apiLogLines.filter((line) => line.includes(clientSecret))).toEqual([]);
 
     expect((await api('POST', `/v1/bookings/${booking.bookingId}/cancel`, {})).status).toBe(200);
@@ -140,7 +145,10 @@ describe('booking payments, end to end', () => {
       // Let every copy of every event reach the API before counting.
       const deliveries = await waitFor(
         async () => {
-          const { data } = await emulatorControl<{ data: WebhookDeliverySummary[] }>('GET', '/_emulator/webhooks/deliveries');
+          const { data } = await emulatorControl<{ data: WebhookDeliverySummary[] }>(
+            'GET',
+            '/_emulator/webhooks/deliveries',
+          );
           return data.every((delivery) => delivery.state !== 'pending' && delivery.state !== 'held') ? data : false;
         },
         { description: 'every webhook copy delivered' },
@@ -185,7 +193,9 @@ describe('booking payments, end to end', () => {
       await waitFor(async () => (await handle.query(bookingStateQuery)).processedEventCount === storedIds.length, {
         description: `processedEventCount ${storedIds.length}`,
       });
-      expect(system.callbacks.filter((c) => c.bookingId === booking.bookingId && c.type === 'hold.held')).toHaveLength(1);
+      expect(system.callbacks.filter((c) => c.bookingId === booking.bookingId && c.type === 'hold.held')).toHaveLength(
+        1,
+      );
 
       const cancelled = await api('POST', `/v1/bookings/${booking.bookingId}/cancel`, { reason: 'storm test done' });
       expect(cancelled.status).toBe(200);
@@ -206,7 +216,10 @@ describe('booking payments, end to end', () => {
     });
     const response = await fetch(`${system.apiUrl}/v1/webhooks/stripe`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'stripe-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}` },
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}`,
+      },
       body,
     });
     expect(response.status).toBe(400);

@@ -17,7 +17,12 @@ import type { SetupView } from '../../api/setup/schemas.js';
 import { bookingWorkflowId, type HoldStatus, type PaymentStatus } from '../../workflows/booking/contract.js';
 import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../../workflows/common/search-attributes.js';
 import { paymentMethodSetupWorkflowId } from '../../workflows/setup/contract.js';
-import { newBooking, startSystemUnderTest, waitForBooking as waitForBookingView, type SystemUnderTest } from '../../harness/system-under-test.js';
+import {
+  newBooking,
+  startSystemUnderTest,
+  waitForBooking as waitForBookingView,
+  type SystemUnderTest,
+} from '../../harness/system-under-test.js';
 import { listWorkflowIds, temporalCli, temporalCliJson } from '../../harness/temporal-cli.js';
 import { toolPath } from '../../harness/tool-paths.js';
 import { waitFor } from '../../harness/wait-for.js';
@@ -47,7 +52,10 @@ async function listUntil(query: string, accept: (ids: string[]) => boolean): Pro
   );
 }
 
-const including = (...ids: string[]) => (listed: string[]) => ids.every((id) => listed.includes(id));
+const including =
+  (...ids: string[]) =>
+  (listed: string[]) =>
+    ids.every((id) => listed.includes(id));
 const excluding = (id: string) => (listed: string[]) => !listed.includes(id);
 
 const waitForBooking = (bookingId: string, accept: (booking: BookingView) => boolean, description: string) =>
@@ -57,10 +65,9 @@ const paymentIs = (status: PaymentStatus) => (booking: BookingView) => booking.p
 
 /** `temporal workflow describe --output json`: the static summary and details the API started the workflow with. */
 async function describeMetadata(workflowId: string): Promise<{ summary?: string; details?: string }> {
-  const described = await temporalCliJson<{ executionConfig: { userMetadata?: { summary?: string; details?: string } } }>(
-    system.temporal.address,
-    ['workflow', 'describe', '--workflow-id', workflowId, ...system.codecCliArgs],
-  );
+  const described = await temporalCliJson<{
+    executionConfig: { userMetadata?: { summary?: string; details?: string } };
+  }>(system.temporal.address, ['workflow', 'describe', '--workflow-id', workflowId, ...system.codecCliArgs]);
   return described.executionConfig.userMetadata ?? {};
 }
 
@@ -86,7 +93,9 @@ interface HistoryEvent {
 }
 
 /** `temporal workflow show --output json`: each activity's or timer's summary, decoded, in history order. */
-async function historySummaries(workflowId: string): Promise<Array<{ event: string; activity?: string; summary: string }>> {
+async function historySummaries(
+  workflowId: string,
+): Promise<Array<{ event: string; activity?: string; summary: string }>> {
   const { events } = await temporalCliJson<{ events: HistoryEvent[] }>(system.temporal.address, [
     'workflow',
     'show',
@@ -119,7 +128,10 @@ async function registeredAttributes(namespace: string): Promise<Record<string, s
 /** Every product search attribute with its indexed value type, as the list answers it. */
 function everyAttribute(): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(SEARCH_ATTRIBUTE_CLI_TYPES).map(([name, type]) => [name, `INDEXED_VALUE_TYPE_${type.toUpperCase()}`]),
+    Object.entries(SEARCH_ATTRIBUTE_CLI_TYPES).map(([name, type]) => [
+      name,
+      `INDEXED_VALUE_TYPE_${type.toUpperCase()}`,
+    ]),
   );
 }
 
@@ -140,7 +152,9 @@ describe('ops find bookings and setups with `temporal workflow list --query` and
     // "All bookings whose hold is still held", a booking by id, a customer's bookings.
     await listUntil(`HoldStatus = 'held'`, including(soonId, laterId));
     expect(await listUntil(`BookingId = '${endingSoon.bookingId}'`, including(soonId))).toEqual([soonId]);
-    expect(await listUntil(`CustomerId = '${customer.id}'`, including(soonId, laterId))).toEqual([laterId, soonId].sort());
+    expect(await listUntil(`CustomerId = '${customer.id}'`, including(soonId, laterId))).toEqual(
+      [laterId, soonId].sort(),
+    );
     // "Holds releasing in the next hour", the time written as docs/OPERATIONS.md's `date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ` writes it.
     const inAnHour = new Date(Date.now() + 60 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const releasingSoon = await listUntil(`HoldStatus = 'held' AND HoldReleaseAt < '${inAnHour}'`, including(soonId));
@@ -150,7 +164,9 @@ describe('ops find bookings and setups with `temporal workflow list --query` and
     const started = await describeMetadata(soonId);
     expect(started.summary).toBe(`Booking ${endingSoon.bookingId}: $1 card hold`);
     expect(started.details).toContain(`**Customer** ${customer.id}`);
-    expect(await currentDetails(soonId)).toMatch(/^\*\*Hold\*\* held, \$1 on pm_card_visa \(pi_\w+\); release at \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    expect(await currentDetails(soonId)).toMatch(
+      /^\*\*Hold\*\* held, \$1 on pm_card_visa \(pi_\w+\); release at \d{4}-\d\d-\d\d \d\d:\d\d UTC$/,
+    );
     const summaries = await historySummaries(soonId);
     expect(summaries).toContainEqual({
       event: 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
@@ -162,14 +178,22 @@ describe('ops find bookings and setups with `temporal workflow list --query` and
       activity: 'notifyBookingService',
       summary: 'notify the booking service: hold.held',
     });
-    expect(summaries).toContainEqual({ event: 'EVENT_TYPE_TIMER_STARTED', activity: undefined, summary: 'hold-release deadline' });
+    expect(summaries).toContainEqual({
+      event: 'EVENT_TYPE_TIMER_STARTED',
+      activity: undefined,
+      summary: 'hold-release deadline',
+    });
 
     // Released: the status moves on and the release time is gone.
-    expect((await system.api('POST', `/v1/bookings/${endingSoon.bookingId}/cancel`, { reason: 'guest cancelled' })).status).toBe(200);
+    expect(
+      (await system.api('POST', `/v1/bookings/${endingSoon.bookingId}/cancel`, { reason: 'guest cancelled' })).status,
+    ).toBe(200);
     await listUntil(`BookingId = '${endingSoon.bookingId}' AND HoldStatus = 'released'`, including(soonId));
     await listUntil(`HoldReleaseAt < '${inAnHour}'`, excluding(soonId));
     expect(await listWorkflowIds(system.temporal.address, `HoldStatus = 'held'`)).not.toContain(soonId);
-    expect(await currentDetails(soonId)).toMatch(/^\*\*Cancelled\*\* by request: guest cancelled\n\n\*\*Hold\*\* released at /);
+    expect(await currentDetails(soonId)).toMatch(
+      /^\*\*Cancelled\*\* by request: guest cancelled\n\n\*\*Hold\*\* released at /,
+    );
   });
 
   it('finds bank payments by status: processing, then disputed', async () => {
@@ -179,7 +203,11 @@ describe('ops find bookings and setups with `temporal workflow list --query` and
         method: 'us_bank_account',
         paymentMethod: 'pm_usBankAccount_dispute',
         verification: 'automatic',
-        mandate: { ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (integration tests)', acceptedAt: new Date().toISOString() },
+        mandate: {
+          ipAddress: '203.0.113.7',
+          userAgent: 'Mozilla/5.0 (integration tests)',
+          acceptedAt: new Date().toISOString(),
+        },
       },
     });
     expect((await system.api('POST', '/v1/bookings', booking)).status).toBe(201);
@@ -204,7 +232,9 @@ describe('ops find bookings and setups with `temporal workflow list --query` and
     // "All disputed payments".
     await listUntil(`PaymentStatus = 'disputed'`, including(workflowId));
     expect(await listWorkflowIds(system.temporal.address, `PaymentStatus = 'processing'`)).not.toContain(workflowId);
-    expect(await currentDetails(workflowId)).toMatch(/\*\*Payment\*\* \$125 from pm_usBankAccount_dispute \(pi_\w+\) disputed \((dp|du)_\w+, /);
+    expect(await currentDetails(workflowId)).toMatch(
+      /\*\*Payment\*\* \$125 from pm_usBankAccount_dispute \(pi_\w+\) disputed \((dp|du)_\w+, /,
+    );
   });
 
   it("finds a customer's payment-method setups by setup status", async () => {
@@ -224,7 +254,10 @@ describe('ops find bookings and setups with `temporal workflow list --query` and
       /^\*\*Setup\*\* of a card \(seti_\w+\): waiting for the customer to enter the payment method until /,
     );
 
-    const cancelled = await system.api<SetupView>('POST', `/v1/customers/${customer.id}/payment-methods/setups/${started.body.setupId}/cancel`);
+    const cancelled = await system.api<SetupView>(
+      'POST',
+      `/v1/customers/${customer.id}/payment-methods/setups/${started.body.setupId}/cancel`,
+    );
     expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
     await listUntil(`CustomerId = '${customer.id}' AND SetupStatus = 'canceled'`, including(workflowId));
     expect(await listWorkflowIds(system.temporal.address, waiting)).toEqual([]);
@@ -236,7 +269,17 @@ describe('ops find bookings and setups with `temporal workflow list --query` and
     await temporalCli(address, ['operator', 'namespace', 'create', '--namespace', namespace]);
     // As docs/CONFIGURATION.md's loop does: one attribute per command.
     const create = (name: string, type: string) =>
-      temporalCli(address, ['operator', 'search-attribute', 'create', '--namespace', namespace, '--name', name, '--type', type]);
+      temporalCli(address, [
+        'operator',
+        'search-attribute',
+        'create',
+        '--namespace',
+        namespace,
+        '--name',
+        name,
+        '--type',
+        type,
+      ]);
     // A new namespace becomes usable after a short delay.
     await waitFor(() => create('BookingId', 'Keyword').then(() => true), {
       timeoutMs: 30_000,

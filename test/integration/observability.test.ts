@@ -17,7 +17,13 @@ import { bookingWorkflowId, type HoldStatus, type PaymentStatus } from '../../wo
 import { getFreePort } from '../../harness/free-port.js';
 import { scrape, sumOf, type PrometheusSample } from '../../harness/prometheus-text.js';
 import { findSensitiveData } from '../../harness/sensitive-data.js';
-import { SYSTEM_SECRETS, newBooking, startSystemUnderTest, waitForBooking as waitForBookingView, type SystemUnderTest } from '../../harness/system-under-test.js';
+import {
+  SYSTEM_SECRETS,
+  newBooking,
+  startSystemUnderTest,
+  waitForBooking as waitForBookingView,
+  type SystemUnderTest,
+} from '../../harness/system-under-test.js';
 import { waitFor } from '../../harness/wait-for.js';
 
 const spans = new InMemorySpanExporter();
@@ -28,7 +34,10 @@ let system: SystemUnderTest;
 let workerMetricsUrl: string;
 
 beforeAll(async () => {
-  tracing = startTracing({}, { serviceName: 'booking-payments-test', spanProcessors: [new SimpleSpanProcessor(spans)] })!;
+  tracing = startTracing(
+    {},
+    { serviceName: 'booking-payments-test', spanProcessors: [new SimpleSpanProcessor(spans)] },
+  )!;
   const metricsPort = await getFreePort();
   workerMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   installWorkerRuntime({
@@ -79,12 +88,20 @@ const bankBooking = (paymentMethod: string) =>
       method: 'us_bank_account',
       paymentMethod,
       verification: 'automatic',
-      mandate: { ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (integration tests)', acceptedAt: new Date().toISOString() },
+      mandate: {
+        ipAddress: '203.0.113.7',
+        userAgent: 'Mozilla/5.0 (integration tests)',
+        acceptedAt: new Date().toISOString(),
+      },
     },
   });
 
-const counterDelta = (after: PrometheusSample[], before: PrometheusSample[], name: string, labels: Record<string, string>) =>
-  sumOf(after, name, labels) - sumOf(before, name, labels);
+const counterDelta = (
+  after: PrometheusSample[],
+  before: PrometheusSample[],
+  name: string,
+  labels: Record<string, string>,
+) => sumOf(after, name, labels) - sumOf(before, name, labels);
 
 describe('metrics, logs and traces', () => {
   it('exports the SDK runtime metrics and counts each hold outcome once on the worker endpoint', async () => {
@@ -116,12 +133,18 @@ describe('metrics, logs and traces', () => {
     const runtime = await waitFor(
       async () => {
         const samples = await scrape(workerMetricsUrl);
-        return sumOf(samples, 'temporal_workflow_completed', { workflow_type: 'bookingWorkflow' }) >= 1 ? samples : false;
+        return sumOf(samples, 'temporal_workflow_completed', { workflow_type: 'bookingWorkflow' }) >= 1
+          ? samples
+          : false;
       },
       { description: 'temporal_workflow_completed for a booking' },
     );
-    expect(sumOf(runtime, 'temporal_activity_execution_latency_count', { activity_type: 'createHold' })).toBeGreaterThanOrEqual(2);
-    expect(sumOf(runtime, 'temporal_activity_execution_failed', { activity_type: 'confirmHold' })).toBeGreaterThanOrEqual(1);
+    expect(
+      sumOf(runtime, 'temporal_activity_execution_latency_count', { activity_type: 'createHold' }),
+    ).toBeGreaterThanOrEqual(2);
+    expect(
+      sumOf(runtime, 'temporal_activity_execution_failed', { activity_type: 'confirmHold' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(sumOf(runtime, 'temporal_workflow_task_execution_latency_count')).toBeGreaterThan(0);
   });
 
@@ -130,13 +153,18 @@ describe('metrics, logs and traces', () => {
 
     const disputed = bankBooking('pm_usBankAccount_dispute');
     const failed = bankBooking('pm_usBankAccount_insufficientFunds');
-    for (const booking of [disputed, failed]) expect((await system.api('POST', '/v1/bookings', booking)).status).toBe(201);
+    for (const booking of [disputed, failed])
+      expect((await system.api('POST', '/v1/bookings', booking)).status).toBe(201);
     for (const booking of [disputed, failed]) {
       const processing = await waitForPayment(booking.bookingId, 'processing');
       await system.emulatorControl('POST', `/_emulator/payment_intents/${processing.payment.paymentIntentId}/settle`);
     }
     await waitForPayment(disputed.bookingId, 'succeeded');
-    await waitForBooking(failed.bookingId, (view) => view.payment?.failureCode === 'insufficient_funds', 'debit failed');
+    await waitForBooking(
+      failed.bookingId,
+      (view) => view.payment?.failureCode === 'insufficient_funds',
+      'debit failed',
+    );
     await system.emulatorControl('POST', '/_emulator/clock/advance', { seconds: 2 * 86_400 });
     await waitForPayment(disputed.bookingId, 'disputed');
 
@@ -167,13 +195,21 @@ describe('metrics, logs and traces', () => {
     expect(text).not.toMatch(/route="\/v1\/bookings\/it-/);
     const samples = await scrape(`${system.apiUrl}/metrics`);
 
-    expect(sumOf(samples, 'http_requests_total', { method: 'POST', route: '/v1/bookings', status: '201' })).toBeGreaterThanOrEqual(3);
-    expect(sumOf(samples, 'http_request_duration_seconds_count', { method: 'GET', route: '/v1/bookings/:bookingId' })).toBeGreaterThan(0);
-    expect(sumOf(samples, 'http_requests_total', { method: 'POST', route: '/v1/webhooks/stripe', status: '200' })).toBeGreaterThan(0);
+    expect(
+      sumOf(samples, 'http_requests_total', { method: 'POST', route: '/v1/bookings', status: '201' }),
+    ).toBeGreaterThanOrEqual(3);
+    expect(
+      sumOf(samples, 'http_request_duration_seconds_count', { method: 'GET', route: '/v1/bookings/:bookingId' }),
+    ).toBeGreaterThan(0);
+    expect(
+      sumOf(samples, 'http_requests_total', { method: 'POST', route: '/v1/webhooks/stripe', status: '200' }),
+    ).toBeGreaterThan(0);
     expect(sumOf(samples, 'bookings_webhooks_received_total', { outcome: 'stored' })).toBeGreaterThan(0);
     expect(sumOf(samples, 'bookings_inbox_events', { status: 'relayed' })).toBeGreaterThan(0);
     for (const status of ['pending', 'ignored', 'closed', 'handled']) {
-      expect(samples.some((sample) => sample.name === 'bookings_inbox_events' && sample.labels.status === status)).toBe(true);
+      expect(samples.some((sample) => sample.name === 'bookings_inbox_events' && sample.labels.status === status)).toBe(
+        true,
+      );
     }
     expect(samples.some((sample) => sample.name === 'bookings_inbox_oldest_pending_age_seconds')).toBe(true);
     expect(sumOf(samples, 'bookings_inbox_relay_outcomes_total', { outcome: 'relayed' })).toBeGreaterThan(0);
@@ -189,7 +225,13 @@ describe('metrics, logs and traces', () => {
 
     // The workflow's own spans leave the sandbox through a sink when its last activation completes.
     const start = await waitFor(
-      () => spans.getFinishedSpans().find((span) => span.name === 'StartWorkflow:bookingWorkflow' && span.attributes.temporalWorkflowId === workflowId),
+      () =>
+        spans
+          .getFinishedSpans()
+          .find(
+            (span) =>
+              span.name === 'StartWorkflow:bookingWorkflow' && span.attributes.temporalWorkflowId === workflowId,
+          ),
       { description: 'StartWorkflow span' },
     );
     const traceId = start.spanContext().traceId;
@@ -212,7 +254,9 @@ describe('metrics, logs and traces', () => {
       (span) => span.kind === SpanKind.CLIENT && span.parentSpanId === activity?.spanContext().spanId,
     );
     expect(stripeCall, 'Stripe HTTP call under RunActivity:createHold').toBeDefined();
-    expect(String(stripeCall?.attributes['http.url'] ?? stripeCall?.attributes['url.full'])).toMatch(/\/v1\/payment_intents$/);
+    expect(String(stripeCall?.attributes['http.url'] ?? stripeCall?.attributes['url.full'])).toMatch(
+      /\/v1\/payment_intents$/,
+    );
     expect(stripeCall?.attributes['http.method'] ?? stripeCall?.attributes['http.request.method']).toBe('POST');
 
     // The release is in the same trace too: the workflow's later activities run under its RunWorkflow span.
@@ -224,9 +268,12 @@ describe('metrics, logs and traces', () => {
     expect((await system.api('POST', '/v1/bookings', booking)).status).toBe(201);
     await waitForHold(booking.bookingId, 'declined');
     expect((await system.api('POST', `/v1/bookings/${booking.bookingId}/cancel`, {})).status).toBe(200);
-    await waitFor(() => workerLogLines.some((line) => line.includes(booking.bookingId) && line.includes('hold.declined')), {
-      description: 'the declined notification logged',
-    });
+    await waitFor(
+      () => workerLogLines.some((line) => line.includes(booking.bookingId) && line.includes('hold.declined')),
+      {
+        description: 'the declined notification logged',
+      },
+    );
 
     const worker = workerLogLines.map((line) => JSON.parse(line) as Record<string, unknown>);
     const api = apiLogLines.map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -247,12 +294,18 @@ describe('metrics, logs and traces', () => {
       }),
     );
     expect(api).toContainEqual(
-      expect.objectContaining({ message: 'request', route: '/v1/bookings/:bookingId/cancel', bookingId: booking.bookingId }),
+      expect.objectContaining({
+        message: 'request',
+        route: '/v1/bookings/:bookingId/cancel',
+        bookingId: booking.bookingId,
+      }),
     );
     expect(api).toContainEqual(
       expect.objectContaining({ message: 'request', route: '/v1/webhooks/stripe', bookingId: booking.bookingId }),
     );
-    expect(api).toContainEqual(expect.objectContaining({ message: 'stripe event relayed', bookingId: booking.bookingId }));
+    expect(api).toContainEqual(
+      expect.objectContaining({ message: 'stripe event relayed', bookingId: booking.bookingId }),
+    );
 
     const personal = [booking.customer.email, booking.customer.name, '000555555559', '000222222227'];
     expect(findSensitiveData([...workerLogLines, ...apiLogLines], [...SYSTEM_SECRETS, ...personal])).toEqual([]);

@@ -49,20 +49,28 @@ let workerMetricsUrl: string;
 const env: Record<string, string> = {};
 
 async function heldBooking(customerId: string): Promise<string> {
-  const booking = newBooking({ customer: { id: customerId, email: 'runbook.guest@example.com', name: 'Runbook Guest' } });
-  expect((await system.api('POST', '/v1/bookings', booking)).status).toBe(201);
-  await waitFor(async () => (await system.api('GET', `/v1/bookings/${booking.bookingId}`)).body.hold?.status === 'held', {
-    timeoutMs: 60_000,
-    intervalMs: 250,
-    description: `booking ${booking.bookingId} held`,
+  const booking = newBooking({
+    customer: { id: customerId, email: 'runbook.guest@example.com', name: 'Runbook Guest' },
   });
+  expect((await system.api('POST', '/v1/bookings', booking)).status).toBe(201);
+  await waitFor(
+    async () => (await system.api('GET', `/v1/bookings/${booking.bookingId}`)).body.hold?.status === 'held',
+    {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      description: `booking ${booking.bookingId} held`,
+    },
+  );
   return booking.bookingId;
 }
 
 beforeAll(async () => {
   const metricsPort = await getFreePort();
   workerMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  installWorkerRuntime({ metricsAddress: `127.0.0.1:${metricsPort}`, logger: createJsonRuntimeLogger('WARN', () => undefined) });
+  installWorkerRuntime({
+    metricsAddress: `127.0.0.1:${metricsPort}`,
+    logger: createJsonRuntimeLogger('WARN', () => undefined),
+  });
   system = await startSystemUnderTest();
   await ensureReconciliationSchedule(system.client, {
     taskQueue: system.taskQueue,
@@ -74,10 +82,13 @@ beforeAll(async () => {
   const bookingId = await heldBooking(customerId);
   const cancelBookingId = await heldBooking(customerId);
   const stuckBookingId = await heldBooking(customerId);
-  const events = await waitFor(async () => {
-    const rows = await system.inboxRows(bookingId);
-    return rows.some((row) => row.status === 'relayed') ? rows : false;
-  }, { timeoutMs: 30_000, description: 'a relayed event of the booking' });
+  const events = await waitFor(
+    async () => {
+      const rows = await system.inboxRows(bookingId);
+      return rows.some((row) => row.status === 'relayed') ? rows : false;
+    },
+    { timeoutMs: 30_000, description: 'a relayed event of the booking' },
+  );
   const { body } = await system.api('GET', `/v1/bookings/${stuckBookingId}`);
 
   Object.assign(env, {
@@ -111,10 +122,15 @@ function runSection(script: string): Promise<{ stdout: string; stderr: string }>
   // The binary the temporal CLI is provisioned as may not be called `temporal`: alias it.
   const prelude = `set -euo pipefail\ntemporal() { "${toolPath('TEMPORAL_CLI_PATH')}" "$@"; }\n`;
   return new Promise((resolve, reject) => {
-    execFile('bash', ['-c', prelude + script], { cwd: ROOT, env, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${error.message}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
-      else resolve({ stdout, stderr });
-    });
+    execFile(
+      'bash',
+      ['-c', prelude + script],
+      { cwd: ROOT, env, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${error.message}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
+        else resolve({ stdout, stderr });
+      },
+    );
   });
 }
 
@@ -134,10 +150,13 @@ const EXPECTATIONS: Record<string, (stdout: string) => Promise<void> | void> = {
     expect(stdout).toContain(env.EVENT_ID);
     expect(stdout).toContain('UPDATE 1');
     expect(stdout).toMatch(/bookingsChecked|checked/i);
-    await waitFor(async () => (await system.inboxRows(env.BOOKING_ID)).find((row) => row.id === env.EVENT_ID)?.status === 'relayed', {
-      timeoutMs: 30_000,
-      description: 'the event relayed again',
-    });
+    await waitFor(
+      async () => (await system.inboxRows(env.BOOKING_ID)).find((row) => row.id === env.EVENT_ID)?.status === 'relayed',
+      {
+        timeoutMs: 30_000,
+        description: 'the event relayed again',
+      },
+    );
   },
   'Cancel or terminate a booking safely': async (stdout) => {
     expect(stdout).toContain('"status":"released"');
@@ -189,14 +208,21 @@ describe('docs/alerts.yml', () => {
 
   it('reads only series the API or the worker export (or, counted at their first occurrence, the runbook documents)', async () => {
     const scraped = `${await (await fetch(`${system.apiUrl}/metrics`)).text()}\n${await (await fetch(workerMetricsUrl)).text()}`;
-    const exported = new Set(scraped.split('\n').filter((line) => line && !line.startsWith('#')).map((line) => line.split(/[{ ]/)[0]));
+    const exported = new Set(
+      scraped
+        .split('\n')
+        .filter((line) => line && !line.startsWith('#'))
+        .map((line) => line.split(/[{ ]/)[0]),
+    );
     for (const rule of rules) {
       const series = [...rule.expr.matchAll(/\b((?:bookings|http|temporal)_[a-z_]+)\b/g)].map((match) => match[1]);
       for (const name of series) {
         // Counters of failures appear at their first occurrence; check their family instead.
         const family = name.replace(/_(failed|pass_failures_total)$/, '');
         const present =
-          exported.has(name) || [...exported].some((seen) => seen.startsWith(family)) || RUNBOOK.includes(`\`${name}\``);
+          exported.has(name) ||
+          [...exported].some((seen) => seen.startsWith(family)) ||
+          RUNBOOK.includes(`\`${name}\``);
         expect(present, `${rule.alert} reads ${name}`).toBe(true);
       }
     }

@@ -7,7 +7,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookingWorkflowId } from '../../workflows/booking/contract.js';
-import { CODEC_AUTH_TOKEN, newBooking, startSystemUnderTest, type SystemUnderTest } from '../../harness/system-under-test.js';
+import {
+  CODEC_AUTH_TOKEN,
+  newBooking,
+  startSystemUnderTest,
+  type SystemUnderTest,
+} from '../../harness/system-under-test.js';
 import { toolPath } from '../../harness/tool-paths.js';
 import { waitFor } from '../../harness/wait-for.js';
 
@@ -64,7 +69,11 @@ describe('payload encryption', () => {
     const decode = (authorization?: string) =>
       fetch(`${system.apiUrl}/codec/decode`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...(authorization && { authorization }) },
+        headers: {
+          'content-type': 'application/json',
+          'x-namespace': 'default',
+          ...(authorization && { authorization }),
+        },
         body,
       });
     expect((await decode()).status).toBe(401);
@@ -82,13 +91,33 @@ describe('payload encryption', () => {
     const show = (extra: string[]) =>
       run(
         toolPath('TEMPORAL_CLI_PATH'),
-        ['workflow', 'show', '--address', system.temporal.address, '--workflow-id', workflowId, '--output', 'json', ...extra],
+        [
+          'workflow',
+          'show',
+          '--address',
+          system.temporal.address,
+          '--workflow-id',
+          workflowId,
+          '--output',
+          'json',
+          ...extra,
+        ],
         { maxBuffer: 32 * 1024 * 1024 },
       );
-    type Shown = { events: Array<{ workflowExecutionStartedEventAttributes?: { input: { payloads: Array<{ metadata: { encoding: string }; data: string }> } } }> };
+    type Shown = {
+      events: Array<{
+        workflowExecutionStartedEventAttributes?: {
+          input: { payloads: Array<{ metadata: { encoding: string }; data: string }> };
+        };
+      }>;
+    };
     const startedPayload = (stdout: string) => {
-      const payload = (JSON.parse(stdout) as Shown).events[0].workflowExecutionStartedEventAttributes!.input.payloads[0];
-      return { encoding: Buffer.from(payload.metadata.encoding, 'base64').toString(), data: Buffer.from(payload.data, 'base64').toString() };
+      const payload = (JSON.parse(stdout) as Shown).events[0].workflowExecutionStartedEventAttributes!.input
+        .payloads[0];
+      return {
+        encoding: Buffer.from(payload.metadata.encoding, 'base64').toString(),
+        data: Buffer.from(payload.data, 'base64').toString(),
+      };
     };
     const sealed = startedPayload((await show([])).stdout);
     expect(sealed.encoding).toBe('binary/encrypted');
@@ -96,6 +125,9 @@ describe('payload encryption', () => {
       (await show(['--codec-endpoint', `${system.apiUrl}/codec`, '--codec-auth', `Bearer ${CODEC_AUTH_TOKEN}`])).stdout,
     );
     expect(opened.encoding).toBe('json/plain');
-    expect(JSON.parse(opened.data)).toMatchObject({ bookingId: booking.bookingId, customer: { email: 'codec.guest@example.com' } });
+    expect(JSON.parse(opened.data)).toMatchObject({
+      bookingId: booking.bookingId,
+      customer: { email: 'codec.guest@example.com' },
+    });
   });
 });

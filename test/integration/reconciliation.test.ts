@@ -12,10 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChild } from '../../dev/child-process.js';
 import { storeStripeEvent } from '../../inbox/inbox-store.js';
 import { withTransaction } from '../../db/transaction.js';
-import {
-  ensureReconciliationSchedule,
-  PAUSED_BY_CONFIGURATION_NOTE,
-} from '../../worker/reconciliation-schedule.js';
+import { ensureReconciliationSchedule, PAUSED_BY_CONFIGURATION_NOTE } from '../../worker/reconciliation-schedule.js';
 import { bookingStateQuery, bookingWorkflowId } from '../../workflows/booking/contract.js';
 import {
   OPEN_BOOKINGS_QUERY,
@@ -69,7 +66,11 @@ async function heldBooking(): Promise<{ bookingId: string; paymentIntentId: stri
   // Visibility (what the reconciliation lists) is updated asynchronously by the server.
   await waitFor(
     async () =>
-      (await system.client.workflow.count(`${OPEN_BOOKINGS_QUERY} AND WorkflowId = '${bookingWorkflowId(booking.bookingId)}'`)).count === 1,
+      (
+        await system.client.workflow.count(
+          `${OPEN_BOOKINGS_QUERY} AND WorkflowId = '${bookingWorkflowId(booking.bookingId)}'`,
+        )
+      ).count === 1,
     { timeoutMs: 30_000, intervalMs: 200, description: `booking ${booking.bookingId} listed as open` },
   );
   // Every webhook of the hold so far delivered and relayed: none still in flight when a test pauses deliveries.
@@ -83,10 +84,16 @@ async function heldBooking(): Promise<{ bookingId: string; paymentIntentId: stri
       const relayed = (await system.inboxRows(booking.bookingId)).filter((row) => row.status === 'relayed');
       if (events.length === 0 || !events.every((event) => relayed.some((row) => row.id === event.id))) return false;
       // ...and applied: a charge event makes the workflow read the PaymentIntent, which must happen before the test changes it.
-      const state = await system.client.workflow.getHandle(bookingWorkflowId(booking.bookingId)).query(bookingStateQuery);
+      const state = await system.client.workflow
+        .getHandle(bookingWorkflowId(booking.bookingId))
+        .query(bookingStateQuery);
       return state.processedEventCount >= events.length;
     },
-    { timeoutMs: 30_000, intervalMs: 200, description: `booking ${booking.bookingId} webhooks all relayed and applied` },
+    {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      description: `booking ${booking.bookingId} webhooks all relayed and applied`,
+    },
   );
   return { bookingId: booking.bookingId, paymentIntentId };
 }
@@ -121,11 +128,17 @@ describe('reconciliation', () => {
       (event) => (event.data.object as { id: string }).id === paymentIntentId,
     );
     expect((await system.inboxRows(bookingId)).map((row) => row.id)).not.toContain(canceled.id);
-    expect((await system.api('GET', `/v1/bookings/${bookingId}`)).body.hold.status, JSON.stringify(await system.inboxRows(bookingId))).toBe('held');
+    expect(
+      (await system.api('GET', `/v1/bookings/${bookingId}`)).body.hold.status,
+      JSON.stringify(await system.inboxRows(bookingId)),
+    ).toBe('held');
 
     const report = await reconcile();
 
-    expect(report.disagreements.filter((drift) => drift.bookingId === bookingId), JSON.stringify(report)).toEqual([
+    expect(
+      report.disagreements.filter((drift) => drift.bookingId === bookingId),
+      JSON.stringify(report),
+    ).toEqual([
       expect.objectContaining({
         part: 'hold',
         paymentIntentId,
@@ -165,9 +178,21 @@ describe('reconciliation', () => {
     const running = await heldBooking();
     const neverStarted = `never-started-${randomUUID()}`;
     const rows = [
-      { id: `evt_stale_unstarted_${randomUUID().slice(0, 8)}`, bookingId: neverStarted, paymentIntentId: `pi_stale_${randomUUID().slice(0, 8)}` },
-      { id: `evt_stale_foreign_${randomUUID().slice(0, 8)}`, bookingId: null, paymentIntentId: `pi_foreign_${randomUUID().slice(0, 8)}` },
-      { id: `evt_stale_running_${randomUUID().slice(0, 8)}`, bookingId: running.bookingId, paymentIntentId: running.paymentIntentId },
+      {
+        id: `evt_stale_unstarted_${randomUUID().slice(0, 8)}`,
+        bookingId: neverStarted,
+        paymentIntentId: `pi_stale_${randomUUID().slice(0, 8)}`,
+      },
+      {
+        id: `evt_stale_foreign_${randomUUID().slice(0, 8)}`,
+        bookingId: null,
+        paymentIntentId: `pi_foreign_${randomUUID().slice(0, 8)}`,
+      },
+      {
+        id: `evt_stale_running_${randomUUID().slice(0, 8)}`,
+        bookingId: running.bookingId,
+        paymentIntentId: running.paymentIntentId,
+      },
     ];
     // Received four days ago, and in backoff so the relay leaves them alone during the test: stored in one
     // transaction, so the relay never sees them due (it would set these bare payloads aside as not Stripe events).
@@ -201,8 +226,14 @@ describe('reconciliation', () => {
       [rows.map((row) => row.id)],
     );
     const statusOf = (id: string) => stored.rows.find((row) => row.id === id);
-    expect(statusOf(unstarted.id)).toMatchObject({ status: 'ignored', last_error: expect.stringContaining('does not exist') });
-    expect(statusOf(foreign.id)).toMatchObject({ status: 'ignored', last_error: expect.stringContaining('is not ours') });
+    expect(statusOf(unstarted.id)).toMatchObject({
+      status: 'ignored',
+      last_error: expect.stringContaining('does not exist'),
+    });
+    expect(statusOf(foreign.id)).toMatchObject({
+      status: 'ignored',
+      last_error: expect.stringContaining('is not ours'),
+    });
     expect(statusOf(forRunning.id)?.status).toBe('pending');
 
     expect((await system.api('POST', `/v1/bookings/${running.bookingId}/cancel`, {})).status).toBe(200);
@@ -246,7 +277,11 @@ describe('reconciliation', () => {
 
     // Another start (here: with the system's worker and settings) updates it in place.
     expect(
-      await ensureReconciliationSchedule(system.client, { taskQueue: system.taskQueue, intervalSeconds: 1800, lookbackSeconds: 600 }),
+      await ensureReconciliationSchedule(system.client, {
+        taskQueue: system.taskQueue,
+        intervalSeconds: 1800,
+        lookbackSeconds: 600,
+      }),
     ).toBe('updated');
     const updated = await handle.describe();
     expect(updated.spec.intervals).toEqual([expect.objectContaining({ every: 1_800_000 })]);
@@ -265,11 +300,19 @@ describe('reconciliation', () => {
     expect(lookbackMs).toBeGreaterThanOrEqual(600_000);
     expect(lookbackMs).toBeLessThan(601_000);
 
-    expect(await ensureReconciliationSchedule(system.client, { taskQueue: system.taskQueue, intervalSeconds: null, lookbackSeconds: 600 })).toBe(
-      'paused',
-    );
+    expect(
+      await ensureReconciliationSchedule(system.client, {
+        taskQueue: system.taskQueue,
+        intervalSeconds: null,
+        lookbackSeconds: 600,
+      }),
+    ).toBe('paused');
     expect((await handle.describe()).state).toMatchObject({ paused: true, note: PAUSED_BY_CONFIGURATION_NOTE });
-    await ensureReconciliationSchedule(system.client, { taskQueue: system.taskQueue, intervalSeconds: 1800, lookbackSeconds: 600 });
+    await ensureReconciliationSchedule(system.client, {
+      taskQueue: system.taskQueue,
+      intervalSeconds: 1800,
+      lookbackSeconds: 600,
+    });
     expect((await handle.describe()).state.paused).toBe(false);
     await handle.delete();
   });

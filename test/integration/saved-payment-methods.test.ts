@@ -11,13 +11,20 @@ import type { SavedPaymentMethodView } from '../../api/saved-payment-methods/sch
 import type { SetupView } from '../../api/setup/schemas.js';
 import type { PaymentStatus } from '../../workflows/booking/contract.js';
 import { paymentMethodSetupWorkflowId } from '../../workflows/setup/contract.js';
-import { newBooking, startSystemUnderTest, waitForBooking as waitForBookingView, type SystemUnderTest } from '../../harness/system-under-test.js';
+import {
+  newBooking,
+  startSystemUnderTest,
+  waitForBooking as waitForBookingView,
+  type SystemUnderTest,
+} from '../../harness/system-under-test.js';
 import { waitFor } from '../../harness/wait-for.js';
 
 let system: SystemUnderTest;
 
 beforeAll(async () => {
-  system = await startSystemUnderTest({ emulator: { achMicrodepositType: 'descriptor_code', webhookRetryBaseMs: 100 } });
+  system = await startSystemUnderTest({
+    emulator: { achMicrodepositType: 'descriptor_code', webhookRetryBaseMs: 100 },
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -29,12 +36,18 @@ type StartedSetup = SetupView & { clientSecret: string | null };
 
 /** The customer's acceptance of the ACH mandate, as Stripe.js sends it when the customer confirms. */
 const ONLINE_ACCEPTANCE = {
-  customer_acceptance: { type: 'online' as const, online: { ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0 (integration tests)' } },
+  customer_acceptance: {
+    type: 'online' as const,
+    online: { ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0 (integration tests)' },
+  },
 };
 
 const newCustomer = () => ({ id: `cust-${randomUUID()}`, email: 'returning@example.com', name: 'Returning Guest' });
 
-async function startSetup(customer: { id: string; email: string; name: string }, body: Record<string, unknown>): Promise<StartedSetup> {
+async function startSetup(
+  customer: { id: string; email: string; name: string },
+  body: Record<string, unknown>,
+): Promise<StartedSetup> {
   const started = await system.api<StartedSetup>('POST', `/v1/customers/${customer.id}/payment-methods`, {
     email: customer.email,
     name: customer.name,
@@ -44,10 +57,18 @@ async function startSetup(customer: { id: string; email: string; name: string },
   return started.body;
 }
 
-async function waitForSetup(customerId: string, setupId: string, accept: (setup: SetupView) => boolean, description: string) {
+async function waitForSetup(
+  customerId: string,
+  setupId: string,
+  accept: (setup: SetupView) => boolean,
+  description: string,
+) {
   return waitFor(
     async () => {
-      const { body } = await system.api<SetupView>('GET', `/v1/customers/${customerId}/payment-methods/setups/${setupId}`);
+      const { body } = await system.api<SetupView>(
+        'GET',
+        `/v1/customers/${customerId}/payment-methods/setups/${setupId}`,
+      );
       return accept(body) ? body : false;
     },
     { timeoutMs: 30_000, intervalMs: 200, description: `setup ${setupId} ${description}` },
@@ -55,10 +76,18 @@ async function waitForSetup(customerId: string, setupId: string, accept: (setup:
 }
 
 const saved = (customerId: string, setupId: string) =>
-  waitForSetup(customerId, setupId, (setup) => setup.status === 'succeeded' && setup.savedPaymentMethod !== null, 'saved');
+  waitForSetup(
+    customerId,
+    setupId,
+    (setup) => setup.status === 'succeeded' && setup.savedPaymentMethod !== null,
+    'saved',
+  );
 
 async function listSaved(customerId: string): Promise<SavedPaymentMethodView[]> {
-  const { status, body } = await system.api<{ data: SavedPaymentMethodView[] }>('GET', `/v1/customers/${customerId}/payment-methods`);
+  const { status, body } = await system.api<{ data: SavedPaymentMethodView[] }>(
+    'GET',
+    `/v1/customers/${customerId}/payment-methods`,
+  );
   expect(status).toBe(200);
   return body.data;
 }
@@ -79,7 +108,11 @@ async function readableSetupHistory(setupId: string): Promise<string> {
 }
 
 /** Saves a bank account from one of Stripe's test tokens (already verified), as a returning customer would. */
-async function saveVerifiedBankAccount(customer: { id: string; email: string; name: string }): Promise<SavedPaymentMethodView> {
+async function saveVerifiedBankAccount(customer: {
+  id: string;
+  email: string;
+  name: string;
+}): Promise<SavedPaymentMethodView> {
   const setup = await startSetup(customer, { type: 'us_bank_account' });
   await system.stripe.setupIntents.confirm(setup.setupIntentId!, {
     payment_method: 'pm_usBankAccount_success',
@@ -101,7 +134,14 @@ describe('saved payment methods, end to end', () => {
     await system.stripe.setupIntents.confirm(setup.setupIntentId!, { payment_method: 'pm_card_visa' });
     const done = await saved(customer.id, setupId);
     const method = done.savedPaymentMethod!;
-    expect(method).toMatchObject({ type: 'card', brand: 'visa', last4: '4242', status: 'active', mandate: null, setupId });
+    expect(method).toMatchObject({
+      type: 'card',
+      brand: 'visa',
+      last4: '4242',
+      status: 'active',
+      mandate: null,
+      setupId,
+    });
     expect(method.paymentMethodId).toMatch(/^pm_/);
     expect(await listSaved(customer.id)).toEqual([method]);
 
@@ -112,7 +152,10 @@ describe('saved payment methods, end to end', () => {
     const intents = await system.emulatorControl('GET', `/_emulator/payment_intents?booking_id=${booking.bookingId}`);
     expect(intents.data[0]).toMatchObject({ payment_method: method.paymentMethodId, status: 'requires_capture' });
 
-    const removed = await system.api<SavedPaymentMethodView>('DELETE', `/v1/customers/${customer.id}/payment-methods/${method.paymentMethodId}`);
+    const removed = await system.api<SavedPaymentMethodView>(
+      'DELETE',
+      `/v1/customers/${customer.id}/payment-methods/${method.paymentMethodId}`,
+    );
     expect(removed.status).toBe(200);
     expect(removed.body.status).toBe('detached');
     expect((await system.stripe.paymentMethods.retrieve(method.paymentMethodId)).customer).toBeNull();
@@ -126,17 +169,29 @@ describe('saved payment methods, end to end', () => {
       [setupId],
     );
     expect(events.rows.map((row) => row.type)).toEqual(expect.arrayContaining(['setup_intent.succeeded']));
-    expect(events.rows.filter((row) => row.payload.includes(setup.clientSecret!)), 'client secret in the inbox').toEqual([]);
+    expect(
+      events.rows.filter((row) => row.payload.includes(setup.clientSecret!)),
+      'client secret in the inbox',
+    ).toEqual([]);
   });
 
   it('saves a card that asks for 3-D Secure once the customer completes the challenge', async () => {
     const customer = newCustomer();
     const setup = await startSetup(customer, { type: 'card' });
 
-    const confirmed = await system.stripe.setupIntents.confirm(setup.setupIntentId!, { payment_method: 'pm_card_authenticationRequired' });
+    const confirmed = await system.stripe.setupIntents.confirm(setup.setupIntentId!, {
+      payment_method: 'pm_card_authenticationRequired',
+    });
     expect(confirmed.status).toBe('requires_action');
-    await waitForSetup(customer.id, setup.setupId, (view) => view.status === 'requires_action', 'waiting for 3-D Secure');
-    await system.emulatorControl('POST', `/_emulator/setup_intents/${setup.setupIntentId}/authenticate`, { outcome: 'succeed' });
+    await waitForSetup(
+      customer.id,
+      setup.setupId,
+      (view) => view.status === 'requires_action',
+      'waiting for 3-D Secure',
+    );
+    await system.emulatorControl('POST', `/_emulator/setup_intents/${setup.setupIntentId}/authenticate`, {
+      outcome: 'succeed',
+    });
 
     const method = (await saved(customer.id, setup.setupId)).savedPaymentMethod!;
     expect(method).toMatchObject({ type: 'card', status: 'active' });
@@ -154,11 +209,23 @@ describe('saved payment methods, end to end', () => {
     // The customer's browser: stripe.confirmUsBankAccountSetup(clientSecret, …) with the details typed in.
     const bankAccount = await system.stripe.paymentMethods.create({
       type: 'us_bank_account',
-      us_bank_account: { account_number: '000123456789', routing_number: '110000000', account_holder_type: 'individual' },
+      us_bank_account: {
+        account_number: '000123456789',
+        routing_number: '110000000',
+        account_holder_type: 'individual',
+      },
       billing_details: { name: customer.name, email: customer.email },
     });
-    await system.stripe.setupIntents.confirm(setup.setupIntentId!, { payment_method: bankAccount.id, mandate_data: ONLINE_ACCEPTANCE });
-    const waiting = await waitForSetup(customer.id, setup.setupId, (view) => view.microdeposits !== null, 'waiting for microdeposits');
+    await system.stripe.setupIntents.confirm(setup.setupIntentId!, {
+      payment_method: bankAccount.id,
+      mandate_data: ONLINE_ACCEPTANCE,
+    });
+    const waiting = await waitForSetup(
+      customer.id,
+      setup.setupId,
+      (view) => view.microdeposits !== null,
+      'waiting for microdeposits',
+    );
     expect(waiting.microdeposits).toMatchObject({ type: 'descriptor_code', attemptsRemaining: 10 });
 
     const verified = await system.api<{ result: string; setup: SetupView }>(
@@ -169,10 +236,18 @@ describe('saved payment methods, end to end', () => {
     expect(verified.status).toBe(200);
     expect(verified.body.result).toBe('verified');
     const method = (await saved(customer.id, setup.setupId)).savedPaymentMethod!;
-    expect(method).toMatchObject({ paymentMethodId: bankAccount.id, type: 'us_bank_account', last4: '6789', status: 'active' });
+    expect(method).toMatchObject({
+      paymentMethodId: bankAccount.id,
+      type: 'us_bank_account',
+      last4: '6789',
+      status: 'active',
+    });
     expect(method.mandate).toMatchObject({ id: expect.stringMatching(/^mandate_/), status: 'active' });
 
-    const paid = newBooking({ customer, payment: { amount: 12_500, method: 'us_bank_account', paymentMethod: method.paymentMethodId } });
+    const paid = newBooking({
+      customer,
+      payment: { amount: 12_500, method: 'us_bank_account', paymentMethod: method.paymentMethodId },
+    });
     const created = await system.api('POST', '/v1/bookings', paid);
     expect(created.status).toBe(201);
     expect(created.body.payment?.savedMandateId).toBe(method.mandate!.id);
@@ -189,7 +264,10 @@ describe('saved payment methods, end to end', () => {
       },
       { description: 'saved bank account unusable after mandate.updated' },
     );
-    expect(unusable).toMatchObject({ unusableReason: 'mandate_inactive', mandate: { id: method.mandate!.id, status: 'inactive' } });
+    expect(unusable).toMatchObject({
+      unusableReason: 'mandate_inactive',
+      mandate: { id: method.mandate!.id, status: 'inactive' },
+    });
     const inbox = await system.db.query<{ status: string }>(
       `SELECT status FROM stripe_events WHERE type = 'mandate.updated' AND payload->'data'->'object'->>'id' = $1 AND payload->'data'->'object'->>'status' = 'inactive'`,
       [method.mandate!.id],
@@ -199,7 +277,10 @@ describe('saved payment methods, end to end', () => {
     const refused = await system.api(
       'POST',
       '/v1/bookings',
-      newBooking({ customer, payment: { amount: 12_500, method: 'us_bank_account', paymentMethod: method.paymentMethodId } }),
+      newBooking({
+        customer,
+        payment: { amount: 12_500, method: 'us_bank_account', paymentMethod: method.paymentMethodId },
+      }),
     );
     expect(refused.status).toBe(422);
     expect(refused.body.error?.code).toBe('payment_method_unusable');
@@ -216,16 +297,26 @@ describe('saved payment methods, end to end', () => {
       await system.emulatorControl('POST', `/_emulator/mandates/${method.mandate!.id}/revoke`);
       expect((await listSaved(customer.id))[0].status).toBe('active');
 
-      const booking = newBooking({ customer, payment: { amount: 12_500, method: 'us_bank_account', paymentMethod: method.paymentMethodId } });
+      const booking = newBooking({
+        customer,
+        payment: { amount: 12_500, method: 'us_bank_account', paymentMethod: method.paymentMethodId },
+      });
       expect((await system.api('POST', '/v1/bookings', booking)).status).toBe(201);
-      const asking = await waitForBooking(booking.bookingId, paymentIs('requires_payment_method'), 'payment requires_payment_method');
+      const asking = await waitForBooking(
+        booking.bookingId,
+        paymentIs('requires_payment_method'),
+        'payment requires_payment_method',
+      );
       expect(asking.payment?.failureCode).toBe('payment_intent_mandate_invalid');
       const notified = await waitFor(
         () => system.callbacks.find((c) => c.bookingId === booking.bookingId && c.type === 'payment_method.unusable'),
         { description: 'payment_method.unusable callback' },
       );
       expect(notified.signatureValid).toBe(true);
-      expect((await listSaved(customer.id))[0]).toMatchObject({ status: 'unusable', unusableReason: 'mandate_inactive' });
+      expect((await listSaved(customer.id))[0]).toMatchObject({
+        status: 'unusable',
+        unusableReason: 'mandate_inactive',
+      });
     } finally {
       await system.emulatorControl('DELETE', '/_emulator/faults');
       await system.emulatorControl('POST', '/_emulator/webhooks/flush');

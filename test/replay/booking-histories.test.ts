@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../../worker/create-worker.js';
 import { TRACING_INTERCEPTORS_PATH, tracingWorkerOptions } from '../../worker/tracing-options.js';
 import { quietLogger } from '../../harness/booking-harness.js';
-import { HISTORIES_DIR, historyDigest, historyFromObject, readHistoryDigests } from '../../harness/recorded-histories.js';
+import {
+  HISTORIES_DIR,
+  historyDigest,
+  historyFromObject,
+  readHistoryDigests,
+} from '../../harness/recorded-histories.js';
 
 /**
  * Every recorded path of the booking and payment-method setup workflows; a new path is recorded with
@@ -118,4 +123,3 @@ async function replayFailures(options: ReplayWorkerOptions): Promise<string[]> {
   }
   return failures;
 }
-

@@ -11,7 +11,9 @@ const refreshed = (accountId: string): StripeEventEnvelope => ({
   id: 'evt_refreshed_balance',
   type: 'financial_connections.account.refreshed_balance',
   created: 1_790_000_000,
-  data: { object: { id: accountId, object: 'financial_connections.account', balance_refresh: { status: 'succeeded' } } },
+  data: {
+    object: { id: accountId, object: 'financial_connections.account', balance_refresh: { status: 'succeeded' } },
+  },
 });
 
 const noPaymentIntent = () => Promise.reject(new Error('an account event names no PaymentIntent'));
@@ -24,7 +26,10 @@ describe('routing a balance refresh event', () => {
       asked.push(accountId);
       return Promise.resolve(accountId === 'fca_1' ? 'bk-balance' : null);
     });
-    expect(route).toMatchObject({ kind: 'inbox', row: { bookingId: 'bk-balance', paymentIntentId: null, status: 'pending' } });
+    expect(route).toMatchObject({
+      kind: 'inbox',
+      row: { bookingId: 'bk-balance', paymentIntentId: null, status: 'pending' },
+    });
     expect(asked).toEqual(['fca_1']);
   });
 

@@ -13,7 +13,12 @@ describe('loadBenchConfig', () => {
     devSettings = path.join(dir, 'dev-settings.json');
     await writeFile(
       devSettings,
-      JSON.stringify({ apiToken: 'dev_token', stripeWebhookSecret: 'whsec_dev', postgresPassword: 'p@ss', payloadCodecKeys: 'dev-1:key' }),
+      JSON.stringify({
+        apiToken: 'dev_token',
+        stripeWebhookSecret: 'whsec_dev',
+        postgresPassword: 'p@ss',
+        payloadCodecKeys: 'dev-1:key',
+      }),
     );
   });
   afterAll(async () => {
@@ -21,7 +26,10 @@ describe('loadBenchConfig', () => {
   });
 
   it('starts a stack of its own when BENCH_API_URL is unset', () => {
-    expect(loadBenchConfig({ BENCH_MAX_CONCURRENCY: '4' }, devSettings)).toMatchObject({ BENCH_MAX_CONCURRENCY: 4, reuse: null });
+    expect(loadBenchConfig({ BENCH_MAX_CONCURRENCY: '4' }, devSettings)).toMatchObject({
+      BENCH_MAX_CONCURRENCY: 4,
+      reuse: null,
+    });
   });
 
   it("reuses the running stack with npm start's secrets and default ports", () => {
@@ -61,6 +69,8 @@ describe('loadBenchConfig', () => {
   });
 
   it('names the missing secret when there are no npm start settings to default to', () => {
-    expect(() => loadBenchConfig({ BENCH_API_URL: 'http://localhost:3000' }, path.join(dir, 'absent.json'))).toThrow(/BENCH_API_TOKEN/);
+    expect(() => loadBenchConfig({ BENCH_API_URL: 'http://localhost:3000' }, path.join(dir, 'absent.json'))).toThrow(
+      /BENCH_API_TOKEN/,
+    );
   });
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DRIFT_GRACE_MS, MISSING_PAYMENT_INTENT, findBookingDrift } from '../../activities/reconciliation/booking-drift.js';
+import {
+  DRIFT_GRACE_MS,
+  MISSING_PAYMENT_INTENT,
+  findBookingDrift,
+} from '../../activities/reconciliation/booking-drift.js';
 import {
   DEFAULT_HOLD_POLICY,
   initialBookingState,
@@ -132,7 +136,9 @@ describe('booking drift rules', () => {
     ['failed', 'canceled'],
     ['canceled', 'canceled'],
   ] as const)('finds nothing wrong with a bank payment %s while Stripe says %s', (paymentStatus, stripeStatus) => {
-    expect(findBookingDrift(booking('released', paymentStatus), stripeSays('canceled', stripeStatus), later)).toEqual([]);
+    expect(findBookingDrift(booking('released', paymentStatus), stripeSays('canceled', stripeStatus), later)).toEqual(
+      [],
+    );
   });
 
   it.each([
@@ -145,7 +151,9 @@ describe('booking drift rules', () => {
     ['pending', 'processing'],
   ] as const)('reports a bank payment %s while Stripe says %s', (paymentStatus, stripeStatus) => {
     const drift = findBookingDrift(booking('released', paymentStatus), stripeSays('canceled', stripeStatus), later);
-    expect(drift).toMatchObject([{ part: 'payment', paymentIntentId: PAYMENT_PI, workflowStatus: paymentStatus, stripeStatus }]);
+    expect(drift).toMatchObject([
+      { part: 'payment', paymentIntentId: PAYMENT_PI, workflowStatus: paymentStatus, stripeStatus },
+    ]);
     expect(drift[0].explanation).toContain('a missed webhook?');
   });
 

@@ -7,8 +7,16 @@ import {
   type BookingInput,
   type BookingState,
 } from '../../workflows/booking/contract.js';
-import { bookingSearchAttributes, setupSearchAttributes, startSearchAttributes } from '../../workflows/booking/search-attribute-sync.js';
-import { DEFAULT_SETUP_POLICY, initialSetupState, type PaymentMethodSetupInput } from '../../workflows/setup/contract.js';
+import {
+  bookingSearchAttributes,
+  setupSearchAttributes,
+  startSearchAttributes,
+} from '../../workflows/booking/search-attribute-sync.js';
+import {
+  DEFAULT_SETUP_POLICY,
+  initialSetupState,
+  type PaymentMethodSetupInput,
+} from '../../workflows/setup/contract.js';
 import { describeSetup, setupStartMetadata } from '../../workflows/setup/setup-story.js';
 
 const bankPayment: BankPaymentInput = {
@@ -55,7 +63,9 @@ describe('a booking told in sentences', () => {
   });
 
   it('says where a held hold is and when it is released', () => {
-    expect(describeBooking(heldState())).toBe('**Hold** held, $1 on pm_card_visa (pi_1); release at 2026-11-04 12:00 UTC');
+    expect(describeBooking(heldState())).toBe(
+      '**Hold** held, $1 on pm_card_visa (pi_1); release at 2026-11-04 12:00 UTC',
+    );
   });
 
   it('says what a bank payment waits for: microdeposits with the attempts left and their expiry', () => {
@@ -63,7 +73,13 @@ describe('a booking told in sentences', () => {
     Object.assign(state.payment!, {
       status: 'awaiting_verification',
       paymentIntentId: 'pi_2',
-      microdeposits: { type: 'descriptor_code', arrivalDate: null, hostedVerificationUrl: null, attemptsRemaining: 9, expiresAt: '2026-11-11T10:00:00.000Z' },
+      microdeposits: {
+        type: 'descriptor_code',
+        arrivalDate: null,
+        hostedVerificationUrl: null,
+        attemptsRemaining: 9,
+        expiresAt: '2026-11-11T10:00:00.000Z',
+      },
     });
     expect(describeBooking(state).split('\n\n')[1]).toBe(
       '**Payment** $125.50 from pm_bank_1 (pi_2) awaiting microdeposits (descriptor code, 9 attempts left, expire 2026-11-11 10:00 UTC)',
@@ -73,7 +89,11 @@ describe('a booking told in sentences', () => {
   it('leads with a cancellation and tells a declined hold waits for a new payment method', () => {
     const state = initialBookingState(input, new Date('2026-11-01T10:00:00Z'));
     Object.assign(state, { cancelRequested: true, cancelReason: 'guest cancelled' });
-    Object.assign(state.hold, { status: 'declined', declineCode: 'insufficient_funds', actionDeadline: '2026-11-02T10:00:00.000Z' });
+    Object.assign(state.hold, {
+      status: 'declined',
+      declineCode: 'insufficient_funds',
+      actionDeadline: '2026-11-02T10:00:00.000Z',
+    });
     expect(describeBooking(state)).toBe(
       '**Cancelled** by request: guest cancelled\n\n' +
         '**Hold** declined (insufficient_funds), $1 on pm_card_visa, attempt 1; waiting for a new payment method until 2026-11-02 10:00 UTC',
@@ -111,7 +131,8 @@ describe('a payment-method setup told in sentences', () => {
   it('summarises the setup it starts', () => {
     expect(setupStartMetadata(setupInput)).toEqual({
       staticSummary: 'Save a US bank account for customer cust-1',
-      staticDetails: '**Setup** setup-1\n\n**Customer** cust-1\n\n**Saves** a US bank account (verification microdeposits)',
+      staticDetails:
+        '**Setup** setup-1\n\n**Customer** cust-1\n\n**Saves** a US bank account (verification microdeposits)',
     });
   });
 
@@ -120,7 +141,13 @@ describe('a payment-method setup told in sentences', () => {
     Object.assign(state, {
       status: 'requires_action',
       setupIntentId: 'seti_1',
-      microdeposits: { type: 'amounts', arrivalDate: null, hostedVerificationUrl: null, attemptsRemaining: 1, expiresAt: '2026-11-11T10:00:00.000Z' },
+      microdeposits: {
+        type: 'amounts',
+        arrivalDate: null,
+        hostedVerificationUrl: null,
+        attemptsRemaining: 1,
+        expiresAt: '2026-11-11T10:00:00.000Z',
+      },
     });
     expect(describeSetup(state)).toBe(
       '**Setup** of a US bank account (seti_1): awaiting microdeposits (1 attempt left, expire 2026-11-11 10:00 UTC)',

@@ -20,10 +20,17 @@ function recordingMeter() {
 describe('business counters', () => {
   it('counts each hold and debit outcome on its counter, by outcome', () => {
     const meter = recordingMeter();
-    for (const type of ['hold.held', 'hold.released', 'hold.expired', 'hold.declined', 'hold.release_failed'] as const) {
+    for (const type of [
+      'hold.held',
+      'hold.released',
+      'hold.expired',
+      'hold.declined',
+      'hold.release_failed',
+    ] as const) {
       countBusinessOutcome(meter, type);
     }
-    for (const type of ['payment.succeeded', 'payment.failed', 'payment.disputed'] as const) countBusinessOutcome(meter, type);
+    for (const type of ['payment.succeeded', 'payment.failed', 'payment.disputed'] as const)
+      countBusinessOutcome(meter, type);
     expect(meter.added).toEqual([
       { counter: HOLDS_COUNTER, value: 1, tags: { outcome: 'placed' } },
       { counter: HOLDS_COUNTER, value: 1, tags: { outcome: 'released' } },
@@ -39,7 +46,17 @@ describe('business counters', () => {
   it('counts nothing for notifications that are not one of those outcomes', () => {
     const meter = recordingMeter();
     const others = NOTIFICATION_TYPES.filter(
-      (type) => !['hold.held', 'hold.released', 'hold.expired', 'hold.declined', 'hold.release_failed', 'payment.succeeded', 'payment.failed', 'payment.disputed'].includes(type),
+      (type) =>
+        ![
+          'hold.held',
+          'hold.released',
+          'hold.expired',
+          'hold.declined',
+          'hold.release_failed',
+          'payment.succeeded',
+          'payment.failed',
+          'payment.disputed',
+        ].includes(type),
     );
     for (const type of others) countBusinessOutcome(meter, type);
     expect(others.length).toBeGreaterThan(0);

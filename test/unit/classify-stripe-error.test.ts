@@ -9,13 +9,20 @@ const raw = (type: string, extra: Record<string, unknown> = {}) => ({ type, mess
 describe('Stripe error classification', () => {
   it('turns a card decline into a non-retryable CardDeclined failure with the decline code', () => {
     const error = Stripe.errors.StripeError.generate(
-      raw('card_error', { code: 'card_declined', decline_code: 'insufficient_funds', payment_intent: { id: 'pi_1' } }) as never,
+      raw('card_error', {
+        code: 'card_declined',
+        decline_code: 'insufficient_funds',
+        payment_intent: { id: 'pi_1' },
+      }) as never,
     );
     const failure = classifyStripeError(error);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect((failure as ApplicationFailure).type).toBe(FailureTypes.CardDeclined);
     expect((failure as ApplicationFailure).nonRetryable).toBe(true);
-    expect((failure as ApplicationFailure).details?.[0]).toMatchObject({ paymentIntentId: 'pi_1', declineCode: 'insufficient_funds' });
+    expect((failure as ApplicationFailure).details?.[0]).toMatchObject({
+      paymentIntentId: 'pi_1',
+      declineCode: 'insufficient_funds',
+    });
   });
 
   it('stops on invalid requests, authentication errors and reused idempotency keys', () => {
@@ -46,7 +53,9 @@ describe('Stripe error classification', () => {
 
   it("reads Stripe's microdeposit answers as outcomes, and nothing else as one", () => {
     const outcome = (code: string) =>
-      microdepositErrorOutcome(Stripe.errors.StripeError.generate(raw('invalid_request_error', { code, statusCode: 400 }) as never));
+      microdepositErrorOutcome(
+        Stripe.errors.StripeError.generate(raw('invalid_request_error', { code, statusCode: 400 }) as never),
+      );
     expect(outcome('payment_method_microdeposit_verification_amounts_mismatch')).toBe('mismatch');
     expect(outcome('payment_method_microdeposit_verification_descriptor_code_mismatch')).toBe('mismatch');
     expect(outcome('payment_method_microdeposit_verification_attempts_exceeded')).toBe('attempts_exceeded');

@@ -78,9 +78,15 @@ describe('codec endpoint', () => {
   const codec = createEncryptionCodec(parseCodecKeyring(`k1:${oldKey}`, 'k1'));
   const app = createCodecServer({ codec, authToken: 'ops-token', allowedOrigins: ['http://localhost:8233'] });
   const post = (path: string, body: unknown, headers: Record<string, string> = { Authorization: 'Bearer ops-token' }) =>
-    app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    app.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
   const asJson = (payload: Payload) => ({
-    metadata: Object.fromEntries(Object.entries(payload.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(payload.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+    ),
     data: Buffer.from(payload.data!).toString('base64'),
   });
 
@@ -108,7 +114,7 @@ describe('codec endpoint', () => {
     expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
   });
 
-  it('takes the token as the endpoint\'s last path segment, for a Web UI that sends no Authorization header', async () => {
+  it("takes the token as the endpoint's last path segment, for a Web UI that sends no Authorization header", async () => {
     const [sealed] = await codec.encode([defaultPayloadConverter.toPayload(bookingInput)]);
     const decoded = await post('/ops-token/decode', { payloads: [asJson(sealed)] }, {});
     expect(decoded.status).toBe(200);
@@ -122,9 +128,15 @@ describe('codec endpoint', () => {
     const preflight = (origin: string) =>
       app.request('/decode', {
         method: 'OPTIONS',
-        headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-namespace' },
+        headers: {
+          Origin: origin,
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'content-type,x-namespace',
+        },
       });
-    expect((await preflight('http://localhost:8233')).headers.get('access-control-allow-origin')).toBe('http://localhost:8233');
+    expect((await preflight('http://localhost:8233')).headers.get('access-control-allow-origin')).toBe(
+      'http://localhost:8233',
+    );
     expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
   });
 });

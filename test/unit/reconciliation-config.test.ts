@@ -22,11 +22,15 @@ describe('reconciliation configuration of the worker', () => {
 
   it('refuses a duration without a unit, naming the variable', () => {
     expect(() => loadWorkerConfig({ ...required, RECONCILE_INTERVAL: '15' })).toThrow(ConfigError);
-    expect(() => loadWorkerConfig({ ...required, RECONCILE_INTERVAL: '15' })).toThrow(/RECONCILE_INTERVAL: must be off or a duration/);
+    expect(() => loadWorkerConfig({ ...required, RECONCILE_INTERVAL: '15' })).toThrow(
+      /RECONCILE_INTERVAL: must be off or a duration/,
+    );
   });
 
-  it("refuses a lookback beyond the 30 days Stripe keeps events", () => {
-    expect(() => loadWorkerConfig({ ...required, RECONCILE_LOOKBACK: '31d' })).toThrow(/RECONCILE_LOOKBACK: must be at most 30d/);
+  it('refuses a lookback beyond the 30 days Stripe keeps events', () => {
+    expect(() => loadWorkerConfig({ ...required, RECONCILE_LOOKBACK: '31d' })).toThrow(
+      /RECONCILE_LOOKBACK: must be at most 30d/,
+    );
     expect(() => loadWorkerConfig({ ...required, RECONCILE_LOOKBACK: 'off' })).toThrow(/RECONCILE_LOOKBACK/);
   });
 });

@@ -11,7 +11,8 @@ describe('findSensitiveData', () => {
 
   it('does not take a UUID whose last groups are 16 digits passing Luhn for a card number', () => {
     // A request id seen in the API's log: 8362-623253182798 passes the Luhn check.
-    const line = '{"message":"request","requestId":"08aa5ac9-96f8-47cb-8362-623253182798","route":"/v1/webhooks/stripe"}';
+    const line =
+      '{"message":"request","requestId":"08aa5ac9-96f8-47cb-8362-623253182798","route":"/v1/webhooks/stripe"}';
     expect(findSensitiveData([line])).toEqual([]);
   });
 
@@ -36,7 +37,12 @@ describe('findSensitiveData', () => {
   });
 
   it('finds digits in a field named for a card, whatever they start with and mistyped (no Luhn) too', () => {
-    for (const line of ['{"cardNumber":"1234567890123456"}', 'card[number]=4242 4242 4242 4241', '{"pan":"9050603123456780"}', '{"card_number": 4242424242424241}']) {
+    for (const line of [
+      '{"cardNumber":"1234567890123456"}',
+      'card[number]=4242 4242 4242 4241',
+      '{"pan":"9050603123456780"}',
+      '{"card_number": 4242424242424241}',
+    ]) {
       expect(findSensitiveData([line]), line).toHaveLength(1);
     }
   });

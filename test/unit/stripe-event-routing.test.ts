@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { StripeEventEnvelope } from '../../inbox/stripe-event-signal.js';
-import { isOurs, isSubscribedEventType, routeStripeEvent, type StripeEventRoute } from '../../inbox/stripe-event-routing.js';
+import {
+  isOurs,
+  isSubscribedEventType,
+  routeStripeEvent,
+  type StripeEventRoute,
+} from '../../inbox/stripe-event-routing.js';
 
 /** A Stripe event about `object`. */
 function event(type: string, object: Record<string, unknown>): StripeEventEnvelope {
@@ -23,24 +28,37 @@ function inboxRow(route: StripeEventRoute) {
 }
 
 describe('which Stripe events are ours, and where they go', () => {
-  it("sends a PaymentIntent event to the booking its metadata names, without asking the inbox", async () => {
+  it('sends a PaymentIntent event to the booking its metadata names, without asking the inbox', async () => {
     const find = lookup();
     const route = await routeStripeEvent(
-      event('payment_intent.canceled', { id: 'pi_1', object: 'payment_intent', status: 'canceled', metadata: { booking_id: 'bk-1' } }),
+      event('payment_intent.canceled', {
+        id: 'pi_1',
+        object: 'payment_intent',
+        status: 'canceled',
+        metadata: { booking_id: 'bk-1' },
+      }),
       find,
     );
-    expect(inboxRow(route)).toMatchObject({ bookingId: 'bk-1', paymentIntentId: 'pi_1', setupId: null, status: 'pending' });
+    expect(inboxRow(route)).toMatchObject({
+      bookingId: 'bk-1',
+      paymentIntentId: 'pi_1',
+      setupId: null,
+      status: 'pending',
+    });
     expect(isOurs(route)).toBe(true);
     expect(find.asked).toEqual([]);
   });
 
   it('ignores a PaymentIntent event without a booking id: it is not ours', async () => {
-    const route = await routeStripeEvent(event('payment_intent.created', { id: 'pi_other', object: 'payment_intent', metadata: {} }), lookup());
+    const route = await routeStripeEvent(
+      event('payment_intent.created', { id: 'pi_other', object: 'payment_intent', metadata: {} }),
+      lookup(),
+    );
     expect(inboxRow(route)).toMatchObject({ bookingId: null, paymentIntentId: 'pi_other', status: 'ignored' });
     expect(isOurs(route)).toBe(false);
   });
 
-  it("ignores a booking id this service could not have issued", async () => {
+  it('ignores a booking id this service could not have issued', async () => {
     const route = await routeStripeEvent(
       event('payment_intent.created', { id: 'pi_2', object: 'payment_intent', metadata: { booking_id: '../admin' } }),
       lookup(),
@@ -105,7 +123,8 @@ describe('which Stripe events are ours, and where they go', () => {
 
   it('stores a PaymentIntent waiting for 3-D Secure without its next action, whose URLs carry the client secret', async () => {
     // Stripe's challenge URLs name the PaymentIntent's client secret (payment_intent_client_secret=…).
-    const challenge = 'https://hooks.stripe.com/3d_secure_2/hosted?payment_intent=pi_4&payment_intent_client_secret=pi_4_secret_doNotKeep';
+    const challenge =
+      'https://hooks.stripe.com/3d_secure_2/hosted?payment_intent=pi_4&payment_intent_client_secret=pi_4_secret_doNotKeep';
     const waiting = (nextAction: Record<string, unknown>) =>
       event('payment_intent.requires_action', {
         id: 'pi_4',
@@ -115,8 +134,18 @@ describe('which Stripe events are ours, and where they go', () => {
         metadata: { booking_id: 'bk-4' },
       });
 
-    const redirect = inboxRow(await routeStripeEvent(waiting({ type: 'redirect_to_url', redirect_to_url: { url: challenge, return_url: 'https://example.com' } }), lookup()));
-    const sdk = inboxRow(await routeStripeEvent(waiting({ type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: challenge } }), lookup()));
+    const redirect = inboxRow(
+      await routeStripeEvent(
+        waiting({ type: 'redirect_to_url', redirect_to_url: { url: challenge, return_url: 'https://example.com' } }),
+        lookup(),
+      ),
+    );
+    const sdk = inboxRow(
+      await routeStripeEvent(
+        waiting({ type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: challenge } }),
+        lookup(),
+      ),
+    );
 
     for (const row of [redirect, sdk]) {
       expect(JSON.stringify(row.payload)).not.toContain('secret');
@@ -125,10 +154,21 @@ describe('which Stripe events are ours, and where they go', () => {
   });
 
   it('knows which event types the webhook endpoint is subscribed to', () => {
-    for (const type of ['payment_intent.canceled', 'charge.dispute.created', 'setup_intent.succeeded', 'mandate.updated']) {
+    for (const type of [
+      'payment_intent.canceled',
+      'charge.dispute.created',
+      'setup_intent.succeeded',
+      'mandate.updated',
+    ]) {
       expect(isSubscribedEventType(type), type).toBe(true);
     }
-    for (const type of ['refund.updated', 'customer.created', 'payment_method.attached', 'mandate.created', 'charges.x']) {
+    for (const type of [
+      'refund.updated',
+      'customer.created',
+      'payment_method.attached',
+      'mandate.created',
+      'charges.x',
+    ]) {
       expect(isSubscribedEventType(type), type).toBe(false);
     }
   });

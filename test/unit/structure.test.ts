@@ -13,8 +13,25 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FOLDERS = [
-  'workflows', 'activities', 'api', 'inbox', 'db', 'worker', 'stripe', 'telemetry', 'codec', 'config',
-  'notifications', 'ops', 'client', 'harness', 'bench', 'chaos', 'dev', 'emulator', 'test',
+  'workflows',
+  'activities',
+  'api',
+  'inbox',
+  'db',
+  'worker',
+  'stripe',
+  'telemetry',
+  'codec',
+  'config',
+  'notifications',
+  'ops',
+  'client',
+  'harness',
+  'bench',
+  'chaos',
+  'dev',
+  'emulator',
+  'test',
 ];
 
 async function violations(baseDir: string, folders: string[], tsConfig?: unknown) {
@@ -43,20 +60,34 @@ describe('import rules (docs/STRUCTURE.md)', () => {
       'workflows/booking/contract.ts': 'export const NAME = "booking";',
       'workflows/booking/booking-workflow.ts': "import { run } from '../../activities/hold';\nexport const wf = run;",
       'activities/hold.ts': "import { wf } from '../workflows/booking/booking-workflow';\nexport const run = wf;",
-      'api/route.ts': "import { NAME } from '../workflows/booking/contract';\nimport { boot } from '../worker/main';\nexport const r = [NAME, boot];",
+      'api/route.ts':
+        "import { NAME } from '../workflows/booking/contract';\nimport { boot } from '../worker/main';\nexport const r = [NAME, boot];",
       'worker/main.ts': 'export const boot = 1;',
-      'db/store.ts': "import { r } from '../api/route';\nimport { run } from '../activities/hold';\nexport const s = [r, run];",
-      'inbox/relay.ts': "import { boot } from '../worker/main';\nimport { h } from '../harness/h';\nexport const x = [boot, h];",
+      'db/store.ts':
+        "import { r } from '../api/route';\nimport { run } from '../activities/hold';\nexport const s = [r, run];",
+      'inbox/relay.ts':
+        "import { boot } from '../worker/main';\nimport { h } from '../harness/h';\nexport const x = [boot, h];",
       'harness/h.ts': "import { t } from '../test/t';\nexport const h = t;",
       'test/t.ts': 'export const t = 1;',
       'tsconfig.json': '{}',
-      'emulator/e.ts': "import { s } from '../db/store';\nimport { nowhere } from './missing';\nexport const e = [s, nowhere];",
+      'emulator/e.ts':
+        "import { s } from '../db/store';\nimport { nowhere } from './missing';\nexport const e = [s, nowhere];",
     };
     for (const [file, text] of Object.entries(files)) {
       mkdirSync(path.dirname(path.join(fixture, file)), { recursive: true });
       writeFileSync(path.join(fixture, file), `${text}\n`);
     }
-    const found = await violations(fixture, ['workflows', 'activities', 'api', 'worker', 'db', 'inbox', 'harness', 'test', 'emulator']);
+    const found = await violations(fixture, [
+      'workflows',
+      'activities',
+      'api',
+      'worker',
+      'db',
+      'inbox',
+      'harness',
+      'test',
+      'emulator',
+    ]);
     expect(found.sort()).toEqual(
       [
         'workflows-are-deterministic: workflows/booking/booking-workflow.ts → activities/hold.ts',

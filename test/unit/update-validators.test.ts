@@ -23,7 +23,9 @@ describe('update validators', () => {
   });
 
   it('rejects a cancel whose reason is not a short string', () => {
-    expect(failureType(() => validateCancelRequest({ reason: 42 as unknown as string }))).toBe(FailureTypes.InvalidUpdate);
+    expect(failureType(() => validateCancelRequest({ reason: 42 as unknown as string }))).toBe(
+      FailureTypes.InvalidUpdate,
+    );
     expect(failureType(() => validateCancelRequest({ reason: 'x'.repeat(501) }))).toBe(FailureTypes.InvalidUpdate);
     expect(failureType(() => validateCancelRequest(null as never))).toBe(FailureTypes.InvalidUpdate);
   });

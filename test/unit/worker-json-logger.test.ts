@@ -14,7 +14,13 @@ const entry = (meta: Record<string, unknown>, message = 'Activity completed'): L
 describe('worker JSON log lines', () => {
   it('writes one JSON object with the booking id read from a booking workflow id', () => {
     const line = formatLogEntry(
-      entry({ sdkComponent: 'activity', workflowId: 'booking-bk-7', workflowType: 'bookingWorkflow', activityType: 'createHold', attempt: 1 }),
+      entry({
+        sdkComponent: 'activity',
+        workflowId: 'booking-bk-7',
+        workflowType: 'bookingWorkflow',
+        activityType: 'createHold',
+        attempt: 1,
+      }),
     );
     expect(JSON.parse(line)).toEqual({
       time: '2025-11-22T08:26:40.123Z',
@@ -31,15 +37,27 @@ describe('worker JSON log lines', () => {
   });
 
   it('names the setup of a payment-method setup workflow, and nothing for other workflows', () => {
-    const setup = JSON.parse(formatLogEntry(entry({ workflowId: 'payment-method-setup-s-1', workflowType: 'paymentMethodSetupWorkflow' })));
+    const setup = JSON.parse(
+      formatLogEntry(entry({ workflowId: 'payment-method-setup-s-1', workflowType: 'paymentMethodSetupWorkflow' })),
+    );
     expect(setup.setupId).toBe('s-1');
-    const other = JSON.parse(formatLogEntry(entry({ workflowId: 'booking-like', workflowType: 'reconciliationWorkflow' })));
+    const other = JSON.parse(
+      formatLogEntry(entry({ workflowId: 'booking-like', workflowType: 'reconciliationWorkflow' })),
+    );
     expect(other.bookingId).toBeUndefined();
   });
 
   it('keeps scalar fields only: errors by name and message, objects, payloads and task tokens dropped', () => {
     const line = JSON.parse(
-      formatLogEntry(entry({ error: new TypeError('boom'), input: { card: '4242424242424242' }, count: 3n, ok: true, taskToken: 'CiQw' })),
+      formatLogEntry(
+        entry({
+          error: new TypeError('boom'),
+          input: { card: '4242424242424242' },
+          count: 3n,
+          ok: true,
+          taskToken: 'CiQw',
+        }),
+      ),
     );
     expect(line).toMatchObject({ error: 'TypeError: boom', count: '3', ok: true });
     expect(line.input).toBeUndefined();
@@ -60,11 +78,20 @@ describe('worker JSON log lines', () => {
     const logger = createJsonLogger('api', (line) => apiLines.push(line));
     logger.info('booking created', { bookingId: '4242424242424242', customerId: 'cust-4000 0566 5566 5556' });
     // A 19-digit id that passes the Luhn check, as one in ten numeric ids do, but is in no card network's range.
-    logger.info('booking created', { bookingId: '1234567890123456785', detail: 'migrated 1732000000007_inbox-handled-events' });
-    logger.info('kept', { bookingId: '1234567890123456781', requestId: '069eb83e-4146-4553-9893-0b853cb9b2a4', at: '2025-11-22T08:26:40.123Z' });
+    logger.info('booking created', {
+      bookingId: '1234567890123456785',
+      detail: 'migrated 1732000000007_inbox-handled-events',
+    });
+    logger.info('kept', {
+      bookingId: '1234567890123456781',
+      requestId: '069eb83e-4146-4553-9893-0b853cb9b2a4',
+      at: '2025-11-22T08:26:40.123Z',
+    });
     // A request id whose last two groups are 16 digits passing the Luhn check stays whole.
     logger.info('kept', { requestId: '08aa5ac9-96f8-47cb-8362-623253182798' });
-    const workerLine = formatLogEntry(entry({ bookingId: '4242424242424242' }, 'Stripe said 4000-0000-0000-0002 was declined'));
+    const workerLine = formatLogEntry(
+      entry({ bookingId: '4242424242424242' }, 'Stripe said 4000-0000-0000-0002 was declined'),
+    );
 
     expect(findSensitiveData([...apiLines, workerLine])).toEqual([]);
     expect(apiLines[0]).toContain('"bookingId":"[card-number]"');

@@ -25,7 +25,11 @@ async function startBankBooking() {
     payment: {
       amount: 9_900,
       paymentMethod: paymentMethod.id,
-      mandate: { ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (booking tests)', acceptedAt: '2026-11-01T10:00:00Z' },
+      mandate: {
+        ipAddress: '203.0.113.7',
+        userAgent: 'Mozilla/5.0 (booking tests)',
+        acceptedAt: '2026-11-01T10:00:00Z',
+      },
       verification: 'microdeposits',
       targetDate: null,
       checkBalance: false,
@@ -42,7 +46,9 @@ describe('microdeposits sent as two amounts (time-skipping)', () => {
     const refusedCode = await handle
       .executeUpdate(verifyMicrodepositsUpdate, { args: [{ descriptorCode: 'SM11AA' }] })
       .catch((error: unknown) => error);
-    expect(((refusedCode as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(FailureTypes.InvalidUpdate);
+    expect(((refusedCode as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(
+      FailureTypes.InvalidUpdate,
+    );
 
     const verified = await handle.executeUpdate(verifyMicrodepositsUpdate, { args: [{ amounts: [32, 45] }] });
 
@@ -58,7 +64,11 @@ describe('microdeposits sent as two amounts (time-skipping)', () => {
     const waiting = await harness.waitForPaymentStatus(handle, 'awaiting_verification');
 
     const outcomes = [];
-    for (const amounts of [[1, 2], [3, 4], [5, 6]] as Array<[number, number]>) {
+    for (const amounts of [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ] as Array<[number, number]>) {
       const outcome = await handle.executeUpdate(verifyMicrodepositsUpdate, { args: [{ amounts }] });
       outcomes.push([outcome.result, outcome.attemptsRemaining]);
     }
@@ -73,7 +83,9 @@ describe('microdeposits sent as two amounts (time-skipping)', () => {
     ]);
     expect(fourth).toBeInstanceOf(WorkflowUpdateFailedError);
     const requests = await harness.control<{ data: Array<{ path: string }> }>('GET', '/_emulator/requests');
-    const calls = requests.data.filter((r) => r.path === `/v1/payment_intents/${waiting.payment!.paymentIntentId}/verify_microdeposits`);
+    const calls = requests.data.filter(
+      (r) => r.path === `/v1/payment_intents/${waiting.payment!.paymentIntentId}/verify_microdeposits`,
+    );
     expect(calls).toHaveLength(3);
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     await handle.result();

@@ -31,15 +31,30 @@ afterAll(async () => {
   await harness?.stop();
 });
 
-const MANDATE = { ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (booking tests)', acceptedAt: '2026-11-01T10:00:00Z' };
+const MANDATE = {
+  ipAddress: '203.0.113.7',
+  userAgent: 'Mozilla/5.0 (booking tests)',
+  acceptedAt: '2026-11-01T10:00:00Z',
+};
 const TIMEOUT_SECONDS = 15 * 60;
 
 async function linkedAccount(balance: number, balanceRefresh: 'succeeded' | 'failed' | 'stalled' = 'succeeded') {
-  return harness.control<{ paymentMethodId: string; accountId: string }>('POST', '/_emulator/financial_connections/accounts', { balance, balanceRefresh });
+  return harness.control<{ paymentMethodId: string; accountId: string }>(
+    'POST',
+    '/_emulator/financial_connections/accounts',
+    { balance, balanceRefresh },
+  );
 }
 
 function checkedPayment(paymentMethod: string): BankPaymentInput {
-  return { amount: 12_500, paymentMethod, mandate: MANDATE, verification: 'instant', targetDate: null, checkBalance: true };
+  return {
+    amount: 12_500,
+    paymentMethod,
+    mandate: MANDATE,
+    verification: 'instant',
+    targetDate: null,
+    checkBalance: true,
+  };
 }
 
 const startChecked = (paymentMethod: string) =>
@@ -56,13 +71,21 @@ async function waitForRefreshAsked(handle: WorkflowHandle): Promise<void> {
 }
 
 async function bankDebits(bookingId: string) {
-  const intents = await harness.control<{ data: Array<{ payment_method_types: string[] }> }>('GET', `/_emulator/payment_intents?booking_id=${bookingId}`);
+  const intents = await harness.control<{ data: Array<{ payment_method_types: string[] }> }>(
+    'GET',
+    `/_emulator/payment_intents?booking_id=${bookingId}`,
+  );
   return intents.data.filter((pi) => pi.payment_method_types.includes('us_bank_account'));
 }
 
 async function refreshedBalanceEvents(accountId: string): Promise<StripeEventEnvelope[]> {
-  const events = await harness.stripe.events.list({ type: 'financial_connections.account.refreshed_balance', limit: 100 });
-  return events.data.filter((event) => (event.data.object as Stripe.FinancialConnections.Account).id === accountId) as unknown as StripeEventEnvelope[];
+  const events = await harness.stripe.events.list({
+    type: 'financial_connections.account.refreshed_balance',
+    limit: 100,
+  });
+  return events.data.filter(
+    (event) => (event.data.object as Stripe.FinancialConnections.Account).id === accountId,
+  ) as unknown as StripeEventEnvelope[];
 }
 
 describe('balance check before a bank debit', () => {
@@ -79,8 +102,15 @@ describe('balance check before a bank debit', () => {
     expect(short.payment!.failureCode).toBe(FailureTypes.InsufficientBalance);
     expect(short.payment!.balanceCheck).toMatchObject({ status: 'insufficient', available: 1_000, accountId });
     expect(await bankDebits(short.bookingId)).toHaveLength(0);
-    const requests = await harness.control<{ data: Array<{ method: string; path: string }> }>('GET', '/_emulator/requests');
-    expect(requests.data.some((r) => r.method === 'POST' && r.path === `/v1/financial_connections/accounts/${accountId}/refresh`)).toBe(true);
+    const requests = await harness.control<{ data: Array<{ method: string; path: string }> }>(
+      'GET',
+      '/_emulator/requests',
+    );
+    expect(
+      requests.data.some(
+        (r) => r.method === 'POST' && r.path === `/v1/financial_connections/accounts/${accountId}/refresh`,
+      ),
+    ).toBe(true);
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
   });
 
@@ -91,7 +121,9 @@ describe('balance check before a bank debit', () => {
     await waitForRefreshAsked(handle);
     expect(await bankDebits(waiting.bookingId)).toHaveLength(0);
 
-    await harness.control('POST', `/_emulator/financial_connections/accounts/${accountId}/refresh/complete`, { status: 'succeeded' });
+    await harness.control('POST', `/_emulator/financial_connections/accounts/${accountId}/refresh/complete`, {
+      status: 'succeeded',
+    });
     const [event] = await refreshedBalanceEvents(accountId);
     const stored = await receiveStripeEvent(harness.db, event);
     expect(stored.route).toMatchObject({ kind: 'inbox', row: { bookingId: waiting.bookingId, status: 'pending' } });
@@ -130,7 +162,10 @@ describe('balance check before a bank debit', () => {
     await harness.skipTime(31);
     const processing = await harness.waitForPaymentStatus(handle, 'processing');
 
-    expect(processing.payment!.balanceCheck).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/refresh failed/) });
+    expect(processing.payment!.balanceCheck).toMatchObject({
+      status: 'unavailable',
+      reason: expect.stringMatching(/refresh failed/),
+    });
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
   });
 });

@@ -29,11 +29,17 @@ afterAll(async () => {
 });
 
 const DAY_MS = 86_400_000;
-const MANDATE = { ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (booking tests)', acceptedAt: '2026-11-01T10:00:00Z' };
+const MANDATE = {
+  ipAddress: '203.0.113.7',
+  userAgent: 'Mozilla/5.0 (booking tests)',
+  acceptedAt: '2026-11-01T10:00:00Z',
+};
 const utcDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 async function linkedAccount(balance: number): Promise<string> {
-  return (await harness.control<{ paymentMethodId: string }>('POST', '/_emulator/financial_connections/accounts', { balance })).paymentMethodId;
+  return (
+    await harness.control<{ paymentMethodId: string }>('POST', '/_emulator/financial_connections/accounts', { balance })
+  ).paymentMethodId;
 }
 
 /** Moves Stripe's clock up to the workflows' (time-skipping) clock. */
@@ -87,14 +93,24 @@ describe('ACH target date', () => {
     const resumed = await supplied;
 
     const earliest = utcDate(later + 3 * DAY_MS);
-    expect(resumed.payment).toMatchObject({ status: 'processing', failureCode: null, targetDate: earliest, targetDateMovedFrom: requested });
+    expect(resumed.payment).toMatchObject({
+      status: 'processing',
+      failureCode: null,
+      targetDate: earliest,
+      targetDateMovedFrom: requested,
+    });
     const debit = await harness.stripe.paymentIntents.retrieve(resumed.payment!.paymentIntentId!);
     expect(debit.payment_method_options?.us_bank_account?.target_date).toBe(earliest);
     const moved = await waitFor(
-      async () => (await listNotifications(harness.db, resumed.bookingId)).find((n) => n.type === 'payment.target_date_moved') ?? false,
+      async () =>
+        (await listNotifications(harness.db, resumed.bookingId)).find((n) => n.type === 'payment.target_date_moved') ??
+        false,
       { description: 'the target date notification' },
     );
-    expect((moved.payload as { data: unknown }).data).toMatchObject({ requestedTargetDate: requested, targetDate: earliest });
+    expect((moved.payload as { data: unknown }).data).toMatchObject({
+      requestedTargetDate: requested,
+      targetDate: earliest,
+    });
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     await harness.recordHistory(handle, 'ach-target-date-moved');
   });
@@ -103,7 +119,14 @@ describe('ACH target date', () => {
     const now = await syncStripeClock();
     const requested = utcDate(now + 5 * DAY_MS);
     const handle = await harness.startBooking({
-      payment: { amount: 12_500, paymentMethod: 'pm_usBankAccount_success', mandate: MANDATE, verification: 'automatic', targetDate: requested, checkBalance: false },
+      payment: {
+        amount: 12_500,
+        paymentMethod: 'pm_usBankAccount_success',
+        mandate: MANDATE,
+        verification: 'automatic',
+        targetDate: requested,
+        checkBalance: false,
+      },
     });
     const processing = await harness.waitForPaymentStatus(handle, 'processing');
     expect(processing.payment).toMatchObject({ targetDate: requested, targetDateMovedFrom: null });

@@ -25,10 +25,22 @@ afterAll(async () => {
   await harness?.stop();
 });
 
-const MANDATE = { ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (booking tests)', acceptedAt: '2026-11-01T10:00:00Z' };
+const MANDATE = {
+  ipAddress: '203.0.113.7',
+  userAgent: 'Mozilla/5.0 (booking tests)',
+  acceptedAt: '2026-11-01T10:00:00Z',
+};
 
 function bankPayment(paymentMethod: string, extra: Partial<BankPaymentInput> = {}): BankPaymentInput {
-  return { amount: 12_500, paymentMethod, mandate: MANDATE, verification: 'automatic', targetDate: null, checkBalance: false, ...extra };
+  return {
+    amount: 12_500,
+    paymentMethod,
+    mandate: MANDATE,
+    verification: 'automatic',
+    targetDate: null,
+    checkBalance: false,
+    ...extra,
+  };
 }
 
 /** A bank account typed in by hand (verified by microdeposits), routing 110000000. */
@@ -43,9 +55,13 @@ async function manualAccount(accountNumber = '000123456789'): Promise<string> {
 
 /** A Financial Connections account (instant verification) with a chosen balance. */
 async function linkedAccount(balance: number): Promise<string> {
-  const linked = await harness.control<{ paymentMethodId: string }>('POST', '/_emulator/financial_connections/accounts', {
-    balance,
-  });
+  const linked = await harness.control<{ paymentMethodId: string }>(
+    'POST',
+    '/_emulator/financial_connections/accounts',
+    {
+      balance,
+    },
+  );
   return linked.paymentMethodId;
 }
 
@@ -74,7 +90,10 @@ async function paymentNotifications(bookingId: string): Promise<string[]> {
   const handle = harness.env.client.workflow.getHandle(bookingWorkflowId(bookingId));
   const recorded = await waitFor(
     async () => {
-      const [state, rows] = await Promise.all([handle.query(bookingStateQuery), listNotifications(harness.db, bookingId)]);
+      const [state, rows] = await Promise.all([
+        handle.query(bookingStateQuery),
+        listNotifications(harness.db, bookingId),
+      ]);
       return rows.length === state.notificationsCreated ? rows : false;
     },
     { description: `every notification of ${bookingId} recorded` },
@@ -96,7 +115,9 @@ async function cancelAndFinish(handle: WorkflowHandle): Promise<BookingState> {
 
 describe('booking paid by US bank account (time-skipping)', () => {
   it('debits an instantly verified account after checking its balance, and records the payment reference', async () => {
-    const handle = await harness.startBooking({ payment: bankPayment(await linkedAccount(50_000), { verification: 'instant', checkBalance: true }) });
+    const handle = await harness.startBooking({
+      payment: bankPayment(await linkedAccount(50_000), { verification: 'instant', checkBalance: true }),
+    });
     await bankAnswersBalanceRefresh(handle);
     const processing = await harness.waitForPaymentStatus(handle, 'processing');
     expect(processing.payment!.balanceCheck).toMatchObject({ status: 'sufficient', available: 50_000 });
@@ -107,15 +128,24 @@ describe('booking paid by US bank account (time-skipping)', () => {
 
     expect(succeeded.payment!.paymentReference).toMatch(/\w+/);
     expect(succeeded.hold.status).toBe('held');
-    const requests = await harness.control<{ data: Array<{ method: string; path: string }> }>('GET', '/_emulator/requests');
-    expect(requests.data.some((r) => r.method === 'POST' && /^\/v1\/financial_connections\/accounts\/fca_\w+\/refresh$/.test(r.path))).toBe(true);
+    const requests = await harness.control<{ data: Array<{ method: string; path: string }> }>(
+      'GET',
+      '/_emulator/requests',
+    );
+    expect(
+      requests.data.some(
+        (r) => r.method === 'POST' && /^\/v1\/financial_connections\/accounts\/fca_\w+\/refresh$/.test(r.path),
+      ),
+    ).toBe(true);
     expect(await paymentNotifications(succeeded.bookingId)).toEqual(['payment.processing', 'payment.succeeded']);
     await harness.recordHistory(handle, 'ach-instant-success');
     await cancelAndFinish(handle);
   });
 
   it('sends no debit when the linked balance is lower than the amount', async () => {
-    const handle = await harness.startBooking({ payment: bankPayment(await linkedAccount(1_000), { verification: 'instant', checkBalance: true }) });
+    const handle = await harness.startBooking({
+      payment: bankPayment(await linkedAccount(1_000), { verification: 'instant', checkBalance: true }),
+    });
     await bankAnswersBalanceRefresh(handle);
 
     const short = await harness.waitForPaymentStatus(handle, 'requires_payment_method');
@@ -142,7 +172,12 @@ describe('booking paid by US bank account (time-skipping)', () => {
 
     const first = await handle.executeUpdate(verifyMicrodepositsUpdate, { args: [{ descriptorCode: 'SM99ZZ' }] });
     const second = await handle.executeUpdate(verifyMicrodepositsUpdate, { args: [{ descriptorCode: 'SM98ZZ' }] });
-    expect([first.result, first.attemptsRemaining, second.result, second.attemptsRemaining]).toEqual(['mismatch', 9, 'mismatch', 8]);
+    expect([first.result, first.attemptsRemaining, second.result, second.attemptsRemaining]).toEqual([
+      'mismatch',
+      9,
+      'mismatch',
+      8,
+    ]);
 
     const verified = await handle.executeUpdate(verifyMicrodepositsUpdate, { args: [{ descriptorCode: 'SM11AA' }] });
 
@@ -158,7 +193,9 @@ describe('booking paid by US bank account (time-skipping)', () => {
 
     const outcomes: Array<[string, number]> = [];
     for (let i = 0; i < 10; i += 1) {
-      const outcome = await handle.executeUpdate(verifyMicrodepositsUpdate, { args: [{ descriptorCode: `SM9${i}ZZ` }] });
+      const outcome = await handle.executeUpdate(verifyMicrodepositsUpdate, {
+        args: [{ descriptorCode: `SM9${i}ZZ` }],
+      });
       outcomes.push([outcome.result, outcome.attemptsRemaining]);
     }
     const eleventh = await handle
@@ -170,7 +207,9 @@ describe('booking paid by US bank account (time-skipping)', () => {
     expect(outcomes[9][0]).toBe('attempts_exceeded');
     expect(eleventh).toBeInstanceOf(WorkflowUpdateFailedError);
     const requests = await harness.control<{ data: Array<{ path: string }> }>('GET', '/_emulator/requests');
-    const calls = requests.data.filter((r) => r.path === `/v1/payment_intents/${waiting.payment!.paymentIntentId}/verify_microdeposits`);
+    const calls = requests.data.filter(
+      (r) => r.path === `/v1/payment_intents/${waiting.payment!.paymentIntentId}/verify_microdeposits`,
+    );
     expect(calls).toHaveLength(10);
     await cancelAndFinish(handle);
   });
@@ -187,11 +226,18 @@ describe('booking paid by US bank account (time-skipping)', () => {
       .executeUpdate(verifyMicrodepositsUpdate, { args: [{ descriptorCode: 'SM11AA' }] })
       .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
-    expect(((refused as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(FailureTypes.NotAwaitingVerification);
+    expect(((refused as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(
+      FailureTypes.NotAwaitingVerification,
+    );
     const requests = await harness.control<{ data: Array<{ path: string }> }>('GET', '/_emulator/requests');
-    const verifications = requests.data.filter((r) => r.path === `/v1/payment_intents/${waiting.payment!.paymentIntentId}/verify_microdeposits`);
+    const verifications = requests.data.filter(
+      (r) => r.path === `/v1/payment_intents/${waiting.payment!.paymentIntentId}/verify_microdeposits`,
+    );
     expect(verifications).toHaveLength(1);
-    expect(await paymentNotifications(waiting.bookingId)).toEqual(['payment.awaiting_verification', 'payment.verification_failed']);
+    expect(await paymentNotifications(waiting.bookingId)).toEqual([
+      'payment.awaiting_verification',
+      'payment.verification_failed',
+    ]);
     await cancelAndFinish(handle);
   });
 
@@ -289,17 +335,26 @@ describe('booking paid by US bank account (time-skipping)', () => {
       );
     }
 
-    expect(attempts.slice(0, 3).map((state) => state.payment!.status)).toEqual(Array(3).fill('requires_payment_method'));
+    expect(attempts.slice(0, 3).map((state) => state.payment!.status)).toEqual(
+      Array(3).fill('requires_payment_method'),
+    );
     const last = attempts[3].payment!;
     expect(last).toMatchObject({ status: 'canceled', paymentIntentId: first.payment!.paymentIntentId, done: true });
     expect(last.reason).toBe('Stripe cancelled the PaymentIntent after too many failed confirmations');
     const debit = await harness.stripe.paymentIntents.retrieve(first.payment!.paymentIntentId!);
     expect(debit).toMatchObject({ status: 'canceled', cancellation_reason: 'automatic' });
     const refused = await handle
-      .executeUpdate(supplyPaymentMethodUpdate, { args: [{ for: 'payment', paymentMethod: 'pm_usBankAccount_success' }] })
+      .executeUpdate(supplyPaymentMethodUpdate, {
+        args: [{ for: 'payment', paymentMethod: 'pm_usBankAccount_success' }],
+      })
       .catch((error: unknown) => error);
-    expect(((refused as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(FailureTypes.NotAwaitingPaymentMethod);
-    expect(await paymentNotifications(first.bookingId)).toEqual([...Array(4).fill('payment.requires_payment_method'), 'payment.canceled']);
+    expect(((refused as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(
+      FailureTypes.NotAwaitingPaymentMethod,
+    );
+    expect(await paymentNotifications(first.bookingId)).toEqual([
+      ...Array(4).fill('payment.requires_payment_method'),
+      'payment.canceled',
+    ]);
     await cancelAndFinish(handle);
     await harness.recordHistory(handle, 'ach-confirmation-limit');
   });
@@ -350,7 +405,9 @@ describe('booking paid by US bank account (time-skipping)', () => {
   it('settles on the target date, not before', async () => {
     // Stripe's clock decides settlement; earlier tests may have moved it past workflow time.
     const stripeNow = (await harness.control<{ now: number }>('GET', '/_emulator/clock')).now * 1000;
-    const targetDate = new Date(Math.max(stripeNow, await harness.env.currentTimeMs()) + 10 * 86_400_000).toISOString().slice(0, 10);
+    const targetDate = new Date(Math.max(stripeNow, await harness.env.currentTimeMs()) + 10 * 86_400_000)
+      .toISOString()
+      .slice(0, 10);
     const handle = await harness.startBooking({ payment: bankPayment('pm_usBankAccount_success', { targetDate }) });
     const processing = await harness.waitForPaymentStatus(handle, 'processing');
     const intents = await harness.control<{

@@ -44,12 +44,17 @@ describe('booking deadlines (time-skipping)', () => {
       endsAt: new Date(now + 10 * 86_400_000).toISOString(),
     });
     const held = await harness.waitForHoldStatus(handle, 'held');
-    const paymentIntent = await harness.stripe.paymentIntents.retrieve(held.hold.paymentIntentId!, { expand: ['latest_charge'] });
-    const captureBeforeMs = (paymentIntent.latest_charge as Stripe.Charge).payment_method_details!.card!.capture_before! * 1000;
+    const paymentIntent = await harness.stripe.paymentIntents.retrieve(held.hold.paymentIntentId!, {
+      expand: ['latest_charge'],
+    });
+    const captureBeforeMs =
+      (paymentIntent.latest_charge as Stripe.Charge).payment_method_details!.card!.capture_before! * 1000;
     const releaseAtMs = new Date(held.hold.releaseAt!).getTime();
 
     expect(releaseAtMs).toBeLessThanOrEqual(captureBeforeMs - DEFAULT_HOLD_POLICY.releaseSafetyMarginSeconds * 1000);
-    expect(releaseAtMs).toBeGreaterThanOrEqual(captureBeforeMs - DEFAULT_HOLD_POLICY.releaseSafetyMarginSeconds * 1000 - LATENESS_MS);
+    expect(releaseAtMs).toBeGreaterThanOrEqual(
+      captureBeforeMs - DEFAULT_HOLD_POLICY.releaseSafetyMarginSeconds * 1000 - LATENESS_MS,
+    );
 
     // Stripe's clock moves with the workflow's, so an authorization left alone would expire on its side.
     await harness.skipTime(Math.ceil((releaseAtMs - now) / 1000) + 60);

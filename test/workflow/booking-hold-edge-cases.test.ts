@@ -38,7 +38,10 @@ interface EmulatedPaymentIntent {
 }
 
 async function paymentIntentsOf(bookingId: string): Promise<EmulatedPaymentIntent[]> {
-  const body = await harness.control<{ data: EmulatedPaymentIntent[] }>('GET', `/_emulator/payment_intents?booking_id=${encodeURIComponent(bookingId)}`);
+  const body = await harness.control<{ data: EmulatedPaymentIntent[] }>(
+    'GET',
+    `/_emulator/payment_intents?booking_id=${encodeURIComponent(bookingId)}`,
+  );
   return body.data;
 }
 
@@ -46,7 +49,9 @@ async function paymentIntentsOf(bookingId: string): Promise<EmulatedPaymentInten
 async function notificationTypesOnceRecorded(bookingId: string, expected: string[]): Promise<string[]> {
   let last: string[] = [];
   await waitFor(
-    async () => JSON.stringify((last = (await listNotifications(harness.db, bookingId)).map((n) => n.type))) === JSON.stringify(expected),
+    async () =>
+      JSON.stringify((last = (await listNotifications(harness.db, bookingId)).map((n) => n.type))) ===
+      JSON.stringify(expected),
     { timeoutMs: 15_000, description: `notifications ${expected.join(', ')}` },
   ).catch(() => undefined);
   return last;
@@ -56,7 +61,9 @@ async function notificationTypesOnceRecorded(bookingId: string, expected: string
 async function searchAttributes(handle: WorkflowHandle): Promise<Record<string, unknown>> {
   const { typedSearchAttributes } = await handle.describe();
   return Object.fromEntries(
-    typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value instanceof Date ? pair.value.toISOString() : pair.value]),
+    typedSearchAttributes
+      .getAll()
+      .map((pair) => [pair.key.name, pair.value instanceof Date ? pair.value.toISOString() : pair.value]),
   );
 }
 
@@ -101,9 +108,12 @@ async function pastDeadlineWhileAbandoning(paymentIntentId: string, deadline: st
     stall: { count: 1, holdMs: 20_000, pathPattern: `^POST /v1/payment_intents/${paymentIntentId}/cancel$` },
   });
   await harness.env.sleep(new Date(deadline).getTime() - (await harness.env.currentTimeMs()) + 1_000);
-  await waitFor(async () => (await harness.control<{ heldAnswers: number }>('GET', '/_emulator/faults')).heldAnswers === 1, {
-    description: 'the cancellation at the deadline held by Stripe',
-  });
+  await waitFor(
+    async () => (await harness.control<{ heldAnswers: number }>('GET', '/_emulator/faults')).heldAnswers === 1,
+    {
+      description: 'the cancellation at the deadline held by Stripe',
+    },
+  );
 }
 
 describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
@@ -128,7 +138,9 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
     const captureBefore = charge.payment_method_details!.card!.capture_before!;
     expect(new Date(held.hold.authorizedAt!).getTime()).toBe(charge.created * 1000);
     expect(captureBefore).toBe(charge.created + 7 * 86_400);
-    expect(held.hold.releaseAt).toBe(new Date(new Date(held.endsAt).getTime() + DEFAULT_HOLD_POLICY.releaseGraceSeconds * 1000).toISOString());
+    expect(held.hold.releaseAt).toBe(
+      new Date(new Date(held.endsAt).getTime() + DEFAULT_HOLD_POLICY.releaseGraceSeconds * 1000).toISOString(),
+    );
     expect(new Date(held.hold.releaseAt!).getTime()).toBeLessThan(captureBefore * 1000);
     expect(held.hold.reason).toBeNull();
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
@@ -143,15 +155,22 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
       endsAt: new Date(now + 10 * DAY_MS).toISOString(),
     });
     const held = await harness.waitForHoldStatus(handle, 'held');
-    await harness.control('POST', `/_emulator/payment_intents/${held.hold.paymentIntentId}/expire`, { reason: 'expired' });
+    await harness.control('POST', `/_emulator/payment_intents/${held.hold.paymentIntentId}/expire`, {
+      reason: 'expired',
+    });
 
     await harness.relay(held.bookingId, await harness.eventsFor(held.bookingId));
     const expired = await harness.waitForHoldStatus(handle, 'expired');
 
     expect(expired.hold.reason).toMatch(/expired/);
     expect(expired.hold.actionDeadline).not.toBeNull();
-    expect(await notificationTypesOnceRecorded(held.bookingId, ['hold.held', 'hold.expired'])).toEqual(['hold.held', 'hold.expired']);
-    const renewed = await handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: 'pm_card_visa' }] });
+    expect(await notificationTypesOnceRecorded(held.bookingId, ['hold.held', 'hold.expired'])).toEqual([
+      'hold.held',
+      'hold.expired',
+    ]);
+    const renewed = await handle.executeUpdate(supplyPaymentMethodUpdate, {
+      args: [{ paymentMethod: 'pm_card_visa' }],
+    });
     expect(renewed.hold.status).toBe('held');
     expect(renewed.hold.paymentIntentId).not.toBe(held.hold.paymentIntentId);
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
@@ -165,21 +184,27 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
     await refuseReleases();
     try {
       // Past the release deadline and the three release rounds (each the activity's 12-hour window).
-      await harness.env.sleep(new Date(held.hold.releaseAt!).getTime() - (await harness.env.currentTimeMs()) + 40 * 3_600_000);
+      await harness.env.sleep(
+        new Date(held.hold.releaseAt!).getTime() - (await harness.env.currentTimeMs()) + 40 * 3_600_000,
+      );
 
       const stuck = await handle.query(bookingStateQuery);
       expect(stuck.hold.status).toBe('held');
       expect(stuck.hold.done).toBe(false);
-      expect(stuck.hold.reason).toMatch(new RegExp(`could not be released.*cancel PaymentIntent ${held.hold.paymentIntentId}`));
+      expect(stuck.hold.reason).toMatch(
+        new RegExp(`could not be released.*cancel PaymentIntent ${held.hold.paymentIntentId}`),
+      );
       expect(stuck.hold.unreleased).toMatchObject({ outcome: 'released', cancellationReason: 'abandoned' });
       expect((await handle.describe()).status.name).toBe('RUNNING');
       // The runbook's "still held" query finds it; HoldReleaseAt is when it asks Stripe again.
       expect(await searchAttributes(handle)).toMatchObject({ HoldStatus: 'held', HoldReleaseAt: stuck.hold.releaseAt });
-      expect(await notificationTypesOnceRecorded(held.bookingId, ['hold.held', 'hold.release_failed', 'hold.release_failed'])).toEqual([
-        'hold.held',
-        'hold.release_failed',
-        'hold.release_failed',
-      ]);
+      expect(
+        await notificationTypesOnceRecorded(held.bookingId, [
+          'hold.held',
+          'hold.release_failed',
+          'hold.release_failed',
+        ]),
+      ).toEqual(['hold.held', 'hold.release_failed', 'hold.release_failed']);
       expect((await paymentIntentsOf(held.bookingId))[0].status).toBe('requires_capture');
     } finally {
       await harness.control('DELETE', '/_emulator/faults');
@@ -190,7 +215,9 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
     expect(final.hold.status).toBe('released');
     expect(final.hold.reason).toBe('released at the hold-release deadline');
     expect(final.hold.unreleased ?? null).toBeNull();
-    expect(await paymentIntentsOf(final.bookingId)).toMatchObject([{ status: 'canceled', cancellation_reason: 'abandoned' }]);
+    expect(await paymentIntentsOf(final.bookingId)).toMatchObject([
+      { status: 'canceled', cancellation_reason: 'abandoned' },
+    ]);
     await harness.recordHistory(handle, 'unreleased-hold-followed-then-released');
   }, 240_000);
 
@@ -210,14 +237,18 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
       const charge = await harness.stripe.charges.retrieve(paymentIntent.latest_charge!);
       expect(final.hold.status).toBe('expired');
       expect(final.hold.reason).toMatch(/lapsed at capture_before/);
-      expect(final.hold.releasedAt).toBe(new Date(charge.payment_method_details!.card!.capture_before! * 1000).toISOString());
+      expect(final.hold.releasedAt).toBe(
+        new Date(charge.payment_method_details!.card!.capture_before! * 1000).toISOString(),
+      );
       expect(new Date(final.updatedAt).getTime()).toBeGreaterThanOrEqual(new Date(final.hold.releasedAt!).getTime());
-      expect(await notificationTypesOnceRecorded(held.bookingId, ['hold.held', 'hold.release_failed', 'hold.release_failed', 'hold.expired'])).toEqual([
-        'hold.held',
-        'hold.release_failed',
-        'hold.release_failed',
-        'hold.expired',
-      ]);
+      expect(
+        await notificationTypesOnceRecorded(held.bookingId, [
+          'hold.held',
+          'hold.release_failed',
+          'hold.release_failed',
+          'hold.expired',
+        ]),
+      ).toEqual(['hold.held', 'hold.release_failed', 'hold.release_failed', 'hold.expired']);
     } finally {
       await harness.control('DELETE', '/_emulator/faults');
     }
@@ -229,7 +260,9 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
     try {
       await pastDeadlineWhileAbandoning(declined.hold.paymentIntentId!, declined.hold.actionDeadline!);
 
-      const outcome = await updateOutcome(handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: 'pm_card_visa' }] }));
+      const outcome = await updateOutcome(
+        handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: 'pm_card_visa' }] }),
+      );
 
       expect(outcome).toBe(FailureTypes.NotAwaitingPaymentMethod);
     } finally {
@@ -245,7 +278,11 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
       payment: {
         amount: 12_500,
         paymentMethod: 'pm_usBankAccount_riskLevelHighest',
-        mandate: { ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (booking tests)', acceptedAt: '2026-11-01T10:00:00Z' },
+        mandate: {
+          ipAddress: '203.0.113.7',
+          userAgent: 'Mozilla/5.0 (booking tests)',
+          acceptedAt: '2026-11-01T10:00:00Z',
+        },
         verification: 'automatic',
         targetDate: null,
         checkBalance: false,
@@ -256,7 +293,9 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
       await pastDeadlineWhileAbandoning(refused.payment!.paymentIntentId!, refused.payment!.deadline!);
 
       const outcome = await updateOutcome(
-        handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ for: 'payment', paymentMethod: 'pm_usBankAccount_success' }] }),
+        handle.executeUpdate(supplyPaymentMethodUpdate, {
+          args: [{ for: 'payment', paymentMethod: 'pm_usBankAccount_success' }],
+        }),
       );
 
       expect(outcome).toBe(FailureTypes.NotAwaitingPaymentMethod);
@@ -265,12 +304,20 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
     }
     // The hold was released at the booking's end, before the payment's deadline: nothing else keeps it running.
     const final: BookingState = await handle.result();
-    expect(final.payment).toMatchObject({ status: 'failed', attempt: 1, paymentMethod: 'pm_usBankAccount_riskLevelHighest' });
+    expect(final.payment).toMatchObject({
+      status: 'failed',
+      attempt: 1,
+      paymentMethod: 'pm_usBankAccount_riskLevelHighest',
+    });
   });
 
   it.each([
     ['a payment method Stripe does not know', async () => 'pm_doesNotExist', 'resource_missing'],
-    ['a bank account given for the card hold', async () => 'pm_usBankAccount_success', 'payment_intent_incompatible_payment_method'],
+    [
+      'a bank account given for the card hold',
+      async () => 'pm_usBankAccount_success',
+      'payment_intent_incompatible_payment_method',
+    ],
     [
       "another customer's saved card",
       async () => {
@@ -283,12 +330,17 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
     const handle = await harness.startBooking({ holdPaymentMethod: 'pm_card_chargeDeclined' });
     await harness.waitForHoldStatus(handle, 'declined');
 
-    const refused = await handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: await paymentMethodOf() }] });
+    const refused = await handle.executeUpdate(supplyPaymentMethodUpdate, {
+      args: [{ paymentMethod: await paymentMethodOf() }],
+    });
 
     expect(refused.hold).toMatchObject({ status: 'declined', attempt: 2, declineCode: code, done: false });
     expect(refused.hold.reason).toMatch(/^Stripe refused the payment method/);
     expect(new Date(refused.hold.actionDeadline!).getTime()).toBeGreaterThan(await harness.env.currentTimeMs());
-    expect(await notificationTypesOnceRecorded(refused.bookingId, ['hold.declined', 'hold.declined'])).toEqual(['hold.declined', 'hold.declined']);
+    expect(await notificationTypesOnceRecorded(refused.bookingId, ['hold.declined', 'hold.declined'])).toEqual([
+      'hold.declined',
+      'hold.declined',
+    ]);
     const held = await handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: 'pm_card_visa' }] });
     expect(held.hold).toMatchObject({ status: 'held', attempt: 3, paymentIntentId: refused.hold.paymentIntentId });
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
@@ -308,14 +360,24 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
         harness.startBooking({ customer: { id: customerId, email: 'guest+work@example.com', name: 'T. Guest' } }),
       ]);
 
-      const held = await Promise.all([harness.waitForHoldStatus(first, 'held'), harness.waitForHoldStatus(second, 'held')]);
+      const held = await Promise.all([
+        harness.waitForHoldStatus(first, 'held'),
+        harness.waitForHoldStatus(second, 'held'),
+      ]);
 
       expect(held[0].stripeCustomerId).toMatch(/^cus_/);
       expect(held[1].stripeCustomerId).toBe(held[0].stripeCustomerId);
-      const stored = await harness.db.query('SELECT stripe_customer_id FROM stripe_customers WHERE customer_id = $1', [customerId]);
+      const stored = await harness.db.query('SELECT stripe_customer_id FROM stripe_customers WHERE customer_id = $1', [
+        customerId,
+      ]);
       expect(stored.rows).toEqual([{ stripe_customer_id: held[0].stripeCustomerId }]);
       const customersCreated = (await stripeRequests()).filter(
-        (r) => r.method === 'POST' && r.path === '/v1/customers' && r.idempotencyKey?.startsWith(`customer-${customerId}:`) && r.status === 200 && !r.replayed,
+        (r) =>
+          r.method === 'POST' &&
+          r.path === '/v1/customers' &&
+          r.idempotencyKey?.startsWith(`customer-${customerId}:`) &&
+          r.status === 200 &&
+          !r.replayed,
       );
       expect(customersCreated).toHaveLength(1);
       await Promise.all([first, second].map((handle) => handle.executeUpdate(cancelBookingUpdate, { args: [{}] })));

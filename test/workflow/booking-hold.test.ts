@@ -11,7 +11,11 @@ import {
   supplyPaymentMethodUpdate,
   type BookingState,
 } from '../../workflows/booking/contract.js';
-import { floodWithUnchangedHoldEvents, startBookingHarness, type BookingHarness } from '../../harness/booking-harness.js';
+import {
+  floodWithUnchangedHoldEvents,
+  startBookingHarness,
+  type BookingHarness,
+} from '../../harness/booking-harness.js';
 import { waitFor } from '../../harness/wait-for.js';
 
 let harness: BookingHarness;
@@ -32,7 +36,10 @@ interface EmulatedPaymentIntent {
 }
 
 async function paymentIntentsOf(bookingId: string): Promise<EmulatedPaymentIntent[]> {
-  const body = await harness.control<{ data: EmulatedPaymentIntent[] }>('GET', `/_emulator/payment_intents?booking_id=${encodeURIComponent(bookingId)}`);
+  const body = await harness.control<{ data: EmulatedPaymentIntent[] }>(
+    'GET',
+    `/_emulator/payment_intents?booking_id=${encodeURIComponent(bookingId)}`,
+  );
   return body.data;
 }
 
@@ -75,13 +82,17 @@ describe('booking hold workflow (time-skipping)', () => {
       customerId,
       'cus_fromAnotherAccount',
     ]);
-    const handle = await harness.startBooking({ customer: { id: customerId, email: 'moved@example.com', name: 'Moved Guest' } });
+    const handle = await harness.startBooking({
+      customer: { id: customerId, email: 'moved@example.com', name: 'Moved Guest' },
+    });
 
     const held = await harness.waitForHoldStatus(handle, 'held');
 
     expect(held.stripeCustomerId).toMatch(/^cus_/);
     expect(held.stripeCustomerId).not.toBe('cus_fromAnotherAccount');
-    const stored = await harness.db.query('SELECT stripe_customer_id FROM stripe_customers WHERE customer_id = $1', [customerId]);
+    const stored = await harness.db.query('SELECT stripe_customer_id FROM stripe_customers WHERE customer_id = $1', [
+      customerId,
+    ]);
     expect(stored.rows[0].stripe_customer_id).toBe(held.stripeCustomerId);
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     await handle.result();
@@ -128,7 +139,10 @@ describe('booking hold workflow (time-skipping)', () => {
     // The declined PaymentIntent was confirmed again with the new method: still one per booking.
     const intents = await paymentIntentsOf(held.bookingId);
     expect(intents.map((pi) => pi.status)).toEqual(['requires_capture']);
-    expect(await notificationTypesOnceRecorded(held.bookingId, ['hold.declined', 'hold.held'])).toEqual(['hold.declined', 'hold.held']);
+    expect(await notificationTypesOnceRecorded(held.bookingId, ['hold.declined', 'hold.held'])).toEqual([
+      'hold.declined',
+      'hold.held',
+    ]);
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     await handle.result();
     await harness.recordHistory(handle, 'declined-then-new-payment-method');
@@ -141,14 +155,18 @@ describe('booking hold workflow (time-skipping)', () => {
     // The emulator cancels a PaymentIntent at its fifth failed confirmation; this booking has had one.
     const declines: BookingState[] = [];
     for (let i = 0; i < 4; i += 1) {
-      declines.push(await handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: 'pm_card_chargeDeclined' }] }));
+      declines.push(
+        await handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: 'pm_card_chargeDeclined' }] }),
+      );
     }
     expect(declines.map((state) => [state.hold.status, state.hold.attempt, state.hold.paymentIntentId])).toEqual(
       [2, 3, 4, 5].map((attempt) => ['declined', attempt, first.hold.paymentIntentId]),
     );
     const last = declines[3];
     expect(last.hold.reason).toBe('declined; Stripe cancelled the PaymentIntent after too many failed confirmations');
-    expect(await paymentIntentsOf(first.bookingId)).toMatchObject([{ status: 'canceled', cancellation_reason: 'automatic' }]);
+    expect(await paymentIntentsOf(first.bookingId)).toMatchObject([
+      { status: 'canceled', cancellation_reason: 'automatic' },
+    ]);
 
     const held = await handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: 'pm_card_visa' }] });
 
@@ -156,7 +174,10 @@ describe('booking hold workflow (time-skipping)', () => {
     expect(held.hold.paymentIntentId).not.toBe(first.hold.paymentIntentId);
     // Stripe's late payment_intent.canceled about the old PaymentIntent changes nothing.
     await harness.relay(held.bookingId, await harness.eventsFor(held.bookingId));
-    expect((await handle.query(bookingStateQuery)).hold).toMatchObject({ status: 'held', paymentIntentId: held.hold.paymentIntentId });
+    expect((await handle.query(bookingStateQuery)).hold).toMatchObject({
+      status: 'held',
+      paymentIntentId: held.hold.paymentIntentId,
+    });
     const intents = await paymentIntentsOf(held.bookingId);
     expect(intents.map((pi) => [pi.id, pi.status])).toEqual(
       expect.arrayContaining([
@@ -303,17 +324,16 @@ describe('booking hold workflow (time-skipping)', () => {
       const intents = await paymentIntentsOf(held.bookingId);
       expect(intents).toHaveLength(1);
       expect(intents[0].status).toBe('requires_capture');
-      const requests = await harness.control<{ data: Array<{ idempotencyKey?: string; injectedFault: string | null }> }>(
-        'GET',
-        '/_emulator/requests',
-      );
+      const requests = await harness.control<{
+        data: Array<{ idempotencyKey?: string; injectedFault: string | null }>;
+      }>('GET', '/_emulator/requests');
       const confirmations = requests.data.filter((r) => r.idempotencyKey === `booking-${held.bookingId}:confirm:1`);
       // Stripe saved the 500 for the key and would replay it (docs.stripe.com/api/idempotent_requests):
       // the workflow read the PaymentIntent, which says the hold was authorized.
       expect(confirmations.map((r) => r.injectedFault)).toEqual(['500 after']);
       await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
       await handle.result();
-    await harness.recordHistory(handle, 'transient-stripe-failure');
+      await harness.recordHistory(handle, 'transient-stripe-failure');
     } finally {
       await harness.control('DELETE', '/_emulator/faults');
     }
@@ -323,7 +343,12 @@ describe('booking hold workflow (time-skipping)', () => {
     // Stripe authorizes but the answer is lost, and the PaymentIntent cannot be read either, for
     // longer than the retry window: the outcome stays unknown.
     await harness.control('POST', '/_emulator/faults', {
-      api: { status: 503, rate: 1, when: 'after', pathPattern: '^(POST /v1/payment_intents/[^/]+/confirm|GET /v1/payment_intents/[^/]+)$' },
+      api: {
+        status: 503,
+        rate: 1,
+        when: 'after',
+        pathPattern: '^(POST /v1/payment_intents/[^/]+/confirm|GET /v1/payment_intents/[^/]+)$',
+      },
     });
     try {
       const handle = await harness.startBooking();
@@ -362,7 +387,10 @@ describe('booking hold workflow (time-skipping)', () => {
     expect(final.hold.status).toBe('released');
     if (process.env.RECORD_HISTORIES === '1') {
       await handle.result();
-      await harness.recordHistory(harness.env.client.workflow.getHandle(handle.workflowId, firstRunId), 'continued-as-new-first-run');
+      await harness.recordHistory(
+        harness.env.client.workflow.getHandle(handle.workflowId, firstRunId),
+        'continued-as-new-first-run',
+      );
       await harness.recordHistory(handle, 'continued-as-new-next-run');
     }
     // Two thousand signals and a continue-as-new: slow on a loaded 2-core machine.
@@ -383,7 +411,10 @@ describe('booking hold workflow (time-skipping)', () => {
     expect(expired.hold.reason).toMatch(/expired/);
     const [paymentIntent] = await paymentIntentsOf(held.bookingId);
     expect(paymentIntent.cancellation_reason).toBe('automatic');
-    expect(await notificationTypesOnceRecorded(held.bookingId, ['hold.held', 'hold.expired'])).toEqual(['hold.held', 'hold.expired']);
+    expect(await notificationTypesOnceRecorded(held.bookingId, ['hold.held', 'hold.expired'])).toEqual([
+      'hold.held',
+      'hold.expired',
+    ]);
 
     const final = await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     expect(final.hold.status).toBe('expired');

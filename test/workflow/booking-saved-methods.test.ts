@@ -36,7 +36,11 @@ afterAll(async () => {
 });
 
 /** The acceptance a booking page collects for a bank account the customer has not saved. */
-const NEW_MANDATE = { ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (booking tests)', acceptedAt: '2026-11-01T10:00:00Z' };
+const NEW_MANDATE = {
+  ipAddress: '203.0.113.7',
+  userAgent: 'Mozilla/5.0 (booking tests)',
+  acceptedAt: '2026-11-01T10:00:00Z',
+};
 
 function returningCustomer(): BookingCustomer {
   return { id: `cust-returning-${randomUUID()}`, email: 'returning@example.com', name: 'Returning Guest' };
@@ -65,7 +69,10 @@ async function saveBankAccount(customer: BookingCustomer): Promise<SavedPaymentM
     us_bank_account: { account_number: '000123456789', routing_number: '110000000', account_holder_type: 'individual' },
     billing_details: { name: customer.name, email: customer.email },
   });
-  await harness.stripe.setupIntents.confirm(ready.setupIntentId!, { payment_method: paymentMethod.id, mandate_data: ONLINE_MANDATE });
+  await harness.stripe.setupIntents.confirm(ready.setupIntentId!, {
+    payment_method: paymentMethod.id,
+    mandate_data: ONLINE_MANDATE,
+  });
   await harness.relaySetup(ready.setupId, await harness.setupEventsFor(ready.setupId));
   await harness.waitForSetupStatus(handle, 'requires_action');
   const verified = await handle.executeUpdate(verifySetupMicrodepositsUpdate, { args: [{ descriptorCode: 'SM11AA' }] });
@@ -96,7 +103,10 @@ async function notifications(bookingId: string) {
   const handle = harness.env.client.workflow.getHandle(bookingWorkflowId(bookingId));
   return waitFor(
     async () => {
-      const [state, rows] = await Promise.all([handle.query(bookingStateQuery), listNotifications(harness.db, bookingId)]);
+      const [state, rows] = await Promise.all([
+        handle.query(bookingStateQuery),
+        listNotifications(harness.db, bookingId),
+      ]);
       return rows.length === state.notificationsCreated ? rows : false;
     },
     { description: `every notification of ${bookingId} recorded` },
@@ -128,12 +138,20 @@ describe('bookings on saved payment methods (time-skipping)', () => {
     // This card asks for 3-D Secure on-session; saved for off-session use, Stripe no longer does.
     const saved = await saveCard(customer, 'pm_card_authenticationRequired');
 
-    const handle = await harness.startBooking({ customer, holdPaymentMethod: saved.paymentMethodId, holdOffSession: true });
+    const handle = await harness.startBooking({
+      customer,
+      holdPaymentMethod: saved.paymentMethodId,
+      holdOffSession: true,
+    });
     const held = await harness.waitForHoldStatus(handle, 'held');
 
     expect(held.hold).toMatchObject({ paymentMethod: saved.paymentMethodId, offSession: true, attempt: 1 });
     const hold = await paymentIntent(held.hold.paymentIntentId!);
-    expect(hold).toMatchObject({ status: 'requires_capture', payment_method: saved.paymentMethodId, customer: held.stripeCustomerId });
+    expect(hold).toMatchObject({
+      status: 'requires_capture',
+      payment_method: saved.paymentMethodId,
+      customer: held.stripeCustomerId,
+    });
     expect(await notificationTypes(held.bookingId)).toEqual(['hold.held']);
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     await handle.result();
@@ -149,7 +167,9 @@ describe('bookings on saved payment methods (time-skipping)', () => {
 
     expect(processing.payment!.microdeposits).toBeNull();
     const debit = await paymentIntent(processing.payment!.paymentIntentId!);
-    expect((debit.latest_charge as Stripe.Charge).payment_method_details?.us_bank_account?.mandate).toBe(saved.mandate!.id);
+    expect((debit.latest_charge as Stripe.Charge).payment_method_details?.us_bank_account?.mandate).toBe(
+      saved.mandate!.id,
+    );
     await harness.control('POST', `/_emulator/payment_intents/${debit.id}/settle`);
     await relayAll(handle, processing.bookingId);
     const succeeded = await harness.waitForPaymentStatus(handle, 'succeeded');
@@ -192,15 +212,24 @@ describe('bookings on saved payment methods (time-skipping)', () => {
 
     // The booking has no acceptance of its own to reuse: a new account needs the customer's.
     const withoutMandate = await handle
-      .executeUpdate(supplyPaymentMethodUpdate, { args: [{ for: 'payment', paymentMethod: 'pm_usBankAccount_success' }] })
+      .executeUpdate(supplyPaymentMethodUpdate, {
+        args: [{ for: 'payment', paymentMethod: 'pm_usBankAccount_success' }],
+      })
       .catch((error: unknown) => error);
     expect(withoutMandate).toBeInstanceOf(WorkflowUpdateFailedError);
-    expect(((withoutMandate as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(FailureTypes.MandateRequired);
+    expect(((withoutMandate as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(
+      FailureTypes.MandateRequired,
+    );
 
     const resumed = await handle.executeUpdate(supplyPaymentMethodUpdate, {
       args: [{ for: 'payment', paymentMethod: 'pm_usBankAccount_success', mandate: NEW_MANDATE }],
     });
-    expect(resumed.payment).toMatchObject({ status: 'processing', attempt: 2, savedMandateId: null, failureCode: null });
+    expect(resumed.payment).toMatchObject({
+      status: 'processing',
+      attempt: 2,
+      savedMandateId: null,
+      failureCode: null,
+    });
     await harness.control('POST', `/_emulator/payment_intents/${resumed.payment!.paymentIntentId}/settle`);
     await relayAll(handle, resumed.bookingId);
     await harness.waitForPaymentStatus(handle, 'succeeded');
@@ -221,7 +250,11 @@ describe('bookings on saved payment methods (time-skipping)', () => {
     const other = await saveCard(customer, 'pm_card_mastercard');
     await harness.control('POST', `/_emulator/payment_methods/${expiring.paymentMethodId}/expire`);
 
-    const handle = await harness.startBooking({ customer, holdPaymentMethod: expiring.paymentMethodId, holdOffSession: true });
+    const handle = await harness.startBooking({
+      customer,
+      holdPaymentMethod: expiring.paymentMethodId,
+      holdOffSession: true,
+    });
     const declined = await harness.waitForHoldStatus(handle, 'declined');
 
     expect(declined.hold.declineCode).toBe('expired_card');
@@ -237,7 +270,12 @@ describe('bookings on saved payment methods (time-skipping)', () => {
       args: [{ paymentMethod: other.paymentMethodId, offSession: true }],
     });
 
-    expect(held.hold).toMatchObject({ status: 'held', attempt: 2, paymentMethod: other.paymentMethodId, offSession: true });
+    expect(held.hold).toMatchObject({
+      status: 'held',
+      attempt: 2,
+      paymentMethod: other.paymentMethodId,
+      offSession: true,
+    });
     // The declined PaymentIntent was confirmed again with the other card: still one per booking.
     expect(held.hold.paymentIntentId).toBe(declined.hold.paymentIntentId);
     expect(await paymentIntent(held.hold.paymentIntentId!)).toMatchObject({

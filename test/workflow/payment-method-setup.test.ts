@@ -34,9 +34,11 @@ async function startSetupWithIntent(type: 'card' | 'us_bank_account' = 'card') {
 
 /** Confirms the SetupIntent with a card, as Stripe.js does in the customer's browser; a refusal is Stripe's answer, not an error. */
 async function confirmWithCard(setupIntentId: string, paymentMethod: string): Promise<void> {
-  await harness.stripe.setupIntents.confirm(setupIntentId, { payment_method: paymentMethod }).catch((error: unknown) => {
-    if ((error as Stripe.errors.StripeError).type !== 'StripeCardError') throw error;
-  });
+  await harness.stripe.setupIntents
+    .confirm(setupIntentId, { payment_method: paymentMethod })
+    .catch((error: unknown) => {
+      if ((error as Stripe.errors.StripeError).type !== 'StripeCardError') throw error;
+    });
 }
 
 /** A bank account typed in by hand (so verified by microdeposits), confirmed with the customer's mandate acceptance. */
@@ -46,7 +48,10 @@ async function confirmWithTypedInBankAccount(setupIntentId: string): Promise<str
     us_bank_account: { account_number: '000123456789', routing_number: '110000000', account_holder_type: 'individual' },
     billing_details: { name: 'Test Guest', email: 'guest@example.com' },
   });
-  await harness.stripe.setupIntents.confirm(setupIntentId, { payment_method: paymentMethod.id, mandate_data: ONLINE_MANDATE });
+  await harness.stripe.setupIntents.confirm(setupIntentId, {
+    payment_method: paymentMethod.id,
+    mandate_data: ONLINE_MANDATE,
+  });
   return paymentMethod.id;
 }
 
@@ -66,7 +71,9 @@ async function bankSetupAwaitingMicrodeposits() {
 
 /** The workflow's run has ended (without time being skipped for it). */
 async function workflowEnded(handle: WorkflowHandle): Promise<void> {
-  await waitFor(async () => (await handle.describe()).status.name === 'COMPLETED', { description: `${handle.workflowId} completed` });
+  await waitFor(async () => (await handle.describe()).status.name === 'COMPLETED', {
+    description: `${handle.workflowId} completed`,
+  });
 }
 
 function failureTypeOf(error: unknown): string | null | undefined {
@@ -80,7 +87,11 @@ describe('saving a payment method (time-skipping)', () => {
     expect(ready.status).toBe('requires_payment_method');
     expect(ready.setupIntentId).toMatch(/^seti_/);
     const setupIntent = await harness.stripe.setupIntents.retrieve(ready.setupIntentId!);
-    expect(setupIntent).toMatchObject({ usage: 'off_session', customer: ready.stripeCustomerId, payment_method_types: ['card'] });
+    expect(setupIntent).toMatchObject({
+      usage: 'off_session',
+      customer: ready.stripeCustomerId,
+      payment_method_types: ['card'],
+    });
 
     await confirmWithCard(ready.setupIntentId!, 'pm_card_visa');
     await relayAll(handle, ready.setupId);
@@ -114,7 +125,9 @@ describe('saving a payment method (time-skipping)', () => {
     expect(waiting.saved).toBeNull();
     expect(await listSavedPaymentMethods(harness.db, waiting.customerId)).toEqual([]);
 
-    await harness.control('POST', `/_emulator/setup_intents/${ready.setupIntentId}/authenticate`, { outcome: 'succeed' });
+    await harness.control('POST', `/_emulator/setup_intents/${ready.setupIntentId}/authenticate`, {
+      outcome: 'succeed',
+    });
     await relayAll(handle, ready.setupId);
     const final: PaymentMethodSetupState = await handle.result();
     await harness.recordHistory(handle, 'setup-card-3ds');
@@ -177,7 +190,9 @@ describe('saving a payment method (time-skipping)', () => {
       .catch((error: unknown) => error);
     expect(failureTypeOf(refusedAmounts)).toBe(FailureTypes.InvalidUpdate);
 
-    const verified = await handle.executeUpdate(verifySetupMicrodepositsUpdate, { args: [{ descriptorCode: 'SM11AA' }] });
+    const verified = await handle.executeUpdate(verifySetupMicrodepositsUpdate, {
+      args: [{ descriptorCode: 'SM11AA' }],
+    });
 
     expect(verified.result).toBe('verified');
     expect(verified.setup.status).toBe('succeeded');
@@ -201,7 +216,9 @@ describe('saving a payment method (time-skipping)', () => {
 
     const outcomes: Array<[string, number]> = [];
     for (let i = 0; i < 10; i += 1) {
-      const outcome = await handle.executeUpdate(verifySetupMicrodepositsUpdate, { args: [{ descriptorCode: `SM9${i}ZZ` }] });
+      const outcome = await handle.executeUpdate(verifySetupMicrodepositsUpdate, {
+        args: [{ descriptorCode: `SM9${i}ZZ` }],
+      });
       outcomes.push([outcome.result, outcome.attemptsRemaining]);
     }
     const exceeded = await handle.query(setupStateQuery);
@@ -219,7 +236,9 @@ describe('saving a payment method (time-skipping)', () => {
     });
     expect(failureTypeOf(eleventh)).toBe(FailureTypes.NotAwaitingVerification);
     const requests = await harness.control<{ data: Array<{ path: string }> }>('GET', '/_emulator/requests');
-    const calls = requests.data.filter((r) => r.path === `/v1/setup_intents/${waiting.setupIntentId}/verify_microdeposits`);
+    const calls = requests.data.filter(
+      (r) => r.path === `/v1/setup_intents/${waiting.setupIntentId}/verify_microdeposits`,
+    );
     expect(calls).toHaveLength(10);
 
     const final: PaymentMethodSetupState = await handle.result();
@@ -241,7 +260,11 @@ describe('saving a payment method (time-skipping)', () => {
     await relayAll(handle, waiting.setupId);
     const expired = await harness.waitForSetupStatus(handle, 'requires_payment_method');
 
-    expect(expired).toMatchObject({ failureCode: 'payment_method_microdeposit_verification_timeout', microdeposits: null, done: false });
+    expect(expired).toMatchObject({
+      failureCode: 'payment_method_microdeposit_verification_timeout',
+      microdeposits: null,
+      done: false,
+    });
     const late = await handle
       .executeUpdate(verifySetupMicrodepositsUpdate, { args: [{ descriptorCode: 'SM11AA' }] })
       .catch((error: unknown) => error);
@@ -274,5 +297,4 @@ describe('saving a payment method (time-skipping)', () => {
     expect(final.status).toBe('canceled');
     expect(await listSavedPaymentMethods(harness.db, final.customerId)).toEqual([]);
   });
-
 });

@@ -5,7 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BookingDrift } from '../../activities/reconciliation/booking-drift.js';
 import type {
@@ -27,7 +33,6 @@ import { quietLogger } from '../../harness/booking-harness.js';
 import { recordHistory } from '../../harness/recorded-histories.js';
 import { createTimeSkippingEnv } from '../../harness/time-skipping-env.js';
 
-
 let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundleWithSourceMap;
 
@@ -48,7 +53,8 @@ function drift(bookingId: string): BookingDrift {
     paymentIntentId: `pi_${bookingId}`,
     workflowStatus: 'held',
     stripeStatus: 'canceled',
-    explanation: 'Stripe cancelled the hold but the booking still thinks it is held (a missed payment_intent.canceled?)',
+    explanation:
+      'Stripe cancelled the hold but the booking still thinks it is held (a missed payment_intent.canceled?)',
   };
 }
 
@@ -78,7 +84,8 @@ async function runReconciliation(stub: ReconciliationActivities, input: Reconcil
       args: [input],
     });
     const report = await handle.result();
-    if (historyName && process.env.RECORD_HISTORIES === '1') await recordHistory(historyName, await handle.fetchHistory());
+    if (historyName && process.env.RECORD_HISTORIES === '1')
+      await recordHistory(historyName, await handle.fetchHistory());
     return report;
   });
 }
@@ -100,9 +107,21 @@ describe('reconciliation workflow', () => {
       listed: 12,
       ours: 9,
       recovered: 1,
-      recoveredEvents: [{ eventId: 'evt_1', type: 'payment_intent.canceled', bookingId: 'bk-recovered', setupId: null, status: 'pending' }],
+      recoveredEvents: [
+        {
+          eventId: 'evt_1',
+          type: 'payment_intent.canceled',
+          bookingId: 'bk-recovered',
+          setupId: null,
+          status: 'pending',
+        },
+      ],
     };
-    const sweep: StaleInboxResult = { ignored: 1, stillPending: 2, ignoredEvents: [{ eventId: 'evt_old', reason: 'not ours' }] };
+    const sweep: StaleInboxResult = {
+      ignored: 1,
+      stillPending: 2,
+      ignoredEvents: [{ eventId: 'evt_old', reason: 'not ours' }],
+    };
     const { stub, asked } = activities(pages, recovery, sweep);
 
     const report = await runReconciliation(

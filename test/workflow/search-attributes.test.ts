@@ -13,8 +13,17 @@ import {
 } from '../../workflows/booking/contract.js';
 import { BOOKING_SEARCH_ATTRIBUTES_PATCH } from '../../workflows/booking/search-attribute-sync.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/common/search-attributes.js';
-import { setupIntentReadyUpdate, setupStateQuery, type PaymentMethodSetupState } from '../../workflows/setup/contract.js';
-import { floodWithUnchangedHoldEvents, quietLogger, startBookingHarness, type BookingHarness } from '../../harness/booking-harness.js';
+import {
+  setupIntentReadyUpdate,
+  setupStateQuery,
+  type PaymentMethodSetupState,
+} from '../../workflows/setup/contract.js';
+import {
+  floodWithUnchangedHoldEvents,
+  quietLogger,
+  startBookingHarness,
+  type BookingHarness,
+} from '../../harness/booking-harness.js';
 import { waitFor } from '../../harness/wait-for.js';
 
 let harness: BookingHarness;
@@ -71,7 +80,11 @@ async function activitySummaries(handle: WorkflowHandle): Promise<string[]> {
   });
 }
 
-const MANDATE = { ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (booking tests)', acceptedAt: '2026-11-01T10:00:00Z' };
+const MANDATE = {
+  ipAddress: '203.0.113.7',
+  userAgent: 'Mozilla/5.0 (booking tests)',
+  acceptedAt: '2026-11-01T10:00:00Z',
+};
 const disputedAccount: BankPaymentInput = {
   amount: 12_500,
   paymentMethod: 'pm_usBankAccount_dispute',
@@ -101,7 +114,11 @@ describe('search attributes and current details follow the workflow (time-skippi
     await harness.recordHistory(handle, 'search-attributes-hold-released');
 
     expect(final.hold.status).toBe('released');
-    expect(await describedAttributes(handle)).toEqual({ BookingId: held.bookingId, CustomerId: held.customerId, HoldStatus: 'released' });
+    expect(await describedAttributes(handle)).toEqual({
+      BookingId: held.bookingId,
+      CustomerId: held.customerId,
+      HoldStatus: 'released',
+    });
     // The harness starts it without attributes (the API starts it with BookingId, CustomerId and HoldStatus).
     expect(await upserts(handle)).toEqual([
       { BookingId: held.bookingId, CustomerId: held.customerId, HoldStatus: 'placing' },
@@ -139,12 +156,9 @@ describe('search attributes and current details follow the workflow (time-skippi
     await harness.recordHistory(handle, 'search-attributes-ach-disputed');
 
     expect(await describedAttributes(handle)).toMatchObject({ HoldStatus: 'held', PaymentStatus: 'disputed' });
-    expect((await upserts(handle)).map((values) => values.PaymentStatus).filter((status) => status !== undefined)).toEqual([
-      'pending',
-      'processing',
-      'succeeded',
-      'disputed',
-    ]);
+    expect(
+      (await upserts(handle)).map((values) => values.PaymentStatus).filter((status) => status !== undefined),
+    ).toEqual(['pending', 'processing', 'succeeded', 'disputed']);
     expect((await currentDetails(handle)).split('\n\n')[1]).toContain(`disputed (${disputed.payment!.dispute!.id}, `);
     await handle.terminate('test over');
   });
@@ -152,7 +166,10 @@ describe('search attributes and current details follow the workflow (time-skippi
   it("follows a setup's status to succeeded", async () => {
     const handle = await harness.startSetup({ type: 'card' });
     const ready = await handle.executeUpdate(setupIntentReadyUpdate);
-    expect(await describedAttributes(handle)).toEqual({ CustomerId: ready.customerId, SetupStatus: 'requires_payment_method' });
+    expect(await describedAttributes(handle)).toEqual({
+      CustomerId: ready.customerId,
+      SetupStatus: 'requires_payment_method',
+    });
     expect(await currentDetails(handle)).toMatch(
       /^\*\*Setup\*\* of a card \(seti_\w+\): waiting for the customer to enter the payment method until .+ UTC$/,
     );
@@ -169,11 +186,16 @@ describe('search attributes and current details follow the workflow (time-skippi
       { SetupStatus: 'requires_payment_method' },
       { SetupStatus: 'succeeded' },
     ]);
-    expect(await currentDetails(handle)).toBe(`**Setup** of a card (${final.setupIntentId}): saved ${final.paymentMethodId}`);
+    expect(await currentDetails(handle)).toBe(
+      `**Setup** of a card (${final.setupIntentId}): saved ${final.paymentMethodId}`,
+    );
   });
 
   it('gives a booking started before the deployment its search attributes at its first change after it', async () => {
-    const workflowBundle: WorkflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger() });
+    const workflowBundle: WorkflowBundle = await bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      logger: quietLogger(),
+    });
     const taskQueue = `before-deployment-${randomUUID()}`;
     const workerWith = (options: { patchActivationCallback?: (input: { patchId: string }) => boolean }) =>
       createBookingWorker({
@@ -188,7 +210,9 @@ describe('search attributes and current details follow the workflow (time-skippi
       });
 
     // The deployment before this patch: the workflow never upserts (the patch stays off, no marker).
-    const before = await workerWith({ patchActivationCallback: ({ patchId }) => patchId !== BOOKING_SEARCH_ATTRIBUTES_PATCH });
+    const before = await workerWith({
+      patchActivationCallback: ({ patchId }) => patchId !== BOOKING_SEARCH_ATTRIBUTES_PATCH,
+    });
     const handle = await before.runUntil(async () => {
       const started = await harness.startBooking({}, { taskQueue });
       await harness.waitForHoldStatus(started, 'held');
@@ -206,13 +230,25 @@ describe('search attributes and current details follow the workflow (time-skippi
     await harness.recordHistory(handle, 'search-attributes-after-deployment');
 
     expect(final.hold.status).toBe('released');
-    expect(await describedAttributes(handle)).toEqual({ BookingId: final.bookingId, CustomerId: final.customerId, HoldStatus: 'released' });
+    expect(await describedAttributes(handle)).toEqual({
+      BookingId: final.bookingId,
+      CustomerId: final.customerId,
+      HoldStatus: 'released',
+    });
     expect(await upserts(handle)).toEqual([
-      { BookingId: final.bookingId, CustomerId: final.customerId, HoldStatus: 'held', HoldReleaseAt: final.hold.releaseAt },
+      {
+        BookingId: final.bookingId,
+        CustomerId: final.customerId,
+        HoldStatus: 'held',
+        HoldReleaseAt: final.hold.releaseAt,
+      },
       { HoldStatus: 'released', HoldReleaseAt: null },
     ]);
     // Replaying the whole history takes the old path before the marker and the new one after it.
-    await Worker.runReplayHistory({ workflowBundle, replayName: 'before-and-after-deployment' }, await handle.fetchHistory());
+    await Worker.runReplayHistory(
+      { workflowBundle, replayName: 'before-and-after-deployment' },
+      await handle.fetchHistory(),
+    );
   });
 
   it('keeps its search attributes when it continues as new', async () => {
@@ -235,4 +271,3 @@ describe('search attributes and current details follow the workflow (time-skippi
     expect(final.hold.status).toBe('released');
   });
 });
-

@@ -15,7 +15,11 @@ import {
   verifyMicrodepositsUpdate,
   type BankPaymentInput,
 } from '../../workflows/booking/contract.js';
-import { floodWithUnchangedHoldEvents, startBookingHarness, type BookingHarness } from '../../harness/booking-harness.js';
+import {
+  floodWithUnchangedHoldEvents,
+  startBookingHarness,
+  type BookingHarness,
+} from '../../harness/booking-harness.js';
 import { waitFor } from '../../harness/wait-for.js';
 
 let harness: BookingHarness;
@@ -29,10 +33,22 @@ afterAll(async () => {
 });
 
 const HOUR = 3600;
-const MANDATE = { ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (booking tests)', acceptedAt: '2026-11-01T10:00:00Z' };
+const MANDATE = {
+  ipAddress: '203.0.113.7',
+  userAgent: 'Mozilla/5.0 (booking tests)',
+  acceptedAt: '2026-11-01T10:00:00Z',
+};
 
 function bankPayment(paymentMethod: string, extra: Partial<BankPaymentInput> = {}): BankPaymentInput {
-  return { amount: 12_500, paymentMethod, mandate: MANDATE, verification: 'automatic', targetDate: null, checkBalance: false, ...extra };
+  return {
+    amount: 12_500,
+    paymentMethod,
+    mandate: MANDATE,
+    verification: 'automatic',
+    targetDate: null,
+    checkBalance: false,
+    ...extra,
+  };
 }
 
 async function relayAll(handle: WorkflowHandle, bookingId: string): Promise<void> {
@@ -41,11 +57,13 @@ async function relayAll(handle: WorkflowHandle, bookingId: string): Promise<void
 }
 
 /** Requests the emulator logged for `METHOD path` (path matched exactly). */
-async function loggedRequests(method: string, path: string): Promise<Array<{ status: number; injectedFault: string | null }>> {
-  const log = await harness.control<{ data: Array<{ method: string; path: string; status: number; injectedFault: string | null }> }>(
-    'GET',
-    '/_emulator/requests',
-  );
+async function loggedRequests(
+  method: string,
+  path: string,
+): Promise<Array<{ status: number; injectedFault: string | null }>> {
+  const log = await harness.control<{
+    data: Array<{ method: string; path: string; status: number; injectedFault: string | null }>;
+  }>('GET', '/_emulator/requests');
   return log.data.filter((entry) => entry.method === method && entry.path === path);
 }
 
@@ -73,9 +91,13 @@ describe('Stripe writes whose outcome is unknown (time-skipping)', () => {
       const held = await harness.waitForHoldStatus(handle, 'held');
 
       const intents = await paymentIntentsOf(held.bookingId);
-      expect(intents.map((intent) => [intent.id, intent.status])).toEqual([[held.hold.paymentIntentId, 'requires_capture']]);
+      expect(intents.map((intent) => [intent.id, intent.status])).toEqual([
+        [held.hold.paymentIntentId, 'requires_capture'],
+      ]);
       // Both writes answered 500 (saved under their keys); the workflow read Stripe instead of re-sending.
-      const faulted = (await loggedRequests('POST', '/v1/payment_intents')).filter((entry) => entry.injectedFault === '500 after');
+      const faulted = (await loggedRequests('POST', '/v1/payment_intents')).filter(
+        (entry) => entry.injectedFault === '500 after',
+      );
       expect(faulted.length).toBeGreaterThanOrEqual(1);
       expect(held.stripeWrites).toMatchObject({
         'hold-create:1': { attempt: 1, unknown: false },
@@ -102,9 +124,13 @@ describe('Stripe writes whose outcome is unknown (time-skipping)', () => {
     await harness.waitForPaymentStatus(handle, 'succeeded');
 
     // Every refund request executes, but its answer is a 500: Stripe's, saved under the key.
-    await harness.control('POST', '/_emulator/faults', { api: { status: 500, when: 'after', pathPattern: '^(POST|GET) /v1/refunds' } });
+    await harness.control('POST', '/_emulator/faults', {
+      api: { status: 500, when: 'after', pathPattern: '^(POST|GET) /v1/refunds' },
+    });
     await handle.startUpdate(cancelBookingUpdate, { args: [{}], waitForStage: WorkflowUpdateStage.ACCEPTED });
-    await waitFor(async () => (await loggedRequests('POST', '/v1/refunds')).length > 0, { description: 'the refund request sent' });
+    await waitFor(async () => (await loggedRequests('POST', '/v1/refunds')).length > 0, {
+      description: 'the refund request sent',
+    });
     for (let hour = 0; hour < 26; hour += 1) await harness.skipTime(HOUR);
     await harness.control('DELETE', '/_emulator/faults');
     // The next attempt, an hour after the last failed one, reads Stripe and finds the refund.
@@ -144,7 +170,9 @@ describe('StepGuard across continue-as-new (time-skipping)', () => {
     const firstRunId = (await handle.describe()).runId;
 
     // Someone cancels the hold in Stripe while Stripe cannot be read: the workflow's check fails for an hour.
-    await harness.control('POST', '/_emulator/faults', { api: { status: 503, pathPattern: `^GET /v1/payment_intents/${paymentIntentId}` } });
+    await harness.control('POST', '/_emulator/faults', {
+      api: { status: 503, pathPattern: `^GET /v1/payment_intents/${paymentIntentId}` },
+    });
     await harness.stripe.paymentIntents.cancel(paymentIntentId);
     await relayAll(handle, held.bookingId);
     await harness.skipTime(HOUR + 60);
@@ -171,10 +199,16 @@ describe('microdeposit keys (time-skipping)', () => {
   it('a submission after a late event restarted the attempts is sent under a new key, not one already used with another code', async () => {
     const paymentMethod = await harness.stripe.paymentMethods.create({
       type: 'us_bank_account',
-      us_bank_account: { account_number: '000123456789', routing_number: '110000000', account_holder_type: 'individual' },
+      us_bank_account: {
+        account_number: '000123456789',
+        routing_number: '110000000',
+        account_holder_type: 'individual',
+      },
       billing_details: { name: 'Test Guest', email: 'guest@example.com' },
     });
-    const handle = await harness.startBooking({ payment: bankPayment(paymentMethod.id, { verification: 'microdeposits' }) });
+    const handle = await harness.startBooking({
+      payment: bankPayment(paymentMethod.id, { verification: 'microdeposits' }),
+    });
     const awaiting = await harness.waitForPaymentStatus(handle, 'awaiting_verification');
     const paymentIntentId = awaiting.payment!.paymentIntentId!;
     const wrong = await handle.executeUpdate(verifyMicrodepositsUpdate, { args: [{ descriptorCode: 'SM99ZZ' }] });

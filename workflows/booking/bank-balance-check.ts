@@ -34,24 +34,34 @@ export type BalanceVerdict = 'debit' | 'wait' | 'insufficient';
 /** The current bank account's balance check while the bank's answer is awaited, else null. */
 export function balanceAwaited(payment: PaymentState | null): BalanceCheckState | null {
   const check = payment?.balanceCheck;
-  return payment?.status === 'pending' && check?.attempt === payment.attempt && check.status === 'refreshing' ? check : null;
+  return payment?.status === 'pending' && check?.attempt === payment.attempt && check.status === 'refreshing'
+    ? check
+    : null;
 }
 
 /** Checks the current bank account's balance against the amount before it is debited. */
-export function checkBalanceBeforeDebit(ctx: BookingContext, payment: PaymentState, policy: PaymentPolicy): Promise<BalanceVerdict> {
+export function checkBalanceBeforeDebit(
+  ctx: BookingContext,
+  payment: PaymentState,
+  policy: PaymentPolicy,
+): Promise<BalanceVerdict> {
   return patched(AWAIT_BALANCE_REFRESH_PATCH) ? awaitRefreshedBalance(ctx, payment, policy) : readBalanceOnce(payment);
 }
 
 /** Before balance refreshes were awaited: one read of the account; an unknown balance lets the debit go. */
 async function readBalanceOnce(payment: PaymentState): Promise<BalanceVerdict> {
-  const available = await stripeReads(`read the balance of ${payment.paymentMethod} before debiting ${usd(payment.amount)}`).readBankBalance(
-    payment.paymentMethod,
-  );
+  const available = await stripeReads(
+    `read the balance of ${payment.paymentMethod} before debiting ${usd(payment.amount)}`,
+  ).readBankBalance(payment.paymentMethod);
   return available !== null && available < payment.amount ? 'insufficient' : 'debit';
 }
 
 /** Asks for a refresh the first time, then reads the account until the bank answers or the deadline passes. */
-async function awaitRefreshedBalance(ctx: BookingContext, payment: PaymentState, policy: PaymentPolicy): Promise<BalanceVerdict> {
+async function awaitRefreshedBalance(
+  ctx: BookingContext,
+  payment: PaymentState,
+  policy: PaymentPolicy,
+): Promise<BalanceVerdict> {
   const current = payment.balanceCheck?.attempt === payment.attempt ? payment.balanceCheck : null;
   if (current && current.status !== 'refreshing') return current.status !== 'insufficient' ? 'debit' : 'wait';
   if (!current) {
@@ -61,9 +71,9 @@ async function awaitRefreshedBalance(ctx: BookingContext, payment: PaymentState,
     return judgeBalance(ctx, payment, check, snapshot);
   }
   ctx.takeEventsAbout(current.accountId);
-  const snapshot = await stripeReads(`read the balance of ${payment.paymentMethod}: has the bank answered?`).readBalanceRefresh(
-    payment.paymentMethod,
-  );
+  const snapshot = await stripeReads(
+    `read the balance of ${payment.paymentMethod}: has the bank answered?`,
+  ).readBalanceRefresh(payment.paymentMethod);
   return judgeBalance(ctx, payment, current, snapshot);
 }
 
@@ -73,14 +83,18 @@ function requestBalanceRefresh(ctx: BookingContext, payment: PaymentState): Prom
   return ctx.writes.run({
     operation: `balance-refresh:${attempt}`,
     send: (writeAttempt) =>
-      stripeWrites(`ask the bank for the balance of ${paymentMethod} before debiting ${usd(payment.amount)}`).requestBalanceRefresh({
+      stripeWrites(
+        `ask the bank for the balance of ${paymentMethod} before debiting ${usd(payment.amount)}`,
+      ).requestBalanceRefresh({
         bookingId: ctx.state.bookingId,
         paymentMethodId: paymentMethod,
         attempt,
         ...(writeAttempt !== undefined && { writeAttempt }),
       }),
     resolve: async () => {
-      const read = await stripeReads(`read the balance refresh of ${paymentMethod}: was it asked?`).readBalanceRefresh(paymentMethod);
+      const read = await stripeReads(`read the balance refresh of ${paymentMethod}: was it asked?`).readBalanceRefresh(
+        paymentMethod,
+      );
       return read.refreshStatus !== null || !read.permitted ? read : null;
     },
   });
@@ -102,14 +116,21 @@ function refreshingCheck(attempt: number, accountId: string | null, policy: Paym
 }
 
 /** Records what a read of the account says: the balance, why it cannot be read, or the next read. */
-function judgeBalance(ctx: BookingContext, payment: PaymentState, check: BalanceCheckState, snapshot: BankBalanceSnapshot): BalanceVerdict {
+function judgeBalance(
+  ctx: BookingContext,
+  payment: PaymentState,
+  check: BalanceCheckState,
+  snapshot: BankBalanceSnapshot,
+): BalanceVerdict {
   const unreadable = (reason: string): BalanceVerdict => {
     Object.assign(check, { status: 'unavailable', reason, deadline: null, nextReadAt: null });
     ctx.touch();
     return 'debit';
   };
-  if (!snapshot.accountId) return unreadable('the bank account was not linked through Financial Connections: no balance to read');
-  if (!snapshot.permitted) return unreadable('the customer did not share the balance of this account (no balances permission)');
+  if (!snapshot.accountId)
+    return unreadable('the bank account was not linked through Financial Connections: no balance to read');
+  if (!snapshot.permitted)
+    return unreadable('the customer did not share the balance of this account (no balances permission)');
   if (snapshot.refreshStatus === 'succeeded' && snapshot.available !== null) {
     Object.assign(check, {
       available: snapshot.available,
@@ -126,7 +147,8 @@ function judgeBalance(ctx: BookingContext, payment: PaymentState, check: Balance
     ctx.touch();
     return 'debit';
   }
-  if (snapshot.refreshStatus === 'failed') return unreadable('the bank did not report the balance (the refresh failed)');
+  if (snapshot.refreshStatus === 'failed')
+    return unreadable('the bank did not report the balance (the refresh failed)');
   if (due(check.deadline)) return unreadable('the bank did not report the balance before the deadline');
   check.nextReadAt = new Date(Math.min(Date.now() + BALANCE_READ_SECONDS * 1000, at(check.deadline)!)).toISOString();
   ctx.touch();

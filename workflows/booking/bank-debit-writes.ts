@@ -29,7 +29,9 @@ export function createBankDebit(
   return ctx.writes.run({
     operation: `payment-create:${attempt}`,
     send: (writeAttempt) =>
-      stripeWrites(`create the ${usd(payment.amount)} bank debit's PaymentIntent (attempt ${attempt})`).createBankPayment({
+      stripeWrites(
+        `create the ${usd(payment.amount)} bank debit's PaymentIntent (attempt ${attempt})`,
+      ).createBankPayment({
         bookingId,
         attempt,
         amount: payment.amount,
@@ -76,7 +78,11 @@ export function confirmBankDebit(
 }
 
 /** Cancels the debit's PaymentIntent; Stripe's refusal comes back as its current state. */
-export function cancelBankDebit(ctx: BookingContext, payment: PaymentState, why: string): Promise<PaymentIntentSnapshot> {
+export function cancelBankDebit(
+  ctx: BookingContext,
+  payment: PaymentState,
+  why: string,
+): Promise<PaymentIntentSnapshot> {
   const paymentIntentId = payment.paymentIntentId!;
   return ctx.writes.run({
     operation: `payment-cancel:${paymentIntentId}`,
@@ -87,7 +93,9 @@ export function cancelBankDebit(ctx: BookingContext, payment: PaymentState, why:
         ...(writeAttempt !== undefined && { writeAttempt }),
       }),
     resolve: async () => {
-      const current = await stripeReads(`read ${debitSummary(payment)}: was it cancelled?`).readPaymentIntent(paymentIntentId);
+      const current = await stripeReads(`read ${debitSummary(payment)}: was it cancelled?`).readPaymentIntent(
+        paymentIntentId,
+      );
       return current.status === 'canceled' ? current : null;
     },
   });
@@ -125,7 +133,9 @@ export function submitMicrodeposits(
   return ctx.writes.run({
     operation: `verify:${submission}`,
     send: (writeAttempt) =>
-      stripeWrites(`verify the microdeposits of ${debitSummary(payment)} (attempt ${attemptNumber} of ${total})`).verifyMicrodeposits({
+      stripeWrites(
+        `verify the microdeposits of ${debitSummary(payment)} (attempt ${attemptNumber} of ${total})`,
+      ).verifyMicrodeposits({
         bookingId: ctx.state.bookingId,
         paymentIntentId,
         paymentAttempt: payment.attempt,
@@ -136,6 +146,10 @@ export function submitMicrodeposits(
         ...(writeAttempt !== undefined && { writeAttempt }),
       }),
     resolve: async () =>
-      microdepositOutcome(await stripeReads(`read ${debitSummary(payment)}: were the microdeposits checked?`).readPaymentIntent(paymentIntentId)),
+      microdepositOutcome(
+        await stripeReads(`read ${debitSummary(payment)}: were the microdeposits checked?`).readPaymentIntent(
+          paymentIntentId,
+        ),
+      ),
   });
 }

@@ -12,7 +12,10 @@ export interface PaymentMethodAuthority {
 }
 
 /** What authorizes the current attempt's debit: the saved mandate, or the customer's acceptance; null when nothing does. */
-export function debitAuthority(payment: PaymentState, bank: BankPaymentInput): MandateAcceptance | { mandateId: string } | null {
+export function debitAuthority(
+  payment: PaymentState,
+  bank: BankPaymentInput,
+): MandateAcceptance | { mandateId: string } | null {
   if (payment.savedMandateId) return { mandateId: payment.savedMandateId };
   // Recorded with the account it was given for: never another account's acceptance.
   if (payment.mandateAcceptanceFor !== undefined) {
@@ -22,8 +25,13 @@ export function debitAuthority(payment: PaymentState, bank: BankPaymentInput): M
 }
 
 /** The acceptance the customer gave for this bank account, if any (with the booking, or with a later attempt). */
-export function acceptanceGivenFor(payment: PaymentState, bank: BankPaymentInput, paymentMethod: string): MandateAcceptance | null {
-  if (payment.mandateAcceptance && (payment.mandateAcceptanceFor ?? payment.paymentMethod) === paymentMethod) return payment.mandateAcceptance;
+export function acceptanceGivenFor(
+  payment: PaymentState,
+  bank: BankPaymentInput,
+  paymentMethod: string,
+): MandateAcceptance | null {
+  if (payment.mandateAcceptance && (payment.mandateAcceptanceFor ?? payment.paymentMethod) === paymentMethod)
+    return payment.mandateAcceptance;
   if (bank.mandate && bank.paymentMethod === paymentMethod) return bank.mandate;
   return null;
 }

@@ -44,7 +44,11 @@ export class BookingContext extends WorkflowContext<BookingState> {
   ) {
     super(
       state,
-      { describe: describeBooking, searchAttributes: bookingSearchAttributes, searchAttributesPatch: BOOKING_SEARCH_ATTRIBUTES_PATCH },
+      {
+        describe: describeBooking,
+        searchAttributes: bookingSearchAttributes,
+        searchAttributesPatch: BOOKING_SEARCH_ATTRIBUTES_PATCH,
+      },
       input.carriedEvents ?? [],
     );
     // Notifications still retrying when the previous run continued as new; ids make resending safe.
@@ -93,7 +97,8 @@ export class BookingContext extends WorkflowContext<BookingState> {
     const followed = parts.map((part) => part.followedPaymentIntent());
     if (followed.includes(undefined)) return;
     // Account events (balance refreshes) are about no PaymentIntent: kept only while a part waits on one.
-    const aboutAccount = (event: StripeEventSignal) => event.paymentIntentId === null && event.type.startsWith('financial_connections.');
+    const aboutAccount = (event: StripeEventSignal) =>
+      event.paymentIntentId === null && event.type.startsWith('financial_connections.');
     this.removeEvents(this.events.filter((event) => !followed.includes(event.paymentIntentId) || aboutAccount(event)));
   }
 
@@ -103,7 +108,11 @@ export class BookingContext extends WorkflowContext<BookingState> {
   }
 
   /** Sends a notification to the booking service without waiting for it. */
-  notify(type: NotificationType, subject: { attempt: number; paymentIntentId: string | null }, data: BookingNotification['data'] = {}): void {
+  notify(
+    type: NotificationType,
+    subject: { attempt: number; paymentIntentId: string | null },
+    data: BookingNotification['data'] = {},
+  ): void {
     this.state.notificationsCreated += 1;
     this.sendNotification({
       id: `${this.state.bookingId}:${String(this.state.notificationsCreated).padStart(4, '0')}:${type}`,
@@ -122,17 +131,19 @@ export class BookingContext extends WorkflowContext<BookingState> {
   private sendNotification(notification: BookingNotification): void {
     this.unsettledNotifications.set(notification.id, notification);
     this.pendingNotifications.push(
-      notifications(`notify the booking service: ${notification.type}`).notifyBookingService(notification).then(
-        () => {
-          this.state.notificationsSent += 1;
-          this.unsettledNotifications.delete(notification.id);
-        },
-        (error) => {
-          // A notification that exhausted its retries must not fail the booking; it stays recorded.
-          this.unsettledNotifications.delete(notification.id);
-          log.warn('notification not delivered', { notificationId: notification.id, error: String(error) });
-        },
-      ),
+      notifications(`notify the booking service: ${notification.type}`)
+        .notifyBookingService(notification)
+        .then(
+          () => {
+            this.state.notificationsSent += 1;
+            this.unsettledNotifications.delete(notification.id);
+          },
+          (error) => {
+            // A notification that exhausted its retries must not fail the booking; it stays recorded.
+            this.unsettledNotifications.delete(notification.id);
+            log.warn('notification not delivered', { notificationId: notification.id, error: String(error) });
+          },
+        ),
     );
   }
 

@@ -15,7 +15,11 @@ import {
 } from './contract.js';
 import type { HoldLifecycle } from './hold-lifecycle.js';
 import type { createPaymentLifecycle } from './payment-lifecycle.js';
-import { validateCancelRequest, validateMicrodepositsRequest, validatePaymentMethodRequest } from './update-validators.js';
+import {
+  validateCancelRequest,
+  validateMicrodepositsRequest,
+  validatePaymentMethodRequest,
+} from './update-validators.js';
 
 /** The bank payment's lifecycle as the handlers use it. */
 type PaymentLifecycle = ReturnType<typeof createPaymentLifecycle>;
@@ -99,7 +103,8 @@ function registerSupplyPaymentMethod(ctx: BookingContext, hold: HoldLifecycle, p
       return state;
     },
     {
-      description: 'A new payment method after a decline or expiry (for the hold) or a failed bank payment (for the payment)',
+      description:
+        'A new payment method after a decline or expiry (for the hold) or a failed bank payment (for the payment)',
       validator: (request) => checkPaymentMethodOffer(ctx, hold, payment, request),
     },
   );
@@ -122,7 +127,12 @@ function checkPaymentMethodOffer(
       FailureTypes.NotAwaitingPaymentMethod,
     );
   }
-  if (request.for === 'payment' && !request.savedMandateId && !request.mandate && !payment.hasMandateAcceptance(request.paymentMethod)) {
+  if (
+    request.for === 'payment' &&
+    !request.savedMandateId &&
+    !request.mandate &&
+    !payment.hasMandateAcceptance(request.paymentMethod)
+  ) {
     // A mandate authorizes one account: an acceptance given for another is never reused.
     throw ApplicationFailure.nonRetryable(
       "a new bank account needs its own mandate acceptance: give the customer's acceptance (mandate) with it",

@@ -3,7 +3,13 @@
  * started with, and its current details (where its money is and what it waits for). Pure
  * functions of the input and state, shared by the workflow and the API.
  */
-import { HOLD_AMOUNT_CENTS, type BookingInput, type BookingState, type HoldState, type PaymentState } from './contract.js';
+import {
+  HOLD_AMOUNT_CENTS,
+  type BookingInput,
+  type BookingState,
+  type HoldState,
+  type PaymentState,
+} from './contract.js';
 
 /** Cents as dollars: `$1`, `$125.50`. */
 export function usd(cents: number): string {
@@ -27,7 +33,9 @@ export function bookingStartMetadata(input: BookingInput): { staticSummary: stri
     `**Hold** ${HOLD} on ${input.holdPaymentMethod}${input.holdOffSession ? ' (saved card, off-session)' : ''}`,
   ];
   if (payment) {
-    const authority = payment.savedMandateId ? `saved mandate ${payment.savedMandateId}` : `verification ${payment.verification}`;
+    const authority = payment.savedMandateId
+      ? `saved mandate ${payment.savedMandateId}`
+      : `verification ${payment.verification}`;
     details.push(`**Payment** ${usd(payment.amount)} from ${payment.paymentMethod} (${authority})`);
   }
   return {
@@ -42,7 +50,8 @@ export function bookingStartMetadata(input: BookingInput): { staticSummary: stri
  */
 export function describeBooking(state: BookingState): string {
   const lines: string[] = [];
-  if (state.cancelRequested) lines.push(`**Cancelled** by request${state.cancelReason ? `: ${state.cancelReason}` : ''}`);
+  if (state.cancelRequested)
+    lines.push(`**Cancelled** by request${state.cancelReason ? `: ${state.cancelReason}` : ''}`);
   lines.push(describeHold(state.hold));
   if (state.payment) lines.push(describePayment(state.payment));
   return lines.join('\n\n');
@@ -52,7 +61,9 @@ function describeHold(hold: HoldState): string {
   const on = `${HOLD} on ${hold.paymentMethod}${hold.offSession ? ' (saved, off-session)' : ''}`;
   const intent = hold.paymentIntentId ? ` (${hold.paymentIntentId})` : '';
   const because = hold.reason ? `: ${hold.reason}` : '';
-  const awaitNewMethod = hold.done ? '' : `; waiting for a new payment method until ${readableTime(hold.actionDeadline)}`;
+  const awaitNewMethod = hold.done
+    ? ''
+    : `; waiting for a new payment method until ${readableTime(hold.actionDeadline)}`;
   switch (hold.status) {
     case 'placing':
       return `**Hold** placing ${on}, attempt ${hold.attempt}${intent}`;
@@ -75,7 +86,8 @@ function describePayment(payment: PaymentState): string {
   const amount = usd(payment.amount);
   const from = `from ${payment.paymentMethod}${payment.paymentIntentId ? ` (${payment.paymentIntentId})` : ''}`;
   const because = payment.reason ? `: ${payment.reason}` : '';
-  const until = (what: string) => (payment.done || !payment.deadline ? '' : `; ${what} ${readableTime(payment.deadline)}`);
+  const until = (what: string) =>
+    payment.done || !payment.deadline ? '' : `; ${what} ${readableTime(payment.deadline)}`;
   const refund = payment.refund
     ? `; refund ${usd(payment.refund.amount)} ${payment.refund.status}${payment.refund.reference ? ` (reference ${payment.refund.reference})` : ''}`
     : '';

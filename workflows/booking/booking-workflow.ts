@@ -35,7 +35,8 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingState
  * each ready one take its step, and continues as new when history grows large.
  */
 async function runParts(ctx: BookingContext, parts: Lifecycle[]): Promise<void> {
-  const canContinueAsNew = () => continueAsNewDue() && allHandlersFinished() && parts.every((part) => part.safeToContinueAsNew());
+  const canContinueAsNew = () =>
+    continueAsNewDue() && allHandlersFinished() && parts.every((part) => part.safeToContinueAsNew());
   const anyReady = () => parts.some((part) => part.ready()) || canContinueAsNew();
   const nextWake = () =>
     parts

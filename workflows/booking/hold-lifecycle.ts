@@ -93,7 +93,9 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
       case 'requires_action':
       case 'held':
         // A hold Stripe refused to release is asked about again at its own pace, cancelled or not.
-        return (state.cancelRequested && !hold.unreleased) || ctx.hasEventsFor(hold.paymentIntentId) || due(this.deadline());
+        return (
+          (state.cancelRequested && !hold.unreleased) || ctx.hasEventsFor(hold.paymentIntentId) || due(this.deadline())
+        );
       case 'declined':
       case 'expired':
         return (
@@ -184,7 +186,8 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
   private deadline(): string | null {
     const { hold } = this;
     if (hold.status === 'held') return hold.releaseAt;
-    if (hold.status === 'requires_action' || hold.status === 'declined' || hold.status === 'expired') return hold.actionDeadline;
+    if (hold.status === 'requires_action' || hold.status === 'declined' || hold.status === 'expired')
+      return hold.actionDeadline;
     return null;
   }
 
@@ -202,7 +205,8 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
   private async placeHold(): Promise<void> {
     const { hold, state } = this;
     try {
-      if (!state.stripeCustomerId) state.stripeCustomerId = await ensureStripeCustomer(this.ctx.writes, this.input.customer);
+      if (!state.stripeCustomerId)
+        state.stripeCustomerId = await ensureStripeCustomer(this.ctx.writes, this.input.customer);
       if (!hold.paymentIntentId) await this.createPaymentIntent();
       if (state.cancelRequested) {
         await this.releaseHold('requested_by_customer', 'booking cancelled before the hold was placed');
@@ -236,7 +240,11 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
           ...(writeAttempt !== undefined && { writeAttempt }),
         }),
       resolve: () =>
-        stripeReads(`find the hold's PaymentIntent of attempt ${attempt}`).findHold({ bookingId: state.bookingId, attempt, stripeCustomerId }),
+        stripeReads(`find the hold's PaymentIntent of attempt ${attempt}`).findHold({
+          bookingId: state.bookingId,
+          attempt,
+          stripeCustomerId,
+        }),
     });
     hold.paymentIntentId = created.paymentIntentId;
     this.ctx.touch();
@@ -251,7 +259,9 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     return this.ctx.writes.run({
       operation: `hold-confirm:${attempt}`,
       send: (writeAttempt) =>
-        stripeWrites(`place ${HOLD} hold on ${paymentMethod}${offSession ? ' off-session' : ''} (attempt ${attempt})`).confirmHold({
+        stripeWrites(
+          `place ${HOLD} hold on ${paymentMethod}${offSession ? ' off-session' : ''} (attempt ${attempt})`,
+        ).confirmHold({
           bookingId: this.state.bookingId,
           attempt,
           paymentIntentId,
@@ -306,7 +316,10 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
       // After too many failed confirmations Stripe cancels the PaymentIntent itself: the next
       // attempt needs a new one.
       hold.paymentIntentCanceled = true;
-      this.markDeclined(declineCode, 'declined; Stripe cancelled the PaymentIntent after too many failed confirmations');
+      this.markDeclined(
+        declineCode,
+        'declined; Stripe cancelled the PaymentIntent after too many failed confirmations',
+      );
     } else if (hold.offSession === true && declineCode === 'expired_card') {
       this.markDeclined(declineCode, 'the saved card has expired; a new payment method is needed');
     } else if (hold.offSession === true && declineCode === 'authentication_required') {
@@ -360,9 +373,11 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     // Events about a declined or expired PaymentIntent change nothing; they are only counted.
     this.ctx.takeEventsFor(hold.paymentIntentId);
     // A declined PaymentIntent holds nothing but stays confirmable: cancel it when giving up.
-    const declinedIntentOpen = hold.status === 'declined' && hold.paymentIntentId !== null && hold.paymentIntentCanceled !== true;
+    const declinedIntentOpen =
+      hold.status === 'declined' && hold.paymentIntentId !== null && hold.paymentIntentCanceled !== true;
     if (this.state.cancelRequested) {
-      if (declinedIntentOpen) await this.releaseHold('requested_by_customer', 'booking cancelled after the decline; nothing was held');
+      if (declinedIntentOpen)
+        await this.releaseHold('requested_by_customer', 'booking cancelled after the decline; nothing was held');
       else this.finish();
       return;
     }
@@ -437,7 +452,11 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
         snapshot = await this.cancelPaymentIntent(plan, round);
       } catch (error) {
         if (!(error instanceof ActivityFailure)) throw error;
-        log.error('hold release failed', { paymentIntentId: hold.paymentIntentId, round, error: String(error.cause ?? error) });
+        log.error('hold release failed', {
+          paymentIntentId: hold.paymentIntentId,
+          round,
+          error: String(error.cause ?? error),
+        });
         if (round === 1 && !hold.unreleased) this.notify('hold.release_failed');
         if (round >= rounds) {
           this.giveUpRelease(plan);
@@ -471,7 +490,9 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
           ...(writeAttempt !== undefined && { writeAttempt }),
         }),
       resolve: async () => {
-        const current = await stripeReads(`read ${paymentIntentId}: was the release answered?`).readPaymentIntent(paymentIntentId);
+        const current = await stripeReads(`read ${paymentIntentId}: was the release answered?`).readPaymentIntent(
+          paymentIntentId,
+        );
         return current.status === 'canceled' ? current : null;
       },
     });
@@ -495,22 +516,30 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     const first = !hold.unreleased;
     hold.unreleased = hold.unreleased ?? { since: new Date().toISOString(), ...plan };
     // Asked again in a few hours, or as soon as the authorization should have lapsed if that is sooner.
-    const lapseAt = hold.authorizedAt ? at(hold.authorizedAt)! + this.input.policy.authorizationValiditySeconds * 1000 : Infinity;
-    hold.releaseAt = new Date(Math.max(Date.now(), Math.min(Date.now() + UNRELEASED_RECHECK_MS, lapseAt))).toISOString();
+    const lapseAt = hold.authorizedAt
+      ? at(hold.authorizedAt)! + this.input.policy.authorizationValiditySeconds * 1000
+      : Infinity;
+    hold.releaseAt = new Date(
+      Math.max(Date.now(), Math.min(Date.now() + UNRELEASED_RECHECK_MS, lapseAt)),
+    ).toISOString();
     hold.releasedAt = null;
     hold.actionDeadline = null;
     const reason = `the hold could not be released (${detail}); Stripe still holds it, asked again until it is cancelled or lapses: cancel PaymentIntent ${hold.paymentIntentId} in Stripe`;
     this.setStatus('held', reason);
-    log.error('hold left unreleased in Stripe', { paymentIntentId: hold.paymentIntentId, since: hold.unreleased.since, detail });
+    log.error('hold left unreleased in Stripe', {
+      paymentIntentId: hold.paymentIntentId,
+      since: hold.unreleased.since,
+      detail,
+    });
     if (first) this.notify('hold.release_failed', { stillHeld: true, reason });
   }
 
   /** Asks Stripe about a hold it refused to release: done once cancelled or lapsed, else tries the release again. */
   private async followUnreleasedHold(plan: UnreleasedHold): Promise<void> {
     const { hold } = this;
-    const snapshot = await stripeReads(`check whether Stripe still holds ${HOLD} on ${hold.paymentIntentId}`).readPaymentIntent(
-      hold.paymentIntentId!,
-    );
+    const snapshot = await stripeReads(
+      `check whether Stripe still holds ${HOLD} on ${hold.paymentIntentId}`,
+    ).readPaymentIntent(hold.paymentIntentId!);
     if (snapshot.status === 'canceled') {
       this.applyCancelled(snapshot, plan.why, plan.outcome);
       return;
@@ -518,7 +547,10 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     const lapseAt = this.lapseOf(snapshot);
     if (snapshot.status === 'requires_capture' && lapseAt !== null && Date.now() >= lapseAt) {
       hold.releasedAt = new Date(lapseAt).toISOString();
-      this.setStatus('expired', 'never released: Stripe refused every release until the authorization lapsed at capture_before');
+      this.setStatus(
+        'expired',
+        'never released: Stripe refused every release until the authorization lapsed at capture_before',
+      );
       this.notify('hold.expired', { lapsedAt: hold.releasedAt });
       this.finish();
       return;
@@ -565,7 +597,9 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     const { hold } = this;
     // A PaymentIntent confirmed again later (after a decline) is authorized long after its creation.
     const authorizedAt = new Date(
-      snapshot.authorizedAt && patched(HOLD_TIMED_FROM_AUTHORIZATION_PATCH) ? snapshot.authorizedAt : snapshot.createdAt,
+      snapshot.authorizedAt && patched(HOLD_TIMED_FROM_AUTHORIZATION_PATCH)
+        ? snapshot.authorizedAt
+        : snapshot.createdAt,
     );
     const deadline = computeReleaseDeadline({
       endsAt: new Date(this.state.endsAt),
@@ -579,7 +613,9 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     hold.declineCode = null;
     this.setStatus(
       'held',
-      deadline.boundBy === 'authorization_validity' ? 'release moved before the booking end: the authorization would lapse first' : null,
+      deadline.boundBy === 'authorization_validity'
+        ? 'release moved before the booking end: the authorization would lapse first'
+        : null,
     );
     this.notify('hold.held', { releaseAt: hold.releaseAt });
   }

@@ -108,12 +108,23 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     switch (payment.status) {
       case 'pending': {
         const check = balanceAwaited(payment);
-        return !check || this.cancelPending() || this.ctx.hasEventsAbout(check.accountId) || due(check.nextReadAt) || due(check.deadline);
+        return (
+          !check ||
+          this.cancelPending() ||
+          this.ctx.hasEventsAbout(check.accountId) ||
+          due(check.nextReadAt) ||
+          due(check.deadline)
+        );
       }
       case 'awaiting_verification':
       case 'processing':
       case 'requires_payment_method':
-        return this.cancelPending() || this.offeredPaymentMethod !== null || this.ctx.hasEventsFor(this.followed()) || due(payment.deadline);
+        return (
+          this.cancelPending() ||
+          this.offeredPaymentMethod !== null ||
+          this.ctx.hasEventsFor(this.followed()) ||
+          due(payment.deadline)
+        );
       case 'succeeded':
       case 'disputed':
         return this.cancelPending() || this.ctx.hasEventsFor(this.followed()) || due(payment.deadline);
@@ -128,7 +139,11 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     const retry = this.guard.retryWake();
     if (retry) return retry;
     const check = balanceAwaited(payment);
-    if (check) return { at: Math.min(at(check.nextReadAt ?? check.deadline)!, at(check.deadline)!), summary: "the bank's answer to the balance refresh" };
+    if (check)
+      return {
+        at: Math.min(at(check.nextReadAt ?? check.deadline)!, at(check.deadline)!),
+        summary: "the bank's answer to the balance refresh",
+      };
     if (!payment.deadline) return null;
     return { at: at(payment.deadline)!, summary: DEADLINE_SUMMARIES[payment.status] ?? 'payment deadline' };
   }
@@ -165,7 +180,13 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
   awaitingPaymentMethod(): boolean {
     const payment = this.payment;
     // Once the deadline is reached the payment is being given up: a late bank account is refused, not dropped.
-    return !!payment && !payment.done && !this.ctx.state.cancelRequested && payment.status === 'requires_payment_method' && !due(payment.deadline);
+    return (
+      !!payment &&
+      !payment.done &&
+      !this.ctx.state.cancelRequested &&
+      payment.status === 'requires_payment_method' &&
+      !due(payment.deadline)
+    );
   }
 
   /** Takes a new bank account; a saved one brings its mandate, a new one may bring the customer's acceptance. */
@@ -187,7 +208,13 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
   /** Throws a typed failure when a microdeposit attempt cannot be taken now. */
   checkMicrodepositAttempt(request: VerifyMicrodepositsRequest): void {
     const payment = this.payment;
-    if (!payment || payment.status !== 'awaiting_verification' || !payment.microdeposits || this.verificationInFlight || this.ctx.state.cancelRequested) {
+    if (
+      !payment ||
+      payment.status !== 'awaiting_verification' ||
+      !payment.microdeposits ||
+      this.verificationInFlight ||
+      this.ctx.state.cancelRequested
+    ) {
       throw ApplicationFailure.nonRetryable(
         `booking is not waiting for microdeposits (payment is ${payment?.status ?? 'absent'})`,
         FailureTypes.NotAwaitingVerification,
@@ -199,7 +226,11 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
   /** Whether a cancellation has been carried as far as it goes (cancelled, refused or refund asked). */
   cancellationSettled(): boolean {
     const payment = this.payment;
-    return !payment || payment.done || (payment.cancellation !== null && payment.cancellation !== 'requested' && !this.cancelPending());
+    return (
+      !payment ||
+      payment.done ||
+      (payment.cancellation !== null && payment.cancellation !== 'requested' && !this.cancelPending())
+    );
   }
 
   /** Submits one microdeposit attempt to Stripe and applies the answer. */
@@ -215,7 +246,9 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
       const total = MICRODEPOSIT_ATTEMPTS[microdeposits.type];
       // Numbered across the booking, never reset (a late event can restart the attempts): a key
       // is never sent again with other values, which Stripe would refuse with idempotency_error.
-      const submission = this.ctx.writes.enabled() ? (p.microdepositSubmissions = (p.microdepositSubmissions ?? 0) + 1) : undefined;
+      const submission = this.ctx.writes.enabled()
+        ? (p.microdepositSubmissions = (p.microdepositSubmissions ?? 0) + 1)
+        : undefined;
       const check = await submitMicrodeposits(this.ctx, p, request, { submission, attemptNumber, total });
       if (p.status !== 'awaiting_verification') {
         // A cancellation or the deadline moved the payment on while Stripe answered: keep that.
@@ -238,7 +271,10 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
         return { result: check.result, attemptsRemaining: 0 };
       }
       if (check.snapshot) this.applySnapshot(check.snapshot);
-      return { result: check.result, attemptsRemaining: p.microdeposits?.attemptsRemaining ?? microdeposits.attemptsRemaining };
+      return {
+        result: check.result,
+        attemptsRemaining: p.microdeposits?.attemptsRemaining ?? microdeposits.attemptsRemaining,
+      };
     } finally {
       this.verificationInFlight = false;
     }
@@ -283,7 +319,8 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
       await this.cancelPayment();
       return;
     }
-    if (!state.stripeCustomerId) state.stripeCustomerId = await ensureStripeCustomer(this.ctx.writes, this.ctx.input.customer);
+    if (!state.stripeCustomerId)
+      state.stripeCustomerId = await ensureStripeCustomer(this.ctx.writes, this.ctx.input.customer);
     if (!(await this.checkBalance())) return;
     if (!p.paymentIntentId) await this.createDebit(state.stripeCustomerId);
     if (state.cancelRequested) {
@@ -294,7 +331,7 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     if (!authority) {
       this.askForNewPaymentMethod(
         FailureTypes.MandateRequired,
-        'no mandate for this bank account: supply it again with the customer\'s acceptance',
+        "no mandate for this bank account: supply it again with the customer's acceptance",
         'payment.requires_payment_method',
       );
       return;
@@ -325,7 +362,11 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
   private async createDebit(stripeCustomerId: string): Promise<void> {
     const p = this.part;
     const targetDate = this.debitTargetDate();
-    const created = await createBankDebit(this.ctx, p, { stripeCustomerId, verification: this.bank.verification, targetDate });
+    const created = await createBankDebit(this.ctx, p, {
+      stripeCustomerId,
+      verification: this.bank.verification,
+      targetDate,
+    });
     p.paymentIntentId = created.paymentIntentId;
     this.ctx.touch();
   }
@@ -353,7 +394,9 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
   /** Stripe answered the confirmation without a state we wait on: ask again, and never loop on it. */
   private async recheckUnplacedDebit(): Promise<void> {
     const p = this.part;
-    const snapshot = await stripeReads(`read ${debitSummary(this.part)} after its confirmation`).readPaymentIntent(p.paymentIntentId!);
+    const snapshot = await stripeReads(`read ${debitSummary(this.part)} after its confirmation`).readPaymentIntent(
+      p.paymentIntentId!,
+    );
     this.applySnapshot(snapshot);
     if (p.status === 'pending') {
       this.askForNewPaymentMethod(
@@ -378,13 +421,21 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     const code = details?.declineCode ?? details?.code ?? failure.type ?? null;
     if (details?.paymentIntentStatus === 'canceled' && p.paymentIntentId) {
       // Stripe cancels a PaymentIntent itself once too many of its confirmations failed; this refusal was the last.
-      this.applySnapshot(await stripeReads(`read ${debitSummary(this.part)} after Stripe refused it`).readPaymentIntent(p.paymentIntentId));
+      this.applySnapshot(
+        await stripeReads(`read ${debitSummary(this.part)} after Stripe refused it`).readPaymentIntent(
+          p.paymentIntentId,
+        ),
+      );
     } else if (await this.recordInvalidSavedMandate(code)) {
       if (p.cancellation === 'requested') p.cancellation = null;
     } else {
       // Stripe refused the account or the debit (closed account, blocked, limit): ask for another one.
       if (p.cancellation === 'requested') p.cancellation = null;
-      this.askForNewPaymentMethod(code, 'Stripe refused the bank account or the debit', 'payment.requires_payment_method');
+      this.askForNewPaymentMethod(
+        code,
+        'Stripe refused the bank account or the debit',
+        'payment.requires_payment_method',
+      );
     }
   }
 
@@ -396,12 +447,18 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
   private async recordInvalidSavedMandate(code: string | null): Promise<boolean> {
     const p = this.part;
     if (!p.savedMandateId || code !== 'payment_intent_mandate_invalid') return false;
-    await stripeWrites(`record saved bank account ${p.paymentMethod} as unusable: mandate inactive`).markPaymentMethodUnusable({
+    await stripeWrites(
+      `record saved bank account ${p.paymentMethod} as unusable: mandate inactive`,
+    ).markPaymentMethodUnusable({
       paymentMethodId: p.paymentMethod,
       reason: 'mandate_inactive',
     });
     this.notify('payment_method.unusable', { paymentMethod: p.paymentMethod, reason: 'mandate_inactive' });
-    this.askForNewPaymentMethod(code, 'the saved bank account\'s mandate is no longer valid; another payment method is needed', 'payment.requires_payment_method');
+    this.askForNewPaymentMethod(
+      code,
+      "the saved bank account's mandate is no longer valid; another payment method is needed",
+      'payment.requires_payment_method',
+    );
     return true;
   }
 
@@ -412,7 +469,9 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     const events = this.ctx.takeEventsFor(p.paymentIntentId);
     if (events.length === 0 && !this.guard.recheck && !due(p.deadline)) return;
     // The customer may have verified on the hosted page while the webhook is still on its way.
-    const snapshot = await stripeReads(`check whether ${debitSummary(this.part)} was verified`).readPaymentIntent(p.paymentIntentId!);
+    const snapshot = await stripeReads(`check whether ${debitSummary(this.part)} was verified`).readPaymentIntent(
+      p.paymentIntentId!,
+    );
     this.applySnapshot(snapshot);
     if (p.status === 'awaiting_verification' && due(p.deadline)) {
       this.askForNewPaymentMethod(
@@ -434,7 +493,9 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     if (this.offeredPaymentMethod !== null) return this.takeOfferedPaymentMethod(this.offeredPaymentMethod);
     if (p.paymentIntentId && (events.length > 0 || this.guard.recheck)) {
       // A late verification can still move the debit forward; Stripe's word decides.
-      this.applySnapshot(await stripeReads(`read ${debitSummary(this.part)} after a late event`).readPaymentIntent(p.paymentIntentId));
+      this.applySnapshot(
+        await stripeReads(`read ${debitSummary(this.part)} after a late event`).readPaymentIntent(p.paymentIntentId),
+      );
       return;
     }
     if (!due(p.deadline)) return;
@@ -476,7 +537,9 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     if (this.cancelPending()) return this.cancelPayment();
     const events = this.ctx.takeEventsFor(p.paymentIntentId);
     if (events.length === 0 && !this.guard.recheck && !due(p.deadline)) return;
-    this.applySnapshot(await stripeReads(`check ${debitSummary(this.part)} at the bank`).readPaymentIntent(p.paymentIntentId!));
+    this.applySnapshot(
+      await stripeReads(`check ${debitSummary(this.part)} at the bank`).readPaymentIntent(p.paymentIntentId!),
+    );
     if (p.status === 'processing' && due(p.deadline)) {
       // Neither success nor failure came in time: say so once rather than guess, and keep asking daily.
       if (!p.processingOverdue) {
@@ -503,7 +566,8 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
         this.applyRefund(await stripeReads(`read refund ${p.refund.id}`).readRefund(p.refund.id));
       }
     }
-    if (this.guard.recheck && p.refund && !p.done) this.applyRefund(await stripeReads(`read refund ${p.refund.id}`).readRefund(p.refund.id));
+    if (this.guard.recheck && p.refund && !p.done)
+      this.applyRefund(await stripeReads(`read refund ${p.refund.id}`).readRefund(p.refund.id));
     if (p.done || !due(p.deadline)) return;
     if (p.dispute && !this.disputeClosed()) {
       // Keep listening until the open dispute is decided.
@@ -622,7 +686,12 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
   /** Applies a fresh read of the refund: refunded once it succeeds, failed if it failed or was cancelled. */
   private applyRefund(snapshot: RefundSnapshot): void {
     const p = this.part;
-    p.refund = { id: snapshot.refundId, status: snapshot.status, amount: snapshot.amount, reference: snapshot.reference };
+    p.refund = {
+      id: snapshot.refundId,
+      status: snapshot.status,
+      amount: snapshot.amount,
+      reference: snapshot.reference,
+    };
     if (snapshot.status === 'succeeded') {
       this.setStatus('refunded', 'booking cancelled; refunded');
       this.notify('payment.refunded', { amount: snapshot.amount, reference: snapshot.reference });
@@ -647,16 +716,22 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
         }
         return;
       case 'processing':
-        if (status === 'pending' || status === 'awaiting_verification' || status === 'requires_payment_method') this.markProcessing();
+        if (status === 'pending' || status === 'awaiting_verification' || status === 'requires_payment_method')
+          this.markProcessing();
         return;
       case 'succeeded':
-        if (status !== 'succeeded' && status !== 'disputed' && status !== 'refunded') this.markSucceeded(snapshot.paymentReference);
+        if (status !== 'succeeded' && status !== 'disputed' && status !== 'refunded')
+          this.markSucceeded(snapshot.paymentReference);
         return;
       case 'requires_payment_method':
         if (status === 'processing') {
           this.markFailed(snapshot.lastErrorCode, 'the bank debit failed');
         } else if (status !== 'requires_payment_method') {
-          this.askForNewPaymentMethod(snapshot.lastErrorCode, 'the bank account could not be verified or debited', 'payment.verification_failed');
+          this.askForNewPaymentMethod(
+            snapshot.lastErrorCode,
+            'the bank account could not be verified or debited',
+            'payment.verification_failed',
+          );
         }
         return;
       case 'canceled':
@@ -718,8 +793,10 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
   private canceledReason(snapshot: PaymentIntentSnapshot): string {
     if (this.ctx.state.cancelRequested) return 'booking cancelled';
     // Stripe cancels a PaymentIntent itself (reason `automatic`) once too many of its confirmations failed.
-    if (snapshot.cancellationReason === 'automatic') return 'Stripe cancelled the PaymentIntent after too many failed confirmations';
-    if (cancelledByStripe(snapshot.cancellationReason)) return `Stripe cancelled the PaymentIntent itself (${snapshot.cancellationReason})`;
+    if (snapshot.cancellationReason === 'automatic')
+      return 'Stripe cancelled the PaymentIntent after too many failed confirmations';
+    if (cancelledByStripe(snapshot.cancellationReason))
+      return `Stripe cancelled the PaymentIntent itself (${snapshot.cancellationReason})`;
     return 'cancelled outside the booking workflow';
   }
 
@@ -751,7 +828,6 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
   private followed(): string | null {
     return this.payment?.paymentIntentId ?? null;
   }
-
 }
 
 /** Builds the payment's lifecycle; null payment state means a hold-only booking. */

@@ -41,12 +41,20 @@ export function validatePaymentMethodRequest(request: SupplyPaymentMethodRequest
   if (request.offSession !== undefined && typeof request.offSession !== 'boolean') {
     throw invalid('offSession must be a boolean');
   }
-  if (request.savedMandateId !== undefined && (typeof request.savedMandateId !== 'string' || !MANDATE_ID_PATTERN.test(request.savedMandateId))) {
+  if (
+    request.savedMandateId !== undefined &&
+    (typeof request.savedMandateId !== 'string' || !MANDATE_ID_PATTERN.test(request.savedMandateId))
+  ) {
     throw invalid('savedMandateId must be a Stripe Mandate id (mandate_…)');
   }
   if (request.mandate !== undefined) {
     const { ipAddress, userAgent, acceptedAt } = (request.mandate ?? {}) as unknown as Partial<Record<string, unknown>>;
-    if (typeof ipAddress !== 'string' || typeof userAgent !== 'string' || typeof acceptedAt !== 'string' || Number.isNaN(Date.parse(acceptedAt))) {
+    if (
+      typeof ipAddress !== 'string' ||
+      typeof userAgent !== 'string' ||
+      typeof acceptedAt !== 'string' ||
+      Number.isNaN(Date.parse(acceptedAt))
+    ) {
       throw invalid('mandate must carry ipAddress, userAgent and an ISO acceptedAt');
     }
   }
@@ -59,7 +67,10 @@ export function validateMicrodepositsRequest(request: VerifyMicrodepositsRequest
   if ((descriptorCode === undefined) === (amounts === undefined)) {
     throw invalid('give either descriptorCode or amounts');
   }
-  if (descriptorCode !== undefined && (typeof descriptorCode !== 'string' || !DESCRIPTOR_CODE_PATTERN.test(descriptorCode))) {
+  if (
+    descriptorCode !== undefined &&
+    (typeof descriptorCode !== 'string' || !DESCRIPTOR_CODE_PATTERN.test(descriptorCode))
+  ) {
     throw invalid('descriptorCode must look like SM followed by four letters or digits');
   }
   if (
@@ -77,7 +88,11 @@ export function validateMicrodepositsRequest(request: VerifyMicrodepositsRequest
 export function checkMicrodepositsFit(microdeposits: MicrodepositState, request: VerifyMicrodepositsRequest): void {
   const wantsCode = microdeposits.type === 'descriptor_code';
   if (wantsCode !== (request.descriptorCode !== undefined)) {
-    throw invalid(wantsCode ? 'this account was sent a descriptor code: submit descriptorCode' : 'this account was sent two amounts: submit amounts');
+    throw invalid(
+      wantsCode
+        ? 'this account was sent a descriptor code: submit descriptorCode'
+        : 'this account was sent two amounts: submit amounts',
+    );
   }
   if (microdeposits.attemptsRemaining <= 0) {
     throw ApplicationFailure.nonRetryable('no microdeposit attempts remain', FailureTypes.NotAwaitingVerification);

@@ -14,7 +14,12 @@
 import { ActivityFailure, ApplicationFailure, log, patched } from '@temporalio/workflow';
 import type { PaymentIntentSnapshot } from '../../activities/common/payment-intent-snapshot.js';
 import { stripeWrites } from './activity-stubs.js';
-import { FailureTypes, type BookingCustomer, type StripeWriteLedger, type StripeWriteRecord } from '../booking/contract.js';
+import {
+  FailureTypes,
+  type BookingCustomer,
+  type StripeWriteLedger,
+  type StripeWriteRecord,
+} from '../booking/contract.js';
 
 /** Patch: writes are resolved by reading Stripe when their outcome is unknown; older histories re-sent under the same key. */
 export const READ_UNKNOWN_STRIPE_WRITES_PATCH = 'read-unknown-stripe-writes';
@@ -48,7 +53,11 @@ export interface StripeWrite<T> {
 export function outcomeUnknown(error: unknown): error is ActivityFailure {
   if (!(error instanceof ActivityFailure)) return false;
   const cause = error.cause;
-  return !(cause instanceof ApplicationFailure && cause.nonRetryable && cause.type !== FailureTypes.StripeOutcomeUnknown);
+  return !(
+    cause instanceof ApplicationFailure &&
+    cause.nonRetryable &&
+    cause.type !== FailureTypes.StripeOutcomeUnknown
+  );
 }
 
 /** Runs a workflow's Stripe writes over its ledger (kept in its state, so it survives continue-as-new). */
@@ -117,7 +126,10 @@ export class StripeWrites {
  * when the confirmation happened (authorized, waiting on the customer or the bank, settled, or
  * refused for that payment method), null when it is still waiting to be confirmed.
  */
-export function confirmationOutcome(snapshot: PaymentIntentSnapshot, paymentMethod: string): PaymentIntentSnapshot | null {
+export function confirmationOutcome(
+  snapshot: PaymentIntentSnapshot,
+  paymentMethod: string,
+): PaymentIntentSnapshot | null {
   switch (snapshot.status) {
     case 'requires_confirmation':
       return null;
@@ -143,7 +155,10 @@ export function microdepositOutcome<S extends { status: string; lastErrorCode: s
       return { result: 'verified', snapshot };
     case 'requires_payment_method':
       return {
-        result: snapshot.lastErrorCode === 'payment_method_microdeposit_verification_timeout' ? 'expired' : 'attempts_exceeded',
+        result:
+          snapshot.lastErrorCode === 'payment_method_microdeposit_verification_timeout'
+            ? 'expired'
+            : 'attempts_exceeded',
         snapshot,
       };
     default:

@@ -55,7 +55,10 @@ export class WorkflowContext<State extends ContextState> {
    */
   publish(): void {
     setCurrentDetails(this.presentation.describe(this.state));
-    upsertChangedSearchAttributes(this.presentation.searchAttributesPatch, this.presentation.searchAttributes(this.state));
+    upsertChangedSearchAttributes(
+      this.presentation.searchAttributesPatch,
+      this.presentation.searchAttributes(this.state),
+    );
   }
 
   /** Queues a Stripe event unless its id was already seen; returns whether it was new. */

@@ -5,7 +5,10 @@
  * Deterministic: every read and write is an activity.
  */
 import { log, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { BookingComparisonPage, ReconciliationActivities } from '../../activities/reconciliation/create-reconciliation-activities.js';
+import type {
+  BookingComparisonPage,
+  ReconciliationActivities,
+} from '../../activities/reconciliation/create-reconciliation-activities.js';
 import * as activityOptions from '../common/activity-options.js';
 import {
   MAX_REPORTED_ITEMS,
@@ -57,7 +60,9 @@ export async function reconciliationWorkflow(input: ReconciliationInput): Promis
     report.bookings.unreadable += page.unreadable.length;
     report.bookings.disagreeing += new Set(page.disagreements.map((drift) => drift.bookingId)).size;
     const room = MAX_REPORTED_ITEMS - report.disagreements.length;
-    report.disagreements.push(...page.disagreements.slice(0, room).map((drift) => ({ ...drift, eventsRecovered: false })));
+    report.disagreements.push(
+      ...page.disagreements.slice(0, room).map((drift) => ({ ...drift, eventsRecovered: false })),
+    );
     report.unreadableBookings.push(...page.unreadable.slice(0, MAX_REPORTED_ITEMS - report.unreadableBookings.length));
     pageToken = page.nextPageToken;
   } while (pageToken !== null);

@@ -124,7 +124,11 @@ export class PaymentMethodSetup {
             verification: input.verification,
             ...(writeAttempt !== undefined && { writeAttempt }),
           }),
-        resolve: () => stripeReads(`find the SetupIntent of setup ${state.setupId}`).findSetupIntent({ setupId: state.setupId, stripeCustomerId }),
+        resolve: () =>
+          stripeReads(`find the SetupIntent of setup ${state.setupId}`).findSetupIntent({
+            setupId: state.setupId,
+            stripeCustomerId,
+          }),
       });
       state.setupIntentId = created.setupIntentId;
       state.deadline = inSeconds(input.policy.completionTimeoutSeconds);
@@ -150,9 +154,10 @@ export class PaymentMethodSetup {
   /** Waits until something is ready, the deadline (or an outage retry) is reached, or an update moves the deadline. */
   private async waitForWork(): Promise<void> {
     const { state } = this;
-    const wakes = [state.deadline ? new Date(state.deadline).getTime() : null, this.guard.retryWake()?.at ?? null].filter(
-      (at): at is number => at !== null,
-    );
+    const wakes = [
+      state.deadline ? new Date(state.deadline).getTime() : null,
+      this.guard.retryWake()?.at ?? null,
+    ].filter((at): at is number => at !== null);
     const wakeAt = wakes.length > 0 ? Math.min(...wakes) : null;
     const summary = state.microdeposits ? 'microdeposit verification deadline' : 'setup completion deadline';
     // An update may move the deadline (a failed verification gives a fresh one): wake to re-arm the timer.
@@ -174,7 +179,9 @@ export class PaymentMethodSetup {
       return;
     }
     this.ctx.discardEvents();
-    this.applySnapshot(await stripeReads(`read SetupIntent ${state.setupIntentId}`).readSetupIntent(state.setupIntentId!));
+    this.applySnapshot(
+      await stripeReads(`read SetupIntent ${state.setupIntentId}`).readSetupIntent(state.setupIntentId!),
+    );
     if (state.done || !this.due()) return;
     if (WAITING_ON_CUSTOMER.includes(state.status)) {
       if (state.microdeposits) state.failureCode = 'payment_method_microdeposit_verification_timeout';
@@ -223,7 +230,9 @@ export class PaymentMethodSetup {
   private async recordSaved(): Promise<void> {
     const { state } = this;
     const kind = state.type === 'card' ? 'card' : 'bank account';
-    state.saved = await stripeWrites(`record saved ${kind} ${state.paymentMethodId ?? ''} of ${state.customerId}`).recordSavedPaymentMethod({
+    state.saved = await stripeWrites(
+      `record saved ${kind} ${state.paymentMethodId ?? ''} of ${state.customerId}`,
+    ).recordSavedPaymentMethod({
       setupId: state.setupId,
       customerId: state.customerId,
       setupIntentId: state.setupIntentId!,
@@ -243,7 +252,10 @@ export class PaymentMethodSetup {
         state.reason = 'saving the payment method';
         break;
       case 'canceled':
-        this.finish('canceled', this.cancelRequested ? 'setup cancelled' : (state.reason ?? 'the SetupIntent was cancelled'));
+        this.finish(
+          'canceled',
+          this.cancelRequested ? 'setup cancelled' : (state.reason ?? 'the SetupIntent was cancelled'),
+        );
         return;
       case 'requires_action':
         this.applyRequiredAction(snapshot);
@@ -293,7 +305,9 @@ export class PaymentMethodSetup {
           ...(writeAttempt !== undefined && { writeAttempt }),
         }),
       resolve: async () => {
-        const current = await stripeReads(`read SetupIntent ${setupIntentId}: was it cancelled?`).readSetupIntent(setupIntentId);
+        const current = await stripeReads(`read SetupIntent ${setupIntentId}: was it cancelled?`).readSetupIntent(
+          setupIntentId,
+        );
         // A SetupIntent that succeeded meanwhile cannot be cancelled: that is the answer too.
         return current.status === 'canceled' || current.status === 'succeeded' ? current : null;
       },
@@ -309,7 +323,13 @@ export class PaymentMethodSetup {
     const { state } = this;
     validateMicrodepositsRequest(request);
     const microdeposits = state.microdeposits;
-    if (state.status !== 'requires_action' || !microdeposits || this.verificationInFlight || this.cancelRequested || state.done) {
+    if (
+      state.status !== 'requires_action' ||
+      !microdeposits ||
+      this.verificationInFlight ||
+      this.cancelRequested ||
+      state.done
+    ) {
       throw ApplicationFailure.nonRetryable(
         `setup is not waiting for microdeposits (it is ${state.status})`,
         FailureTypes.NotAwaitingVerification,
@@ -345,11 +365,17 @@ export class PaymentMethodSetup {
           }),
         resolve: async () =>
           microdepositOutcome(
-            await stripeReads(`read SetupIntent ${setupIntentId}: were the microdeposits checked?`).readSetupIntent(setupIntentId),
+            await stripeReads(`read SetupIntent ${setupIntentId}: were the microdeposits checked?`).readSetupIntent(
+              setupIntentId,
+            ),
           ),
       });
       if (check.result === 'mismatch' && microdeposits.attemptsRemaining === 0) {
-        this.applySnapshot(await stripeReads(`read SetupIntent ${state.setupIntentId} after the last attempt`).readSetupIntent(state.setupIntentId!));
+        this.applySnapshot(
+          await stripeReads(`read SetupIntent ${state.setupIntentId} after the last attempt`).readSetupIntent(
+            state.setupIntentId!,
+          ),
+        );
         return { result: 'attempts_exceeded', attemptsRemaining: 0, setup: state };
       }
       if (check.snapshot) this.applySnapshot(check.snapshot);

@@ -28,7 +28,10 @@ describe('refunds', () => {
       status: 'pending',
       payment_intent: paid.id,
       metadata: { booking_id: 'bk-refund' },
-      destination_details: { type: 'us_bank_transfer', us_bank_transfer: { reference: null, reference_status: 'pending' } },
+      destination_details: {
+        type: 'us_bank_transfer',
+        us_bank_transfer: { reference: null, reference_status: 'pending' },
+      },
     });
     // The same key replays the same refund instead of refunding twice.
     const replayed = await running.stripe.refunds.create(
@@ -58,19 +61,28 @@ describe('refunds', () => {
     });
     const rest = await running.stripe.refunds.create({ payment_intent: paid.id });
     expect(rest.amount).toBe(7_500);
-    await expect(running.stripe.refunds.create({ payment_intent: paid.id })).rejects.toMatchObject({ code: 'charge_already_refunded' });
+    await expect(running.stripe.refunds.create({ payment_intent: paid.id })).rejects.toMatchObject({
+      code: 'charge_already_refunded',
+    });
   });
 
   it('refuses to refund a debit still processing, and a disputed one', async () => {
     const processing = await running.stripe.paymentIntents.create(bankDebitParams('pm_usBankAccount_success'));
-    await expect(running.stripe.refunds.create({ payment_intent: processing.id })).rejects.toMatchObject({ code: 'charge_not_refundable' });
+    await expect(running.stripe.refunds.create({ payment_intent: processing.id })).rejects.toMatchObject({
+      code: 'charge_not_refundable',
+    });
     const disputed = await settledDebit('pm_usBankAccount_dispute');
     await advanceClock(running, 86_400 + 1);
-    await expect(running.stripe.refunds.create({ payment_intent: disputed.id })).rejects.toMatchObject({ code: 'charge_disputed' });
+    await expect(running.stripe.refunds.create({ payment_intent: disputed.id })).rejects.toMatchObject({
+      code: 'charge_disputed',
+    });
   });
 
   it('refunds a captured card payment at once', async () => {
-    const card = await running.stripe.paymentIntents.create({ ...holdParams('bk-card-refund'), capture_method: 'automatic' });
+    const card = await running.stripe.paymentIntents.create({
+      ...holdParams('bk-card-refund'),
+      capture_method: 'automatic',
+    });
     const refund = await running.stripe.refunds.create({ payment_intent: card.id, amount: 40 });
     expect(refund).toMatchObject({ status: 'succeeded', amount: 40, destination_details: { type: 'card' } });
     await expect(running.stripe.refunds.retrieve('re_missing')).rejects.toMatchObject({ statusCode: 404 });
@@ -83,7 +95,10 @@ describe('Financial Connections balances', () => {
     // stays null until one succeeds, and financial_connections.account.refreshed_balance says when.
     const customer = await running.stripe.customers.create({ email: 'guest+test_email@example.com' });
     expect(customer.email).toBe('guest+test_email@example.com');
-    const linked = await running.control('POST', '/_emulator/financial_connections/accounts', { balance: 4_200, customer: customer.id });
+    const linked = await running.control('POST', '/_emulator/financial_connections/accounts', {
+      balance: 4_200,
+      customer: customer.id,
+    });
     const account = await running.stripe.financialConnections.accounts.retrieve(linked.accountId);
     expect(account).toMatchObject({
       permissions: expect.arrayContaining(['balances', 'payment_method']),
@@ -93,22 +108,44 @@ describe('Financial Connections balances', () => {
     });
 
     const started = await emulatorNow(running);
-    const pending = await running.stripe.financialConnections.accounts.refresh(linked.accountId, { features: ['balance'] });
+    const pending = await running.stripe.financialConnections.accounts.refresh(linked.accountId, {
+      features: ['balance'],
+    });
     // docs.stripe.com/api/financial_connections/accounts/object#balance_refresh: next_refresh_available_at is null while pending.
-    expect(pending).toMatchObject({ balance: null, balance_refresh: { status: 'pending', last_attempted_at: started, next_refresh_available_at: null } });
-    const refreshedEvents = () => running.emulator.runtime.store.events.filter((event) => event.type === 'financial_connections.account.refreshed_balance');
+    expect(pending).toMatchObject({
+      balance: null,
+      balance_refresh: { status: 'pending', last_attempted_at: started, next_refresh_available_at: null },
+    });
+    const refreshedEvents = () =>
+      running.emulator.runtime.store.events.filter(
+        (event) => event.type === 'financial_connections.account.refreshed_balance',
+      );
     expect(refreshedEvents()).toHaveLength(0);
 
     await advanceClock(running, 31);
     const refreshed = await running.stripe.financialConnections.accounts.retrieve(linked.accountId);
-    expect(refreshed.balance).toMatchObject({ type: 'cash', cash: { available: { usd: 4_200 } }, current: { usd: 4_200 } });
-    expect(refreshed.balance_refresh).toMatchObject({ status: 'succeeded', next_refresh_available_at: await emulatorNow(running) });
+    expect(refreshed.balance).toMatchObject({
+      type: 'cash',
+      cash: { available: { usd: 4_200 } },
+      current: { usd: 4_200 },
+    });
+    expect(refreshed.balance_refresh).toMatchObject({
+      status: 'succeeded',
+      next_refresh_available_at: await emulatorNow(running),
+    });
     expect(refreshedEvents()).toHaveLength(1);
-    expect(refreshedEvents()[0].data.object).toMatchObject({ id: linked.accountId, balance_refresh: { status: 'succeeded' } });
+    expect(refreshedEvents()[0].data.object).toMatchObject({
+      id: linked.accountId,
+      balance_refresh: { status: 'succeeded' },
+    });
 
     // A change at the bank shows only after the next refresh.
-    await running.control('POST', `/_emulator/financial_connections/accounts/${linked.accountId}/balance`, { balance: 99 });
-    expect((await running.stripe.financialConnections.accounts.retrieve(linked.accountId)).balance?.cash?.available?.usd).toBe(4_200);
+    await running.control('POST', `/_emulator/financial_connections/accounts/${linked.accountId}/balance`, {
+      balance: 99,
+    });
+    expect(
+      (await running.stripe.financialConnections.accounts.retrieve(linked.accountId)).balance?.cash?.available?.usd,
+    ).toBe(4_200);
     await running.stripe.financialConnections.accounts.refresh(linked.accountId, { features: ['balance'] });
     const now = await emulatorNow(running);
     await advanceClock(running, 31);
@@ -119,13 +156,18 @@ describe('Financial Connections balances', () => {
     const paymentMethod = await running.stripe.paymentMethods.retrieve(linked.paymentMethodId);
     expect(paymentMethod.us_bank_account?.financial_connections_account).toBe(linked.accountId);
     const instant = await running.stripe.paymentIntents.create(
-      bankDebitParams(linked.paymentMethodId, { customer: customer.id, payment_method_options: { us_bank_account: { verification_method: 'instant' } } }),
+      bankDebitParams(linked.paymentMethodId, {
+        customer: customer.id,
+        payment_method_options: { us_bank_account: { verification_method: 'instant' } },
+      }),
     );
     expect(instant.status).toBe('processing');
   });
 
   it('reports a refresh the bank fails as failed, balance still null, and one that stalls stays pending until completed', async () => {
-    const failing = await running.control('POST', '/_emulator/financial_connections/accounts', { balanceRefresh: 'failed' });
+    const failing = await running.control('POST', '/_emulator/financial_connections/accounts', {
+      balanceRefresh: 'failed',
+    });
     await running.stripe.financialConnections.accounts.refresh(failing.accountId, { features: ['balance'] });
     await advanceClock(running, 31);
     expect(await running.stripe.financialConnections.accounts.retrieve(failing.accountId)).toMatchObject({
@@ -133,25 +175,40 @@ describe('Financial Connections balances', () => {
       balance_refresh: { status: 'failed' },
     });
 
-    const stalled = await running.control('POST', '/_emulator/financial_connections/accounts', { balance: 700, balanceRefresh: 'stalled' });
+    const stalled = await running.control('POST', '/_emulator/financial_connections/accounts', {
+      balance: 700,
+      balanceRefresh: 'stalled',
+    });
     await running.stripe.financialConnections.accounts.refresh(stalled.accountId, { features: ['balance'] });
     await advanceClock(running, 3_600);
-    expect((await running.stripe.financialConnections.accounts.retrieve(stalled.accountId)).balance_refresh?.status).toBe('pending');
-    await running.control('POST', `/_emulator/financial_connections/accounts/${stalled.accountId}/refresh/complete`, { status: 'succeeded' });
-    expect((await running.stripe.financialConnections.accounts.retrieve(stalled.accountId)).balance?.cash?.available?.usd).toBe(700);
+    expect(
+      (await running.stripe.financialConnections.accounts.retrieve(stalled.accountId)).balance_refresh?.status,
+    ).toBe('pending');
+    await running.control('POST', `/_emulator/financial_connections/accounts/${stalled.accountId}/refresh/complete`, {
+      status: 'succeeded',
+    });
+    expect(
+      (await running.stripe.financialConnections.accounts.retrieve(stalled.accountId)).balance?.cash?.available?.usd,
+    ).toBe(700);
   });
 
   it('has no balance without the balances permission and refuses to refresh it', async () => {
-    const linked = await running.control('POST', '/_emulator/financial_connections/accounts', { permissions: ['payment_method'] });
+    const linked = await running.control('POST', '/_emulator/financial_connections/accounts', {
+      permissions: ['payment_method'],
+    });
     const account = await running.stripe.financialConnections.accounts.retrieve(linked.accountId);
     expect(account.balance).toBeNull();
-    await expect(running.stripe.financialConnections.accounts.refresh(linked.accountId, { features: ['balance'] })).rejects.toMatchObject({
+    await expect(
+      running.stripe.financialConnections.accounts.refresh(linked.accountId, { features: ['balance'] }),
+    ).rejects.toMatchObject({
       statusCode: 400,
     });
   });
 
   it('links a failing test account whose debit then fails as that account does', async () => {
-    const linked = await running.control('POST', '/_emulator/financial_connections/accounts', { accountNumber: '000111111113' });
+    const linked = await running.control('POST', '/_emulator/financial_connections/accounts', {
+      accountNumber: '000111111113',
+    });
     const failed = await settledDebit(linked.paymentMethodId);
     expect(failed.last_payment_error?.code).toBe('account_closed');
   });
@@ -171,7 +228,9 @@ describe('bank debits across an emulator restart', () => {
 
       const second = await startRunningEmulator({ stateFile, achSettlementSeconds: 600 });
       try {
-        expect((await second.stripe.paymentIntents.verifyMicrodeposits(waiting.id, { descriptor_code: 'SM11AA' })).status).toBe('processing');
+        expect(
+          (await second.stripe.paymentIntents.verifyMicrodeposits(waiting.id, { descriptor_code: 'SM11AA' })).status,
+        ).toBe('processing');
         await second.control('POST', '/_emulator/clock/advance', { seconds: 601 });
         expect((await second.stripe.paymentIntents.retrieve(processing.id)).status).toBe('succeeded');
         const refund = await second.stripe.refunds.create({ payment_intent: processing.id });
@@ -192,7 +251,8 @@ describe('bank debits across an emulator restart', () => {
       await old.stripe.customers.create({ email: 'old@example.com' });
       await old.close();
       const document = JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, unknown>;
-      for (const added of ['mandates', 'refunds', 'disputes', 'financialConnectionsAccounts', 'bankDebits']) delete document[added];
+      for (const added of ['mandates', 'refunds', 'disputes', 'financialConnectionsAccounts', 'bankDebits'])
+        delete document[added];
       writeFileSync(stateFile, JSON.stringify(document));
       const reopened = await startRunningEmulator({ stateFile });
       try {

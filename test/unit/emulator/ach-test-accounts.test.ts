@@ -18,8 +18,15 @@ describe('ACH test accounts', () => {
     const settled = await debitAndSettle('pm_usBankAccount_success');
     expect(settled).toMatchObject({ status: 'succeeded', amount_received: 12_500 });
     const charge = settled.latest_charge as Stripe.Charge;
-    expect(charge).toMatchObject({ status: 'succeeded', paid: true, payment_method_details: { type: 'us_bank_account' } });
-    expect(charge.payment_method_details?.us_bank_account).toMatchObject({ last4: '6789', routing_number: '110000000' });
+    expect(charge).toMatchObject({
+      status: 'succeeded',
+      paid: true,
+      payment_method_details: { type: 'us_bank_account' },
+    });
+    expect(charge.payment_method_details?.us_bank_account).toMatchObject({
+      last4: '6789',
+      routing_number: '110000000',
+    });
     expect(charge.payment_method_details?.us_bank_account?.payment_reference).toMatch(/^\d{15}$/);
     expect(eventTypesOf(running, settled.id)).toEqual([
       'payment_intent.created',
@@ -44,12 +51,16 @@ describe('ACH test accounts', () => {
     expect(charge).toMatchObject({ status: 'failed', failure_code: code });
     expect(charge.payment_method_details?.us_bank_account?.payment_reference).toBeNull();
     expect(eventTypesOf(running, failed.id).slice(-2)).toEqual(['charge.failed', 'payment_intent.payment_failed']);
-    const mandate = await running.stripe.mandates.retrieve(charge.payment_method_details?.us_bank_account?.mandate as string);
+    const mandate = await running.stripe.mandates.retrieve(
+      charge.payment_method_details?.us_bank_account?.mandate as string,
+    );
     expect(mandate.status).toBe(mandateStatus);
   });
 
   it('000000004954 is blocked by Radar at confirmation (402), with a blocked charge', async () => {
-    const error = await refusal(() => running.stripe.paymentIntents.create(bankDebitParams('pm_usBankAccount_riskLevelHighest')));
+    const error = await refusal(() =>
+      running.stripe.paymentIntents.create(bankDebitParams('pm_usBankAccount_riskLevelHighest')),
+    );
     expect(error.statusCode).toBe(402);
     const paymentIntent = error.payment_intent as Stripe.PaymentIntent;
     expect(paymentIntent.status).toBe('requires_payment_method');
@@ -59,7 +70,9 @@ describe('ACH test accounts', () => {
   });
 
   it('000777777771 exceeds the weekly volume limit at confirmation', async () => {
-    const error = await refusal(() => running.stripe.paymentIntents.create(bankDebitParams('pm_usBankAccount_weeklyLimitExceeded')));
+    const error = await refusal(() =>
+      running.stripe.paymentIntents.create(bankDebitParams('pm_usBankAccount_weeklyLimitExceeded')),
+    );
     expect(error).toMatchObject({ statusCode: 400, code: 'charge_exceeds_source_limit' });
     expect((error.payment_intent as Stripe.PaymentIntent).status).toBe('requires_payment_method');
   });
@@ -72,7 +85,9 @@ describe('ACH test accounts', () => {
     expect(paymentIntent.last_payment_error?.code).toBe('payment_method_microdeposit_failed');
     expect(paymentIntent.status).toBe('requires_payment_method');
     // The token of that account fails the same way.
-    await expect(running.stripe.paymentIntents.create(bankDebitParams('pm_usBankAccount_failMicrodeposits'))).rejects.toMatchObject({
+    await expect(
+      running.stripe.paymentIntents.create(bankDebitParams('pm_usBankAccount_failMicrodeposits')),
+    ).rejects.toMatchObject({
       code: 'payment_method_microdeposit_failed',
     });
   });
@@ -95,19 +110,30 @@ describe('ACH test accounts', () => {
     expect(disputedCharge.disputed).toBe(true);
     const disputeEvent = running.emulator.runtime.store.events.find((event) => event.type === 'charge.dispute.created');
     const dispute = disputeEvent?.data.object as Stripe.Dispute;
-    expect(dispute).toMatchObject({ charge: charge.id, payment_intent: settled.id, amount: 12_500, status: 'needs_response' });
-    const mandate = await running.stripe.mandates.retrieve(charge.payment_method_details?.us_bank_account?.mandate as string);
+    expect(dispute).toMatchObject({
+      charge: charge.id,
+      payment_intent: settled.id,
+      amount: 12_500,
+      status: 'needs_response',
+    });
+    const mandate = await running.stripe.mandates.retrieve(
+      charge.payment_method_details?.us_bank_account?.mandate as string,
+    );
     expect(mandate.status).toBe('inactive');
 
     const closed = await running.control('POST', `/_emulator/disputes/${dispute.id}/close`, { status: 'won' });
     expect(closed.status).toBe('won');
     expect((await running.stripe.disputes.retrieve(dispute.id)).status).toBe('won');
     expect(running.emulator.runtime.store.events.map((event) => event.type)).toContain('charge.dispute.closed');
-    await expect(running.control('POST', `/_emulator/disputes/${dispute.id}/close`, { status: 'lost' })).rejects.toThrow(/409/);
+    await expect(
+      running.control('POST', `/_emulator/disputes/${dispute.id}/close`, { status: 'lost' }),
+    ).rejects.toThrow(/409/);
   });
 
   it('refuses a debit in another currency than usd', async () => {
-    const error = await refusal(() => running.stripe.paymentIntents.create(bankDebitParams('pm_usBankAccount_success', { currency: 'eur' })));
+    const error = await refusal(() =>
+      running.stripe.paymentIntents.create(bankDebitParams('pm_usBankAccount_success', { currency: 'eur' })),
+    );
     expect(error).toMatchObject({ statusCode: 400, param: 'currency' });
     expect(error.message).toContain('usd');
   });

@@ -14,7 +14,10 @@ afterAll(async () => {
   await receiver.close();
 });
 
-const running = useRunningEmulator(() => ({ webhookUrl: receiver.url, webhookRetry: { baseDelayMs: 10, maxAttempts: 2 } }));
+const running = useRunningEmulator(() => ({
+  webhookUrl: receiver.url,
+  webhookRetry: { baseDelayMs: 10, maxAttempts: 2 },
+}));
 
 beforeEach(() => {
   receiver.received.length = 0;
@@ -37,7 +40,9 @@ describe('authorization expiry', () => {
     const clockBefore = await running.control('GET', '/_emulator/clock');
     expect(captureBefore - clockBefore.now).toBeGreaterThan(CARD_AUTHORIZATION_VALIDITY_SECONDS - 5);
 
-    const advanced = await running.control('POST', '/_emulator/clock/advance', { seconds: CARD_AUTHORIZATION_VALIDITY_SECONDS + 1 });
+    const advanced = await running.control('POST', '/_emulator/clock/advance', {
+      seconds: CARD_AUTHORIZATION_VALIDITY_SECONDS + 1,
+    });
     expect(advanced.offsetSeconds).toBe(CARD_AUTHORIZATION_VALIDITY_SECONDS + 1);
     expect(advanced.expiredPaymentIntents).toEqual([held.id]);
 
@@ -69,7 +74,9 @@ describe('authorization expiry', () => {
   it('leaves a hold the caller already released alone', async () => {
     const held = await holdFor('bk-released');
     await running.stripe.paymentIntents.cancel(held.id, { cancellation_reason: 'abandoned' });
-    const advanced = await running.control('POST', '/_emulator/clock/advance', { seconds: CARD_AUTHORIZATION_VALIDITY_SECONDS + 1 });
+    const advanced = await running.control('POST', '/_emulator/clock/advance', {
+      seconds: CARD_AUTHORIZATION_VALIDITY_SECONDS + 1,
+    });
     expect(advanced.expiredPaymentIntents).toEqual([]);
     expect((await running.stripe.paymentIntents.retrieve(held.id)).cancellation_reason).toBe('abandoned');
   });
@@ -87,7 +94,7 @@ describe('authorization expiry', () => {
 });
 
 describe('payment methods of another customer', () => {
-  it("refuses to confirm a hold with a card saved to another customer, on payment_method, and leaves the PaymentIntent as it was", async () => {
+  it('refuses to confirm a hold with a card saved to another customer, on payment_method, and leaves the PaymentIntent as it was', async () => {
     const [payer, other] = await Promise.all([
       running.stripe.customers.create({ email: 'payer@example.com' }),
       running.stripe.customers.create({ email: 'other@example.com' }),
@@ -97,15 +104,22 @@ describe('payment methods of another customer', () => {
     const { payment_method: _pm, confirm: _confirm, ...unconfirmed } = holdParams('bk-other-customer');
     const intent = await running.stripe.paymentIntents.create({ ...unconfirmed, customer: payer.id });
 
-    await expect(running.stripe.paymentIntents.confirm(intent.id, { payment_method: othersCard.id })).rejects.toMatchObject({
+    await expect(
+      running.stripe.paymentIntents.confirm(intent.id, { payment_method: othersCard.id }),
+    ).rejects.toMatchObject({
       type: 'StripeInvalidRequestError',
       param: 'payment_method',
       statusCode: 400,
     });
     await expect(
-      running.stripe.paymentIntents.create({ ...holdParams('bk-other-customer-create', othersCard.id), customer: payer.id }),
+      running.stripe.paymentIntents.create({
+        ...holdParams('bk-other-customer-create', othersCard.id),
+        customer: payer.id,
+      }),
     ).rejects.toMatchObject({ param: 'payment_method' });
     expect((await running.stripe.paymentIntents.retrieve(intent.id)).status).toBe('requires_payment_method');
-    expect((await running.stripe.paymentIntents.confirm(intent.id, { payment_method: ownCard.id })).status).toBe('requires_capture');
+    expect((await running.stripe.paymentIntents.confirm(intent.id, { payment_method: ownCard.id })).status).toBe(
+      'requires_capture',
+    );
   });
 });

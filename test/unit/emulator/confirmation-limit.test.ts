@@ -10,7 +10,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createStripeEmulator } from '../../../emulator/create-emulator.js';
 import { DEFAULT_FAILED_CONFIRMATION_LIMIT } from '../../../emulator/payments/confirmation-limit.js';
 import { ONLINE_MANDATE, bankDebitParams } from '../../../harness/bank-debits.js';
-import { holdParams, refusal, startRunningEmulator, useRunningEmulator, type RunningEmulator } from '../../../harness/running-emulator.js';
+import {
+  holdParams,
+  refusal,
+  startRunningEmulator,
+  useRunningEmulator,
+  type RunningEmulator,
+} from '../../../harness/running-emulator.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../harness/webhook-receiver.js';
 
 const LIMIT = 3;
@@ -41,10 +47,16 @@ function unconfirmedHold(emulator: RunningEmulator, bookingId: string): Promise<
 }
 
 /** Confirms `paymentIntentId` with a card that is declined, `times` times; returns the last refusal. */
-async function declineTimes(emulator: RunningEmulator, paymentIntentId: string, times: number): Promise<Stripe.errors.StripeError> {
+async function declineTimes(
+  emulator: RunningEmulator,
+  paymentIntentId: string,
+  times: number,
+): Promise<Stripe.errors.StripeError> {
   let last: Stripe.errors.StripeError | undefined;
   for (let attempt = 0; attempt < times; attempt += 1) {
-    last = await refusal(() => emulator.stripe.paymentIntents.confirm(paymentIntentId, { payment_method: 'pm_card_chargeDeclined' }));
+    last = await refusal(() =>
+      emulator.stripe.paymentIntents.confirm(paymentIntentId, { payment_method: 'pm_card_chargeDeclined' }),
+    );
   }
   if (!last) throw new Error('decline at least once');
   return last;
@@ -64,10 +76,19 @@ describe('the confirmation limit', () => {
     const hold = await unconfirmedHold(running, 'bk-at-limit');
     const error = await declineTimes(running, hold.id, LIMIT);
 
-    expect(error).toMatchObject({ statusCode: 402, type: 'StripeCardError', code: 'card_declined', decline_code: 'generic_decline' });
+    expect(error).toMatchObject({
+      statusCode: 402,
+      type: 'StripeCardError',
+      code: 'card_declined',
+      decline_code: 'generic_decline',
+    });
     expect(error.payment_intent).toMatchObject({ id: hold.id, status: 'canceled', cancellation_reason: 'automatic' });
     const canceled = await running.stripe.paymentIntents.retrieve(hold.id);
-    expect(canceled).toMatchObject({ status: 'canceled', cancellation_reason: 'automatic', last_payment_error: { code: 'card_declined' } });
+    expect(canceled).toMatchObject({
+      status: 'canceled',
+      cancellation_reason: 'automatic',
+      last_payment_error: { code: 'card_declined' },
+    });
     expect(canceled.canceled_at).toEqual(expect.any(Number));
   });
 
@@ -79,7 +100,10 @@ describe('the confirmation limit', () => {
     const delivered = receiver.received
       .map((delivery) => JSON.parse(delivery.rawBody) as Stripe.Event)
       .filter((event) => (event.data.object as { id: string }).id === hold.id);
-    expect(delivered.map((event) => event.type).slice(-2)).toEqual(['payment_intent.payment_failed', 'payment_intent.canceled']);
+    expect(delivered.map((event) => event.type).slice(-2)).toEqual([
+      'payment_intent.payment_failed',
+      'payment_intent.canceled',
+    ]);
     const [lastFailure, cancellation] = delivered.slice(-2);
     expect(lastFailure.request?.id).toMatch(/^req_/);
     expect(cancellation.request).toEqual({ id: null, idempotency_key: null });
@@ -90,7 +114,9 @@ describe('the confirmation limit', () => {
     const hold = await unconfirmedHold(running, 'bk-after-limit');
     await declineTimes(running, hold.id, LIMIT);
 
-    const error = await refusal(() => running.stripe.paymentIntents.confirm(hold.id, { payment_method: 'pm_card_visa' }));
+    const error = await refusal(() =>
+      running.stripe.paymentIntents.confirm(hold.id, { payment_method: 'pm_card_visa' }),
+    );
     expect(error).toMatchObject({ statusCode: 400, code: 'payment_intent_unexpected_state' });
     expect((error.payment_intent as Stripe.PaymentIntent).status).toBe('canceled');
   });
@@ -103,14 +129,19 @@ describe('the confirmation limit', () => {
     await declineTimes(running, paymentIntentId, 1);
 
     const error = await refusal(() =>
-      running.stripe.paymentIntents.confirm(paymentIntentId, { payment_method: 'pm_card_authenticationRequired', off_session: true }),
+      running.stripe.paymentIntents.confirm(paymentIntentId, {
+        payment_method: 'pm_card_authenticationRequired',
+        off_session: true,
+      }),
     );
     expect(error).toMatchObject({ statusCode: 402, code: 'authentication_required' });
     expect((error.payment_intent as Stripe.PaymentIntent).status).toBe('canceled');
   });
 
   it('counts bank debits refused by Radar', async () => {
-    const first = await refusal(() => running.stripe.paymentIntents.create(bankDebitParams('pm_usBankAccount_riskLevelHighest')));
+    const first = await refusal(() =>
+      running.stripe.paymentIntents.create(bankDebitParams('pm_usBankAccount_riskLevelHighest')),
+    );
     const paymentIntentId = (first.payment_intent as Stripe.PaymentIntent).id;
     let error = first;
     for (let attempt = 1; attempt < LIMIT; attempt += 1) {
@@ -126,11 +157,17 @@ describe('the confirmation limit', () => {
   });
 
   it('does not count refused requests that attempted no payment (no mandate for a bank debit)', async () => {
-    const { mandate_data: _mandate, confirm: _confirm, payment_method: _paymentMethod, ...params } =
-      bankDebitParams('pm_usBankAccount_success');
+    const {
+      mandate_data: _mandate,
+      confirm: _confirm,
+      payment_method: _paymentMethod,
+      ...params
+    } = bankDebitParams('pm_usBankAccount_success');
     const debit = await running.stripe.paymentIntents.create(params);
     for (let attempt = 0; attempt < LIMIT; attempt += 1) {
-      const error = await refusal(() => running.stripe.paymentIntents.confirm(debit.id, { payment_method: 'pm_usBankAccount_success' }));
+      const error = await refusal(() =>
+        running.stripe.paymentIntents.confirm(debit.id, { payment_method: 'pm_usBankAccount_success' }),
+      );
       expect(error.statusCode).toBe(400);
       expect((error.payment_intent as Stripe.PaymentIntent).status).toBe('requires_payment_method');
     }
@@ -142,7 +179,11 @@ describe('the confirmation limit', () => {
     const hold = await unconfirmedHold(running, 'bk-replayed-decline');
     for (let replay = 0; replay < LIMIT; replay += 1) {
       const error = await refusal(() =>
-        running.stripe.paymentIntents.confirm(hold.id, { payment_method: 'pm_card_chargeDeclined' }, { idempotencyKey: 'confirm-once' }),
+        running.stripe.paymentIntents.confirm(
+          hold.id,
+          { payment_method: 'pm_card_chargeDeclined' },
+          { idempotencyKey: 'confirm-once' },
+        ),
       );
       expect((error.payment_intent as Stripe.PaymentIntent).status).toBe('requires_payment_method');
     }
@@ -165,8 +206,12 @@ describe('the default confirmation limit', () => {
   });
 
   it('refuses a limit that is not a positive integer', () => {
-    expect(() => createStripeEmulator({ webhookSecret: 'whsec_x', failedConfirmationLimit: 0 })).toThrow(/failedConfirmationLimit/);
-    expect(() => createStripeEmulator({ webhookSecret: 'whsec_x', failedConfirmationLimit: 2.5 })).toThrow(/failedConfirmationLimit/);
+    expect(() => createStripeEmulator({ webhookSecret: 'whsec_x', failedConfirmationLimit: 0 })).toThrow(
+      /failedConfirmationLimit/,
+    );
+    expect(() => createStripeEmulator({ webhookSecret: 'whsec_x', failedConfirmationLimit: 2.5 })).toThrow(
+      /failedConfirmationLimit/,
+    );
   });
 });
 

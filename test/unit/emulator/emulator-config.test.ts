@@ -16,9 +16,9 @@ describe('emulator configuration', () => {
   });
 
   it('fails naming a malformed webhook URL or port', () => {
-    expect(() => loadEmulatorConfig({ STRIPE_WEBHOOK_SECRET: 'whsec_x', STRIPE_EMULATOR_WEBHOOK_URL: 'not a url' })).toThrow(
-      /STRIPE_EMULATOR_WEBHOOK_URL/,
-    );
+    expect(() =>
+      loadEmulatorConfig({ STRIPE_WEBHOOK_SECRET: 'whsec_x', STRIPE_EMULATOR_WEBHOOK_URL: 'not a url' }),
+    ).toThrow(/STRIPE_EMULATOR_WEBHOOK_URL/);
     expect(() => loadEmulatorConfig({ STRIPE_WEBHOOK_SECRET: 'whsec_x', STRIPE_EMULATOR_PORT: 'abc' })).toThrow(
       /STRIPE_EMULATOR_PORT/,
     );
@@ -30,7 +30,10 @@ describe('emulator configuration', () => {
       STRIPE_EMULATOR_ACH_SETTLEMENT_SECONDS: '90',
       STRIPE_EMULATOR_ACH_MICRODEPOSIT_TYPE: 'amounts',
     });
-    expect(config).toMatchObject({ STRIPE_EMULATOR_ACH_SETTLEMENT_SECONDS: 90, STRIPE_EMULATOR_ACH_MICRODEPOSIT_TYPE: 'amounts' });
+    expect(config).toMatchObject({
+      STRIPE_EMULATOR_ACH_SETTLEMENT_SECONDS: 90,
+      STRIPE_EMULATOR_ACH_MICRODEPOSIT_TYPE: 'amounts',
+    });
     expect(() =>
       loadEmulatorConfig({ STRIPE_WEBHOOK_SECRET: 'whsec_x', STRIPE_EMULATOR_ACH_MICRODEPOSIT_TYPE: 'cheque' }),
     ).toThrow(/STRIPE_EMULATOR_ACH_MICRODEPOSIT_TYPE/);

@@ -38,7 +38,9 @@ describe('fault injection', () => {
 
     // Past 24 hours Stripe has forgotten the key: the same request runs again, a second hold.
     await running.control('POST', '/_emulator/clock/advance', { seconds: 3600 + 1 });
-    const fresh = await running.stripe.paymentIntents.create(holdParams('bk-lost'), { idempotencyKey: 'hold-bk-lost-1' });
+    const fresh = await running.stripe.paymentIntents.create(holdParams('bk-lost'), {
+      idempotencyKey: 'hold-bk-lost-1',
+    });
     expect(fresh.id).not.toBe(created[0].id);
     expect(await running.paymentIntentsFor('bk-lost')).toHaveLength(2);
   });
@@ -52,7 +54,9 @@ describe('fault injection', () => {
     expect((await failed.json()).error.type).toBe('api_error');
     expect(await running.paymentIntentsFor('bk-before')).toHaveLength(0);
 
-    const retried = await running.stripe.paymentIntents.create(holdParams('bk-before'), { idempotencyKey: 'hold-bk-before-1' });
+    const retried = await running.stripe.paymentIntents.create(holdParams('bk-before'), {
+      idempotencyKey: 'hold-bk-before-1',
+    });
     expect(retried.status).toBe('requires_capture');
     expect(await running.paymentIntentsFor('bk-before')).toHaveLength(1);
   });
@@ -66,7 +70,9 @@ describe('fault injection', () => {
       Stripe.errors.StripeRateLimitError,
     );
     // The count is spent: the third request goes through.
-    await expect(running.stripe.customers.create({ email: 'a@example.com' })).resolves.toMatchObject({ object: 'customer' });
+    await expect(running.stripe.customers.create({ email: 'a@example.com' })).resolves.toMatchObject({
+      object: 'customer',
+    });
   });
 
   it('fails only requests matching pathPattern', async () => {
@@ -117,15 +123,24 @@ describe('fault injection', () => {
     expect(answered).toBe(false);
 
     // A client that gave up retries with the same key: the stored answer is replayed at once.
-    const retried = await running.stripeRequest('POST', `/v1/payment_intents/${held.id}/confirm`, { payment_method: 'pm_card_visa' }, {
-      'Idempotency-Key': 'confirm-bk-stall-1',
-    });
+    const retried = await running.stripeRequest(
+      'POST',
+      `/v1/payment_intents/${held.id}/confirm`,
+      { payment_method: 'pm_card_visa' },
+      {
+        'Idempotency-Key': 'confirm-bk-stall-1',
+      },
+    );
     expect(retried.status).toBe(200);
     expect(retried.headers.get('Idempotent-Replayed')).toBe('true');
 
     await running.control('DELETE', '/_emulator/faults');
     await expect(stalled).resolves.toMatchObject({ id: held.id, status: 'requires_capture' });
-    const requests = (await running.control('GET', '/_emulator/requests')).data as Array<{ path: string; injectedFault: string | null; replayed: boolean }>;
+    const requests = (await running.control('GET', '/_emulator/requests')).data as Array<{
+      path: string;
+      injectedFault: string | null;
+      replayed: boolean;
+    }>;
     const confirmations = requests.filter((request) => request.path === `/v1/payment_intents/${held.id}/confirm`);
     expect(confirmations.map((request) => [request.injectedFault, request.replayed])).toEqual([
       [null, true],
@@ -134,9 +149,13 @@ describe('fault injection', () => {
   });
 
   it('holds a stalled answer for holdMs at most and leaves requests off the pattern alone', async () => {
-    await running.control('POST', '/_emulator/faults', { stall: { count: 2, holdMs: 300, pathPattern: '^POST /v1/customers$' } });
+    await running.control('POST', '/_emulator/faults', {
+      stall: { count: 2, holdMs: 300, pathPattern: '^POST /v1/customers$' },
+    });
     const started = Date.now();
-    await expect(running.stripe.paymentIntents.create(holdParams('bk-stall-other'))).resolves.toMatchObject({ status: 'requires_capture' });
+    await expect(running.stripe.paymentIntents.create(holdParams('bk-stall-other'))).resolves.toMatchObject({
+      status: 'requires_capture',
+    });
     expect(Date.now() - started).toBeLessThan(300);
     await running.stripe.customers.create({ email: 'stalled@example.com' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
@@ -163,26 +182,40 @@ describe('fault injection', () => {
   });
 
   it('slows only the requests matching pathPattern, at the chosen rate, and logs the latency', async () => {
-    await running.control('POST', '/_emulator/faults', { latency: { ms: 300, rate: 1, pathPattern: '^POST /v1/customers$' } });
+    await running.control('POST', '/_emulator/faults', {
+      latency: { ms: 300, rate: 1, pathPattern: '^POST /v1/customers$' },
+    });
     const elapsed = async (call: () => Promise<unknown>) => {
       const started = Date.now();
       await call();
       return Date.now() - started;
     };
-    expect(await elapsed(() => running.stripe.customers.create({ email: 'slow@example.com' }))).toBeGreaterThanOrEqual(290);
+    expect(await elapsed(() => running.stripe.customers.create({ email: 'slow@example.com' }))).toBeGreaterThanOrEqual(
+      290,
+    );
     expect(await elapsed(() => running.stripe.events.list({ limit: 1 }))).toBeLessThan(250);
-    await running.control('POST', '/_emulator/faults', { latency: { ms: 300, rate: 0, pathPattern: '^POST /v1/customers$' } });
+    await running.control('POST', '/_emulator/faults', {
+      latency: { ms: 300, rate: 0, pathPattern: '^POST /v1/customers$' },
+    });
     expect(await elapsed(() => running.stripe.customers.create({ email: 'fast@example.com' }))).toBeLessThan(250);
 
     const { data } = await running.control('GET', '/_emulator/requests');
-    expect(data.map((entry: { injectedLatency: unknown }) => entry.injectedLatency)).toEqual([{ ms: 300, when: 'before' }, null, null]);
+    expect(data.map((entry: { injectedLatency: unknown }) => entry.injectedLatency)).toEqual([
+      { ms: 300, when: 'before' },
+      null,
+      null,
+    ]);
   });
 
   it('answers late "after" the work: the client times out, its retry is replayed and one hold exists', async () => {
     await running.control('POST', '/_emulator/faults', {
       latency: { ms: 800, count: 1, when: 'after', pathPattern: '^POST /v1/payment_intents$' },
     });
-    const impatient = createStripeClient({ STRIPE_SECRET_KEY: TEST_SECRET_KEY, STRIPE_API_URL: running.url, STRIPE_TIMEOUT_MS: 200 });
+    const impatient = createStripeClient({
+      STRIPE_SECRET_KEY: TEST_SECRET_KEY,
+      STRIPE_API_URL: running.url,
+      STRIPE_TIMEOUT_MS: 200,
+    });
     const timedOut = await impatient.paymentIntents
       .create(holdParams('bk-late'), { idempotencyKey: 'hold-bk-late-1' })
       .catch((error: unknown) => error);
@@ -199,7 +232,11 @@ describe('fault injection', () => {
 
   it('waits "before" the work holding the key: a retry meanwhile gets 409, the slow request executes once', async () => {
     await running.control('POST', '/_emulator/faults', { latency: { ms: 600, count: 1, when: 'before' } });
-    const impatient = createStripeClient({ STRIPE_SECRET_KEY: TEST_SECRET_KEY, STRIPE_API_URL: running.url, STRIPE_TIMEOUT_MS: 200 });
+    const impatient = createStripeClient({
+      STRIPE_SECRET_KEY: TEST_SECRET_KEY,
+      STRIPE_API_URL: running.url,
+      STRIPE_TIMEOUT_MS: 200,
+    });
     const timedOut = await impatient.paymentIntents
       .create(holdParams('bk-slow'), { idempotencyKey: 'hold-bk-slow-1' })
       .catch((error: unknown) => error);

@@ -14,8 +14,12 @@ function responseHeader(resource: { lastResponse: { headers: unknown } }, name: 
 
 describe('idempotency keys', () => {
   it('replays the first result for the same key and parameters, creating one PaymentIntent', async () => {
-    const first = await running.stripe.paymentIntents.create(holdParams('bk-replay'), { idempotencyKey: 'hold-bk-replay-1' });
-    const second = await running.stripe.paymentIntents.create(holdParams('bk-replay'), { idempotencyKey: 'hold-bk-replay-1' });
+    const first = await running.stripe.paymentIntents.create(holdParams('bk-replay'), {
+      idempotencyKey: 'hold-bk-replay-1',
+    });
+    const second = await running.stripe.paymentIntents.create(holdParams('bk-replay'), {
+      idempotencyKey: 'hold-bk-replay-1',
+    });
 
     expect(second.id).toBe(first.id);
     expect(responseHeader(second, 'idempotent-replayed')).toBe('true');
@@ -34,8 +38,12 @@ describe('idempotency keys', () => {
 
   it('replays a decline, errors included, without charging the card again', async () => {
     const params = holdParams('bk-declined', 'pm_card_chargeDeclinedInsufficientFunds');
-    const first = await running.stripeRequest('POST', '/v1/payment_intents', params, { 'Idempotency-Key': 'k-decline' });
-    const second = await running.stripeRequest('POST', '/v1/payment_intents', params, { 'Idempotency-Key': 'k-decline' });
+    const first = await running.stripeRequest('POST', '/v1/payment_intents', params, {
+      'Idempotency-Key': 'k-decline',
+    });
+    const second = await running.stripeRequest('POST', '/v1/payment_intents', params, {
+      'Idempotency-Key': 'k-decline',
+    });
     expect(first.status).toBe(402);
     expect(second.status).toBe(402);
     expect(await second.text()).toBe(await first.text());
@@ -76,19 +84,31 @@ describe('idempotency keys', () => {
       intervalMs: 10,
       description: 'the first request holds its idempotency key',
     });
-    const concurrent = await running.stripeRequest('POST', '/v1/payment_intents', params, { 'Idempotency-Key': 'k-lock' });
+    const concurrent = await running.stripeRequest('POST', '/v1/payment_intents', params, {
+      'Idempotency-Key': 'k-lock',
+    });
 
     expect(concurrent.status).toBe(409);
-    expect((await concurrent.json()).error).toMatchObject({ type: 'idempotency_error', code: 'idempotency_key_in_use' });
+    expect((await concurrent.json()).error).toMatchObject({
+      type: 'idempotency_error',
+      code: 'idempotency_key_in_use',
+    });
     expect((await slow).status).toBe(200);
     expect(await running.paymentIntentsFor('bk-lock')).toHaveLength(1);
   });
 
   it('saves nothing for a request that failed validation, so the key stays usable', async () => {
-    const invalid = await running.stripeRequest('POST', '/v1/payment_intents', { currency: 'usd' }, { 'Idempotency-Key': 'k-fix' });
+    const invalid = await running.stripeRequest(
+      'POST',
+      '/v1/payment_intents',
+      { currency: 'usd' },
+      { 'Idempotency-Key': 'k-fix' },
+    );
     expect(invalid.status).toBe(400);
     expect((await invalid.json()).error).toMatchObject({ code: 'parameter_missing', param: 'amount' });
-    const fixed = await running.stripeRequest('POST', '/v1/payment_intents', holdParams('bk-fix'), { 'Idempotency-Key': 'k-fix' });
+    const fixed = await running.stripeRequest('POST', '/v1/payment_intents', holdParams('bk-fix'), {
+      'Idempotency-Key': 'k-fix',
+    });
     expect(fixed.status).toBe(200);
   });
 
@@ -109,7 +129,12 @@ describe('idempotency keys', () => {
     await running.stripe.paymentIntents.create(holdParams('bk-log'), { idempotencyKey: 'k-log' });
     const log = await running.control('GET', '/_emulator/requests');
     expect(log.data.map((entry: { replayed: boolean }) => entry.replayed)).toEqual([false, true]);
-    expect(log.data[0]).toMatchObject({ method: 'POST', path: '/v1/payment_intents', idempotencyKey: 'k-log', status: 200 });
+    expect(log.data[0]).toMatchObject({
+      method: 'POST',
+      path: '/v1/payment_intents',
+      idempotencyKey: 'k-log',
+      status: 200,
+    });
     expect(JSON.stringify(log)).not.toContain('sk_test_');
   });
 });

@@ -5,8 +5,11 @@ import { holdParams, useRunningEmulator } from '../../../harness/running-emulato
 const running = useRunningEmulator();
 
 describe('object lists', () => {
-  it('lists a customer\'s PaymentIntents newest first, and customers by email', async () => {
-    const customer = await running.stripe.customers.create({ email: 'lists@example.com', metadata: { customer_id: 'c-lists' } });
+  it("lists a customer's PaymentIntents newest first, and customers by email", async () => {
+    const customer = await running.stripe.customers.create({
+      email: 'lists@example.com',
+      metadata: { customer_id: 'c-lists' },
+    });
     await running.stripe.customers.create({ email: 'other@example.com' });
     const first = await running.stripe.paymentIntents.create({ ...holdParams('bk-list-1'), customer: customer.id });
     const second = await running.stripe.paymentIntents.create({ ...holdParams('bk-list-2'), customer: customer.id });
@@ -23,16 +26,24 @@ describe('object lists', () => {
     expect(byEmail.data.map((listed) => listed.id)).toEqual([customer.id]);
   });
 
-  it('lists a PaymentIntent\'s refunds and a customer\'s SetupIntents', async () => {
+  it("lists a PaymentIntent's refunds and a customer's SetupIntents", async () => {
     const customer = await running.stripe.customers.create({ email: 'refunds@example.com' });
-    const held = await running.stripe.paymentIntents.create({ ...holdParams('bk-refund-list'), capture_method: 'automatic' });
+    const held = await running.stripe.paymentIntents.create({
+      ...holdParams('bk-refund-list'),
+      capture_method: 'automatic',
+    });
     const refund = await running.stripe.refunds.create({ payment_intent: held.id, amount: 40 });
-    expect((await running.stripe.refunds.list({ payment_intent: held.id })).data.map((listed) => [listed.id, listed.amount])).toEqual([
-      [refund.id, 40],
-    ]);
-    const setupIntent = await running.stripe.setupIntents.create({ customer: customer.id, metadata: { setup_id: 'setup-list' } });
+    expect(
+      (await running.stripe.refunds.list({ payment_intent: held.id })).data.map((listed) => [listed.id, listed.amount]),
+    ).toEqual([[refund.id, 40]]);
+    const setupIntent = await running.stripe.setupIntents.create({
+      customer: customer.id,
+      metadata: { setup_id: 'setup-list' },
+    });
     const setups = await running.stripe.setupIntents.list({ customer: customer.id });
-    expect(setups.data.map((listed) => [listed.id, listed.metadata?.setup_id])).toEqual([[setupIntent.id, 'setup-list']]);
+    expect(setups.data.map((listed) => [listed.id, listed.metadata?.setup_id])).toEqual([
+      [setupIntent.id, 'setup-list'],
+    ]);
   });
 
   it('refuses a list filter it does not know, as Stripe does', async () => {

@@ -25,7 +25,12 @@ async function newCustomer(): Promise<Stripe.Customer> {
 }
 
 function saveCard(customer: string, paymentMethod: string) {
-  return running.stripe.setupIntents.create({ customer, payment_method: paymentMethod, usage: 'off_session', confirm: true });
+  return running.stripe.setupIntents.create({
+    customer,
+    payment_method: paymentMethod,
+    usage: 'off_session',
+    confirm: true,
+  });
 }
 
 /** A bank account typed in by hand, saved for `customer` after microdeposits verified with SM11AA. */
@@ -46,7 +51,11 @@ function saveBankAccount(customer: string, paymentMethod: string) {
 }
 
 /** An off-session bank debit of $125 from a saved account, without mandate data. */
-function offSessionDebit(customer: string, paymentMethod: string, extra: Partial<Stripe.PaymentIntentCreateParams> = {}) {
+function offSessionDebit(
+  customer: string,
+  paymentMethod: string,
+  extra: Partial<Stripe.PaymentIntentCreateParams> = {},
+) {
   return running.stripe.paymentIntents.create({
     amount: 12_500,
     currency: 'usd',
@@ -76,35 +85,53 @@ describe('card setup', () => {
   it('saves a card without 3-D Secure: succeeded, attached to the customer, listed', async () => {
     const customer = await newCustomer();
     const setupIntent = await saveCard(customer.id, 'pm_card_visa');
-    expect(setupIntent).toMatchObject({ status: 'succeeded', usage: 'off_session', mandate: null, last_setup_error: null });
+    expect(setupIntent).toMatchObject({
+      status: 'succeeded',
+      usage: 'off_session',
+      mandate: null,
+      last_setup_error: null,
+    });
     const paymentMethod = setupIntent.payment_method as string;
     expect(eventTypesAbout(setupIntent.id)).toEqual(['setup_intent.created', 'setup_intent.succeeded']);
     expect(eventTypesAbout(paymentMethod)).toEqual(['payment_method.attached']);
     const listed = await running.stripe.customers.listPaymentMethods(customer.id, { type: 'card' });
-    expect(listed).toMatchObject({ object: 'list', has_more: false, url: `/v1/customers/${customer.id}/payment_methods` });
+    expect(listed).toMatchObject({
+      object: 'list',
+      has_more: false,
+      url: `/v1/customers/${customer.id}/payment_methods`,
+    });
     expect(listed.data.map((method) => [method.id, method.card?.last4])).toEqual([[paymentMethod, '4242']]);
-    expect((await running.stripe.customers.listPaymentMethods(customer.id, { type: 'us_bank_account' })).data).toEqual([]);
+    expect((await running.stripe.customers.listPaymentMethods(customer.id, { type: 'us_bank_account' })).data).toEqual(
+      [],
+    );
   });
 
   it.each([
     ['pm_card_authenticationRequired', 'use_stripe_sdk', undefined],
     ['pm_card_threeDSecure2Required', 'redirect_to_url', 'https://bookings.example/saved'],
-  ])('asks for 3-D Secure with %s (%s), then saves the card once the customer authenticates', async (card, actionType, returnUrl) => {
-    const customer = await newCustomer();
-    const waiting = await running.stripe.setupIntents.create({
-      customer: customer.id,
-      payment_method: card,
-      confirm: true,
-      ...(returnUrl ? { return_url: returnUrl } : {}),
-    });
-    expect(waiting).toMatchObject({ status: 'requires_action', next_action: { type: actionType } });
-    expect(await running.stripe.customers.listPaymentMethods(customer.id)).toMatchObject({ data: [] });
-    await running.control('POST', `/_emulator/setup_intents/${waiting.id}/authenticate`, { outcome: 'succeed' });
-    const saved = await running.stripe.setupIntents.retrieve(waiting.id);
-    expect(saved.status).toBe('succeeded');
-    expect(eventTypesAbout(waiting.id)).toEqual(['setup_intent.created', 'setup_intent.requires_action', 'setup_intent.succeeded']);
-    expect((await running.stripe.customers.listPaymentMethods(customer.id)).data).toHaveLength(1);
-  });
+  ])(
+    'asks for 3-D Secure with %s (%s), then saves the card once the customer authenticates',
+    async (card, actionType, returnUrl) => {
+      const customer = await newCustomer();
+      const waiting = await running.stripe.setupIntents.create({
+        customer: customer.id,
+        payment_method: card,
+        confirm: true,
+        ...(returnUrl ? { return_url: returnUrl } : {}),
+      });
+      expect(waiting).toMatchObject({ status: 'requires_action', next_action: { type: actionType } });
+      expect(await running.stripe.customers.listPaymentMethods(customer.id)).toMatchObject({ data: [] });
+      await running.control('POST', `/_emulator/setup_intents/${waiting.id}/authenticate`, { outcome: 'succeed' });
+      const saved = await running.stripe.setupIntents.retrieve(waiting.id);
+      expect(saved.status).toBe('succeeded');
+      expect(eventTypesAbout(waiting.id)).toEqual([
+        'setup_intent.created',
+        'setup_intent.requires_action',
+        'setup_intent.succeeded',
+      ]);
+      expect((await running.stripe.customers.listPaymentMethods(customer.id)).data).toHaveLength(1);
+    },
+  );
 
   it('fails a refused challenge or a declining card with setup_failed, and can be retried with another card', async () => {
     const customer = await newCustomer();
@@ -117,9 +144,13 @@ describe('card setup', () => {
       last_setup_error: { code: 'setup_intent_authentication_failure' },
     });
     expect(eventTypesAbout(waiting.id).at(-1)).toBe('setup_intent.setup_failed');
-    await expect(running.control('POST', `/_emulator/setup_intents/${waiting.id}/authenticate`, { outcome: 'succeed' })).rejects.toThrow(/409/);
+    await expect(
+      running.control('POST', `/_emulator/setup_intents/${waiting.id}/authenticate`, { outcome: 'succeed' }),
+    ).rejects.toThrow(/409/);
 
-    await expect(running.stripe.setupIntents.confirm(waiting.id, { payment_method: 'pm_card_chargeDeclined' })).rejects.toMatchObject({
+    await expect(
+      running.stripe.setupIntents.confirm(waiting.id, { payment_method: 'pm_card_chargeDeclined' }),
+    ).rejects.toMatchObject({
       statusCode: 402,
       type: 'StripeCardError',
       code: 'card_declined',
@@ -132,13 +163,25 @@ describe('card setup', () => {
   it('cancels before success, with a reason, and refuses to cancel or confirm afterwards', async () => {
     const customer = await newCustomer();
     const waiting = await saveCard(customer.id, 'pm_card_authenticationRequired');
-    const canceled = await running.stripe.setupIntents.cancel(waiting.id, { cancellation_reason: 'requested_by_customer' });
-    expect(canceled).toMatchObject({ status: 'canceled', cancellation_reason: 'requested_by_customer', next_action: null });
+    const canceled = await running.stripe.setupIntents.cancel(waiting.id, {
+      cancellation_reason: 'requested_by_customer',
+    });
+    expect(canceled).toMatchObject({
+      status: 'canceled',
+      cancellation_reason: 'requested_by_customer',
+      next_action: null,
+    });
     expect(eventTypesAbout(waiting.id).at(-1)).toBe('setup_intent.canceled');
-    await expect(running.stripe.setupIntents.cancel(waiting.id)).rejects.toMatchObject({ code: 'setup_intent_unexpected_state' });
-    await expect(running.stripe.setupIntents.confirm(waiting.id)).rejects.toMatchObject({ code: 'setup_intent_unexpected_state' });
+    await expect(running.stripe.setupIntents.cancel(waiting.id)).rejects.toMatchObject({
+      code: 'setup_intent_unexpected_state',
+    });
+    await expect(running.stripe.setupIntents.confirm(waiting.id)).rejects.toMatchObject({
+      code: 'setup_intent_unexpected_state',
+    });
     const saved = await saveCard(customer.id, 'pm_card_visa');
-    await expect(running.stripe.setupIntents.cancel(saved.id)).rejects.toMatchObject({ code: 'setup_intent_unexpected_state' });
+    await expect(running.stripe.setupIntents.cancel(saved.id)).rejects.toMatchObject({
+      code: 'setup_intent_unexpected_state',
+    });
   });
 });
 
@@ -148,12 +191,20 @@ describe('bank account setup', () => {
     const paymentMethod = await manualBankAccount(running);
     const waiting = await saveBankAccount(customer.id, paymentMethod.id);
     expect(waiting).toMatchObject({ status: 'requires_action', next_action: { type: 'verify_with_microdeposits' } });
-    expect(waiting.next_action?.verify_with_microdeposits?.hosted_verification_url).toContain(`/setup_intents/${waiting.id}/`);
-    expect(await running.stripe.mandates.retrieve(waiting.mandate as string)).toMatchObject({ status: 'pending', type: 'multi_use' });
+    expect(waiting.next_action?.verify_with_microdeposits?.hosted_verification_url).toContain(
+      `/setup_intents/${waiting.id}/`,
+    );
+    expect(await running.stripe.mandates.retrieve(waiting.mandate as string)).toMatchObject({
+      status: 'pending',
+      type: 'multi_use',
+    });
 
     const saved = await running.stripe.setupIntents.verifyMicrodeposits(waiting.id, { amounts: [32, 45] });
     expect(saved.status).toBe('succeeded');
-    expect(await running.stripe.mandates.retrieve(saved.mandate as string)).toMatchObject({ status: 'active', payment_method: paymentMethod.id });
+    expect(await running.stripe.mandates.retrieve(saved.mandate as string)).toMatchObject({
+      status: 'active',
+      payment_method: paymentMethod.id,
+    });
     expect(running.emulator.runtime.store.events.some((event) => event.type === 'mandate.updated')).toBe(true);
     expect(eventTypesAbout(paymentMethod.id)).toEqual(['payment_method.attached']);
   });
@@ -162,8 +213,14 @@ describe('bank account setup', () => {
     const customer = await newCustomer();
     const waiting = await saveBankAccount(customer.id, (await manualBankAccount(running)).id);
     const page = await fetch(waiting.next_action?.verify_with_microdeposits?.hosted_verification_url ?? '');
-    expect(await page.json()).toMatchObject({ setupIntent: waiting.id, status: 'requires_action', microdepositType: 'descriptor_code' });
-    await running.control('POST', `/_emulator/setup_intents/${waiting.id}/verify_microdeposits`, { descriptor_code: 'SM11AA' });
+    expect(await page.json()).toMatchObject({
+      setupIntent: waiting.id,
+      status: 'requires_action',
+      microdepositType: 'descriptor_code',
+    });
+    await running.control('POST', `/_emulator/setup_intents/${waiting.id}/verify_microdeposits`, {
+      descriptor_code: 'SM11AA',
+    });
     expect((await running.stripe.setupIntents.retrieve(waiting.id)).status).toBe('succeeded');
   });
 
@@ -171,12 +228,16 @@ describe('bank account setup', () => {
     const customer = await newCustomer();
     const waiting = await saveBankAccount(customer.id, (await manualBankAccount(running)).id);
     for (const remaining of [2, 1]) {
-      await expect(running.stripe.setupIntents.verifyMicrodeposits(waiting.id, { amounts: [12, 34] })).rejects.toMatchObject({
+      await expect(
+        running.stripe.setupIntents.verifyMicrodeposits(waiting.id, { amounts: [12, 34] }),
+      ).rejects.toMatchObject({
         code: 'payment_method_microdeposit_verification_amounts_mismatch',
         message: expect.stringContaining(`${remaining} verification attempts remaining`),
       });
     }
-    await expect(running.stripe.setupIntents.verifyMicrodeposits(waiting.id, { amounts: [12, 34] })).rejects.toMatchObject({
+    await expect(
+      running.stripe.setupIntents.verifyMicrodeposits(waiting.id, { amounts: [12, 34] }),
+    ).rejects.toMatchObject({
       statusCode: 400,
       code: 'payment_method_microdeposit_verification_attempts_exceeded',
     });
@@ -200,7 +261,9 @@ describe('bank account setup', () => {
       status: 'requires_payment_method',
       last_setup_error: { code: 'payment_method_microdeposit_verification_timeout' },
     });
-    await expect(running.stripe.setupIntents.verifyMicrodeposits(waiting.id, { descriptor_code: 'SM11AA' })).rejects.toMatchObject({
+    await expect(
+      running.stripe.setupIntents.verifyMicrodeposits(waiting.id, { descriptor_code: 'SM11AA' }),
+    ).rejects.toMatchObject({
       code: 'setup_intent_unexpected_state',
     });
   });
@@ -217,7 +280,10 @@ describe('bank account setup', () => {
     ).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('requires a mandate') });
     const saved = await saveBankAccount(customer.id, 'pm_usBankAccount_success');
     expect(saved.status).toBe('succeeded');
-    expect(await running.stripe.mandates.retrieve(saved.mandate as string)).toMatchObject({ status: 'active', type: 'multi_use' });
+    expect(await running.stripe.mandates.retrieve(saved.mandate as string)).toMatchObject({
+      status: 'active',
+      type: 'multi_use',
+    });
   });
 });
 
@@ -245,7 +311,10 @@ describe('using saved payment methods off-session', () => {
   it('declines a saved card that has since expired with expired_card', async () => {
     const customer = await newCustomer();
     const saved = await saveCard(customer.id, 'pm_card_visa');
-    const expired = await running.control('POST', `/_emulator/payment_methods/${saved.payment_method as string}/expire`);
+    const expired = await running.control(
+      'POST',
+      `/_emulator/payment_methods/${saved.payment_method as string}/expire`,
+    );
     expect(expired.card.exp_year).toBeLessThan(new Date().getUTCFullYear());
     await expect(offSessionHold(customer.id, saved.payment_method as string)).rejects.toMatchObject({
       statusCode: 402,
@@ -258,8 +327,12 @@ describe('using saved payment methods off-session', () => {
     const saved = await savedBankAccount(customer.id);
     const implied = await offSessionDebit(customer.id, saved.payment_method as string, { expand: ['latest_charge'] });
     expect(implied.status).toBe('processing');
-    expect((implied.latest_charge as Stripe.Charge).payment_method_details?.us_bank_account?.mandate).toBe(saved.mandate);
-    const named = await offSessionDebit(customer.id, saved.payment_method as string, { mandate: saved.mandate as string });
+    expect((implied.latest_charge as Stripe.Charge).payment_method_details?.us_bank_account?.mandate).toBe(
+      saved.mandate,
+    );
+    const named = await offSessionDebit(customer.id, saved.payment_method as string, {
+      mandate: saved.mandate as string,
+    });
     expect(named.status).toBe('processing');
     expect(running.emulator.runtime.store.mandates.size).toBe(1);
   });
@@ -269,12 +342,16 @@ describe('using saved payment methods off-session', () => {
     const saved = await savedBankAccount(customer.id);
     const revoked = await running.control('POST', `/_emulator/mandates/${saved.mandate as string}/revoke`);
     expect(revoked.status).toBe('inactive');
-    await expect(running.control('POST', `/_emulator/mandates/${saved.mandate as string}/revoke`)).rejects.toThrow(/409/);
+    await expect(running.control('POST', `/_emulator/mandates/${saved.mandate as string}/revoke`)).rejects.toThrow(
+      /409/,
+    );
     await expect(offSessionDebit(customer.id, saved.payment_method as string)).rejects.toMatchObject({
       statusCode: 400,
       code: 'payment_intent_mandate_invalid',
     });
-    await expect(offSessionDebit(customer.id, saved.payment_method as string, { mandate: saved.mandate as string })).rejects.toMatchObject({
+    await expect(
+      offSessionDebit(customer.id, saved.payment_method as string, { mandate: saved.mandate as string }),
+    ).rejects.toMatchObject({
       statusCode: 400,
       code: 'payment_intent_mandate_invalid',
       param: 'mandate',
@@ -311,7 +388,11 @@ describe('saved payment methods across an emulator restart', () => {
     try {
       const first = await startRunningEmulator({ stateFile });
       const customer = await first.stripe.customers.create({ email: 'restart@example.com' });
-      const card = await first.stripe.setupIntents.create({ customer: customer.id, payment_method: 'pm_card_authenticationRequired', confirm: true });
+      const card = await first.stripe.setupIntents.create({
+        customer: customer.id,
+        payment_method: 'pm_card_authenticationRequired',
+        confirm: true,
+      });
       await first.control('POST', `/_emulator/setup_intents/${card.id}/authenticate`, { outcome: 'succeed' });
       const bank = await first.stripe.setupIntents.create({
         customer: customer.id,
@@ -324,7 +405,9 @@ describe('saved payment methods across an emulator restart', () => {
 
       const second = await startRunningEmulator({ stateFile });
       try {
-        expect((await second.stripe.setupIntents.verifyMicrodeposits(bank.id, { descriptor_code: 'SM11AA' })).status).toBe('succeeded');
+        expect(
+          (await second.stripe.setupIntents.verifyMicrodeposits(bank.id, { descriptor_code: 'SM11AA' })).status,
+        ).toBe('succeeded');
         const saved = await second.stripe.setupIntents.retrieve(card.id);
         const hold = await second.stripe.paymentIntents.create({
           amount: 100,

@@ -159,7 +159,9 @@ describe('state files the emulator cannot use', () => {
     writeFileSync(stateFile, JSON.stringify({ format: 'stripe-emulator-state', version: 2, customers: [] }));
     const start = () => createStripeEmulator({ webhookSecret: 'whsec_tests', stateFile });
     expect(start).toThrow(StateFileError);
-    expect(start).toThrow(`Stripe emulator state file ${stateFile}: has format version 2 but this emulator reads version 1`);
+    expect(start).toThrow(
+      `Stripe emulator state file ${stateFile}: has format version 2 but this emulator reads version 1`,
+    );
   });
 
   it('refuses a JSON file that is not a state file', () => {
@@ -174,7 +176,9 @@ describe('state files the emulator cannot use', () => {
     const stateFile = path.join(directory, 'damaged.json');
     const text = JSON.stringify({ format: 'stripe-emulator-state', version: 1, customers: [{ id: 'not-a-customer' }] });
     writeFileSync(stateFile, text);
-    expect(() => createStripeEmulator({ webhookSecret: 'whsec_tests', stateFile })).toThrow(/is damaged \(.*customers\.0/);
+    expect(() => createStripeEmulator({ webhookSecret: 'whsec_tests', stateFile })).toThrow(
+      /is damaged \(.*customers\.0/,
+    );
     expect(readFileSync(stateFile, 'utf8')).toBe(text);
   });
 });

@@ -8,7 +8,11 @@ import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { bankDebitParams, manualBankAccount } from '../../../harness/bank-debits.js';
 import { holdParams, refusal, useRunningEmulator } from '../../../harness/running-emulator.js';
-import { TEST_PUBLISHABLE_KEY, handleNextAction, publishableStripeClient } from '../../../harness/stripe-js-stand-in.js';
+import {
+  TEST_PUBLISHABLE_KEY,
+  handleNextAction,
+  publishableStripeClient,
+} from '../../../harness/stripe-js-stand-in.js';
 
 const running = useRunningEmulator();
 
@@ -59,7 +63,9 @@ describe('a PaymentIntent read with a publishable key', () => {
     const other = await challengedHold('bk-pk-other');
     const stripeJs = publishableStripeClient(running.url);
 
-    const wrong = await refusal(() => stripeJs.paymentIntents.retrieve(waiting.id, { client_secret: other.client_secret! }));
+    const wrong = await refusal(() =>
+      stripeJs.paymentIntents.retrieve(waiting.id, { client_secret: other.client_secret! }),
+    );
     expect(wrong).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
     expect(wrong).toMatchObject({ statusCode: 400, code: 'payment_intent_invalid_parameter', param: 'client_secret' });
     const missing = await refusal(() => stripeJs.paymentIntents.retrieve(waiting.id));
@@ -85,8 +91,12 @@ describe('the 3-D Secure challenge page', () => {
 
     const held = await running.stripe.paymentIntents.retrieve(waiting.id, { expand: ['latest_charge'] });
     expect(held.status).toBe('requires_capture');
-    expect((held.latest_charge as Stripe.Charge).payment_method_details?.card?.three_d_secure).toMatchObject({ result: 'authenticated' });
-    const types = running.emulator.runtime.store.events.filter((event) => (event.data.object as { id?: string }).id === waiting.id).map((event) => event.type);
+    expect((held.latest_charge as Stripe.Charge).payment_method_details?.card?.three_d_secure).toMatchObject({
+      result: 'authenticated',
+    });
+    const types = running.emulator.runtime.store.events
+      .filter((event) => (event.data.object as { id?: string }).id === waiting.id)
+      .map((event) => event.type);
     expect(types).toContain('payment_intent.amount_capturable_updated');
   });
 
@@ -115,14 +125,20 @@ describe('the 3-D Secure challenge page', () => {
       outcome: 'complete',
     });
     expect(wrongSecret.status).toBe(400);
-    expect((await wrongSecret.json()).error).toMatchObject({ code: 'payment_intent_invalid_parameter', param: 'payment_intent_client_secret' });
+    expect((await wrongSecret.json()).error).toMatchObject({
+      code: 'payment_intent_invalid_parameter',
+      param: 'payment_intent_client_secret',
+    });
     const secretKey = await answerChallenge(url, {
       payment_intent_client_secret: waiting.client_secret!,
       publishable_key: 'sk_test_emulator_tests',
       outcome: 'complete',
     });
     expect(secretKey.status).toBe(401);
-    const noKey = await answerChallenge(url, { payment_intent_client_secret: waiting.client_secret!, outcome: 'complete' });
+    const noKey = await answerChallenge(url, {
+      payment_intent_client_secret: waiting.client_secret!,
+      outcome: 'complete',
+    });
     expect(noKey.status).toBe(401);
 
     expect((await running.stripe.paymentIntents.retrieve(waiting.id)).status).toBe('requires_action');
@@ -145,7 +161,9 @@ describe('the 3-D Secure challenge page', () => {
     const bankAccount = await manualBankAccount(running);
     const debit = await running.stripe.paymentIntents.create(bankDebitParams(bankAccount.id));
     expect(debit).toMatchObject({ status: 'requires_action', next_action: { type: 'verify_with_microdeposits' } });
-    await expect(running.control('POST', `/_emulator/payment_intents/${debit.id}/authenticate`, { outcome: 'succeed' })).rejects.toThrow(/409/);
+    await expect(
+      running.control('POST', `/_emulator/payment_intents/${debit.id}/authenticate`, { outcome: 'succeed' }),
+    ).rejects.toThrow(/409/);
     expect((await running.stripe.paymentIntents.retrieve(debit.id)).status).toBe('requires_action');
   });
 });

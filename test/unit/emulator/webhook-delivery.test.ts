@@ -65,7 +65,11 @@ describe('webhook delivery', () => {
     const charge = JSON.parse(receiver.received[1].rawBody).data.object;
     expect(charge.payment_intent).toBe(held.id);
     expect(() =>
-      running.stripe.webhooks.constructEvent(receiver.received[0].rawBody, receiver.received[0].signature ?? '', 'whsec_other'),
+      running.stripe.webhooks.constructEvent(
+        receiver.received[0].rawBody,
+        receiver.received[0].signature ?? '',
+        'whsec_other',
+      ),
     ).toThrow(Stripe.errors.StripeSignatureVerificationError);
   });
 
