@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Entry point behind `npm start` and `npm test`: provisions the tools once, then
 #   start  → runs the whole system on embedded defaults (dev/start.ts)
-#   test   → typecheck, lint, then every vitest test (extra arguments go to vitest)
+#   test   → typecheck, lint, format check, then every vitest test (extra arguments go to vitest)
 #   chaos  → fault and bad-input scenarios at full scale (chaos/run.ts)
 set -euo pipefail
 
@@ -26,13 +26,15 @@ case "$command" in
     npx --no-install tsc -p . --noEmit || failed+=("typecheck")
     echo "▶ lint (eslint)"
     npx --no-install eslint . || failed+=("lint")
+    echo "▶ format (prettier --check)"
+    npx --no-install prettier --check --log-level warn . || failed+=("format")
     echo "▶ tests (vitest run)"
     npx --no-install vitest run "$@" || failed+=("tests")
     if [[ ${#failed[@]} -gt 0 ]]; then
       echo "✗ failed: ${failed[*]}" >&2
       exit 1
     fi
-    echo "✓ typecheck, lint and tests passed"
+    echo "✓ typecheck, lint, format and tests passed"
     ;;
   chaos)
     # Fault and bad-input scenarios at full scale (chaos/run.ts); names select scenarios.
