@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Provisions everything `npm start` and `npm test` need on a machine that has only Node, Go,
-# Java + Maven, Python 3 and git: node_modules, the Temporal CLI (dev server), Temporal's time-skipping
+# Java + Maven, Python 3 and git: node_modules, the Temporal CLI (dev server), the Temporal server,
+# its SQL schema tool and Web UI server (the cluster), Temporal's time-skipping
 # test server, stripe-mock with its OpenAPI spec and schemathesis (the API's conformance test). Tools are built or fetched once into a cache
 # outside the repository and reused; a lock keeps concurrent runs from corrupting it.
 # Quiet when everything is cached; on failure it prints the tail of the step's log.
@@ -13,6 +14,8 @@ CACHE="${BOOKINGS_TOOLS_DIR:-$HOME/.cache/booking-payments}"
 TEMPORAL_CLI_VERSION="v1.5.1" # later tags carry a replace directive and refuse `go install`
 STRIPE_MOCK_VERSION="v0.197.0"
 TEST_SERVER_VERSION="1.38.0" # keep in step with dev/temporal-test-server/pom.xml
+TEMPORAL_SERVER_VERSION="v1.29.1" # the server inside the Temporal CLI above: the cluster behaves as the dev server
+TEMPORAL_UI_SERVER_VERSION="v2.42.1"
 
 mkdir -p "$CACHE/bin" "$CACHE/logs"
 LOG="$CACHE/logs/provision-$$.log"
@@ -97,14 +100,14 @@ if [[ ! -x "$pg_binary" ]]; then
 fi
 
 # Installs a Go program into the cache's bin through a scratch GOBIN, so an interrupted build
-# never leaves a half-written binary behind.
+# never leaves a half-written binary behind. A third argument renames the binary in the cache.
 go_install() {
-  local module="$1" binary="$2"
+  local module="$1" binary="$2" target="${3:-$2}"
   need go "Go is required to build $binary ($module); install Go or set the tool's *_PATH variable"
   local scratch
   scratch="$(mktemp -d "$CACHE/.gobin.XXXXXX")"
   run_logged "go install $module" env GOBIN="$scratch" go install -ldflags="-s -w" "$module"
-  mv -f "$scratch/$binary" "$CACHE/bin/$binary"
+  mv -f "$scratch/$binary" "$CACHE/bin/$target"
   rm -rf "$scratch"
 }
 
@@ -120,6 +123,25 @@ else
   say "building the Temporal CLI $TEMPORAL_CLI_VERSION (once; a few minutes)..."
   go_install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" temporal
   temporal_cli="$CACHE/bin/temporal"
+fi
+
+# --- (b2) Temporal cluster: server, schema tool, Web UI server (npm run start:cluster) -------
+# Both servers' packages are named `server`: each builds in its own scratch GOBIN and is renamed
+# on the way into the cache.
+temporal_server="$CACHE/bin/temporal-server"
+temporal_sql_tool="$CACHE/bin/temporal-sql-tool"
+temporal_ui_server="$CACHE/bin/temporal-ui-server"
+if [[ ! -x "$temporal_server" ]]; then
+  say "building the Temporal server $TEMPORAL_SERVER_VERSION (once; a few minutes)..."
+  go_install "go.temporal.io/server/cmd/server@$TEMPORAL_SERVER_VERSION" server temporal-server
+fi
+if [[ ! -x "$temporal_sql_tool" ]]; then
+  say "building temporal-sql-tool $TEMPORAL_SERVER_VERSION (once)..."
+  go_install "go.temporal.io/server/cmd/tools/sql@$TEMPORAL_SERVER_VERSION" sql temporal-sql-tool
+fi
+if [[ ! -x "$temporal_ui_server" ]]; then
+  say "building the Temporal Web UI server $TEMPORAL_UI_SERVER_VERSION (once)..."
+  go_install "github.com/temporalio/ui-server/v2/cmd/server@$TEMPORAL_UI_SERVER_VERSION" server temporal-ui-server
 fi
 
 # --- (c) Temporal time-skipping test server ------------------------------------------------
@@ -189,6 +211,9 @@ env_file="$CACHE/env.sh"
 cat >"$env_file.tmp" <<EOF
 # Written by dev/provision.sh; sourced by dev/run.sh. Variables already set win.
 export TEMPORAL_CLI_PATH="\${TEMPORAL_CLI_PATH:-$temporal_cli}"
+export TEMPORAL_SERVER_PATH="\${TEMPORAL_SERVER_PATH:-$temporal_server}"
+export TEMPORAL_SQL_TOOL_PATH="\${TEMPORAL_SQL_TOOL_PATH:-$temporal_sql_tool}"
+export TEMPORAL_UI_SERVER_PATH="\${TEMPORAL_UI_SERVER_PATH:-$temporal_ui_server}"
 export TEMPORAL_TEST_SERVER_PATH="\${TEMPORAL_TEST_SERVER_PATH:-$test_server}"
 export STRIPE_MOCK_PATH="\${STRIPE_MOCK_PATH:-$stripe_mock}"
 export STRIPE_OPENAPI_SPEC="\${STRIPE_OPENAPI_SPEC:-$stripe_spec}"
