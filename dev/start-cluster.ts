@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection, isGrpcServiceError } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import {
   DATA_DIR,
   ROOT,
@@ -44,7 +45,7 @@ const env = process.env;
 const CLUSTER_DIR = path.join(DATA_DIR, 'cluster');
 const TEMPORAL_SERVICES = ['history', 'matching', 'frontend', 'worker'] as const;
 /** Placeholder until the data lifecycle work (issue 14) fixes the namespace's retention. */
-const NAMESPACE_RETENTION_SECONDS = 72 * 3600;
+const NAMESPACE_RETENTION = '72h';
 /** gRPC status ALREADY_EXISTS. */
 const GRPC_ALREADY_EXISTS = 6;
 const run = promisify(execFile);
@@ -91,7 +92,7 @@ async function ensureNamespace(connection: Connection, namespace: string): Promi
   try {
     await connection.workflowService.registerNamespace({
       namespace,
-      workflowExecutionRetentionPeriod: { seconds: NAMESPACE_RETENTION_SECONDS },
+      workflowExecutionRetentionPeriod: msToTs(NAMESPACE_RETENTION),
     });
     log(`created namespace ${namespace}`);
   } catch (error) {
