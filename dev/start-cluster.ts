@@ -114,10 +114,9 @@ async function main(): Promise<void> {
   const emulatorPort = portFrom('STRIPE_EMULATOR_PORT', 12111);
   const namespace = env.TEMPORAL_NAMESPACE || 'default';
   const codecAuthToken = env.CODEC_AUTH_TOKEN || settings.codecAuthToken;
-  const workerPorts = [
-    { metrics: 9464, health: 9465 },
-    { metrics: 9466, health: 9467 },
-  ];
+  // Worker i (0, 1) serves metrics on base+2i and health on base+2i+1: 9464–9467 by default.
+  const workerPortBase = portFrom('DEV_WORKER_PORT_BASE', 9464);
+  const workerPorts = [0, 1].map((i) => ({ metrics: workerPortBase + 2 * i, health: workerPortBase + 2 * i + 1 }));
   const temporalServer = binary('TEMPORAL_SERVER_PATH', 'temporal-server');
   const sqlTool = binary('TEMPORAL_SQL_TOOL_PATH', 'temporal-sql-tool');
   const uiServer = binary('TEMPORAL_UI_SERVER_PATH', 'temporal-ui-server');
