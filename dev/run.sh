@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Entry point behind `npm start` and `npm test`: provisions the tools once, then
 #   start  → runs the whole system on embedded defaults (dev/start.ts)
+#   start:cluster → the production topology on this machine (dev/start-cluster.ts)
 #   test   → typecheck, lint, format check, then every vitest test (extra arguments go to vitest)
 #   chaos  → fault and bad-input scenarios at full scale (chaos/run.ts)
 set -euo pipefail
@@ -19,6 +20,9 @@ case "$command" in
   start)
     # tsx directly rather than through npx: one process layer less between Ctrl-C and the stack.
     exec "$ROOT/node_modules/.bin/tsx" dev/start.ts "$@"
+    ;;
+  start:cluster)
+    exec "$ROOT/node_modules/.bin/tsx" dev/start-cluster.ts "$@"
     ;;
   test)
     failed=()
@@ -41,7 +45,7 @@ case "$command" in
     exec "$ROOT/node_modules/.bin/tsx" chaos/run.ts "$@"
     ;;
   *)
-    echo "usage: bash dev/run.sh start|test|chaos [args...]" >&2
+    echo "usage: bash dev/run.sh start|start:cluster|test|chaos [args...]" >&2
     exit 2
     ;;
 esac
