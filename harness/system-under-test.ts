@@ -270,7 +270,9 @@ async function startParts(
   const apiClient = new Client({
     connection: apiConnection,
     dataConverter,
-    interceptors: { workflow: [billableCallsInterceptor(metrics), ...(clientInterceptors.interceptors?.workflow ?? [])] },
+    interceptors: {
+      workflow: [billableCallsInterceptor(metrics), ...(clientInterceptors.interceptors?.workflow ?? [])],
+    },
   });
   const relay = startInboxRelay({
     db,
