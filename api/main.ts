@@ -14,6 +14,7 @@ import { startInboxRelay } from '../inbox/inbox-relay.js';
 import { createJsonLogger, describeError } from '../telemetry/logger.js';
 import { createApiMetrics } from './ops/metrics.js';
 import { apiTemporalConnectionOptions } from './temporal/temporal-connection.js';
+import { billableCallsInterceptor } from './temporal/billable-calls.js';
 
 async function main(): Promise<void> {
   const logger = createJsonLogger('api');
@@ -32,16 +33,22 @@ async function main(): Promise<void> {
   if (!codec) logger.warn('PAYLOAD_CODEC_KEYS is not set: workflow payloads are stored unencrypted');
   else if (!config.CODEC_AUTH_TOKEN)
     logger.warn('CODEC_AUTH_TOKEN is not set: /codec is not served, the Web UI and CLI show payloads encrypted');
+  const metrics = createApiMetrics({ db, logger, processMetrics: true });
   const temporal = new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     dataConverter: dataConverterFor(codec),
-    // Starts, signals and updates carry the request's trace into the workflow's headers.
-    ...(tracing && { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } }),
+    interceptors: {
+      workflow: [
+        // Every start, signal, query and update counted as the action Temporal Cloud bills for it.
+        billableCallsInterceptor(metrics),
+        // Starts, signals and updates carry the request's trace into the workflow's headers.
+        ...(tracing ? [new OpenTelemetryWorkflowClientInterceptor()] : []),
+      ],
+    },
   });
 
   const stripe = createStripeClient(config);
-  const metrics = createApiMetrics({ db, logger, processMetrics: true });
   const relay = startInboxRelay({ db, temporal, config, logger, metrics });
   const app = createApp({
     temporal,

@@ -47,6 +47,8 @@ const reuseSchema = z.object({
   BENCH_PAYLOAD_CODEC_KEYS: z.string().min(1),
   /** The booking worker's health endpoint (`host:port`): its port finds the worker's process for memory and CPU. */
   BENCH_WORKER_HEALTH_ADDRESS: z.string().regex(/^[^:]+:\d+$/, 'must be host:port'),
+  /** The API's METRICS_TOKEN when it sets one: /metrics gives the Temporal queries it sent, billed as actions. */
+  BENCH_METRICS_TOKEN: z.string().min(1).optional(),
 });
 
 /** The benchmark's scale, output and (when reusing) which stack's API it drives. */
@@ -63,6 +65,7 @@ export type ReusedStackSettings = {
   webhookSecret: string;
   payloadCodecKeys: string;
   workerHealthAddress: string;
+  metricsToken?: string;
 };
 
 /** Parsed benchmark settings: `reuse` is null when the bench starts its own stack. */
@@ -74,6 +77,7 @@ export const SECRET_BENCH_VARIABLES: ReadonlySet<string> = new Set([
   'BENCH_DATABASE_URL',
   'BENCH_STRIPE_WEBHOOK_SECRET',
   'BENCH_PAYLOAD_CODEC_KEYS',
+  'BENCH_METRICS_TOKEN',
 ]);
 
 /** `npm start`'s own port variables, which a reused stack's default addresses follow. */
@@ -158,6 +162,7 @@ export function loadBenchConfig(
       webhookSecret: settings.BENCH_STRIPE_WEBHOOK_SECRET,
       payloadCodecKeys: settings.BENCH_PAYLOAD_CODEC_KEYS,
       workerHealthAddress: settings.BENCH_WORKER_HEALTH_ADDRESS,
+      metricsToken: settings.BENCH_METRICS_TOKEN,
     },
   };
 }

@@ -8,6 +8,7 @@ import type { ApiAnswer } from '../harness/system-under-test.js';
 import type { BookingView } from '../api/booking/schemas.js';
 import { MilestoneClock } from './milestones.js';
 import { startBenchStack } from './stack.js';
+import { scrapeApiTemporalCalls, type ApiTemporalCalls } from './billable-actions.js';
 
 /** Which stack a run drove, for the report. */
 export type StackUsed = { kind: 'started' } | { kind: 'reused'; apiUrl: string };
@@ -49,6 +50,8 @@ export interface BenchTarget {
   workerMemory: WorkerMemoryReader;
   /** Labels of the stack's own processes for the CPU table (others are labelled by command name). */
   processLabels: Map<number, string>;
+  /** The API's count of billable Temporal calls it sent (queries, rejected updates…); null when unreadable. */
+  apiTemporalCalls(): Promise<ApiTemporalCalls | null>;
   /** Bookings the bench leaves open outlive the run on this stack: the bench cancels them at the end. */
   outlivesRun: boolean;
   stop(): Promise<void>;
@@ -82,6 +85,8 @@ export async function startedBenchTarget(): Promise<BenchTarget> {
       [process.pid, 'load generator, API and relay (one Node process)'],
       [stack.worker.child.pid, 'booking worker'],
     ]),
+    // The bench's API sets no METRICS_TOKEN.
+    apiTemporalCalls: () => scrapeApiTemporalCalls(system.apiUrl),
     outlivesRun: false,
     stop: () => stack.stop(),
   };

@@ -9,6 +9,9 @@ import { bookingWorkflowId } from '../workflows/booking/contract.js';
 import type { BenchTarget } from './bench-target.js';
 import type { FloorShape } from './floor/floor-workflow.js';
 import { benchBookingBody, postBooking } from './booking-traffic.js';
+import { bookingStateQuery } from '../workflows/booking/contract.js';
+import { toBookingView } from '../api/booking/booking-view.js';
+import { actionsInHistory, apiOnlyActions, totalActions, type ActionCounts } from './billable-actions.js';
 
 /** What one path's history holds. */
 export interface PathShape {
@@ -41,6 +44,17 @@ export interface PathShape {
   aboveMinimum: Array<{ events: number; what: string; why: string }>;
   /** Activities scheduled before the first timer started (the floor's activities before `held`). */
   activitiesBeforeFirstTimer: number;
+  /** Temporal Cloud actions the path cost, by kind (bench/billable-actions.ts); null kinds unmeasured. */
+  actions: ActionCounts;
+  actionCount: number;
+  /** False when the API's /metrics did not answer: its queries are then missing from `actions`. */
+  apiCallsMeasured: boolean;
+  /** Actions one `GET /v1/bookings/:id` of this booking cost (its workflow query); null when unmeasured. */
+  actionsPerView: number | null;
+  /** The history's size as Temporal stores it (protobuf, payloads encrypted by the codec). */
+  historyBytes: number;
+  /** Rows and bytes (pg_column_size of whole rows, indexes excluded) the booking left in Postgres. */
+  storage: { inboxRows: number; inboxBytes: number; notificationRows: number; notificationBytes: number };
 }
 
 const EventType = proto.temporal.api.enums.v1.EventType;
@@ -129,8 +143,36 @@ async function requestLog(target: BenchTarget): Promise<LoggedRequest[]> {
   return (await target.emulatorControl<{ data: LoggedRequest[] }>('GET', '/_emulator/requests')).data;
 }
 
+/** The booking as the API shows it, read with the bench's own client so no API query is counted for the path. */
 async function bookingView(target: BenchTarget, bookingId: string) {
-  return (await target.api('GET', `/v1/bookings/${bookingId}`)).body;
+  return toBookingView(await target.client.workflow.getHandle(bookingWorkflowId(bookingId)).query(bookingStateQuery));
+}
+
+/** What the booking left in the inbox and the notifications table. */
+async function storageOf(target: BenchTarget, bookingId: string): Promise<PathShape['storage']> {
+  const { rows } = await target.db.query<{ table: string; rows: string; bytes: string }>(
+    `SELECT 'inbox' AS table, count(*) AS rows, coalesce(sum(pg_column_size(e.*)), 0) AS bytes
+       FROM stripe_events e WHERE booking_id = $1
+     UNION ALL
+     SELECT 'notifications', count(*), coalesce(sum(pg_column_size(n.*)), 0) FROM notifications n WHERE booking_id = $1`,
+    [bookingId],
+  );
+  const of = (table: string) => rows.find((row) => row.table === table)!;
+  return {
+    inboxRows: Number(of('inbox').rows),
+    inboxBytes: Number(of('inbox').bytes),
+    notificationRows: Number(of('notifications').rows),
+    notificationBytes: Number(of('notifications').bytes),
+  };
+}
+
+/** Actions one `GET /v1/bookings/:id` costs, from the API's count of the queries it sent. */
+async function actionsPerView(target: BenchTarget, bookingId: string): Promise<number | null> {
+  const before = await target.apiTemporalCalls();
+  const view = await target.api('GET', `/v1/bookings/${bookingId}`);
+  const after = await target.apiTemporalCalls();
+  if (!before || !after || view.status !== 200) return null;
+  return totalActions(apiOnlyActions(before, after));
 }
 
 /** The card path: a booking held and released. */
@@ -200,6 +242,7 @@ async function runAchBooking(target: BenchTarget): Promise<string> {
 /** Runs one booking of `path` alone and describes its history and Stripe calls. */
 export async function measurePathShape(target: BenchTarget, path: 'card' | 'ach-microdeposits'): Promise<PathShape> {
   const before = new Set((await requestLog(target)).map((entry) => entry.requestId));
+  const callsBefore = await target.apiTemporalCalls();
   const bookingId = path === 'card' ? await runCardBooking(target) : await runAchBooking(target);
   // Webhook deliveries that trail the last state change settle within the relay interval.
   await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -214,8 +257,13 @@ export async function measurePathShape(target: BenchTarget, path: 'card' | 'ach-
     const name = callName(call.method, call.path);
     stripeCalls[name] = (stripeCalls[name] ?? 0) + 1;
   }
+  const callsAfter = await target.apiTemporalCalls();
   const history = await target.client.workflow.getHandle(bookingWorkflowId(bookingId)).fetchHistory();
   const described = describeHistory(history);
+  const actions = {
+    ...actionsInHistory(history),
+    ...(callsBefore && callsAfter ? apiOnlyActions(callsBefore, callsAfter) : {}),
+  };
   const { rows } = await target.db.query<{ type: string }>(
     'SELECT type FROM stripe_events WHERE booking_id = $1 ORDER BY received_at',
     [bookingId],
@@ -252,6 +300,12 @@ export async function measurePathShape(target: BenchTarget, path: 'card' | 'ach-
     minimum: { ...minimum, historyEvents: historyMinimum },
     webhookTypes,
     aboveMinimum: explainAboveMinimum(described, minimum, path === 'card', webhookTypes),
+    actions,
+    actionCount: totalActions(actions),
+    apiCallsMeasured: callsBefore !== null && callsAfter !== null,
+    actionsPerView: await actionsPerView(target, bookingId),
+    historyBytes: proto.temporal.api.history.v1.History.encode(history).finish().length,
+    storage: await storageOf(target, bookingId),
   };
 }
 

@@ -7,9 +7,21 @@ import type { LatencySummary } from './percentiles.js';
 import { NOTIFICATION_POLL_MS } from './notification-milestones.js';
 import type { BenchResults } from './run-bench.js';
 import { barChart, lineChart, svgToPng } from './svg-chart.js';
+import { DOLLARS_PER_MILLION_ACTIONS } from './billable-actions.js';
+import type { PathShape } from './history-shape.js';
 
 /** Targets from issue 6. */
 export const TARGETS = { floorRatio: 0.8, ingestPerSecond: 1_000, ingestP99Ms: 50 } as const;
+
+/** Cost at Temporal Cloud's list price of the actions one booking of a path costs, per million bookings. */
+function dollarsPerMillion(shape: PathShape): string {
+  return `$${(shape.actionCount * DOLLARS_PER_MILLION_ACTIONS).toLocaleString('en-US')}`;
+}
+
+/** A path's actions, with a note when the API's queries could not be read. */
+function actionFigure(shape: PathShape): string {
+  return shape.apiCallsMeasured ? String(shape.actionCount) : `${shape.actionCount}+ (API queries unread)`;
+}
 
 const ms = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`;
 const rate = (value: number) => value.toFixed(1);
@@ -90,6 +102,24 @@ export function renderTable(results: BenchResults): string {
       'history events: card / ACH microdeposits',
       `${card.historyEvents} / ${ach.historyEvents}`,
       `min ${card.minimum.historyEvents} / ${ach.minimum.historyEvents}`,
+    ],
+    ['Temporal Cloud actions: card / ACH microdeposits', `${actionFigure(card)} / ${actionFigure(ach)}`, ''],
+    [
+      'actions cost per million bookings',
+      `${dollarsPerMillion(card)} / ${dollarsPerMillion(ach)} at $${DOLLARS_PER_MILLION_ACTIONS} per million actions`,
+      '',
+    ],
+    [
+      'actions per GET /v1/bookings/:id',
+      card.actionsPerView === null ? 'not measured' : String(card.actionsPerView),
+      '',
+    ],
+    ['history bytes: card / ACH microdeposits', `${kib(card.historyBytes)} / ${kib(ach.historyBytes)}`, ''],
+    [
+      'Postgres rows (bytes): card / ACH',
+      `${card.storage.inboxRows + card.storage.notificationRows} (${kib(card.storage.inboxBytes + card.storage.notificationBytes)}) / ` +
+        `${ach.storage.inboxRows + ach.storage.notificationRows} (${kib(ach.storage.inboxBytes + ach.storage.notificationBytes)})`,
+      '',
     ],
     [
       'Stripe calls: card / ACH microdeposits',
@@ -355,6 +385,7 @@ function renderMarkdown(results: BenchResults, command: string, charts: Record<s
       '',
       `Webhooks received: ${shape.webhookTypes.join(', ')}.`,
       '',
+      ...actionsParagraph(shape),
       '| events above the minimum | kind | why |',
       '|---:|---|---|',
       ...shape.aboveMinimum.map((row) => `| ${row.events} | ${row.what} | ${row.why} |`),
@@ -377,6 +408,29 @@ function renderMarkdown(results: BenchResults, command: string, charts: Record<s
     '',
   );
   return lines.join('\n');
+}
+
+/** Where a path's Temporal Cloud actions go, and what it leaves in history and Postgres. */
+function actionsParagraph(shape: PathShape): string[] {
+  const view =
+    shape.actionsPerView === null
+      ? "A `GET /v1/bookings/:id` was not measured (the API's /metrics did not answer)."
+      : `A \`GET /v1/bookings/:id\` costs ${shape.actionsPerView} action (the workflow query behind it): a booking service polling every 5 s ` +
+        `for a day pays ${(shape.actionsPerView * 17_280).toLocaleString('en-US')} actions per booking.`;
+  return [
+    `**${actionFigure(shape)} Temporal Cloud actions** (${dollarsPerMillion(shape)} per million bookings at $${DOLLARS_PER_MILLION_ACTIONS} ` +
+      `per million actions), counted from the history by the rules of https://docs.temporal.io/cloud/actions plus the queries and ` +
+      `rejected updates the API sent for the path. ${view}`,
+    '',
+    '| actions | from |',
+    '|---:|---|',
+    ...Object.entries(shape.actions).map(([kind, n]) => `| ${n} | ${kind} |`),
+    '',
+    `History: ${shape.historyBytes.toLocaleString('en-US')} bytes as stored (payloads encrypted). Postgres: ` +
+      `${shape.storage.inboxRows} inbox rows (${shape.storage.inboxBytes.toLocaleString('en-US')} bytes), ` +
+      `${shape.storage.notificationRows} notification rows (${shape.storage.notificationBytes.toLocaleString('en-US')} bytes), indexes excluded.`,
+    '',
+  ];
 }
 
 function memoryParagraphs(results: BenchResults): string[] {

@@ -14,6 +14,7 @@ import { postBooking, benchBookingBody } from './booking-traffic.js';
 import { listeningPid, residentBytes } from './local-process.js';
 import { startMilestoneCallbackServer } from './milestone-callback-server.js';
 import { MilestoneClock } from './milestones.js';
+import { scrapeApiTemporalCalls } from './billable-actions.js';
 import { pollNotificationMilestones } from './notification-milestones.js';
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '0.0.0.0', '::1', '[::1]', '::', '[::]']);
@@ -142,6 +143,7 @@ export async function openReusedTarget(
       relayInterval: "at the reused API's RELAY_INTERVAL_MS (default 1 s)",
       workerMemory,
       processLabels,
+      apiTemporalCalls: () => scrapeApiTemporalCalls(settings.apiUrl, settings.metricsToken),
       outlivesRun: true,
       stop,
     };

@@ -21,6 +21,7 @@ import { startInboxRelay } from '../inbox/inbox-relay.js';
 import { apiTemporalConnectionOptions } from '../api/temporal/temporal-connection.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createApiMetrics } from '../api/ops/metrics.js';
+import { billableCallsInterceptor } from '../api/temporal/billable-calls.js';
 import type { BookingView } from '../api/booking/schemas.js';
 import { DEFAULT_STRIPE_TIMEOUT_MS, loadApiConfig } from '../config/env.js';
 import { migrate } from '../db/migrate.js';
@@ -264,9 +265,15 @@ async function startParts(
   // the tests' own client keeps the SDK's longer retries.
   const apiConnection = await Connection.connect(apiTemporalConnectionOptions(config));
   stoppers.push(() => apiConnection.close());
-  const apiClient = new Client({ connection: apiConnection, dataConverter, ...clientInterceptors });
   const logger = options.apiLogger;
   const metrics = createApiMetrics({ db, logger });
+  const apiClient = new Client({
+    connection: apiConnection,
+    dataConverter,
+    interceptors: {
+      workflow: [billableCallsInterceptor(metrics), ...(clientInterceptors.interceptors?.workflow ?? [])],
+    },
+  });
   const relay = startInboxRelay({
     db,
     temporal: apiClient,

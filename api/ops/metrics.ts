@@ -9,6 +9,7 @@ import { INBOX_STATUSES, countEventsByStatus, inboxDepth } from '../../inbox/inb
 import type { Queryable } from '../../db/transaction.js';
 import type { RelayMetrics, RelayPassResult } from '../../inbox/relay-pass.js';
 import { describeError, silentLogger, type Logger } from '../../telemetry/logger.js';
+import type { TemporalCallCounter } from '../temporal/billable-calls.js';
 
 /** What became of a webhook request: the inbox's outcomes, or refused before it. */
 export const WEBHOOK_OUTCOMES = [...ACCEPTED_EVENT_OUTCOMES, 'invalid_signature', 'failed'] as const;
@@ -27,7 +28,7 @@ export interface MeasuredRequest {
 }
 
 /** The API's instruments. */
-export interface ApiMetrics extends RelayMetrics {
+export interface ApiMetrics extends RelayMetrics, TemporalCallCounter {
   readonly registry: Registry;
   observeRequest(request: MeasuredRequest): void;
   countWebhook(outcome: WebhookOutcome): void;
@@ -81,6 +82,12 @@ export function createApiMetrics({ db, logger = silentLogger, processMetrics = f
     buckets: RELAY_DELAY_SECONDS_BUCKETS,
     registers: [registry],
   });
+  const temporalCalls = new Counter({
+    name: 'temporal_client_calls_total',
+    help: 'Calls to Temporal that Temporal Cloud bills as actions (start, signal, query, update), by call and outcome',
+    labelNames: ['call', 'outcome'] as const,
+    registers: [registry],
+  });
   const relayPassFailures = new Counter({
     name: 'bookings_inbox_relay_pass_failures_total',
     help: 'Relay passes that failed as a whole (the database did not answer)',
@@ -130,5 +137,6 @@ export function createApiMetrics({ db, logger = silentLogger, processMetrics = f
       if (outcome === 'relayed') relayDelay.observe(Math.max(0, (Date.now() - event.receivedAt.getTime()) / 1000));
     },
     countRelayPassFailure: () => relayPassFailures.inc(),
+    countTemporalCall: (call, outcome) => temporalCalls.inc({ call, outcome }),
   };
 }

@@ -4,10 +4,12 @@
  * the inbox's depth read at scrape time, relay outcomes, and one JSON log line per request.
  */
 import { randomUUID } from 'node:crypto';
+import { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJsonLogger } from '../../telemetry/logger.js';
 import { createApiMetrics, type ApiMetrics } from '../../api/ops/metrics.js';
 import type { App } from '../../api/create-app.js';
+import { billableCallsInterceptor } from '../../api/temporal/billable-calls.js';
 import { parsePrometheusText, sumOf, type PrometheusSample } from '../../harness/prometheus-text.js';
 import { waitFor } from '../../harness/wait-for.js';
 import {
@@ -135,6 +137,42 @@ describe('API metrics', () => {
     expect(sumOf(relayed, 'bookings_inbox_relay_outcomes_total', { outcome: 'relayed' })).toBeGreaterThanOrEqual(1);
     expect(sumOf(relayed, 'bookings_inbox_relay_delay_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(sumOf(relayed, 'bookings_inbox_oldest_pending_age_seconds')).toBe(0);
+  });
+
+  it('counts each start, query and relayed signal it sends to Temporal, the calls Temporal Cloud bills as actions', async () => {
+    const counted = createApiMetrics({ db: harness.db });
+    const temporal = new Client({
+      connection: harness.temporal.connection,
+      namespace: harness.temporal.options.namespace,
+      interceptors: { workflow: [billableCallsInterceptor(counted)] },
+    });
+    const countingApp = harness.appWith({ temporal, metrics: counted });
+    const calls = async (call: string, outcome = 'ok') => {
+      const response = await countingApp.request('/metrics', {
+        headers: { Authorization: `Bearer ${METRICS_TOKEN}` },
+      });
+      return sumOf(parsePrometheusText(await response.text()), 'temporal_client_calls_total', { call, outcome });
+    };
+    const bookingId = `metrics-calls-${randomUUID()}`;
+    const created = await countingApp.request('/v1/bookings', {
+      method: 'POST',
+      headers: authJson(),
+      body: JSON.stringify(bookingBody(bookingId)),
+    });
+    expect(created.status).toBe(201);
+    const starts = (await calls('start')) + (await calls('update_with_start'));
+    expect(starts).toBe(1);
+    expect(await calls('query')).toBe(0);
+
+    expect((await countingApp.request(`/v1/bookings/${bookingId}`, { headers: authJson() })).status).toBe(200);
+    expect((await countingApp.request(`/v1/bookings/${bookingId}`, { headers: authJson() })).status).toBe(200);
+    expect(await calls('query')).toBe(2);
+
+    const event = paymentIntentEvent(`evt_${randomUUID().replace(/-/g, '')}`, bookingId);
+    expect((await deliverWebhook(event)).status).toBe(200);
+    harness.startRelay({ temporal, metrics: counted });
+    await waitFor(async () => (await calls('signal')) >= 1, { description: 'the relayed event counted as a signal' });
+    expect(await calls('signal')).toBe(1);
   });
 
   it('logs one JSON line per request with the booking and workflow ids, and never the body', async () => {

@@ -47,13 +47,25 @@ describe('npm run bench', () => {
     for (const shape of results.shapes) {
       expect(shape.historyEvents).toBeGreaterThanOrEqual(shape.minimum.historyEvents);
       expect(shape.stripeCallCount).toBeGreaterThanOrEqual(shape.minimum.stripeCalls);
+      // Actions: at least the start, one activity attempt per activity and one per signal and timer.
+      expect(shape.apiCallsMeasured).toBe(true);
+      expect(shape.actionCount).toBeGreaterThanOrEqual(
+        1 + Object.values(shape.activities).reduce((sum, n) => sum + n, 0) + shape.signals + shape.timers,
+      );
+      expect(shape.actionsPerView).toBe(1);
+      expect(shape.historyBytes).toBeGreaterThan(1_000);
+      expect(shape.storage.inboxRows).toBe(shape.webhookTypes.length);
+      expect(shape.storage.notificationRows).toBeGreaterThanOrEqual(2);
     }
+    // Creating a booking and sending the microdeposit code cost no query: the API answers from the start and the update.
+    expect(results.shapes.map((shape) => shape.actions['queries (API)'] ?? 0)).toEqual([0, 0]);
     expect(results.webhookToState.count).toBe(1);
     expect(results.memory.sleepingBookings).toBe(3);
     expect(results.ingest).toMatchObject({ events: 20, rejected: 0 });
     expect(results.ingest.relayLag.count).toBe(20);
     expect(results.ingestCpu.map((share) => share.label)).toContain('Temporal dev server');
     expect(renderTable(results)).toContain('held throughput / floor');
+    expect(renderTable(results)).toContain('Temporal Cloud actions: card / ACH microdeposits');
 
     const written = await writeReport(results, { command: 'npm run bench' });
     expect(written.map((file) => path.basename(file))).toEqual([
