@@ -27,6 +27,16 @@ const schema = z.object({
   BENCH_WEBHOOK_CONCURRENCY: positiveInt(32),
   /** 3-D Secure bookings timed from webhook to state change. */
   BENCH_3DS_BOOKINGS: positiveInt(20),
+  /**
+   * The stacks the bench starts, one after the other, compared side by side in one report: `dev`
+   * (the Temporal dev server, one API, one worker) and `cluster` (Temporal's four services on
+   * PostgreSQL, two APIs, two workers). Ignored with BENCH_API_URL, which drives a running stack.
+   */
+  BENCH_TARGETS: z
+    .string()
+    .default('dev,cluster')
+    .transform((list) => list.split(',').map((name) => name.trim()))
+    .pipe(z.array(z.enum(['dev', 'cluster'])).min(1)),
   /** Where the report and its charts go. */
   BENCH_OUTPUT: z.string().min(1).default('BENCHMARKS.md'),
   BENCH_CHART_DIR: z.string().min(1).default('docs/bench'),

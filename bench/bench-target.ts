@@ -11,7 +11,8 @@ import { startBenchStack } from './stack.js';
 import { scrapeApiTemporalCalls, type ApiTemporalCalls } from './billable-actions.js';
 
 /** Which stack a run drove, for the report. */
-export type StackUsed = { kind: 'started' } | { kind: 'reused'; apiUrl: string };
+export type StackUsed =
+  { kind: 'started' } | { kind: 'reused'; apiUrl: string } | { kind: 'cluster'; apis: number; workers: number };
 
 /** The worker's memory: readable, or why it is not. */
 export type WorkerMemoryReader = { rssBytes(): number } | { unmeasured: string };

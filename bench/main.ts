@@ -7,8 +7,8 @@ import {
   SECRET_BENCH_VARIABLES,
   type BenchConfig,
 } from './bench-config.js';
-import { renderTable, writeReport } from './report.js';
-import { runBench } from './run-bench.js';
+import { renderTable, stackName, writeReport } from './report.js';
+import { runBenchTargets } from './run-bench.js';
 
 /** A refused setting or stack is said in one line and exits 2; anything else is a failure with its stack. */
 async function orRefuse<T>(work: () => T | Promise<T>): Promise<T> {
@@ -24,9 +24,9 @@ async function orRefuse<T>(work: () => T | Promise<T>): Promise<T> {
 const config: BenchConfig = await orRefuse(() => loadBenchConfig());
 // The bench's own Temporal client and connections log through this runtime: only warnings, not to bury the progress lines.
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const results = await orRefuse(() => runBench(config));
-console.log(renderTable(results));
-const written = await writeReport(results, { command: `${benchEnvDescription()}npm run bench` });
+const [results, ...compared] = await orRefuse(() => runBenchTargets(config));
+for (const each of [results, ...compared]) console.log(`\n${stackName(each)}\n${renderTable(each)}`);
+const written = await writeReport(results, { command: `${benchEnvDescription()}npm run bench`, compared });
 console.log(`[bench] wrote ${written.join(', ')}`);
 
 /** The BENCH_ variables of this run (and, reusing a stack, the port variables its defaults followed), secrets masked. */

@@ -7,6 +7,7 @@
 import os from 'node:os';
 import type { BenchConfig } from './bench-config.js';
 import { startedBenchTarget, type BenchTarget, type StackUsed } from './bench-target.js';
+import { startedClusterTarget } from './cluster-target.js';
 import { runBookingStep, runFloorStep, type StepResult } from './booking-traffic.js';
 import { startFloorWorker } from './floor/floor-worker.js';
 import type { FloorShape } from './floor/floor-workflow.js';
@@ -58,20 +59,52 @@ export function concurrencySteps(max: number): number[] {
   return steps;
 }
 
-/** Runs every phase and answers the figures; `log` hears progress. */
-export async function runBench(config: BenchConfig, log: (line: string) => void = console.log): Promise<BenchResults> {
+/** Which stack a run drives: a running one (BENCH_API_URL), or one the bench starts. */
+export type TargetChoice = 'reuse' | BenchConfig['BENCH_TARGETS'][number];
+
+/** Opens the stack a run drives. */
+async function openTarget(
+  config: BenchConfig,
+  choice: TargetChoice,
+  log: (line: string) => void,
+): Promise<BenchTarget> {
+  if (choice === 'reuse' && config.reuse) {
+    log(`[bench] reusing the running stack at ${config.reuse.apiUrl}`);
+    return openReusedTarget(config.reuse, log);
+  }
+  if (choice === 'cluster') {
+    log('[bench] starting the cluster (Temporal services on PostgreSQL, Stripe emulator, 2 APIs, 2 worker processes)');
+    return startedClusterTarget(log);
+  }
+  log('[bench] starting the stack (Temporal dev server, PostgreSQL, Stripe emulator, API, worker process)');
+  return startedBenchTarget();
+}
+
+/** Every stack the settings name, each run in full one after the other; the first is the report's main one. */
+export async function runBenchTargets(
+  config: BenchConfig,
+  log: (line: string) => void = console.log,
+): Promise<BenchResults[]> {
+  const choices: TargetChoice[] = config.reuse ? ['reuse'] : config.BENCH_TARGETS;
+  const results: BenchResults[] = [];
+  for (const choice of choices) results.push(await runBench(config, log, () => openTarget(config, choice, log)));
+  return results;
+}
+
+/**
+ * Runs every phase against one stack and answers the figures; `log` hears progress. The stack is
+ * the bench's own dev stack unless `open` gives another (a running cluster, in the tests).
+ */
+export async function runBench(
+  config: BenchConfig,
+  log: (line: string) => void = console.log,
+  open: () => Promise<BenchTarget> = () => openTarget(config, config.reuse ? 'reuse' : 'dev', log),
+): Promise<BenchResults> {
   const began = Date.now();
   // The machine may be shared: its load around the run says how far the figures are its own.
   const loadAverageBefore = os.loadavg();
   const startedAt = new Date(began).toISOString();
-  let target: BenchTarget;
-  if (config.reuse) {
-    log(`[bench] reusing the running stack at ${config.reuse.apiUrl}`);
-    target = await openReusedTarget(config.reuse, log);
-  } else {
-    log('[bench] starting the stack (Temporal dev server, PostgreSQL, Stripe emulator, API, worker process)');
-    target = await startedBenchTarget();
-  }
+  const target = await open();
   const clock = target.milestones;
   const floorWorker = await startFloorWorker({
     address: target.temporalAddress,
@@ -86,7 +119,7 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
   const leftOpen: string[] = [];
   // The servers and the worker run in their own process groups: Ctrl-C would leave them running.
   const stopOnSignal = (signal: NodeJS.Signals) => {
-    log(`[bench] ${signal}: stopping ${config.reuse ? 'the floor worker' : 'the stack'}`);
+    log(`[bench] ${signal}: stopping ${target.outlivesRun ? 'the floor worker' : 'the stack'}`);
     void floorWorker
       .stop()
       .finally(() => target.stop())
@@ -193,7 +226,7 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
     process.off('SIGTERM', stopOnSignal);
     await floorWorker.stop();
     if (target.outlivesRun && leftOpen.length) {
-      log(`[bench] cancelling the ${leftOpen.length} sleeping bookings left open on the reused stack`);
+      log(`[bench] cancelling the ${leftOpen.length} sleeping bookings left open on a stack the bench does not own`);
       await cancelBookings(target, leftOpen, log);
     }
     await target.stop();
