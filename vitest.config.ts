@@ -2,8 +2,9 @@
  * Test layers live in folders under `test/` and run as vitest projects:
  * unit, workflow (time-skipping server), contract (stripe-mock, OpenAPI, compose), api and replay
  * share two workers; integration (real dev server, Postgres, worker, API, emulator) runs after
- * them, one file at a time, because each file starts its own servers on a 2-core machine; chaos
- * (fault and bad-input scenarios from chaos/) runs last, the same way.
+ * them, one file at a time, because each file starts its own servers on a 2-core machine; cluster
+ * (the production topology, issue 14) next; chaos (fault and bad-input scenarios from chaos/) runs
+ * last, the same way.
  * Select a layer with `npm test -- --project unit`.
  */
 import { defineConfig } from 'vitest/config';
@@ -35,6 +36,19 @@ export default defineConfig({
         },
       },
       {
+        // The production topology (Temporal's services as processes on PostgreSQL, two APIs, two
+        // workers) started once for the layer's one file, whose blocks take its processes away in turn.
+        extends: true,
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          sequence: { groupOrder: 2 },
+        },
+      },
+      {
         // Fault and bad-input scenarios (chaos/) at CI scale; `npm run chaos` runs them larger.
         extends: true,
         test: {
@@ -42,7 +56,7 @@ export default defineConfig({
           include: ['test/chaos/**/*.test.ts'],
           fileParallelism: false,
           testTimeout: 180_000,
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 3 },
         },
       },
     ],

@@ -14,3 +14,21 @@ export async function getFreePort(host = '127.0.0.1'): Promise<number> {
     });
   });
 }
+
+/**
+ * A free TCP port between `min` and `max` (inclusive), tried at random: for servers that cannot
+ * take the OS's ephemeral ports (Temporal stores membership ports in a smallint, at most 32767).
+ */
+export async function getFreePortBetween(min: number, max: number, host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = min + Math.floor(Math.random() * (max - min + 1));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.unref();
+      server.once('error', () => resolve(false));
+      server.listen(port, host, () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port between ${min} and ${max}`);
+}

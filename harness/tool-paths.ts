@@ -7,10 +7,20 @@ import { fileURLToPath } from 'node:url';
 
 /** The tools dev/provision.sh provides, by the environment variable that names each. */
 export type ProvisionedTool =
-  'TEMPORAL_CLI_PATH' | 'TEMPORAL_TEST_SERVER_PATH' | 'STRIPE_MOCK_PATH' | 'STRIPE_OPENAPI_SPEC' | 'SCHEMATHESIS_PATH';
+  | 'TEMPORAL_CLI_PATH'
+  | 'TEMPORAL_SERVER_PATH'
+  | 'TEMPORAL_SQL_TOOL_PATH'
+  | 'TEMPORAL_UI_SERVER_PATH'
+  | 'TEMPORAL_TEST_SERVER_PATH'
+  | 'STRIPE_MOCK_PATH'
+  | 'STRIPE_OPENAPI_SPEC'
+  | 'SCHEMATHESIS_PATH';
 
 const CACHE_DEFAULTS: Record<ProvisionedTool, string> = {
   TEMPORAL_CLI_PATH: 'bin/temporal',
+  TEMPORAL_SERVER_PATH: 'bin/temporal-server',
+  TEMPORAL_SQL_TOOL_PATH: 'bin/temporal-sql-tool',
+  TEMPORAL_UI_SERVER_PATH: 'bin/temporal-ui-server',
   TEMPORAL_TEST_SERVER_PATH: 'bin/temporal-test-server',
   STRIPE_MOCK_PATH: 'bin/stripe-mock',
   STRIPE_OPENAPI_SPEC: 'stripe-mock/v0.197.0/spec3.json',

@@ -174,7 +174,7 @@ async function restartable(
       await ready(started);
     } catch (error) {
       await started.stop({ signal: 'SIGKILL' });
-      throw new Error(`${name} did not start: ${String(error)}\n${started.recentOutput()}`);
+      throw new Error(`${name} did not start: ${String(error)}\n${lastLines(started)}`);
     }
     return started;
   };
@@ -197,9 +197,19 @@ async function restartable(
   try {
     await ready(first);
   } catch (error) {
-    throw new Error(`${name} did not start: ${String(error)}\n${first.recentOutput()}`);
+    throw new Error(`${name} did not start: ${String(error)}\n${lastLines(first)}`);
   }
   return handle;
+}
+
+/** The last lines a child wrote, each cut short (Temporal's lines carry whole stack traces). */
+function lastLines(child: ManagedChild): string {
+  return child
+    .recentOutput()
+    .split('\n')
+    .slice(-12)
+    .map((line) => (line.length > 400 ? `${line.slice(0, 400)}…` : line))
+    .join('\n');
 }
 
 /** Polls `check` every 250 ms until it holds; fails if `child` exits or after `timeoutMs`. */
@@ -426,17 +436,19 @@ async function startTemporalServices(
       60_000,
     );
   const started = {} as Record<TemporalService, ClusterProcess>;
-  await Promise.all(
-    TEMPORAL_SERVICES.map(async (service) => {
-      started[service] = await restartable(
-        `temporal-${service}`,
-        launch(service),
-        listening(service),
-        pieces,
-        options.onChild,
-      );
-    }),
-  );
+  const startService = async (service: TemporalService) => {
+    started[service] = await restartable(
+      `temporal-${service}`,
+      launch(service),
+      listening(service),
+      pieces,
+      options.onChild,
+    );
+  };
+  // The first service on a new database writes the cluster's metadata; started together, the
+  // others would race it to the same row and exit ("duplicate key ... cluster_metadata_info_pkey").
+  await startService('history');
+  await Promise.all(TEMPORAL_SERVICES.filter((service) => service !== 'history').map(startService));
   return started;
 }
 
