@@ -147,8 +147,9 @@ describe('Temporal services of docker-compose.yml', () => {
       () => undefined,
       (error: { code?: number; stderr?: string }) => error,
     );
-    expect(failed?.code).not.toBe(0);
-    expect(failed?.stderr).toContain('cannot resolve host name no-such-host.invalid');
+    expect(failed, 'render-config through the script refused').toBeDefined();
+    expect(failed!.code).not.toBe(0);
+    expect(failed!.stderr).toContain('cannot resolve host name no-such-host.invalid');
   });
 });
 
