@@ -6,22 +6,25 @@
  * connect to; the Web UI server starts from dev/cluster/ui. No Docker engine is needed.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { startDevServer, type DevServerHandle } from '../../harness/dev-server-env.js';
 import { getFreePort } from '../../harness/free-port.js';
 import { startTestPostgres, type TestPostgres } from '../../harness/postgres.js';
-import { toolsCacheDir } from '../../harness/tool-paths.js';
+import { toolPath, toolsCacheDir } from '../../harness/tool-paths.js';
 import { waitFor } from '../../harness/wait-for.js';
+import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../../workflows/common/search-attributes.js';
 import {
   ROOT,
   argvOf,
   compose,
+  composeValue,
   environmentOf,
   hostAndPort,
   interpolate,
@@ -44,9 +47,16 @@ function clusterBinary(variable: string, file: string): string {
   return found;
 }
 
-/** What a process in the container would see: compose's environment and the container's host name, nothing of ours. */
-function containerEnvironment(service: ComposeService, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOSTNAME: hostname(), ...resolvedEnvironment(service), ...extra };
+/**
+ * What a process in the container would see: compose's environment (with the operator's variables)
+ * and the container's host name, nothing of ours.
+ */
+function containerEnvironment(
+  service: ComposeService,
+  extra: NodeJS.ProcessEnv = {},
+  operator: Record<string, string> = {},
+): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOSTNAME: hostname(), ...resolvedEnvironment(service, operator), ...extra };
 }
 
 interface SqlStore {
@@ -208,6 +218,44 @@ describe("docker-compose.yml's temporal-schema job", () => {
       await admin.connect();
       for (const database of databases) await admin.query(`DROP DATABASE IF EXISTS "${database}"`);
       await admin.end();
+    }
+  });
+});
+
+describe("docker-compose.yml's temporal-namespace job", () => {
+  let server: DevServerHandle;
+  let binDir: string;
+  beforeAll(async () => {
+    server = await startDevServer();
+    // The admin-tools image has the `temporal` CLI on its PATH; here the provisioned one, same release line.
+    binDir = mkdtempSync(path.join(tmpdir(), 'compose-cli-'));
+    symlinkSync(toolPath('TEMPORAL_CLI_PATH'), path.join(binDir, 'temporal'));
+  });
+  afterAll(async () => {
+    await server?.dispose();
+    if (binDir) rmSync(binDir, { recursive: true, force: true });
+  });
+
+  it("registers a new namespace with the product's search attributes, and runs again harmlessly", async () => {
+    const job = services['temporal-namespace'];
+    const namespace = 'compose-namespace-job';
+    const env = containerEnvironment(
+      job,
+      // The CLI reads its profile under HOME, which the image sets.
+      { TEMPORAL_ADDRESS: server.address, PATH: `${binDir}:${process.env.PATH}`, HOME: binDir },
+      { TEMPORAL_NAMESPACE: namespace },
+    );
+    expect(env.NAMESPACE).toBe(namespace);
+    const [shell, ...args] = argvOf(job).map((word) => composeValue(word));
+    for (let round = 0; round < 2; round++) await run(shell, args, { env, timeout: 25_000 });
+
+    const { stdout } = await run(toolPath('TEMPORAL_CLI_PATH'), [
+      ...['operator', 'search-attribute', 'list', '--namespace', namespace],
+      ...['--address', server.address, '--output', 'json'],
+    ]);
+    const { customAttributes } = JSON.parse(stdout) as { customAttributes: Record<string, string> };
+    for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_CLI_TYPES)) {
+      expect(customAttributes[name], name).toBe(`INDEXED_VALUE_TYPE_${type.toUpperCase()}`);
     }
   });
 });
