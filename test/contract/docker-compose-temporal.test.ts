@@ -71,6 +71,7 @@ interface RenderedConfig {
   global: { membership: { broadcastAddress: string } };
   services: Record<string, { rpc: { grpcPort: number; membershipPort: number; bindOnIP: string } }>;
   dynamicConfigClient: { filepath: string };
+  clusterMetadata: { currentClusterName: string; clusterInformation: Record<string, { rpcAddress: string }> };
 }
 
 /** Temporal's roles and the compose service running each. */
@@ -132,7 +133,7 @@ describe('Temporal services of docker-compose.yml', () => {
     expect(new Set(stores).size, 'all four read the same databases').toBe(1);
   });
 
-  it("are reached by every client at the frontend's container and gRPC port", () => {
+  it("are reached by every client, and known to each other, at the frontend's container and gRPC port", () => {
     const frontend = temporalRoles().get('frontend')!;
     const grpcPort = rendered.get('frontend')!.services.frontend.rpc.grpcPort;
     const clients = [
@@ -149,6 +150,11 @@ describe('Temporal services of docker-compose.yml', () => {
       });
     }
     expect(publishedTargets(services[frontend])).toContain(String(grpcPort));
+    // Each service writes the cluster's address into its metadata record at start: all must agree.
+    for (const [role, { clusterMetadata }] of rendered) {
+      const { rpcAddress } = clusterMetadata.clusterInformation[clusterMetadata.currentClusterName];
+      expect(hostAndPort(rpcAddress), `${role}: cluster address`).toEqual({ host: frontend, port: grpcPort });
+    }
   });
 
   it('refuse to start bound to every interface when the host name does not resolve, rather than announce 127.0.0.1', async () => {
