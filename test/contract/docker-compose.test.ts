@@ -1,136 +1,161 @@
 /**
- * The production-like docker-compose.yml cannot be started here (no Docker engine), so its
- * structure is checked instead: services, builds, the environment the API and worker parse with
- * their own config schemas, dependencies, ports and secrets. When the `docker compose` CLI exists
- * it also validates the file (parsing needs no engine).
+ * docker-compose.yml cannot be started here (no Docker engine), so what it describes is checked
+ * against what the tests run: the topology of `npm run start:cluster` (four Temporal services from
+ * dev/cluster, the Web UI, two APIs, two workers, the emulator as an option), every file it mounts,
+ * the environment each of our processes parses with its own config schema, dependencies, ports,
+ * secrets and the image the Dockerfile builds. docker-compose-temporal.test.ts runs the Temporal
+ * pieces' real binaries under compose's environments. When the `docker compose` CLI exists it also
+ * validates the file (parsing needs no engine).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { loadApiConfig, loadWorkerConfig } from '../../config/env.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
-
-interface ComposeService {
-  image?: string;
-  build?: string | { context?: string; dockerfile?: string };
-  command?: string | string[];
-  environment?: Record<string, string | number | boolean | null> | string[];
-  ports?: (string | { published?: string | number; target?: number })[];
-  depends_on?: string[] | Record<string, { condition?: string }>;
-  healthcheck?: { test?: string | string[] };
-}
-
-interface ComposeFile {
-  services: Record<string, ComposeService>;
-  volumes?: Record<string, unknown>;
-}
+import { loadEmulatorConfig } from '../../emulator/config.js';
+import {
+  COMPOSE_FILE,
+  ROOT,
+  argvOf,
+  bindMounts,
+  compose,
+  dependencies,
+  environmentOf,
+  exampleValue,
+  hostAndPort,
+  interpolate,
+  publishedPorts,
+  publishedTargets,
+  repositoryPathOf,
+  resolvedEnvironment,
+  servicesRunning,
+  servicesWithImage,
+} from './fixtures/compose-file.js';
 
 const SECRET_NAME = /(SECRET|PASSWORD|PWD|TOKEN|API_KEY|PRIVATE)/;
 const REQUIRED_INTERPOLATION = /^\$\{[A-Z0-9_]+:\?[^}]*\}$/;
+const services = compose.services;
 
-const compose = parse(readFileSync(COMPOSE_FILE, 'utf8'), { merge: true }) as ComposeFile;
-
-function environmentOf(service: ComposeService): Record<string, string> {
-  const env = service.environment ?? {};
-  if (Array.isArray(env)) {
-    return Object.fromEntries(
-      env.map((entry) => {
-        const at = entry.indexOf('=');
-        return at < 0 ? [entry, ''] : [entry.slice(0, at), entry.slice(at + 1)];
-      }),
-    );
-  }
-  return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, value === null ? '' : String(value)]));
+/** The versions dev/provision.sh builds the binaries the tests run from. */
+function provisionedVersion(variable: string): string {
+  const provision = readFileSync(path.join(ROOT, 'dev/provision.sh'), 'utf8');
+  const version = new RegExp(`^${variable}="v([^"]+)"`, 'm').exec(provision)?.[1];
+  if (!version) throw new Error(`${variable} not found in dev/provision.sh`);
+  return version;
 }
 
-/** A stand-in for what an operator would supply, shaped so the config schemas can judge the rest. */
-function exampleValue(variable: string): string {
-  if (variable.endsWith('_URL')) return 'https://bookings.example.test/payment-events';
-  if (variable === 'STRIPE_SECRET_KEY') return 'sk_test_example0000000000';
-  if (variable === 'PAYLOAD_CODEC_KEYS') return `k1:${Buffer.alloc(32, 7).toString('base64')}`;
-  return `example-${variable.toLowerCase()}-value`;
-}
-
-/** Resolves `${VAR}`, `${VAR:-default}` and `${VAR:?message}` as compose would with operator input. */
-function interpolate(value: string): string {
-  return value.replace(/\$\{([A-Za-z0-9_]+)(?:(:?[-?])([^}]*))?\}/g, (_, name: string, op?: string, arg?: string) =>
-    op?.endsWith('-') ? (arg ?? '') : exampleValue(name),
-  );
-}
-
-function resolvedEnvironment(service: ComposeService): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(environmentOf(service)).map(([key, value]) => [key, interpolate(value)]));
-}
-
-function dependencies(service: ComposeService): string[] {
-  const dependsOn = service.depends_on ?? [];
-  return Array.isArray(dependsOn) ? dependsOn : Object.keys(dependsOn);
-}
-
-function publishedPorts(service: ComposeService): string[] {
-  return (service.ports ?? []).map((port) => {
-    if (typeof port === 'object') return interpolate(String(port.published ?? ''));
-    const parts = interpolate(port).split(':');
-    return parts.length >= 2 ? parts[parts.length - 2] : parts[0];
+/** The one service that runs `--service <role>` of the Temporal server. */
+function temporalServiceFor(role: string): string {
+  const found = servicesWithImage('temporalio/server:').filter((name) => {
+    const argv = argvOf(services[name]);
+    return argv[argv.indexOf('--service') + 1] === role;
   });
-}
-
-function commandOf(service: ComposeService): string {
-  return Array.isArray(service.command) ? service.command.join(' ') : (service.command ?? '');
+  expect(found, `services running Temporal's ${role}`).toHaveLength(1);
+  return found[0];
 }
 
 describe('docker-compose.yml', () => {
-  const services = compose.services;
-
-  it('defines Temporal on PostgreSQL, its Web UI, the API and the worker', () => {
-    expect(Object.keys(services)).toEqual(
-      expect.arrayContaining(['postgresql', 'temporal', 'temporal-ui', 'api', 'worker']),
-    );
-    expect(services.temporal.image).toMatch(/^temporalio\/(server|auto-setup):/);
-    expect(environmentOf(services.temporal).DB).toBe('postgres12');
-    expect(services['temporal-ui'].image).toMatch(/^temporalio\/ui:/);
-    expect(publishedPorts(services['temporal-ui'])).toContain('8080');
+  it("runs each Temporal service in its own container of the official image, at the tests' server version", () => {
+    const temporal = servicesWithImage('temporalio/server:');
+    const roles = temporal.map((name) => {
+      const argv = argvOf(services[name]);
+      expect(argv.join(' '), name).toContain('--config dev/cluster/config --env cluster');
+      expect(argv.join(' '), name).toContain('dev/cluster/temporal-server.sh');
+      return argv[argv.indexOf('--service') + 1];
+    });
+    expect(roles.sort()).toEqual(['frontend', 'history', 'matching', 'worker']);
+    const serverVersion = provisionedVersion('TEMPORAL_SERVER_VERSION');
+    for (const name of [...temporal, ...servicesWithImage('temporalio/admin-tools:')]) {
+      expect(services[name].image, name).toMatch(new RegExp(`:${serverVersion.replaceAll('.', '\\.')}(-|$)`));
+    }
+    const ui = servicesWithImage('temporalio/ui:');
+    expect(ui).toHaveLength(1);
+    expect(services[ui[0]].image).toBe(`temporalio/ui:${provisionedVersion('TEMPORAL_UI_SERVER_VERSION')}`);
+    expect(argvOf(services[ui[0]]).join(' ')).toContain('--config dev/cluster/ui --env cluster start');
   });
 
-  it('builds the API and the worker from an existing Dockerfile and runs their entry files', () => {
+  it('mounts only files and directories that exist, and every repository file a container runs comes through a mount', () => {
+    const mounted = Object.entries(services).flatMap(([name, service]) =>
+      bindMounts(service).map((mount) => ({ name, ...mount })),
+    );
+    expect(mounted.length).toBeGreaterThan(0);
+    for (const { name, source } of mounted) {
+      expect(existsSync(source), `${name} mounts ${path.relative(ROOT, source)}`).toBe(true);
+    }
+    for (const [name, service] of Object.entries(services)) {
+      if (!bindMounts(service).length) continue;
+      // Relative paths in the command (scripts, config dirs) resolve from the working directory.
+      for (const arg of argvOf(service).filter((word) => word.startsWith('dev/'))) {
+        const source = repositoryPathOf(service, arg);
+        expect(source, `${name}: ${arg} is inside a mount`).toBeDefined();
+        expect(existsSync(source!), `${name}: ${arg} exists in the repository`).toBe(true);
+      }
+    }
+  });
+
+  it('builds our image from the Dockerfile and runs the API, the worker and the emulator from files the image holds', () => {
+    const dockerignore = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((line) => line && !line.startsWith('#'));
     for (const [name, service] of Object.entries(services)) {
       if (!service.build) continue;
       const build = typeof service.build === 'string' ? { context: service.build } : service.build;
       const context = path.resolve(ROOT, build.context ?? '.');
       expect(existsSync(path.join(context, build.dockerfile ?? 'Dockerfile')), `${name}: Dockerfile`).toBe(true);
+      const entry = argvOf(service).find((word) => word.endsWith('.ts'));
+      expect(entry, `${name} runs a TypeScript entry file`).toBeDefined();
+      expect(statSync(path.join(context, entry!)).isFile(), `${name}: ${entry}`).toBe(true);
+      expect(dockerignore, `${name}: ${entry} is not left out of the image`).not.toContain(entry!.split('/')[0]);
     }
-    expect(services.api.build).toBeDefined();
-    expect(services.worker.build).toBeDefined();
-    expect(commandOf(services.api)).toContain('api/main.ts');
-    expect(commandOf(services.worker)).toContain('worker/main.ts');
+    expect(servicesRunning('api/main.ts').length).toBeGreaterThanOrEqual(2);
+    expect(servicesRunning('worker/main.ts').length).toBeGreaterThanOrEqual(2);
   });
 
-  it('gives the API and the worker every variable their config schemas require', () => {
-    const api = loadApiConfig(resolvedEnvironment(services.api));
-    const worker = loadWorkerConfig(resolvedEnvironment(services.worker));
-    for (const config of [api, worker]) {
-      expect(config.TEMPORAL_ADDRESS).toBe('temporal:7233');
-      expect(config.DATABASE_URL).toMatch(/@postgresql:5432\/bookings$/);
+  it('gives every API and worker the variables their config schemas require, pointed at the frontend and PostgreSQL', () => {
+    const frontend = temporalServiceFor('frontend');
+    const postgres = environmentOf(services.postgresql);
+    const configs = [
+      ...servicesRunning('api/main.ts').map((name) => loadApiConfig(resolvedEnvironment(services[name]))),
+      ...servicesRunning('worker/main.ts').map((name) => loadWorkerConfig(resolvedEnvironment(services[name]))),
+    ];
+    for (const config of configs) {
+      expect(hostAndPort(config.TEMPORAL_ADDRESS)).toEqual({ host: frontend, port: 7233 });
+      const database = new URL(config.DATABASE_URL);
+      expect(database.host).toBe('postgresql:5432');
+      expect(database.pathname).toBe(`/${postgres.POSTGRES_DB}`);
+      expect(database.username).toBe(interpolate(postgres.POSTGRES_USER));
+      // Without the emulator profile they talk to Stripe itself, never to a stand-in.
+      expect(config.STRIPE_API_URL).toBeUndefined();
     }
-    // Production talks to Stripe itself, never to a stand-in.
-    expect(worker.STRIPE_API_URL).toBeUndefined();
+    expect(publishedTargets(services[frontend])).toContain('7233');
   });
 
-  it("probes the worker's health endpoint and publishes its metrics port", () => {
-    const worker = loadWorkerConfig(resolvedEnvironment(services.worker));
-    const healthPort = worker.WORKER_HEALTH_ADDRESS.split(':').at(-1)!;
-    expect(JSON.stringify(services.worker.healthcheck?.test)).toContain(`127.0.0.1:${healthPort}/healthz`);
-    const metricsPort = worker.WORKER_METRICS_ADDRESS.split(':').at(-1)!;
-    expect(
-      (services.worker.ports ?? []).map((port) =>
-        typeof port === 'string' ? interpolate(port).split(':').at(-1) : String(port.target),
-      ),
-    ).toContain(metricsPort);
+  it("runs the emulator only with its profile, reachable by the API and the workers, its webhooks signed for the API's secret", () => {
+    const [emulatorName] = servicesRunning('emulator/main.ts');
+    const emulatorService = services[emulatorName];
+    expect(emulatorService.profiles).toEqual(['emulator']);
+    const emulator = loadEmulatorConfig(resolvedEnvironment(emulatorService));
+    const emulatorUrl = `http://${emulatorName}:${emulator.STRIPE_EMULATOR_PORT}`;
+    for (const name of servicesRunning('worker/main.ts')) {
+      const worker = loadWorkerConfig(resolvedEnvironment(services[name], { STRIPE_API_URL: emulatorUrl }));
+      expect(worker.STRIPE_API_URL).toBe(emulatorUrl);
+    }
+    const webhookUrl = new URL(emulator.STRIPE_EMULATOR_WEBHOOK_URL!);
+    const api = loadApiConfig(resolvedEnvironment(services[webhookUrl.hostname]));
+    expect(Number(webhookUrl.port)).toBe(api.PORT);
+    expect(webhookUrl.pathname).toBe('/v1/webhooks/stripe');
+    expect(emulator.STRIPE_WEBHOOK_SECRET).toBe(api.STRIPE_WEBHOOK_SECRET);
+    expect(emulator.STRIPE_EMULATOR_HOST).toBe('0.0.0.0');
+  });
+
+  it("probes each worker's health endpoint and publishes its metrics port", () => {
+    for (const name of servicesRunning('worker/main.ts')) {
+      const service = services[name];
+      const worker = loadWorkerConfig(resolvedEnvironment(service));
+      const healthPort = hostAndPort(worker.WORKER_HEALTH_ADDRESS).port;
+      expect(JSON.stringify(service.healthcheck?.test), name).toContain(`127.0.0.1:${healthPort}/healthz`);
+      expect(publishedTargets(service), name).toContain(String(hostAndPort(worker.WORKER_METRICS_ADDRESS).port));
+    }
   });
 
   it('depends only on services that exist, waiting for health or completion', () => {
@@ -143,8 +168,9 @@ describe('docker-compose.yml', () => {
         }
       }
     }
-    expect(dependencies(services.api)).toContain('postgresql');
-    expect(dependencies(services.worker)).toContain('postgresql');
+    for (const name of [...servicesRunning('api/main.ts'), ...servicesRunning('worker/main.ts')]) {
+      expect(dependencies(services[name]), name).toEqual(expect.arrayContaining(['postgresql', 'temporal-namespace']));
+    }
   });
 
   it('publishes each host port once', () => {
@@ -189,5 +215,46 @@ describe('docker-compose.yml', () => {
       env[variable] = exampleValue(variable);
     }
     execFileSync('docker', ['compose', '-f', COMPOSE_FILE, 'config', '--quiet'], { env, cwd: ROOT, stdio: 'pipe' });
+  });
+});
+
+describe('Dockerfile', () => {
+  /** Instructions with their line continuations joined, comments left out. */
+  const instructions = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => {
+      const [keyword, ...rest] = line.split(/\s+/);
+      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+    });
+
+  it('installs exactly the lockfile with npm ci, running only the install scripts package.json allows', () => {
+    const runs = instructions.filter(({ keyword }) => keyword === 'RUN').map(({ args }) => args);
+    const install = runs.find((run) => /\bnpm ci\b/.test(run));
+    expect(install, 'a RUN with npm ci').toBeDefined();
+    expect(install).toMatch(/npm ci [^&]*--ignore-scripts/);
+    expect(install).toMatch(/npm rebuild \$allowed/);
+    // The list it rebuilds, computed in the repository as the build computes it in the image.
+    const listAllowed = /allowed="\$\(node -p "(.+?)"\)"/.exec(install!)?.[1];
+    expect(listAllowed, 'the allowScripts list').toBeDefined();
+    const allowed = execFileSync('node', ['-p', listAllowed!], { cwd: ROOT, encoding: 'utf8' }).trim().split(' ');
+    const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      allowScripts: Record<string, boolean>;
+    };
+    const approved = Object.keys(manifest.allowScripts).filter((name) => manifest.allowScripts[name]);
+    expect(allowed.sort()).toEqual(approved.sort());
+    expect(runs.join('\n')).not.toMatch(/\bnpm (install|i)\b/);
+    const copies = instructions.filter(({ keyword }) => keyword === 'COPY').map(({ args }) => args);
+    expect(copies[0]).toBe('package.json package-lock.json ./');
+  });
+
+  it('runs as a user other than root', () => {
+    const users = instructions.filter(({ keyword }) => keyword === 'USER').map(({ args }) => args);
+    expect(users.length).toBeGreaterThan(0);
+    const [user, group] = users.at(-1)!.split(':');
+    expect(['root', '0']).not.toContain(user);
+    expect(['root', '0']).not.toContain(group ?? user);
   });
 });

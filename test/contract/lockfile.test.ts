@@ -1,5 +1,5 @@
 /**
- * The committed lockfile is what the Docker image (`npm ci --omit=dev`) and a fresh machine
+ * The committed lockfile is what the Docker image (`npm ci --omit=dev --ignore-scripts`) and a fresh machine
  * (dev/provision.sh, `npm ci` with no fallback) install from: `npm ci` must accept it as it is,
  * in a directory without node_modules, and an out of sync one must stop provisioning with a reason.
  */
