@@ -452,32 +452,24 @@ async function startTemporalServices(
   return started;
 }
 
-/** Creates Temporal's databases if missing and brings their schemas to the embedded versions. */
+/** The schema steps, shared with docker-compose.yml's temporal-schema job. */
+export const MIGRATE_TEMPORAL_DB = 'dev/cluster/migrate-temporal-db.sh';
+
+/** Creates Temporal's databases if missing and brings their schemas to the embedded versions (idempotent). */
 export async function migrateTemporalDatabases(sqlTool: string, dbPort: number, password: string): Promise<void> {
-  const sqlEnv = {
+  const migrateEnv = {
     ...process.env,
-    SQL_PLUGIN: 'postgres12',
-    SQL_HOST: '127.0.0.1',
-    SQL_PORT: String(dbPort),
-    SQL_USER: 'postgres',
-    SQL_PASSWORD: password,
+    TEMPORAL_SQL_TOOL_PATH: sqlTool,
+    TEMPORAL_DB_HOST: '127.0.0.1',
+    TEMPORAL_DB_PORT: String(dbPort),
+    TEMPORAL_DB_USER: 'postgres',
+    TEMPORAL_DB_PASSWORD: password,
   };
-  for (const [database, schema] of [
-    ['temporal', 'postgresql/v12/temporal'],
-    ['temporal_visibility', 'postgresql/v12/visibility'],
-  ] as const) {
-    for (const args of [
-      ['create-database'],
-      ['setup-schema', '-v', '0.0'],
-      ['update-schema', '--schema-name', schema],
-    ]) {
-      try {
-        await run(sqlTool, ['--db', database, ...args], { env: sqlEnv, cwd: ROOT });
-      } catch (error) {
-        const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-        throw new Error(`temporal-sql-tool --db ${database} ${args.join(' ')} failed:\n${stdout}${stderr}`);
-      }
-    }
+  try {
+    await run('sh', [MIGRATE_TEMPORAL_DB], { env: migrateEnv, cwd: ROOT });
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${MIGRATE_TEMPORAL_DB} failed:\n${stdout}${stderr}`);
   }
 }
 

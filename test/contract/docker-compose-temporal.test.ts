@@ -20,6 +20,7 @@ import { startTestPostgres, type TestPostgres } from '../../harness/postgres.js'
 import { toolPath, toolsCacheDir } from '../../harness/tool-paths.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../../workflows/common/search-attributes.js';
+import { MIGRATE_TEMPORAL_DB } from '../../dev/cluster/topology.js';
 import {
   ROOT,
   argvOf,
@@ -176,6 +177,11 @@ describe("docker-compose.yml's temporal-schema job", () => {
   });
   afterAll(async () => {
     await postgres?.stop();
+  });
+
+  it('runs the very script npm run start:cluster migrates with', () => {
+    expect(argvOf(services['temporal-schema'])).toContain(MIGRATE_TEMPORAL_DB);
+    expect(existsSync(path.join(ROOT, MIGRATE_TEMPORAL_DB))).toBe(true);
   });
 
   it('migrates, idempotently, the databases the Temporal services connect to', async () => {
