@@ -34,7 +34,7 @@ export async function measureWebhookToState(
             ? state.hold.paymentIntentId
             : false;
         },
-        { timeoutMs: 60_000, intervalMs: 100, description: '3-D Secure booking waiting for the customer' },
+        { timeoutMs: 180_000, intervalMs: 100, description: '3-D Secure booking waiting for the customer' },
       );
       await target.emulatorControl('POST', `/_emulator/payment_intents/${waiting}/authenticate`, {
         outcome: 'succeed',
@@ -44,8 +44,16 @@ export async function measureWebhookToState(
           const state = await handle.query(bookingStateQuery);
           return state.hold.status === 'held' ? Date.parse(state.updatedAt) : false;
         },
-        { timeoutMs: 60_000, intervalMs: 50, description: '3-D Secure booking held' },
-      );
+        { timeoutMs: 180_000, intervalMs: 50, description: `3-D Secure booking ${body.bookingId} held` },
+      ).catch(async (error: unknown) => {
+        // Say where it stopped: the hold's state and what the inbox holds for the booking.
+        const state = await handle.query(bookingStateQuery).catch(() => null);
+        const { rows } = await target.db.query<{ type: string; status: string }>(
+          'SELECT type, status FROM stripe_events WHERE booking_id = $1 ORDER BY received_at',
+          [body.bookingId],
+        );
+        throw new Error(`${String(error)}; hold ${state?.hold.status ?? 'unreadable'}; inbox ${JSON.stringify(rows)}`);
+      });
       const { rows } = await target.db.query<{ received_ms: number }>(
         `SELECT extract(epoch FROM received_at) * 1000 AS received_ms FROM stripe_events
          WHERE booking_id = $1 AND type = 'payment_intent.amount_capturable_updated' ORDER BY received_at LIMIT 1`,
