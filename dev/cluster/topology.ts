@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { Connection, isGrpcServiceError } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { startChild, type ChildExit, type ManagedChild } from '../child-process.js';
+import type { DevSettings } from '../dev-stack.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../embedded-postgres.js';
 import { isPortOpen } from '../port-check.js';
 import { registerSearchAttributes } from '../register-search-attributes.js';
@@ -46,15 +47,7 @@ export interface ClusterPorts {
 }
 
 /** The secrets the processes share (the dev settings of `npm run start:cluster`, generated ones in tests). */
-export interface ClusterSecrets {
-  apiToken: string;
-  stripeWebhookSecret: string;
-  notifySigningSecret: string;
-  stripeSecretKey: string;
-  postgresPassword: string;
-  payloadCodecKeys: string;
-  codecAuthToken: string;
-}
+export type ClusterSecrets = DevSettings;
 
 /** Paths of the three provisioned binaries (dev/provision.sh). */
 export interface ClusterBinaries {
