@@ -79,6 +79,8 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     },
     ui: false,
     echo: options.echo ?? false,
+    // CLUSTER_LOG=1 prints the start-up steps with their times.
+    log: process.env.CLUSTER_LOG ? (message) => console.log(`[cluster] ${message}`) : undefined,
     webhookApi: options.webhookApi,
     appEnv: {
       // Holds are released a second after a booking's end; the relay polls every 200 ms.

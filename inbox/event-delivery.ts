@@ -2,10 +2,13 @@
  * The delivery of one claimed Stripe event: the signal to its booking's (or setup's) workflow, and
  * what to record when it cannot be delivered (later, never, or not at all). Touches no database connection.
  */
-import type { Client } from '@temporalio/client';
+import { createHash } from 'node:crypto';
+import { isGrpcServiceError, type Client, type WorkflowSignalInput } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
+import { composeInterceptors } from '@temporalio/common/lib/interceptors.js';
+import { encodeToPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import type { ApiConfig } from '../config/env.js';
-import { bookingWorkflowId, stripeEventSignal } from '../workflows/booking/contract.js';
+import { bookingWorkflowId, stripeEventSignal, type StripeEventSignal } from '../workflows/booking/contract.js';
 import { paymentMethodSetupWorkflowId } from '../workflows/setup/contract.js';
 import { describeError } from '../telemetry/logger.js';
 import type { ClaimedStripeEvent } from './inbox-store.js';
@@ -21,6 +24,52 @@ export interface EventDeliveryDeps {
 export type DeliveryDecision = { outcome: 'relayed' } | { outcome: 'retried' | 'closed' | 'ignored'; reason: string };
 
 const MAX_ERROR_LENGTH = 500;
+/** gRPC status NOT_FOUND; @grpc/grpc-js is not a direct dependency. */
+const GRPC_NOT_FOUND = 5;
+
+/**
+ * The request id of an event's signal: the same for every delivery of one Stripe event, so that
+ * Temporal records it once (it keeps a running workflow's signal request ids and drops a repeat).
+ * A relay that dies after its signal and before marking the row relayed leaves the row pending;
+ * the next relay to claim it (another API's) signals again, and without a fixed id that signal
+ * would reach the workflow a second time. UUID-shaped, from a hash of the event id.
+ */
+export function stripeEventSignalRequestId(eventId: string): string {
+  const hex = createHash('sha256').update(`stripe-event-signal:${eventId}`).digest('hex');
+  return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join('-');
+}
+
+/**
+ * Signals `stripeEvent` as `WorkflowHandle.signal()` does (through the client's interceptors, so
+ * trace headers travel with it, and with its payload codec), but with the event's own request id.
+ */
+async function signalStripeEvent(temporal: Client, workflowId: string, eventId: string, signal: StripeEventSignal) {
+  const { options } = temporal.workflow;
+  const send = async (input: WorkflowSignalInput): Promise<void> => {
+    try {
+      await temporal.workflowService.signalWorkflowExecution({
+        namespace: options.namespace,
+        identity: options.identity,
+        workflowExecution: input.workflowExecution,
+        requestId: stripeEventSignalRequestId(eventId),
+        signalName: input.signalName,
+        header: { fields: input.headers },
+        input: { payloads: await encodeToPayloads(options.loadedDataConverter, ...input.args) },
+      });
+    } catch (error) {
+      if (isGrpcServiceError(error) && Number(error.code) === GRPC_NOT_FOUND) {
+        throw new WorkflowNotFoundError(error.details || 'Workflow not found', workflowId, undefined);
+      }
+      throw error;
+    }
+  };
+  const interceptors = Array.isArray(options.interceptors) ? options.interceptors : [];
+  await composeInterceptors(
+    interceptors,
+    'signal',
+    send,
+  )({ workflowExecution: { workflowId }, signalName: stripeEventSignal.name, args: [signal], headers: {} });
+}
 
 /** The workflow an event goes to: its booking's, else its setup's; null while neither is known. */
 export function targetWorkflowId(event: Pick<ClaimedStripeEvent, 'bookingId' | 'setupId'>): string | null {
@@ -76,7 +125,7 @@ export async function deliverEvent(deps: EventDeliveryDeps, event: ClaimedStripe
   const { temporal, config } = deps;
   try {
     await temporal.withDeadline(Date.now() + config.TEMPORAL_RPC_TIMEOUT_MS, () =>
-      temporal.workflow.getHandle(workflowId).signal(stripeEventSignal, signal),
+      signalStripeEvent(temporal, workflowId, event.id, signal),
     );
     return { outcome: 'relayed' };
   } catch (signalError) {

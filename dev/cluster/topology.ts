@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { Connection, isGrpcServiceError } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { startChild, type ChildExit, type ManagedChild } from '../child-process.js';
+import type { DevSettings } from '../dev-stack.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../embedded-postgres.js';
 import { isPortOpen } from '../port-check.js';
 import { registerSearchAttributes } from '../register-search-attributes.js';
@@ -46,15 +47,7 @@ export interface ClusterPorts {
 }
 
 /** The secrets the processes share (the dev settings of `npm run start:cluster`, generated ones in tests). */
-export interface ClusterSecrets {
-  apiToken: string;
-  stripeWebhookSecret: string;
-  notifySigningSecret: string;
-  stripeSecretKey: string;
-  postgresPassword: string;
-  payloadCodecKeys: string;
-  codecAuthToken: string;
-}
+export type ClusterSecrets = DevSettings;
 
 /** Paths of the three provisioned binaries (dev/provision.sh). */
 export interface ClusterBinaries {
@@ -320,8 +313,8 @@ async function startPieces(
       env: { ...process.env, ...env },
     });
 
-  log('starting the Stripe emulator...');
-  const emulator = await restartable(
+  log(`starting the Stripe emulator, ${ports.workers.length} workers and ${ports.apis.length} APIs...`);
+  const emulatorStarted = restartable(
     'emulator',
     node('emulator', 'emulator/main.ts', {
       ...appEnv,
@@ -335,7 +328,6 @@ async function startPieces(
     options.onChild,
   );
 
-  log(`starting ${ports.workers.length} workers and ${ports.apis.length} APIs...`);
   const startWorker = async (index: number, { metrics, health }: { metrics: number; health: number }) => {
     const healthUrl = `http://127.0.0.1:${health}/healthz`;
     const process = await restartable(
@@ -362,10 +354,12 @@ async function startPieces(
     );
     return Object.assign(process, { url });
   };
-  // One at a time: each runs the (idempotent) bookings migrations, which the first does alone.
-  const workers: ClusterWorker[] = [];
-  for (const [index, workerPorts] of ports.workers.entries()) workers.push(await startWorker(index, workerPorts));
-  const apis = await Promise.all(ports.apis.map((port, index) => startApi(index, port)));
+  // All at once: each runs the bookings migrations, which take an advisory lock (db/migrate.ts).
+  const [emulator, workers, apis] = await Promise.all([
+    emulatorStarted,
+    Promise.all(ports.workers.map((workerPorts, index) => startWorker(index, workerPorts))),
+    Promise.all(ports.apis.map((port, index) => startApi(index, port))),
+  ]);
   log(`everything up (${elapsed()})`);
 
   return {

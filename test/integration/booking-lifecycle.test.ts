@@ -12,6 +12,7 @@ import { historyText } from '../../harness/history-text.js';
 import { handleNextAction } from '../../harness/stripe-js-stand-in.js';
 import { newBooking, startSystemUnderTest, type SystemUnderTest } from '../../harness/system-under-test.js';
 import { waitFor } from '../../harness/wait-for.js';
+import { deliverEvent } from '../../inbox/event-delivery.js';
 import {
   bookingStateQuery,
   bookingWorkflowId,
@@ -203,6 +204,63 @@ describe('booking payments, end to end', () => {
     } finally {
       await emulatorControl('DELETE', '/_emulator/faults');
     }
+  });
+
+  it('signals an event once when a second relay delivers it again after the first died before marking it relayed', async () => {
+    const booking = newBooking();
+    expect((await api('POST', '/v1/bookings', booking)).status).toBe(201);
+    await waitForHold(booking.bookingId, 'held');
+    const workflowId = bookingWorkflowId(booking.bookingId);
+    const signalledIds = async () =>
+      ((await system.decodedHistory(workflowId)).events ?? [])
+        .map((event) => event.workflowExecutionSignaledEventAttributes)
+        .filter((signalled) => signalled?.signalName === stripeEventSignal.name)
+        .map(
+          (signalled) =>
+            (
+              JSON.parse(
+                Buffer.from(signalled?.input?.payloads?.[0]?.data as Uint8Array).toString('utf8'),
+              ) as StripeEventSignal
+            ).eventId,
+        );
+    // An event the relay signalled; had the relay died before its UPDATE, the row would still be
+    // pending and the other API's relay would claim it and deliver it again, as here.
+    const { rows } = await system.db.query<{
+      id: string;
+      type: string;
+      booking_id: string;
+      payment_intent_id: string | null;
+      payload: unknown;
+    }>(
+      `SELECT id, type, booking_id, payment_intent_id, payload FROM stripe_events
+        WHERE booking_id = $1 AND status = 'relayed' ORDER BY received_at LIMIT 1`,
+      [booking.bookingId],
+    );
+    expect(rows).toHaveLength(1);
+    const [row] = rows;
+    await waitFor(async () => (await signalledIds()).includes(row.id), { description: `${row.id} signalled` });
+
+    const again = await deliverEvent(
+      { temporal: system.client, config: { TEMPORAL_RPC_TIMEOUT_MS: 10_000 } },
+      {
+        id: row.id,
+        type: row.type,
+        bookingId: row.booking_id,
+        paymentIntentId: row.payment_intent_id,
+        setupId: null,
+        payload: row.payload,
+        attempts: 1,
+        receivedAt: new Date(),
+      },
+    );
+    expect(again).toEqual({ outcome: 'relayed' });
+    // Cancelled and finished, the workflow's history holds every signal it was sent.
+    await api('POST', `/v1/bookings/${booking.bookingId}/cancel`, { reason: 'redelivery test done' });
+    await waitFor(
+      async () => (await system.client.workflow.getHandle(workflowId).describe()).status.name === 'COMPLETED',
+      { timeoutMs: 60_000, intervalMs: 250, description: 'the booking workflow completed' },
+    );
+    expect((await signalledIds()).filter((id) => id === row.id)).toHaveLength(1);
   });
 
   it('rejects a webhook with a forged signature and stores nothing', async () => {
