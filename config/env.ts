@@ -11,6 +11,8 @@ import {
 } from '../workflows/booking/contract.js';
 import { DEFAULT_SETUP_POLICY } from '../workflows/setup/contract.js';
 import {
+  dataRetentionFloorSeconds,
+  DEFAULT_DATA_RETENTION_SECONDS,
   DEFAULT_RECONCILIATION_SCHEDULE,
   MAX_RECONCILIATION_LOOKBACK_SECONDS,
 } from '../workflows/reconciliation/contract.js';
@@ -169,6 +171,25 @@ const apiSchema = z
   })
   .superRefine(checkCodecKeys);
 
+/** Whole days, rounded up, for messages. */
+const days = (seconds: number) => `${Math.ceil(seconds / 86_400)}d`;
+
+/**
+ * DATA_RETENTION may never drop an event Stripe could still redeliver (its id refuses the copy) or one the
+ * reconciliation lists within RECONCILE_LOOKBACK (it would be stored and relayed again).
+ */
+function checkDataRetention(env: { DATA_RETENTION: number; RECONCILE_LOOKBACK: number }, ctx: z.RefinementCtx): void {
+  const floor = dataRetentionFloorSeconds(env.RECONCILE_LOOKBACK);
+  if (env.DATA_RETENTION >= floor) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['DATA_RETENTION'],
+    message:
+      `must be at least ${days(floor)} with RECONCILE_LOOKBACK=${days(env.RECONCILE_LOOKBACK)}: the longer of ` +
+      `Stripe's 3-day webhook retries and the lookback, plus a 1d margin (the inbox de-duplicates events by id)`,
+  });
+}
+
 const workerSchema = z
   .object({
     ...temporalVars,
@@ -188,6 +209,11 @@ const workerSchema = z
         'must be at most 30d (Stripe keeps events 30 days)',
       )
       .default(DEFAULT_RECONCILIATION_SCHEDULE.lookbackSeconds),
+    /**
+     * How long settled inbox events and delivered notifications are kept before the reconciliation purges them
+     * (docs/DATA-LIFECYCLE.md); never shorter than Stripe's retries and the lookback need (checked below).
+     */
+    DATA_RETENTION: durationSeconds.default(DEFAULT_DATA_RETENTION_SECONDS),
     /** Where the SDK's Prometheus exporter serves `/metrics` (runtime metrics and business counters). */
     WORKER_METRICS_ADDRESS: bindAddress.default('0.0.0.0:9464'),
     /** Where the worker answers `GET /healthz` (200 while it polls, 503 otherwise). */
@@ -205,6 +231,7 @@ const workerSchema = z
     message: 'NOTIFY_SIGNING_SECRET is required when NOTIFY_CALLBACK_URL is set',
     path: ['NOTIFY_SIGNING_SECRET'],
   })
+  .superRefine(checkDataRetention)
   .superRefine(checkCodecKeys);
 
 /** Typed configuration of the API process. */

@@ -1,0 +1,153 @@
+/**
+ * Retention of the rows that grow with every booking (docs/DATA-LIFECYCLE.md): settled inbox events and
+ * delivered notifications older than DATA_RETENTION are deleted in bounded batches, oldest first, except
+ * those of a booking or setup whose workflow is still running (asked of Temporal's visibility, batch by
+ * batch) and inbox events a pending event still needs to find its booking. Pending events and undelivered
+ * notifications are never read here, however old.
+ */
+import { heartbeat, log } from '@temporalio/activity';
+import { deleteExpiredDeliveredNotifications, listExpiredDeliveredNotifications } from '../../db/notifications.js';
+import { deleteExpiredSettledEvents, listExpiredSettledEvents } from '../../inbox/inbox-store.js';
+import { BOOKING_ID_PATTERN, bookingWorkflowId } from '../../workflows/booking/contract.js';
+import type { DataPurgeInput, DataPurgeResult, PurgedRows } from '../../workflows/reconciliation/contract.js';
+import { paymentMethodSetupWorkflowId, SETUP_ID_PATTERN } from '../../workflows/setup/contract.js';
+import type { ReconciliationClients } from './reconciliation-activity-deps.js';
+import { resumedProgress } from './resumed-progress.js';
+
+/** A row old enough to purge and the workflows that may still need it. */
+interface ExpiredRow {
+  id: string;
+  at: Date;
+  workflowIds: string[];
+}
+
+/** How the purge reads and deletes one table. */
+interface RetainedTable {
+  name: 'stripeEvents' | 'notifications';
+  list(
+    db: ReconciliationClients['db'],
+    before: Date,
+    after: { at: Date; id: string } | null,
+    limit: number,
+  ): Promise<ExpiredRow[]>;
+  delete(db: ReconciliationClients['db'], ids: string[], before: Date): Promise<number>;
+}
+
+/**
+ * Workflow ids of the booking and setup an inbox row names. An id the API would refuse names no
+ * workflow of ours (the API starts none with it), so it protects nothing; it never reaches a query.
+ */
+function ownerWorkflowIds(bookingId: string | null, setupId: string | null): string[] {
+  const ids: string[] = [];
+  if (bookingId !== null && BOOKING_ID_PATTERN.test(bookingId)) ids.push(bookingWorkflowId(bookingId));
+  if (setupId !== null && SETUP_ID_PATTERN.test(setupId)) ids.push(paymentMethodSetupWorkflowId(setupId));
+  return ids;
+}
+
+const TABLES: RetainedTable[] = [
+  {
+    name: 'stripeEvents',
+    list: async (db, before, after, limit) =>
+      (await listExpiredSettledEvents(db, before, after, limit)).map((event) => ({
+        id: event.id,
+        at: event.receivedAt,
+        workflowIds: ownerWorkflowIds(event.bookingId, event.setupId),
+      })),
+    delete: deleteExpiredSettledEvents,
+  },
+  {
+    name: 'notifications',
+    list: async (db, before, after, limit) =>
+      (await listExpiredDeliveredNotifications(db, before, after, limit)).map((notification) => ({
+        id: notification.id,
+        at: notification.createdAt,
+        workflowIds: ownerWorkflowIds(notification.bookingId, null),
+      })),
+    delete: deleteExpiredDeliveredNotifications,
+  },
+];
+
+/** Workflow ids per visibility query: the query stays a few kilobytes. */
+const IDS_PER_QUERY = 100;
+
+/**
+ * Which of these workflows are running, from visibility. A workflow that closed moments ago may still
+ * be listed as running: its rows wait for the next run, never the other way round.
+ */
+async function runningWorkflowIds(temporal: ReconciliationClients['temporal'], ids: string[]): Promise<Set<string>> {
+  const running = new Set<string>();
+  for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
+    const chunk = ids.slice(start, start + IDS_PER_QUERY);
+    // Ids are built from the API's id patterns (letters, digits, `_`, `-`): nothing to escape.
+    const query = `WorkflowId IN (${chunk.map((id) => `'${id}'`).join(', ')}) AND ExecutionStatus = 'Running'`;
+    for await (const execution of temporal.workflow.list({ query })) running.add(execution.workflowId);
+  }
+  return running;
+}
+
+/** Progress kept in the heartbeat: the cut-off stays the same across attempts, and each table resumes at its cursor. */
+type PurgeProgress = { olderThan: string } & Record<
+  RetainedTable['name'],
+  PurgedRows & { after: { at: string; id: string } | null }
+>;
+
+/** Purges one table in batches, from its cursor, until a short batch. */
+async function purgeTable(
+  { db, temporal }: Pick<ReconciliationClients, 'db' | 'temporal'>,
+  table: RetainedTable,
+  progress: PurgeProgress,
+  batchSize: number,
+): Promise<void> {
+  const before = new Date(progress.olderThan);
+  const tally = progress[table.name];
+  for (;;) {
+    const after = tally.after && { at: new Date(tally.after.at), id: tally.after.id };
+    const rows = await table.list(db, before, after, batchSize);
+    if (rows.length === 0) break;
+    const running = await runningWorkflowIds(temporal, [...new Set(rows.flatMap((row) => row.workflowIds))]);
+    const expired = rows.filter((row) => !row.workflowIds.some((id) => running.has(id)));
+    const purged = await table.delete(
+      db,
+      expired.map((row) => row.id),
+      before,
+    );
+    tally.purged += purged;
+    tally.kept += rows.length - purged;
+    const last = rows[rows.length - 1];
+    tally.after = { at: last.at.toISOString(), id: last.id };
+    heartbeat(progress);
+    if (rows.length < batchSize) break;
+  }
+}
+
+/** Builds the retention purge activity over Postgres and Temporal's visibility. */
+export function createDataPurgeActivities(clients: Pick<ReconciliationClients, 'db' | 'temporal' | 'now'>) {
+  return {
+    /**
+     * Deletes settled inbox events and delivered notifications older than `olderThanSeconds`, batch by batch,
+     * keeping those of running workflows and inbox events a pending event shares a PaymentIntent with.
+     * A retry resumes at the cursor its last heartbeat recorded, with the same cut-off.
+     */
+    async purgeExpiredData(input: DataPurgeInput): Promise<DataPurgeResult> {
+      const progress = resumedProgress<PurgeProgress>({
+        olderThan: new Date(clients.now().getTime() - input.olderThanSeconds * 1000).toISOString(),
+        stripeEvents: { purged: 0, kept: 0, after: null },
+        notifications: { purged: 0, kept: 0, after: null },
+      });
+      for (const table of TABLES) await purgeTable(clients, table, progress, input.batchSize);
+      const result: DataPurgeResult = {
+        olderThan: progress.olderThan,
+        stripeEvents: { purged: progress.stripeEvents.purged, kept: progress.stripeEvents.kept },
+        notifications: { purged: progress.notifications.purged, kept: progress.notifications.kept },
+      };
+      log.info('expired data purged', {
+        olderThan: result.olderThan,
+        stripeEventsPurged: result.stripeEvents.purged,
+        stripeEventsKept: result.stripeEvents.kept,
+        notificationsPurged: result.notifications.purged,
+        notificationsKept: result.notifications.kept,
+      });
+      return result;
+    },
+  };
+}
