@@ -234,6 +234,26 @@ const workerSchema = z
   .superRefine(checkDataRetention)
   .superRefine(checkCodecKeys);
 
+/**
+ * Shortest retention of closed workflows the namespace may have: a week, so an operator can still read a finished
+ * booking's story (its history in the Web UI or the CLI) when the booking service or a customer asks about it after
+ * a weekend or a holiday. Temporal itself accepts 1 day; Temporal Cloud at most 90.
+ */
+export const MIN_NAMESPACE_RETENTION_SECONDS = 7 * 86_400;
+/** Namespace retention when TEMPORAL_NAMESPACE_RETENTION is unset: a month, as long as Stripe keeps events. */
+export const DEFAULT_NAMESPACE_RETENTION_SECONDS = 30 * 86_400;
+
+/** What the tools that create or update the namespace (dev/start.ts, dev/start-cluster.ts) read. */
+const namespaceSchema = z.object({
+  /** How long Temporal keeps a closed workflow's history before deleting it. */
+  TEMPORAL_NAMESPACE_RETENTION: durationSeconds
+    .refine(
+      (seconds) => seconds >= MIN_NAMESPACE_RETENTION_SECONDS,
+      `must be at least ${MIN_NAMESPACE_RETENTION_SECONDS / 86_400}d, long enough to read a finished booking's story`,
+    )
+    .default(DEFAULT_NAMESPACE_RETENTION_SECONDS),
+});
+
 /** Typed configuration of the API process. */
 export type ApiConfig = z.infer<typeof apiSchema>;
 /** Typed configuration of the worker process. */
@@ -280,6 +300,11 @@ export function parseEnv<S extends z.ZodType>(processName: string, schema: S, en
 /** The API's configuration from the environment. */
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   return parseEnv('api', apiSchema, env);
+}
+
+/** The namespace's workflow retention, in seconds, from TEMPORAL_NAMESPACE_RETENTION. */
+export function loadNamespaceRetention(env: NodeJS.ProcessEnv = process.env): number {
+  return parseEnv('namespace', namespaceSchema, env).TEMPORAL_NAMESPACE_RETENTION;
 }
 
 /** The worker's configuration from the environment. */

@@ -62,7 +62,8 @@ export async function listNotifications(db: Pool, bookingId: string): Promise<No
 export interface ExpiredNotification {
   id: string;
   bookingId: string;
-  createdAt: Date;
+  /** `created_at` as Postgres writes it, to the microsecond (a Date would round it to the millisecond). */
+  createdAt: string;
 }
 
 /**
@@ -72,11 +73,11 @@ export interface ExpiredNotification {
 export async function listExpiredDeliveredNotifications(
   db: Queryable,
   createdBefore: Date,
-  after: { at: Date; id: string } | null,
+  after: { at: string; id: string } | null,
   limit: number,
 ): Promise<ExpiredNotification[]> {
-  const result = await db.query<{ id: string; booking_id: string; created_at: Date }>(
-    `SELECT id, booking_id, created_at
+  const result = await db.query<{ id: string; booking_id: string; created_at: string }>(
+    `SELECT id, booking_id, created_at::text AS created_at
        FROM notifications
       WHERE delivered_at IS NOT NULL AND created_at < $1 AND (created_at, id) > ($2::timestamptz, $3::text)
       ORDER BY created_at, id

@@ -40,12 +40,13 @@ import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { isPortOpen } from './port-check.js';
 import { registerSearchAttributes } from './register-search-attributes.js';
 import { tokenList } from '../config/bearer-tokens.js';
+import { loadNamespaceRetention } from '../config/env.js';
 
 const env = process.env;
 const CLUSTER_DIR = path.join(DATA_DIR, 'cluster');
 const TEMPORAL_SERVICES = ['history', 'matching', 'frontend', 'worker'] as const;
-/** Placeholder until the data lifecycle work (issue 14) fixes the namespace's retention. */
-const NAMESPACE_RETENTION = '72h';
+/** Workflow retention of the namespace it creates: TEMPORAL_NAMESPACE_RETENTION (docs/DATA-LIFECYCLE.md), in ms. */
+const NAMESPACE_RETENTION = loadNamespaceRetention(env) * 1000;
 /** gRPC status ALREADY_EXISTS. */
 const GRPC_ALREADY_EXISTS = 6;
 const run = promisify(execFile);

@@ -262,7 +262,8 @@ export interface ExpiredInboxEvent {
   id: string;
   bookingId: string | null;
   setupId: string | null;
-  receivedAt: Date;
+  /** `received_at` as Postgres writes it, to the microsecond (a Date would round it to the millisecond). */
+  receivedAt: string;
 }
 
 /**
@@ -272,11 +273,16 @@ export interface ExpiredInboxEvent {
 export async function listExpiredSettledEvents(
   db: Queryable,
   receivedBefore: Date,
-  after: { at: Date; id: string } | null,
+  after: { at: string; id: string } | null,
   limit: number,
 ): Promise<ExpiredInboxEvent[]> {
-  const result = await db.query<{ id: string; booking_id: string | null; setup_id: string | null; received_at: Date }>(
-    `SELECT id, booking_id, setup_id, received_at
+  const result = await db.query<{
+    id: string;
+    booking_id: string | null;
+    setup_id: string | null;
+    received_at: string;
+  }>(
+    `SELECT id, booking_id, setup_id, received_at::text AS received_at
        FROM stripe_events
       WHERE status <> 'pending' AND received_at < $1 AND (received_at, id) > ($2::timestamptz, $3::text)
       ORDER BY received_at, id

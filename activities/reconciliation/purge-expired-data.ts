@@ -17,7 +17,8 @@ import { resumedProgress } from './resumed-progress.js';
 /** A row old enough to purge and the workflows that may still need it. */
 interface ExpiredRow {
   id: string;
-  at: Date;
+  /** Its timestamp as Postgres writes it (microseconds): the cursor must not round it. */
+  at: string;
   workflowIds: string[];
 }
 
@@ -27,7 +28,7 @@ interface RetainedTable {
   list(
     db: ReconciliationClients['db'],
     before: Date,
-    after: { at: Date; id: string } | null,
+    after: { at: string; id: string } | null,
     limit: number,
   ): Promise<ExpiredRow[]>;
   delete(db: ReconciliationClients['db'], ids: string[], before: Date): Promise<number>;
@@ -101,8 +102,7 @@ async function purgeTable(
   const before = new Date(progress.olderThan);
   const tally = progress[table.name];
   for (;;) {
-    const after = tally.after && { at: new Date(tally.after.at), id: tally.after.id };
-    const rows = await table.list(db, before, after, batchSize);
+    const rows = await table.list(db, before, tally.after, batchSize);
     if (rows.length === 0) break;
     const running = await runningWorkflowIds(temporal, [...new Set(rows.flatMap((row) => row.workflowIds))]);
     const expired = rows.filter((row) => !row.workflowIds.some((id) => running.has(id)));
@@ -114,7 +114,7 @@ async function purgeTable(
     tally.purged += purged;
     tally.kept += rows.length - purged;
     const last = rows[rows.length - 1];
-    tally.after = { at: last.at.toISOString(), id: last.id };
+    tally.after = { at: last.at, id: last.id };
     heartbeat(progress);
     if (rows.length < batchSize) break;
   }
