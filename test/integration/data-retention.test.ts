@@ -17,7 +17,14 @@ import { startDevServer, type DevServerHandle } from '../../harness/dev-server-e
 import { startTestPostgres, type TestPostgres } from '../../harness/postgres.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { bookingWorkflowId } from '../../workflows/booking/contract.js';
-import type { DataPurgeInput, DataPurgeResult } from '../../workflows/reconciliation/contract.js';
+import {
+  DEFAULT_PURGE_BATCH_SIZE,
+  RECONCILIATION_SCHEDULE_ID,
+  type DataPurgeInput,
+  type DataPurgeResult,
+  type ReconciliationInput,
+} from '../../workflows/reconciliation/contract.js';
+import { ensureReconciliationSchedule } from '../../worker/reconciliation-schedule.js';
 import { paymentMethodSetupWorkflowId } from '../../workflows/setup/contract.js';
 
 const DAY = 86_400_000;
@@ -239,6 +246,23 @@ describe('retention purge', () => {
     expect(await again('evt_redelivered')).toBe(false);
     // Past the retention (and so past Stripe's retries and the lookback), the id is forgotten.
     expect(await again('evt_expired')).toBe(true);
+  });
+});
+
+describe('the reconciliation Schedule', () => {
+  it("carries the worker's DATA_RETENTION to every run as its purge", async () => {
+    await ensureReconciliationSchedule(client, {
+      taskQueue: `schedule-${uid()}`,
+      intervalSeconds: 3600,
+      lookbackSeconds: 86_400,
+      retentionSeconds: RETENTION_DAYS * 86_400,
+    });
+
+    const { action } = await client.schedule.getHandle(RECONCILIATION_SCHEDULE_ID).describe();
+
+    expect(action.type).toBe('startWorkflow');
+    const [input] = (action as { args: ReconciliationInput[] }).args;
+    expect(input.purge).toEqual({ olderThanSeconds: RETENTION_DAYS * 86_400, batchSize: DEFAULT_PURGE_BATCH_SIZE });
   });
 });
 
