@@ -68,6 +68,13 @@ const TABLES: RetainedTable[] = [
   },
 ];
 
+/**
+ * How long one run purges before it stops and leaves the rest to the next run: well inside the activity's
+ * 30-minute start-to-close, so a backlog (the first run on a database holding months of rows) never fails
+ * the reconciliation, it is worked off run after run.
+ */
+export const PURGE_TIME_BUDGET_MS = 10 * 60_000;
+
 /** Workflow ids per visibility query: the query stays a few kilobytes. */
 const IDS_PER_QUERY = 100;
 
@@ -92,18 +99,19 @@ type PurgeProgress = { olderThan: string } & Record<
   PurgedRows & { after: { at: string; id: string } | null }
 >;
 
-/** Purges one table in batches, from its cursor, until a short batch. */
+/** Purges one table in batches, from its cursor, until a short batch (true) or the deadline (false). */
 async function purgeTable(
   { db, temporal }: Pick<ReconciliationClients, 'db' | 'temporal'>,
   table: RetainedTable,
   progress: PurgeProgress,
   batchSize: number,
-): Promise<void> {
+  deadline: number,
+): Promise<boolean> {
   const before = new Date(progress.olderThan);
   const tally = progress[table.name];
   for (;;) {
     const rows = await table.list(db, before, tally.after, batchSize);
-    if (rows.length === 0) break;
+    if (rows.length === 0) return true;
     const running = await runningWorkflowIds(temporal, [...new Set(rows.flatMap((row) => row.workflowIds))]);
     const expired = rows.filter((row) => !row.workflowIds.some((id) => running.has(id)));
     const purged = await table.delete(
@@ -116,7 +124,8 @@ async function purgeTable(
     const last = rows[rows.length - 1];
     tally.after = { at: last.at, id: last.id };
     heartbeat(progress);
-    if (rows.length < batchSize) break;
+    if (rows.length < batchSize) return true;
+    if (Date.now() >= deadline) return false;
   }
 }
 
@@ -126,7 +135,8 @@ export function createDataPurgeActivities(clients: Pick<ReconciliationClients, '
     /**
      * Deletes settled inbox events and delivered notifications older than `olderThanSeconds`, batch by batch,
      * keeping those of running workflows and inbox events a pending event shares a PaymentIntent with.
-     * A retry resumes at the cursor its last heartbeat recorded, with the same cut-off.
+     * A retry resumes at the cursor its last heartbeat recorded, with the same cut-off; past its time budget it
+     * stops (`complete: false`) and the next run carries on.
      */
     async purgeExpiredData(input: DataPurgeInput): Promise<DataPurgeResult> {
       const progress = resumedProgress<PurgeProgress>({
@@ -134,9 +144,12 @@ export function createDataPurgeActivities(clients: Pick<ReconciliationClients, '
         stripeEvents: { purged: 0, kept: 0, after: null },
         notifications: { purged: 0, kept: 0, after: null },
       });
-      for (const table of TABLES) await purgeTable(clients, table, progress, input.batchSize);
+      const deadline = Date.now() + (input.timeBudgetMs ?? PURGE_TIME_BUDGET_MS);
+      let complete = true;
+      for (const table of TABLES) complete &&= await purgeTable(clients, table, progress, input.batchSize, deadline);
       const result: DataPurgeResult = {
         olderThan: progress.olderThan,
+        complete,
         stripeEvents: { purged: progress.stripeEvents.purged, kept: progress.stripeEvents.kept },
         notifications: { purged: progress.notifications.purged, kept: progress.notifications.kept },
       };
@@ -146,6 +159,7 @@ export function createDataPurgeActivities(clients: Pick<ReconciliationClients, '
         stripeEventsKept: result.stripeEvents.kept,
         notificationsPurged: result.notifications.purged,
         notificationsKept: result.notifications.kept,
+        complete,
       });
       return result;
     },

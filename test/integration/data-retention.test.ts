@@ -157,6 +157,7 @@ describe('retention purge', () => {
     expect(await remainingNotifications()).toEqual(['ntf_recent_delivered']);
     expect(result.stripeEvents).toEqual({ purged: 5, kept: 0 });
     expect(result.notifications).toEqual({ purged: 1, kept: 0 });
+    expect(result.complete).toBe(true);
     expect(Date.now() - Date.parse(result.olderThan)).toBeGreaterThanOrEqual(RETENTION_DAYS * DAY);
   });
 
@@ -224,6 +225,20 @@ describe('retention purge', () => {
 
     expect(await remainingEvents()).toEqual(['evt_charge_waiting', 'evt_names_booking']);
     expect(result.stripeEvents).toEqual({ purged: 0, kept: 1 });
+  });
+
+  it('stops at its time budget with rows left, and the next run carries on where the rows are', async () => {
+    const closed = `closed-${uid()}`;
+    await closedWorkflows(bookingWorkflowId(closed));
+    for (let index = 0; index < 5; index += 1) await inboxEvent(`evt_backlog_${index}`, 300 - index, 'closed');
+
+    const first = await purge({ batchSize: 2, timeBudgetMs: 0 });
+    expect(first).toMatchObject({ complete: false, stripeEvents: { purged: 2, kept: 0 } });
+    expect(await remainingEvents()).toHaveLength(3);
+
+    const second = await purge({ batchSize: 2 });
+    expect(second).toMatchObject({ complete: true, stripeEvents: { purged: 3, kept: 0 } });
+    expect(await remainingEvents()).toEqual([]);
   });
 
   it('leaves the de-duplication intact: an event redelivered within the retention is still refused after a purge', async () => {

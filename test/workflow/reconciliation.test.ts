@@ -67,6 +67,7 @@ function activities(
   sweep: StaleInboxResult,
   purge: DataPurgeResult = {
     olderThan: '',
+    complete: true,
     stripeEvents: { purged: 0, kept: 0 },
     notifications: { purged: 0, kept: 0 },
   },
@@ -184,6 +185,7 @@ describe('reconciliation workflow', () => {
   it('purges past the retention it is given, after giving up on stale inbox events, and reports what it purged', async () => {
     const purged: DataPurgeResult = {
       olderThan: '2026-01-01T00:00:00.000Z',
+      complete: true,
       stripeEvents: { purged: 40, kept: 3 },
       notifications: { purged: 12, kept: 1 },
     };

@@ -52,6 +52,8 @@ export interface DataPurgeInput {
   /** Settled inbox events and delivered notifications older than this are deleted, unless still needed. */
   olderThanSeconds: number;
   batchSize: number;
+  /** How long one run may purge before leaving the rest to the next run; the activity's default (10 minutes) when unset. */
+  timeBudgetMs?: number;
 }
 
 /** How often, and how far back, reconciliation looks when the environment does not say. */
@@ -164,6 +166,8 @@ export interface PurgedRows {
 export interface DataPurgeResult {
   /** Rows received or created before this instant were considered. */
   olderThan: string;
+  /** False when the run stopped at its time budget with rows left to purge: the next run carries on. */
+  complete: boolean;
   stripeEvents: PurgedRows;
   notifications: PurgedRows;
 }
