@@ -81,6 +81,20 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
+  // Which index the purge's reads walk (the planner's choice on this data, after ANALYZE).
+  await db.query('ANALYZE stripe_events, notifications');
+  const plans = await Promise.all(
+    [
+      `SELECT id FROM stripe_events WHERE status <> 'pending' AND received_at < now() - interval '35 days'
+          AND (received_at, id) > ('-infinity'::timestamptz, '') ORDER BY received_at, id LIMIT 500`,
+      `SELECT id FROM notifications WHERE delivered_at IS NOT NULL AND created_at < now() - interval '35 days'
+          AND (created_at, id) > ('-infinity'::timestamptz, '') ORDER BY created_at, id LIMIT 500`,
+    ].map(async (sql) => {
+      const plan = JSON.stringify((await db.query(`EXPLAIN (FORMAT JSON) ${sql}`)).rows[0]);
+      return /"Index Name":"([^"]+)"/.exec(plan)?.[1] ?? 'no index (sequential scan)';
+    }),
+  );
+
   const activities = createDataPurgeActivities({ db, temporal: client, now: () => new Date() });
   const input: DataPurgeInput = { olderThanSeconds: RETENTION_DAYS * 86_400, batchSize: DEFAULT_PURGE_BATCH_SIZE };
   const runPurge = (): Promise<DataPurgeResult> =>
@@ -103,6 +117,7 @@ try {
       rowsPurgedPerSecond: Math.round(purged / (purgeMs / 1000)),
       secondPurge: { ...again, ms: Math.round(secondPurgeMs) },
       bytesAfterPurge: await size(),
+      purgeReadsIndexes: plans,
     }),
   );
 } finally {
