@@ -1,11 +1,12 @@
 /**
  * Retention of the rows that grow with every booking (docs/DATA-LIFECYCLE.md): settled inbox events and
  * delivered notifications older than DATA_RETENTION are deleted in bounded batches, oldest first, except
- * those of a booking or setup whose workflow is still running (asked of Temporal's visibility, batch by
- * batch) and inbox events a pending event still needs to find its booking. Pending events and undelivered
+ * those of a booking or setup whose workflow is still running (asked of Temporal, batch by batch) and
+ * inbox events a pending event still needs to find its booking. Pending events and undelivered
  * notifications are never read here, however old.
  */
 import { heartbeat, log } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { deleteExpiredDeliveredNotifications, listExpiredDeliveredNotifications } from '../../db/notifications.js';
 import { deleteExpiredSettledEvents, listExpiredSettledEvents } from '../../inbox/inbox-store.js';
 import { BOOKING_ID_PATTERN, bookingWorkflowId } from '../../workflows/booking/contract.js';
@@ -36,7 +37,7 @@ interface RetainedTable {
 
 /**
  * Workflow ids of the booking and setup an inbox row names. An id the API would refuse names no
- * workflow of ours (the API starts none with it), so it protects nothing; it never reaches a query.
+ * workflow of ours (the API starts none with it), so it protects nothing.
  */
 function ownerWorkflowIds(bookingId: string | null, setupId: string | null): string[] {
   const ids: string[] = [];
@@ -75,20 +76,28 @@ const TABLES: RetainedTable[] = [
  */
 export const PURGE_TIME_BUDGET_MS = 10 * 60_000;
 
-/** Workflow ids per visibility query: the query stays a few kilobytes. */
-const IDS_PER_QUERY = 100;
+/** Describes in flight at once while checking a batch's workflows. */
+const DESCRIBE_CONCURRENCY = 8;
 
 /**
- * Which of these workflows are running, from visibility. A workflow that closed moments ago may still
- * be listed as running: its rows wait for the next run, never the other way round.
+ * Which of these workflows are running, each asked of Temporal with a describe of its latest run: strongly
+ * consistent, unlike visibility, which may list nothing as running for a booking between a continue-as-new and
+ * the new run's indexing. A workflow Temporal does not know (never started, or removed after the namespace's
+ * retention) is not running; any other error fails the activity before this batch deletes anything.
  */
 async function runningWorkflowIds(temporal: ReconciliationClients['temporal'], ids: string[]): Promise<Set<string>> {
   const running = new Set<string>();
-  for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
-    const chunk = ids.slice(start, start + IDS_PER_QUERY);
-    // Ids are built from the API's id patterns (letters, digits, `_`, `-`): nothing to escape.
-    const query = `WorkflowId IN (${chunk.map((id) => `'${id}'`).join(', ')}) AND ExecutionStatus = 'Running'`;
-    for await (const execution of temporal.workflow.list({ query })) running.add(execution.workflowId);
+  for (let start = 0; start < ids.length; start += DESCRIBE_CONCURRENCY) {
+    await Promise.all(
+      ids.slice(start, start + DESCRIBE_CONCURRENCY).map(async (workflowId) => {
+        try {
+          const { status } = await temporal.workflow.getHandle(workflowId).describe();
+          if (status.name === 'RUNNING') running.add(workflowId);
+        } catch (error) {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+      }),
+    );
   }
   return running;
 }
@@ -129,7 +138,7 @@ async function purgeTable(
   }
 }
 
-/** Builds the retention purge activity over Postgres and Temporal's visibility. */
+/** Builds the retention purge activity over Postgres and Temporal's describe. */
 export function createDataPurgeActivities(clients: Pick<ReconciliationClients, 'db' | 'temporal' | 'now'>) {
   return {
     /**
