@@ -11,6 +11,8 @@ import {
 } from '../workflows/booking/contract.js';
 import { DEFAULT_SETUP_POLICY } from '../workflows/setup/contract.js';
 import {
+  dataRetentionFloorSeconds,
+  DEFAULT_DATA_RETENTION_SECONDS,
   DEFAULT_RECONCILIATION_SCHEDULE,
   MAX_RECONCILIATION_LOOKBACK_SECONDS,
 } from '../workflows/reconciliation/contract.js';
@@ -169,6 +171,25 @@ const apiSchema = z
   })
   .superRefine(checkCodecKeys);
 
+/** Whole days, rounded up, for messages. */
+const days = (seconds: number) => `${Math.ceil(seconds / 86_400)}d`;
+
+/**
+ * DATA_RETENTION may never drop an event Stripe could still redeliver (its id refuses the copy) or one the
+ * reconciliation lists within RECONCILE_LOOKBACK (it would be stored and relayed again).
+ */
+function checkDataRetention(env: { DATA_RETENTION: number; RECONCILE_LOOKBACK: number }, ctx: z.RefinementCtx): void {
+  const floor = dataRetentionFloorSeconds(env.RECONCILE_LOOKBACK);
+  if (env.DATA_RETENTION >= floor) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['DATA_RETENTION'],
+    message:
+      `must be at least ${days(floor)} with RECONCILE_LOOKBACK=${days(env.RECONCILE_LOOKBACK)}: the longer of ` +
+      `Stripe's 3-day webhook retries and the lookback, plus a 1d margin (the inbox de-duplicates events by id)`,
+  });
+}
+
 const workerSchema = z
   .object({
     ...temporalVars,
@@ -188,6 +209,11 @@ const workerSchema = z
         'must be at most 30d (Stripe keeps events 30 days)',
       )
       .default(DEFAULT_RECONCILIATION_SCHEDULE.lookbackSeconds),
+    /**
+     * How long settled inbox events and delivered notifications are kept before the reconciliation purges them
+     * (docs/DATA-LIFECYCLE.md); never shorter than Stripe's retries and the lookback need (checked below).
+     */
+    DATA_RETENTION: durationSeconds.default(DEFAULT_DATA_RETENTION_SECONDS),
     /** Where the SDK's Prometheus exporter serves `/metrics` (runtime metrics and business counters). */
     WORKER_METRICS_ADDRESS: bindAddress.default('0.0.0.0:9464'),
     /** Where the worker answers `GET /healthz` (200 while it polls, 503 otherwise). */
@@ -205,7 +231,28 @@ const workerSchema = z
     message: 'NOTIFY_SIGNING_SECRET is required when NOTIFY_CALLBACK_URL is set',
     path: ['NOTIFY_SIGNING_SECRET'],
   })
+  .superRefine(checkDataRetention)
   .superRefine(checkCodecKeys);
+
+/**
+ * Shortest retention of closed workflows the namespace may have: a week, so an operator can still read a finished
+ * booking's story (its history in the Web UI or the CLI) when the booking service or a customer asks about it after
+ * a weekend or a holiday. Temporal itself accepts 1 day; Temporal Cloud at most 90.
+ */
+export const MIN_NAMESPACE_RETENTION_SECONDS = 7 * 86_400;
+/** Namespace retention when TEMPORAL_NAMESPACE_RETENTION is unset: a month, as long as Stripe keeps events. */
+export const DEFAULT_NAMESPACE_RETENTION_SECONDS = 30 * 86_400;
+
+/** What the tools that create or update the namespace (dev/start.ts, dev/start-cluster.ts) read. */
+const namespaceSchema = z.object({
+  /** How long Temporal keeps a closed workflow's history before deleting it. */
+  TEMPORAL_NAMESPACE_RETENTION: durationSeconds
+    .refine(
+      (seconds) => seconds >= MIN_NAMESPACE_RETENTION_SECONDS,
+      `must be at least ${MIN_NAMESPACE_RETENTION_SECONDS / 86_400}d, long enough to read a finished booking's story`,
+    )
+    .default(DEFAULT_NAMESPACE_RETENTION_SECONDS),
+});
 
 /** Typed configuration of the API process. */
 export type ApiConfig = z.infer<typeof apiSchema>;
@@ -253,6 +300,11 @@ export function parseEnv<S extends z.ZodType>(processName: string, schema: S, en
 /** The API's configuration from the environment. */
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   return parseEnv('api', apiSchema, env);
+}
+
+/** The namespace's workflow retention, in seconds, from TEMPORAL_NAMESPACE_RETENTION. */
+export function loadNamespaceRetention(env: NodeJS.ProcessEnv = process.env): number {
+  return parseEnv('namespace', namespaceSchema, env).TEMPORAL_NAMESPACE_RETENTION;
 }
 
 /** The worker's configuration from the environment. */

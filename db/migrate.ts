@@ -22,8 +22,14 @@ const silentLogger: MigrationLogger = { info: () => undefined, warn: () => undef
  * advisory lock and, in `wait` mode, a second process waits for the first and then finds nothing to do.
  * Returns the names of the migrations this call applied.
  */
-export async function migrate(databaseUrl: string, logger: MigrationLogger = silentLogger): Promise<string[]> {
+export async function migrate(
+  databaseUrl: string,
+  logger: MigrationLogger = silentLogger,
+  options: { count?: number } = {},
+): Promise<string[]> {
   const applied = await runner({
+    // Only the first `count` pending migrations (tests bring a database to an earlier version); all when unset.
+    ...(options.count !== undefined && { count: options.count }),
     databaseUrl,
     dir: MIGRATIONS_DIR,
     migrationsTable: MIGRATIONS_TABLE,

@@ -1,5 +1,6 @@
 /** Durable record of every notification the booking service is sent. */
 import type { Pool } from 'pg';
+import type { Queryable } from './transaction.js';
 
 /** A notification row as stored. */
 export interface NotificationRecord {
@@ -55,6 +56,49 @@ export async function listNotifications(db: Pool, bookingId: string): Promise<No
     [bookingId],
   );
   return result.rows.map(toNotificationRecord);
+}
+
+/** A notification the retention purge may delete: delivered, and created before the retention cut-off. */
+export interface ExpiredNotification {
+  id: string;
+  bookingId: string;
+  /** `created_at` as Postgres writes it, to the microsecond (a Date would round it to the millisecond). */
+  createdAt: string;
+}
+
+/**
+ * Up to `limit` delivered notifications created before `createdBefore`, oldest first, after the
+ * `(createdAt, id)` cursor; walks `notifications_delivered_created_at_idx`.
+ */
+export async function listExpiredDeliveredNotifications(
+  db: Queryable,
+  createdBefore: Date,
+  after: { at: string; id: string } | null,
+  limit: number,
+): Promise<ExpiredNotification[]> {
+  const result = await db.query<{ id: string; booking_id: string; created_at: string }>(
+    `SELECT id, booking_id, created_at::text AS created_at
+       FROM notifications
+      WHERE delivered_at IS NOT NULL AND created_at < $1 AND (created_at, id) > ($2::timestamptz, $3::text)
+      ORDER BY created_at, id
+      LIMIT $4`,
+    [createdBefore, after?.at ?? '-infinity', after?.id ?? '', limit],
+  );
+  return result.rows.map((row) => ({ id: row.id, bookingId: row.booking_id, createdAt: row.created_at }));
+}
+
+/** Deletes these notifications if they are delivered and created before `createdBefore`; returns how many. */
+export async function deleteExpiredDeliveredNotifications(
+  db: Queryable,
+  ids: readonly string[],
+  createdBefore: Date,
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await db.query(
+    'DELETE FROM notifications WHERE id = ANY($1::text[]) AND delivered_at IS NOT NULL AND created_at < $2',
+    [ids, createdBefore],
+  );
+  return result.rowCount ?? 0;
 }
 
 function toNotificationRecord(row: {

@@ -20,11 +20,12 @@ import path from 'node:path';
 import { DATA_DIR, log, loadDevSettings, portFrom, printBanner, running, runStack, watch } from './dev-stack.js';
 import { isPortOpen } from './port-check.js';
 import { TEMPORAL_SERVICES, startClusterTopology, type ClusterPorts } from './cluster/topology.js';
+import { loadNamespaceRetention } from '../config/env.js';
 
 const env = process.env;
 const CLUSTER_DIR = path.join(DATA_DIR, 'cluster');
-/** Placeholder until the data lifecycle work (issue 14) fixes the namespace's retention. */
-const NAMESPACE_RETENTION = '72h';
+/** Workflow retention of the namespace it creates: TEMPORAL_NAMESPACE_RETENTION (docs/DATA-LIFECYCLE.md), in ms. */
+const NAMESPACE_RETENTION_MS = loadNamespaceRetention(env) * 1000;
 
 /** A provisioned binary: its `*_PATH` variable, else dev/provision.sh's bin directory. */
 function binary(variable: string, file: string): string {
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
     secrets,
     binaries,
     namespace: env.TEMPORAL_NAMESPACE || 'default',
-    retention: NAMESPACE_RETENTION,
+    retention: NAMESPACE_RETENTION_MS,
     echo: true,
     log,
     // Recorded in dev-stack's list: Ctrl-C (or a failed start) stops them in reverse order.

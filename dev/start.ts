@@ -28,6 +28,7 @@ import {
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { startTemporalDevServer } from './temporal-dev-server.js';
 import { tokenList } from '../config/bearer-tokens.js';
+import { loadNamespaceRetention } from '../config/env.js';
 
 const env = process.env;
 
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
   const workerMetricsPort = Number((env.WORKER_METRICS_ADDRESS || '0.0.0.0:9464').split(':').at(-1));
   const workerHealthPort = Number((env.WORKER_HEALTH_ADDRESS || '0.0.0.0:9465').split(':').at(-1));
   const namespace = env.TEMPORAL_NAMESPACE || 'default';
+  // Checked before anything starts: a retention too short to read a finished booking's story is refused.
+  const namespaceRetentionSeconds = loadNamespaceRetention(env);
   const codecAuthToken = env.CODEC_AUTH_TOKEN || settings.codecAuthToken;
 
   const givenKey = env.STRIPE_SECRET_KEY;
@@ -101,6 +104,7 @@ async function main(): Promise<void> {
           // The Web UI sends no Authorization header to a codec endpoint: the token rides in the path.
           uiCodecEndpoint: `http://localhost:${apiPort}/codec/${tokenList(codecAuthToken)[0]}`,
           namespaces: namespace === 'default' ? [] : [namespace],
+          namespaceRetentionSeconds,
           echo: true,
         });
         watch(server.child());

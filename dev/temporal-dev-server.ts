@@ -1,9 +1,11 @@
 /**
  * Runs `temporal server start-dev` as a managed child that can be stopped and restarted on the
  * same SQLite file: `npm start` uses it for the local cluster, integration tests to simulate an
- * outage of Temporal. Registers the product's search attributes (workflows/common/search-attributes.ts).
+ * outage of Temporal. Registers the product's search attributes (workflows/common/search-attributes.ts) and, when
+ * given, sets the namespaces' workflow retention.
  */
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../workflows/common/search-attributes.js';
 import { describeExit, startChild, type ManagedChild } from './child-process.js';
 import { registerSearchAttributes } from './register-search-attributes.js';
@@ -21,6 +23,11 @@ export interface TemporalDevServerOptions {
   uiPort?: number;
   /** Namespaces created at launch besides `default`. */
   namespaces?: string[];
+  /**
+   * Retention of closed workflows set on `default` and `namespaces` at every launch (TEMPORAL_NAMESPACE_RETENTION),
+   * in seconds; unset, the dev server's own (1 day).
+   */
+  namespaceRetentionSeconds?: number;
   /**
    * Search attributes to register besides the product's own (SEARCH_ATTRIBUTES, always registered),
    * name → type (`Keyword`, `Text`, `Int`, `Datetime`, ...).
@@ -76,8 +83,11 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       // The flags above only register them when the database is new: an existing one gets them here.
       const connection = await Connection.connect({ address });
       try {
-        for (const namespace of ['default', ...(options.namespaces ?? [])])
+        for (const namespace of ['default', ...(options.namespaces ?? [])]) {
           await registerSearchAttributes(connection, namespace);
+          if (options.namespaceRetentionSeconds !== undefined)
+            await setNamespaceRetention(connection, namespace, options.namespaceRetentionSeconds);
+        }
       } finally {
         await connection.close();
       }
@@ -101,6 +111,14 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       current = await launch();
     },
   };
+}
+
+/** Sets how long the namespace keeps closed workflows (its other settings stay as they are). */
+export async function setNamespaceRetention(connection: Connection, namespace: string, seconds: number): Promise<void> {
+  await connection.workflowService.updateNamespace({
+    namespace,
+    config: { workflowExecutionRetentionTtl: msToTs(seconds * 1000) },
+  });
 }
 
 /** Polls the frontend until the `default` namespace is described, or fails with the server's output. */

@@ -38,6 +38,8 @@ export interface StartDevServerOptions {
   searchAttributes?: Record<string, string>;
   /** Echo the server's output (default false; it is shown when start-up fails). */
   echo?: boolean;
+  /** Workflow retention set on the `default` namespace, in seconds; the dev server's own when unset. */
+  namespaceRetentionSeconds?: number;
 }
 
 /** A dev server process the test controls: `stop()` simulates an outage, `restart()` recovers it. */
@@ -65,6 +67,7 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
     dbFile,
     searchAttributes: options.searchAttributes,
     echo: options.echo,
+    namespaceRetentionSeconds: options.namespaceRetentionSeconds,
   });
   return {
     address: server.address,

@@ -256,3 +256,66 @@ export async function countEventsByStatus(db: Queryable): Promise<Record<InboxSt
   for (const row of result.rows) counts[row.status] = Number(row.count);
   return counts;
 }
+
+/** An inbox row the retention purge may delete: settled, and received before the retention cut-off. */
+export interface ExpiredInboxEvent {
+  id: string;
+  bookingId: string | null;
+  setupId: string | null;
+  /** `received_at` as Postgres writes it, to the microsecond (a Date would round it to the millisecond). */
+  receivedAt: string;
+}
+
+/**
+ * Up to `limit` settled (not `pending`) events received before `receivedBefore`, oldest first, after the
+ * `(receivedAt, id)` cursor; walks `stripe_events_settled_received_at_idx`.
+ */
+export async function listExpiredSettledEvents(
+  db: Queryable,
+  receivedBefore: Date,
+  after: { at: string; id: string } | null,
+  limit: number,
+): Promise<ExpiredInboxEvent[]> {
+  const result = await db.query<{
+    id: string;
+    booking_id: string | null;
+    setup_id: string | null;
+    received_at: string;
+  }>(
+    `SELECT id, booking_id, setup_id, received_at::text AS received_at
+       FROM stripe_events
+      WHERE status <> 'pending' AND received_at < $1 AND (received_at, id) > ($2::timestamptz, $3::text)
+      ORDER BY received_at, id
+      LIMIT $4`,
+    [receivedBefore, after?.at ?? '-infinity', after?.id ?? '', limit],
+  );
+  return result.rows.map((row) => ({
+    id: row.id,
+    bookingId: row.booking_id,
+    setupId: row.setup_id,
+    receivedAt: row.received_at,
+  }));
+}
+
+/**
+ * Deletes these events if they are still settled and received before `receivedBefore`, except one
+ * whose PaymentIntent a pending event shares: the relay finds that event's booking through it.
+ * Returns how many were deleted.
+ */
+export async function deleteExpiredSettledEvents(
+  db: Queryable,
+  ids: readonly string[],
+  receivedBefore: Date,
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await db.query(
+    `DELETE FROM stripe_events settled
+      WHERE settled.id = ANY($1::text[]) AND settled.status <> 'pending' AND settled.received_at < $2
+        AND NOT EXISTS (
+          SELECT 1 FROM stripe_events waiting
+           WHERE waiting.status = 'pending' AND waiting.payment_intent_id = settled.payment_intent_id
+        )`,
+    [ids, receivedBefore],
+  );
+  return result.rowCount ?? 0;
+}

@@ -51,12 +51,16 @@ const reconciliation = await ensureReconciliationSchedule(temporal, {
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   intervalSeconds: config.RECONCILE_INTERVAL,
   lookbackSeconds: config.RECONCILE_LOOKBACK,
+  retentionSeconds: config.DATA_RETENTION,
 });
 logger.info('reconciliation schedule', {
   schedule: reconciliation,
   intervalSeconds: config.RECONCILE_INTERVAL,
   lookbackSeconds: config.RECONCILE_LOOKBACK,
+  retentionSeconds: config.DATA_RETENTION,
 });
+if (config.RECONCILE_INTERVAL === null)
+  logger.warn('RECONCILE_INTERVAL is off: nothing purges the inbox and notifications past DATA_RETENTION');
 const health = await startWorkerHealthServer({ address: config.WORKER_HEALTH_ADDRESS, worker });
 
 logger.info('worker polling', {

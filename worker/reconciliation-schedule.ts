@@ -5,6 +5,7 @@
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import {
+  DEFAULT_PURGE_BATCH_SIZE,
   RECONCILIATION_SCHEDULE_ID,
   RECONCILIATION_WORKFLOW_ID,
   RECONCILIATION_WORKFLOW_TYPE,
@@ -17,6 +18,8 @@ export interface ReconciliationScheduleSettings {
   /** Seconds between runs; null turns the Schedule off. */
   intervalSeconds: number | null;
   lookbackSeconds: number;
+  /** DATA_RETENTION: each run purges settled inbox events and delivered notifications older than this; unset, none. */
+  retentionSeconds?: number;
 }
 
 /** What starting the worker did to the Schedule. */
@@ -24,7 +27,7 @@ export type ReconciliationScheduleOutcome = 'created' | 'updated' | 'paused' | '
 
 /** The note on a Schedule paused by configuration; only such a pause is lifted by configuration. */
 export const PAUSED_BY_CONFIGURATION_NOTE = 'paused by RECONCILE_INTERVAL=off';
-const ACTIVE_NOTE = 'kept by the worker from RECONCILE_INTERVAL and RECONCILE_LOOKBACK';
+const ACTIVE_NOTE = 'kept by the worker from RECONCILE_INTERVAL, RECONCILE_LOOKBACK and DATA_RETENTION';
 
 /** Creates the Schedule, or brings an existing one in line with `settings`. */
 export async function ensureReconciliationSchedule(
@@ -49,7 +52,14 @@ export async function ensureReconciliationSchedule(
       workflowType: RECONCILIATION_WORKFLOW_TYPE,
       workflowId: RECONCILIATION_WORKFLOW_ID,
       taskQueue: settings.taskQueue,
-      args: [reconciliationInput({ lookbackSeconds: settings.lookbackSeconds })],
+      args: [
+        reconciliationInput({
+          lookbackSeconds: settings.lookbackSeconds,
+          ...(settings.retentionSeconds !== undefined && {
+            purge: { olderThanSeconds: settings.retentionSeconds, batchSize: DEFAULT_PURGE_BATCH_SIZE },
+          }),
+        }),
+      ],
       staticSummary: 'Reconcile open bookings and the webhook inbox with Stripe',
     },
     policies: {

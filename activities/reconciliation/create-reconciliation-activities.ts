@@ -1,11 +1,12 @@
 /**
  * The reconciliation's side effects: reading Stripe's recent events and storing those the inbox
  * missed, comparing open bookings (found through Temporal visibility, read with their query) with
- * their PaymentIntents, and giving up on inbox events no workflow will ever take. Built by a
+ * their PaymentIntents, giving up on inbox events no workflow will ever take, and purging rows past their retention. Built by a
  * factory from its clients; never reads the env. Work comes in bounded pages, with heartbeats.
  */
 import { createBookingComparisonActivities } from './compare-open-bookings.js';
 import { createStaleInboxActivities } from './ignore-stale-inbox-events.js';
+import { createDataPurgeActivities } from './purge-expired-data.js';
 import { createEventRecoveryActivities } from './recover-missed-stripe-events.js';
 import type { ReconciliationActivityDeps } from './reconciliation-activity-deps.js';
 
@@ -21,6 +22,7 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
     ...createEventRecoveryActivities(clients),
     ...createBookingComparisonActivities(clients),
     ...createStaleInboxActivities(clients),
+    ...createDataPurgeActivities(clients),
   };
 }
 

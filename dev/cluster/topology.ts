@@ -69,8 +69,8 @@ export interface ClusterTopologyOptions {
   secrets: ClusterSecrets;
   binaries: ClusterBinaries;
   namespace?: string;
-  /** The namespace's workflow retention when it is created (default 72h). */
-  retention?: string;
+  /** The namespace's workflow retention when it is created, in ms or as `72h` (default 72h; start:cluster: TEMPORAL_NAMESPACE_RETENTION). */
+  retention?: number | string;
   /** Start the Web UI server (default true). */
   ui?: boolean;
   /** Variables for every API and worker on top of the derived ones (e.g. HOLD_RELEASE_GRACE_SECONDS). */
@@ -471,7 +471,7 @@ export async function migrateTemporalDatabases(sqlTool: string, dbPort: number, 
 async function ensureNamespace(
   address: string,
   namespace: string,
-  retention: string,
+  retention: number | string,
   log: (message: string) => void,
 ): Promise<void> {
   const deadline = Date.now() + 90_000;

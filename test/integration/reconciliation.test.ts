@@ -15,6 +15,7 @@ import { withTransaction } from '../../db/transaction.js';
 import { ensureReconciliationSchedule, PAUSED_BY_CONFIGURATION_NOTE } from '../../worker/reconciliation-schedule.js';
 import { bookingStateQuery, bookingWorkflowId } from '../../workflows/booking/contract.js';
 import {
+  DEFAULT_PURGE_BATCH_SIZE,
   OPEN_BOOKINGS_QUERY,
   RECONCILIATION_SCHEDULE_ID,
   RECONCILIATION_WORKFLOW_TYPE,
@@ -257,6 +258,7 @@ describe('reconciliation', () => {
         PAYLOAD_CODEC_KEYS: system.payloadCodecKeys,
         RECONCILE_INTERVAL: '1h',
         RECONCILE_LOOKBACK: '2h',
+        DATA_RETENTION: '40d',
       },
     });
     const handle = system.client.schedule.getHandle(RECONCILIATION_SCHEDULE_ID);
@@ -269,7 +271,12 @@ describe('reconciliation', () => {
       expect(created.spec.intervals).toEqual([expect.objectContaining({ every: 3_600_000 })]);
       expect(created.policies.overlap).toBe('SKIP');
       expect(created.action).toMatchObject({ workflowType: RECONCILIATION_WORKFLOW_TYPE, taskQueue: probeQueue });
-      expect(created.action.args).toEqual([reconciliationInput({ lookbackSeconds: 7200 })]);
+      expect(created.action.args).toEqual([
+        reconciliationInput({
+          lookbackSeconds: 7200,
+          purge: { olderThanSeconds: 40 * 86_400, batchSize: DEFAULT_PURGE_BATCH_SIZE },
+        }),
+      ]);
       expect(created.state.paused).toBe(false);
     } finally {
       await worker.stop({ timeoutMs: 30_000 });

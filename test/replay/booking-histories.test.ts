@@ -54,6 +54,7 @@ const EXPECTED_HISTORIES = [
   'setup-bank-attempts-exceeded',
   'setup-bank-microdeposits-expired',
   'reconciliation-two-pages',
+  'reconciliation-with-purge',
   'search-attributes-hold-released',
   'search-attributes-ach-disputed',
   'search-attributes-setup-card',

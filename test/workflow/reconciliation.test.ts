@@ -26,6 +26,8 @@ import {
   MAX_REPORTED_ITEMS,
   RECONCILIATION_WORKFLOW_TYPE,
   reconciliationInput,
+  type DataPurgeInput,
+  type DataPurgeResult,
   type ReconciliationInput,
   type ReconciliationReport,
 } from '../../workflows/reconciliation/contract.js';
@@ -58,18 +60,38 @@ function drift(bookingId: string): BookingDrift {
   };
 }
 
-/** Stand-in activities: open bookings in pages, recovered events and stale inbox rows as given. */
-function activities(pages: BookingComparisonPage[], recovery: EventRecoveryResult, sweep: StaleInboxResult) {
+/** Stand-in activities: open bookings in pages, recovered events, stale inbox rows and purged rows as given. */
+function activities(
+  pages: BookingComparisonPage[],
+  recovery: EventRecoveryResult,
+  sweep: StaleInboxResult,
+  purge: DataPurgeResult = {
+    olderThan: '',
+    complete: true,
+    stripeEvents: { purged: 0, kept: 0 },
+    notifications: { purged: 0, kept: 0 },
+  },
+) {
   const asked: BookingComparisonInput[] = [];
+  const calls: string[] = [];
+  const purges: DataPurgeInput[] = [];
   const stub: ReconciliationActivities = {
     recoverMissedStripeEvents: () => Promise.resolve(recovery),
     compareOpenBookings: (input) => {
       asked.push(input);
       return Promise.resolve(pages[input.pageToken === null ? 0 : Number(input.pageToken)]);
     },
-    ignoreStaleInboxEvents: () => Promise.resolve(sweep),
+    ignoreStaleInboxEvents: () => {
+      calls.push('sweep');
+      return Promise.resolve(sweep);
+    },
+    purgeExpiredData: (input) => {
+      calls.push('purge');
+      purges.push(input);
+      return Promise.resolve(purge);
+    },
   };
-  return { stub, asked };
+  return { stub, asked, calls, purges };
 }
 
 type ReconciliationWorkflow = (input: ReconciliationInput) => Promise<ReconciliationReport>;
@@ -158,5 +180,40 @@ describe('reconciliation workflow', () => {
 
     expect(report.bookings.disagreeing).toBe(MAX_REPORTED_ITEMS + 50);
     expect(report.disagreements).toHaveLength(MAX_REPORTED_ITEMS);
+  });
+
+  it('purges past the retention it is given, after giving up on stale inbox events, and reports what it purged', async () => {
+    const purged: DataPurgeResult = {
+      olderThan: '2026-01-01T00:00:00.000Z',
+      complete: true,
+      stripeEvents: { purged: 40, kept: 3 },
+      notifications: { purged: 12, kept: 1 },
+    };
+    const { stub, calls, purges } = activities(
+      [{ checked: 0, disagreements: [], unreadable: [], nextPageToken: null }],
+      { listed: 0, ours: 0, recovered: 0, recoveredEvents: [] },
+      noSweep,
+      purged,
+    );
+    const purge: DataPurgeInput = { olderThanSeconds: 35 * 86_400, batchSize: 500 };
+
+    const report = await runReconciliation(stub, reconciliationInput({ purge }), 'reconciliation-with-purge');
+
+    expect(calls).toEqual(['sweep', 'purge']);
+    expect(purges).toEqual([purge]);
+    expect(report.purge).toEqual(purged);
+  });
+
+  it('purges nothing when its input names no retention (runs scheduled before the purge existed)', async () => {
+    const { stub, calls } = activities(
+      [{ checked: 0, disagreements: [], unreadable: [], nextPageToken: null }],
+      { listed: 0, ours: 0, recovered: 0, recoveredEvents: [] },
+      noSweep,
+    );
+
+    const report = await runReconciliation(stub, reconciliationInput());
+
+    expect(calls).toEqual(['sweep']);
+    expect(report.purge).toBeNull();
   });
 });

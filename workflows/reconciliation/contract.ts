@@ -26,6 +26,36 @@ export const STRIPE_WEBHOOK_RETRY_WINDOW_SECONDS = 3 * 24 * 60 * 60;
 /** Stripe keeps events for 30 days: the longest lookback that can find anything. */
 export const MAX_RECONCILIATION_LOOKBACK_SECONDS = 30 * 24 * 60 * 60;
 
+/**
+ * Added to the retention floor: covers a run's own duration, the interval between runs and clock differences
+ * between the worker, Postgres and Stripe.
+ */
+export const DATA_RETENTION_MARGIN_SECONDS = 24 * 60 * 60;
+
+/**
+ * The shortest retention of settled inbox events and delivered notifications: an event must outlive Stripe's
+ * webhook retries (a redelivery is refused by its id) and the reconciliation's lookback (an event it lists must
+ * be found in the inbox, or it would be stored and relayed again), plus the margin.
+ */
+export function dataRetentionFloorSeconds(lookbackSeconds: number): number {
+  return Math.max(STRIPE_WEBHOOK_RETRY_WINDOW_SECONDS, lookbackSeconds) + DATA_RETENTION_MARGIN_SECONDS;
+}
+
+/** Retention when the environment does not say: above the floor for every lookback allowed (at most 30 days). */
+export const DEFAULT_DATA_RETENTION_SECONDS = 35 * 24 * 60 * 60;
+
+/** Rows the purge reads, checks against Temporal and deletes at a time. */
+export const DEFAULT_PURGE_BATCH_SIZE = 500;
+
+/** What the purge of a run deletes (docs/DATA-LIFECYCLE.md). */
+export interface DataPurgeInput {
+  /** Settled inbox events and delivered notifications older than this are deleted, unless still needed. */
+  olderThanSeconds: number;
+  batchSize: number;
+  /** How long one run may purge before leaving the rest to the next run; the activity's default (10 minutes) when unset. */
+  timeBudgetMs?: number;
+}
+
 /** How often, and how far back, reconciliation looks when the environment does not say. */
 export const DEFAULT_RECONCILIATION_SCHEDULE = {
   intervalSeconds: 15 * 60,
@@ -48,6 +78,8 @@ export interface ReconciliationInput {
   staleAfterSeconds: number;
   /** Items (events, bookings, inbox rows) read per page. */
   pageSize: number;
+  /** Retention purge after the comparison; absent in runs scheduled before it existed (and in most tests). */
+  purge?: DataPurgeInput;
 }
 
 /** The input of a scheduled run: everything but the lookback at its default. */
@@ -119,6 +151,25 @@ export interface ReconciliationReport {
     stillPending: number;
   };
   ignoredInboxEvents: IgnoredInboxEvent[];
+  /** The retention purge, null when the run had none. */
+  purge: DataPurgeResult | null;
+}
+
+/** What a purge deleted from one table, and what it kept although old enough. */
+export interface PurgedRows {
+  purged: number;
+  /** Old enough, but of a booking or setup whose workflow is running (or, in the inbox, needed by a pending event). */
+  kept: number;
+}
+
+/** What the retention purge did. */
+export interface DataPurgeResult {
+  /** Rows received or created before this instant were considered. */
+  olderThan: string;
+  /** False when the run stopped at its time budget with rows left to purge: the next run carries on. */
+  complete: boolean;
+  stripeEvents: PurgedRows;
+  notifications: PurgedRows;
 }
 
 /** Query returning the report so far (a large reconciliation takes a while). */

@@ -1,10 +1,10 @@
 /**
  * Reconciliation, started by the `booking-reconciliation` Schedule: compares every open booking with
  * its PaymentIntents on Stripe, re-relays the Stripe events the inbox missed, gives up on inbox
- * events no workflow will ever take, and returns (and logs) a report of ids, statuses and counts.
+ * events no workflow will ever take, purges rows past their retention, and returns (and logs) a report of ids, statuses and counts.
  * Deterministic: every read and write is an activity.
  */
-import { log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type {
   BookingComparisonPage,
   ReconciliationActivities,
@@ -29,6 +29,10 @@ const sweepInbox = proxyActivities<ReconciliationActivities>({
   ...activityOptions.reconciliationScans,
   summary: "ignore inbox events past Stripe's retry window that no workflow will take",
 });
+const purgeData = proxyActivities<ReconciliationActivities>({
+  ...activityOptions.reconciliationScans,
+  summary: 'purge settled inbox events and delivered notifications past their retention',
+});
 
 /** The reconciliation workflow; returns its report. */
 export async function reconciliationWorkflow(input: ReconciliationInput): Promise<ReconciliationReport> {
@@ -45,6 +49,7 @@ export async function reconciliationWorkflow(input: ReconciliationInput): Promis
     unreadableBookings: [],
     staleInboxEvents: { ignored: 0, stillPending: 0 },
     ignoredInboxEvents: [],
+    purge: null,
   };
   setHandler(reconciliationReportQuery, () => report);
 
@@ -80,6 +85,10 @@ export async function reconciliationWorkflow(input: ReconciliationInput): Promis
   });
   report.staleInboxEvents = { ignored: sweep.ignored, stillPending: sweep.stillPending };
   report.ignoredInboxEvents = sweep.ignoredEvents;
+  // Runs started before the purge existed replay without it.
+  if (input.purge && patched('reconciliation-purges-expired-data')) {
+    report.purge = await purgeData.purgeExpiredData(input.purge);
+  }
   report.finishedAt = new Date().toISOString();
 
   for (const drift of report.disagreements) {
@@ -106,6 +115,8 @@ export async function reconciliationWorkflow(input: ReconciliationInput): Promis
     bookingsUnreadable: report.bookings.unreadable,
     staleInboxEventsIgnored: report.staleInboxEvents.ignored,
     staleInboxEventsStillPending: report.staleInboxEvents.stillPending,
+    stripeEventsPurged: report.purge?.stripeEvents.purged ?? 0,
+    notificationsPurged: report.purge?.notifications.purged ?? 0,
   });
   return report;
 }

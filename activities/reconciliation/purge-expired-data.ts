@@ -1,0 +1,176 @@
+/**
+ * Retention of the rows that grow with every booking (docs/DATA-LIFECYCLE.md): settled inbox events and
+ * delivered notifications older than DATA_RETENTION are deleted in bounded batches, oldest first, except
+ * those of a booking or setup whose workflow is still running (asked of Temporal, batch by batch) and
+ * inbox events a pending event still needs to find its booking. Pending events and undelivered
+ * notifications are never read here, however old.
+ */
+import { heartbeat, log } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { deleteExpiredDeliveredNotifications, listExpiredDeliveredNotifications } from '../../db/notifications.js';
+import { deleteExpiredSettledEvents, listExpiredSettledEvents } from '../../inbox/inbox-store.js';
+import { BOOKING_ID_PATTERN, bookingWorkflowId } from '../../workflows/booking/contract.js';
+import type { DataPurgeInput, DataPurgeResult, PurgedRows } from '../../workflows/reconciliation/contract.js';
+import { paymentMethodSetupWorkflowId, SETUP_ID_PATTERN } from '../../workflows/setup/contract.js';
+import type { ReconciliationClients } from './reconciliation-activity-deps.js';
+import { resumedProgress } from './resumed-progress.js';
+
+/** A row old enough to purge and the workflows that may still need it. */
+interface ExpiredRow {
+  id: string;
+  /** Its timestamp as Postgres writes it (microseconds): the cursor must not round it. */
+  at: string;
+  workflowIds: string[];
+}
+
+/** How the purge reads and deletes one table. */
+interface RetainedTable {
+  name: 'stripeEvents' | 'notifications';
+  list(
+    db: ReconciliationClients['db'],
+    before: Date,
+    after: { at: string; id: string } | null,
+    limit: number,
+  ): Promise<ExpiredRow[]>;
+  delete(db: ReconciliationClients['db'], ids: string[], before: Date): Promise<number>;
+}
+
+/**
+ * Workflow ids of the booking and setup an inbox row names. An id the API would refuse names no
+ * workflow of ours (the API starts none with it), so it protects nothing.
+ */
+function ownerWorkflowIds(bookingId: string | null, setupId: string | null): string[] {
+  const ids: string[] = [];
+  if (bookingId !== null && BOOKING_ID_PATTERN.test(bookingId)) ids.push(bookingWorkflowId(bookingId));
+  if (setupId !== null && SETUP_ID_PATTERN.test(setupId)) ids.push(paymentMethodSetupWorkflowId(setupId));
+  return ids;
+}
+
+const TABLES: RetainedTable[] = [
+  {
+    name: 'stripeEvents',
+    list: async (db, before, after, limit) =>
+      (await listExpiredSettledEvents(db, before, after, limit)).map((event) => ({
+        id: event.id,
+        at: event.receivedAt,
+        workflowIds: ownerWorkflowIds(event.bookingId, event.setupId),
+      })),
+    delete: deleteExpiredSettledEvents,
+  },
+  {
+    name: 'notifications',
+    list: async (db, before, after, limit) =>
+      (await listExpiredDeliveredNotifications(db, before, after, limit)).map((notification) => ({
+        id: notification.id,
+        at: notification.createdAt,
+        workflowIds: ownerWorkflowIds(notification.bookingId, null),
+      })),
+    delete: deleteExpiredDeliveredNotifications,
+  },
+];
+
+/**
+ * How long one run purges before it stops and leaves the rest to the next run: well inside the activity's
+ * 30-minute start-to-close, so a backlog (the first run on a database holding months of rows) never fails
+ * the reconciliation, it is worked off run after run.
+ */
+export const PURGE_TIME_BUDGET_MS = 10 * 60_000;
+
+/** Describes in flight at once while checking a batch's workflows. */
+const DESCRIBE_CONCURRENCY = 8;
+
+/**
+ * Which of these workflows are running, each asked of Temporal with a describe of its latest run: strongly
+ * consistent, unlike visibility, which may list nothing as running for a booking between a continue-as-new and
+ * the new run's indexing. A workflow Temporal does not know (never started, or removed after the namespace's
+ * retention) is not running; any other error fails the activity before this batch deletes anything.
+ */
+async function runningWorkflowIds(temporal: ReconciliationClients['temporal'], ids: string[]): Promise<Set<string>> {
+  const running = new Set<string>();
+  for (let start = 0; start < ids.length; start += DESCRIBE_CONCURRENCY) {
+    await Promise.all(
+      ids.slice(start, start + DESCRIBE_CONCURRENCY).map(async (workflowId) => {
+        try {
+          const { status } = await temporal.workflow.getHandle(workflowId).describe();
+          if (status.name === 'RUNNING') running.add(workflowId);
+        } catch (error) {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+      }),
+    );
+  }
+  return running;
+}
+
+/** Progress kept in the heartbeat: the cut-off stays the same across attempts, and each table resumes at its cursor. */
+type PurgeProgress = { olderThan: string } & Record<
+  RetainedTable['name'],
+  PurgedRows & { after: { at: string; id: string } | null }
+>;
+
+/** Purges one table in batches, from its cursor, until a short batch (true) or the deadline (false). */
+async function purgeTable(
+  { db, temporal }: Pick<ReconciliationClients, 'db' | 'temporal'>,
+  table: RetainedTable,
+  progress: PurgeProgress,
+  batchSize: number,
+  deadline: number,
+): Promise<boolean> {
+  const before = new Date(progress.olderThan);
+  const tally = progress[table.name];
+  for (;;) {
+    const rows = await table.list(db, before, tally.after, batchSize);
+    if (rows.length === 0) return true;
+    const running = await runningWorkflowIds(temporal, [...new Set(rows.flatMap((row) => row.workflowIds))]);
+    const expired = rows.filter((row) => !row.workflowIds.some((id) => running.has(id)));
+    const purged = await table.delete(
+      db,
+      expired.map((row) => row.id),
+      before,
+    );
+    tally.purged += purged;
+    tally.kept += rows.length - purged;
+    const last = rows[rows.length - 1];
+    tally.after = { at: last.at, id: last.id };
+    heartbeat(progress);
+    if (rows.length < batchSize) return true;
+    if (Date.now() >= deadline) return false;
+  }
+}
+
+/** Builds the retention purge activity over Postgres and Temporal's describe. */
+export function createDataPurgeActivities(clients: Pick<ReconciliationClients, 'db' | 'temporal' | 'now'>) {
+  return {
+    /**
+     * Deletes settled inbox events and delivered notifications older than `olderThanSeconds`, batch by batch,
+     * keeping those of running workflows and inbox events a pending event shares a PaymentIntent with.
+     * A retry resumes at the cursor its last heartbeat recorded, with the same cut-off; past its time budget it
+     * stops (`complete: false`) and the next run carries on.
+     */
+    async purgeExpiredData(input: DataPurgeInput): Promise<DataPurgeResult> {
+      const progress = resumedProgress<PurgeProgress>({
+        olderThan: new Date(clients.now().getTime() - input.olderThanSeconds * 1000).toISOString(),
+        stripeEvents: { purged: 0, kept: 0, after: null },
+        notifications: { purged: 0, kept: 0, after: null },
+      });
+      const deadline = Date.now() + (input.timeBudgetMs ?? PURGE_TIME_BUDGET_MS);
+      let complete = true;
+      for (const table of TABLES) complete &&= await purgeTable(clients, table, progress, input.batchSize, deadline);
+      const result: DataPurgeResult = {
+        olderThan: progress.olderThan,
+        complete,
+        stripeEvents: { purged: progress.stripeEvents.purged, kept: progress.stripeEvents.kept },
+        notifications: { purged: progress.notifications.purged, kept: progress.notifications.kept },
+      };
+      log.info('expired data purged', {
+        olderThan: result.olderThan,
+        stripeEventsPurged: result.stripeEvents.purged,
+        stripeEventsKept: result.stripeEvents.kept,
+        notificationsPurged: result.notifications.purged,
+        notificationsKept: result.notifications.kept,
+        complete,
+      });
+      return result;
+    },
+  };
+}
