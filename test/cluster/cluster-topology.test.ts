@@ -313,6 +313,8 @@ describe('the cluster topology', () => {
     }
     await cluster.postgres.restart();
 
+    const slowest = Math.max(...refused.map((answer) => answer.ms));
+    console.log(`PostgreSQL outage: ${refused.length} answers while down, the slowest in ${slowest} ms`);
     expect(refused.length).toBeGreaterThanOrEqual(10);
     expect(refused.filter((answer) => answer.status !== 503 || !answer.code || !answer.requestId)).toEqual([]);
     // Sent again after the outage, every refused booking is accepted; all end released.
