@@ -11,7 +11,7 @@ import { startTestCluster, type TestCluster } from '../../harness/cluster.js';
 import { scrape, sumOf } from '../../harness/prometheus-text.js';
 import { newBooking, postWebhook, type ApiAnswer } from '../../harness/system-under-test.js';
 import { waitFor } from '../../harness/wait-for.js';
-import { bookingStateQuery, bookingWorkflowId } from '../../workflows/booking/contract.js';
+import { bookingWorkflowId } from '../../workflows/booking/contract.js';
 import type { BookingView } from '../../api/booking/schemas.js';
 
 let cluster: TestCluster;
@@ -123,27 +123,14 @@ async function settledAccounting(bookingIds: string[]): Promise<Accounting> {
   }
 }
 
-/**
- * Asserts one hold per booking, every event settled in the inbox, every relayed one signalled
- * exactly once — or, after a relay was killed, at least once (see the API kill below).
- */
-function expectAccountedFor(accounting: Accounting, bookings: number, { afterRelayKill = false } = {}) {
+/** Asserts one hold per booking, every event settled in the inbox, every relayed one signalled exactly once. */
+function expectAccountedFor(accounting: Accounting, bookings: number) {
   expect(Object.values(accounting.paymentIntents)).toEqual(Array.from({ length: bookings }, () => 1));
   // A card hold placed and released: at least authorised and canceled.
   expect(accounting.events).toBeGreaterThanOrEqual(2 * bookings);
   expect(accounting.unsettled).toEqual([]);
-  if (!afterRelayKill) expect(accounting.signalledTwice).toEqual([]);
-  const counts = [...accounting.signalsPerRelayedEvent];
-  expect(counts.filter(([, count]) => (afterRelayKill ? count < 1 : count !== 1))).toEqual([]);
-}
-
-/** Each booking's workflow processed every distinct event it was signalled once (`processedEventCount`). */
-async function expectEachEventProcessedOnce(bookingIds: string[]) {
-  for (const bookingId of bookingIds) {
-    const signalled = await cluster.signalledEventIds(bookingWorkflowId(bookingId));
-    const state = await cluster.client.workflow.getHandle(bookingWorkflowId(bookingId)).query(bookingStateQuery);
-    expect(state.processedEventCount, bookingId).toBe(new Set(signalled).size);
-  }
+  expect(accounting.signalledTwice).toEqual([]);
+  expect([...accounting.signalsPerRelayedEvent].filter(([, count]) => count !== 1)).toEqual([]);
 }
 
 /** Creates a booking through API `index`, sending it again (same body) on a 503 until it is accepted. */
@@ -275,20 +262,18 @@ describe('the cluster topology', () => {
     const bookingIds = [...first, ...sentToVictim.map((booking) => booking.bookingId), ...during];
     await waitForHolds(bookingIds, 'released', CREATING_API);
     const accounting = await settledAccounting(bookingIds);
-    expectAccountedFor(accounting, bookingIds.length, { afterRelayKill: true });
+    expectAccountedFor(accounting, bookingIds.length);
     const relayedByNow = await cluster.db.query<{ id: string; status: string }>(
       'SELECT id, status FROM stripe_events WHERE id = ANY($1)',
       [answeredByVictim],
     );
     expect(relayedByNow.rows.filter((row) => !['relayed', 'closed'].includes(row.status))).toEqual([]);
     // A relay killed between its signal and marking the row relayed leaves the row to the other
-    // relay, which signals the event again (at-least-once: Temporal dedupes signals by request id,
-    // and the SDK gives each signal a random one). The booking processes each event once.
-    const twice = accounting.signalledTwice.length;
-    await expectEachEventProcessedOnce(bookingIds);
+    // relay, which signals it again: with the event's own request id, Temporal records it once
+    // (inbox/event-delivery.ts), as expectAccountedFor checked.
     console.log(
       `API kill: ${answeredByVictim.length} webhooks answered 200 by the victim before the kill; ` +
-        `${resent.length} of ${sentToVictim.length} creates in flight on it sent again; ${twice} events signalled twice`,
+        `${resent.length} of ${sentToVictim.length} creates in flight on it sent again`,
     );
   });
 
@@ -328,6 +313,8 @@ describe('the cluster topology', () => {
     }
     await cluster.postgres.restart();
 
+    const slowest = Math.max(...refused.map((answer) => answer.ms));
+    console.log(`PostgreSQL outage: ${refused.length} answers while down, the slowest in ${slowest} ms`);
     expect(refused.length).toBeGreaterThanOrEqual(10);
     expect(refused.filter((answer) => answer.status !== 503 || !answer.code || !answer.requestId)).toEqual([]);
     // Sent again after the outage, every refused booking is accepted; all end released.
