@@ -250,10 +250,15 @@ async function writeOneReport(
   return [reportFile, ...written];
 }
 
+/** A stack's name in the side-by-side table. */
+function columnName(results: BenchResults): string {
+  return results.stack.kind === 'started' ? 'dev stack (started by the bench)' : stackName(results);
+}
+
 /** The figures that differ by stack, one column per stack of the run, and what limits each here. */
 function comparisonSection(stacks: Array<{ results: BenchResults; link: string | null }>): string[] {
   const column = ({ results, link }: { results: BenchResults; link: string | null }) =>
-    link ? `[${stackName(results)}](${link})` : stackName(results);
+    link ? `[${stackName(results)}](${link})` : columnName(results);
   const row = (name: string, pick: (results: BenchResults) => string) =>
     `| ${name} | ${stacks.map(({ results }) => pick(results)).join(' | ')} |`;
   const peak = (results: BenchResults) => peakSteps(results).booking;
@@ -281,14 +286,15 @@ function comparisonSection(stacks: Array<{ results: BenchResults; link: string |
     '',
     ...stacks.map(
       ({ results }) =>
-        `- ${stackName(results)}: ${results.ingestCpu.map((share) => `${share.label} ${share.seconds.toFixed(1)}`).join(', ')}` +
+        `- ${columnName(results)}: ${results.ingestCpu.map((share) => `${share.label} ${share.seconds.toFixed(1)}`).join(', ')}` +
         ` (${results.ingestCpuWallSeconds.toFixed(1)} s of wall time).`,
     ),
     '',
-    'What limits each on these 2 cores: every process of a stack shares them with the load generator. The dev server keeps Temporal in ' +
-      'one process on SQLite; the cluster spends more CPU per action (gRPC between frontend, history and matching, PostgreSQL ' +
-      'transactions for every history write, two APIs and two workers each with their own pools and caches), so on one machine it is ' +
-      'not faster: it is the shape that grows, by giving each service its own cores and PostgreSQL its own disk.',
+    'What limits each on these 2 cores: every process of a stack shares them with the load generator and with ' +
+      'anything else the machine runs ("other processes" above; the load averages are in each report). The dev server ' +
+      'keeps Temporal in one process on SQLite; the cluster splits it into four processes that talk gRPC, makes every ' +
+      'history write a PostgreSQL transaction, and runs two APIs and two workers. On one machine neither gets cores of ' +
+      'its own: the cluster is the shape that grows, by giving each service its own hosts and PostgreSQL its own disk.',
     '',
   ];
 }

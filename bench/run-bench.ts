@@ -189,7 +189,8 @@ export async function runBench(
     const ingestCpu = cpuSince(cpuBefore, (pid, comm) => {
       const label = target.processLabels.get(pid);
       if (label) return label;
-      if (comm === 'temporal') return 'Temporal dev server';
+      // The cluster's Temporal processes are labelled by pid; a `temporal` there is someone else's dev server.
+      if (comm === 'temporal' && target.stack.kind !== 'cluster') return 'Temporal dev server';
       if (comm === 'postgres') return 'PostgreSQL';
       if (comm.startsWith('kworker') || comm.startsWith('jbd2')) return 'kernel (disk writeback, journal)';
       return 'other processes';
