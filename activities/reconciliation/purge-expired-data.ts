@@ -83,23 +83,29 @@ const DESCRIBE_CONCURRENCY = 8;
  * Which of these workflows are running, each asked of Temporal with a describe of its latest run: strongly
  * consistent, unlike visibility, which may list nothing as running for a booking between a continue-as-new and
  * the new run's indexing. A workflow Temporal does not know (never started, or removed after the namespace's
- * retention) is not running; any other error fails the activity before this batch deletes anything.
+ * retention) is not running; any other error fails the activity before this batch deletes anything. `known`
+ * keeps the answers for the rest of the run: a booking's events and its notifications are asked about once.
  */
-async function runningWorkflowIds(temporal: ReconciliationClients['temporal'], ids: string[]): Promise<Set<string>> {
-  const running = new Set<string>();
-  for (let start = 0; start < ids.length; start += DESCRIBE_CONCURRENCY) {
+async function runningWorkflowIds(
+  temporal: ReconciliationClients['temporal'],
+  ids: string[],
+  known: Map<string, boolean>,
+): Promise<Set<string>> {
+  const unknown = ids.filter((id) => !known.has(id));
+  for (let start = 0; start < unknown.length; start += DESCRIBE_CONCURRENCY) {
     await Promise.all(
-      ids.slice(start, start + DESCRIBE_CONCURRENCY).map(async (workflowId) => {
+      unknown.slice(start, start + DESCRIBE_CONCURRENCY).map(async (workflowId) => {
         try {
           const { status } = await temporal.workflow.getHandle(workflowId).describe();
-          if (status.name === 'RUNNING') running.add(workflowId);
+          known.set(workflowId, status.name === 'RUNNING');
         } catch (error) {
           if (!(error instanceof WorkflowNotFoundError)) throw error;
+          known.set(workflowId, false);
         }
       }),
     );
   }
-  return running;
+  return new Set(ids.filter((id) => known.get(id)));
 }
 
 /** Progress kept in the heartbeat: the cut-off stays the same across attempts, and each table resumes at its cursor. */
@@ -115,13 +121,14 @@ async function purgeTable(
   progress: PurgeProgress,
   batchSize: number,
   deadline: number,
+  known: Map<string, boolean>,
 ): Promise<boolean> {
   const before = new Date(progress.olderThan);
   const tally = progress[table.name];
   for (;;) {
     const rows = await table.list(db, before, tally.after, batchSize);
     if (rows.length === 0) return true;
-    const running = await runningWorkflowIds(temporal, [...new Set(rows.flatMap((row) => row.workflowIds))]);
+    const running = await runningWorkflowIds(temporal, [...new Set(rows.flatMap((row) => row.workflowIds))], known);
     const expired = rows.filter((row) => !row.workflowIds.some((id) => running.has(id)));
     const purged = await table.delete(
       db,
@@ -154,8 +161,10 @@ export function createDataPurgeActivities(clients: Pick<ReconciliationClients, '
         notifications: { purged: 0, kept: 0, after: null },
       });
       const deadline = Date.now() + (input.timeBudgetMs ?? PURGE_TIME_BUDGET_MS);
+      const known = new Map<string, boolean>();
       let complete = true;
-      for (const table of TABLES) complete &&= await purgeTable(clients, table, progress, input.batchSize, deadline);
+      for (const table of TABLES)
+        complete &&= await purgeTable(clients, table, progress, input.batchSize, deadline, known);
       const result: DataPurgeResult = {
         olderThan: progress.olderThan,
         complete,
