@@ -63,7 +63,9 @@ export function toPaymentIntentSnapshot(paymentIntent: Stripe.PaymentIntent): Pa
     paymentReference: charge?.payment_method_details?.us_bank_account?.payment_reference ?? null,
     lastErrorPaymentMethodId: lastError?.payment_method?.id ?? null,
     paymentMethodId:
-      typeof paymentIntent.payment_method === 'string' ? paymentIntent.payment_method : (paymentIntent.payment_method?.id ?? null),
+      typeof paymentIntent.payment_method === 'string'
+        ? paymentIntent.payment_method
+        : (paymentIntent.payment_method?.id ?? null),
     extendedAuthorization: charge?.payment_method_details?.card?.extended_authorization?.status === 'enabled',
   };
 }
