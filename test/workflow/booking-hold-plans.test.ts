@@ -15,11 +15,13 @@ import {
   DEFAULT_HOLD_POLICY,
   bookingStateQuery,
   cancelBookingUpdate,
+  supplyPaymentMethodUpdate,
   type BookingInput,
   type BookingState,
   type HoldAuthorization,
 } from '../../workflows/booking/contract.js';
 import { startBookingHarness, type BookingHarness } from '../../harness/booking-harness.js';
+import { handleNextAction } from '../../harness/stripe-js-stand-in.js';
 import { waitFor } from '../../harness/wait-for.js';
 
 const DAY = 24 * 3600;
@@ -182,5 +184,171 @@ describe('hold plans (time-skipping)', () => {
 
     const final = await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     expect(final.hold.status).toBe('released');
+  });
+
+  it('renews a Mastercard hold in 7-day steps (merchant-initiated Mastercard authorizations last 7 days)', async () => {
+    const handle = await startPlannedBooking(30, { holdPaymentMethod: 'pm_card_mastercard' });
+    const covered = await followChain(handle);
+    const chain = heldChain(covered);
+    for (const authorization of chain) {
+      const validity = new Date(authorization.validUntil!).getTime() - new Date(authorization.authorizedAt!).getTime();
+      expect(validity).toBe(CARD_AUTHORIZATION_VALIDITY_SECONDS * 1000);
+    }
+    expect(chain.map((authorization) => authorization.renewal)).toEqual([0, 1, 2, 3, 4]);
+    await expectNoGap(covered.bookingId, chain);
+    expect(covered.hold.nextAuthorizationAt).toBeNull();
+    await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+  });
+
+  it('keeps one extended authorization when the network grants it, and renews when it refuses', async () => {
+    const policy = { ...DEFAULT_HOLD_POLICY, extendedAuthorization: true };
+    const granted = await startPlannedBooking(25, { holdPaymentMethod: 'pm_card_mastercard', policy });
+    const extended = await waitForState(granted, (s) => s.hold.status === 'held', 'extended hold');
+    expect(extended.hold.authorizations).toEqual([expect.objectContaining({ extended: true, renewal: 0 })]);
+    const validity = new Date(extended.hold.validUntil!).getTime() - new Date(extended.hold.authorizedAt!).getTime();
+    expect(validity).toBe(30 * DAY * 1000);
+    expect(extended.hold.nextAuthorizationAt).toBeNull();
+    expect(new Date(extended.hold.releaseAt!).getTime()).toBe(
+      new Date(extended.endsAt).getTime() + DEFAULT_HOLD_POLICY.releaseGraceSeconds * 1000,
+    );
+
+    // Visa extends only for lodging, rental and cruise merchants: the emulated account is `general`.
+    const refused = await startPlannedBooking(25, { policy });
+    const standard = await waitForState(refused, (s) => s.hold.status === 'held', 'standard hold');
+    expect(standard.hold.authorizations).toEqual([expect.objectContaining({ extended: false })]);
+    expect(standard.hold.nextAuthorizationAt).not.toBeNull();
+    const chain = heldChain(await followChain(refused));
+    expect(chain.length).toBeGreaterThan(1);
+    await granted.executeUpdate(cancelBookingUpdate, { args: [{}] });
+    await refused.executeUpdate(cancelBookingUpdate, { args: [{}] });
+  });
+
+  it('defers: verifies the card at once, then places the covering hold off-session in time for the release', async () => {
+    const handle = await startPlannedBooking(20, { holdPlan: 'defer' });
+    const scheduled = await waitForState(handle, (s) => s.hold.status === 'scheduled', 'scheduled hold');
+    expect(scheduled.hold.authorizations).toEqual([
+      expect.objectContaining({ purpose: 'verification', outcome: 'verified', renewal: 0 }),
+    ]);
+    expect(scheduled.hold.paymentIntentId).toBeNull();
+    const target = new Date(scheduled.endsAt).getTime() + DEFAULT_HOLD_POLICY.releaseGraceSeconds * 1000;
+    expect(new Date(scheduled.hold.nextAuthorizationAt!).getTime()).toBe(
+      target - VISA_MERCHANT_INITIATED_VALIDITY_SECONDS * 1000 + 12 * HOUR * 1000,
+    );
+    const [verification] = await paymentIntentsOf(scheduled.bookingId);
+    expect(verification).toMatchObject({ status: 'canceled' });
+
+    const now = await harness.env.currentTimeMs();
+    await harness.skipTime(Math.ceil((new Date(scheduled.hold.nextAuthorizationAt!).getTime() - now) / 1000) + 1);
+    const held = await waitForState(handle, (s) => s.hold.status === 'held', 'covering hold');
+    expect(heldChain(held)).toEqual([expect.objectContaining({ offSession: true, renewal: 1 })]);
+    expect(held.hold.nextAuthorizationAt).toBeNull();
+    expect(new Date(held.hold.validUntil!).getTime()).toBeGreaterThan(target);
+    await waitFor(async () => (await notificationTypes(held.bookingId)).length === 2, {
+      timeoutMs: 15_000,
+      description: 'notifications',
+    });
+    expect(await notificationTypes(held.bookingId)).toEqual(['hold.scheduled', 'hold.held']);
+    await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+  });
+
+  it('keeps the previous authorization when a renewal is declined, then renews on the card the customer gives', async () => {
+    const handle = await startPlannedBooking(15);
+    const held = await waitForState(handle, (s) => s.hold.status === 'held', 'first hold');
+    await harness.control('POST', `/_emulator/payment_methods/${held.hold.renewalPaymentMethod}/expire`);
+    const declined = await followChain(handle);
+    expect(declined.hold).toMatchObject({
+      status: 'held',
+      paymentIntentId: held.hold.paymentIntentId,
+      pendingRenewal: { renewal: 1, status: 'declined', declineCode: 'expired_card' },
+      nextAuthorizationAt: null,
+    });
+    expect((await paymentIntentsOf(declined.bookingId)).find((pi) => pi.id === held.hold.paymentIntentId)?.status).toBe(
+      'requires_capture',
+    );
+    await waitFor(async () => (await notificationTypes(declined.bookingId)).includes('hold.renewal_failed'), {
+      timeoutMs: 15_000,
+      description: 'renewal_failed notification',
+    });
+
+    const renewed = await handle.executeUpdate(supplyPaymentMethodUpdate, {
+      args: [{ paymentMethod: 'pm_card_mastercard' }],
+    });
+    expect(renewed.hold).toMatchObject({ status: 'held', attempt: 2, pendingRenewal: null });
+    expect(renewed.hold.paymentIntentId).not.toBe(held.hold.paymentIntentId);
+    const intents = await paymentIntentsOf(declined.bookingId);
+    expect(intents.find((pi) => pi.id === held.hold.paymentIntentId)?.status).toBe('canceled');
+    expect(intents.filter((pi) => pi.status === 'requires_capture').map((pi) => pi.id)).toEqual([
+      renewed.hold.paymentIntentId,
+    ]);
+    await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+  });
+
+  it('completes a renewal that needs authentication once the customer finishes 3-D Secure on-session', async () => {
+    const handle = await startPlannedBooking(15, { holdPaymentMethod: 'pm_card_authenticationRequired' });
+    const waiting = await waitForState(handle, (s) => s.hold.status === 'requires_action', 'first 3-D Secure');
+    await harness.control('POST', `/_emulator/payment_intents/${waiting.hold.paymentIntentId}/authenticate`, {
+      outcome: 'succeed',
+    });
+    await harness.relay(waiting.bookingId, await harness.eventsFor(waiting.bookingId));
+    const challenged = await followChain(handle);
+    expect(challenged.hold).toMatchObject({
+      status: 'held',
+      pendingRenewal: { renewal: 1, status: 'requires_action' },
+    });
+    const renewalId = challenged.hold.pendingRenewal!.paymentIntentId;
+    const renewal = await harness.stripe.paymentIntents.retrieve(renewalId);
+    expect(renewal.status).toBe('requires_action');
+    await waitFor(
+      async () =>
+        (await notificationTypes(challenged.bookingId)).filter((t) => t === 'hold.requires_action').length === 2,
+      { timeoutMs: 15_000, description: 'requires_action for the renewal' },
+    );
+
+    // What the booking service's front end does with the next-action route's answer.
+    expect((await handleNextAction(harness.emulatorUrl, renewal.client_secret!)).status).toBe('requires_capture');
+    await harness.relay(challenged.bookingId, await harness.eventsFor(challenged.bookingId));
+    const renewed = await waitForState(handle, (s) => s.hold.paymentIntentId === renewalId, 'renewal takes over');
+    expect(renewed.hold).toMatchObject({ status: 'held', pendingRenewal: null, renewals: 1 });
+    expect(
+      (await paymentIntentsOf(renewed.bookingId)).find((pi) => pi.id === waiting.hold.paymentIntentId)?.status,
+    ).toBe('canceled');
+    await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+  });
+
+  it('releases every authorization when the booking is cancelled in the middle of a chain', async () => {
+    const handle = await startPlannedBooking(30);
+    let state = await waitForState(handle, (s) => s.hold.status === 'held', 'first hold');
+    for (let renewal = 1; renewal <= 2; renewal++) {
+      const now = await harness.env.currentTimeMs();
+      await harness.skipTime(Math.ceil((new Date(state.hold.nextAuthorizationAt!).getTime() - now) / 1000) + 1);
+      state = await waitForState(handle, (s) => s.hold.renewals === renewal, `renewal ${renewal}`);
+    }
+    const cancelled = await handle.executeUpdate(cancelBookingUpdate, { args: [{ reason: 'plans changed' }] });
+    expect(cancelled.hold).toMatchObject({ status: 'released', done: true, nextAuthorizationAt: null });
+    const intents = await paymentIntentsOf(cancelled.bookingId);
+    expect(intents).toHaveLength(3);
+    expect(intents.every((pi) => pi.status === 'canceled')).toBe(true);
+    expect(cancelled.hold.authorizations!.map((a) => a.outcome)).toEqual(['released', 'released', 'released']);
+  });
+
+  it("goes on with the chain when Stripe's expiry came before a late renewal", async () => {
+    const handle = await startPlannedBooking(15);
+    const held = await waitForState(handle, (s) => s.hold.status === 'held', 'first hold');
+    // Stripe's clock passes capture_before while the workflow has not placed the renewal yet.
+    const stripeClock = await harness.control<{ now: number }>('GET', '/_emulator/clock');
+    const pastLapse = Math.ceil(new Date(held.hold.validUntil!).getTime() / 1000) - stripeClock.now + 60;
+    const advanced = await harness.control<{ expiredPaymentIntents: string[] }>('POST', '/_emulator/clock/advance', {
+      seconds: pastLapse,
+    });
+    expect(advanced.expiredPaymentIntents).toEqual([held.hold.paymentIntentId]);
+    const now = await harness.env.currentTimeMs();
+    await harness.env.sleep(new Date(held.hold.nextAuthorizationAt!).getTime() - now + 1000);
+    const renewed = await waitForState(handle, (s) => (s.hold.renewals ?? 0) >= 1, 'late renewal');
+    expect(renewed.hold.status).toBe('held');
+    expect(renewed.hold.authorizations!.map((a) => [a.renewal, a.outcome])).toEqual([
+      [0, 'expired'],
+      [1, 'held'],
+    ]);
+    await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
   });
 });

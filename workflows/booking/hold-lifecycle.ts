@@ -696,10 +696,12 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     hold.pendingRenewal = null;
     const attempt = hold.attempt + 1;
     const outcome = await this.placeLaterAuthorization(undefined, paymentMethod, offSession, attempt);
-    hold.attempt = attempt;
     hold.paymentMethod = paymentMethod;
     hold.offSession = offSession;
     await this.applyRenewalOutcome(hold.renewals ?? 0, outcome);
+    // Last: the update that offered the card answers once the attempt moved on.
+    hold.attempt = attempt;
+    this.ctx.touch();
   }
 
   /** Applies a renewal's outcome: held takes over; otherwise the previous authorization stays, the customer is told. */
@@ -1034,11 +1036,15 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
         ? snapshot.authorizedAt
         : snapshot.createdAt,
     );
+    // With a plan, Stripe's capture_before is the authorization's validity (an extended one lasts up to 30 days).
+    const trustCaptureBefore = this.plansOn && snapshot.captureBefore !== null;
     const deadline = computeReleaseDeadline({
       endsAt: new Date(this.state.endsAt),
       authorizedAt,
       captureBefore: snapshot.captureBefore ? new Date(snapshot.captureBefore) : null,
-      policy: this.input.policy,
+      policy: trustCaptureBefore
+        ? { ...this.input.policy, authorizationValiditySeconds: Number.POSITIVE_INFINITY }
+        : this.input.policy,
     });
     hold.authorizedAt = authorizedAt.toISOString();
     hold.releaseAt = deadline.releaseAt.toISOString();
