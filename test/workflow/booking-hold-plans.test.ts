@@ -20,7 +20,11 @@ import {
   type BookingState,
   type HoldAuthorization,
 } from '../../workflows/booking/contract.js';
-import { startBookingHarness, type BookingHarness } from '../../harness/booking-harness.js';
+import {
+  floodWithUnchangedHoldEvents,
+  startBookingHarness,
+  type BookingHarness,
+} from '../../harness/booking-harness.js';
 import { handleNextAction } from '../../harness/stripe-js-stand-in.js';
 import { waitFor } from '../../harness/wait-for.js';
 
@@ -330,6 +334,30 @@ describe('hold plans (time-skipping)', () => {
     expect(intents.every((pi) => pi.status === 'canceled')).toBe(true);
     expect(cancelled.hold.authorizations!.map((a) => a.outcome)).toEqual(['released', 'released', 'released']);
   });
+
+  it('continues as new in the middle of a chain and carries it on', async () => {
+    const handle = await startPlannedBooking(30);
+    let state = await waitForState(handle, (s) => s.hold.status === 'held', 'first hold');
+    for (let renewal = 1; renewal <= 2; renewal++) {
+      const now = await harness.env.currentTimeMs();
+      await harness.skipTime(Math.ceil((new Date(state.hold.nextAuthorizationAt!).getTime() - now) / 1000) + 1);
+      state = await waitForState(handle, (s) => s.hold.renewals === renewal, `renewal ${renewal}`);
+    }
+    const firstRunId = (await handle.describe()).runId;
+    // More events than one run keeps (CONTINUE_AS_NEW_AFTER_EVENTS): the workflow continues as new.
+    const flooded = await floodWithUnchangedHoldEvents(handle, state.hold.paymentIntentId!, 2_100);
+    const carried = await waitForState(handle, (s) => s.processedEventCount >= flooded, 'flood applied');
+    expect((await handle.describe()).runId).not.toBe(firstRunId);
+    expect(carried.hold).toEqual(state.hold);
+
+    const covered = await followChain(handle);
+    expect(covered.hold.renewals).toBe(6);
+    const chain = heldChain(covered);
+    expect(chain.map((authorization) => authorization.renewal)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    await expectNoGap(covered.bookingId, chain);
+    await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
+    // Two thousand signals and a continue-as-new: slow on a loaded 2-core machine.
+  }, 180_000);
 
   it("goes on with the chain when Stripe's expiry came before a late renewal", async () => {
     const handle = await startPlannedBooking(15);
