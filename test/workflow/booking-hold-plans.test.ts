@@ -287,6 +287,23 @@ describe('hold plans (time-skipping)', () => {
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
   });
 
+  it('releases at the lapse, as a single hold, when nobody replaces a declined renewal', async () => {
+    const handle = await startPlannedBooking(15);
+    const held = await waitForState(handle, (s) => s.hold.status === 'held', 'first hold');
+    await harness.control('POST', `/_emulator/payment_methods/${held.hold.renewalPaymentMethod}/expire`);
+    const declined = await followChain(handle);
+    const pending = declined.hold.pendingRenewal!;
+    expect(pending.status).toBe('declined');
+    const now = await harness.env.currentTimeMs();
+    await harness.skipTime(Math.ceil((new Date(declined.hold.releaseAt!).getTime() - now) / 1000) + 1);
+    const final: BookingState = await handle.result();
+    expect(final.hold).toMatchObject({ status: 'released', done: true, pendingRenewal: null });
+    // Released before Stripe would have let it lapse.
+    expect(new Date(final.hold.releasedAt!).getTime()).toBeLessThan(new Date(held.hold.validUntil!).getTime());
+    const intents = await paymentIntentsOf(final.bookingId);
+    expect(intents.map((pi) => pi.status)).toEqual(['canceled', 'canceled']);
+  });
+
   it('completes a renewal that needs authentication once the customer finishes 3-D Secure on-session', async () => {
     const handle = await startPlannedBooking(15, { holdPaymentMethod: 'pm_card_authenticationRequired' });
     const waiting = await waitForState(handle, (s) => s.hold.status === 'requires_action', 'first 3-D Secure');
