@@ -26,6 +26,7 @@ import {
   type BookingHarness,
 } from '../../harness/booking-harness.js';
 import { handleNextAction } from '../../harness/stripe-js-stand-in.js';
+import { HoldNextAuthorizationAtAttribute } from '../../workflows/common/search-attributes.js';
 import { waitFor } from '../../harness/wait-for.js';
 
 const DAY = 24 * 3600;
@@ -111,6 +112,12 @@ async function followChain(handle: WorkflowHandle, maxSteps = 20): Promise<Booki
   return state;
 }
 
+/** The booking's HoldNextAuthorizationAt search attribute as Temporal describes it now (ISO), or null. */
+async function nextAuthorizationAttribute(handle: WorkflowHandle): Promise<string | null> {
+  const value = (await handle.describe()).typedSearchAttributes.get(HoldNextAuthorizationAtAttribute);
+  return value ? value.toISOString() : null;
+}
+
 /** The authorizations that held (not checks, not failed ones), oldest first. */
 function heldChain(state: BookingState): HoldAuthorization[] {
   return (state.hold.authorizations ?? []).filter((a) => a.authorizedAt !== null && a.purpose === 'hold');
@@ -192,7 +199,11 @@ describe('hold plans (time-skipping)', () => {
 
   it('renews a Mastercard hold in 7-day steps (merchant-initiated Mastercard authorizations last 7 days)', async () => {
     const handle = await startPlannedBooking(30, { holdPaymentMethod: 'pm_card_mastercard' });
+    const first = await waitForState(handle, (s) => s.hold.status === 'held', 'first hold');
+    // Ops find holds by their next authorization.
+    expect(await nextAuthorizationAttribute(handle)).toBe(first.hold.nextAuthorizationAt);
     const covered = await followChain(handle);
+    expect(await nextAuthorizationAttribute(handle)).toBeNull();
     const chain = heldChain(covered);
     for (const authorization of chain) {
       const validity = new Date(authorization.validUntil!).getTime() - new Date(authorization.authorizedAt!).getTime();
