@@ -147,7 +147,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** While the hold is `requires_action` (3-D Secure): the PaymentIntent's id, its client secret and Stripe's next action, read from Stripe now, for Stripe.js in the customer's browser (`stripe.handleNextAction({ clientSecret })`) */
+        /** While the hold is `requires_action` (3-D Secure), or a later authorization of its plan waits for the customer's authentication (notification `hold.requires_action` with `renewal`): the PaymentIntent's id, its client secret and Stripe's next action, read from Stripe now, for Stripe.js in the customer's browser (`stripe.handleNextAction({ clientSecret })`) */
         get: operations["getHoldNextAction"];
         put?: never;
         post?: never;
@@ -292,7 +292,7 @@ export interface components {
             cancelReason: string | null;
             hold: {
                 /** @enum {string} */
-                status: "placing" | "requires_action" | "declined" | "held" | "released" | "expired" | "failed";
+                status: "scheduled" | "placing" | "requires_action" | "declined" | "held" | "released" | "expired" | "failed";
                 paymentIntentId: string | null;
                 releaseAt: string | null;
                 attempt: number;
@@ -303,8 +303,45 @@ export interface components {
                 reason: string | null;
                 /** @description True when the hold is placed on a saved card, off-session */
                 offSession: boolean;
+                /**
+                 * @description The booking's hold plan; `single` for bookings created before plans existed
+                 * @enum {string}
+                 */
+                plan: "auto" | "renew" | "defer" | "single";
+                /** @description When the current authorization lapses (Stripe's `capture_before`); null when none is held or for bookings created before plans existed */
+                validUntil: string | null;
+                /** @description When the plan places the next authorization (a renewal, or the deferred hold); null when none is planned */
+                nextAuthorizationAt: string | null;
+                /** @description Every $1 authorization placed for the hold, oldest first (empty before plans existed) */
+                authorizations: components["schemas"]["HoldAuthorization"][];
             };
             payment: components["schemas"]["BankPaymentState"];
+        };
+        HoldAuthorization: {
+            /**
+             * @description The PaymentIntent (`pi_…`)
+             * @example pi_3Q0PsIJvEtkwdCNY1a2b3c4d
+             */
+            id: string;
+            /** @description 0 for an attempt's first authorization, then 1, 2, … per renewal */
+            renewal: number;
+            attempt: number;
+            /**
+             * @description `verification`: a deferred hold's card check, released at once
+             * @enum {string}
+             */
+            purpose: "hold" | "verification";
+            offSession: boolean;
+            authorizedAt: string | null;
+            /** @description When it lapses (Stripe's `capture_before`) */
+            validUntil: string | null;
+            /** @description Whether the network granted an extended authorization */
+            extended: boolean;
+            /** @enum {string} */
+            outcome: "held" | "requires_action" | "declined" | "released" | "expired" | "verified" | "failed";
+            declineCode: string | null;
+            /** @description When it was released or lapsed */
+            endedAt: string | null;
         };
         BankPaymentState: {
             /** @enum {string} */
@@ -373,6 +410,11 @@ export interface components {
              * @example pm_card_visa
              */
             holdPaymentMethod: string;
+            /**
+             * @description How the $1 hold covers the booking (default: the `HOLD_DEFAULT_PLAN` setting, `auto`). `single`: one authorization, released at its validity cap. `renew`: before each authorization lapses, the next one is placed off-session on the same card and the previous released once it holds. `defer`: the card is verified now ($1 placed and released at once, the card kept for off-session use), the covering hold placed off-session later (renewing if needed). `auto`: `single` when one authorization covers the release, else `renew`
+             * @enum {string}
+             */
+            holdPlan?: "auto" | "renew" | "defer" | "single";
             /**
              * Format: date-time
              * @example 2030-05-01T10:00:00+02:00
@@ -1285,7 +1327,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The hold is not waiting for the customer (`not_awaiting_action`): its status is not `requires_action`, or Stripe no longer asks for an action (the customer just finished, or the hold was given up); read the booking */
+            /** @description The hold is not waiting for the customer (`not_awaiting_action`): its status is not `requires_action` and no renewal waits for authentication, or Stripe no longer asks for an action (the customer just finished, or the hold was given up); read the booking */
             409: {
                 headers: {
                     [name: string]: unknown;

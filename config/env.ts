@@ -8,6 +8,8 @@ import {
   DEFAULT_BALANCE_REFRESH_TIMEOUT_SECONDS,
   DEFAULT_HOLD_POLICY,
   DEFAULT_PAYMENT_POLICY,
+  DEFAULT_RENEWAL_MARGIN_SECONDS,
+  HOLD_PLANS,
 } from '../workflows/booking/contract.js';
 import { DEFAULT_SETUP_POLICY } from '../workflows/setup/contract.js';
 import {
@@ -158,6 +160,15 @@ const apiSchema = z
       .default(DEFAULT_HOLD_POLICY.releaseSafetyMarginSeconds),
     HOLD_CUSTOMER_ACTION_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_HOLD_POLICY.customerActionTimeoutSeconds),
     HOLD_NEW_PAYMENT_METHOD_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_HOLD_POLICY.newPaymentMethodTimeoutSeconds),
+    /** The hold plan of a booking created without `holdPlan`. */
+    HOLD_DEFAULT_PLAN: z.enum(HOLD_PLANS).default('auto'),
+    /** Renewing plans place the next authorization this long before the current one lapses (seconds). */
+    HOLD_RENEWAL_MARGIN_SECONDS: positiveInt.default(DEFAULT_RENEWAL_MARGIN_SECONDS),
+    /** Ask Stripe for extended authorizations (IC+ pricing) and plan from what it grants: `true` or `false`. */
+    HOLD_EXTENDED_AUTHORIZATION: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true'),
     /** Bank payment policy handed to every new booking with a payment (seconds, percent). */
     PAYMENT_PROCESSING_ALERT_SECONDS: positiveInt.default(DEFAULT_PAYMENT_POLICY.processingAlertSeconds),
     PAYMENT_DISPUTE_WINDOW_SECONDS: positiveInt.default(DEFAULT_PAYMENT_POLICY.disputeWindowSeconds),

@@ -1,6 +1,7 @@
 /** The emulator process's environment, parsed once with zod. */
 import { z } from 'zod';
 import { parseEnv } from '../config/env.js';
+import { MERCHANT_CATEGORIES } from './payments/authorization-validity.js';
 
 const emulatorSchema = z.object({
   STRIPE_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(12111),
@@ -27,6 +28,8 @@ const emulatorSchema = z.object({
   STRIPE_EMULATOR_ACH_REFUND_SECONDS: z.coerce.number().int().min(0).optional(),
   /** `descriptor_code` (default) or `amounts`: what the microdeposits carry. */
   STRIPE_EMULATOR_ACH_MICRODEPOSIT_TYPE: z.enum(['descriptor_code', 'amounts']).optional(),
+  /** The account's merchant category, which decides extended authorizations; default `general`. */
+  STRIPE_EMULATOR_MERCHANT_CATEGORY: z.enum(MERCHANT_CATEGORIES).optional(),
 });
 
 /** Typed configuration of the emulator process. */

@@ -26,6 +26,7 @@ import { injectedLatency, latencyBeforeWork } from './middleware/injected-latenc
 import { publishableKeyScope } from './middleware/publishable-key-scope.js';
 import { requestContext } from './middleware/request-context.js';
 import { stateChanges } from './middleware/state-changes.js';
+import type { MerchantCategory } from './payments/authorization-validity.js';
 import { DEFAULT_FAILED_CONFIRMATION_LIMIT } from './payments/confirmation-limit.js';
 import { expireAuthorizations } from './payments/expire-authorizations.js';
 import { THREE_D_SECURE_CHALLENGE_PATH } from './payments/three-d-secure-challenge-url.js';
@@ -90,6 +91,8 @@ export interface StripeEmulatorOptions {
   failedConfirmationLimit?: number;
   /** Seconds from a Financial Connections balance refresh to its completion (and event); default 30. */
   balanceRefreshSeconds?: number;
+  /** The account's merchant category, for extended authorizations; default `general` (only Mastercard extends). */
+  merchantCategory?: MerchantCategory;
 }
 
 /** A running HTTP listener. */
@@ -156,6 +159,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
     events: createEventRecorder(store, clock, webhooks),
     ach,
     failedConfirmationLimit,
+    merchantCategory: options.merchantCategory ?? 'general',
   };
 
   if (options.stateFile) {
@@ -186,6 +190,7 @@ export function createStripeEmulator(options: StripeEmulatorOptions): StripeEmul
     idempotency.clear();
     requestLog.clear();
     clock.reset();
+    runtime.merchantCategory = options.merchantCategory ?? 'general';
   };
   const controls: EmulatorControls = { runtime, faults, idempotency, requestLog, webhooks, catchUp, reset };
 

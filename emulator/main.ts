@@ -32,6 +32,7 @@ function createEmulatorOrExit(config: EmulatorConfig): StripeEmulator {
       achDisputeDelaySeconds: config.STRIPE_EMULATOR_ACH_DISPUTE_DELAY_SECONDS,
       achRefundSeconds: config.STRIPE_EMULATOR_ACH_REFUND_SECONDS,
       achMicrodepositType: config.STRIPE_EMULATOR_ACH_MICRODEPOSIT_TYPE,
+      merchantCategory: config.STRIPE_EMULATOR_MERCHANT_CATEGORY,
       log: (line) => console.log(line),
     });
   } catch (error) {

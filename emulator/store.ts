@@ -47,6 +47,8 @@ export class EmulatorStore {
   readonly bankSetups = new Map<string, BankSetupRecord>();
   /** How many confirmations of each PaymentIntent failed (toward the confirmation limit), by PaymentIntent id. */
   readonly failedConfirmations = new Map<string, number>();
+  /** A digest of the API key that created each PaymentIntent (its client secret goes only there), by PaymentIntent id. */
+  readonly paymentIntentOwners = new Map<string, string>();
   /** Events, oldest first. */
   readonly events: EventObject[] = [];
   readonly eventsById = new Map<string, EventObject>();
@@ -95,6 +97,7 @@ export class EmulatorStore {
     this.bankDebits.clear();
     this.bankSetups.clear();
     this.failedConfirmations.clear();
+    this.paymentIntentOwners.clear();
     this.events.length = 0;
     this.eventsById.clear();
   }

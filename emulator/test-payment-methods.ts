@@ -85,8 +85,12 @@ export const TEST_CARDS: Readonly<Record<string, TestCard>> = {
       { adviceCode: 'try_again_later' },
     ),
   ),
-  // "Authenticate unless set up": off-session payments succeed once a SetupIntent saved the card.
-  pm_card_authenticationRequired: visa('3155', { kind: 'require_authentication', unlessSetUp: true }),
+  // docs.stripe.com/testing#authentication-and-setup. 4000002500003155, "authenticate unless set up":
+  // off-session payments succeed once the card was saved for off-session use.
+  pm_card_authenticationRequiredOnSetup: visa('3155', { kind: 'require_authentication', unlessSetUp: true }),
+  // 4000002760003184: authentication on every payment, however the card was set up; off-session it is
+  // declined with `authentication_required`.
+  pm_card_authenticationRequired: visa('3184', requireAuthentication),
   pm_card_threeDSecure2Required: visa('3220', requireAuthentication),
   pm_card_threeDSecureRequired: visa('3063', requireAuthentication),
 };

@@ -12,6 +12,12 @@ export interface HoldIntentRequest {
   paymentMethod: string;
   stripeCustomerId: string;
   idempotencyKey: string;
+  /** The renewal's number (1, 2, …) for a later authorization of the same attempt; absent for the first. */
+  renewal?: number;
+  /** Save the card for later off-session authorizations (docs.stripe.com/payments/save-during-payment). */
+  setupFutureUsage?: boolean;
+  /** Ask for an extended authorization (docs.stripe.com/payments/extended-authorization). */
+  extendedAuthorization?: boolean;
 }
 
 /** Inputs of the confirmation that asks the issuer for the authorization. */
@@ -122,7 +128,7 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
 
     retrieveCustomer: (stripeCustomerId) => stripe.customers.retrieve(stripeCustomerId),
 
-    createHoldPaymentIntent: ({ bookingId, attempt, paymentMethod, stripeCustomerId, idempotencyKey }) =>
+    createHoldPaymentIntent: ({ bookingId, attempt, paymentMethod, stripeCustomerId, idempotencyKey, ...plan }) =>
       stripe.paymentIntents.create(
         {
           amount: HOLD_AMOUNT_CENTS,
@@ -132,7 +138,15 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
           payment_method: paymentMethod,
           payment_method_types: ['card'],
           description: `$1 authorization hold for booking ${bookingId}`,
-          metadata: { booking_id: bookingId, hold_attempt: String(attempt) },
+          metadata: {
+            booking_id: bookingId,
+            hold_attempt: String(attempt),
+            ...(plan.renewal && { hold_renewal: String(plan.renewal) }),
+          },
+          ...(plan.setupFutureUsage && { setup_future_usage: 'off_session' }),
+          ...(plan.extendedAuthorization && {
+            payment_method_options: { card: { request_extended_authorization: 'if_available' } },
+          }),
         },
         { idempotencyKey },
       ),

@@ -16,6 +16,12 @@ export interface CreateHoldInput extends WriteAttempt {
   attempt: number;
   paymentMethod: string;
   stripeCustomerId: string;
+  /** A later authorization of the attempt (1, 2, …); absent for its first. */
+  renewal?: number;
+  /** Save the card for later off-session authorizations. */
+  setupFutureUsage?: boolean;
+  /** Ask Stripe for an extended authorization. */
+  extendedAuthorization?: boolean;
 }
 
 /** Input of confirmHold. */
@@ -26,6 +32,10 @@ export interface ConfirmHoldInput extends WriteAttempt {
   paymentMethod: string;
   /** True for a saved card used while the customer is away. */
   offSession?: boolean;
+  /** A later authorization of the attempt (1, 2, …); absent for its first. */
+  renewal?: number;
+  /** The on-session confirmation after an off-session `authentication_required`. */
+  bringBackCustomer?: boolean;
 }
 
 /** Input of releaseHold: which PaymentIntent, and Stripe's cancellation reason to record. */
@@ -46,7 +56,7 @@ export function createHoldActivities({ gateway }: { gateway: PaymentGateway }) {
       const paymentIntent = await gateway
         .createHoldPaymentIntent({
           ...input,
-          idempotencyKey: writeAttemptKey(holdKey(input.bookingId, input.attempt), input.writeAttempt),
+          idempotencyKey: writeAttemptKey(holdKey(input.bookingId, input.attempt, input.renewal), input.writeAttempt),
         })
         .catch(rethrowWriteError(input));
       return toPaymentIntentSnapshot(paymentIntent);
@@ -59,7 +69,10 @@ export function createHoldActivities({ gateway }: { gateway: PaymentGateway }) {
           paymentIntentId: input.paymentIntentId,
           paymentMethod: input.paymentMethod,
           offSession: input.offSession,
-          idempotencyKey: writeAttemptKey(confirmHoldKey(input.bookingId, input.attempt), input.writeAttempt),
+          idempotencyKey: writeAttemptKey(
+            confirmHoldKey(input.bookingId, input.attempt, input.renewal, input.bringBackCustomer),
+            input.writeAttempt,
+          ),
         })
         .catch(rethrowWriteError(input));
       return toPaymentIntentSnapshot(paymentIntent);
@@ -92,10 +105,12 @@ export function createHoldActivities({ gateway }: { gateway: PaymentGateway }) {
       bookingId: string;
       attempt: number;
       stripeCustomerId: string;
+      renewal?: number;
     }): Promise<PaymentIntentSnapshot | null> {
       return findPaymentIntent(gateway, input.stripeCustomerId, {
         booking_id: input.bookingId,
         hold_attempt: String(input.attempt),
+        ...(input.renewal && { hold_renewal: String(input.renewal) }),
       });
     },
   };

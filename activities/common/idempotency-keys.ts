@@ -15,14 +15,20 @@ export function writeAttemptKey(operationKey: string, writeAttempt: number | und
   return writeAttempt !== undefined && writeAttempt > 1 ? `${operationKey}:write-${writeAttempt}` : operationKey;
 }
 
-/** Key for creating the hold's PaymentIntent of one attempt. */
-export function holdKey(bookingId: string, attempt: number): string {
-  return `booking-${bookingId}:hold:${attempt}`;
+/** The suffix of a renewal's keys: none for an attempt's first authorization, `:renewal:<n>` for the n-th renewal. */
+const renewalSuffix = (renewal: number | undefined): string => (renewal ? `:renewal:${renewal}` : '');
+
+/** Key for creating the hold's PaymentIntent of one attempt (and renewal, for a later authorization). */
+export function holdKey(bookingId: string, attempt: number, renewal?: number): string {
+  return `booking-${bookingId}:hold:${attempt}${renewalSuffix(renewal)}`;
 }
 
-/** Key for confirming (authorizing) the hold of one attempt. */
-export function confirmHoldKey(bookingId: string, attempt: number): string {
-  return `booking-${bookingId}:confirm:${attempt}`;
+/**
+ * Key for confirming (authorizing) the hold of one attempt (and renewal); `onSession` for the
+ * confirmation that brings the customer back after an off-session `authentication_required`.
+ */
+export function confirmHoldKey(bookingId: string, attempt: number, renewal?: number, onSession = false): string {
+  return `booking-${bookingId}:confirm:${attempt}${renewalSuffix(renewal)}${onSession ? ':on-session' : ''}`;
 }
 
 /** Key for cancelling (releasing) one PaymentIntent of a booking. */

@@ -40,6 +40,10 @@ export interface PaymentIntentSnapshot {
   paymentReference: string | null;
   /** The PaymentMethod of the last failed attempt (absent in snapshots recorded before it was read). */
   lastErrorPaymentMethodId?: string | null;
+  /** The PaymentMethod it was confirmed with (absent in snapshots recorded before it was read). */
+  paymentMethodId?: string | null;
+  /** Whether the network extended the authorization (absent in snapshots recorded before it was read). */
+  extendedAuthorization?: boolean;
 }
 
 /** Reduces a Stripe PaymentIntent to a snapshot. */
@@ -58,5 +62,10 @@ export function toPaymentIntentSnapshot(paymentIntent: Stripe.PaymentIntent): Pa
     microdeposits: toMicrodepositsSnapshot(paymentIntent.next_action?.verify_with_microdeposits),
     paymentReference: charge?.payment_method_details?.us_bank_account?.payment_reference ?? null,
     lastErrorPaymentMethodId: lastError?.payment_method?.id ?? null,
+    paymentMethodId:
+      typeof paymentIntent.payment_method === 'string'
+        ? paymentIntent.payment_method
+        : (paymentIntent.payment_method?.id ?? null),
+    extendedAuthorization: charge?.payment_method_details?.card?.extended_authorization?.status === 'enabled',
   };
 }

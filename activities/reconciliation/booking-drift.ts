@@ -21,6 +21,8 @@ export interface BookingDrift {
  * missed or stuck event: within the grace period it is not judged, after it it is reported.
  */
 const HOLD_AGREES: Record<HoldStatus, readonly string[]> = {
+  // A deferred hold between its card check (released at once) and the covering hold.
+  scheduled: ['canceled'],
   // Created, its confirmation not answered yet (or being retried).
   placing: ['requires_payment_method', 'requires_confirmation'],
   requires_action: ['requires_action'],

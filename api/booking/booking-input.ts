@@ -5,6 +5,7 @@ import {
   DEFAULT_PAYMENT_POLICY,
   type BankPaymentInput,
   type BookingInput,
+  type HoldPlan,
   type HoldPolicy,
   type PaymentPolicy,
 } from '../../workflows/booking/contract.js';
@@ -19,6 +20,8 @@ export function holdPolicyFromConfig(config: ApiConfig): HoldPolicy {
     releaseSafetyMarginSeconds: config.HOLD_RELEASE_SAFETY_MARGIN_SECONDS,
     customerActionTimeoutSeconds: config.HOLD_CUSTOMER_ACTION_TIMEOUT_SECONDS,
     newPaymentMethodTimeoutSeconds: config.HOLD_NEW_PAYMENT_METHOD_TIMEOUT_SECONDS,
+    renewalMarginSeconds: config.HOLD_RENEWAL_MARGIN_SECONDS,
+    ...(config.HOLD_EXTENDED_AUTHORIZATION && { extendedAuthorization: true }),
   };
 }
 
@@ -45,11 +48,13 @@ export function toBookingInput(
   paymentPolicy: PaymentPolicy = DEFAULT_PAYMENT_POLICY,
   bankPaymentMethod?: string,
   saved: SavedPaymentMethodsOfBooking = NOTHING_SAVED,
+  defaultPlan: HoldPlan = 'auto',
 ): BookingInput {
   return {
     bookingId: body.bookingId,
     customer: { id: body.customer.id, email: body.customer.email, name: body.customer.name },
     holdPaymentMethod: body.holdPaymentMethod,
+    holdPlan: body.holdPlan ?? defaultPlan,
     // Only set for a saved card, so a booking on a new card starts with exactly the input it always had.
     ...(saved.holdOffSession && { holdOffSession: true }),
     startsAt: body.startsAt,

@@ -30,6 +30,23 @@ export function toBookingView(state: BookingState): BookingView {
       reason: hold.reason,
       // A run started before saved payment methods existed has no `offSession`.
       offSession: hold.offSession === true,
+      // A run started before hold plans existed has none of the plan's fields: one hold, `single`.
+      plan: hold.plan ?? 'single',
+      validUntil: hold.validUntil ?? null,
+      nextAuthorizationAt: hold.nextAuthorizationAt ?? null,
+      authorizations: (hold.authorizations ?? []).map((authorization) => ({
+        id: authorization.id,
+        renewal: authorization.renewal,
+        attempt: authorization.attempt,
+        purpose: authorization.purpose,
+        offSession: authorization.offSession,
+        authorizedAt: authorization.authorizedAt,
+        validUntil: authorization.validUntil,
+        extended: authorization.extended,
+        outcome: authorization.outcome,
+        declineCode: authorization.declineCode,
+        endedAt: authorization.endedAt,
+      })),
     },
     // A run started before bank payments existed has no `payment` at all.
     payment: state.payment ? toPaymentView(state.payment) : null,

@@ -137,6 +137,7 @@ async function prepareStart(
     paymentPolicyFromConfig(config),
     bankPaymentMethod,
     saved,
+    config.HOLD_DEFAULT_PLAN,
   );
   return { input };
 }

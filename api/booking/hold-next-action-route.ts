@@ -28,8 +28,9 @@ const holdNextActionRoute = createRoute({
   method: 'get',
   path: '/{bookingId}/hold/next-action',
   summary:
-    "While the hold is `requires_action` (3-D Secure): the PaymentIntent's id, its client secret and Stripe's next " +
-    "action, read from Stripe now, for Stripe.js in the customer's browser (`stripe.handleNextAction({ clientSecret })`)",
+    "While the hold is `requires_action` (3-D Secure), or a later authorization of its plan waits for the customer's " +
+    "authentication (notification `hold.requires_action` with `renewal`): the PaymentIntent's id, its client secret and " +
+    "Stripe's next action, read from Stripe now, for Stripe.js in the customer's browser (`stripe.handleNextAction({ clientSecret })`)",
   security: bearerSecurity,
   request: { params: BookingIdParamsSchema },
   responses: {
@@ -46,7 +47,8 @@ const holdNextActionRoute = createRoute({
     401: errorResponseSpec('Missing or wrong bearer token (`unauthorized`)'),
     404: errorResponseSpec('No workflow for this booking (`booking_not_found`)'),
     409: errorResponseSpec(
-      'The hold is not waiting for the customer (`not_awaiting_action`): its status is not `requires_action`, or ' +
+      'The hold is not waiting for the customer (`not_awaiting_action`): its status is not `requires_action` and no ' +
+        'renewal waits for authentication, or ' +
         'Stripe no longer asks for an action (the customer just finished, or the hold was given up); read the booking',
     ),
     422: errorResponseSpec('Path violates the schema (`validation_failed`)'),
@@ -66,14 +68,17 @@ export function createHoldNextActionRoutes({ temporal, config, gateway }: HoldNe
   router.openapi(holdNextActionRoute, async (c) => {
     const { bookingId } = c.req.valid('param');
     const { hold } = await queryBookingState(calls, bookingId);
-    if (hold.status !== 'requires_action' || !hold.paymentIntentId) {
+    // A renewal the issuer wants authenticated waits for the customer while the current authorization holds.
+    const renewal = hold.pendingRenewal?.status === 'requires_action' ? hold.pendingRenewal.paymentIntentId : null;
+    const paymentIntentId = renewal ?? (hold.status === 'requires_action' ? hold.paymentIntentId : null);
+    if (!paymentIntentId) {
       throw new ApiError(
         'not_awaiting_action',
         `Booking ${bookingId}'s hold is ${hold.status}; it awaits no action from the customer`,
       );
     }
     if (!gateway) throw new ApiError('stripe_unavailable', 'Stripe is not configured for this API; retry later');
-    const nextAction = await readHoldNextAction(gateway, hold.paymentIntentId);
+    const nextAction = await readHoldNextAction(gateway, paymentIntentId);
     if (!nextAction) {
       throw new ApiError(
         'not_awaiting_action',

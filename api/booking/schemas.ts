@@ -5,7 +5,9 @@
  */
 import { z } from '@hono/zod-openapi';
 import {
+  AUTHORIZATION_OUTCOMES,
   BOOKING_ID_PATTERN,
+  HOLD_PLANS,
   HOLD_STATUSES,
   MAX_CANCEL_REASON_LENGTH,
   PAYMENT_STATUSES,
@@ -155,6 +157,17 @@ export const CreateBookingBodySchema = z
     holdPaymentMethod: paymentMethodId.openapi({
       description: 'A card PaymentMethod id; a card the customer saved is charged off-session',
     }),
+    holdPlan: z
+      .enum(HOLD_PLANS)
+      .optional()
+      .openapi({
+        description:
+          'How the $1 hold covers the booking (default: the `HOLD_DEFAULT_PLAN` setting, `auto`). `single`: one ' +
+          'authorization, released at its validity cap. `renew`: before each authorization lapses, the next one is ' +
+          'placed off-session on the same card and the previous released once it holds. `defer`: the card is verified ' +
+          'now ($1 placed and released at once, the card kept for off-session use), the covering hold placed ' +
+          'off-session later (renewing if needed). `auto`: `single` when one authorization covers the release, else `renew`',
+      }),
     startsAt: instantWithOffset,
     endsAt: instantWithOffset.openapi({ description: 'After startsAt', example: '2030-05-01T12:00:00+02:00' }),
     payment: BankPaymentSchema.optional(),
@@ -261,6 +274,28 @@ const PaymentViewSchema = z
   })
   .openapi('BankPaymentState');
 
+/** One authorization of the hold: the first, a renewal, or a deferred hold's card check. */
+const HoldAuthorizationViewSchema = z
+  .object({
+    id: z.string().openapi({ description: 'The PaymentIntent (`pi_…`)', example: 'pi_3Q0PsIJvEtkwdCNY1a2b3c4d' }),
+    renewal: z
+      .number()
+      .int()
+      .openapi({ description: "0 for an attempt's first authorization, then 1, 2, … per renewal" }),
+    attempt: z.number().int(),
+    purpose: z.enum(['hold', 'verification']).openapi({
+      description: "`verification`: a deferred hold's card check, released at once",
+    }),
+    offSession: z.boolean(),
+    authorizedAt: nullableInstant,
+    validUntil: nullableInstant.openapi({ description: "When it lapses (Stripe's `capture_before`)" }),
+    extended: z.boolean().openapi({ description: 'Whether the network granted an extended authorization' }),
+    outcome: z.enum(AUTHORIZATION_OUTCOMES),
+    declineCode: z.string().nullable(),
+    endedAt: nullableInstant.openapi({ description: 'When it was released or lapsed' }),
+  })
+  .openapi('HoldAuthorization');
+
 /** What the API tells about a booking; fields are only ever added, never renamed. */
 export const BookingViewSchema = z
   .object({
@@ -282,6 +317,21 @@ export const BookingViewSchema = z
       declineCode: z.string().nullable(),
       reason: z.string().nullable(),
       offSession: z.boolean().openapi({ description: 'True when the hold is placed on a saved card, off-session' }),
+      plan: z.enum(HOLD_PLANS).openapi({
+        description: "The booking's hold plan; `single` for bookings created before plans existed",
+      }),
+      validUntil: nullableInstant.openapi({
+        description:
+          "When the current authorization lapses (Stripe's `capture_before`); null when none is held or for bookings " +
+          'created before plans existed',
+      }),
+      nextAuthorizationAt: nullableInstant.openapi({
+        description:
+          'When the plan places the next authorization (a renewal, or the deferred hold); null when none is planned',
+      }),
+      authorizations: z.array(HoldAuthorizationViewSchema).openapi({
+        description: 'Every $1 authorization placed for the hold, oldest first (empty before plans existed)',
+      }),
     }),
     payment: PaymentViewSchema.nullable(),
   })

@@ -1,5 +1,6 @@
-/** The emulator's control API under `/_emulator` (JSON, no auth): clock, faults, inspection, bank debits, SetupIntents, mandates, reset. */
+/** The emulator's control API under `/_emulator` (JSON, no auth): account, clock, faults, inspection, bank debits, SetupIntents, mandates, reset. */
 import { Hono } from 'hono';
+import { accountRoutes } from './account-routes.js';
 import { bankDebitControlRoutes } from './bank-debit-control-routes.js';
 import { clockRoutes } from './clock-routes.js';
 import type { EmulatorControls } from './emulator-controls.js';
@@ -12,6 +13,7 @@ import { webhookControlRoutes } from './webhook-control-routes.js';
 /** All control routes, to mount at `/_emulator`. */
 export function controlRoutes(controls: EmulatorControls): Hono {
   const routes = new Hono();
+  routes.route('/account', accountRoutes(controls));
   routes.route('/clock', clockRoutes(controls));
   routes.route('/faults', faultRoutes(controls));
   routes.route('/payment_intents', paymentIntentControlRoutes(controls));

@@ -28,7 +28,7 @@ export interface ChargeCardDetails {
   country: string;
   exp_month: number;
   exp_year: number;
-  extended_authorization: { status: 'disabled' };
+  extended_authorization: { status: 'disabled' | 'enabled' };
   fingerprint: string;
   funding: string;
   incremental_authorization: { status: 'unavailable' };
@@ -115,7 +115,14 @@ export interface ChargeObject {
 
 /** What the card network answered for this charge. */
 export type ChargeResult =
-  | { kind: 'authorized'; captureBefore: number | undefined; captured: boolean; authenticated: boolean }
+  | {
+      kind: 'authorized';
+      captureBefore: number | undefined;
+      /** Whether the network extended the authorization beyond its standard window. */
+      extendedAuthorization: boolean;
+      captured: boolean;
+      authenticated: boolean;
+    }
   | { kind: 'declined'; code: string; declineCode: string; message: string; adviceCode?: string };
 
 /** The payment the charge belongs to. */
@@ -235,7 +242,7 @@ export function buildCardCharge(
         country: card.country,
         exp_month: card.exp_month,
         exp_year: card.exp_year,
-        extended_authorization: { status: 'disabled' },
+        extended_authorization: { status: authorized && result.extendedAuthorization ? 'enabled' : 'disabled' },
         fingerprint: card.fingerprint,
         funding: card.funding,
         incremental_authorization: { status: 'unavailable' },

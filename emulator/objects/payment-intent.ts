@@ -52,11 +52,15 @@ export type MicrodepositType = 'descriptor_code' | 'amounts';
 /** How a bank account is verified before it is debited. */
 export const BANK_VERIFICATION_METHODS = ['automatic', 'instant', 'microdeposits'] as const;
 
+/** Whether to ask the network for an extended authorization (docs.stripe.com/payments/extended-authorization). */
+export const EXTENDED_AUTHORIZATION_REQUESTS = ['if_available', 'never'] as const;
+
 /** The card options Stripe shows on every card PaymentIntent. */
 export interface CardPaymentOptions {
   installments: null;
   mandate_options: null;
   network: null;
+  request_extended_authorization?: (typeof EXTENDED_AUTHORIZATION_REQUESTS)[number];
   request_three_d_secure: 'automatic' | 'any' | 'challenge';
 }
 
@@ -124,6 +128,8 @@ export interface NewPaymentIntent {
   paymentMethodTypes: string[];
   /** Bank options, for PaymentIntents that accept `us_bank_account`. */
   usBankAccountOptions?: UsBankAccountPaymentOptions;
+  /** Extended authorization asked for, for PaymentIntents that accept `card`. */
+  requestExtendedAuthorization?: CardPaymentOptions['request_extended_authorization'];
   receiptEmail: string | null;
   setupFutureUsage: 'off_session' | 'on_session' | null;
   statementDescriptor: string | null;
@@ -164,7 +170,17 @@ export function buildPaymentIntent(input: NewPaymentIntent, created: number): Pa
     payment_method_configuration_details: null,
     payment_method_options: {
       ...(input.paymentMethodTypes.includes('card')
-        ? { card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' } }
+        ? {
+            card: {
+              installments: null,
+              mandate_options: null,
+              network: null,
+              ...(input.requestExtendedAuthorization
+                ? { request_extended_authorization: input.requestExtendedAuthorization }
+                : {}),
+              request_three_d_secure: 'automatic',
+            },
+          }
         : {}),
       ...(input.usBankAccountOptions ? { us_bank_account: input.usBankAccountOptions } : {}),
     },

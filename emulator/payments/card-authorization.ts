@@ -5,9 +5,13 @@ import type { PaymentIntentObject } from '../objects/payment-intent.js';
 import type { EmulatorRuntime } from '../runtime.js';
 import type { PaymentMethodRecord } from '../store.js';
 import { cardError, errorDocUrl, type StripeApiError } from '../stripe-errors.js';
+import {
+  authorizationValiditySeconds,
+  extendedAuthorizationGranted,
+  type PaymentInitiator,
+} from './authorization-validity.js';
 
-/** How long a customer-initiated card authorization can be captured: 7 days. */
-export const CARD_AUTHORIZATION_VALIDITY_SECONDS = 7 * 24 * 3600;
+export { CARD_AUTHORIZATION_VALIDITY_SECONDS } from './authorization-validity.js';
 
 /** The issuer's reasons for refusing a charge. */
 export interface CardDecline {
@@ -16,6 +20,50 @@ export interface CardDecline {
   message: string;
   param?: string;
   adviceCode?: string;
+}
+
+/** How the authorization came about: 3-D Secure completed, and who initiated the payment. */
+export interface AuthorizationContext {
+  authenticated: boolean;
+  initiator: PaymentInitiator;
+}
+
+/**
+ * The capture deadline of a held authorization and whether the network extended it: by brand and
+ * initiator, extended only when the PaymentIntent asks `if_available` and the network grants it for
+ * the account's merchant category (docs.stripe.com/payments/extended-authorization).
+ */
+function heldAuthorizationTerms(
+  runtime: EmulatorRuntime,
+  paymentIntent: PaymentIntentObject,
+  brand: string,
+  initiator: PaymentInitiator,
+): { captureBefore: number; extended: boolean } {
+  const requested = paymentIntent.payment_method_options.card?.request_extended_authorization === 'if_available';
+  const extended = requested && extendedAuthorizationGranted(brand, runtime.merchantCategory);
+  return {
+    captureBefore: runtime.clock.nowSeconds() + authorizationValiditySeconds(brand, initiator, extended),
+    extended,
+  };
+}
+
+/**
+ * A PaymentIntent with `setup_future_usage` saves its payment method once authorized: attached to the
+ * PaymentIntent's customer and, for `off_session`, usable off-session later without a new challenge
+ * (docs.stripe.com/payments/save-during-payment, docs.stripe.com/api/payment_intents/object#payment_intent_object-setup_future_usage).
+ */
+function saveForFutureUsage(
+  runtime: EmulatorRuntime,
+  paymentIntent: PaymentIntentObject,
+  paymentMethod: PaymentMethodRecord,
+  origin: EventOrigin,
+): void {
+  if (!paymentIntent.setup_future_usage) return;
+  if (paymentIntent.setup_future_usage === 'off_session') paymentMethod.setUpForOffSession = true;
+  if (paymentIntent.customer && paymentMethod.object.customer === null) {
+    paymentMethod.object.customer = paymentIntent.customer;
+    runtime.events.record('payment_method.attached', paymentMethod.object, origin);
+  }
 }
 
 /**
@@ -27,22 +75,26 @@ export function recordAuthorization(
   paymentIntent: PaymentIntentObject,
   paymentMethod: PaymentMethodRecord,
   origin: EventOrigin,
-  authenticated: boolean,
+  context: AuthorizationContext,
 ): ChargeObject {
   const now = runtime.clock.nowSeconds();
   const manual = paymentIntent.capture_method === 'manual';
+  const brand = paymentMethod.object.card?.brand ?? 'unknown';
+  const terms = manual ? heldAuthorizationTerms(runtime, paymentIntent, brand, context.initiator) : undefined;
   const charge = buildCardCharge(
     chargeSubjectOf(paymentIntent),
     paymentMethod.object,
     {
       kind: 'authorized',
       captured: !manual,
-      captureBefore: manual ? now + CARD_AUTHORIZATION_VALIDITY_SECONDS : undefined,
-      authenticated,
+      captureBefore: terms?.captureBefore,
+      extendedAuthorization: terms?.extended ?? false,
+      authenticated: context.authenticated,
     },
     now,
   );
   runtime.store.charges.set(charge.id, charge);
+  saveForFutureUsage(runtime, paymentIntent, paymentMethod, origin);
   paymentIntent.payment_method = paymentMethod.object.id;
   paymentIntent.latest_charge = charge.id;
   paymentIntent.last_payment_error = null;

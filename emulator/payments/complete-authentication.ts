@@ -38,7 +38,10 @@ export function completeAuthentication(
   }
   const paymentMethod = resolvePaymentMethod(runtime, paymentIntent.payment_method);
   if (outcome === 'succeed') {
-    recordAuthorization(runtime, paymentIntent, paymentMethod, AUTOMATIC_ORIGIN, true);
+    recordAuthorization(runtime, paymentIntent, paymentMethod, AUTOMATIC_ORIGIN, {
+      authenticated: true,
+      initiator: 'customer',
+    });
     return;
   }
   paymentIntent.status = 'requires_payment_method';

@@ -62,18 +62,24 @@ function attemptPayment(
   }
 
   const behaviour = paymentMethod.behaviour;
+  // Off-session confirmations are merchant-initiated: Visa holds them for a shorter window.
+  const context = { authenticated: false, initiator: request.offSession ? 'merchant' : 'customer' } as const;
   switch (behaviour.kind) {
     case 'approve':
-      recordAuthorization(runtime, paymentIntent, paymentMethod, origin, false);
+      recordAuthorization(runtime, paymentIntent, paymentMethod, origin, context);
       return;
     case 'decline':
       throw recordDecline(runtime, paymentIntent, paymentMethod, behaviour, origin);
     case 'require_authentication':
-      // A card saved by a SetupIntent for off-session use is charged off-session without a new challenge.
+      // A card saved for off-session use (a SetupIntent, or `setup_future_usage`) is charged off-session
+      // without a new challenge, unless its issuer asks for authentication on every payment
+      // (docs.stripe.com/testing#authentication-and-setup: 4000002500003155 against 4000002760003184).
       if (request.offSession && behaviour.unlessSetUp && paymentMethod.setUpForOffSession) {
-        recordAuthorization(runtime, paymentIntent, paymentMethod, origin, false);
+        recordAuthorization(runtime, paymentIntent, paymentMethod, origin, context);
         return;
       }
+      // Off-session, nobody can answer a challenge: Stripe declines with `authentication_required` and the
+      // PaymentIntent returns to `requires_payment_method` (docs.stripe.com/payments/save-during-payment#charge-saved-payment-method).
       if (request.offSession || request.errorOnRequiresAction) {
         throw recordDecline(runtime, paymentIntent, paymentMethod, AUTHENTICATION_REQUIRED_DECLINE, origin);
       }

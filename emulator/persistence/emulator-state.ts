@@ -40,6 +40,10 @@ export function captureEmulatorState({ store, clock, idempotency, webhooks }: Du
       paymentIntentId,
       failures,
     })),
+    paymentIntentOwners: [...store.paymentIntentOwners].map(([paymentIntentId, keyDigest]) => ({
+      paymentIntentId,
+      keyDigest,
+    })),
     events: store.events,
     idempotency: idempotency.records(),
     webhookDeliveries: webhooks.list(),
@@ -67,6 +71,8 @@ export function restoreEmulatorState(
   for (const record of state.bankSetups) store.bankSetups.set(record.setupIntentId, record);
   for (const { paymentIntentId, failures } of state.failedConfirmations)
     store.failedConfirmations.set(paymentIntentId, failures);
+  for (const { paymentIntentId, keyDigest } of state.paymentIntentOwners)
+    store.paymentIntentOwners.set(paymentIntentId, keyDigest);
   for (const event of state.events) {
     store.events.push(event);
     store.eventsById.set(event.id, event);

@@ -140,6 +140,8 @@ const stateFileSchema = z.object({
   failedConfirmations: z
     .array(z.object({ paymentIntentId: z.string(), failures: z.number().int().positive() }))
     .default([]),
+  // Added with client secret ownership; PaymentIntents of files written before show their secret to any key.
+  paymentIntentOwners: z.array(z.object({ paymentIntentId: z.string(), keyDigest: z.string() })).default([]),
   /** Oldest first. */
   events: z.array(stripeObject<EventObject>('evt')),
   idempotency: z.array(

@@ -7,16 +7,19 @@ import type { RequestParams } from '../request-params.js';
 import type { MicrodepositProof } from '../bank-debits/verify-microdeposits.js';
 import { StripeApiError, parameterInvalid, parameterMissing } from '../stripe-errors.js';
 
-type FormHash = { [key: string]: FormValue };
+/** A nested form hash (`a[b]=…`). */
+export type FormHash = { [key: string]: FormValue };
 
-function hashAt(value: FormValue | undefined, path: string): FormHash | undefined {
+/** The nested hash at `path`, or undefined when absent; a plain value is Stripe's `parameter_invalid_object`. */
+export function hashAt(value: FormValue | undefined, path: string): FormHash | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'object' || Array.isArray(value))
     throw parameterInvalid(path, 'Invalid object', 'parameter_invalid_object');
   return value;
 }
 
-function stringAt(hash: FormHash | undefined, key: string, path: string): string | undefined {
+/** The string at `key` of a nested hash, or undefined when absent. */
+export function stringAt(hash: FormHash | undefined, key: string, path: string): string | undefined {
   const value = hash?.[key];
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string') throw parameterInvalid(path, `Invalid string: ${path} must be a string`);

@@ -9,6 +9,7 @@ import {
   type PaymentIntentObject,
 } from '../objects/payment-intent.js';
 import { cancelPaymentIntent } from '../payments/cancel-payment-intent.js';
+import { clientSecretFor, recordClientSecretOwner } from '../payments/client-secret-owner.js';
 import { capturePaymentIntent } from '../payments/capture-payment-intent.js';
 import {
   CONFIRMABLE_STATUSES,
@@ -28,6 +29,7 @@ import {
   resourceMissing,
 } from '../stripe-errors.js';
 import { readMandateAcceptance, readMicrodepositProof, readUsBankAccountOptions } from './bank-debit-params.js';
+import { readExtendedAuthorizationRequest } from './card-params.js';
 import { eventOrigin } from './event-origin.js';
 import { PAGING_PARAMETERS, listAnswer } from './object-list.js';
 import { stripeJson } from './stripe-json.js';
@@ -185,7 +187,8 @@ export function paymentIntentRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv
   function answer(c: Context<StripeApiEnv>, paymentIntent: PaymentIntentObject): Response {
     // Stripe.js (a publishable key) sees only the client-side fields.
     if (c.get('apiKeyKind') === 'publishable') return stripeJson(c, publishablePaymentIntent(paymentIntent));
-    return stripeJson(c, expandObject(paymentIntent, c.get('params').expand(), findObject));
+    const visible = clientSecretFor(runtime.store, paymentIntent, c.get('apiKey'));
+    return stripeJson(c, expandObject(visible, c.get('params').expand(), findObject));
   }
 
   routes.post('/', (c) => {
@@ -225,6 +228,9 @@ export function paymentIntentRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv
         metadata: params.metadata() ?? {},
         paymentMethodTypes,
         usBankAccountOptions,
+        requestExtendedAuthorization: paymentMethodTypes.includes('card')
+          ? readExtendedAuthorizationRequest(params)
+          : undefined,
         receiptEmail: params.optionalString('receipt_email') ?? null,
         setupFutureUsage: params.optionalEnum('setup_future_usage', SETUP_FUTURE_USAGES) ?? null,
         statementDescriptor: params.optionalString('statement_descriptor') ?? null,
@@ -240,6 +246,7 @@ export function paymentIntentRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv
       paymentIntent.status = 'requires_confirmation';
     }
     runtime.store.paymentIntents.set(paymentIntent.id, paymentIntent);
+    recordClientSecretOwner(runtime.store, paymentIntent.id, c.get('apiKey'));
     runtime.events.record('payment_intent.created', paymentIntent, eventOrigin(c));
     if (confirm) {
       confirmPaymentIntent(runtime, paymentIntent, { ...request, paymentMethodId: undefined }, eventOrigin(c));
@@ -251,9 +258,9 @@ export function paymentIntentRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv
   routes.get('/', (c) => {
     const params = c.get('params').rejectUnknown([...PAGING_PARAMETERS, 'customer']);
     const customer = params.optionalString('customer');
-    const paymentIntents = [...runtime.store.paymentIntents.values()].filter(
-      (paymentIntent) => customer === undefined || paymentIntent.customer === customer,
-    );
+    const paymentIntents = [...runtime.store.paymentIntents.values()]
+      .filter((paymentIntent) => customer === undefined || paymentIntent.customer === customer)
+      .map((paymentIntent) => clientSecretFor(runtime.store, paymentIntent, c.get('apiKey')));
     return listAnswer(c, runtime, 'payment_intent', '/v1/payment_intents', paymentIntents);
   });
 
@@ -307,6 +314,13 @@ export function paymentIntentRoutes(runtime: EmulatorRuntime): Hono<StripeApiEnv
     }
     if (captureMethod && CONFIRMABLE_STATUSES.includes(paymentIntent.status))
       paymentIntent.capture_method = captureMethod;
+    const extendedAuthorization = readExtendedAuthorizationRequest(params);
+    const cardOptions = paymentIntent.payment_method_options.card;
+    if (extendedAuthorization && cardOptions && CONFIRMABLE_STATUSES.includes(paymentIntent.status))
+      cardOptions.request_extended_authorization = extendedAuthorization;
+    const setupFutureUsage = params.optionalEnum('setup_future_usage', SETUP_FUTURE_USAGES);
+    if (setupFutureUsage && CONFIRMABLE_STATUSES.includes(paymentIntent.status))
+      paymentIntent.setup_future_usage = setupFutureUsage;
     confirmPaymentIntent(runtime, paymentIntent, request, eventOrigin(c));
     return answer(c, paymentIntent);
   });

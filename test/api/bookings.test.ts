@@ -110,6 +110,10 @@ describe('POST /v1/bookings', () => {
         declineCode: null,
         reason: null,
         offSession: false,
+        plan: 'auto',
+        validUntil: null,
+        nextAuthorizationAt: null,
+        authorizations: [],
       },
       payment: null,
     });
@@ -133,7 +137,9 @@ describe('POST /v1/bookings', () => {
       releaseSafetyMarginSeconds: harness.config.HOLD_RELEASE_SAFETY_MARGIN_SECONDS,
       customerActionTimeoutSeconds: harness.config.HOLD_CUSTOMER_ACTION_TIMEOUT_SECONDS,
       newPaymentMethodTimeoutSeconds: harness.config.HOLD_NEW_PAYMENT_METHOD_TIMEOUT_SECONDS,
+      renewalMarginSeconds: harness.config.HOLD_RENEWAL_MARGIN_SECONDS,
     });
+    expect(input.holdPlan).toBe('auto');
     expect(input.customer).toEqual({ id: 'cust_42', email: 'ada@example.com', name: 'Ada Lovelace' });
   });
 

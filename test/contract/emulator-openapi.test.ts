@@ -17,7 +17,11 @@ import {
 } from '../../activities/common/idempotency-keys.js';
 import { toSetupIntentSnapshot } from '../../activities/setup/setup-intent-snapshot.js';
 import { EVENT_TYPES } from '../../emulator/objects/event.js';
-import { CARD_AUTHORIZATION_VALIDITY_SECONDS } from '../../emulator/payments/card-authorization.js';
+import {
+  CARD_AUTHORIZATION_VALIDITY_SECONDS,
+  EXTENDED_AUTHORIZATION_VALIDITY_SECONDS,
+  VISA_MERCHANT_INITIATED_VALIDITY_SECONDS,
+} from '../../emulator/payments/authorization-validity.js';
 import { createPaymentGateway } from '../../stripe/payment-gateway.js';
 import { refusal, startRunningEmulator, type RunningEmulator } from '../../harness/running-emulator.js';
 import { TEST_PUBLISHABLE_KEY, handleNextAction } from '../../harness/stripe-js-stand-in.js';
@@ -254,6 +258,50 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
     expect(error).toBeInstanceOf(Stripe.errors.StripeCardError);
     expect(error).toMatchObject({ statusCode: 402, code: 'authentication_required' });
     expect((error.payment_intent as Stripe.PaymentIntent).status).toBe('requires_payment_method');
+    expectEveryResponseMatchesSpec();
+  });
+
+  it('dates a Visa off-session hold 4 days 18 hours ahead and an extended Mastercard hold 30 days ahead, as Stripe does', async () => {
+    const customer = await stripe.customers.create({ email: 'renewer@example.com' });
+    const visa = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+    const merchantInitiated = await hold(visa.id, { customer: customer.id, off_session: true });
+    const visaCharge = merchantInitiated.latest_charge as Stripe.Charge;
+    expect(visaCharge.payment_method_details?.card).toMatchObject({
+      capture_before: visaCharge.created + VISA_MERCHANT_INITIATED_VALIDITY_SECONDS,
+      extended_authorization: { status: 'disabled' },
+    });
+
+    const extended = await hold('pm_card_mastercard', {
+      payment_method_options: { card: { request_extended_authorization: 'if_available' } },
+    });
+    expect(extended.payment_method_options?.card?.request_extended_authorization).toBe('if_available');
+    const mastercardCharge = extended.latest_charge as Stripe.Charge;
+    expect(mastercardCharge.payment_method_details?.card).toMatchObject({
+      capture_before: mastercardCharge.created + EXTENDED_AUTHORIZATION_VALIDITY_SECONDS,
+      extended_authorization: { status: 'enabled' },
+    });
+    expectEveryResponseMatchesSpec();
+  });
+
+  it('saves the card with setup_future_usage, and still declines off-session the card that asks on every payment', async () => {
+    const customer = await stripe.customers.create({ email: 'always-asks@example.com' });
+    const first = await hold('pm_card_authenticationRequired', {
+      customer: customer.id,
+      setup_future_usage: 'off_session',
+    });
+    expect(first).toMatchObject({ status: 'requires_action', setup_future_usage: 'off_session' });
+    await running.control('POST', `/_emulator/payment_intents/${first.id}/authenticate`, { outcome: 'succeed' });
+    const held = await stripe.paymentIntents.retrieve(first.id);
+    const saved = await stripe.paymentMethods.retrieve(held.payment_method as string);
+    expect(saved).toMatchObject({ customer: customer.id, card: { last4: '3184' } });
+    const error = await refusal(() => hold(saved.id, { customer: customer.id, off_session: true }));
+    expect(error).toMatchObject({
+      statusCode: 402,
+      type: 'StripeCardError',
+      code: 'authentication_required',
+      decline_code: 'authentication_required',
+    });
+    expect(error.payment_intent).toMatchObject({ status: 'requires_payment_method' });
     expectEveryResponseMatchesSpec();
   });
 
@@ -746,7 +794,7 @@ describe('Stripe emulator answers as Stripe’s OpenAPI spec describes', () => {
 
       // The customer confirms in the browser and passes 3-D Secure; the card is then saved for off-session use.
       const challenged = await stripe.setupIntents.confirm(created.id, {
-        payment_method: 'pm_card_authenticationRequired',
+        payment_method: 'pm_card_authenticationRequiredOnSetup',
         return_url: 'https://bookings.example/saved',
       });
       expect(challenged.status).toBe('requires_action');

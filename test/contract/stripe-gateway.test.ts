@@ -73,6 +73,20 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
     expect(paymentIntent.object).toBe('payment_intent');
   });
 
+  it('creates a renewal of the hold that saves the card and asks for an extended authorization', async () => {
+    const paymentIntent = await gateway.createHoldPaymentIntent({
+      bookingId: 'b-1',
+      attempt: 1,
+      paymentMethod: 'pm_card_visa',
+      stripeCustomerId: 'cus_123',
+      renewal: 2,
+      setupFutureUsage: true,
+      extendedAuthorization: true,
+      idempotencyKey: holdKey('b-1', 1, 2),
+    });
+    expect(paymentIntent.object).toBe('payment_intent');
+  });
+
   it('confirms the hold with its payment method', async () => {
     const paymentIntent = await gateway.confirmHoldPaymentIntent({
       paymentIntentId: 'pi_123',

@@ -180,7 +180,7 @@ describe('saved payment methods, end to end', () => {
     const setup = await startSetup(customer, { type: 'card' });
 
     const confirmed = await system.stripe.setupIntents.confirm(setup.setupIntentId!, {
-      payment_method: 'pm_card_authenticationRequired',
+      payment_method: 'pm_card_authenticationRequiredOnSetup',
     });
     expect(confirmed.status).toBe('requires_action');
     await waitForSetup(

@@ -19,6 +19,16 @@ describe('Stripe idempotency keys', () => {
     expect(confirmHoldKey('b-1', 1)).not.toBe(holdKey('b-1', 1));
   });
 
+  it('keys each renewal of a hold by booking, attempt and renewal number, the first keeping the key it always had', () => {
+    expect(holdKey('b-1', 1, 0)).toBe(holdKey('b-1', 1));
+    expect(holdKey('b-1', 1, 1)).toBe('booking-b-1:hold:1:renewal:1');
+    const keys = [holdKey('b-1', 1), holdKey('b-1', 1, 1), holdKey('b-1', 1, 2), holdKey('b-1', 2, 1)];
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(confirmHoldKey('b-1', 1, 1)).not.toBe(confirmHoldKey('b-1', 1));
+    // The on-session confirmation after authentication_required is a write of its own.
+    expect(confirmHoldKey('b-1', 1, 1, true)).not.toBe(confirmHoldKey('b-1', 1, 1));
+  });
+
   it('keys releases by PaymentIntent and customers by customer id and details', () => {
     const guest = { email: 'guest@example.com', name: 'Test Guest' };
     expect(releaseKey('b-1', 'pi_a')).not.toBe(releaseKey('b-1', 'pi_b'));

@@ -135,8 +135,8 @@ async function cancelAndFinish(handle: WorkflowHandle): Promise<BookingState> {
 describe('bookings on saved payment methods (time-skipping)', () => {
   it('holds a saved card off-session, without asking the customer for 3-D Secure again', async () => {
     const customer = returningCustomer();
-    // This card asks for 3-D Secure on-session; saved for off-session use, Stripe no longer does.
-    const saved = await saveCard(customer, 'pm_card_authenticationRequired');
+    // This card asks for 3-D Secure on-session unless it was set up; saved for off-session use, Stripe no longer does.
+    const saved = await saveCard(customer, 'pm_card_authenticationRequiredOnSetup');
 
     const handle = await harness.startBooking({
       customer,

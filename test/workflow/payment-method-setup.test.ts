@@ -118,7 +118,7 @@ describe('saving a payment method (time-skipping)', () => {
 
   it('waits for 3-D Secure, then saves the card once the customer authenticates', async () => {
     const { handle, ready } = await startSetupWithIntent('card');
-    await confirmWithCard(ready.setupIntentId!, 'pm_card_authenticationRequired');
+    await confirmWithCard(ready.setupIntentId!, 'pm_card_authenticationRequiredOnSetup');
     await relayAll(handle, ready.setupId);
     const waiting = await harness.waitForSetupStatus(handle, 'requires_action');
     expect(waiting.reason).toMatch(/3-D Secure/);

@@ -29,6 +29,8 @@ export interface Lifecycle {
   done(): boolean;
   /** The PaymentIntent it currently follows: null if none, undefined while it is being created. */
   followedPaymentIntent(): string | null | undefined;
+  /** PaymentIntents besides the main one whose events the part still needs (a renewal waiting for the customer). */
+  alsoFollowedPaymentIntents?(): string[];
   /** Whether it is between activities and may be carried over by continue-as-new. */
   safeToContinueAsNew(): boolean;
 }
@@ -94,8 +96,9 @@ export class BookingContext extends WorkflowContext<BookingState> {
    * unless a part is still creating its PaymentIntent and the event may turn out to be about it.
    */
   dropStaleEvents(parts: Lifecycle[]): void {
-    const followed = parts.map((part) => part.followedPaymentIntent());
-    if (followed.includes(undefined)) return;
+    const main = parts.map((part) => part.followedPaymentIntent());
+    if (main.includes(undefined)) return;
+    const followed = [...main, ...parts.flatMap((part) => part.alsoFollowedPaymentIntents?.() ?? [])];
     // Account events (balance refreshes) are about no PaymentIntent: kept only while a part waits on one.
     const aboutAccount = (event: StripeEventSignal) =>
       event.paymentIntentId === null && event.type.startsWith('financial_connections.');

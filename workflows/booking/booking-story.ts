@@ -65,14 +65,18 @@ function describeHold(hold: HoldState): string {
     ? ''
     : `; waiting for a new payment method until ${readableTime(hold.actionDeadline)}`;
   switch (hold.status) {
+    case 'scheduled':
+      return `**Hold** scheduled: card verified, ${on} placed off-session at ${readableTime(hold.nextAuthorizationAt ?? null)}`;
     case 'placing':
       return `**Hold** placing ${on}, attempt ${hold.attempt}${intent}`;
     case 'requires_action':
       return `**Hold** waiting for the customer's 3-D Secure on ${on}${intent}; given up at ${readableTime(hold.actionDeadline)}`;
     case 'declined':
       return `**Hold** declined (${hold.declineCode ?? 'no decline code'}), ${on}, attempt ${hold.attempt}${awaitNewMethod}`;
-    case 'held':
-      return `**Hold** held, ${on}${intent}; release at ${readableTime(hold.releaseAt)}${because}`;
+    case 'held': {
+      const next = hold.nextAuthorizationAt ? `; next authorization at ${readableTime(hold.nextAuthorizationAt)}` : '';
+      return `**Hold** held, ${on}${intent}; release at ${readableTime(hold.releaseAt)}${next}${because}`;
+    }
     case 'released':
       return `**Hold** released at ${readableTime(hold.releasedAt)}, ${on}${intent}${because}`;
     case 'expired':

@@ -28,6 +28,8 @@ export const HOLD_CURRENCY = 'usd';
 
 /** Every status a hold can report, in the order a hold moves through them. */
 export const HOLD_STATUSES = [
+  // A deferred hold: the card verified, the covering hold placed off-session later.
+  'scheduled',
   'placing',
   'requires_action',
   'declined',
@@ -37,6 +39,60 @@ export const HOLD_STATUSES = [
   'failed',
 ] as const;
 export type HoldStatus = (typeof HOLD_STATUSES)[number];
+
+/**
+ * How a booking's hold covers it: `single` (one hold, released at its validity cap), `renew` (the next
+ * authorization placed off-session before the current one lapses), `defer` (the card verified now, the
+ * covering hold placed off-session later), `auto` (single when one hold covers the release deadline,
+ * else renew).
+ */
+export const HOLD_PLANS = ['auto', 'renew', 'defer', 'single'] as const;
+export type HoldPlan = (typeof HOLD_PLANS)[number];
+
+/** What became of one authorization of a hold's chain. */
+export const AUTHORIZATION_OUTCOMES = [
+  'held',
+  'requires_action',
+  'declined',
+  'released',
+  'expired',
+  'verified',
+  'failed',
+] as const;
+export type AuthorizationOutcome = (typeof AUTHORIZATION_OUTCOMES)[number];
+
+/** One $1 authorization placed for the hold (the first, a renewal, a verification). */
+export interface HoldAuthorization {
+  /** The PaymentIntent (`pi_…`). */
+  id: string;
+  /** 0 for the first authorization of an attempt, then 1, 2, … for each renewal. */
+  renewal: number;
+  /** The hold attempt (payment method) it belongs to. */
+  attempt: number;
+  /** `verification` for a deferred hold's card check, released at once. */
+  purpose: 'hold' | 'verification';
+  offSession: boolean;
+  /** ISO instant Stripe authorized it; null while not authorized. */
+  authorizedAt: string | null;
+  /** ISO instant it lapses (Stripe's `capture_before`); null when not held. */
+  validUntil: string | null;
+  /** Whether the network extended it (`extended_authorization.status: enabled`). */
+  extended: boolean;
+  outcome: AuthorizationOutcome;
+  /** Stripe's decline or error code when it failed. */
+  declineCode: string | null;
+  /** ISO instant it was released or lapsed. */
+  endedAt: string | null;
+}
+
+/** A later authorization that did not go through: the previous one is kept until it lapses. */
+export interface PendingRenewal {
+  renewal: number;
+  paymentIntentId: string;
+  /** `requires_action`: the customer must authenticate on-session (the next-action route); `declined`: a new payment method is needed. */
+  status: 'requires_action' | 'declined';
+  declineCode: string | null;
+}
 
 /** Every status a bank-account (ACH) payment can report. */
 export const PAYMENT_STATUSES = [
@@ -126,7 +182,22 @@ export interface HoldPolicy {
   customerActionTimeoutSeconds: number;
   /** How long the customer has to supply a new payment method after a decline or an expiry. */
   newPaymentMethodTimeoutSeconds: number;
+  /** Renewing plans: the next authorization is placed this long before the current one lapses (absent: 12 hours). */
+  renewalMarginSeconds?: number;
+  /** Ask Stripe for extended authorizations (`request_extended_authorization: if_available`) and plan from what it grants. */
+  extendedAuthorization?: boolean;
+  /** Deferred holds: the validity the covering hold is counted on when placing it (absent: 4 days 18 hours). */
+  deferredValiditySeconds?: number;
 }
+
+/** The margin before a lapse at which the next authorization is placed, when the policy does not say: 12 hours. */
+export const DEFAULT_RENEWAL_MARGIN_SECONDS = 12 * 60 * 60;
+/**
+ * The shortest validity of an off-session authorization (Visa merchant-initiated: 4 days 18 hours,
+ * docs.stripe.com/payments/place-a-hold-on-a-payment-method): a deferred hold is placed this long before
+ * the release deadline (plus the renewal margin) when the policy does not say.
+ */
+export const DEFAULT_DEFERRED_VALIDITY_SECONDS = (4 * 24 + 18) * 60 * 60;
 
 /** Policy used when the starter gives none. */
 export const DEFAULT_HOLD_POLICY: HoldPolicy = {
@@ -152,6 +223,8 @@ export interface BookingInput {
   holdPaymentMethod: string;
   /** True when the hold's payment method is one the customer saved: the hold is placed off-session. */
   holdOffSession?: boolean;
+  /** How the hold covers the booking; absent (runs started before plans existed) is `single`. */
+  holdPlan?: HoldPlan;
   /** ISO 8601 instants. */
   startsAt: string;
   endsAt: string;
@@ -197,6 +270,20 @@ export interface HoldState {
    * authorization has lapsed (`capture_before`). Absent in runs started before it existed.
    */
   unreleased?: UnreleasedHold | null;
+  /** The booking's plan (absent before plans existed: `single`). */
+  plan?: HoldPlan;
+  /** ISO instant the current authorization lapses (Stripe's `capture_before`); null when none is held. */
+  validUntil?: string | null;
+  /** ISO instant the plan places the next authorization; null when none is planned. */
+  nextAuthorizationAt?: string | null;
+  /** Renewals placed so far in the current attempt (the next one's number is one more). */
+  renewals?: number;
+  /** Every authorization placed for the hold, oldest first. */
+  authorizations?: HoldAuthorization[];
+  /** A renewal that failed while the previous authorization still holds. */
+  pendingRenewal?: PendingRenewal | null;
+  /** The saved card (`pm_…`) later authorizations are placed on, once Stripe has authorized it. */
+  renewalPaymentMethod?: string | null;
 }
 
 /** A release Stripe refused, kept until Stripe confirms the hold is gone. */
@@ -363,6 +450,16 @@ export function initialBookingState(input: BookingInput, now: Date): BookingStat
       declineCode: null,
       reason: null,
       done: false,
+      // Only a booking started with a plan carries the plan's fields.
+      ...(input.holdPlan && {
+        plan: input.holdPlan,
+        validUntil: null,
+        nextAuthorizationAt: null,
+        renewals: 0,
+        authorizations: [],
+        pendingRenewal: null,
+        renewalPaymentMethod: null,
+      }),
     },
     payment: input.payment
       ? {
@@ -463,6 +560,9 @@ export const NOTIFICATION_TYPES = [
   'hold.release_failed',
   'hold.expired',
   'hold.failed',
+  'hold.renewed',
+  'hold.renewal_failed',
+  'hold.scheduled',
   'payment.awaiting_verification',
   'payment.requires_payment_method',
   'payment.verification_failed',

@@ -14,12 +14,16 @@ import { usd } from './booking-story.js';
 import {
   FailureTypes,
   HOLD_AMOUNT_CENTS,
+  type AuthorizationOutcome,
   type BookingInput,
   type BookingState,
+  type HoldAuthorization,
+  type HoldPlan,
   type HoldState,
   type HoldStatus,
   type UnreleasedHold,
 } from './contract.js';
+import { deferredPlacementTime, nextAuthorizationTime, releaseTarget, savesCardForLater } from './hold-plan.js';
 import { computeReleaseDeadline } from './release-deadline.js';
 import { cancelledByStripe } from './stripe-cancellation.js';
 import { confirmationOutcome, ensureStripeCustomer } from '../common/stripe-write.js';
@@ -48,6 +52,18 @@ const REASK_REFUSED_PAYMENT_METHOD_PATCH = 'reask-refused-payment-method';
 /** Patch: a hold is timed from its authorization (the charge); older histories timed it from the PaymentIntent's creation. */
 const HOLD_TIMED_FROM_AUTHORIZATION_PATCH = 'hold-timed-from-authorization';
 
+/**
+ * Patch: a booking started with a hold plan follows it (renewals, deferred placement, extended
+ * authorization, the authorizations list); runs started before plans existed have none and never ask.
+ */
+const HOLD_PLANS_PATCH = 'hold-plans';
+
+/** What a later authorization (a renewal, a deferred hold, a renewal on a new card) came to. */
+type LaterAuthorization =
+  | { kind: 'held'; snapshot: PaymentIntentSnapshot }
+  | { kind: 'requires_action'; paymentIntentId: string }
+  | { kind: 'declined'; paymentIntentId: string; declineCode: string | null };
+
 /** Why a hold is being released, and what its end is called once Stripe has cancelled it. */
 type ReleasePlan = Omit<UnreleasedHold, 'since'>;
 
@@ -59,9 +75,17 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
   /** A payment method the customer offered for the next attempt, not yet used. */
   private offeredPaymentMethod: string | null = null;
   private offeredOffSession = false;
+  /** Whether this booking follows a hold plan (started with one, on code that knows plans). */
+  private readonly plansOn: boolean;
 
   constructor(ctx: BookingContext) {
     super(ctx, 'hold');
+    this.plansOn = ctx.input.holdPlan !== undefined && patched(HOLD_PLANS_PATCH);
+  }
+
+  /** The plan this booking follows; `single` for runs without one. */
+  private get plan(): HoldPlan {
+    return this.plansOn ? (this.hold.plan ?? this.input.holdPlan ?? 'single') : 'single';
   }
 
   protected get part(): HoldState {
@@ -90,11 +114,16 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     switch (hold.status) {
       case 'placing':
         return true;
+      case 'scheduled':
+        return state.cancelRequested || due(this.deadline());
       case 'requires_action':
       case 'held':
         // A hold Stripe refused to release is asked about again at its own pace, cancelled or not.
         return (
-          (state.cancelRequested && !hold.unreleased) || ctx.hasEventsFor(hold.paymentIntentId) || due(this.deadline())
+          (state.cancelRequested && !hold.unreleased) ||
+          ctx.hasEventsFor(hold.paymentIntentId) ||
+          due(this.deadline()) ||
+          this.renewalReady()
         );
       case 'declined':
       case 'expired':
@@ -115,9 +144,15 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     if (retry) return retry;
     const iso = hold.done ? null : this.deadline();
     if (!iso) return null;
+    const renewing = hold.status === 'held' && iso === (hold.nextAuthorizationAt ?? null);
     const summaries: Partial<Record<HoldStatus, string>> = {
+      scheduled: 'place the deferred hold',
       requires_action: '3-D Secure deadline',
-      held: hold.unreleased ? 'ask Stripe again about the unreleased hold' : 'hold-release deadline',
+      held: hold.unreleased
+        ? 'ask Stripe again about the unreleased hold'
+        : renewing
+          ? 'place the next authorization'
+          : 'hold-release deadline',
       declined: 'new payment method deadline',
       expired: 'new payment method deadline',
     };
@@ -127,6 +162,8 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
   step(): Promise<void> {
     return this.guard.run(this.hold.status, async () => {
       switch (this.hold.status) {
+        case 'scheduled':
+          return this.placeScheduledHold();
         case 'placing':
           return this.placeHold();
         case 'requires_action':
@@ -150,6 +187,12 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     return this.hold.status === 'placing' && !this.hold.done ? undefined : this.hold.paymentIntentId;
   }
 
+  /** A renewal waiting for the customer: its events are kept for the hold too. */
+  alsoFollowedPaymentIntents(): string[] {
+    const pending = this.hold.pendingRenewal;
+    return pending ? [pending.paymentIntentId] : [];
+  }
+
   safeToContinueAsNew(): boolean {
     return !this.guard.inFlight && this.hold.status !== 'placing';
   }
@@ -157,13 +200,11 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
   /** Whether the customer may supply a new payment method now (not once its deadline is reached). */
   awaitingPaymentMethod(): boolean {
     const { hold } = this;
+    if (hold.done || this.state.cancelRequested) return false;
+    // A failed renewal: the previous authorization still holds until it lapses, a new card may take over.
+    if (hold.status === 'held' && hold.pendingRenewal) return true;
     // Once the deadline is reached the hold is being given up: a late payment method is refused, not dropped.
-    return (
-      !hold.done &&
-      !this.state.cancelRequested &&
-      (hold.status === 'declined' || hold.status === 'expired') &&
-      !due(hold.actionDeadline)
-    );
+    return (hold.status === 'declined' || hold.status === 'expired') && !due(hold.actionDeadline);
   }
 
   /** Takes a new payment method for the next attempt (validated by the update's validator); saved ones go off-session. */
@@ -182,10 +223,14 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     return !!this.hold.unreleased;
   }
 
-  /** The deadline of the current status: the release while held, else the customer's. */
+  /** The deadline of the current status: the next authorization or the release while held, else the customer's. */
   private deadline(): string | null {
     const { hold } = this;
-    if (hold.status === 'held') return hold.releaseAt;
+    if (hold.status === 'scheduled') return hold.nextAuthorizationAt ?? null;
+    if (hold.status === 'held') {
+      const next = hold.pendingRenewal || hold.unreleased ? null : (hold.nextAuthorizationAt ?? null);
+      return next !== null && hold.releaseAt !== null && at(next)! < at(hold.releaseAt)! ? next : hold.releaseAt;
+    }
     if (hold.status === 'requires_action' || hold.status === 'declined' || hold.status === 'expired')
       return hold.actionDeadline;
     return null;
@@ -213,6 +258,7 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
         return;
       }
       this.applySnapshot(await this.confirmHold());
+      if (hold.status === 'held' && this.verifying() && !state.cancelRequested) await this.finishVerification();
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
       await this.placementFailed(error);
@@ -237,6 +283,7 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
           attempt,
           paymentMethod,
           stripeCustomerId,
+          ...this.planArgs(hold.offSession === true),
           ...(writeAttempt !== undefined && { writeAttempt }),
         }),
       resolve: () =>
@@ -311,6 +358,8 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
   private async applyDecline(details: Partial<CardDeclineDetails>): Promise<void> {
     const { hold } = this;
     const declineCode = details.declineCode ?? null;
+    if (this.plansOn && hold.paymentIntentId)
+      this.recordAuthorization(hold.paymentIntentId, { outcome: 'declined', declineCode });
     await this.recordUnusableSavedCard(declineCode);
     if (details.paymentIntentStatus === 'canceled') {
       // After too many failed confirmations Stripe cancels the PaymentIntent itself: the next
@@ -360,6 +409,7 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     );
     if (snapshot.status !== 'requires_action') {
       this.applySnapshot(snapshot);
+      if (hold.status === 'held' && this.verifying() && !this.state.cancelRequested) await this.finishVerification();
     } else if (due(hold.actionDeadline)) {
       await this.releaseHold('abandoned', 'customer did not complete 3-D Secure before the deadline', 'failed');
     }
@@ -406,6 +456,12 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     hold.authorizedAt = null;
     hold.releaseAt = null;
     hold.releasedAt = null;
+    if (this.plansOn) {
+      hold.validUntil = null;
+      hold.nextAuthorizationAt = null;
+      hold.pendingRenewal = null;
+      hold.renewalPaymentMethod = null;
+    }
     this.offeredPaymentMethod = null;
     this.setStatus('placing', null);
   }
@@ -430,9 +486,387 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
       }
       return;
     }
+    if (this.plansOn && !hold.unreleased && (await this.stepRenewal())) return;
     if (!due(hold.releaseAt)) return;
     if (hold.unreleased) await this.followUnreleasedHold(hold.unreleased);
     else await this.releaseHold('abandoned', 'released at the hold-release deadline');
+  }
+
+  // ---- hold plans: renewals, deferred placement, the authorizations placed --------------------------
+
+  /** The hold-plan arguments of an attempt's first authorization: save the card for later, ask for extension. */
+  private planArgs(offSession: boolean): { setupFutureUsage?: boolean; extendedAuthorization?: boolean } {
+    if (!this.plansOn) return {};
+    const target = releaseTarget(this.state.endsAt, this.input.policy);
+    return {
+      ...(savesCardForLater(this.plan, offSession, target, this.input.policy, Date.now()) && {
+        setupFutureUsage: true,
+      }),
+      ...(this.input.policy.extendedAuthorization && { extendedAuthorization: true }),
+    };
+  }
+
+  /** Whether the authorization being placed is a deferred hold's card check (released at once). */
+  private verifying(): boolean {
+    return this.plansOn && this.plan === 'defer' && (this.hold.renewals ?? 0) === 0;
+  }
+
+  /** Whether a renewal step is due: the next authorization's time, or news about a renewal that failed. */
+  private renewalReady(): boolean {
+    const { hold } = this;
+    if (!this.plansOn || hold.status !== 'held' || hold.unreleased) return false;
+    const pending = hold.pendingRenewal;
+    if (!pending) return due(hold.nextAuthorizationAt ?? null);
+    return this.offeredPaymentMethod !== null || this.ctx.hasEventsFor(pending.paymentIntentId);
+  }
+
+  /** Adds or updates the authorization `id` in the hold's list. */
+  private recordAuthorization(id: string, fields: Partial<HoldAuthorization>): void {
+    const { hold } = this;
+    const list = (hold.authorizations ??= []);
+    const existing = list.find((authorization) => authorization.id === id);
+    if (existing) {
+      Object.assign(existing, fields);
+    } else {
+      list.push({
+        id,
+        renewal: hold.renewals ?? 0,
+        attempt: hold.attempt,
+        purpose: 'hold',
+        offSession: hold.offSession === true,
+        authorizedAt: null,
+        validUntil: null,
+        extended: false,
+        outcome: 'held',
+        declineCode: null,
+        endedAt: null,
+        ...fields,
+      });
+    }
+    this.ctx.touch();
+  }
+
+  /** Records how an authorization of the list ended; the current one leaves nothing valid behind. */
+  private endAuthorization(id: string | null, outcome: AuthorizationOutcome): void {
+    if (!this.plansOn || !id) return;
+    const existing = this.hold.authorizations?.find((authorization) => authorization.id === id);
+    if (existing && (existing.outcome === 'held' || existing.outcome === 'requires_action'))
+      this.recordAuthorization(id, { outcome, endedAt: new Date().toISOString() });
+    if (id === this.hold.paymentIntentId) {
+      this.hold.validUntil = null;
+      this.hold.nextAuthorizationAt = null;
+    }
+  }
+
+  /** An authorization is held: record it, its validity (Stripe's `capture_before`) and when the plan places the next. */
+  private planFromAuthorization(snapshot: PaymentIntentSnapshot, purpose: HoldAuthorization['purpose']): void {
+    const { hold } = this;
+    const validUntil = snapshot.captureBefore ?? new Date(this.lapseOf(snapshot) ?? Date.now()).toISOString();
+    hold.plan = this.plan;
+    hold.validUntil = validUntil;
+    hold.renewalPaymentMethod = snapshot.paymentMethodId ?? hold.paymentMethod;
+    this.recordAuthorization(snapshot.paymentIntentId, {
+      purpose,
+      authorizedAt: snapshot.authorizedAt ?? hold.authorizedAt,
+      validUntil,
+      extended: snapshot.extendedAuthorization === true,
+      outcome: 'held',
+      declineCode: null,
+    });
+    const next = nextAuthorizationTime(
+      this.plan,
+      at(validUntil),
+      releaseTarget(this.state.endsAt, this.input.policy),
+      this.input.policy,
+      Date.now(),
+    );
+    hold.nextAuthorizationAt = purpose === 'verification' || next === null ? null : new Date(next).toISOString();
+  }
+
+  /** A deferred hold's card check is held: release it at once and schedule the covering hold. */
+  private async finishVerification(): Promise<void> {
+    const { hold } = this;
+    const verification = hold.paymentIntentId!;
+    await this.cancelQuietly(verification, 'requested_by_customer', 'release the card check of the deferred hold');
+    this.recordAuthorization(verification, { outcome: 'verified', endedAt: new Date().toISOString() });
+    const target = releaseTarget(this.state.endsAt, this.input.policy);
+    hold.paymentIntentId = null;
+    hold.validUntil = null;
+    hold.releaseAt = null;
+    hold.authorizedAt = null;
+    hold.nextAuthorizationAt = new Date(deferredPlacementTime(target, this.input.policy, Date.now())).toISOString();
+    this.setStatus('scheduled', 'card verified; the covering hold is placed off-session later');
+    this.notify('hold.scheduled', { nextAuthorizationAt: hold.nextAuthorizationAt });
+  }
+
+  /** Cancels a PaymentIntent that holds nothing the booking still needs; an unanswered cancel is only logged. */
+  private async cancelQuietly(
+    paymentIntentId: string,
+    reason: ReleasePlan['cancellationReason'],
+    summary: string,
+  ): Promise<PaymentIntentSnapshot | null> {
+    try {
+      return await this.ctx.writes.run({
+        operation: `release:${paymentIntentId}`,
+        send: (writeAttempt) =>
+          stripeReleases(`${summary} (${paymentIntentId})`).releaseHold({
+            bookingId: this.state.bookingId,
+            paymentIntentId,
+            reason,
+            ...(writeAttempt !== undefined && { writeAttempt }),
+          }),
+        resolve: async () => {
+          const current = await stripeReads(`read ${paymentIntentId}: was it cancelled?`).readPaymentIntent(
+            paymentIntentId,
+          );
+          return current.status === 'canceled' ? current : null;
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      log.error('could not cancel a PaymentIntent of the hold plan; it lapses on its own', {
+        paymentIntentId,
+        error: String(error.cause ?? error),
+      });
+      return null;
+    }
+  }
+
+  /** The deferred hold's time has come: place the covering authorization off-session (or end, if cancelled). */
+  private async placeScheduledHold(): Promise<void> {
+    const { hold } = this;
+    if (this.state.cancelRequested) {
+      this.markReleased('booking cancelled before the deferred hold was placed');
+      return;
+    }
+    const renewal = (hold.renewals ?? 0) + 1;
+    const outcome = await this.placeLaterAuthorization(renewal, hold.renewalPaymentMethod ?? hold.paymentMethod, true);
+    hold.renewals = renewal;
+    hold.paymentIntentId = outcome.kind === 'held' ? outcome.snapshot.paymentIntentId : outcome.paymentIntentId;
+    hold.nextAuthorizationAt = null;
+    if (outcome.kind === 'held') this.markHeld(outcome.snapshot);
+    else if (outcome.kind === 'requires_action') this.markAwaitingAuthentication();
+    else
+      this.markDeclined(
+        outcome.declineCode,
+        'the deferred hold was declined off-session; a new payment method is needed',
+      );
+  }
+
+  /**
+   * One renewal step while held: a renewal the customer finished (or a new card for it), or the next
+   * authorization when its time has come. Answers whether it did something.
+   */
+  private async stepRenewal(): Promise<boolean> {
+    const { hold } = this;
+    const pending = hold.pendingRenewal;
+    if (pending) {
+      if (this.offeredPaymentMethod !== null) {
+        await this.renewOnNewPaymentMethod(this.offeredPaymentMethod, this.offeredOffSession);
+        return true;
+      }
+      // The customer may have authenticated (an event, or the lapse is near and the webhook is late).
+      const events = this.ctx.takeEventsFor(pending.paymentIntentId);
+      if (pending.status === 'requires_action' && (events.length > 0 || due(hold.releaseAt))) {
+        const snapshot = await stripeReads(`check the renewal ${pending.paymentIntentId}`).readPaymentIntent(
+          pending.paymentIntentId,
+        );
+        if (snapshot.status === 'requires_capture') {
+          await this.completeRenewal(pending.renewal, snapshot);
+          return true;
+        }
+      }
+      return events.length > 0;
+    }
+    if (!due(hold.nextAuthorizationAt ?? null)) return false;
+    const renewal = (hold.renewals ?? 0) + 1;
+    const outcome = await this.placeLaterAuthorization(renewal, hold.renewalPaymentMethod ?? hold.paymentMethod, true);
+    hold.renewals = renewal;
+    await this.applyRenewalOutcome(renewal, outcome);
+    return true;
+  }
+
+  /** The customer gave a new card while the previous authorization still holds: authorize it (a new attempt). */
+  private async renewOnNewPaymentMethod(paymentMethod: string, offSession: boolean): Promise<void> {
+    const { hold } = this;
+    this.offeredPaymentMethod = null;
+    const stale = hold.pendingRenewal;
+    if (stale) await this.cancelQuietly(stale.paymentIntentId, 'abandoned', 'cancel the renewal the new card replaces');
+    if (stale) this.recordAuthorization(stale.paymentIntentId, { endedAt: new Date().toISOString() });
+    hold.pendingRenewal = null;
+    const attempt = hold.attempt + 1;
+    const outcome = await this.placeLaterAuthorization(undefined, paymentMethod, offSession, attempt);
+    hold.paymentMethod = paymentMethod;
+    hold.offSession = offSession;
+    await this.applyRenewalOutcome(hold.renewals ?? 0, outcome);
+    // Last: the update that offered the card answers once the attempt moved on.
+    hold.attempt = attempt;
+    this.ctx.touch();
+  }
+
+  /** Applies a renewal's outcome: held takes over; otherwise the previous authorization stays, the customer is told. */
+  private async applyRenewalOutcome(renewal: number, outcome: LaterAuthorization): Promise<void> {
+    const { hold } = this;
+    if (outcome.kind === 'held') {
+      await this.completeRenewal(renewal, outcome.snapshot);
+      return;
+    }
+    hold.nextAuthorizationAt = null;
+    if (outcome.kind === 'requires_action') {
+      hold.pendingRenewal = {
+        renewal,
+        paymentIntentId: outcome.paymentIntentId,
+        status: 'requires_action',
+        declineCode: null,
+      };
+      this.recordAuthorization(outcome.paymentIntentId, { renewal, outcome: 'requires_action' });
+      hold.reason =
+        'the issuer wants the customer to authenticate the next authorization (next-action route); the current one holds until it lapses';
+      this.ctx.touch();
+      this.notify('hold.requires_action', { renewal, paymentIntentForAction: outcome.paymentIntentId });
+      return;
+    }
+    hold.pendingRenewal = {
+      renewal,
+      paymentIntentId: outcome.paymentIntentId,
+      status: 'declined',
+      declineCode: outcome.declineCode,
+    };
+    this.recordAuthorization(outcome.paymentIntentId, {
+      renewal,
+      outcome: 'declined',
+      declineCode: outcome.declineCode,
+    });
+    hold.reason =
+      'the next authorization was declined; the current one holds until it lapses, a new payment method may replace it';
+    this.ctx.touch();
+    this.notify('hold.renewal_failed', {
+      renewal,
+      declineCode: outcome.declineCode,
+      validUntil: hold.validUntil ?? null,
+    });
+  }
+
+  /** The next authorization is held: only now release the previous one, and plan the one after. */
+  private async completeRenewal(renewal: number, snapshot: PaymentIntentSnapshot): Promise<void> {
+    const { hold } = this;
+    const previous = hold.paymentIntentId;
+    hold.pendingRenewal = null;
+    if (previous && previous !== snapshot.paymentIntentId) {
+      const released = await this.cancelQuietly(
+        previous,
+        'abandoned',
+        'release the authorization the renewal replaces',
+      );
+      const lapsed = released !== null && cancelledByStripe(released.cancellationReason);
+      this.endAuthorization(previous, lapsed ? 'expired' : 'released');
+    }
+    hold.paymentIntentId = snapshot.paymentIntentId;
+    const wasHeld = hold.status === 'held';
+    hold.renewals = Math.max(hold.renewals ?? 0, renewal);
+    // markHeld plans from the new authorization; a renewal is announced as `hold.renewed`.
+    this.markHeld(snapshot, false);
+    if (wasHeld)
+      this.notify('hold.renewed', { renewal, validUntil: hold.validUntil ?? null, releaseAt: hold.releaseAt });
+    else this.notify('hold.held', { releaseAt: hold.releaseAt });
+  }
+
+  /**
+   * Places a later authorization (a renewal, a deferred hold, a new card while the previous one holds):
+   * created and confirmed under keys from the booking, the attempt and the renewal number. Off-session,
+   * `authentication_required` brings the customer back: confirmed on-session, it waits for 3-D Secure.
+   */
+  private async placeLaterAuthorization(
+    renewal: number | undefined,
+    paymentMethod: string,
+    offSession: boolean,
+    attempt = this.hold.attempt,
+  ): Promise<LaterAuthorization> {
+    const { state } = this;
+    const stripeCustomerId = state.stripeCustomerId!;
+    const which = `attempt ${attempt}${renewal ? `, renewal ${renewal}` : ''}`;
+    const suffix = `${attempt}${renewal ? `:renewal:${renewal}` : ''}`;
+    const created = await this.ctx.writes.run({
+      operation: `hold-create:${suffix}`,
+      send: (writeAttempt) =>
+        stripeWrites(`create the next ${HOLD} authorization (${which})`).createHold({
+          bookingId: state.bookingId,
+          attempt,
+          paymentMethod,
+          stripeCustomerId,
+          ...(renewal && { renewal }),
+          ...(!offSession && { setupFutureUsage: true }),
+          ...(this.input.policy.extendedAuthorization && { extendedAuthorization: true }),
+          ...(writeAttempt !== undefined && { writeAttempt }),
+        }),
+      resolve: () =>
+        stripeReads(`find the authorization of ${which}`).findHold({
+          bookingId: state.bookingId,
+          attempt,
+          stripeCustomerId,
+          ...(renewal && { renewal }),
+        }),
+    });
+    const paymentIntentId = created.paymentIntentId;
+    this.recordAuthorization(paymentIntentId, {
+      renewal: renewal ?? 0,
+      attempt,
+      offSession,
+      outcome: 'requires_action',
+    });
+    const confirm = (onSession: boolean) =>
+      this.ctx.writes.run({
+        operation: `hold-confirm:${suffix}${onSession ? ':on-session' : ''}`,
+        send: (writeAttempt) =>
+          stripeWrites(
+            `authorize ${HOLD} on ${paymentMethod}${onSession ? '' : ' off-session'} (${which})`,
+          ).confirmHold({
+            bookingId: state.bookingId,
+            attempt,
+            paymentIntentId,
+            paymentMethod,
+            offSession: offSession && !onSession,
+            ...(renewal && { renewal }),
+            ...(onSession && offSession && { bringBackCustomer: true }),
+            ...(writeAttempt !== undefined && { writeAttempt }),
+          }),
+        resolve: async () =>
+          confirmationOutcome(
+            await stripeReads(`read ${paymentIntentId}: was it confirmed?`).readPaymentIntent(paymentIntentId),
+            paymentMethod,
+          ),
+      });
+    try {
+      return this.laterOutcome(await confirm(false));
+    } catch (error) {
+      const declined = declineOf(error);
+      if (declined === undefined) throw error;
+      if (declined !== 'authentication_required' || !offSession)
+        return { kind: 'declined', paymentIntentId, declineCode: declined };
+      try {
+        return this.laterOutcome(await confirm(true));
+      } catch (again) {
+        const code = declineOf(again);
+        if (code === undefined) throw again;
+        return { kind: 'declined', paymentIntentId, declineCode: code };
+      }
+    }
+  }
+
+  /** What a confirmed later authorization's PaymentIntent says. */
+  private laterOutcome(snapshot: PaymentIntentSnapshot): LaterAuthorization {
+    if (snapshot.status === 'requires_capture') return { kind: 'held', snapshot };
+    if (snapshot.status === 'requires_action')
+      return { kind: 'requires_action', paymentIntentId: snapshot.paymentIntentId };
+    return { kind: 'declined', paymentIntentId: snapshot.paymentIntentId, declineCode: snapshot.lastErrorCode };
+  }
+
+  /** Drops a renewal that never held (the booking ends): cancels its PaymentIntent, which holds nothing. */
+  private async dropPendingRenewal(reason: ReleasePlan['cancellationReason']): Promise<void> {
+    const pending = this.hold.pendingRenewal!;
+    await this.cancelQuietly(pending.paymentIntentId, reason, 'cancel the renewal that did not go through');
+    this.recordAuthorization(pending.paymentIntentId, { endedAt: new Date().toISOString() });
+    this.hold.pendingRenewal = null;
   }
 
   // ---- releasing: cancel the PaymentIntent, in rounds ----------------------------------------------
@@ -446,6 +880,7 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
   ): Promise<void> {
     const { hold } = this;
     const plan = { cancellationReason, why, outcome };
+    if (this.plansOn && hold.pendingRenewal) await this.dropPendingRenewal(cancellationReason);
     let snapshot: PaymentIntentSnapshot | null = null;
     for (let round = 1; snapshot === null; round += 1) {
       try {
@@ -593,7 +1028,7 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
   }
 
   /** The authorization is held: timed from its authorization, released before it would lapse. */
-  private markHeld(snapshot: PaymentIntentSnapshot): void {
+  private markHeld(snapshot: PaymentIntentSnapshot, announce = true): void {
     const { hold } = this;
     // A PaymentIntent confirmed again later (after a decline) is authorized long after its creation.
     const authorizedAt = new Date(
@@ -601,23 +1036,30 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
         ? snapshot.authorizedAt
         : snapshot.createdAt,
     );
+    // With a plan, Stripe's capture_before is the authorization's validity (an extended one lasts up to 30 days).
+    const trustCaptureBefore = this.plansOn && snapshot.captureBefore !== null;
     const deadline = computeReleaseDeadline({
       endsAt: new Date(this.state.endsAt),
       authorizedAt,
       captureBefore: snapshot.captureBefore ? new Date(snapshot.captureBefore) : null,
-      policy: this.input.policy,
+      policy: trustCaptureBefore
+        ? { ...this.input.policy, authorizationValiditySeconds: Number.POSITIVE_INFINITY }
+        : this.input.policy,
     });
     hold.authorizedAt = authorizedAt.toISOString();
     hold.releaseAt = deadline.releaseAt.toISOString();
     hold.actionDeadline = null;
     hold.declineCode = null;
+    if (this.plansOn) this.planFromAuthorization(snapshot, this.verifying() ? 'verification' : 'hold');
+    const renewing = this.plansOn && hold.nextAuthorizationAt;
     this.setStatus(
       'held',
-      deadline.boundBy === 'authorization_validity'
+      deadline.boundBy === 'authorization_validity' && !renewing
         ? 'release moved before the booking end: the authorization would lapse first'
         : null,
     );
-    this.notify('hold.held', { releaseAt: hold.releaseAt });
+    // A deferred hold's card check is released at once; the booking service hears `hold.scheduled`.
+    if (announce && !(this.plansOn && this.verifying())) this.notify('hold.held', { releaseAt: hold.releaseAt });
   }
 
   /** The issuer wants the customer to authenticate (3-D Secure) before its deadline. */
@@ -637,6 +1079,7 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
 
   /** Stripe expired the authorization: over if the booking is cancelled or ended, else a new payment method may come. */
   private markExpired(): void {
+    this.endAuthorization(this.hold.paymentIntentId, 'expired');
     this.hold.releasedAt = new Date().toISOString();
     this.setStatus('expired', 'Stripe expired the authorization before it was released');
     this.notify('hold.expired');
@@ -648,6 +1091,7 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
   }
 
   private markFailed(reason: string): void {
+    this.endAuthorization(this.hold.paymentIntentId, 'failed');
     this.setStatus('failed', reason);
     this.notify('hold.failed', { reason });
     this.finish();
@@ -668,9 +1112,18 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
   }
 
   private markReleased(why: string): void {
+    this.endAuthorization(this.hold.paymentIntentId, 'released');
     this.hold.releasedAt = new Date().toISOString();
     this.setStatus('released', why);
     this.notify('hold.released', { reason: why });
     this.finish();
   }
+}
+
+/** The decline code of a card decline an activity reported (null when none was given); undefined for any other failure. */
+function declineOf(error: unknown): string | null | undefined {
+  if (!(error instanceof ActivityFailure)) return undefined;
+  const failure = error.cause;
+  if (!(failure instanceof ApplicationFailure) || failure.type !== FailureTypes.CardDeclined) return undefined;
+  return ((failure.details?.[0] ?? {}) as Partial<CardDeclineDetails>).declineCode ?? null;
 }

@@ -8,6 +8,7 @@ import type { BookingState } from './contract.js';
 import {
   BookingIdAttribute,
   CustomerIdAttribute,
+  HoldNextAuthorizationAtAttribute,
   HoldReleaseAtAttribute,
   HoldStatusAttribute,
   PaymentStatusAttribute,
@@ -35,7 +36,18 @@ export function bookingSearchAttributes(state: BookingState): SearchAttributeUpd
     { key: HoldStatusAttribute, value: state.hold.status },
     { key: PaymentStatusAttribute, value: state.payment?.status ?? null },
     { key: HoldReleaseAtAttribute, value: releasePending ? new Date(state.hold.releaseAt!) : null },
+    // Only bookings with a plan have a next authorization; for the others the attribute stays absent.
+    ...(state.hold.plan !== undefined
+      ? [{ key: HoldNextAuthorizationAtAttribute, value: nextAuthorizationAt(state) }]
+      : []),
   ];
+}
+
+/** When the plan places the next authorization, while the hold is alive and one is planned. */
+function nextAuthorizationAt(state: BookingState): Date | null {
+  const { hold } = state;
+  const planned = !hold.done && (hold.status === 'held' || hold.status === 'scheduled');
+  return planned && hold.nextAuthorizationAt ? new Date(hold.nextAuthorizationAt) : null;
 }
 
 /** A payment-method setup's search attributes: its customer and its SetupIntent's status. */

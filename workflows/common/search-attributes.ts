@@ -16,6 +16,11 @@ export const HoldStatusAttribute = defineSearchAttributeKey('HoldStatus', Search
 export const PaymentStatusAttribute = defineSearchAttributeKey('PaymentStatus', SearchAttributeType.KEYWORD);
 /** When the hold will be released; absent until it is held, removed once it is done. */
 export const HoldReleaseAtAttribute = defineSearchAttributeKey('HoldReleaseAt', SearchAttributeType.DATETIME);
+/** When the hold plan places the next authorization (a renewal, a deferred hold); absent when none is planned. */
+export const HoldNextAuthorizationAtAttribute = defineSearchAttributeKey(
+  'HoldNextAuthorizationAt',
+  SearchAttributeType.DATETIME,
+);
 /** A payment-method setup's status (the SetupIntent's). */
 export const SetupStatusAttribute = defineSearchAttributeKey('SetupStatus', SearchAttributeType.KEYWORD);
 
@@ -27,6 +32,7 @@ export const SEARCH_ATTRIBUTES = [
   PaymentStatusAttribute,
   HoldReleaseAtAttribute,
   SetupStatusAttribute,
+  HoldNextAuthorizationAtAttribute,
 ] as const;
 
 /**

@@ -293,20 +293,23 @@ describe('using saved payment methods off-session', () => {
     const visa = await saveCard(customer.id, 'pm_card_visa');
     expect((await offSessionHold(customer.id, visa.payment_method as string)).status).toBe('requires_capture');
 
-    const challenged = await saveCard(customer.id, 'pm_card_authenticationRequired');
+    const challenged = await saveCard(customer.id, 'pm_card_authenticationRequiredOnSetup');
     await running.control('POST', `/_emulator/setup_intents/${challenged.id}/authenticate`, { outcome: 'succeed' });
     expect((await offSessionHold(customer.id, challenged.payment_method as string)).status).toBe('requires_capture');
   });
 
-  it('declines off-session with authentication_required a card that always asks for 3-D Secure', async () => {
-    const customer = await newCustomer();
-    const saved = await saveCard(customer.id, 'pm_card_threeDSecure2Required');
-    await running.control('POST', `/_emulator/setup_intents/${saved.id}/authenticate`, { outcome: 'succeed' });
-    await expect(offSessionHold(customer.id, saved.payment_method as string)).rejects.toMatchObject({
-      statusCode: 402,
-      code: 'authentication_required',
-    });
-  });
+  it.each(['pm_card_threeDSecure2Required', 'pm_card_authenticationRequired'])(
+    'declines off-session with authentication_required a card that always asks for 3-D Secure (%s)',
+    async (card) => {
+      const customer = await newCustomer();
+      const saved = await saveCard(customer.id, card);
+      await running.control('POST', `/_emulator/setup_intents/${saved.id}/authenticate`, { outcome: 'succeed' });
+      await expect(offSessionHold(customer.id, saved.payment_method as string)).rejects.toMatchObject({
+        statusCode: 402,
+        code: 'authentication_required',
+      });
+    },
+  );
 
   it('declines a saved card that has since expired with expired_card', async () => {
     const customer = await newCustomer();
@@ -390,7 +393,7 @@ describe('saved payment methods across an emulator restart', () => {
       const customer = await first.stripe.customers.create({ email: 'restart@example.com' });
       const card = await first.stripe.setupIntents.create({
         customer: customer.id,
-        payment_method: 'pm_card_authenticationRequired',
+        payment_method: 'pm_card_authenticationRequiredOnSetup',
         confirm: true,
       });
       await first.control('POST', `/_emulator/setup_intents/${card.id}/authenticate`, { outcome: 'succeed' });
