@@ -287,7 +287,7 @@ describe('ops find bookings and setups with `temporal workflow list --query` and
       description: `search attributes created on ${namespace}`,
     });
     for (const name of ['CustomerId', 'HoldStatus', 'PaymentStatus', 'SetupStatus']) await create(name, 'Keyword');
-    await create('HoldReleaseAt', 'Datetime');
+    for (const name of ['HoldReleaseAt', 'HoldNextAuthorizationAt']) await create(name, 'Datetime');
 
     expect(await registeredAttributes(namespace)).toMatchObject(everyAttribute());
   });
