@@ -83,7 +83,18 @@ export interface BookingHarness {
   recordHistory(handle: WorkflowHandle, name: string): Promise<void>;
   /** Calls the emulator's control API. */
   control<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** The PaymentIntents the emulator holds for a booking (its `booking_id` metadata). */
+  paymentIntentsOf(bookingId: string): Promise<EmulatedPaymentIntent[]>;
   stop(): Promise<void>;
+}
+
+/** A PaymentIntent as the emulator's control API lists it: the fields the tests read. */
+export interface EmulatedPaymentIntent {
+  id: string;
+  status: string;
+  cancellation_reason: string | null;
+  latest_charge: string | null;
+  metadata: Record<string, string>;
 }
 
 /** Starts the harness; call `stop()` in afterAll. Emulator options (e.g. ACH timings) pass through. */
@@ -267,6 +278,10 @@ export async function startBookingHarness(
       await recordHistory(name, await handle.fetchHistory());
     },
     control,
+    async paymentIntentsOf(bookingId) {
+      const path = `/_emulator/payment_intents?booking_id=${encodeURIComponent(bookingId)}`;
+      return (await control<{ data: EmulatedPaymentIntent[] }>('GET', path)).data;
+    },
     async stop() {
       worker.shutdown();
       await running;

@@ -30,21 +30,6 @@ afterAll(async () => {
   await harness?.stop();
 });
 
-interface EmulatedPaymentIntent {
-  id: string;
-  status: string;
-  cancellation_reason: string | null;
-  latest_charge: string | null;
-}
-
-async function paymentIntentsOf(bookingId: string): Promise<EmulatedPaymentIntent[]> {
-  const body = await harness.control<{ data: EmulatedPaymentIntent[] }>(
-    'GET',
-    `/_emulator/payment_intents?booking_id=${encodeURIComponent(bookingId)}`,
-  );
-  return body.data;
-}
-
 /** The notifications recorded for a booking once they match (each is recorded by its own activity). */
 async function notificationTypesOnceRecorded(bookingId: string, expected: string[]): Promise<string[]> {
   let last: string[] = [];
@@ -133,7 +118,7 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
     const held = await handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: 'pm_card_visa' }] });
 
     expect(held.hold.status).toBe('held');
-    const [paymentIntent] = await paymentIntentsOf(held.bookingId);
+    const [paymentIntent] = await harness.paymentIntentsOf(held.bookingId);
     const charge = await harness.stripe.charges.retrieve(paymentIntent.latest_charge!);
     const captureBefore = charge.payment_method_details!.card!.capture_before!;
     expect(new Date(held.hold.authorizedAt!).getTime()).toBe(charge.created * 1000);
@@ -205,7 +190,7 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
           'hold.release_failed',
         ]),
       ).toEqual(['hold.held', 'hold.release_failed', 'hold.release_failed']);
-      expect((await paymentIntentsOf(held.bookingId))[0].status).toBe('requires_capture');
+      expect((await harness.paymentIntentsOf(held.bookingId))[0].status).toBe('requires_capture');
     } finally {
       await harness.control('DELETE', '/_emulator/faults');
     }
@@ -215,7 +200,7 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
     expect(final.hold.status).toBe('released');
     expect(final.hold.reason).toBe('released at the hold-release deadline');
     expect(final.hold.unreleased ?? null).toBeNull();
-    expect(await paymentIntentsOf(final.bookingId)).toMatchObject([
+    expect(await harness.paymentIntentsOf(final.bookingId)).toMatchObject([
       { status: 'canceled', cancellation_reason: 'abandoned' },
     ]);
     await harness.recordHistory(handle, 'unreleased-hold-followed-then-released');
@@ -233,7 +218,7 @@ describe('hold timing and Stripe-set outcomes (time-skipping)', () => {
     try {
       const final: BookingState = await handle.result();
 
-      const [paymentIntent] = await paymentIntentsOf(final.bookingId);
+      const [paymentIntent] = await harness.paymentIntentsOf(final.bookingId);
       const charge = await harness.stripe.charges.retrieve(paymentIntent.latest_charge!);
       expect(final.hold.status).toBe('expired');
       expect(final.hold.reason).toMatch(/lapsed at capture_before/);

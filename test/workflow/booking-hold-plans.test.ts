@@ -42,22 +42,6 @@ afterAll(async () => {
   await harness?.stop();
 });
 
-interface EmulatedPaymentIntent {
-  id: string;
-  status: string;
-  cancellation_reason: string | null;
-  metadata: Record<string, string>;
-}
-
-async function paymentIntentsOf(bookingId: string): Promise<EmulatedPaymentIntent[]> {
-  return (
-    await harness.control<{ data: EmulatedPaymentIntent[] }>(
-      'GET',
-      `/_emulator/payment_intents?booking_id=${encodeURIComponent(bookingId)}`,
-    )
-  ).data;
-}
-
 async function notificationTypes(bookingId: string): Promise<string[]> {
   return (await listNotifications(harness.db, bookingId)).map((n) => n.type);
 }
@@ -129,7 +113,7 @@ function heldChain(state: BookingState): HoldAuthorization[] {
  */
 async function expectNoGap(bookingId: string, chain: HoldAuthorization[]): Promise<void> {
   // Stripe lists events newest first; reversed, they are in the order Stripe created them.
-  const ids = new Set((await paymentIntentsOf(bookingId)).map((pi) => pi.id));
+  const ids = new Set((await harness.paymentIntentsOf(bookingId)).map((pi) => pi.id));
   const events: Array<{ type: string; id: string }> = [];
   for await (const event of harness.stripe.events.list({ limit: 100 })) {
     const object = event.data.object as { id: string };
@@ -181,7 +165,7 @@ describe('hold plans (time-skipping)', () => {
       new Date(covered.endsAt).getTime() + DEFAULT_HOLD_POLICY.releaseGraceSeconds * 1000,
     );
     // Stripe holds exactly one authorization; every earlier one was cancelled by the workflow.
-    const intents = await paymentIntentsOf(covered.bookingId);
+    const intents = await harness.paymentIntentsOf(covered.bookingId);
     expect(intents.filter((pi) => pi.status === 'requires_capture').map((pi) => pi.id)).toEqual([
       covered.hold.paymentIntentId,
     ]);
@@ -249,7 +233,7 @@ describe('hold plans (time-skipping)', () => {
     expect(new Date(scheduled.hold.nextAuthorizationAt!).getTime()).toBe(
       target - VISA_MERCHANT_INITIATED_VALIDITY_SECONDS * 1000 + 12 * HOUR * 1000,
     );
-    const [verification] = await paymentIntentsOf(scheduled.bookingId);
+    const [verification] = await harness.paymentIntentsOf(scheduled.bookingId);
     expect(verification).toMatchObject({ status: 'canceled' });
 
     const now = await harness.env.currentTimeMs();
@@ -277,9 +261,9 @@ describe('hold plans (time-skipping)', () => {
       pendingRenewal: { renewal: 1, status: 'declined', declineCode: 'expired_card' },
       nextAuthorizationAt: null,
     });
-    expect((await paymentIntentsOf(declined.bookingId)).find((pi) => pi.id === held.hold.paymentIntentId)?.status).toBe(
-      'requires_capture',
-    );
+    expect(
+      (await harness.paymentIntentsOf(declined.bookingId)).find((pi) => pi.id === held.hold.paymentIntentId)?.status,
+    ).toBe('requires_capture');
     await waitFor(async () => (await notificationTypes(declined.bookingId)).includes('hold.renewal_failed'), {
       timeoutMs: 15_000,
       description: 'renewal_failed notification',
@@ -290,7 +274,7 @@ describe('hold plans (time-skipping)', () => {
     });
     expect(renewed.hold).toMatchObject({ status: 'held', attempt: 2, pendingRenewal: null });
     expect(renewed.hold.paymentIntentId).not.toBe(held.hold.paymentIntentId);
-    const intents = await paymentIntentsOf(declined.bookingId);
+    const intents = await harness.paymentIntentsOf(declined.bookingId);
     expect(intents.find((pi) => pi.id === held.hold.paymentIntentId)?.status).toBe('canceled');
     expect(intents.filter((pi) => pi.status === 'requires_capture').map((pi) => pi.id)).toEqual([
       renewed.hold.paymentIntentId,
@@ -311,7 +295,7 @@ describe('hold plans (time-skipping)', () => {
     expect(final.hold).toMatchObject({ status: 'released', done: true, pendingRenewal: null });
     // Released before Stripe would have let it lapse.
     expect(new Date(final.hold.releasedAt!).getTime()).toBeLessThan(new Date(held.hold.validUntil!).getTime());
-    const intents = await paymentIntentsOf(final.bookingId);
+    const intents = await harness.paymentIntentsOf(final.bookingId);
     expect(intents.map((pi) => pi.status)).toEqual(['canceled', 'canceled']);
   });
 
@@ -342,7 +326,7 @@ describe('hold plans (time-skipping)', () => {
     const renewed = await waitForState(handle, (s) => s.hold.paymentIntentId === renewalId, 'renewal takes over');
     expect(renewed.hold).toMatchObject({ status: 'held', pendingRenewal: null, renewals: 1 });
     expect(
-      (await paymentIntentsOf(renewed.bookingId)).find((pi) => pi.id === waiting.hold.paymentIntentId)?.status,
+      (await harness.paymentIntentsOf(renewed.bookingId)).find((pi) => pi.id === waiting.hold.paymentIntentId)?.status,
     ).toBe('canceled');
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
   });
@@ -357,7 +341,7 @@ describe('hold plans (time-skipping)', () => {
     }
     const cancelled = await handle.executeUpdate(cancelBookingUpdate, { args: [{ reason: 'plans changed' }] });
     expect(cancelled.hold).toMatchObject({ status: 'released', done: true, nextAuthorizationAt: null });
-    const intents = await paymentIntentsOf(cancelled.bookingId);
+    const intents = await harness.paymentIntentsOf(cancelled.bookingId);
     expect(intents).toHaveLength(3);
     expect(intents.every((pi) => pi.status === 'canceled')).toBe(true);
     expect(cancelled.hold.authorizations!.map((a) => a.outcome)).toEqual(['released', 'released', 'released']);

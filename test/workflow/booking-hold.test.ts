@@ -28,21 +28,6 @@ afterAll(async () => {
   await harness?.stop();
 });
 
-interface EmulatedPaymentIntent {
-  id: string;
-  status: string;
-  cancellation_reason: string | null;
-  metadata: Record<string, string>;
-}
-
-async function paymentIntentsOf(bookingId: string): Promise<EmulatedPaymentIntent[]> {
-  const body = await harness.control<{ data: EmulatedPaymentIntent[] }>(
-    'GET',
-    `/_emulator/payment_intents?booking_id=${encodeURIComponent(bookingId)}`,
-  );
-  return body.data;
-}
-
 async function notificationTypes(bookingId: string): Promise<string[]> {
   return (await listNotifications(harness.db, bookingId)).map((n) => n.type);
 }
@@ -70,7 +55,7 @@ describe('booking hold workflow (time-skipping)', () => {
 
     expect(final.hold.status).toBe('released');
     expect(new Date(final.hold.releasedAt!).getTime()).toBeGreaterThanOrEqual(expectedRelease);
-    const [paymentIntent] = await paymentIntentsOf(final.bookingId);
+    const [paymentIntent] = await harness.paymentIntentsOf(final.bookingId);
     expect(paymentIntent.status).toBe('canceled');
     expect(paymentIntent.cancellation_reason).toBe('abandoned');
     expect(await notificationTypes(final.bookingId)).toEqual(['hold.held', 'hold.released']);
@@ -107,7 +92,7 @@ describe('booking hold workflow (time-skipping)', () => {
     expect(final.hold.status).toBe('released');
     expect(final.cancelReason).toBe('guest cancelled');
     expect(new Date(final.hold.releasedAt!).getTime()).toBeLessThan(new Date(held.hold.releaseAt!).getTime());
-    const [paymentIntent] = await paymentIntentsOf(final.bookingId);
+    const [paymentIntent] = await harness.paymentIntentsOf(final.bookingId);
     expect(paymentIntent.cancellation_reason).toBe('requested_by_customer');
     await handle.result();
     await harness.recordHistory(handle, 'cancelled-while-held');
@@ -137,7 +122,7 @@ describe('booking hold workflow (time-skipping)', () => {
     expect(after.hold.paymentIntentId).toBe(held.hold.paymentIntentId);
 
     // The declined PaymentIntent was confirmed again with the new method: still one per booking.
-    const intents = await paymentIntentsOf(held.bookingId);
+    const intents = await harness.paymentIntentsOf(held.bookingId);
     expect(intents.map((pi) => pi.status)).toEqual(['requires_capture']);
     expect(await notificationTypesOnceRecorded(held.bookingId, ['hold.declined', 'hold.held'])).toEqual([
       'hold.declined',
@@ -164,7 +149,7 @@ describe('booking hold workflow (time-skipping)', () => {
     );
     const last = declines[3];
     expect(last.hold.reason).toBe('declined; Stripe cancelled the PaymentIntent after too many failed confirmations');
-    expect(await paymentIntentsOf(first.bookingId)).toMatchObject([
+    expect(await harness.paymentIntentsOf(first.bookingId)).toMatchObject([
       { status: 'canceled', cancellation_reason: 'automatic' },
     ]);
 
@@ -178,7 +163,7 @@ describe('booking hold workflow (time-skipping)', () => {
       status: 'held',
       paymentIntentId: held.hold.paymentIntentId,
     });
-    const intents = await paymentIntentsOf(held.bookingId);
+    const intents = await harness.paymentIntentsOf(held.bookingId);
     expect(intents.map((pi) => [pi.id, pi.status])).toEqual(
       expect.arrayContaining([
         [first.hold.paymentIntentId, 'canceled'],
@@ -202,7 +187,7 @@ describe('booking hold workflow (time-skipping)', () => {
 
     expect(final.hold.status).toBe('failed');
     expect(final.hold.reason).toMatch(/no new payment method/);
-    const intents = await paymentIntentsOf(final.bookingId);
+    const intents = await harness.paymentIntentsOf(final.bookingId);
     expect(intents.map((pi) => [pi.status, pi.cancellation_reason])).toEqual([['canceled', 'abandoned']]);
     expect(await notificationTypes(final.bookingId)).toEqual(['hold.declined', 'hold.failed']);
   });
@@ -215,7 +200,7 @@ describe('booking hold workflow (time-skipping)', () => {
     const final = await handle.executeUpdate(cancelBookingUpdate, { args: [{ reason: 'guest gave up' }] });
 
     expect(final.hold.status).toBe('released');
-    const intents = await paymentIntentsOf(final.bookingId);
+    const intents = await harness.paymentIntentsOf(final.bookingId);
     expect(intents.map((pi) => [pi.status, pi.cancellation_reason])).toEqual([['canceled', 'requested_by_customer']]);
     await handle.result();
     await harness.recordHistory(handle, 'cancelled-while-declined');
@@ -251,7 +236,7 @@ describe('booking hold workflow (time-skipping)', () => {
 
     expect(final.hold.status).toBe('failed');
     expect(final.hold.reason).toMatch(/3-D Secure/);
-    const [paymentIntent] = await paymentIntentsOf(final.bookingId);
+    const [paymentIntent] = await harness.paymentIntentsOf(final.bookingId);
     expect(paymentIntent.status).toBe('canceled');
     expect(await notificationTypes(final.bookingId)).toEqual(['hold.requires_action', 'hold.failed']);
   });
@@ -307,7 +292,7 @@ describe('booking hold workflow (time-skipping)', () => {
     );
     expect(after.hold.status).toBe('held');
     expect(new Set(after.seenEventIds).size).toBe(events.length);
-    expect(await paymentIntentsOf(held.bookingId)).toHaveLength(1);
+    expect(await harness.paymentIntentsOf(held.bookingId)).toHaveLength(1);
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     await handle.result();
     await harness.recordHistory(handle, 'duplicate-and-reordered-webhooks');
@@ -321,7 +306,7 @@ describe('booking hold workflow (time-skipping)', () => {
       const handle = await harness.startBooking();
       const held = await harness.waitForHoldStatus(handle, 'held');
 
-      const intents = await paymentIntentsOf(held.bookingId);
+      const intents = await harness.paymentIntentsOf(held.bookingId);
       expect(intents).toHaveLength(1);
       expect(intents[0].status).toBe('requires_capture');
       const requests = await harness.control<{
@@ -357,7 +342,7 @@ describe('booking hold workflow (time-skipping)', () => {
 
       expect(final.hold.status).toBe('failed');
       expect(final.hold.reason).toMatch(/could not be placed/);
-      const intents = await paymentIntentsOf(final.bookingId);
+      const intents = await harness.paymentIntentsOf(final.bookingId);
       expect(intents.map((pi) => [pi.status, pi.cancellation_reason])).toEqual([['canceled', 'abandoned']]);
       await harness.recordHistory(handle, 'confirmation-never-answered');
     } finally {
@@ -409,7 +394,7 @@ describe('booking hold workflow (time-skipping)', () => {
     const expired = await harness.waitForHoldStatus(handle, 'expired');
 
     expect(expired.hold.reason).toMatch(/expired/);
-    const [paymentIntent] = await paymentIntentsOf(held.bookingId);
+    const [paymentIntent] = await harness.paymentIntentsOf(held.bookingId);
     expect(paymentIntent.cancellation_reason).toBe('automatic');
     expect(await notificationTypesOnceRecorded(held.bookingId, ['hold.held', 'hold.expired'])).toEqual([
       'hold.held',
