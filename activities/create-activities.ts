@@ -4,6 +4,7 @@
  * activities of each business area, built from the same clients; never reads the env.
  */
 import type { ActivityDeps } from './common/activity-deps.js';
+import { recordingLearnedStatuses } from './common/learned-payment-intent-statuses.js';
 import { createNotificationActivities } from './common/notification-activities.js';
 import { createPaymentIntentReadActivities } from './common/payment-intent-reads.js';
 import { createSavedPaymentMethodActivities } from './common/saved-payment-method-activities.js';
@@ -35,9 +36,12 @@ export type {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createStripeCustomerActivities(deps),
-    ...createPaymentIntentReadActivities(deps),
-    ...createHoldActivities(deps),
-    ...createBankPaymentActivities(deps),
+    // What these learn of a PaymentIntent is recorded, so the relay does not signal an event repeating it.
+    ...recordingLearnedStatuses(deps.db, {
+      ...createPaymentIntentReadActivities(deps),
+      ...createHoldActivities(deps),
+      ...createBankPaymentActivities(deps),
+    }),
     ...createBankBalanceActivities(deps),
     ...createRefundActivities(deps),
     ...createSetupActivities(deps),

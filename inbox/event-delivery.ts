@@ -21,7 +21,8 @@ export interface EventDeliveryDeps {
 }
 
 /** What to record for one claimed event. */
-export type DeliveryDecision = { outcome: 'relayed' } | { outcome: 'retried' | 'closed' | 'ignored'; reason: string };
+export type DeliveryDecision =
+  { outcome: 'relayed' } | { outcome: 'handled' | 'retried' | 'closed' | 'ignored'; reason: string };
 
 const MAX_ERROR_LENGTH = 500;
 /** gRPC status NOT_FOUND; @grpc/grpc-js is not a direct dependency. */

@@ -26,9 +26,12 @@ export interface NewStripeEvent {
   /**
    * `pending` for events about a booking or a setup, or about a PaymentIntent whose booking is not
    * known yet (`bookingId` null: the relay finds it through the PaymentIntent's other events);
-   * `ignored` for events the relay has nothing to do with.
+   * `ignored` for events the relay has nothing to do with; `handled` for a booking's events that
+   * change nothing its workflow knows (see EVENTS_CARRIED_ELSEWHERE), with `outcome` saying why.
    */
-  status: Extract<InboxStatus, 'pending' | 'ignored'>;
+  status: Extract<InboxStatus, 'pending' | 'ignored' | 'handled'>;
+  /** Why an event of a booking's was not relayed (kept in `last_error`, as `markHandled` does). */
+  outcome?: string;
 }
 
 /** A pending event claimed by the relay, with everything it needs to signal the workflow. */
@@ -83,8 +86,8 @@ export function storablePayload(payload: unknown): string {
 /** Stores an event once by its Stripe id; returns true if it was new, false for a redelivery. */
 export async function storeStripeEvent(db: Queryable, event: NewStripeEvent): Promise<boolean> {
   const result = await db.query(
-    `INSERT INTO stripe_events (id, type, booking_id, payment_intent_id, setup_id, payload, status)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO stripe_events (id, type, booking_id, payment_intent_id, setup_id, payload, status, last_error, relayed_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $7 = 'handled' THEN now() END)
      ON CONFLICT (id) DO NOTHING`,
     [
       event.id,
@@ -94,6 +97,7 @@ export async function storeStripeEvent(db: Queryable, event: NewStripeEvent): Pr
       event.setupId ?? null,
       storablePayload(event.payload),
       event.status,
+      event.outcome ?? null,
     ],
   );
   return result.rowCount === 1;

@@ -13,16 +13,20 @@ import {
   bookingIdForPaymentIntent,
   claimPendingEvents,
   markClosed,
+  markHandled,
   markIgnored,
   markRelayed,
   markRetry,
   type ClaimedStripeEvent,
 } from './inbox-store.js';
+import { learnedStatuses, paymentIntentStatusOf, repeatedStatusOutcome } from './learned-statuses.js';
 import { retryDelayMs, type RelayRetryPolicy } from './relay-retry.js';
 
 /** How a pass went, event by event outcome. */
 export interface RelayPassResult {
   relayed: number;
+  /** Held back: they repeat a status their booking already learned from Stripe's answer to its own call. */
+  handled: number;
   retried: number;
   closed: number;
   ignored: number;
@@ -46,7 +50,7 @@ export interface RelayPassDeps extends EventDeliveryDeps {
 
 /** How many events a pass claimed and decided. */
 export function handledCount(result: RelayPassResult): number {
-  return result.relayed + result.retried + result.closed + result.ignored;
+  return result.relayed + result.handled + result.retried + result.closed + result.ignored;
 }
 
 /**
@@ -83,6 +87,15 @@ async function recordDecision(
         workflowId,
       });
       return;
+    case 'handled':
+      await markHandled(client, event.id, decision.reason);
+      logger.info('stripe event repeats a learned status', {
+        eventId: event.id,
+        eventType: event.type,
+        bookingId: event.bookingId,
+        workflowId,
+      });
+      return;
     case 'ignored':
       await markIgnored(client, event.id, decision.reason);
       logger.warn('stripe event ignored', { eventId: event.id, bookingId: event.bookingId, reason: decision.reason });
@@ -107,14 +120,39 @@ async function recordDecision(
   }
 }
 
+/**
+ * The decision for each claimed event that only repeats a status its booking already learned (see
+ * learned-statuses.ts): recorded as handled, not signalled. Absent for every other event.
+ */
+async function repeatedStatusDecisions(
+  client: Queryable,
+  claimed: ClaimedStripeEvent[],
+): Promise<Map<string, DeliveryDecision>> {
+  const statuses = new Map(claimed.map((event) => [event.id, paymentIntentStatusOf(event.payload)]));
+  const ids = claimed.filter((event) => statuses.get(event.id) !== null).map((event) => event.paymentIntentId);
+  const learned = await learnedStatuses(
+    client,
+    ids.filter((id) => id !== null),
+  );
+  const decisions = new Map<string, DeliveryDecision>();
+  for (const event of claimed) {
+    const status = statuses.get(event.id);
+    if (status && event.paymentIntentId !== null && learned.get(event.paymentIntentId) === status) {
+      decisions.set(event.id, { outcome: 'handled', reason: repeatedStatusOutcome(status) });
+    }
+  }
+  return decisions;
+}
+
 /** Claims up to RELAY_BATCH_SIZE due events, signals them and records what became of each. */
 export async function runRelayPass(deps: RelayPassDeps): Promise<RelayPassResult> {
-  const result: RelayPassResult = { relayed: 0, retried: 0, closed: 0, ignored: 0 };
+  const result: RelayPassResult = { relayed: 0, handled: 0, retried: 0, closed: 0, ignored: 0 };
   const recorded: Array<[ClaimedStripeEvent, DeliveryDecision]> = [];
   await withTransaction(deps.db, async (client) => {
     const claimed = await resolveBookings(client, await claimPendingEvents(client, deps.config.RELAY_BATCH_SIZE));
+    const repeated = await repeatedStatusDecisions(client, claimed);
     // Signals go out concurrently; the row locks are held until every outcome is recorded and committed.
-    const decisions = await Promise.all(claimed.map((event) => deliverEvent(deps, event)));
+    const decisions = await Promise.all(claimed.map((event) => repeated.get(event.id) ?? deliverEvent(deps, event)));
     for (const [index, decision] of decisions.entries()) {
       await recordDecision(deps, client, claimed[index], decision);
       result[decision.outcome] += 1;

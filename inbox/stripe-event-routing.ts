@@ -36,6 +36,26 @@ export function isSubscribedEventType(type: string): boolean {
 }
 
 /**
+ * Booking events the receiver records as `handled` instead of relaying, with why: none can change
+ * what a booking's workflow knows. A charge's change is carried by its PaymentIntent's own event,
+ * which is relayed (or held back as a repeat, see learned-statuses.ts); `payment_intent.created`
+ * announces a PaymentIntent the workflow created itself and learned from Stripe's answer (or, when
+ * that answer was lost, finds by its metadata). Disputes (`charge.dispute.*`) and refunds landing
+ * (`charge.refund.updated`) have no PaymentIntent event and are relayed.
+ */
+export const EVENTS_CARRIED_ELSEWHERE: Readonly<Record<string, string>> = {
+  'payment_intent.created': "the booking created this PaymentIntent and learned it from Stripe's answer",
+  'charge.succeeded': 'payment_intent.amount_capturable_updated or payment_intent.succeeded carries it',
+  'charge.pending': 'payment_intent.processing carries it',
+  'charge.failed': 'payment_intent.payment_failed carries it',
+  'charge.captured': 'payment_intent.succeeded carries it',
+  'charge.expired': 'payment_intent.canceled carries it',
+  'charge.refunded':
+    'payment_intent.canceled carries a released hold; a refund is followed through charge.refund.updated',
+  'charge.updated': 'it changes no status a booking follows',
+};
+
+/**
  * Where an event goes: `mandate` events are applied to the saved payment methods when received;
  * every other event becomes an inbox row, `pending` for the relay or `ignored`.
  */
@@ -76,7 +96,10 @@ export async function routeStripeEvent(
     (paymentIntentId ? await bookingIdOfPaymentIntent(paymentIntentId) : null) ??
     (accountId ? await bookingIdOfAccount(accountId) : null);
   const awaitsBooking = bookingId === null && paymentIntentId !== null && !isPaymentIntentEvent(event);
-  const status = bookingId !== null || setupId !== null || awaitsBooking ? 'pending' : 'ignored';
+  const ours = bookingId !== null || setupId !== null || awaitsBooking;
+  // Not relayed either way: `handled` for a booking's event, `ignored` while its booking is unknown.
+  const carriedElsewhere = ours && setupId === null ? EVENTS_CARRIED_ELSEWHERE[event.type] : undefined;
+  const status = carriedElsewhere ? (bookingId !== null ? 'handled' : 'ignored') : ours ? 'pending' : 'ignored';
   return {
     kind: 'inbox',
     row: {
@@ -87,11 +110,12 @@ export async function routeStripeEvent(
       setupId,
       payload: withoutClientSecret(event),
       status,
+      ...(carriedElsewhere && { outcome: `not relayed: ${carriedElsewhere}` }),
     },
   };
 }
 
-/** True for events this service acts on: relayed to a booking or setup, or applied to saved payment methods. */
+/** True for events this service acts on: relayed to a booking or setup, recorded as handled, or applied to saved payment methods. */
 export function isOurs(route: StripeEventRoute): boolean {
-  return route.kind === 'mandate' || route.row.status === 'pending';
+  return route.kind === 'mandate' || route.row.status !== 'ignored';
 }

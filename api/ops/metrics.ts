@@ -72,7 +72,7 @@ export function createApiMetrics({ db, logger = silentLogger, processMetrics = f
   });
   const relayOutcomes = new Counter({
     name: 'bookings_inbox_relay_outcomes_total',
-    help: 'Inbox relay attempts by outcome: relayed, retried, closed, ignored',
+    help: 'Inbox relay attempts by outcome: relayed, handled (repeats a status the booking already learned), retried, closed, ignored',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });

@@ -2,6 +2,7 @@
 import { readdir } from 'node:fs/promises';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { learnedStatuses, recordLearnedStatus } from '../../inbox/learned-statuses.js';
 import { retryDelayMs } from '../../inbox/relay-retry.js';
 import {
   bookingIdForPaymentIntent,
@@ -140,6 +141,54 @@ describe('inbox', () => {
     expect(claimed).toMatchObject({ id: 'evt_setup', setupId: 'setup-1', bookingId: null });
     expect(handled.rows[0]).toMatchObject({ status: 'handled', last_error: expect.stringContaining('mandate_1') });
     expect(handled.rows[0].relayed_at).toBeInstanceOf(Date);
+  });
+});
+
+describe('statuses the booking activities learned', () => {
+  const intentEvent = (id: string, type: string, paymentIntentId: string, status: string) =>
+    event(id, {
+      type,
+      paymentIntentId,
+      payload: {
+        id,
+        object: 'event',
+        type,
+        data: { object: { id: paymentIntentId, object: 'payment_intent', status } },
+      },
+    });
+
+  it('settles the pending events repeating a status an activity just learned, and leaves the others to the relay', async () => {
+    await storeStripeEvent(
+      db,
+      intentEvent('evt_learn_1', 'payment_intent.amount_capturable_updated', 'pi_learn', 'requires_capture'),
+    );
+    await storeStripeEvent(db, intentEvent('evt_learn_2', 'payment_intent.canceled', 'pi_learn', 'canceled'));
+    await storeStripeEvent(
+      db,
+      intentEvent('evt_learn_3', 'payment_intent.amount_capturable_updated', 'pi_other', 'requires_capture'),
+    );
+
+    expect(await recordLearnedStatus(db, { paymentIntentId: 'pi_learn', status: 'requires_capture' })).toBe(1);
+    const statusOf = async () =>
+      Object.fromEntries(
+        (
+          await db.query<{ id: string; status: string }>(
+            `SELECT id, status FROM stripe_events WHERE id LIKE 'evt_learn_%'`,
+          )
+        ).rows.map((row) => [row.id, row.status]),
+      );
+    expect(await statusOf()).toEqual({ evt_learn_1: 'handled', evt_learn_2: 'pending', evt_learn_3: 'pending' });
+    const reason = await db.query(`SELECT last_error, relayed_at FROM stripe_events WHERE id = 'evt_learn_1'`);
+    expect(reason.rows[0].last_error).toBe(
+      "repeats requires_capture, which the booking already learned from Stripe's answer to its own call",
+    );
+    expect(reason.rows[0].relayed_at).toBeInstanceOf(Date);
+    expect(await learnedStatuses(db, ['pi_learn', 'pi_never'])).toEqual(new Map([['pi_learn', 'requires_capture']]));
+
+    // The next answer replaces the last: a later event repeating it is settled in its turn.
+    expect(await recordLearnedStatus(db, { paymentIntentId: 'pi_learn', status: 'canceled' })).toBe(1);
+    expect(await statusOf()).toEqual({ evt_learn_1: 'handled', evt_learn_2: 'handled', evt_learn_3: 'pending' });
+    expect(await learnedStatuses(db, ['pi_learn'])).toEqual(new Map([['pi_learn', 'canceled']]));
   });
 });
 

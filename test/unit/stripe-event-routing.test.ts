@@ -68,10 +68,56 @@ describe('which Stripe events are ours, and where they go', () => {
 
   it("finds a charge event's booking through its PaymentIntent", async () => {
     const route = await routeStripeEvent(
-      event('charge.succeeded', { id: 'ch_1', object: 'charge', payment_intent: 'pi_1' }),
+      event('charge.refund.updated', { id: 're_1', object: 'refund', payment_intent: 'pi_1' }),
       lookup({ pi_1: 'bk-1' }),
     );
     expect(inboxRow(route)).toMatchObject({ bookingId: 'bk-1', paymentIntentId: 'pi_1', status: 'pending' });
+  });
+
+  it("records a booking's events that another event carries as handled, saying which, instead of relaying them", async () => {
+    const charge = await routeStripeEvent(
+      event('charge.succeeded', { id: 'ch_1', object: 'charge', payment_intent: 'pi_1' }),
+      lookup({ pi_1: 'bk-1' }),
+    );
+    expect(inboxRow(charge)).toMatchObject({
+      bookingId: 'bk-1',
+      paymentIntentId: 'pi_1',
+      status: 'handled',
+      outcome: 'not relayed: payment_intent.amount_capturable_updated or payment_intent.succeeded carries it',
+    });
+    expect(isOurs(charge)).toBe(true);
+    const created = await routeStripeEvent(
+      event('payment_intent.created', {
+        id: 'pi_1',
+        object: 'payment_intent',
+        status: 'requires_payment_method',
+        metadata: { booking_id: 'bk-1' },
+      }),
+      lookup(),
+    );
+    expect(inboxRow(created)).toMatchObject({ bookingId: 'bk-1', status: 'handled' });
+    expect(inboxRow(created).outcome).toMatch(/created this PaymentIntent/);
+    // A status change of the PaymentIntent itself, a dispute and a refund landing are relayed.
+    for (const [type, object] of [
+      [
+        'payment_intent.amount_capturable_updated',
+        { id: 'pi_1', object: 'payment_intent', metadata: { booking_id: 'bk-1' } },
+      ],
+      ['charge.dispute.created', { id: 'dp_1', object: 'dispute', payment_intent: 'pi_1' }],
+      ['charge.refund.updated', { id: 're_1', object: 'refund', payment_intent: 'pi_1' }],
+    ] as const) {
+      const route = await routeStripeEvent(event(type, object), lookup({ pi_1: 'bk-1' }));
+      expect(inboxRow(route).status, type).toBe('pending');
+    }
+  });
+
+  it('records a charge whose booking is not known as ignored: it is not relayed, and may not be ours', async () => {
+    const route = await routeStripeEvent(
+      event('charge.succeeded', { id: 'ch_2', object: 'charge', payment_intent: 'pi_unknown' }),
+      lookup(),
+    );
+    expect(inboxRow(route)).toMatchObject({ bookingId: null, paymentIntentId: 'pi_unknown', status: 'ignored' });
+    expect(inboxRow(route).outcome).toMatch(/^not relayed: /);
   });
 
   it('keeps a charge event that came before any event of its PaymentIntent pending, booking unknown', async () => {

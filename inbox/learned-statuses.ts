@@ -1,0 +1,71 @@
+/**
+ * What a booking's workflow already knows of its PaymentIntents: the status Stripe answered to the
+ * workflow's own last call about each (`payment_intent_statuses`). A `payment_intent.*` event that
+ * carries that same status repeats the answer, so the relay records it as `handled` instead of
+ * signalling it: no signal, no workflow task, no Stripe read to order it.
+ *
+ * Why this is safe: the status is recorded by the activity that got the answer, after Stripe gave
+ * it and before the activity returns it. The workflow applies every PaymentIntent an activity
+ * returns; if that attempt's result is lost, the retry (or the read of an unknown outcome) brings
+ * an answer at least as recent. So the workflow learns the status, or a later one, either way.
+ * Only an event equal to the last learned status is held back; any other is relayed as before.
+ */
+import type pg from 'pg';
+import { withTransaction, type Queryable } from '../db/transaction.js';
+import { isPaymentIntentEvent, isStripeEventEnvelope } from './stripe-event-signal.js';
+
+/** A PaymentIntent's status as an activity learned it from Stripe. */
+export interface LearnedStatus {
+  paymentIntentId: string;
+  status: string;
+}
+
+/** Why the relay holds back an event repeating a learned status (recorded on its inbox row). */
+export function repeatedStatusOutcome(status: string): string {
+  return `repeats ${status}, which the booking already learned from Stripe's answer to its own call`;
+}
+
+/**
+ * Records a learned status, and settles as `handled` the pending events of that PaymentIntent that
+ * carry exactly it (rows a relay is signalling right now are skipped, not waited for).
+ * Returns how many events it settled.
+ */
+export async function recordLearnedStatus(db: pg.Pool, learned: LearnedStatus): Promise<number> {
+  return withTransaction(db, async (client) => {
+    await client.query(
+      `INSERT INTO payment_intent_statuses (payment_intent_id, status) VALUES ($1, $2)
+       ON CONFLICT (payment_intent_id) DO UPDATE SET status = EXCLUDED.status, learned_at = now()`,
+      [learned.paymentIntentId, learned.status],
+    );
+    const settled = await client.query(
+      `UPDATE stripe_events SET status = 'handled', relayed_at = now(), last_error = $3
+        WHERE id IN (
+          SELECT id FROM stripe_events
+           WHERE payment_intent_id = $1 AND status = 'pending' AND starts_with(type, 'payment_intent.')
+             AND payload->'data'->'object'->>'status' = $2
+             FOR UPDATE SKIP LOCKED)`,
+      [learned.paymentIntentId, learned.status, repeatedStatusOutcome(learned.status)],
+    );
+    return settled.rowCount ?? 0;
+  });
+}
+
+/** The learned statuses of these PaymentIntents (those with none are absent). */
+export async function learnedStatuses(
+  db: Queryable,
+  paymentIntentIds: readonly string[],
+): Promise<Map<string, string>> {
+  if (paymentIntentIds.length === 0) return new Map();
+  const result = await db.query<{ payment_intent_id: string; status: string }>(
+    'SELECT payment_intent_id, status FROM payment_intent_statuses WHERE payment_intent_id = ANY($1::text[])',
+    [paymentIntentIds],
+  );
+  return new Map(result.rows.map((row) => [row.payment_intent_id, row.status]));
+}
+
+/** The status a stored `payment_intent.*` event carries; null for any other event. */
+export function paymentIntentStatusOf(payload: unknown): string | null {
+  if (!isStripeEventEnvelope(payload) || !isPaymentIntentEvent(payload)) return null;
+  const status = payload.data.object.status;
+  return typeof status === 'string' ? status : null;
+}
