@@ -152,7 +152,12 @@ export async function runRelayPass(deps: RelayPassDeps): Promise<RelayPassResult
     const claimed = await resolveBookings(client, await claimPendingEvents(client, deps.config.RELAY_BATCH_SIZE));
     const repeated = await repeatedStatusDecisions(client, claimed);
     // Signals go out concurrently; the row locks are held until every outcome is recorded and committed.
-    const decisions = await Promise.all(claimed.map((event) => repeated.get(event.id) ?? deliverEvent(deps, event)));
+    const decisions = await Promise.all(
+      claimed.map((event) => {
+        const repeat = repeated.get(event.id);
+        return repeat ? Promise.resolve(repeat) : deliverEvent(deps, event);
+      }),
+    );
     for (const [index, decision] of decisions.entries()) {
       await recordDecision(deps, client, claimed[index], decision);
       result[decision.outcome] += 1;
