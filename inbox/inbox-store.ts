@@ -141,33 +141,37 @@ export async function assignBooking(db: Queryable, id: string, bookingId: string
   await db.query(`UPDATE stripe_events SET booking_id = $2 WHERE id = $1 AND booking_id IS NULL`, [id, bookingId]);
 }
 
-/** The event reached its workflow as a signal. */
-export async function markRelayed(db: Queryable, id: string): Promise<void> {
-  await db.query(
-    `UPDATE stripe_events
-        SET status = 'relayed', attempts = attempts + 1, relayed_at = now(), last_error = NULL
-      WHERE id = $1`,
-    [id],
-  );
-}
+/** What a relay pass decided for one claimed event, as recorded on its row. */
+export type RelayOutcome =
+  | { id: string; outcome: 'relayed' }
+  | { id: string; outcome: 'handled' | 'closed' | 'ignored'; reason: string }
+  /** The signal failed for a reason that may pass (workflow not started yet, Temporal down): try again later. */
+  | { id: string; outcome: 'retried'; reason: string; nextAttemptAt: Date };
 
-/** The signal failed for a reason that may pass (workflow not started yet, Temporal down): try again later. */
-export async function markRetry(db: Queryable, id: string, error: string, nextAttemptAt: Date): Promise<void> {
+/**
+ * Records a pass's outcomes on their locked rows in one statement: `relayed` (the signal reached
+ * the workflow), `handled` (repeats what the workflow learned; not signalled), `closed` (the
+ * workflow had finished: nothing will ever receive it), `ignored` (no booking to relay to), or
+ * `retried` (still pending, tried again at `nextAttemptAt`). Each signal attempt counts in `attempts`.
+ */
+export async function recordRelayOutcomes(db: Queryable, outcomes: readonly RelayOutcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  const reasonOf = (outcome: RelayOutcome) => ('reason' in outcome ? outcome.reason : null);
   await db.query(
-    `UPDATE stripe_events
-        SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3
-      WHERE id = $1 AND status = 'pending'`,
-    [id, error, nextAttemptAt],
-  );
-}
-
-/** The booking's workflow has finished: nothing will ever receive this event. */
-export async function markClosed(db: Queryable, id: string, reason: string): Promise<void> {
-  await db.query(
-    `UPDATE stripe_events
-        SET status = 'closed', attempts = attempts + 1, last_error = $2
-      WHERE id = $1`,
-    [id, reason],
+    `UPDATE stripe_events AS event
+        SET status = CASE WHEN decided.outcome = 'retried' THEN 'pending' ELSE decided.outcome END,
+            attempts = event.attempts + CASE WHEN decided.outcome IN ('relayed', 'closed', 'retried') THEN 1 ELSE 0 END,
+            relayed_at = CASE WHEN decided.outcome IN ('relayed', 'handled') THEN now() ELSE event.relayed_at END,
+            last_error = decided.reason,
+            next_attempt_at = coalesce(decided.next_attempt_at, event.next_attempt_at)
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS decided(id, outcome, reason, next_attempt_at)
+      WHERE event.id = decided.id AND event.status = 'pending'`,
+    [
+      outcomes.map((outcome) => outcome.id),
+      outcomes.map((outcome) => outcome.outcome),
+      outcomes.map(reasonOf),
+      outcomes.map((outcome) => (outcome.outcome === 'retried' ? outcome.nextAttemptAt : null)),
+    ],
   );
 }
 

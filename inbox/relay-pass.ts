@@ -12,12 +12,9 @@ import {
   assignBooking,
   bookingIdForPaymentIntent,
   claimPendingEvents,
-  markClosed,
-  markHandled,
-  markIgnored,
-  markRelayed,
-  markRetry,
+  recordRelayOutcomes,
   type ClaimedStripeEvent,
+  type RelayOutcome,
 } from './inbox-store.js';
 import { learnedStatuses, paymentIntentStatusOf, repeatedStatusOutcome } from './learned-statuses.js';
 import { retryDelayMs, type RelayRetryPolicy } from './relay-retry.js';
@@ -69,44 +66,29 @@ async function resolveBookings(client: Queryable, claimed: ClaimedStripeEvent[])
   return resolved;
 }
 
-/** Records a decision on the event's locked row, in the claiming transaction. */
-async function recordDecision(
+/** What to record on the event's locked row for a decision; logs it. */
+function outcomeOf(
   { logger, retry }: Pick<RelayPassDeps, 'logger' | 'retry'>,
-  client: Queryable,
   event: ClaimedStripeEvent,
   decision: DeliveryDecision,
-): Promise<void> {
+): RelayOutcome {
   const workflowId = targetWorkflowId(event);
+  const ids = { eventId: event.id, eventType: event.type, bookingId: event.bookingId, workflowId };
   switch (decision.outcome) {
     case 'relayed':
-      await markRelayed(client, event.id);
-      logger.info('stripe event relayed', {
-        eventId: event.id,
-        eventType: event.type,
-        bookingId: event.bookingId,
-        workflowId,
-      });
-      return;
+      logger.info('stripe event relayed', ids);
+      return { id: event.id, outcome: 'relayed' };
     case 'handled':
-      await markHandled(client, event.id, decision.reason);
-      logger.info('stripe event repeats a learned status', {
-        eventId: event.id,
-        eventType: event.type,
-        bookingId: event.bookingId,
-        workflowId,
-      });
-      return;
+      logger.info('stripe event repeats a learned status', ids);
+      return { id: event.id, outcome: 'handled', reason: decision.reason };
     case 'ignored':
-      await markIgnored(client, event.id, decision.reason);
       logger.warn('stripe event ignored', { eventId: event.id, bookingId: event.bookingId, reason: decision.reason });
-      return;
+      return { id: event.id, outcome: 'ignored', reason: decision.reason };
     case 'closed':
-      await markClosed(client, event.id, decision.reason);
       logger.info('stripe event for a closed workflow', { eventId: event.id, bookingId: event.bookingId, workflowId });
-      return;
+      return { id: event.id, outcome: 'closed', reason: decision.reason };
     case 'retried': {
       const delay = retryDelayMs(event.attempts, retry);
-      await markRetry(client, event.id, decision.reason, new Date(Date.now() + delay));
       logger.warn('stripe event relay deferred', {
         eventId: event.id,
         bookingId: event.bookingId,
@@ -115,7 +97,7 @@ async function recordDecision(
         retryInMs: delay,
         error: decision.reason,
       });
-      return;
+      return { id: event.id, outcome: 'retried', reason: decision.reason, nextAttemptAt: new Date(Date.now() + delay) };
     }
   }
 }
@@ -158,8 +140,12 @@ export async function runRelayPass(deps: RelayPassDeps): Promise<RelayPassResult
         return repeat ? Promise.resolve(repeat) : deliverEvent(deps, event);
       }),
     );
+    // One statement records every outcome, on the rows still locked by the claim.
+    await recordRelayOutcomes(
+      client,
+      decisions.map((decision, index) => outcomeOf(deps, claimed[index], decision)),
+    );
     for (const [index, decision] of decisions.entries()) {
-      await recordDecision(deps, client, claimed[index], decision);
       result[decision.outcome] += 1;
       recorded.push([claimed[index], decision]);
     }

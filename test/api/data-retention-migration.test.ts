@@ -51,7 +51,7 @@ describe('data retention migration', () => {
     const eventsBefore = await snapshot('stripe_events');
     const notificationsBefore = await snapshot('notifications');
 
-    expect(await migrate(postgres.url)).toEqual(['1763800000006_data-retention-indexes']);
+    expect(await migrate(postgres.url, undefined, { count: 1 })).toEqual(['1763800000006_data-retention-indexes']);
 
     expect(await snapshot('stripe_events')).toEqual(eventsBefore);
     expect(await snapshot('notifications')).toEqual(notificationsBefore);

@@ -8,10 +8,8 @@ import {
   bookingIdForPaymentIntent,
   claimPendingEvents,
   inboxDepth,
-  markClosed,
   markHandled,
-  markRelayed,
-  markRetry,
+  recordRelayOutcomes,
   storeStripeEvent,
   type NewStripeEvent,
 } from '../../inbox/inbox-store.js';
@@ -101,7 +99,14 @@ describe('inbox', () => {
 
   it('does not hand out a deferred event before its next attempt is due', async () => {
     await storeStripeEvent(db, event('evt_later'));
-    await markRetry(db, 'evt_later', 'workflow not started yet', new Date(Date.now() + 60_000));
+    await recordRelayOutcomes(db, [
+      {
+        id: 'evt_later',
+        outcome: 'retried',
+        reason: 'workflow not started yet',
+        nextAttemptAt: new Date(Date.now() + 60_000),
+      },
+    ]);
 
     const claimed = await withTransaction(db, async (client) =>
       (await claimPendingEvents(client, 50)).find((candidate) => candidate.id === 'evt_later'),
@@ -117,8 +122,10 @@ describe('inbox', () => {
     await storeStripeEvent(db, event('evt_depth_1', { bookingId: 'bk-depth', paymentIntentId: 'pi_depth' }));
     await storeStripeEvent(db, event('evt_depth_2'));
     await storeStripeEvent(db, event('evt_depth_3'));
-    await markRelayed(db, 'evt_depth_2');
-    await markClosed(db, 'evt_depth_3', 'workflow booking-bk-1 is COMPLETED');
+    await recordRelayOutcomes(db, [
+      { id: 'evt_depth_2', outcome: 'relayed' },
+      { id: 'evt_depth_3', outcome: 'closed', reason: 'workflow booking-bk-1 is COMPLETED' },
+    ]);
 
     const depth = await inboxDepth(db);
 

@@ -66,18 +66,20 @@ async function inboxRows(where: string, params: unknown[]): Promise<InboxRow[]> 
 
 const inboxRow = async (eventId: string) => (await inboxRows('id = $1', [eventId]))[0];
 
-/** A `charge.succeeded` event: charges carry their PaymentIntent's id but not its metadata. */
+/** A `charge.dispute.created` event: charge objects carry their PaymentIntent's id but not its metadata. */
 function chargeEvent(eventId: string, paymentIntentId: string): string {
+  // A dispute: a charge event relayed to the booking (a charge's own events are carried by its
+  // PaymentIntent's, and recorded as handled).
   return JSON.stringify({
     id: eventId,
     object: 'event',
-    type: 'charge.succeeded',
+    type: 'charge.dispute.created',
     created: 1_900_000_001,
     data: {
       object: {
-        id: `ch_${eventId}`,
-        object: 'charge',
-        status: 'succeeded',
+        id: `dp_${eventId}`,
+        object: 'dispute',
+        status: 'needs_response',
         payment_intent: paymentIntentId,
         metadata: {},
       },
