@@ -31,6 +31,8 @@ export interface PathShape {
   stripeCallCount: number;
   /** Stripe events the inbox received for the booking, in order. */
   webhookTypes: string[];
+  /** Those of them the relay signalled to the workflow (the others were recorded as handled or closed). */
+  relayedWebhookTypes: string[];
   minimum: {
     activities: number;
     timers: number;
@@ -67,7 +69,7 @@ const ACTIVITY_REASONS: Record<string, string> = {
     'the PaymentIntent is created and confirmed in two calls (create, then confirm) so the idempotency key, 3-D Secure and declines are each a distinct step',
   confirmHold: 'the second half of the create/confirm split',
   readPaymentIntent:
-    'a relayed webhook is checked against Stripe before the hold moves (webhooks may arrive out of order)',
+    'a relayed webhook that could move the hold back is checked against Stripe first (webhooks may arrive out of order)',
   notifyBookingService:
     'one durable notification (Postgres row and signed callback) per outcome the booking service hears of',
   releaseHold: 'cancels the PaymentIntent at the release deadline',
@@ -264,11 +266,12 @@ export async function measurePathShape(target: BenchTarget, path: 'card' | 'ach-
     ...actionsInHistory(history),
     ...(callsBefore && callsAfter ? apiOnlyActions(callsBefore, callsAfter) : {}),
   };
-  const { rows } = await target.db.query<{ type: string }>(
-    'SELECT type FROM stripe_events WHERE booking_id = $1 ORDER BY received_at',
+  const { rows } = await target.db.query<{ type: string; status: string }>(
+    'SELECT type, status FROM stripe_events WHERE booking_id = $1 ORDER BY received_at',
     [bookingId],
   );
   const webhookTypes = rows.map((row) => row.type);
+  const relayedWebhookTypes = rows.filter((row) => row.status === 'relayed').map((row) => row.type);
   const minimum =
     path === 'card'
       ? {
@@ -299,7 +302,8 @@ export async function measurePathShape(target: BenchTarget, path: 'card' | 'ach-
     stripeCallCount: calls.length,
     minimum: { ...minimum, historyEvents: historyMinimum },
     webhookTypes,
-    aboveMinimum: explainAboveMinimum(described, minimum, path === 'card', webhookTypes),
+    relayedWebhookTypes,
+    aboveMinimum: explainAboveMinimum(described, minimum, path === 'card', webhookTypes, relayedWebhookTypes),
     actions,
     actionCount: totalActions(actions),
     apiCallsMeasured: callsBefore !== null && callsAfter !== null,
@@ -330,6 +334,7 @@ function explainAboveMinimum(
   minimum: { activities: number; timers: number; signals: number; updates: number },
   closed: boolean,
   webhookTypes: string[],
+  relayedWebhookTypes: string[],
 ): PathShape['aboveMinimum'] {
   const actual: Record<string, number> = {};
   for (const [name, n] of Object.entries(described.eventsByType))
@@ -354,7 +359,7 @@ function explainAboveMinimum(
       .filter((name) => ACTIVITY_REASONS[name])
       .map((name) => `${name}: ${ACTIVITY_REASONS[name]}`)
       .join('; ')}`,
-    signal: `${described.signals} relayed webhooks (${webhookTypes.join(', ')}; minimum ${minimum.signals}): every subscribed Stripe event is relayed, also those confirming what a call already answered; they keep the workflow right when a call's answer is lost, and each costs a \`readPaymentIntent\` where order matters`,
+    signal: `${described.signals} signals for ${relayedWebhookTypes.length} relayed webhooks (${relayedWebhookTypes.join(', ') || 'none'}; minimum ${minimum.signals}) of the ${webhookTypes.length} received: the relay signals a webhook that can change the booking (a PaymentIntent status the workflow has not learned from Stripe's answers to its own calls, a dispute, a refund landing) and records the others as handled in the inbox; a webhook that reaches the inbox before the workflow's call has its answer is relayed, and one whose order matters costs a \`readPaymentIntent\``,
     'workflow task': `${described.workflowTasks} workflow tasks (minimum ${1 + minimum.activities + minimum.timers + minimum.signals + minimum.updates}; 3 events each): the extra activities and webhooks wake the workflow too`,
     timer: `${described.timers} timers started: the main loop cancels and re-arms its deadline timer when the state changes the deadline`,
     marker: 'patched() markers (search-attribute upserts, wake-on-moved-deadline), once per patch per history',

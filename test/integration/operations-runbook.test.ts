@@ -85,9 +85,11 @@ beforeAll(async () => {
   const events = await waitFor(
     async () => {
       const rows = await system.inboxRows(bookingId);
-      return rows.some((row) => row.status === 'relayed') ? rows : false;
+      return rows.some((row) => row.type === 'payment_intent.amount_capturable_updated' && row.status !== 'pending')
+        ? rows
+        : false;
     },
-    { timeoutMs: 30_000, description: 'a relayed event of the booking' },
+    { timeoutMs: 30_000, description: "the booking's authorization event settled" },
   );
   const { body } = await system.api('GET', `/v1/bookings/${stuckBookingId}`);
 
@@ -109,7 +111,7 @@ beforeAll(async () => {
     CANCEL_BOOKING_ID: cancelBookingId,
     STUCK_BOOKING_ID: stuckBookingId,
     STUCK_PAYMENT_INTENT_ID: String(body.hold?.paymentIntentId),
-    EVENT_ID: events.find((row) => row.status === 'relayed')!.id,
+    EVENT_ID: events.find((row) => row.type === 'payment_intent.amount_capturable_updated')!.id,
   });
 }, 240_000);
 
