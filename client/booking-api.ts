@@ -89,6 +89,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/bookings/{bookingId}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The booking's hold and payment statuses as its workflow last recorded them (search attributes, read by describe): costs no Temporal Cloud action, unlike `GET /v1/bookings/{bookingId}` (a workflow query, 1 action) */
+        get: operations["getBookingStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/bookings/{bookingId}/cancel": {
         parameters: {
             query?: never;
@@ -522,6 +539,28 @@ export interface components {
             /** @enum {string} */
             accountHolderType?: "individual" | "company";
         };
+        BookingStatus: {
+            bookingId: string;
+            workflowId: string;
+            /** @enum {string} */
+            workflowStatus: "running" | "completed" | "failed" | "canceled" | "terminated" | "continued_as_new" | "timed_out";
+            hold: {
+                /**
+                 * @description The hold status the workflow last recorded; null for a booking started before it recorded one
+                 * @enum {string|null}
+                 */
+                status: "scheduled" | "placing" | "requires_action" | "declined" | "held" | "released" | "expired" | "failed" | null;
+                /** @description While the hold is held: when it will be released */
+                releaseAt: string | null;
+                /** @description When the hold plan places the next authorization; null when none is planned */
+                nextAuthorizationAt: string | null;
+            };
+            /** @description The bank payment; null for a hold-only booking */
+            payment: {
+                /** @enum {string} */
+                status: "pending" | "awaiting_verification" | "requires_payment_method" | "processing" | "succeeded" | "disputed" | "refunded" | "failed" | "canceled";
+            } | null;
+        };
         CancelBookingRequest: {
             reason?: string;
         };
@@ -900,6 +939,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Booking"];
+                };
+            };
+            /** @description Missing or wrong bearer token (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No workflow for this booking (`booking_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than MAX_BODY_BYTES (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body or path violates the schema (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unexpected failure (`internal_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporal unreachable (`temporal_unavailable`) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getBookingStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bookingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The booking's statuses */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingStatus"];
                 };
             };
             /** @description Missing or wrong bearer token (`unauthorized`) */

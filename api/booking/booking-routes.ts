@@ -15,6 +15,7 @@ import type { BookingContext } from './booking-context.js';
 import { cancelBooking, cancelBookingRoute } from './cancel-booking-route.js';
 import { createBooking, createBookingRoute } from './create-booking-route.js';
 import { getBooking, getBookingRoute } from './get-booking-route.js';
+import { getBookingStatus, getBookingStatusRoute } from './get-booking-status-route.js';
 import { supplyPaymentMethod, supplyPaymentMethodRoute } from './supply-payment-method-route.js';
 import { verifyMicrodeposits, verifyMicrodepositsRoute } from './verify-microdeposits-route.js';
 
@@ -35,6 +36,7 @@ export function createBookingRoutes({ temporal, db, config, stripe }: BookingRou
   router.use('*', requireBearerToken(config.API_TOKEN));
   router.openapi(createBookingRoute, createBooking(context));
   router.openapi(getBookingRoute, getBooking(context));
+  router.openapi(getBookingStatusRoute, getBookingStatus(context));
   router.openapi(cancelBookingRoute, cancelBooking(context));
   router.openapi(supplyPaymentMethodRoute, supplyPaymentMethod(context));
   router.openapi(verifyMicrodepositsRoute, verifyMicrodeposits(context));

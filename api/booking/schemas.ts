@@ -340,6 +340,44 @@ export type BookingView = z.infer<typeof BookingViewSchema>;
 /** The `payment` part of the booking view. */
 export type PaymentView = z.infer<typeof PaymentViewSchema>;
 
+/** The status of a booking's workflow, as `GET /v1/bookings/{bookingId}/status` gives it. */
+export const WORKFLOW_STATUSES = [
+  'running',
+  'completed',
+  'failed',
+  'canceled',
+  'terminated',
+  'continued_as_new',
+  'timed_out',
+] as const;
+
+/**
+ * Answer of `GET /v1/bookings/{bookingId}/status`: the booking's statuses as its workflow last recorded
+ * them in its search attributes, read with a describe call, which Temporal Cloud does not bill as an action.
+ */
+export const BookingStatusSchema = z
+  .object({
+    bookingId: z.string(),
+    workflowId: z.string(),
+    workflowStatus: z.enum(WORKFLOW_STATUSES),
+    hold: z.object({
+      status: z.enum(HOLD_STATUSES).nullable().openapi({
+        description: 'The hold status the workflow last recorded; null for a booking started before it recorded one',
+      }),
+      releaseAt: nullableInstant.openapi({ description: 'While the hold is held: when it will be released' }),
+      nextAuthorizationAt: nullableInstant.openapi({
+        description: 'When the hold plan places the next authorization; null when none is planned',
+      }),
+    }),
+    payment: z
+      .object({ status: z.enum(PAYMENT_STATUSES) })
+      .nullable()
+      .openapi({ description: 'The bank payment; null for a hold-only booking' }),
+  })
+  .openapi('BookingStatus');
+/** The answer of the booking status route. */
+export type BookingStatusView = z.infer<typeof BookingStatusSchema>;
+
 /** The next actions of a card hold that the customer finishes in the browser with Stripe.js (3-D Secure). */
 export const HOLD_NEXT_ACTION_TYPES = ['use_stripe_sdk', 'redirect_to_url'] as const;
 

@@ -7,6 +7,7 @@ import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   type Client,
+  type WorkflowExecutionDescription,
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
@@ -75,6 +76,12 @@ export class WorkflowCalls {
   ): Promise<Ret> {
     const handle = this.handle(workflowId);
     return this.withRpcDeadline(() => handle.query(query, ...args));
+  }
+
+  /** Describes a workflow (its latest run): status, search attributes, memo. Not billed as an action. */
+  describe(workflowId: string): Promise<WorkflowExecutionDescription> {
+    const handle = this.handle(workflowId);
+    return this.withRpcDeadline(() => handle.describe());
   }
 
   /** The fingerprint of the request that started the workflow, from its memo ('' when it has none). */

@@ -686,6 +686,7 @@ describe('errors and operations', () => {
         '/v1/bookings/{bookingId}/hold/next-action',
         '/v1/bookings/{bookingId}/microdeposits',
         '/v1/bookings/{bookingId}/payment-method',
+        '/v1/bookings/{bookingId}/status',
         '/v1/customers/{customerId}/payment-methods',
         '/v1/customers/{customerId}/payment-methods/{paymentMethodId}',
         '/v1/customers/{customerId}/payment-methods/setups/{setupId}',

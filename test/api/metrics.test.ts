@@ -168,6 +168,21 @@ describe('API metrics', () => {
     expect((await countingApp.request(`/v1/bookings/${bookingId}`, { headers: authJson() })).status).toBe(200);
     expect(await calls('query')).toBe(2);
 
+    // The status route reads the workflow's search attributes by describe: no query, no action.
+    const status = await countingApp.request(`/v1/bookings/${bookingId}/status`, { headers: authJson() });
+    expect(status.status).toBe(200);
+    expect(await status.json()).toEqual({
+      bookingId,
+      workflowId: `booking-${bookingId}`,
+      workflowStatus: 'running',
+      hold: { status: expect.any(String), releaseAt: null, nextAuthorizationAt: null },
+      payment: null,
+    });
+    const unknown = await countingApp.request(`/v1/bookings/${bookingId}-none/status`, { headers: authJson() });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('booking_not_found');
+    expect(await calls('query')).toBe(2);
+
     const event = paymentIntentEvent(`evt_${randomUUID().replace(/-/g, '')}`, bookingId);
     expect((await deliverWebhook(event)).status).toBe(200);
     harness.startRelay({ temporal, metrics: counted });
