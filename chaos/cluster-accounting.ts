@@ -102,7 +102,7 @@ export interface Accounting {
 /** The Stripe events of these bookings, as the emulator lists them. */
 export async function stripeEventsOf(cluster: TestCluster, bookingIds: string[]) {
   const ours = new Set(bookingIds);
-  return (await cluster.stripe.events.list({ limit: 100 }).autoPagingToArray({ limit: 100_000 })).filter((event) =>
+  return (await cluster.stripe.events.list({ limit: 100 }).autoPagingToArray({ limit: 10_000 })).filter((event) =>
     ours.has((event.data.object as { metadata?: Record<string, string> }).metadata?.booking_id ?? ''),
   );
 }
