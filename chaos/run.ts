@@ -53,8 +53,9 @@ if (unknown.length > 0) {
 async function runSelected(scenarios: Array<{ name: string; run(): Promise<ScenarioReport> }>) {
   const reports: ScenarioReport[] = [];
   for (const scenario of scenarios.filter((candidate) => selected.length === 0 || selected.includes(candidate.name))) {
+    const copies = target === 'cluster' ? '' : `, copies=${scale.copies}`;
     console.log(
-      `\n▶ ${scenario.name} (${target}: bookings=${scale.bookings}, copies=${scale.copies}, outage=${scale.outageSeconds} s)`,
+      `\n▶ ${scenario.name} (${target}: bookings=${scale.bookings}${copies}, outage=${scale.outageSeconds} s)`,
     );
     try {
       const report = await scenario.run();
