@@ -93,6 +93,8 @@ export interface Accounting {
   events: number;
   /** Events not in the inbox, or still pending there. */
   unsettled: string[];
+  /** Inbox rows of the events by status (`closed`: its booking had finished when the relay got to it). */
+  inboxStatuses: Record<string, number>;
   /** Events relayed, with how often each was signalled (WorkflowExecutionSignaled in the histories). */
   signalsPerRelayedEvent: Map<string, number>;
   /** Event ids signalled more than once to a booking. */
@@ -146,7 +148,9 @@ async function accountFor(cluster: TestCluster, bookingIds: string[]): Promise<A
   const signalsPerRelayedEvent = new Map(
     inbox.filter((row) => row.status === 'relayed').map((row) => [row.id, signalled.get(row.id) ?? 0]),
   );
-  return { paymentIntents, events: events.length, unsettled, signalsPerRelayedEvent, signalledTwice };
+  const inboxStatuses: Record<string, number> = {};
+  for (const row of inbox) inboxStatuses[row.status] = (inboxStatuses[row.status] ?? 0) + 1;
+  return { paymentIntents, events: events.length, unsettled, inboxStatuses, signalsPerRelayedEvent, signalledTwice };
 }
 
 /**
@@ -185,6 +189,9 @@ export function accountingInvariants(accounting: Accounting): InvariantReport {
     checked: {
       bookings,
       'Stripe events': accounting.events,
+      ...Object.fromEntries(
+        Object.entries(accounting.inboxStatuses).map(([status, count]) => [`inbox ${status}`, count]),
+      ),
       'relayed events signalled once': [...accounting.signalsPerRelayedEvent.values()].filter((count) => count === 1)
         .length,
     },
