@@ -4,11 +4,14 @@
 # stale when that record is missing or differs (a `git checkout` or `touch` that leaves the lockfile's
 # content alone changes nothing).
 #
-#   node-modules-state.sh ROOT           prints one word: fresh | stale | symlink
+#   node-modules-state.sh ROOT           prints one word: fresh | stale | unrecorded | symlink
 #   node-modules-state.sh --record ROOT  records ROOT/package-lock.json's hash (after `npm ci`)
 #
 # "symlink": node_modules points at another checkout's (a git worktree sharing main's). It is never
 # installed into from here, since `npm ci` would empty the other checkout's copy first.
+# "unrecorded": installed before hashes were recorded, and npm's own record of that install is newer
+# than the lockfile (the date rule provisioning used then): provisioning records the hash once rather
+# than reinstalling under the worktrees that may share this node_modules.
 set -euo pipefail
 
 record=false
@@ -37,6 +40,9 @@ if [[ -L "$modules" ]]; then
   echo symlink
 elif [[ -d "$modules" && -f "$stamp" && -f "$lockfile" && "$(cat "$stamp")" == "$(lock_hash)" ]]; then
   echo fresh
+elif [[ -d "$modules" && ! -f "$stamp" && -f "$lockfile" && -f "$modules/.package-lock.json" &&
+  ! "$lockfile" -nt "$modules/.package-lock.json" ]]; then
+  echo unrecorded
 else
   echo stale
 fi

@@ -77,6 +77,8 @@ fi
 node_modules_state="$(bash "$ROOT/dev/node-modules-state.sh" "$ROOT")"
 if [[ "$node_modules_state" == symlink ]]; then
   say "node_modules is a symlink to $(readlink -f "$ROOT/node_modules"): npm ci skipped (installing here would empty the checkout it belongs to; provision that checkout instead)"
+elif [[ "$node_modules_state" == unrecorded ]]; then
+  bash "$ROOT/dev/node-modules-state.sh" --record "$ROOT"
 elif [[ "$node_modules_state" == stale ]]; then
   [[ -f "$ROOT/package-lock.json" ]] || {
     say "package-lock.json is missing: generate it with 'npm install --package-lock-only' and commit it"

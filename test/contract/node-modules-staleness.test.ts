@@ -64,11 +64,28 @@ describe('node_modules staleness (dev/node-modules-state.sh)', () => {
     expect(stateOf(root)).toBe('stale');
   });
 
-  it('is stale when node_modules is missing or carries no recorded hash (installed before the record existed)', () => {
+  it('is stale when node_modules is missing, or carries no recorded hash and no install newer than the lockfile', () => {
     const root = scratch();
     writeFileSync(path.join(root, 'package-lock.json'), '{}\n');
     expect(stateOf(root)).toBe('stale');
     mkdirSync(path.join(root, 'node_modules'));
+    expect(stateOf(root)).toBe('stale');
+  });
+
+  it("is unrecorded (provisioning records the hash, no reinstall) when installed before hashes were recorded, npm's own record newer than the lockfile", () => {
+    const root = scratch();
+    const lockfile = path.join(root, 'package-lock.json');
+    writeFileSync(lockfile, '{}\n');
+    mkdirSync(path.join(root, 'node_modules'));
+    const npmRecord = path.join(root, 'node_modules', '.package-lock.json');
+    writeFileSync(npmRecord, '{}\n');
+    const past = new Date(Date.now() - 86_400_000);
+    utimesSync(lockfile, past, past);
+    expect(stateOf(root)).toBe('unrecorded');
+    expect(runScript('--record', root).status).toBe(0);
+    expect(stateOf(root)).toBe('fresh');
+    // A lockfile changed after that install is stale, recorded or not.
+    writeFileSync(lockfile, '{"changed": true}\n');
     expect(stateOf(root)).toBe('stale');
   });
 
