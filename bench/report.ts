@@ -420,8 +420,8 @@ function renderMarkdown(
     ...(ratios.held < TARGETS.floorRatio ? floorMissExplanation(results) : []),
     ...(ratios.held > 1
       ? [
-          'A ratio above 1 means the floor did not bound us in this run. Both are bound by the same Temporal dev server (SQLite, one ' +
-            'history write per event), so the two differ by little more than noise; the floor also pays for what the bookings do not: its ' +
+          'A ratio above 1 means the floor did not bound us in this run. Both are bound by the same Temporal ' +
+            `${results.stack.kind === 'cluster' ? 'cluster (' : 'dev server (SQLite, '}one history write per event), so the two differ by little more than noise; the floor also pays for what the bookings do not: its ` +
             `workflows are started and its ${results.floorShape.signals} signals sent by the load-generating process, where the bookings' are ` +
             'started by the API and signalled by the relay. On a shared machine (see the load average above), repeat the run before reading much ' +
             'into it.',
@@ -594,7 +594,33 @@ function floorMissExplanation(results: BenchResults): string[] {
   ];
 }
 
-function ingestExplanation(results: BenchResults): string[] {
+/** What the ingest explanation reads of a run. */
+type IngestFigures = Pick<BenchResults, 'stack' | 'ingest' | 'ingestCpu' | 'ingestCpuWallSeconds' | 'machine'>;
+
+/**
+ * Where a stored webhook's signal is written, where the commits' flushes go, and what would move it, by the
+ * Temporal the run drove: the dev server (SQLite, one process), or the cluster's services on PostgreSQL.
+ */
+function ingestTemporal(stack: BenchResults['stack']): { historyWrite: string; flushes: string; moveTemporal: string } {
+  if (stack.kind === 'cluster')
+    return {
+      historyWrite:
+        "a history write on the cluster's history service (a transaction on the same PostgreSQL as the inbox, here)",
+      flushes: "those flushes, the inbox's and Temporal's on one PostgreSQL",
+      moveTemporal:
+        "Temporal's services on hosts of their own and its PostgreSQL apart from the inbox's, each on its own disk, as in production",
+    };
+  const temporal = stack.kind === 'started' ? 'the Temporal dev server' : "the stack's Temporal server";
+  return {
+    historyWrite: `a history write on ${temporal}`,
+    flushes: stack.kind === 'started' ? "those flushes and the dev server's SQLite" : 'those flushes',
+    moveTemporal:
+      'Temporal on its own machines (a cluster on PostgreSQL or Cassandra, not the SQLite dev server) and PostgreSQL on its own disk, as in production',
+  };
+}
+
+/** Why the webhook ingest missed its targets on this run, when it did. */
+export function ingestExplanation(results: IngestFigures): string[] {
   const { ingest } = results;
   const missRate = ingest.acceptedPerSecond < TARGETS.ingestPerSecond;
   const missP99 = ingest.latency.p99 >= TARGETS.ingestP99Ms;
@@ -605,15 +631,15 @@ function ingestExplanation(results: BenchResults): string[] {
     .join(', ');
   const cpuSeconds = results.ingestCpu.reduce((total, share) => total + share.seconds, 0);
   const busyPercent = (100 * cpuSeconds) / (results.ingestCpuWallSeconds * results.machine.cores);
+  const temporal = ingestTemporal(results.stack);
   return [
     `**${[missRate && 'Rate', missP99 && 'p99'].filter(Boolean).join(' and ')} below target.** Why: a webhook costs the receiver one signature ` +
       'check and one INSERT committed on one pooled connection; it then nudges the relay, and nudges coalesce into one batch pass at a time ' +
       'per API process (claim up to RELAY_BATCH_SIZE due events `FOR UPDATE SKIP LOCKED`, signal them together, mark them), so the receiver keeps the pool. ' +
-      'But every event of the burst becomes a signal (each carries a status no booking learned from its own calls, so the relay cannot hold it back), and every signal a history write on the Temporal dev server and a workflow task on the worker, ' +
+      `But every event of the burst becomes a signal (each carries a status no booking learned from its own calls, so the relay cannot hold it back), and every signal ${temporal.historyWrite} and a workflow task on a worker, ` +
       `on the same cores while the events arrive${shares ? ` (CPU: ${shares}; ${busyPercent.toFixed(0)} % of all cores until the inbox was empty)` : ''}. ` +
-      "Each commit also waits for the WAL flush (the kernel's writeback above is those flushes and the dev server's SQLite), and the senders " +
-      "share the API's event loop. What would move it: Temporal on its own " +
-      'machines (a cluster on PostgreSQL or Cassandra, not the SQLite dev server) and PostgreSQL on its own disk, as in production; more API ' +
+      `Each commit also waits for the WAL flush (the kernel's writeback above is ${temporal.flushes}), and the senders ` +
+      `share the API's event loop. What would move it: ${temporal.moveTemporal}; more API ` +
       'processes (the receiver keeps no state and relays share the inbox through SKIP LOCKED); the load generator on another machine; group ' +
       'commit (`commit_delay`) when many webhooks commit at once.',
     '',

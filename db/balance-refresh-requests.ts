@@ -24,3 +24,59 @@ export async function bookingIdForBalanceRefresh(db: Queryable, accountId: strin
   );
   return result.rows[0]?.booking_id ?? null;
 }
+
+/** A request old enough for the retention purge; `id` is `<account id> <booking id>` (neither has a space). */
+export interface ExpiredBalanceRefreshRequest {
+  id: string;
+  bookingId: string;
+  /** `requested_at` as Postgres writes it (microseconds), for the purge's cursor. */
+  requestedAt: string;
+}
+
+const requestKey = (accountId: string, bookingId: string) => `${accountId} ${bookingId}`;
+
+/**
+ * Requests made before `requestedBefore`, oldest first, after the cursor `after` (`at`, `id` of the last
+ * row of the previous batch). The table holds a row per booking and account asked about, a bounded window
+ * of them once purged: read without an index on `requested_at`.
+ */
+export async function listExpiredBalanceRefreshRequests(
+  db: Queryable,
+  requestedBefore: Date,
+  after: { at: string; id: string } | null,
+  limit: number,
+): Promise<ExpiredBalanceRefreshRequest[]> {
+  const [afterAccount = '', afterBooking = ''] = after?.id.split(' ') ?? [];
+  const result = await db.query<{ account_id: string; booking_id: string; requested_at: string }>(
+    `SELECT account_id, booking_id, requested_at::text AS requested_at
+       FROM balance_refresh_requests
+      WHERE requested_at < $1 AND (requested_at, account_id, booking_id) > ($2::timestamptz, $3::text, $4::text)
+      ORDER BY requested_at, account_id, booking_id
+      LIMIT $5`,
+    [requestedBefore, after?.at ?? '-infinity', afterAccount, afterBooking, limit],
+  );
+  return result.rows.map((row) => ({
+    id: requestKey(row.account_id, row.booking_id),
+    bookingId: row.booking_id,
+    requestedAt: row.requested_at,
+  }));
+}
+
+/**
+ * Deletes these requests (by `id`) if still made before `requestedBefore`: one asked again since it was
+ * listed has a new `requested_at` and stays. Returns how many were deleted.
+ */
+export async function deleteExpiredBalanceRefreshRequests(
+  db: Queryable,
+  ids: readonly string[],
+  requestedBefore: Date,
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const keys = ids.map((id) => id.split(' '));
+  const result = await db.query(
+    `DELETE FROM balance_refresh_requests
+      WHERE (account_id, booking_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND requested_at < $3`,
+    [keys.map(([accountId]) => accountId), keys.map(([, bookingId]) => bookingId), requestedBefore],
+  );
+  return result.rowCount ?? 0;
+}

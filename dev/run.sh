@@ -3,7 +3,7 @@
 #   start  → runs the whole system on embedded defaults (dev/start.ts)
 #   start:cluster → the production topology on this machine (dev/start-cluster.ts)
 #   test   → typecheck, lint, format check, then every vitest test (extra arguments go to vitest)
-#   chaos  → fault and bad-input scenarios at full scale (chaos/run.ts)
+#   chaos  → fault and bad-input scenarios at full scale (chaos/run.ts; --target cluster: on the production topology)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -41,7 +41,7 @@ case "$command" in
     echo "✓ typecheck, lint, format and tests passed"
     ;;
   chaos)
-    # Fault and bad-input scenarios at full scale (chaos/run.ts); names select scenarios.
+    # Fault and bad-input scenarios at full scale (chaos/run.ts); names select scenarios, --target cluster the topology.
     exec "$ROOT/node_modules/.bin/tsx" chaos/run.ts "$@"
     ;;
   *)

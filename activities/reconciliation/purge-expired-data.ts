@@ -1,12 +1,16 @@
 /**
- * Retention of the rows that grow with every booking (docs/DATA-LIFECYCLE.md): settled inbox events and
- * delivered notifications older than DATA_RETENTION are deleted in bounded batches, oldest first, except
+ * Retention of the rows that grow with every booking (docs/DATA-LIFECYCLE.md): settled inbox events,
+ * delivered notifications and balance refresh requests older than DATA_RETENTION are deleted in bounded batches, oldest first, except
  * those of a booking or setup whose workflow is still running (asked of Temporal, batch by batch) and
  * inbox events a pending event still needs to find its booking. Pending events and undelivered
  * notifications are never read here, however old.
  */
 import { heartbeat, log } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/common';
+import {
+  deleteExpiredBalanceRefreshRequests,
+  listExpiredBalanceRefreshRequests,
+} from '../../db/balance-refresh-requests.js';
 import { deleteExpiredDeliveredNotifications, listExpiredDeliveredNotifications } from '../../db/notifications.js';
 import { deleteExpiredSettledEvents, listExpiredSettledEvents } from '../../inbox/inbox-store.js';
 import { BOOKING_ID_PATTERN, bookingWorkflowId } from '../../workflows/booking/contract.js';
@@ -25,7 +29,7 @@ interface ExpiredRow {
 
 /** How the purge reads and deletes one table. */
 interface RetainedTable {
-  name: 'stripeEvents' | 'notifications';
+  name: 'stripeEvents' | 'notifications' | 'balanceRefreshRequests';
   list(
     db: ReconciliationClients['db'],
     before: Date,
@@ -66,6 +70,17 @@ const TABLES: RetainedTable[] = [
         workflowIds: ownerWorkflowIds(notification.bookingId, null),
       })),
     delete: deleteExpiredDeliveredNotifications,
+  },
+  {
+    // The inbox routes a refreshed_balance event to its booking through these when it stores the event.
+    name: 'balanceRefreshRequests',
+    list: async (db, before, after, limit) =>
+      (await listExpiredBalanceRefreshRequests(db, before, after, limit)).map((request) => ({
+        id: request.id,
+        at: request.requestedAt,
+        workflowIds: ownerWorkflowIds(request.bookingId, null),
+      })),
+    delete: deleteExpiredBalanceRefreshRequests,
   },
 ];
 
@@ -149,8 +164,9 @@ async function purgeTable(
 export function createDataPurgeActivities(clients: Pick<ReconciliationClients, 'db' | 'temporal' | 'now'>) {
   return {
     /**
-     * Deletes settled inbox events and delivered notifications older than `olderThanSeconds`, batch by batch,
-     * keeping those of running workflows and inbox events a pending event shares a PaymentIntent with.
+     * Deletes settled inbox events, delivered notifications and balance refresh requests older than
+     * `olderThanSeconds`, batch by batch, keeping those of running workflows and inbox events a pending event
+     * shares a PaymentIntent with.
      * A retry resumes at the cursor its last heartbeat recorded, with the same cut-off; past its time budget it
      * stops (`complete: false`) and the next run carries on.
      */
@@ -159,7 +175,10 @@ export function createDataPurgeActivities(clients: Pick<ReconciliationClients, '
         olderThan: new Date(clients.now().getTime() - input.olderThanSeconds * 1000).toISOString(),
         stripeEvents: { purged: 0, kept: 0, after: null },
         notifications: { purged: 0, kept: 0, after: null },
+        balanceRefreshRequests: { purged: 0, kept: 0, after: null },
       });
+      // A heartbeat recorded by an attempt of the version before balance refresh requests were purged.
+      progress.balanceRefreshRequests ??= { purged: 0, kept: 0, after: null };
       const deadline = Date.now() + (input.timeBudgetMs ?? PURGE_TIME_BUDGET_MS);
       const known = new Map<string, boolean>();
       let complete = true;
@@ -170,6 +189,10 @@ export function createDataPurgeActivities(clients: Pick<ReconciliationClients, '
         complete,
         stripeEvents: { purged: progress.stripeEvents.purged, kept: progress.stripeEvents.kept },
         notifications: { purged: progress.notifications.purged, kept: progress.notifications.kept },
+        balanceRefreshRequests: {
+          purged: progress.balanceRefreshRequests.purged,
+          kept: progress.balanceRefreshRequests.kept,
+        },
       };
       log.info('expired data purged', {
         olderThan: result.olderThan,
@@ -177,6 +200,8 @@ export function createDataPurgeActivities(clients: Pick<ReconciliationClients, '
         stripeEventsKept: result.stripeEvents.kept,
         notificationsPurged: result.notifications.purged,
         notificationsKept: result.notifications.kept,
+        balanceRefreshRequestsPurged: progress.balanceRefreshRequests.purged,
+        balanceRefreshRequestsKept: progress.balanceRefreshRequests.kept,
         complete,
       });
       return result;

@@ -14,12 +14,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Connection, isGrpcServiceError } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time.js';
+import { msToNumber, msToTs } from '@temporalio/common/lib/time.js';
 import { startChild, type ChildExit, type ManagedChild } from '../child-process.js';
 import type { DevSettings } from '../dev-stack.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../embedded-postgres.js';
 import { isPortOpen } from '../port-check.js';
 import { registerSearchAttributes } from '../register-search-attributes.js';
+import { setNamespaceRetention } from '../temporal-dev-server.js';
 import { tokenList } from '../../config/bearer-tokens.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -69,7 +70,7 @@ export interface ClusterTopologyOptions {
   secrets: ClusterSecrets;
   binaries: ClusterBinaries;
   namespace?: string;
-  /** The namespace's workflow retention when it is created, in ms or as `72h` (default 72h; start:cluster: TEMPORAL_NAMESPACE_RETENTION). */
+  /** The namespace's workflow retention, set at every start, in ms or as `72h` (default 72h; start:cluster: TEMPORAL_NAMESPACE_RETENTION). */
   retention?: number | string;
   /** Start the Web UI server (default true). */
   ui?: boolean;
@@ -467,8 +468,11 @@ export async function migrateTemporalDatabases(sqlTool: string, dbPort: number, 
   }
 }
 
-/** Registers the namespace unless it exists, then the search attributes once the services know it. */
-async function ensureNamespace(
+/**
+ * Registers the namespace unless it exists, else sets its retention to `retention`; then the search
+ * attributes once the services know it.
+ */
+export async function ensureNamespace(
   address: string,
   namespace: string,
   retention: number | string,
@@ -500,6 +504,8 @@ async function ensureNamespace(
         log(`created namespace ${namespace}`);
       } catch (error) {
         if (!(isGrpcServiceError(error) && Number(error.code) === GRPC_ALREADY_EXISTS)) throw error;
+        // An existing namespace takes the retention this start was given (TEMPORAL_NAMESPACE_RETENTION changed).
+        await setNamespaceRetention(connection, namespace, msToNumber(retention) / 1000);
       }
     });
     // A new namespace reaches the services' caches a few seconds later: retry until it is known.

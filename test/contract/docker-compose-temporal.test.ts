@@ -20,7 +20,8 @@ import { startTestPostgres, type TestPostgres } from '../../harness/postgres.js'
 import { toolPath, toolsCacheDir } from '../../harness/tool-paths.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../../workflows/common/search-attributes.js';
-import { MIGRATE_TEMPORAL_DB } from '../../dev/cluster/topology.js';
+import { MIGRATE_TEMPORAL_DB, ensureNamespace } from '../../dev/cluster/topology.js';
+import { DEFAULT_NAMESPACE_RETENTION_SECONDS, loadNamespaceRetention } from '../../config/env.js';
 import {
   ROOT,
   argvOf,
@@ -269,6 +270,48 @@ describe("docker-compose.yml's temporal-namespace job", () => {
     for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_CLI_TYPES)) {
       expect(customAttributes[name], name).toBe(`INDEXED_VALUE_TYPE_${type.toUpperCase()}`);
     }
+  });
+
+  /** The namespace's retention of closed workflows, in seconds, as the CLI describes it. */
+  async function retentionSeconds(namespace: string): Promise<number> {
+    const { stdout } = await run(toolPath('TEMPORAL_CLI_PATH'), [
+      ...['operator', 'namespace', 'describe', '--namespace', namespace],
+      ...['--address', server.address, '--output', 'json'],
+    ]);
+    const { config } = JSON.parse(stdout) as { config: { workflowExecutionRetentionTtl: string } };
+    return Number.parseFloat(config.workflowExecutionRetentionTtl);
+  }
+
+  it("creates the namespace with TEMPORAL_NAMESPACE_RETENTION and sets an existing one's to it when run again", async () => {
+    const job = services['temporal-namespace'];
+    const namespace = 'compose-namespace-retention';
+    const runJob = async (retention?: string) => {
+      const operator: Record<string, string> = { TEMPORAL_NAMESPACE: namespace };
+      if (retention) operator.TEMPORAL_NAMESPACE_RETENTION = retention;
+      const env = containerEnvironment(
+        job,
+        { TEMPORAL_ADDRESS: server.address, PATH: `${binDir}:${process.env.PATH}`, HOME: binDir },
+        operator,
+      );
+      // Unset, compose passes what the product's tools default to, a value they accept.
+      if (!retention) expect(loadNamespaceRetention(env)).toBe(DEFAULT_NAMESPACE_RETENTION_SECONDS);
+      const [shell, ...args] = argvOf(job).map((word) => composeValue(word));
+      await run(shell, args, { env, timeout: 25_000 });
+    };
+    await runJob('14d');
+    expect(await retentionSeconds(namespace)).toBe(14 * 86_400);
+    await runJob('21d');
+    expect(await retentionSeconds(namespace)).toBe(21 * 86_400);
+    await runJob();
+    expect(await retentionSeconds(namespace)).toBe(DEFAULT_NAMESPACE_RETENTION_SECONDS);
+  });
+
+  it("is matched by npm run start:cluster's namespace step: a start with another TEMPORAL_NAMESPACE_RETENTION updates the existing namespace", async () => {
+    const namespace = 'start-cluster-retention';
+    await ensureNamespace(server.address, namespace, 14 * 86_400_000, () => undefined);
+    expect(await retentionSeconds(namespace)).toBe(14 * 86_400);
+    await ensureNamespace(server.address, namespace, 10 * 86_400_000, () => undefined);
+    expect(await retentionSeconds(namespace)).toBe(10 * 86_400);
   });
 });
 

@@ -55,7 +55,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await db.query('TRUNCATE stripe_events, notifications');
+  await db.query('TRUNCATE stripe_events, notifications, balance_refresh_requests');
 });
 
 /** A unique id for this test's bookings, so visibility answers for them alone. */
@@ -93,6 +93,15 @@ async function notification(id: string, bookingId: string, ageDays: number, deli
      VALUES ($1, $2, 'hold.released', '{}', now() - make_interval(days => $3),
              CASE WHEN $4 THEN now() - make_interval(days => $3) END, 1)`,
     [id, bookingId, ageDays, delivered],
+  );
+}
+
+/** Records that `bookingId` asked for a balance refresh of `accountId` `ageDays` ago. */
+async function balanceRefreshRequest(accountId: string, bookingId: string, ageDays: number): Promise<void> {
+  await db.query(
+    `INSERT INTO balance_refresh_requests (account_id, booking_id, requested_at)
+     VALUES ($1, $2, now() - make_interval(days => $3))`,
+    [accountId, bookingId, ageDays],
   );
 }
 
@@ -212,6 +221,33 @@ describe('retention purge', () => {
     ]);
     expect(result.stripeEvents).toEqual({ purged: 1, kept: 6 });
     expect(result.notifications).toEqual({ purged: 1, kept: 5 });
+  });
+
+  it('deletes balance refresh requests older than the retention, never one of a booking still running, however old', async () => {
+    const running = `running-${uid()}`;
+    const closed = `closed-${uid()}`;
+    await runningWorkflows(bookingWorkflowId(running));
+    await closedWorkflows(bookingWorkflowId(closed));
+    await balanceRefreshRequest('fca_running', running, 200);
+    await balanceRefreshRequest('fca_old', closed, 40);
+    await balanceRefreshRequest('fca_recent', closed, 34);
+    // The same account asked about by a finished booking, then by a running one: the running one's row stays.
+    await balanceRefreshRequest('fca_shared', closed, 150);
+    await balanceRefreshRequest('fca_shared', running, 120);
+    await balanceRefreshRequest('fca_gone', `gone-${uid()}`, 60);
+
+    const result = await purge({ batchSize: 2 });
+
+    const { rows } = await db.query<{ account_id: string; booking_id: string }>(
+      'SELECT account_id, booking_id FROM balance_refresh_requests ORDER BY account_id, booking_id',
+    );
+    expect(rows).toEqual([
+      { account_id: 'fca_recent', booking_id: closed },
+      { account_id: 'fca_running', booking_id: running },
+      { account_id: 'fca_shared', booking_id: running },
+    ]);
+    expect(result.balanceRefreshRequests).toEqual({ purged: 3, kept: 2 });
+    expect(result.complete).toBe(true);
   });
 
   it('keeps a settled event whose PaymentIntent a pending event shares: the relay finds its booking through it', async () => {

@@ -170,6 +170,8 @@ export interface DataPurgeResult {
   complete: boolean;
   stripeEvents: PurgedRows;
   notifications: PurgedRows;
+  /** Which booking asked for a bank account's balance refresh; absent from purges by workers before it was purged. */
+  balanceRefreshRequests?: PurgedRows;
 }
 
 /** Query returning the report so far (a large reconciliation takes a while). */
