@@ -38,6 +38,30 @@ export async function createBookings(
   );
 }
 
+/**
+ * Creates `count` bookings on a card that asks for 3-D Secure through the first API, and has each
+ * customer complete it (the emulator's control route): held once the authorization's webhook is signalled.
+ */
+export async function createAuthenticatedBookings(cluster: TestCluster, count: number): Promise<string[]> {
+  const bookingIds = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const booking = { ...shortBooking(12_000), holdPaymentMethod: 'pm_card_authenticationRequired' };
+      const created = await cluster.api(CREATING_API, 'POST', '/v1/bookings', booking);
+      if (created.status !== 201)
+        throw new Error(`creating ${booking.bookingId} answered ${created.status}: ${JSON.stringify(created.body)}`);
+      return booking.bookingId;
+    }),
+  );
+  await waitForHolds(cluster, bookingIds, ['requires_action'], CREATING_API);
+  for (const bookingId of bookingIds) {
+    const { body } = await cluster.api<BookingView>(CREATING_API, 'GET', `/v1/bookings/${bookingId}`);
+    await cluster.emulatorControl('POST', `/_emulator/payment_intents/${body.hold.paymentIntentId}/authenticate`, {
+      outcome: 'succeed',
+    });
+  }
+  return bookingIds;
+}
+
 /** Reads each booking through API `index` until every hold has one of `statuses`. */
 export async function waitForHolds(
   cluster: TestCluster,

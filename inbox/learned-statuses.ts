@@ -69,3 +69,45 @@ export function paymentIntentStatusOf(payload: unknown): string | null {
   const status = payload.data.object.status;
   return typeof status === 'string' ? status : null;
 }
+
+/** A learned status the retention purge may delete: learned before the retention cut-off. */
+export interface ExpiredLearnedStatus {
+  id: string;
+  /** `learned_at` as Postgres writes it (microseconds), for the purge's cursor. */
+  learnedAt: string;
+}
+
+/**
+ * Statuses learned before `learnedBefore`, oldest first, after the `(learnedAt, id)` cursor. Deleting one
+ * only makes the relay signal an event that repeats it, as before it was learned.
+ */
+export async function listExpiredLearnedStatuses(
+  db: Queryable,
+  learnedBefore: Date,
+  after: { at: string; id: string } | null,
+  limit: number,
+): Promise<ExpiredLearnedStatus[]> {
+  const result = await db.query<{ payment_intent_id: string; learned_at: string }>(
+    `SELECT payment_intent_id, learned_at::text AS learned_at
+       FROM payment_intent_statuses
+      WHERE learned_at < $1 AND (learned_at, payment_intent_id) > ($2::timestamptz, $3::text)
+      ORDER BY learned_at, payment_intent_id
+      LIMIT $4`,
+    [learnedBefore, after?.at ?? '-infinity', after?.id ?? '', limit],
+  );
+  return result.rows.map((row) => ({ id: row.payment_intent_id, learnedAt: row.learned_at }));
+}
+
+/** Deletes these learned statuses if still learned before `learnedBefore`; returns how many were deleted. */
+export async function deleteExpiredLearnedStatuses(
+  db: Queryable,
+  ids: readonly string[],
+  learnedBefore: Date,
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await db.query(
+    'DELETE FROM payment_intent_statuses WHERE payment_intent_id = ANY($1::text[]) AND learned_at < $2',
+    [ids, learnedBefore],
+  );
+  return result.rowCount ?? 0;
+}

@@ -1,6 +1,6 @@
 /**
  * Retention of the rows that grow with every booking (docs/DATA-LIFECYCLE.md): settled inbox events,
- * delivered notifications and balance refresh requests older than DATA_RETENTION are deleted in bounded batches, oldest first, except
+ * delivered notifications, balance refresh requests and learned PaymentIntent statuses older than DATA_RETENTION are deleted in bounded batches, oldest first, except
  * those of a booking or setup whose workflow is still running (asked of Temporal, batch by batch) and
  * inbox events a pending event still needs to find its booking. Pending events and undelivered
  * notifications are never read here, however old.
@@ -13,6 +13,7 @@ import {
 } from '../../db/balance-refresh-requests.js';
 import { deleteExpiredDeliveredNotifications, listExpiredDeliveredNotifications } from '../../db/notifications.js';
 import { deleteExpiredSettledEvents, listExpiredSettledEvents } from '../../inbox/inbox-store.js';
+import { deleteExpiredLearnedStatuses, listExpiredLearnedStatuses } from '../../inbox/learned-statuses.js';
 import { BOOKING_ID_PATTERN, bookingWorkflowId } from '../../workflows/booking/contract.js';
 import type { DataPurgeInput, DataPurgeResult, PurgedRows } from '../../workflows/reconciliation/contract.js';
 import { paymentMethodSetupWorkflowId, SETUP_ID_PATTERN } from '../../workflows/setup/contract.js';
@@ -29,7 +30,7 @@ interface ExpiredRow {
 
 /** How the purge reads and deletes one table. */
 interface RetainedTable {
-  name: 'stripeEvents' | 'notifications' | 'balanceRefreshRequests';
+  name: 'stripeEvents' | 'notifications' | 'balanceRefreshRequests' | 'learnedStatuses';
   list(
     db: ReconciliationClients['db'],
     before: Date,
@@ -81,6 +82,18 @@ const TABLES: RetainedTable[] = [
         workflowIds: ownerWorkflowIds(request.bookingId, null),
       })),
     delete: deleteExpiredBalanceRefreshRequests,
+  },
+  {
+    // What the booking activities learned of each PaymentIntent (inbox/learned-statuses.ts): without a
+    // row, the relay signals an event that repeats it, as it always could. No workflow needs one kept.
+    name: 'learnedStatuses',
+    list: async (db, before, after, limit) =>
+      (await listExpiredLearnedStatuses(db, before, after, limit)).map((learned) => ({
+        id: learned.id,
+        at: learned.learnedAt,
+        workflowIds: [],
+      })),
+    delete: deleteExpiredLearnedStatuses,
   },
 ];
 
@@ -176,9 +189,11 @@ export function createDataPurgeActivities(clients: Pick<ReconciliationClients, '
         stripeEvents: { purged: 0, kept: 0, after: null },
         notifications: { purged: 0, kept: 0, after: null },
         balanceRefreshRequests: { purged: 0, kept: 0, after: null },
+        learnedStatuses: { purged: 0, kept: 0, after: null },
       });
-      // A heartbeat recorded by an attempt of the version before balance refresh requests were purged.
+      // A heartbeat recorded by an attempt of a version that purged fewer tables.
       progress.balanceRefreshRequests ??= { purged: 0, kept: 0, after: null };
+      progress.learnedStatuses ??= { purged: 0, kept: 0, after: null };
       const deadline = Date.now() + (input.timeBudgetMs ?? PURGE_TIME_BUDGET_MS);
       const known = new Map<string, boolean>();
       let complete = true;
@@ -193,6 +208,7 @@ export function createDataPurgeActivities(clients: Pick<ReconciliationClients, '
           purged: progress.balanceRefreshRequests.purged,
           kept: progress.balanceRefreshRequests.kept,
         },
+        learnedStatuses: { purged: progress.learnedStatuses.purged, kept: progress.learnedStatuses.kept },
       };
       log.info('expired data purged', {
         olderThan: result.olderThan,
@@ -202,6 +218,7 @@ export function createDataPurgeActivities(clients: Pick<ReconciliationClients, '
         notificationsKept: result.notifications.kept,
         balanceRefreshRequestsPurged: progress.balanceRefreshRequests.purged,
         balanceRefreshRequestsKept: progress.balanceRefreshRequests.kept,
+        learnedStatusesPurged: progress.learnedStatuses.purged,
         complete,
       });
       return result;

@@ -55,7 +55,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await db.query('TRUNCATE stripe_events, notifications, balance_refresh_requests');
+  await db.query('TRUNCATE stripe_events, notifications, balance_refresh_requests, payment_intent_statuses');
 });
 
 /** A unique id for this test's bookings, so visibility answers for them alone. */
@@ -247,6 +247,29 @@ describe('retention purge', () => {
       { account_id: 'fca_shared', booking_id: running },
     ]);
     expect(result.balanceRefreshRequests).toEqual({ purged: 3, kept: 2 });
+    expect(result.complete).toBe(true);
+  });
+
+  it('deletes the PaymentIntent statuses the activities learned longer ago than the retention', async () => {
+    for (const [paymentIntentId, ageDays] of [
+      ['pi_learned_old', 40],
+      ['pi_learned_older', 90],
+      ['pi_learned_recent', 34],
+    ] as const) {
+      await db.query(
+        `INSERT INTO payment_intent_statuses (payment_intent_id, status, learned_at)
+         VALUES ($1, 'canceled', now() - make_interval(days => $2))`,
+        [paymentIntentId, ageDays],
+      );
+    }
+
+    const result = await purge({ batchSize: 1 });
+
+    const { rows } = await db.query<{ payment_intent_id: string }>(
+      'SELECT payment_intent_id FROM payment_intent_statuses',
+    );
+    expect(rows.map((row) => row.payment_intent_id)).toEqual(['pi_learned_recent']);
+    expect(result.learnedStatuses).toEqual({ purged: 2, kept: 0 });
     expect(result.complete).toBe(true);
   });
 

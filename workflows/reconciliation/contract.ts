@@ -172,6 +172,8 @@ export interface DataPurgeResult {
   notifications: PurgedRows;
   /** Which booking asked for a bank account's balance refresh; absent from purges by workers before it was purged. */
   balanceRefreshRequests?: PurgedRows;
+  /** Absent from the results of workers from before learned PaymentIntent statuses were purged. */
+  learnedStatuses?: PurgedRows;
 }
 
 /** Query returning the report so far (a large reconciliation takes a while). */
