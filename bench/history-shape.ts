@@ -53,6 +53,8 @@ export interface PathShape {
   apiCallsMeasured: boolean;
   /** Actions one `GET /v1/bookings/:id` of this booking cost (its workflow query); null when unmeasured. */
   actionsPerView: number | null;
+  /** Actions one `GET /v1/bookings/:id/status` costs (a describe: none); null when not measured. */
+  actionsPerStatusRead: number | null;
   /** The history's size as Temporal stores it (protobuf, payloads encrypted by the codec). */
   historyBytes: number;
   /** Rows and bytes (pg_column_size of whole rows, indexes excluded) the booking left in Postgres. */
@@ -168,10 +170,10 @@ async function storageOf(target: BenchTarget, bookingId: string): Promise<PathSh
   };
 }
 
-/** Actions one `GET /v1/bookings/:id` costs, from the API's count of the queries it sent. */
-async function actionsPerView(target: BenchTarget, bookingId: string): Promise<number | null> {
+/** Actions one `GET` of `path` costs, from the API's count of the Temporal calls it sent. */
+async function actionsPerRead(target: BenchTarget, path: string): Promise<number | null> {
   const before = await target.apiTemporalCalls();
-  const view = await target.api('GET', `/v1/bookings/${bookingId}`);
+  const view = await target.api('GET', path);
   const after = await target.apiTemporalCalls();
   if (!before || !after || view.status !== 200) return null;
   return totalActions(apiOnlyActions(before, after));
@@ -307,7 +309,8 @@ export async function measurePathShape(target: BenchTarget, path: 'card' | 'ach-
     actions,
     actionCount: totalActions(actions),
     apiCallsMeasured: callsBefore !== null && callsAfter !== null,
-    actionsPerView: await actionsPerView(target, bookingId),
+    actionsPerView: await actionsPerRead(target, `/v1/bookings/${bookingId}`),
+    actionsPerStatusRead: await actionsPerRead(target, `/v1/bookings/${bookingId}/status`),
     historyBytes: proto.temporal.api.history.v1.History.encode(history).finish().length,
     storage: await storageOf(target, bookingId),
   };

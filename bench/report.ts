@@ -114,6 +114,11 @@ export function renderTable(results: BenchResults): string {
       card.actionsPerView === null ? 'not measured' : String(card.actionsPerView),
       '',
     ],
+    [
+      'actions per GET /v1/bookings/:id/status',
+      card.actionsPerStatusRead === null ? 'not measured' : String(card.actionsPerStatusRead),
+      '',
+    ],
     ['history bytes: card / ACH microdeposits', `${kib(card.historyBytes)} / ${kib(ach.historyBytes)}`, ''],
     [
       'Postgres rows (bytes): card / ACH',
@@ -269,8 +274,9 @@ const RELAY_FILTER_TRADE = [
     'webhook is signalled as it always was. The trade: when a worker dies after Stripe answered and before the activity completed, ' +
     "the workflow learns the answer from the activity's retry (Stripe replays it under the same idempotency key) after the activity's " +
     'timeout, where the webhook would have told it sooner; and a webhook that reaches the inbox before its call has returned is still ' +
-    'signalled. Before this, the card path below cost 5 signals and 2 `readPaymentIntent` activities (7 actions, 2 Stripe reads) more, ' +
-    'the ACH path 11 signals and 5 reads (16 actions, 5 reads) more (bench run of 2026-12-03T14:57Z).',
+    'signalled. Measured on the dev stack: the card path went from 5 signals and 2 `readPaymentIntent` activities (7 actions, ' +
+    '2 Stripe reads; bench run of 2026-12-03T14:57Z) to none; the ACH path from 11 signals and 5 reads (16 actions) to 1 ' +
+    'signal and 1 read, `payment_intent.succeeded`, which only a webhook can bring (run of 2026-12-03T17:35Z).',
   '',
 ];
 
@@ -526,7 +532,9 @@ function actionsParagraph(shape: PathShape): string[] {
     shape.actionsPerView === null
       ? "A `GET /v1/bookings/:id` was not measured (the API's /metrics did not answer)."
       : `A \`GET /v1/bookings/:id\` costs ${shape.actionsPerView} action (the workflow query behind it): a booking service polling every 5 s ` +
-        `for a day pays ${(shape.actionsPerView * 17_280).toLocaleString('en-US')} actions per booking.`;
+        `for a day pays ${(shape.actionsPerView * 17_280).toLocaleString('en-US')} actions per booking; ` +
+        `\`GET /v1/bookings/:id/status\` (the statuses from the workflow's search attributes, by describe) costs ` +
+        `${shape.actionsPerStatusRead ?? 'an unmeasured number of'} actions.`;
   return [
     `**${actionFigure(shape)} Temporal Cloud actions** (${dollarsPerMillion(shape)} per million bookings at $${DOLLARS_PER_MILLION_ACTIONS} ` +
       `per million actions), counted from the history by the rules of https://docs.temporal.io/cloud/actions plus the queries and ` +

@@ -53,6 +53,7 @@ describe('npm run bench', () => {
         1 + Object.values(shape.activities).reduce((sum, n) => sum + n, 0) + shape.signals + shape.timers,
       );
       expect(shape.actionsPerView).toBe(1);
+      expect(shape.actionsPerStatusRead).toBe(0);
       expect(shape.historyBytes).toBeGreaterThan(1_000);
       expect(shape.storage.inboxRows).toBe(shape.webhookTypes.length);
       expect(shape.storage.notificationRows).toBeGreaterThanOrEqual(2);
