@@ -305,6 +305,8 @@ describe('ops find bookings and setups with `temporal workflow list --query` and
           PATH: `${path.dirname(toolPath('TEMPORAL_CLI_PATH'))}:${process.env.PATH ?? ''}`,
           TEMPORAL_ADDRESS: system.temporal.address,
           NAMESPACE: namespace,
+          // The job's environment in docker-compose.yml, with compose's default.
+          TEMPORAL_NAMESPACE_RETENTION: '30d',
         },
       });
 
