@@ -20,6 +20,15 @@ export interface HoldIntentRequest {
   extendedAuthorization?: boolean;
 }
 
+/**
+ * Inputs of a hold's PaymentIntent created and confirmed in one request (`confirm: true`): the
+ * issuer is asked at once; a decline is a 402 whose error carries the PaymentIntent.
+ */
+export interface HoldPlacementRequest extends HoldIntentRequest {
+  /** A saved card charged while the customer is away: Stripe must not ask for 3-D Secure. */
+  offSession?: boolean;
+}
+
 /** Inputs of the confirmation that asks the issuer for the authorization. */
 export interface HoldConfirmationRequest {
   paymentIntentId: string;
@@ -71,6 +80,8 @@ export interface PaymentGateway {
   retrieveCustomer(stripeCustomerId: string): Promise<Stripe.Customer | Stripe.DeletedCustomer>;
   createHoldPaymentIntent(input: HoldIntentRequest): Promise<Stripe.PaymentIntent>;
   confirmHoldPaymentIntent(input: HoldConfirmationRequest): Promise<Stripe.PaymentIntent>;
+  /** Creates and confirms a hold's PaymentIntent in one request. */
+  placeHoldPaymentIntent(input: HoldPlacementRequest): Promise<Stripe.PaymentIntent>;
   retrievePaymentIntent(paymentIntentId: string): Promise<Stripe.PaymentIntent>;
   createBankPaymentIntent(input: BankPaymentIntentRequest): Promise<Stripe.PaymentIntent>;
   confirmBankPaymentIntent(input: BankPaymentConfirmationRequest): Promise<Stripe.PaymentIntent>;
@@ -128,33 +139,25 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
 
     retrieveCustomer: (stripeCustomerId) => stripe.customers.retrieve(stripeCustomerId),
 
-    createHoldPaymentIntent: ({ bookingId, attempt, paymentMethod, stripeCustomerId, idempotencyKey, ...plan }) =>
-      stripe.paymentIntents.create(
-        {
-          amount: HOLD_AMOUNT_CENTS,
-          currency: HOLD_CURRENCY,
-          capture_method: 'manual',
-          customer: stripeCustomerId,
-          payment_method: paymentMethod,
-          payment_method_types: ['card'],
-          description: `$1 authorization hold for booking ${bookingId}`,
-          metadata: {
-            booking_id: bookingId,
-            hold_attempt: String(attempt),
-            ...(plan.renewal && { hold_renewal: String(plan.renewal) }),
-          },
-          ...(plan.setupFutureUsage && { setup_future_usage: 'off_session' }),
-          ...(plan.extendedAuthorization && {
-            payment_method_options: { card: { request_extended_authorization: 'if_available' } },
-          }),
-        },
-        { idempotencyKey },
-      ),
+    createHoldPaymentIntent: ({ idempotencyKey, ...hold }) =>
+      stripe.paymentIntents.create(holdIntentParams(hold), { idempotencyKey }),
 
     confirmHoldPaymentIntent: ({ paymentIntentId, paymentMethod, offSession, idempotencyKey }) =>
       stripe.paymentIntents.confirm(
         paymentIntentId,
         { payment_method: paymentMethod, ...(offSession && { off_session: true }), expand: ['latest_charge'] },
+        { idempotencyKey },
+      ),
+
+    // docs.stripe.com/api/payment_intents/create#create_payment_intent-confirm: off_session only with confirm.
+    placeHoldPaymentIntent: ({ idempotencyKey, offSession, ...hold }) =>
+      stripe.paymentIntents.create(
+        {
+          ...holdIntentParams(hold),
+          confirm: true,
+          ...(offSession && { off_session: true }),
+          expand: ['latest_charge'],
+        },
         { idempotencyKey },
       ),
 
@@ -288,5 +291,33 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
     listSetupIntents: ({ stripeCustomerId }) => stripe.setupIntents.list({ customer: stripeCustomerId, limit: 100 }),
 
     listCustomers: ({ email }) => stripe.customers.list({ email, limit: 100 }),
+  };
+}
+
+/** The parameters of a $1 manual-capture hold's PaymentIntent, unconfirmed. */
+function holdIntentParams({
+  bookingId,
+  attempt,
+  paymentMethod,
+  stripeCustomerId,
+  ...plan
+}: Omit<HoldIntentRequest, 'idempotencyKey'>): Stripe.PaymentIntentCreateParams {
+  return {
+    amount: HOLD_AMOUNT_CENTS,
+    currency: HOLD_CURRENCY,
+    capture_method: 'manual',
+    customer: stripeCustomerId,
+    payment_method: paymentMethod,
+    payment_method_types: ['card'],
+    description: `$1 authorization hold for booking ${bookingId}`,
+    metadata: {
+      booking_id: bookingId,
+      hold_attempt: String(attempt),
+      ...(plan.renewal && { hold_renewal: String(plan.renewal) }),
+    },
+    ...(plan.setupFutureUsage && { setup_future_usage: 'off_session' }),
+    ...(plan.extendedAuthorization && {
+      payment_method_options: { card: { request_extended_authorization: 'if_available' } },
+    }),
   };
 }

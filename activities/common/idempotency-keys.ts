@@ -24,6 +24,14 @@ export function holdKey(bookingId: string, attempt: number, renewal?: number): s
 }
 
 /**
+ * Key for placing the hold of one attempt (and renewal) in one request: its PaymentIntent created
+ * and confirmed at once. Its own key: the request differs from an unconfirmed create.
+ */
+export function placeHoldKey(bookingId: string, attempt: number, renewal?: number): string {
+  return `booking-${bookingId}:place:${attempt}${renewalSuffix(renewal)}`;
+}
+
+/**
  * Key for confirming (authorizing) the hold of one attempt (and renewal); `onSession` for the
  * confirmation that brings the customer back after an off-session `authentication_required`.
  */

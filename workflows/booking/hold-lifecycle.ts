@@ -5,6 +5,7 @@
  * has its named step (`placeHold`, `waitForAuthentication`, `awaitPaymentMethod`, `holdUntilRelease`).
  */
 import { ActivityFailure, ApplicationFailure, log, patched, sleep } from '@temporalio/workflow';
+import type { PlacedHold } from '../../activities/booking/hold-activities.js';
 import type { CardDeclineDetails } from '../../activities/common/classify-stripe-error.js';
 import type { PaymentIntentSnapshot } from '../../activities/common/payment-intent-snapshot.js';
 import { stripeReads, stripeReleases, stripeWrites } from '../common/activity-stubs.js';
@@ -26,7 +27,12 @@ import {
 import { deferredPlacementTime, nextAuthorizationTime, releaseTarget, savesCardForLater } from './hold-plan.js';
 import { computeReleaseDeadline } from './release-deadline.js';
 import { cancelledByStripe } from './stripe-cancellation.js';
-import { confirmationOutcome, ensureStripeCustomer } from '../common/stripe-write.js';
+import {
+  ONE_CALL_STRIPE_WRITES_PATCH,
+  confirmationOutcome,
+  ensureStripeCustomer,
+  outcomeUnknown,
+} from '../common/stripe-write.js';
 
 /** Rounds of release attempts (each one the activity's full retry window) before giving up. */
 const RELEASE_ROUNDS = 3;
@@ -244,11 +250,13 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
   // ---- placing: create the PaymentIntent, then confirm it ------------------------------------------
 
   /**
-   * Creates the attempt's PaymentIntent (nothing held yet), then confirms it. Knowing the id before
-   * confirming means a hold whose outcome is unknown can always be cancelled.
+   * Places the attempt's hold: in one Stripe call when it needs a new PaymentIntent; otherwise (a
+   * declined PaymentIntent confirmed again, or a history from before one-call placement) creates
+   * the PaymentIntent (nothing held yet), then confirms it.
    */
   private async placeHold(): Promise<void> {
     const { hold, state } = this;
+    if (!hold.paymentIntentId && patched(ONE_CALL_STRIPE_WRITES_PATCH)) return this.placeHoldInOneCall();
     try {
       if (!state.stripeCustomerId)
         state.stripeCustomerId = await ensureStripeCustomer(this.ctx.writes, this.input.customer);
@@ -267,6 +275,111 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     if (state.cancelRequested && (hold.status === 'held' || hold.status === 'requires_action')) {
       await this.releaseHold('requested_by_customer', 'booking cancelled');
     }
+  }
+
+  /**
+   * One activity, one Stripe request: the customer's Stripe Customer ensured, the PaymentIntent
+   * created and confirmed at once. A lost answer is asked again under the same key (Stripe replays
+   * it, a decline included) or, once Stripe's answer is unknown, found by its metadata; a decline
+   * names its PaymentIntent, so a cancellation or the next attempt knows what to cancel or confirm.
+   */
+  private async placeHoldInOneCall(): Promise<void> {
+    const { hold, state } = this;
+    if (state.cancelRequested) {
+      this.markReleased('booking cancelled before the hold was placed');
+      return;
+    }
+    try {
+      const placed = await this.sendPlacement();
+      state.stripeCustomerId = placed.stripeCustomerId;
+      hold.paymentIntentId = placed.paymentIntent.paymentIntentId;
+      this.ctx.touch();
+      // Found by its metadata after a lost answer but never confirmed: confirmed as older runs do.
+      const confirmed =
+        placed.paymentIntent.status === 'requires_confirmation' ? await this.confirmHold() : placed.paymentIntent;
+      this.applySnapshot(confirmed);
+      if (hold.status === 'held' && this.verifying() && !state.cancelRequested) await this.finishVerification();
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      this.learnFromFailedPlacement(error);
+      if (!hold.paymentIntentId && outcomeUnknown(error)) await this.findUnansweredPlacement();
+      else await this.placementFailed(error);
+      return;
+    }
+    if (state.cancelRequested && (hold.status === 'held' || hold.status === 'requires_action')) {
+      await this.releaseHold('requested_by_customer', 'booking cancelled');
+    }
+  }
+
+  /** Sends the attempt's one-call placement, or finds what an unanswered one placed. */
+  private sendPlacement(): Promise<PlacedHold> {
+    const { hold, state } = this;
+    const { attempt, paymentMethod } = hold;
+    const offSession = hold.offSession === true;
+    const whose = { bookingId: state.bookingId, attempt, customer: this.input.customer };
+    const known = state.stripeCustomerId ? { stripeCustomerId: state.stripeCustomerId } : {};
+    return this.ctx.writes.run({
+      operation: `hold-place:${attempt}`,
+      send: (writeAttempt) =>
+        stripeWrites(
+          `place ${HOLD} hold on ${paymentMethod}${offSession ? ' off-session' : ''} in one call (attempt ${attempt})`,
+        ).placeHold({
+          ...whose,
+          ...known,
+          paymentMethod,
+          ...(offSession && { offSession }),
+          ...this.planArgs(offSession),
+          ...(writeAttempt !== undefined && { writeAttempt }),
+        }),
+      resolve: () => stripeReads(`find the hold of attempt ${attempt}`).findPlacedHold({ ...whose, ...known }),
+    });
+  }
+
+  /** What Stripe's refusal of a placement names: the Stripe Customer ensured, and the PaymentIntent a decline left. */
+  private learnFromFailedPlacement(error: ActivityFailure): void {
+    const failure = error.cause;
+    if (!(failure instanceof ApplicationFailure)) return;
+    const details = (failure.details?.[0] ?? {}) as { stripeCustomerId?: string; paymentIntentId?: string | null };
+    if (details.stripeCustomerId) this.state.stripeCustomerId = details.stripeCustomerId;
+    if (details.paymentIntentId && !this.hold.paymentIntentId) this.hold.paymentIntentId = details.paymentIntentId;
+    this.ctx.touch();
+  }
+
+  /**
+   * A placement whose outcome stayed unknown: no answer, and Stripe could not be read for the read's
+   * whole retry window. The PaymentIntent's id was never learned, so it is looked for again, in
+   * rounds; found, it is cancelled (it may hold $1); not found, nothing was placed.
+   */
+  private async findUnansweredPlacement(): Promise<void> {
+    const { hold, state } = this;
+    const whose = { bookingId: state.bookingId, attempt: hold.attempt, customer: this.input.customer };
+    log.error('hold placement unanswered; looking for its PaymentIntent', {
+      bookingId: state.bookingId,
+      attempt: hold.attempt,
+    });
+    for (let round = 1; !hold.paymentIntentId; round += 1) {
+      await sleep(RELEASE_ROUND_GAP, { summary: 'look again for the unanswered hold' });
+      try {
+        const found = await stripeReads(`find the unanswered hold of attempt ${hold.attempt}`).findPlacedHold(whose);
+        if (found === null) {
+          this.markFailed('the hold could not be placed');
+          return;
+        }
+        state.stripeCustomerId = found.stripeCustomerId;
+        hold.paymentIntentId = found.paymentIntent.paymentIntentId;
+        this.ctx.touch();
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        if (round >= RELEASE_ROUNDS) {
+          this.markFailed(
+            `the hold could not be placed, and Stripe could not be asked whether it was: look for the PaymentIntent of booking ${state.bookingId}, attempt ${hold.attempt} in Stripe`,
+          );
+          return;
+        }
+      }
+    }
+    // The placement may have reached the issuer: cancel whatever it left behind.
+    await this.releaseHold('abandoned', 'the hold could not be placed', 'failed');
   }
 
   /** Creates the attempt's PaymentIntent, or finds the one an unanswered create made. */
