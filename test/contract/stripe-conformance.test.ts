@@ -150,6 +150,39 @@ describe(`Stripe conformance`, () => {
     expect(waiting.amount_capturable).toBe(0);
   });
 
+  it('places a hold in one request (confirm: true): held, 3-D Secure, or a 402 that carries the PaymentIntent', async () => {
+    // docs.stripe.com/api/payment_intents/create#create_payment_intent-confirm: created and confirmed at
+    // once; docs.stripe.com/api/errors#errors-payment_intent: a card error names the PaymentIntent.
+    const customer = await newCustomer('one-call');
+    const place = (name: string, paymentMethod: string) =>
+      target.gateway.placeHoldPaymentIntent({
+        bookingId: `conformance-${name}`,
+        attempt: 1,
+        paymentMethod,
+        stripeCustomerId: customer.id,
+        idempotencyKey: target.key(`${name}-place`),
+      });
+
+    const held = await place('one-call-held', 'pm_card_visa');
+    expect(held.status).toBe('requires_capture');
+    expect(cardOf(held)?.capture_before).toEqual(expect.any(Number));
+    const waiting = await place('one-call-3ds', 'pm_card_threeDSecure2Required');
+    expect(waiting.status).toBe('requires_action');
+    expect(waiting.next_action?.type).toBe('use_stripe_sdk');
+
+    const declined = await refusal(place('one-call-declined', 'pm_card_chargeDeclined'));
+    expect(declined.type).toBe('StripeCardError');
+    expect(declined.statusCode).toBe(402);
+    expect(declined.payment_intent?.id).toMatch(/^pi_/);
+    expect(declined.payment_intent?.status).toBe('requires_payment_method');
+    expect(declined.payment_intent?.metadata).toMatchObject({ booking_id: 'conformance-one-call-declined' });
+    // docs.stripe.com/api/idempotent_requests: the 402 is saved and replayed, naming the same PaymentIntent.
+    const replayed = await refusal(place('one-call-declined', 'pm_card_chargeDeclined'));
+    expect(replayed.statusCode).toBe(402);
+    expect(replayed.headers?.['idempotent-replayed']).toBe('true');
+    expect(replayed.payment_intent?.id).toBe(declined.payment_intent?.id);
+  });
+
   it('replays a success under its idempotency key, and refuses the key with other parameters', async () => {
     // docs.stripe.com/api/idempotent_requests: a retry with the same key answers the saved result
     // (Idempotent-Replayed: true); the same key with other parameters is an idempotency_error.

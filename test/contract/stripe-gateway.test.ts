@@ -7,6 +7,7 @@ import {
   confirmHoldKey,
   customerKey,
   holdKey,
+  placeHoldKey,
   refundKey,
   balanceRefreshKey,
   releaseKey,
@@ -85,6 +86,22 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
       idempotencyKey: holdKey('b-1', 1, 2),
     });
     expect(paymentIntent.object).toBe('payment_intent');
+  });
+
+  it('places the hold in one request: created and confirmed, off-session for a saved card', async () => {
+    for (const offSession of [false, true]) {
+      const paymentIntent = await gateway.placeHoldPaymentIntent({
+        bookingId: 'b-1',
+        attempt: 1,
+        paymentMethod: 'pm_card_visa',
+        stripeCustomerId: 'cus_123',
+        offSession,
+        ...(!offSession && { setupFutureUsage: true }),
+        extendedAuthorization: true,
+        idempotencyKey: placeHoldKey('b-1', 1),
+      });
+      expect(paymentIntent.object).toBe('payment_intent');
+    }
   });
 
   it('confirms the hold with its payment method', async () => {

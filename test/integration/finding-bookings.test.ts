@@ -170,8 +170,8 @@ describe('ops find bookings and setups with `temporal workflow list --query` and
     const summaries = await historySummaries(soonId);
     expect(summaries).toContainEqual({
       event: 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
-      activity: 'confirmHold',
-      summary: 'place $1 hold on pm_card_visa (attempt 1)',
+      activity: 'placeHold',
+      summary: 'place $1 hold on pm_card_visa in one call (attempt 1)',
     });
     expect(summaries).toContainEqual({
       event: 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
