@@ -70,6 +70,22 @@ type LaterAuthorization =
   | { kind: 'requires_action'; paymentIntentId: string }
   | { kind: 'declined'; paymentIntentId: string; declineCode: string | null };
 
+/** A later authorization to place: which renewal (none for a new card's first), on what, whether off-session, for which attempt. */
+interface PlannedAuthorization {
+  renewal: number | undefined;
+  paymentMethod: string;
+  offSession: boolean;
+  attempt: number;
+}
+
+/** A later authorization as activity summaries name it: `attempt 1, renewal 2`. */
+const laterName = ({ attempt, renewal }: PlannedAuthorization): string =>
+  `attempt ${attempt}${renewal ? `, renewal ${renewal}` : ''}`;
+
+/** A later authorization's part of its write operations: `1:renewal:2`. */
+const laterSuffix = ({ attempt, renewal }: PlannedAuthorization): string =>
+  `${attempt}${renewal ? `:renewal:${renewal}` : ''}`;
+
 /** Why a hold is being released, and what its end is called once Stripe has cancelled it. */
 type ReleasePlan = Omit<UnreleasedHold, 'since'>;
 
@@ -339,9 +355,9 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
   private learnFromFailedPlacement(error: ActivityFailure): void {
     const failure = error.cause;
     if (!(failure instanceof ApplicationFailure)) return;
-    const details = (failure.details?.[0] ?? {}) as { stripeCustomerId?: string; paymentIntentId?: string | null };
-    if (details.stripeCustomerId) this.state.stripeCustomerId = details.stripeCustomerId;
-    if (details.paymentIntentId && !this.hold.paymentIntentId) this.hold.paymentIntentId = details.paymentIntentId;
+    const { stripeCustomerId } = (failure.details?.[0] ?? {}) as { stripeCustomerId?: string };
+    if (stripeCustomerId) this.state.stripeCustomerId = stripeCustomerId;
+    this.hold.paymentIntentId ??= paymentIntentOf(error);
     this.ctx.touch();
   }
 
@@ -886,8 +902,9 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
 
   /**
    * Places a later authorization (a renewal, a deferred hold, a new card while the previous one holds):
-   * created and confirmed under keys from the booking, the attempt and the renewal number. Off-session,
-   * `authentication_required` brings the customer back: confirmed on-session, it waits for 3-D Secure.
+   * in one Stripe call, or (histories from before it) created, then confirmed, under keys from the
+   * booking, the attempt and the renewal number. Off-session, `authentication_required` brings the
+   * customer back: confirmed on-session, it waits for 3-D Secure.
    */
   private async placeLaterAuthorization(
     renewal: number | undefined,
@@ -895,12 +912,68 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     offSession: boolean,
     attempt = this.hold.attempt,
   ): Promise<LaterAuthorization> {
+    const later: PlannedAuthorization = { renewal, paymentMethod, offSession, attempt };
+    if (patched(ONE_CALL_STRIPE_WRITES_PATCH)) return this.placeLaterInOneCall(later);
+    const paymentIntentId = (await this.createLaterAuthorization(later)).paymentIntentId;
+    this.recordLaterAuthorization(later, paymentIntentId);
+    try {
+      return this.laterOutcome(await this.confirmLaterAuthorization(later, paymentIntentId, false));
+    } catch (error) {
+      return this.afterLaterDecline(later, paymentIntentId, error);
+    }
+  }
+
+  /** A later authorization in one call; a decline names its PaymentIntent, which the customer may authenticate. */
+  private async placeLaterInOneCall(later: PlannedAuthorization): Promise<LaterAuthorization> {
     const { state } = this;
+    const whose = {
+      bookingId: state.bookingId,
+      attempt: later.attempt,
+      customer: this.input.customer,
+      stripeCustomerId: state.stripeCustomerId!,
+      ...(later.renewal && { renewal: later.renewal }),
+    };
+    let placed: PlacedHold;
+    try {
+      placed = await this.ctx.writes.run({
+        operation: `hold-place:${laterSuffix(later)}`,
+        send: (writeAttempt) =>
+          stripeWrites(
+            `authorize ${HOLD} on ${later.paymentMethod}${later.offSession ? ' off-session' : ''} in one call (${laterName(later)})`,
+          ).placeHold({
+            ...whose,
+            paymentMethod: later.paymentMethod,
+            ...(later.offSession ? { offSession: true } : { setupFutureUsage: true }),
+            ...(this.input.policy.extendedAuthorization && { extendedAuthorization: true }),
+            ...(writeAttempt !== undefined && { writeAttempt }),
+          }),
+        resolve: () => stripeReads(`find the authorization of ${laterName(later)}`).findPlacedHold(whose),
+      });
+    } catch (error) {
+      const paymentIntentId = paymentIntentOf(error);
+      if (!paymentIntentId) throw error;
+      this.recordLaterAuthorization(later, paymentIntentId);
+      return this.afterLaterDecline(later, paymentIntentId, error);
+    }
+    const { paymentIntentId } = placed.paymentIntent;
+    this.recordLaterAuthorization(later, paymentIntentId);
+    // Found by its metadata after a lost answer but never confirmed: confirmed as older runs do.
+    if (placed.paymentIntent.status !== 'requires_confirmation') return this.laterOutcome(placed.paymentIntent);
+    try {
+      return this.laterOutcome(await this.confirmLaterAuthorization(later, paymentIntentId, false));
+    } catch (error) {
+      return this.afterLaterDecline(later, paymentIntentId, error);
+    }
+  }
+
+  /** Creates a later authorization's PaymentIntent, unconfirmed (histories from before one-call placement). */
+  private createLaterAuthorization(later: PlannedAuthorization): Promise<PaymentIntentSnapshot> {
+    const { state } = this;
+    const { renewal, paymentMethod, offSession, attempt } = later;
     const stripeCustomerId = state.stripeCustomerId!;
-    const which = `attempt ${attempt}${renewal ? `, renewal ${renewal}` : ''}`;
-    const suffix = `${attempt}${renewal ? `:renewal:${renewal}` : ''}`;
-    const created = await this.ctx.writes.run({
-      operation: `hold-create:${suffix}`,
+    const which = laterName(later);
+    return this.ctx.writes.run({
+      operation: `hold-create:${laterSuffix(later)}`,
       send: (writeAttempt) =>
         stripeWrites(`create the next ${HOLD} authorization (${which})`).createHold({
           bookingId: state.bookingId,
@@ -920,49 +993,67 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
           ...(renewal && { renewal }),
         }),
     });
-    const paymentIntentId = created.paymentIntentId;
+  }
+
+  /** Lists a later authorization among the hold's, waiting on its outcome. */
+  private recordLaterAuthorization(later: PlannedAuthorization, paymentIntentId: string): void {
     this.recordAuthorization(paymentIntentId, {
-      renewal: renewal ?? 0,
-      attempt,
-      offSession,
+      renewal: later.renewal ?? 0,
+      attempt: later.attempt,
+      offSession: later.offSession,
       outcome: 'requires_action',
     });
-    const confirm = (onSession: boolean) =>
-      this.ctx.writes.run({
-        operation: `hold-confirm:${suffix}${onSession ? ':on-session' : ''}`,
-        send: (writeAttempt) =>
-          stripeWrites(
-            `authorize ${HOLD} on ${paymentMethod}${onSession ? '' : ' off-session'} (${which})`,
-          ).confirmHold({
-            bookingId: state.bookingId,
-            attempt,
-            paymentIntentId,
-            paymentMethod,
-            offSession: offSession && !onSession,
-            ...(renewal && { renewal }),
-            ...(onSession && offSession && { bringBackCustomer: true }),
-            ...(writeAttempt !== undefined && { writeAttempt }),
-          }),
-        resolve: async () =>
-          confirmationOutcome(
-            await stripeReads(`read ${paymentIntentId}: was it confirmed?`).readPaymentIntent(paymentIntentId),
-            paymentMethod,
-          ),
-      });
+  }
+
+  /** Confirms a later authorization's PaymentIntent, off-session or (bringing the customer back) on-session. */
+  private confirmLaterAuthorization(
+    later: PlannedAuthorization,
+    paymentIntentId: string,
+    onSession: boolean,
+  ): Promise<PaymentIntentSnapshot> {
+    const { renewal, paymentMethod, offSession, attempt } = later;
+    return this.ctx.writes.run({
+      operation: `hold-confirm:${laterSuffix(later)}${onSession ? ':on-session' : ''}`,
+      send: (writeAttempt) =>
+        stripeWrites(
+          `authorize ${HOLD} on ${paymentMethod}${onSession ? '' : ' off-session'} (${laterName(later)})`,
+        ).confirmHold({
+          bookingId: this.state.bookingId,
+          attempt,
+          paymentIntentId,
+          paymentMethod,
+          offSession: offSession && !onSession,
+          ...(renewal && { renewal }),
+          ...(onSession && offSession && { bringBackCustomer: true }),
+          ...(writeAttempt !== undefined && { writeAttempt }),
+        }),
+      resolve: async () =>
+        confirmationOutcome(
+          await stripeReads(`read ${paymentIntentId}: was it confirmed?`).readPaymentIntent(paymentIntentId),
+          paymentMethod,
+        ),
+    });
+  }
+
+  /**
+   * A later authorization Stripe declined: off-session `authentication_required` is confirmed again
+   * on-session (the customer is brought back for 3-D Secure); any other decline is the outcome.
+   */
+  private async afterLaterDecline(
+    later: PlannedAuthorization,
+    paymentIntentId: string,
+    error: unknown,
+  ): Promise<LaterAuthorization> {
+    const declined = declineOf(error);
+    if (declined === undefined) throw error;
+    if (declined !== 'authentication_required' || !later.offSession)
+      return { kind: 'declined', paymentIntentId, declineCode: declined };
     try {
-      return this.laterOutcome(await confirm(false));
-    } catch (error) {
-      const declined = declineOf(error);
-      if (declined === undefined) throw error;
-      if (declined !== 'authentication_required' || !offSession)
-        return { kind: 'declined', paymentIntentId, declineCode: declined };
-      try {
-        return this.laterOutcome(await confirm(true));
-      } catch (again) {
-        const code = declineOf(again);
-        if (code === undefined) throw again;
-        return { kind: 'declined', paymentIntentId, declineCode: code };
-      }
+      return this.laterOutcome(await this.confirmLaterAuthorization(later, paymentIntentId, true));
+    } catch (again) {
+      const code = declineOf(again);
+      if (code === undefined) throw again;
+      return { kind: 'declined', paymentIntentId, declineCode: code };
     }
   }
 
@@ -1231,6 +1322,12 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     this.notify('hold.released', { reason: why });
     this.finish();
   }
+}
+
+/** The PaymentIntent a Stripe refusal an activity reported names (a decline's 402 carries it); null if none. */
+function paymentIntentOf(error: unknown): string | null {
+  if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure)) return null;
+  return ((error.cause.details?.[0] ?? {}) as { paymentIntentId?: string | null }).paymentIntentId ?? null;
 }
 
 /** The decline code of a card decline an activity reported (null when none was given); undefined for any other failure. */
