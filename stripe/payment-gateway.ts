@@ -59,6 +59,11 @@ export interface BankPaymentConfirmationRequest {
   idempotencyKey: string;
 }
 
+/** Inputs of a bank debit's PaymentIntent created and confirmed (submitted under its mandate) in one request. */
+export interface BankPaymentPlacementRequest extends BankPaymentIntentRequest {
+  mandate: BankPaymentConfirmationRequest['mandate'];
+}
+
 /** Inputs of a SetupIntent saving a card or bank account for off-session use. */
 export interface SetupIntentRequest {
   setupId: string;
@@ -85,6 +90,8 @@ export interface PaymentGateway {
   retrievePaymentIntent(paymentIntentId: string): Promise<Stripe.PaymentIntent>;
   createBankPaymentIntent(input: BankPaymentIntentRequest): Promise<Stripe.PaymentIntent>;
   confirmBankPaymentIntent(input: BankPaymentConfirmationRequest): Promise<Stripe.PaymentIntent>;
+  /** Creates and confirms a bank debit's PaymentIntent in one request. */
+  placeBankPaymentIntent(input: BankPaymentPlacementRequest): Promise<Stripe.PaymentIntent>;
   verifyMicrodeposits(input: {
     paymentIntentId: string;
     amounts?: number[];
@@ -164,50 +171,20 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
     retrievePaymentIntent: (paymentIntentId) =>
       stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] }),
 
-    createBankPaymentIntent: ({
-      bookingId,
-      attempt,
-      amount,
-      stripeCustomerId,
-      paymentMethod,
-      verification,
-      targetDate,
-      idempotencyKey,
-    }) =>
-      stripe.paymentIntents.create(
-        {
-          amount,
-          currency: 'usd',
-          customer: stripeCustomerId,
-          payment_method: paymentMethod,
-          payment_method_types: ['us_bank_account'],
-          payment_method_options: {
-            us_bank_account: { verification_method: verification, ...(targetDate && { target_date: targetDate }) },
-          },
-          description: `Bank payment for booking ${bookingId}`,
-          metadata: { booking_id: bookingId, payment_attempt: String(attempt), purpose: 'booking_payment' },
-        },
-        { idempotencyKey },
-      ),
+    createBankPaymentIntent: ({ idempotencyKey, ...debit }) =>
+      stripe.paymentIntents.create(bankIntentParams(debit), { idempotencyKey }),
 
     confirmBankPaymentIntent: ({ paymentIntentId, paymentMethod, mandate, idempotencyKey }) =>
       stripe.paymentIntents.confirm(
         paymentIntentId,
-        {
-          payment_method: paymentMethod,
-          ...('mandateId' in mandate
-            ? { mandate: mandate.mandateId, off_session: true }
-            : {
-                mandate_data: {
-                  customer_acceptance: {
-                    type: 'online' as const,
-                    accepted_at: Math.floor(new Date(mandate.acceptedAt).getTime() / 1000),
-                    online: { ip_address: mandate.ipAddress, user_agent: mandate.userAgent },
-                  },
-                },
-              }),
-          expand: ['latest_charge'],
-        },
+        { payment_method: paymentMethod, ...mandateParams(mandate), expand: ['latest_charge'] },
+        { idempotencyKey },
+      ),
+
+    // docs.stripe.com/api/payment_intents/create#create_payment_intent-mandate_data: only with confirm.
+    placeBankPaymentIntent: ({ idempotencyKey, mandate, ...debit }) =>
+      stripe.paymentIntents.create(
+        { ...bankIntentParams(debit), confirm: true, ...mandateParams(mandate), expand: ['latest_charge'] },
         { idempotencyKey },
       ),
 
@@ -319,5 +296,45 @@ function holdIntentParams({
     ...(plan.extendedAuthorization && {
       payment_method_options: { card: { request_extended_authorization: 'if_available' } },
     }),
+  };
+}
+
+/** The parameters of a bank (ACH) debit's PaymentIntent, unconfirmed. */
+function bankIntentParams({
+  bookingId,
+  attempt,
+  amount,
+  stripeCustomerId,
+  paymentMethod,
+  verification,
+  targetDate,
+}: Omit<BankPaymentIntentRequest, 'idempotencyKey'>): Stripe.PaymentIntentCreateParams {
+  return {
+    amount,
+    currency: 'usd',
+    customer: stripeCustomerId,
+    payment_method: paymentMethod,
+    payment_method_types: ['us_bank_account'],
+    payment_method_options: {
+      us_bank_account: { verification_method: verification, ...(targetDate && { target_date: targetDate }) },
+    },
+    description: `Bank payment for booking ${bookingId}`,
+    metadata: { booking_id: bookingId, payment_attempt: String(attempt), purpose: 'booking_payment' },
+  };
+}
+
+/** The mandate a bank debit is confirmed under: a saved account's (off-session), or the customer's acceptance now. */
+function mandateParams(
+  mandate: BankPaymentConfirmationRequest['mandate'],
+): { mandate: string; off_session: true } | { mandate_data: Stripe.PaymentIntentCreateParams.MandateData } {
+  if ('mandateId' in mandate) return { mandate: mandate.mandateId, off_session: true };
+  return {
+    mandate_data: {
+      customer_acceptance: {
+        type: 'online' as const,
+        accepted_at: Math.floor(new Date(mandate.acceptedAt).getTime() / 1000),
+        online: { ip_address: mandate.ipAddress, user_agent: mandate.userAgent },
+      },
+    },
   };
 }

@@ -81,6 +81,11 @@ export function bankPaymentKey(bookingId: string, attempt: number): string {
   return `booking-${bookingId}:payment:${attempt}`;
 }
 
+/** Key for placing the bank payment of one attempt in one request: created and submitted at once. */
+export function placeBankPaymentKey(bookingId: string, attempt: number): string {
+  return `booking-${bookingId}:payment-place:${attempt}`;
+}
+
 /** Key for confirming (submitting) the bank payment of one attempt. */
 export function confirmBankPaymentKey(bookingId: string, attempt: number): string {
   return `booking-${bookingId}:payment-confirm:${attempt}`;

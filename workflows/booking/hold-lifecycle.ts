@@ -32,6 +32,7 @@ import {
   confirmationOutcome,
   ensureStripeCustomer,
   outcomeUnknown,
+  refusedPaymentIntent,
 } from '../common/stripe-write.js';
 
 /** Rounds of release attempts (each one the activity's full retry window) before giving up. */
@@ -357,7 +358,7 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     if (!(failure instanceof ApplicationFailure)) return;
     const { stripeCustomerId } = (failure.details?.[0] ?? {}) as { stripeCustomerId?: string };
     if (stripeCustomerId) this.state.stripeCustomerId = stripeCustomerId;
-    this.hold.paymentIntentId ??= paymentIntentOf(error);
+    this.hold.paymentIntentId ??= refusedPaymentIntent(error);
     this.ctx.touch();
   }
 
@@ -950,7 +951,7 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
         resolve: () => stripeReads(`find the authorization of ${laterName(later)}`).findPlacedHold(whose),
       });
     } catch (error) {
-      const paymentIntentId = paymentIntentOf(error);
+      const paymentIntentId = refusedPaymentIntent(error);
       if (!paymentIntentId) throw error;
       this.recordLaterAuthorization(later, paymentIntentId);
       return this.afterLaterDecline(later, paymentIntentId, error);
@@ -1322,12 +1323,6 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     this.notify('hold.released', { reason: why });
     this.finish();
   }
-}
-
-/** The PaymentIntent a Stripe refusal an activity reported names (a decline's 402 carries it); null if none. */
-function paymentIntentOf(error: unknown): string | null {
-  if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure)) return null;
-  return ((error.cause.details?.[0] ?? {}) as { paymentIntentId?: string | null }).paymentIntentId ?? null;
 }
 
 /** The decline code of a card decline an activity reported (null when none was given); undefined for any other failure. */

@@ -66,6 +66,15 @@ export function outcomeUnknown(error: unknown): error is ActivityFailure {
   );
 }
 
+/**
+ * The PaymentIntent a Stripe refusal an activity reported names (a decline's 402 carries it, and a
+ * create-and-confirm refused after the create), or null.
+ */
+export function refusedPaymentIntent(error: unknown): string | null {
+  if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure)) return null;
+  return ((error.cause.details?.[0] ?? {}) as { paymentIntentId?: string | null }).paymentIntentId ?? null;
+}
+
 /** Runs a workflow's Stripe writes over its ledger (kept in its state, so it survives continue-as-new). */
 export class StripeWrites {
   constructor(
