@@ -343,6 +343,35 @@ describe(`Stripe conformance`, () => {
     },
   );
 
+  it('places a bank debit in one request (confirm: true with mandate_data): waiting on microdeposits', async () => {
+    // docs.stripe.com/api/payment_intents/create#create_payment_intent-mandate_data: the mandate is given
+    // with confirm=true; a typed-in account then waits on microdeposits as after a separate confirmation.
+    const customer = await newCustomer('bank-one-call');
+    const bankAccount = await target.stripe.paymentMethods.create({
+      type: 'us_bank_account',
+      us_bank_account: {
+        account_number: '000123456789',
+        routing_number: '110000000',
+        account_holder_type: 'individual',
+      },
+      billing_details: { name: 'Jenny Rosen', email: 'jenny@example.com' },
+    });
+    const waiting = await target.gateway.placeBankPaymentIntent({
+      bookingId: 'conformance-bank-one-call',
+      attempt: 1,
+      amount: 12_500,
+      stripeCustomerId: customer.id,
+      paymentMethod: bankAccount.id,
+      verification: 'automatic',
+      targetDate: null,
+      mandate: ONLINE_ACCEPTANCE,
+      idempotencyKey: target.key('bank-one-call-place'),
+    });
+
+    expect(waiting.status).toBe('requires_action');
+    expect(waiting.next_action?.type).toBe('verify_with_microdeposits');
+  });
+
   it('refunds part of a payment once, and refuses more than what is left', async () => {
     // docs.stripe.com/refunds and docs.stripe.com/api/refunds/create: a partial refund of a
     // succeeded payment; refunds beyond the unrefunded amount are refused (amount_too_large).
