@@ -175,6 +175,7 @@ describe('booking paid by US bank account (time-skipping)', () => {
     const writes = (await harness.stripeRequestsOf(waiting)).filter((r) => r.startsWith('POST /v1/payment_intents'));
     expect(writes).toEqual(['POST /v1/payment_intents 200', 'POST /v1/payment_intents 200']);
     await cancelAndFinish(handle);
+    await harness.recordHistory(handle, 'ach-placed-in-one-call');
   });
 
   it('verifies microdeposits by descriptor code after mismatches counting down', async () => {

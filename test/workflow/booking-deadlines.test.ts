@@ -112,6 +112,7 @@ describe('booking deadlines (time-skipping)', () => {
     const history = await handle.fetchHistory();
     const timers = (history.events ?? []).filter((event) => event.timerStartedEventAttributes);
     expect(timers).toHaveLength(1);
+    await harness.recordHistory(handle, 'deadline-timer-kept');
   });
 
   it('gives the customer exactly the 3-D Secure setting to authenticate, and gives up at that deadline', async () => {
