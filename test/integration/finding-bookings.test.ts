@@ -220,8 +220,8 @@ describe('ops find bookings and setups with `temporal workflow list --query` and
     });
     expect(await historySummaries(workflowId)).toContainEqual({
       event: 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
-      activity: 'confirmBankPayment',
-      summary: 'debit $125 from pm_usBankAccount_dispute (attempt 1)',
+      activity: 'placeBankPayment',
+      summary: 'debit $125 from pm_usBankAccount_dispute in one call (attempt 1)',
     });
 
     await system.emulatorControl('POST', `/_emulator/payment_intents/${processing.payment!.paymentIntentId}/settle`);
