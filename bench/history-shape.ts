@@ -67,16 +67,23 @@ const EventType = proto.temporal.api.enums.v1.EventType;
 const ACTIVITY_REASONS: Record<string, string> = {
   ensureStripeCustomer:
     'a Stripe Customer per booking customer, so a card can be saved and charged off-session later; a hold alone does not need one',
+  placeHold:
+    "one Stripe request places the hold: the Stripe Customer ensured in the same activity, the PaymentIntent created with confirm: true; a decline's 402 names the PaymentIntent and a lost answer is found by its metadata",
+  findPlacedHold: "a placement whose answer was lost is looked up by the PaymentIntent's metadata, not sent again",
   createHold:
-    'the PaymentIntent is created and confirmed in two calls (create, then confirm) so the idempotency key, 3-D Secure and declines are each a distinct step',
-  confirmHold: 'the second half of the create/confirm split',
+    'histories from before one-call placement: the PaymentIntent created unconfirmed, then confirmed in a second call',
+  confirmHold:
+    'confirms an existing PaymentIntent: a declined one with the next card, an off-session renewal brought back on-session, or older histories',
   readPaymentIntent:
     'a relayed webhook that could move the hold back is checked against Stripe first (webhooks may arrive out of order)',
   notifyBookingService:
     'one durable notification (Postgres row and signed callback) per outcome the booking service hears of',
   releaseHold: 'cancels the PaymentIntent at the release deadline',
-  createBankPayment: 'the bank PaymentIntent is created, then confirmed, as for the card',
-  confirmBankPayment: 'the second half of the bank create/confirm split',
+  placeBankPayment:
+    'one Stripe request submits the bank debit: its PaymentIntent created with confirm: true under the mandate',
+  createBankPayment: 'histories from before one-call placement: the bank PaymentIntent created, then confirmed',
+  confirmBankPayment:
+    'confirms an existing bank PaymentIntent: a refused one with the next account, or older histories',
   verifyMicrodeposits: "sends the customer's descriptor code to Stripe",
 };
 
@@ -364,8 +371,9 @@ function explainAboveMinimum(
       .join('; ')}`,
     signal: `${described.signals} signals for ${relayedWebhookTypes.length} relayed webhooks (${relayedWebhookTypes.join(', ') || 'none'}; minimum ${minimum.signals}) of the ${webhookTypes.length} received: the relay signals a webhook that can change the booking (a PaymentIntent status the workflow has not learned from Stripe's answers to its own calls, a dispute, a refund landing) and records the others as handled in the inbox; a webhook that reaches the inbox before the workflow's call has its answer is relayed, and one whose order matters costs a \`readPaymentIntent\``,
     'workflow task': `${described.workflowTasks} workflow tasks (minimum ${1 + minimum.activities + minimum.timers + minimum.signals + minimum.updates}; 3 events each): the extra activities and webhooks wake the workflow too`,
-    timer: `${described.timers} timers started: the main loop cancels and re-arms its deadline timer when the state changes the deadline`,
-    marker: 'patched() markers (search-attribute upserts, wake-on-moved-deadline), once per patch per history',
+    timer: `${described.timers} timers started: the main loop arms one timer per deadline and a new one only when a state change moves the deadline`,
+    marker:
+      'patched() markers (search-attribute upserts, wake-on-moved-deadline, one-call-stripe-writes, keep-deadline-timer), once per patch per history',
     'search attributes':
       'hold and payment status upserted as search attributes at each change, so ops can find bookings by status',
     update: 'updates beyond the minimum',

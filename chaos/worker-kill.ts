@@ -15,7 +15,8 @@ import { checkInvariants } from './invariants.js';
 import { markStripeRequests } from './stripe-requests.js';
 import { timedScenario, type ChaosScale, type ScenarioReport } from './scenario-report.js';
 
-const CONFIRMATION_PATTERN = '^POST /v1/payment_intents/[^/]+/confirm$';
+/** The hold's placement: its PaymentIntent created and confirmed in one request. */
+const CONFIRMATION_PATTERN = '^POST /v1/payment_intents$';
 /** Longer than the kill and restart take; clearing the fault after the kill releases the answers sooner. */
 const STALL_HOLD_MS = 120_000;
 /** The random kill lands within this long after the second bookings were created. */
@@ -94,13 +95,8 @@ export async function runWorkerKill(
     report.counted['requests replayed by idempotency key'] = requests.filter((request) => request.replayed).length;
     let confirmationsReplayed = 0;
     for (const bookingId of stalledBookings) {
-      const { data } = await system.emulatorControl<{ data: Array<{ id: string }> }>(
-        'GET',
-        `/_emulator/payment_intents?booking_id=${encodeURIComponent(bookingId)}`,
-      );
       const replayed = requests.some(
-        (request) =>
-          data.some((intent) => request.path === `/v1/payment_intents/${intent.id}/confirm`) && request.replayed,
+        (request) => request.idempotencyKey === `booking-${bookingId}:place:1` && request.replayed,
       );
       if (replayed) confirmationsReplayed += 1;
       else report.failures.push(`${bookingId}: its held confirmation was never replayed by its idempotency key`);

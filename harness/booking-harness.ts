@@ -18,6 +18,7 @@ import {
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { createStripeEmulator } from '../emulator/create-emulator.js';
+import type { RequestLogEntry } from '../emulator/request-log.js';
 import { createStripeClient } from '../stripe/create-stripe-client.js';
 import { createPaymentGateway } from '../stripe/payment-gateway.js';
 import { WORKFLOWS_PATH, createBookingWorker } from '../worker/create-worker.js';
@@ -85,6 +86,11 @@ export interface BookingHarness {
   control<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   /** The PaymentIntents the emulator holds for a booking (its `booking_id` metadata). */
   paymentIntentsOf(bookingId: string): Promise<EmulatedPaymentIntent[]>;
+  /**
+   * The Stripe requests a booking made, oldest first, as `METHOD /path status`: those keyed by the
+   * booking or its customer, and those naming its Stripe Customer or one of its PaymentIntents.
+   */
+  stripeRequestsOf(booking: Pick<BookingState, 'bookingId' | 'customerId' | 'stripeCustomerId'>): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -175,6 +181,11 @@ export async function startBookingHarness(
     const behindSeconds = Math.floor(now / 1000) - stripeClock.now;
     if (behindSeconds > 0) await control('POST', '/_emulator/clock/advance', { seconds: behindSeconds });
     return now;
+  };
+
+  const paymentIntentsOf = async (bookingId: string): Promise<EmulatedPaymentIntent[]> => {
+    const path = `/_emulator/payment_intents?booking_id=${encodeURIComponent(bookingId)}`;
+    return (await control<{ data: EmulatedPaymentIntent[] }>('GET', path)).data;
   };
 
   const allEvents = async (): Promise<StripeEventEnvelope[]> => {
@@ -278,9 +289,19 @@ export async function startBookingHarness(
       await recordHistory(name, await handle.fetchHistory());
     },
     control,
-    async paymentIntentsOf(bookingId) {
-      const path = `/_emulator/payment_intents?booking_id=${encodeURIComponent(bookingId)}`;
-      return (await control<{ data: EmulatedPaymentIntent[] }>('GET', path)).data;
+    paymentIntentsOf,
+    async stripeRequestsOf({ bookingId, customerId, stripeCustomerId }) {
+      const intents = (await paymentIntentsOf(bookingId)).map((intent) => intent.id);
+      const named = stripeCustomerId ? [...intents, stripeCustomerId] : intents;
+      const log = await control<{ data: RequestLogEntry[] }>('GET', '/_emulator/requests');
+      return log.data
+        .filter(
+          ({ path, idempotencyKey }) =>
+            idempotencyKey?.startsWith(`booking-${bookingId}:`) ||
+            idempotencyKey?.startsWith(`customer-${customerId}:`) ||
+            named.some((id) => path.includes(id)),
+        )
+        .map(({ method, path, status }) => `${method} ${path} ${status}`);
     },
     async stop() {
       worker.shutdown();

@@ -20,6 +20,15 @@ export interface HoldIntentRequest {
   extendedAuthorization?: boolean;
 }
 
+/**
+ * Inputs of a hold's PaymentIntent created and confirmed in one request (`confirm: true`): the
+ * issuer is asked at once; a decline is a 402 whose error carries the PaymentIntent.
+ */
+export interface HoldPlacementRequest extends HoldIntentRequest {
+  /** A saved card charged while the customer is away: Stripe must not ask for 3-D Secure. */
+  offSession?: boolean;
+}
+
 /** Inputs of the confirmation that asks the issuer for the authorization. */
 export interface HoldConfirmationRequest {
   paymentIntentId: string;
@@ -50,6 +59,11 @@ export interface BankPaymentConfirmationRequest {
   idempotencyKey: string;
 }
 
+/** Inputs of a bank debit's PaymentIntent created and confirmed (submitted under its mandate) in one request. */
+export interface BankPaymentPlacementRequest extends BankPaymentIntentRequest {
+  mandate: BankPaymentConfirmationRequest['mandate'];
+}
+
 /** Inputs of a SetupIntent saving a card or bank account for off-session use. */
 export interface SetupIntentRequest {
   setupId: string;
@@ -71,9 +85,13 @@ export interface PaymentGateway {
   retrieveCustomer(stripeCustomerId: string): Promise<Stripe.Customer | Stripe.DeletedCustomer>;
   createHoldPaymentIntent(input: HoldIntentRequest): Promise<Stripe.PaymentIntent>;
   confirmHoldPaymentIntent(input: HoldConfirmationRequest): Promise<Stripe.PaymentIntent>;
+  /** Creates and confirms a hold's PaymentIntent in one request. */
+  placeHoldPaymentIntent(input: HoldPlacementRequest): Promise<Stripe.PaymentIntent>;
   retrievePaymentIntent(paymentIntentId: string): Promise<Stripe.PaymentIntent>;
   createBankPaymentIntent(input: BankPaymentIntentRequest): Promise<Stripe.PaymentIntent>;
   confirmBankPaymentIntent(input: BankPaymentConfirmationRequest): Promise<Stripe.PaymentIntent>;
+  /** Creates and confirms a bank debit's PaymentIntent in one request. */
+  placeBankPaymentIntent(input: BankPaymentPlacementRequest): Promise<Stripe.PaymentIntent>;
   verifyMicrodeposits(input: {
     paymentIntentId: string;
     amounts?: number[];
@@ -128,28 +146,8 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
 
     retrieveCustomer: (stripeCustomerId) => stripe.customers.retrieve(stripeCustomerId),
 
-    createHoldPaymentIntent: ({ bookingId, attempt, paymentMethod, stripeCustomerId, idempotencyKey, ...plan }) =>
-      stripe.paymentIntents.create(
-        {
-          amount: HOLD_AMOUNT_CENTS,
-          currency: HOLD_CURRENCY,
-          capture_method: 'manual',
-          customer: stripeCustomerId,
-          payment_method: paymentMethod,
-          payment_method_types: ['card'],
-          description: `$1 authorization hold for booking ${bookingId}`,
-          metadata: {
-            booking_id: bookingId,
-            hold_attempt: String(attempt),
-            ...(plan.renewal && { hold_renewal: String(plan.renewal) }),
-          },
-          ...(plan.setupFutureUsage && { setup_future_usage: 'off_session' }),
-          ...(plan.extendedAuthorization && {
-            payment_method_options: { card: { request_extended_authorization: 'if_available' } },
-          }),
-        },
-        { idempotencyKey },
-      ),
+    createHoldPaymentIntent: ({ idempotencyKey, ...hold }) =>
+      stripe.paymentIntents.create(holdIntentParams(hold), { idempotencyKey }),
 
     confirmHoldPaymentIntent: ({ paymentIntentId, paymentMethod, offSession, idempotencyKey }) =>
       stripe.paymentIntents.confirm(
@@ -158,53 +156,35 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
         { idempotencyKey },
       ),
 
-    retrievePaymentIntent: (paymentIntentId) =>
-      stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] }),
-
-    createBankPaymentIntent: ({
-      bookingId,
-      attempt,
-      amount,
-      stripeCustomerId,
-      paymentMethod,
-      verification,
-      targetDate,
-      idempotencyKey,
-    }) =>
+    // docs.stripe.com/api/payment_intents/create#create_payment_intent-confirm: off_session only with confirm.
+    placeHoldPaymentIntent: ({ idempotencyKey, offSession, ...hold }) =>
       stripe.paymentIntents.create(
         {
-          amount,
-          currency: 'usd',
-          customer: stripeCustomerId,
-          payment_method: paymentMethod,
-          payment_method_types: ['us_bank_account'],
-          payment_method_options: {
-            us_bank_account: { verification_method: verification, ...(targetDate && { target_date: targetDate }) },
-          },
-          description: `Bank payment for booking ${bookingId}`,
-          metadata: { booking_id: bookingId, payment_attempt: String(attempt), purpose: 'booking_payment' },
+          ...holdIntentParams(hold),
+          confirm: true,
+          ...(offSession && { off_session: true }),
+          expand: ['latest_charge'],
         },
         { idempotencyKey },
       ),
 
+    retrievePaymentIntent: (paymentIntentId) =>
+      stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] }),
+
+    createBankPaymentIntent: ({ idempotencyKey, ...debit }) =>
+      stripe.paymentIntents.create(bankIntentParams(debit), { idempotencyKey }),
+
     confirmBankPaymentIntent: ({ paymentIntentId, paymentMethod, mandate, idempotencyKey }) =>
       stripe.paymentIntents.confirm(
         paymentIntentId,
-        {
-          payment_method: paymentMethod,
-          ...('mandateId' in mandate
-            ? { mandate: mandate.mandateId, off_session: true }
-            : {
-                mandate_data: {
-                  customer_acceptance: {
-                    type: 'online' as const,
-                    accepted_at: Math.floor(new Date(mandate.acceptedAt).getTime() / 1000),
-                    online: { ip_address: mandate.ipAddress, user_agent: mandate.userAgent },
-                  },
-                },
-              }),
-          expand: ['latest_charge'],
-        },
+        { payment_method: paymentMethod, ...mandateParams(mandate), expand: ['latest_charge'] },
+        { idempotencyKey },
+      ),
+
+    // docs.stripe.com/api/payment_intents/create#create_payment_intent-mandate_data: only with confirm.
+    placeBankPaymentIntent: ({ idempotencyKey, mandate, ...debit }) =>
+      stripe.paymentIntents.create(
+        { ...bankIntentParams(debit), confirm: true, ...mandateParams(mandate), expand: ['latest_charge'] },
         { idempotencyKey },
       ),
 
@@ -288,5 +268,73 @@ export function createPaymentGateway(stripe: Stripe): PaymentGateway {
     listSetupIntents: ({ stripeCustomerId }) => stripe.setupIntents.list({ customer: stripeCustomerId, limit: 100 }),
 
     listCustomers: ({ email }) => stripe.customers.list({ email, limit: 100 }),
+  };
+}
+
+/** The parameters of a $1 manual-capture hold's PaymentIntent, unconfirmed. */
+function holdIntentParams({
+  bookingId,
+  attempt,
+  paymentMethod,
+  stripeCustomerId,
+  ...plan
+}: Omit<HoldIntentRequest, 'idempotencyKey'>): Stripe.PaymentIntentCreateParams {
+  return {
+    amount: HOLD_AMOUNT_CENTS,
+    currency: HOLD_CURRENCY,
+    capture_method: 'manual',
+    customer: stripeCustomerId,
+    payment_method: paymentMethod,
+    payment_method_types: ['card'],
+    description: `$1 authorization hold for booking ${bookingId}`,
+    metadata: {
+      booking_id: bookingId,
+      hold_attempt: String(attempt),
+      ...(plan.renewal && { hold_renewal: String(plan.renewal) }),
+    },
+    ...(plan.setupFutureUsage && { setup_future_usage: 'off_session' }),
+    ...(plan.extendedAuthorization && {
+      payment_method_options: { card: { request_extended_authorization: 'if_available' } },
+    }),
+  };
+}
+
+/** The parameters of a bank (ACH) debit's PaymentIntent, unconfirmed. */
+function bankIntentParams({
+  bookingId,
+  attempt,
+  amount,
+  stripeCustomerId,
+  paymentMethod,
+  verification,
+  targetDate,
+}: Omit<BankPaymentIntentRequest, 'idempotencyKey'>): Stripe.PaymentIntentCreateParams {
+  return {
+    amount,
+    currency: 'usd',
+    customer: stripeCustomerId,
+    payment_method: paymentMethod,
+    payment_method_types: ['us_bank_account'],
+    payment_method_options: {
+      us_bank_account: { verification_method: verification, ...(targetDate && { target_date: targetDate }) },
+    },
+    description: `Bank payment for booking ${bookingId}`,
+    metadata: { booking_id: bookingId, payment_attempt: String(attempt), purpose: 'booking_payment' },
+  };
+}
+
+/** The mandate a bank debit is confirmed under: a saved account's (off-session), or the customer's acceptance now. */
+function mandateParams(
+  mandate: BankPaymentConfirmationRequest['mandate'],
+): { mandate: string; off_session: true } | { mandate_data: Stripe.PaymentIntentCreateParams.MandateData } {
+  if ('mandateId' in mandate) return { mandate: mandate.mandateId, off_session: true };
+  return {
+    mandate_data: {
+      customer_acceptance: {
+        type: 'online' as const,
+        accepted_at: Math.floor(new Date(mandate.acceptedAt).getTime() / 1000),
+        online: { ip_address: mandate.ipAddress, user_agent: mandate.userAgent },
+      },
+    },
   };
 }

@@ -14,6 +14,7 @@ import {
   cancelPaymentKey,
   confirmBankPaymentKey,
   microdepositSubmissionKey,
+  placeBankPaymentKey,
   verifyMicrodepositsKey,
   writeAttemptKey,
 } from '../common/idempotency-keys.js';
@@ -30,6 +31,12 @@ export interface CreateBankPaymentInput extends WriteAttempt {
   paymentMethod: string;
   verification: VerificationMethod;
   targetDate: string | null;
+}
+
+/** Input of placeBankPayment: the debit created and submitted under its mandate in one request. */
+export interface PlaceBankPaymentInput extends CreateBankPaymentInput {
+  /** The acceptance collected for this payment, or the mandate of a saved bank account. */
+  mandate: MandateAcceptance | { mandateId: string };
 }
 
 /** Input of confirmBankPayment. */
@@ -71,6 +78,21 @@ export function createBankPaymentActivities({ gateway }: { gateway: PaymentGatew
         .createBankPaymentIntent({
           ...input,
           idempotencyKey: writeAttemptKey(bankPaymentKey(input.bookingId, input.attempt), input.writeAttempt),
+        })
+        .catch(rethrowWriteError(input));
+      return toPaymentIntentSnapshot(paymentIntent);
+    },
+
+    /**
+     * Creates the bank payment's PaymentIntent and confirms it under the customer's mandate in one
+     * request: microdeposits, processing, or Stripe's refusal (which names the PaymentIntent it left).
+     */
+    async placeBankPayment(input: PlaceBankPaymentInput): Promise<PaymentIntentSnapshot> {
+      const { writeAttempt, ...debit } = input;
+      const paymentIntent = await gateway
+        .placeBankPaymentIntent({
+          ...debit,
+          idempotencyKey: writeAttemptKey(placeBankPaymentKey(input.bookingId, input.attempt), writeAttempt),
         })
         .catch(rethrowWriteError(input));
       return toPaymentIntentSnapshot(paymentIntent);

@@ -78,6 +78,8 @@ function nonRetryable(type: string, error: InstanceType<typeof Stripe.errors.Str
         requestId: error.requestId ?? null,
         // A refused confirmation may have reached Stripe's confirmation limit and cancelled the PaymentIntent.
         paymentIntentStatus: error.payment_intent?.status ?? null,
+        // The PaymentIntent a refused create-and-confirm left behind, if any.
+        paymentIntentId: error.payment_intent?.id ?? null,
       },
     ],
   });

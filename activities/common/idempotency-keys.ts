@@ -24,6 +24,14 @@ export function holdKey(bookingId: string, attempt: number, renewal?: number): s
 }
 
 /**
+ * Key for placing the hold of one attempt (and renewal) in one request: its PaymentIntent created
+ * and confirmed at once. Its own key: the request differs from an unconfirmed create.
+ */
+export function placeHoldKey(bookingId: string, attempt: number, renewal?: number): string {
+  return `booking-${bookingId}:place:${attempt}${renewalSuffix(renewal)}`;
+}
+
+/**
  * Key for confirming (authorizing) the hold of one attempt (and renewal); `onSession` for the
  * confirmation that brings the customer back after an off-session `authentication_required`.
  */
@@ -71,6 +79,11 @@ function headerSafeId(customerId: string): string {
 /** Key for creating the bank payment's PaymentIntent of one attempt. */
 export function bankPaymentKey(bookingId: string, attempt: number): string {
   return `booking-${bookingId}:payment:${attempt}`;
+}
+
+/** Key for placing the bank payment of one attempt in one request: created and submitted at once. */
+export function placeBankPaymentKey(bookingId: string, attempt: number): string {
+  return `booking-${bookingId}:payment-place:${attempt}`;
 }
 
 /** Key for confirming (submitting) the bank payment of one attempt. */

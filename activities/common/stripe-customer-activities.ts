@@ -15,34 +15,9 @@ import { rethrowWriteError, type WriteAttempt } from './write-attempt.js';
 /** Builds the Stripe Customer activities, shared by bookings and setups. */
 export function createStripeCustomerActivities({ gateway, db }: Pick<ActivityDeps, 'gateway' | 'db'>) {
   return {
-    /**
-     * Finds or creates the Stripe Customer of a booking's customer, one customer at a time: two first
-     * bookings started at once get the same Stripe Customer. A recorded Customer that this Stripe
-     * account does not know (deleted, or recorded against another account or emulator) is replaced
-     * rather than failing every booking of that customer.
-     */
+    /** Finds or creates the Stripe Customer of a booking's customer (see `ensureCustomer`). */
     async ensureStripeCustomer(customer: BookingCustomer, write: WriteAttempt = {}): Promise<string> {
-      return withStripeCustomerLock(db, customer.id, async (tx) => {
-        const known = await findStripeCustomerId(tx, customer.id);
-        if (known) {
-          const existing = await gateway.retrieveCustomer(known).catch((error: unknown) => {
-            if (isResourceMissingError(error)) return null;
-            throw classifyStripeError(error);
-          });
-          if (existing && !existing.deleted) return known;
-        }
-        const created = await gateway
-          .createCustomer({
-            customerId: customer.id,
-            email: customer.email,
-            name: customer.name,
-            idempotencyKey: writeAttemptKey(customerKey(customer.id, customer, known), write.writeAttempt),
-          })
-          .catch(rethrowWriteError(write));
-        if (!known) return recordStripeCustomerId(tx, customer.id, created.id);
-        await replaceStripeCustomerId(tx, customer.id, created.id);
-        return created.id;
-      });
+      return ensureCustomer({ gateway, db }, customer, write);
     },
 
     /**
@@ -62,4 +37,38 @@ export function createStripeCustomerActivities({ gateway, db }: Pick<ActivityDep
       return found;
     },
   };
+}
+
+/**
+ * Finds or creates the Stripe Customer of a booking's customer, one customer at a time: two first
+ * bookings started at once get the same Stripe Customer. A recorded Customer that this Stripe
+ * account does not know (deleted, or recorded against another account or emulator) is replaced
+ * rather than failing every booking of that customer.
+ */
+export function ensureCustomer(
+  { gateway, db }: Pick<ActivityDeps, 'gateway' | 'db'>,
+  customer: BookingCustomer,
+  write: WriteAttempt = {},
+): Promise<string> {
+  return withStripeCustomerLock(db, customer.id, async (tx) => {
+    const known = await findStripeCustomerId(tx, customer.id);
+    if (known) {
+      const existing = await gateway.retrieveCustomer(known).catch((error: unknown) => {
+        if (isResourceMissingError(error)) return null;
+        throw classifyStripeError(error);
+      });
+      if (existing && !existing.deleted) return known;
+    }
+    const created = await gateway
+      .createCustomer({
+        customerId: customer.id,
+        email: customer.email,
+        name: customer.name,
+        idempotencyKey: writeAttemptKey(customerKey(customer.id, customer, known), write.writeAttempt),
+      })
+      .catch(rethrowWriteError(write));
+    if (!known) return recordStripeCustomerId(tx, customer.id, created.id);
+    await replaceStripeCustomerId(tx, customer.id, created.id);
+    return created.id;
+  });
 }

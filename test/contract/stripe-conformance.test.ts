@@ -150,6 +150,39 @@ describe(`Stripe conformance`, () => {
     expect(waiting.amount_capturable).toBe(0);
   });
 
+  it('places a hold in one request (confirm: true): held, 3-D Secure, or a 402 that carries the PaymentIntent', async () => {
+    // docs.stripe.com/api/payment_intents/create#create_payment_intent-confirm: created and confirmed at
+    // once; docs.stripe.com/api/errors#errors-payment_intent: a card error names the PaymentIntent.
+    const customer = await newCustomer('one-call');
+    const place = (name: string, paymentMethod: string) =>
+      target.gateway.placeHoldPaymentIntent({
+        bookingId: `conformance-${name}`,
+        attempt: 1,
+        paymentMethod,
+        stripeCustomerId: customer.id,
+        idempotencyKey: target.key(`${name}-place`),
+      });
+
+    const held = await place('one-call-held', 'pm_card_visa');
+    expect(held.status).toBe('requires_capture');
+    expect(cardOf(held)?.capture_before).toEqual(expect.any(Number));
+    const waiting = await place('one-call-3ds', 'pm_card_threeDSecure2Required');
+    expect(waiting.status).toBe('requires_action');
+    expect(waiting.next_action?.type).toBe('use_stripe_sdk');
+
+    const declined = await refusal(place('one-call-declined', 'pm_card_chargeDeclined'));
+    expect(declined.type).toBe('StripeCardError');
+    expect(declined.statusCode).toBe(402);
+    expect(declined.payment_intent?.id).toMatch(/^pi_/);
+    expect(declined.payment_intent?.status).toBe('requires_payment_method');
+    expect(declined.payment_intent?.metadata).toMatchObject({ booking_id: 'conformance-one-call-declined' });
+    // docs.stripe.com/api/idempotent_requests: the 402 is saved and replayed, naming the same PaymentIntent.
+    const replayed = await refusal(place('one-call-declined', 'pm_card_chargeDeclined'));
+    expect(replayed.statusCode).toBe(402);
+    expect(replayed.headers?.['idempotent-replayed']).toBe('true');
+    expect(replayed.payment_intent?.id).toBe(declined.payment_intent?.id);
+  });
+
   it('replays a success under its idempotency key, and refuses the key with other parameters', async () => {
     // docs.stripe.com/api/idempotent_requests: a retry with the same key answers the saved result
     // (Idempotent-Replayed: true); the same key with other parameters is an idempotency_error.
@@ -309,6 +342,35 @@ describe(`Stripe conformance`, () => {
       expect(events.data.map((event) => (event.data.object as { id: string }).id)).toContain(accountId);
     },
   );
+
+  it('places a bank debit in one request (confirm: true with mandate_data): waiting on microdeposits', async () => {
+    // docs.stripe.com/api/payment_intents/create#create_payment_intent-mandate_data: the mandate is given
+    // with confirm=true; a typed-in account then waits on microdeposits as after a separate confirmation.
+    const customer = await newCustomer('bank-one-call');
+    const bankAccount = await target.stripe.paymentMethods.create({
+      type: 'us_bank_account',
+      us_bank_account: {
+        account_number: '000123456789',
+        routing_number: '110000000',
+        account_holder_type: 'individual',
+      },
+      billing_details: { name: 'Jenny Rosen', email: 'jenny@example.com' },
+    });
+    const waiting = await target.gateway.placeBankPaymentIntent({
+      bookingId: 'conformance-bank-one-call',
+      attempt: 1,
+      amount: 12_500,
+      stripeCustomerId: customer.id,
+      paymentMethod: bankAccount.id,
+      verification: 'automatic',
+      targetDate: null,
+      mandate: ONLINE_ACCEPTANCE,
+      idempotencyKey: target.key('bank-one-call-place'),
+    });
+
+    expect(waiting.status).toBe('requires_action');
+    expect(waiting.next_action?.type).toBe('verify_with_microdeposits');
+  });
 
   it('refunds part of a payment once, and refuses more than what is left', async () => {
     // docs.stripe.com/refunds and docs.stripe.com/api/refunds/create: a partial refund of a

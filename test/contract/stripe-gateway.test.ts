@@ -7,6 +7,8 @@ import {
   confirmHoldKey,
   customerKey,
   holdKey,
+  placeBankPaymentKey,
+  placeHoldKey,
   refundKey,
   balanceRefreshKey,
   releaseKey,
@@ -87,6 +89,22 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
     expect(paymentIntent.object).toBe('payment_intent');
   });
 
+  it('places the hold in one request: created and confirmed, off-session for a saved card', async () => {
+    for (const offSession of [false, true]) {
+      const paymentIntent = await gateway.placeHoldPaymentIntent({
+        bookingId: 'b-1',
+        attempt: 1,
+        paymentMethod: 'pm_card_visa',
+        stripeCustomerId: 'cus_123',
+        offSession,
+        ...(!offSession && { setupFutureUsage: true }),
+        extendedAuthorization: true,
+        idempotencyKey: placeHoldKey('b-1', 1),
+      });
+      expect(paymentIntent.object).toBe('payment_intent');
+    }
+  });
+
   it('confirms the hold with its payment method', async () => {
     const paymentIntent = await gateway.confirmHoldPaymentIntent({
       paymentIntentId: 'pi_123',
@@ -156,6 +174,27 @@ describe('every Stripe request the gateway sends is one Stripe accepts (stripe-m
     });
     expect(paymentIntent.object).toBe('payment_intent');
     expect(paymentIntent.status).toEqual(expect.any(String));
+  });
+
+  it('places the ACH debit in one request, under an online mandate or a saved one', async () => {
+    const mandates = [
+      { ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0', acceptedAt: '2026-11-22T10:00:00Z' },
+      { mandateId: 'mandate_123' },
+    ];
+    for (const [i, mandate] of mandates.entries()) {
+      const paymentIntent = await gateway.placeBankPaymentIntent({
+        bookingId: 'b-1',
+        attempt: i + 1,
+        amount: 12_500,
+        stripeCustomerId: 'cus_123',
+        paymentMethod: 'pm_123',
+        verification: 'automatic',
+        targetDate: '2026-12-01',
+        mandate,
+        idempotencyKey: placeBankPaymentKey('b-1', i + 1),
+      });
+      expect(paymentIntent.object).toBe('payment_intent');
+    }
   });
 
   it('verifies microdeposits by descriptor code and by amounts', async () => {

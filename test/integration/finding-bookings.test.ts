@@ -170,8 +170,8 @@ describe('ops find bookings and setups with `temporal workflow list --query` and
     const summaries = await historySummaries(soonId);
     expect(summaries).toContainEqual({
       event: 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
-      activity: 'confirmHold',
-      summary: 'place $1 hold on pm_card_visa (attempt 1)',
+      activity: 'placeHold',
+      summary: 'place $1 hold on pm_card_visa in one call (attempt 1)',
     });
     expect(summaries).toContainEqual({
       event: 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
@@ -220,8 +220,8 @@ describe('ops find bookings and setups with `temporal workflow list --query` and
     });
     expect(await historySummaries(workflowId)).toContainEqual({
       event: 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
-      activity: 'confirmBankPayment',
-      summary: 'debit $125 from pm_usBankAccount_dispute (attempt 1)',
+      activity: 'placeBankPayment',
+      summary: 'debit $125 from pm_usBankAccount_dispute in one call (attempt 1)',
     });
 
     await system.emulatorControl('POST', `/_emulator/payment_intents/${processing.payment!.paymentIntentId}/settle`);

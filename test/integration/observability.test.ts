@@ -140,11 +140,11 @@ describe('metrics, logs and traces', () => {
       { description: 'temporal_workflow_completed for a booking' },
     );
     expect(
-      sumOf(runtime, 'temporal_activity_execution_latency_count', { activity_type: 'createHold' }),
+      sumOf(runtime, 'temporal_activity_execution_latency_count', { activity_type: 'placeHold' }),
     ).toBeGreaterThanOrEqual(2);
-    expect(
-      sumOf(runtime, 'temporal_activity_execution_failed', { activity_type: 'confirmHold' }),
-    ).toBeGreaterThanOrEqual(1);
+    expect(sumOf(runtime, 'temporal_activity_execution_failed', { activity_type: 'placeHold' })).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(sumOf(runtime, 'temporal_workflow_task_execution_latency_count')).toBeGreaterThan(0);
   });
 
@@ -244,19 +244,21 @@ describe('metrics, logs and traces', () => {
     expect(request).toMatchObject({ kind: SpanKind.SERVER, name: 'POST /v1/bookings' });
     expect(request?.attributes['http.route']).toBe('/v1/bookings');
 
-    const scheduled = named('StartActivity:createHold', run);
-    expect(scheduled, 'StartActivity:createHold under RunWorkflow').toBeDefined();
-    const activity = named('RunActivity:createHold', scheduled);
-    expect(activity, 'RunActivity:createHold under StartActivity').toBeDefined();
+    const scheduled = named('StartActivity:placeHold', run);
+    expect(scheduled, 'StartActivity:placeHold under RunWorkflow').toBeDefined();
+    const activity = named('RunActivity:placeHold', scheduled);
+    expect(activity, 'RunActivity:placeHold under StartActivity').toBeDefined();
     expect(activity?.attributes.temporalWorkflowId).toBe(workflowId);
 
+    // The placement ensures the Stripe Customer, then creates and confirms the PaymentIntent.
+    const urlOf = (span: ReadableSpan) => String(span.attributes['http.url'] ?? span.attributes['url.full']);
     const stripeCall = inTrace().find(
-      (span) => span.kind === SpanKind.CLIENT && span.parentSpanId === activity?.spanContext().spanId,
+      (span) =>
+        span.kind === SpanKind.CLIENT &&
+        span.parentSpanId === activity?.spanContext().spanId &&
+        /\/v1\/payment_intents$/.test(urlOf(span)),
     );
-    expect(stripeCall, 'Stripe HTTP call under RunActivity:createHold').toBeDefined();
-    expect(String(stripeCall?.attributes['http.url'] ?? stripeCall?.attributes['url.full'])).toMatch(
-      /\/v1\/payment_intents$/,
-    );
+    expect(stripeCall, 'Stripe HTTP call under RunActivity:placeHold').toBeDefined();
     expect(stripeCall?.attributes['http.method'] ?? stripeCall?.attributes['http.request.method']).toBe('POST');
 
     // The release is in the same trace too: the workflow's later activities run under its RunWorkflow span.

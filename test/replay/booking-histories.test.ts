@@ -71,6 +71,11 @@ const EXPECTED_HISTORIES = [
   'ach-new-account-own-mandate',
   'ach-target-date-moved',
   'ach-balance-refreshed-by-event',
+  'hold-placed-in-one-call',
+  'hold-placed-in-one-call-declined',
+  'hold-placed-in-one-call-answer-lost',
+  'ach-placed-in-one-call',
+  'deadline-timer-kept',
 ];
 
 describe('recorded booking and setup histories replay on the current workflow code', () => {

@@ -13,6 +13,7 @@ import {
   type BookingState,
 } from '../../workflows/booking/contract.js';
 import { startBookingHarness, type BookingHarness } from '../../harness/booking-harness.js';
+import { activitySummaries } from '../../harness/history-activities.js';
 import { waitFor } from '../../harness/wait-for.js';
 
 let harness: BookingHarness;
@@ -162,6 +163,19 @@ describe('booking paid by US bank account (time-skipping)', () => {
 
     expect(final.payment!.status).toBe('failed');
     expect(await paymentNotifications(final.bookingId)).toEqual(['payment.requires_payment_method', 'payment.failed']);
+  });
+
+  it('submits the debit in one Stripe request: its PaymentIntent created and confirmed under the mandate at once', async () => {
+    const handle = await harness.startBooking({ payment: bankPayment(await manualAccount()) });
+    const waiting = await harness.waitForPaymentStatus(handle, 'awaiting_verification');
+
+    const activities = (await activitySummaries(handle)).map((line) => line.slice(0, line.indexOf(':')));
+    expect(activities.filter((name) => /BankPayment$/.test(name))).toEqual(['placeBankPayment']);
+    // The hold's placement and the debit's: one request each, no confirmation of its own.
+    const writes = (await harness.stripeRequestsOf(waiting)).filter((r) => r.startsWith('POST /v1/payment_intents'));
+    expect(writes).toEqual(['POST /v1/payment_intents 200', 'POST /v1/payment_intents 200']);
+    await cancelAndFinish(handle);
+    await harness.recordHistory(handle, 'ach-placed-in-one-call');
   });
 
   it('verifies microdeposits by descriptor code after mismatches counting down', async () => {

@@ -7,8 +7,14 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_HOLD_POLICY, type BookingState } from '../../workflows/booking/contract.js';
+import {
+  DEFAULT_HOLD_POLICY,
+  bookingStateQuery,
+  stripeEventSignal,
+  type BookingState,
+} from '../../workflows/booking/contract.js';
 import { startBookingHarness, type BookingHarness } from '../../harness/booking-harness.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 let harness: BookingHarness;
 
@@ -77,6 +83,36 @@ describe('booking deadlines (time-skipping)', () => {
     expect(final.hold.status).toBe('released');
     expectWithin(new Date(final.hold.releasedAt!).getTime(), deadlineMs);
     expectWithin(await completedAtMs(handle), deadlineMs);
+  });
+
+  it('keeps one timer for the release deadline while events that change nothing wake the booking', async () => {
+    const handle = await harness.startBooking();
+    const held = await harness.waitForHoldStatus(handle, 'held');
+    const paymentIntentId = held.hold.paymentIntentId!;
+    // Three wake-ups, one at a time: each event is applied before the next is sent.
+    for (let i = 1; i <= 3; i += 1) {
+      await handle.signal(stripeEventSignal, {
+        eventId: `evt_unchanged_${i}`,
+        type: 'payment_intent.amount_capturable_updated',
+        created: 1,
+        objectId: paymentIntentId,
+        paymentIntentId,
+        objectStatus: 'requires_capture',
+        cancellationReason: null,
+      });
+      await waitFor(async () => (await handle.query(bookingStateQuery)).processedEventCount === i, {
+        description: `event ${i} applied`,
+      });
+    }
+
+    const final: BookingState = await handle.result();
+
+    expect(final.hold.status).toBe('released');
+    expectWithin(await completedAtMs(handle), new Date(held.hold.releaseAt!).getTime());
+    const history = await handle.fetchHistory();
+    const timers = (history.events ?? []).filter((event) => event.timerStartedEventAttributes);
+    expect(timers).toHaveLength(1);
+    await harness.recordHistory(handle, 'deadline-timer-kept');
   });
 
   it('gives the customer exactly the 3-D Secure setting to authenticate, and gives up at that deadline', async () => {

@@ -171,6 +171,10 @@ describe('hold plans (time-skipping)', () => {
     ]);
     expect(intents.filter((pi) => pi.status === 'canceled')).toHaveLength(6);
     expect(new Set(intents.map((pi) => pi.metadata.hold_renewal ?? '0')).size).toBe(7);
+    // Each authorization, renewals included, is one Stripe request: created and confirmed at once.
+    const requests = await harness.stripeRequestsOf(covered);
+    expect(requests.filter((request) => request === 'POST /v1/payment_intents 200')).toHaveLength(7);
+    expect(requests.filter((request) => request.includes('/confirm'))).toEqual([]);
     await waitFor(async () => (await notificationTypes(covered.bookingId)).length === 7, {
       timeoutMs: 15_000,
       description: 'notifications',

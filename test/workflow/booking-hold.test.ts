@@ -1,4 +1,4 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listNotifications } from '../../db/notifications.js';
@@ -108,8 +108,8 @@ describe('booking hold workflow (time-skipping)', () => {
       'GET',
       '/_emulator/requests',
     );
-    const confirmations = requests.data.filter((r) => r.idempotencyKey === `booking-${declined.bookingId}:confirm:1`);
-    expect(confirmations).toHaveLength(1);
+    const placements = requests.data.filter((r) => r.idempotencyKey === `booking-${declined.bookingId}:place:1`);
+    expect(placements).toHaveLength(1);
 
     const held = await handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: 'pm_card_visa' }] });
     expect(held.hold.status).toBe('held');
@@ -298,35 +298,38 @@ describe('booking hold workflow (time-skipping)', () => {
     await harness.recordHistory(handle, 'duplicate-and-reordered-webhooks');
   });
 
-  it('still places exactly one hold when Stripe answers its confirmation with a 500 after executing, reading Stripe instead of re-sending', async () => {
+  it('still places exactly one hold when Stripe answers the confirmation of a declined PaymentIntent with a 500 after executing, reading Stripe instead of re-sending', async () => {
+    // The first placement (one request) is declined; the next card confirms the same PaymentIntent.
+    const handle = await harness.startBooking({ holdPaymentMethod: 'pm_card_chargeDeclined' });
+    const declined = await harness.waitForHoldStatus(handle, 'declined');
     await harness.control('POST', '/_emulator/faults', {
       api: { status: 500, count: 2, when: 'after', pathPattern: '^POST /v1/payment_intents/[^/]+/confirm$' },
     });
     try {
-      const handle = await harness.startBooking();
-      const held = await harness.waitForHoldStatus(handle, 'held');
+      const held = await handle.executeUpdate(supplyPaymentMethodUpdate, { args: [{ paymentMethod: 'pm_card_visa' }] });
 
+      expect(held.hold.status).toBe('held');
       const intents = await harness.paymentIntentsOf(held.bookingId);
-      expect(intents).toHaveLength(1);
-      expect(intents[0].status).toBe('requires_capture');
+      expect(intents.map((pi) => [pi.id, pi.status])).toEqual([[declined.hold.paymentIntentId, 'requires_capture']]);
       const requests = await harness.control<{
         data: Array<{ idempotencyKey?: string; injectedFault: string | null }>;
       }>('GET', '/_emulator/requests');
-      const confirmations = requests.data.filter((r) => r.idempotencyKey === `booking-${held.bookingId}:confirm:1`);
+      const confirmations = requests.data.filter((r) => r.idempotencyKey === `booking-${held.bookingId}:confirm:2`);
       // Stripe saved the 500 for the key and would replay it (docs.stripe.com/api/idempotent_requests):
       // the workflow read the PaymentIntent, which says the hold was authorized.
       expect(confirmations.map((r) => r.injectedFault)).toEqual(['500 after']);
       await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
       await handle.result();
-      await harness.recordHistory(handle, 'transient-stripe-failure');
     } finally {
       await harness.control('DELETE', '/_emulator/faults');
     }
   });
 
   it('cancels a hold whose confirmation never gets an answer, so none is left behind', async () => {
-    // Stripe authorizes but the answer is lost, and the PaymentIntent cannot be read either, for
-    // longer than the retry window: the outcome stays unknown.
+    // Stripe authorizes the declined PaymentIntent's next card but the answer is lost, and the
+    // PaymentIntent cannot be read either, for longer than the retry window: the outcome stays unknown.
+    const handle = await harness.startBooking({ holdPaymentMethod: 'pm_card_chargeDeclined' });
+    await harness.waitForHoldStatus(handle, 'declined');
     await harness.control('POST', '/_emulator/faults', {
       api: {
         status: 503,
@@ -336,7 +339,10 @@ describe('booking hold workflow (time-skipping)', () => {
       },
     });
     try {
-      const handle = await harness.startBooking();
+      await handle.startUpdate(supplyPaymentMethodUpdate, {
+        args: [{ paymentMethod: 'pm_card_visa' }],
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      });
 
       const final: BookingState = await handle.result();
 
@@ -344,7 +350,6 @@ describe('booking hold workflow (time-skipping)', () => {
       expect(final.hold.reason).toMatch(/could not be placed/);
       const intents = await harness.paymentIntentsOf(final.bookingId);
       expect(intents.map((pi) => [pi.status, pi.cancellation_reason])).toEqual([['canceled', 'abandoned']]);
-      await harness.recordHistory(handle, 'confirmation-never-answered');
     } finally {
       await harness.control('DELETE', '/_emulator/faults');
     }

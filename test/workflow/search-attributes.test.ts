@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { temporal } from '@temporalio/proto';
 import { Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentGateway } from '../../stripe/payment-gateway.js';
@@ -24,6 +23,7 @@ import {
   startBookingHarness,
   type BookingHarness,
 } from '../../harness/booking-harness.js';
+import { activitySummaries, decodePayload } from '../../harness/history-activities.js';
 import { waitFor } from '../../harness/wait-for.js';
 
 let harness: BookingHarness;
@@ -56,28 +56,14 @@ async function upserts(handle: WorkflowHandle): Promise<AttributeValues[]> {
   return (history.events ?? []).flatMap((event) => {
     const fields = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {};
     const ours = Object.entries(fields).filter(([name]) => PRODUCT_ATTRIBUTES.has(name));
-    return ours.length === 0 ? [] : [Object.fromEntries(ours.map(([name, payload]) => [name, decode(payload)]))];
+    return ours.length === 0 ? [] : [Object.fromEntries(ours.map(([name, payload]) => [name, decodePayload(payload)]))];
   });
-}
-
-function decode(payload: temporal.api.common.v1.IPayload): unknown {
-  return payload.data && payload.data.length > 0 ? JSON.parse(Buffer.from(payload.data).toString('utf8')) : null;
 }
 
 /** The workflow's current details, as the Web UI and `temporal workflow metadata` read them. */
 async function currentDetails(handle: WorkflowHandle): Promise<string> {
   const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
   return metadata.currentDetails ?? '';
-}
-
-/** Each activity's summary in the run's history, as `activityType: summary`. */
-async function activitySummaries(handle: WorkflowHandle): Promise<string[]> {
-  const history = await handle.fetchHistory();
-  return (history.events ?? []).flatMap((event) => {
-    const scheduled = event.activityTaskScheduledEventAttributes;
-    const summary = event.userMetadata?.summary;
-    return scheduled && summary ? [`${scheduled.activityType?.name}: ${String(decode(summary))}`] : [];
-  });
 }
 
 const MANDATE = {
@@ -126,9 +112,7 @@ describe('search attributes and current details follow the workflow (time-skippi
       { HoldStatus: 'released', HoldReleaseAt: null },
     ]);
     expect(await activitySummaries(handle)).toEqual([
-      `ensureStripeCustomer: find or create the Stripe customer of ${held.customerId}`,
-      "createHold: create the $1 hold's PaymentIntent (attempt 1)",
-      'confirmHold: place $1 hold on pm_card_visa (attempt 1)',
+      'placeHold: place $1 hold on pm_card_visa in one call (attempt 1)',
       'notifyBookingService: notify the booking service: hold.held',
       `releaseHold: release $1 hold ${held.hold.paymentIntentId} (released at the hold-release deadline)`,
       'notifyBookingService: notify the booking service: hold.released',

@@ -82,7 +82,7 @@ async function paymentIntentsOf(bookingId: string) {
 }
 
 describe('Stripe writes whose outcome is unknown (time-skipping)', () => {
-  it('places one hold when Stripe answers its create and its confirmation with a 500 after doing the work', async () => {
+  it('places one hold when Stripe answers its one-call placement with a 500 after doing the work', async () => {
     await harness.control('POST', '/_emulator/faults', {
       api: { status: 500, when: 'after', count: 2, pathPattern: '^POST /v1/payment_intents' },
     });
@@ -94,15 +94,12 @@ describe('Stripe writes whose outcome is unknown (time-skipping)', () => {
       expect(intents.map((intent) => [intent.id, intent.status])).toEqual([
         [held.hold.paymentIntentId, 'requires_capture'],
       ]);
-      // Both writes answered 500 (saved under their keys); the workflow read Stripe instead of re-sending.
+      // The placement answered 500 (saved under its key); the workflow read Stripe instead of re-sending.
       const faulted = (await loggedRequests('POST', '/v1/payment_intents')).filter(
         (entry) => entry.injectedFault === '500 after',
       );
       expect(faulted.length).toBeGreaterThanOrEqual(1);
-      expect(held.stripeWrites).toMatchObject({
-        'hold-create:1': { attempt: 1, unknown: false },
-        'hold-confirm:1': { attempt: 1, unknown: false },
-      });
+      expect(held.stripeWrites).toMatchObject({ 'hold-place:1': { attempt: 1, unknown: false } });
       await harness.control('DELETE', '/_emulator/faults');
       await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
       await handle.result();

@@ -50,6 +50,48 @@ export function createBankDebit(
   });
 }
 
+/**
+ * Creates the current attempt's PaymentIntent and confirms it under its mandate in one request;
+ * found again by the booking and attempt if the answer was lost.
+ */
+export function placeBankDebit(
+  ctx: BookingContext,
+  payment: PaymentState,
+  debit: {
+    stripeCustomerId: string;
+    verification: VerificationMethod;
+    targetDate: string | null;
+    authority: MandateAcceptance | { mandateId: string };
+  },
+): Promise<PaymentIntentSnapshot> {
+  const { attempt, paymentMethod } = payment;
+  const { bookingId } = ctx.state;
+  const { stripeCustomerId } = debit;
+  return ctx.writes.run({
+    operation: `payment-place:${attempt}`,
+    send: (writeAttempt) =>
+      stripeWrites(
+        `debit ${usd(payment.amount)} from ${paymentMethod} in one call (attempt ${attempt})`,
+      ).placeBankPayment({
+        bookingId,
+        attempt,
+        amount: payment.amount,
+        stripeCustomerId,
+        paymentMethod,
+        verification: debit.verification,
+        targetDate: debit.targetDate,
+        mandate: debit.authority,
+        ...(writeAttempt !== undefined && { writeAttempt }),
+      }),
+    resolve: () =>
+      stripeReads(`find the bank debit's PaymentIntent of attempt ${attempt}`).findBankPayment({
+        bookingId,
+        attempt,
+        stripeCustomerId,
+      }),
+  });
+}
+
 /** Confirms the current attempt's debit under its mandate; Stripe's answer is the PaymentIntent after it. */
 export function confirmBankDebit(
   ctx: BookingContext,

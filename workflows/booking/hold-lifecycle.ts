@@ -5,6 +5,7 @@
  * has its named step (`placeHold`, `waitForAuthentication`, `awaitPaymentMethod`, `holdUntilRelease`).
  */
 import { ActivityFailure, ApplicationFailure, log, patched, sleep } from '@temporalio/workflow';
+import type { PlacedHold } from '../../activities/booking/hold-activities.js';
 import type { CardDeclineDetails } from '../../activities/common/classify-stripe-error.js';
 import type { PaymentIntentSnapshot } from '../../activities/common/payment-intent-snapshot.js';
 import { stripeReads, stripeReleases, stripeWrites } from '../common/activity-stubs.js';
@@ -26,7 +27,13 @@ import {
 import { deferredPlacementTime, nextAuthorizationTime, releaseTarget, savesCardForLater } from './hold-plan.js';
 import { computeReleaseDeadline } from './release-deadline.js';
 import { cancelledByStripe } from './stripe-cancellation.js';
-import { confirmationOutcome, ensureStripeCustomer } from '../common/stripe-write.js';
+import {
+  ONE_CALL_STRIPE_WRITES_PATCH,
+  confirmationOutcome,
+  ensureStripeCustomer,
+  outcomeUnknown,
+  refusedPaymentIntent,
+} from '../common/stripe-write.js';
 
 /** Rounds of release attempts (each one the activity's full retry window) before giving up. */
 const RELEASE_ROUNDS = 3;
@@ -63,6 +70,22 @@ type LaterAuthorization =
   | { kind: 'held'; snapshot: PaymentIntentSnapshot }
   | { kind: 'requires_action'; paymentIntentId: string }
   | { kind: 'declined'; paymentIntentId: string; declineCode: string | null };
+
+/** A later authorization to place: which renewal (none for a new card's first), on what, whether off-session, for which attempt. */
+interface PlannedAuthorization {
+  renewal: number | undefined;
+  paymentMethod: string;
+  offSession: boolean;
+  attempt: number;
+}
+
+/** A later authorization as activity summaries name it: `attempt 1, renewal 2`. */
+const laterName = ({ attempt, renewal }: PlannedAuthorization): string =>
+  `attempt ${attempt}${renewal ? `, renewal ${renewal}` : ''}`;
+
+/** A later authorization's part of its write operations: `1:renewal:2`. */
+const laterSuffix = ({ attempt, renewal }: PlannedAuthorization): string =>
+  `${attempt}${renewal ? `:renewal:${renewal}` : ''}`;
 
 /** Why a hold is being released, and what its end is called once Stripe has cancelled it. */
 type ReleasePlan = Omit<UnreleasedHold, 'since'>;
@@ -244,11 +267,13 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
   // ---- placing: create the PaymentIntent, then confirm it ------------------------------------------
 
   /**
-   * Creates the attempt's PaymentIntent (nothing held yet), then confirms it. Knowing the id before
-   * confirming means a hold whose outcome is unknown can always be cancelled.
+   * Places the attempt's hold: in one Stripe call when it needs a new PaymentIntent; otherwise (a
+   * declined PaymentIntent confirmed again, or a history from before one-call placement) creates
+   * the PaymentIntent (nothing held yet), then confirms it.
    */
   private async placeHold(): Promise<void> {
     const { hold, state } = this;
+    if (!hold.paymentIntentId && patched(ONE_CALL_STRIPE_WRITES_PATCH)) return this.placeHoldInOneCall();
     try {
       if (!state.stripeCustomerId)
         state.stripeCustomerId = await ensureStripeCustomer(this.ctx.writes, this.input.customer);
@@ -267,6 +292,111 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     if (state.cancelRequested && (hold.status === 'held' || hold.status === 'requires_action')) {
       await this.releaseHold('requested_by_customer', 'booking cancelled');
     }
+  }
+
+  /**
+   * One activity, one Stripe request: the customer's Stripe Customer ensured, the PaymentIntent
+   * created and confirmed at once. A lost answer is asked again under the same key (Stripe replays
+   * it, a decline included) or, once Stripe's answer is unknown, found by its metadata; a decline
+   * names its PaymentIntent, so a cancellation or the next attempt knows what to cancel or confirm.
+   */
+  private async placeHoldInOneCall(): Promise<void> {
+    const { hold, state } = this;
+    if (state.cancelRequested) {
+      this.markReleased('booking cancelled before the hold was placed');
+      return;
+    }
+    try {
+      const placed = await this.sendPlacement();
+      state.stripeCustomerId = placed.stripeCustomerId;
+      hold.paymentIntentId = placed.paymentIntent.paymentIntentId;
+      this.ctx.touch();
+      // Found by its metadata after a lost answer but never confirmed: confirmed as older runs do.
+      const confirmed =
+        placed.paymentIntent.status === 'requires_confirmation' ? await this.confirmHold() : placed.paymentIntent;
+      this.applySnapshot(confirmed);
+      if (hold.status === 'held' && this.verifying() && !state.cancelRequested) await this.finishVerification();
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      this.learnFromFailedPlacement(error);
+      if (!hold.paymentIntentId && outcomeUnknown(error)) await this.findUnansweredPlacement();
+      else await this.placementFailed(error);
+      return;
+    }
+    if (state.cancelRequested && (hold.status === 'held' || hold.status === 'requires_action')) {
+      await this.releaseHold('requested_by_customer', 'booking cancelled');
+    }
+  }
+
+  /** Sends the attempt's one-call placement, or finds what an unanswered one placed. */
+  private sendPlacement(): Promise<PlacedHold> {
+    const { hold, state } = this;
+    const { attempt, paymentMethod } = hold;
+    const offSession = hold.offSession === true;
+    const whose = { bookingId: state.bookingId, attempt, customer: this.input.customer };
+    const known = state.stripeCustomerId ? { stripeCustomerId: state.stripeCustomerId } : {};
+    return this.ctx.writes.run({
+      operation: `hold-place:${attempt}`,
+      send: (writeAttempt) =>
+        stripeWrites(
+          `place ${HOLD} hold on ${paymentMethod}${offSession ? ' off-session' : ''} in one call (attempt ${attempt})`,
+        ).placeHold({
+          ...whose,
+          ...known,
+          paymentMethod,
+          ...(offSession && { offSession }),
+          ...this.planArgs(offSession),
+          ...(writeAttempt !== undefined && { writeAttempt }),
+        }),
+      resolve: () => stripeReads(`find the hold of attempt ${attempt}`).findPlacedHold({ ...whose, ...known }),
+    });
+  }
+
+  /** What Stripe's refusal of a placement names: the Stripe Customer ensured, and the PaymentIntent a decline left. */
+  private learnFromFailedPlacement(error: ActivityFailure): void {
+    const failure = error.cause;
+    if (!(failure instanceof ApplicationFailure)) return;
+    const { stripeCustomerId } = (failure.details?.[0] ?? {}) as { stripeCustomerId?: string };
+    if (stripeCustomerId) this.state.stripeCustomerId = stripeCustomerId;
+    this.hold.paymentIntentId ??= refusedPaymentIntent(error);
+    this.ctx.touch();
+  }
+
+  /**
+   * A placement whose outcome stayed unknown: no answer, and Stripe could not be read for the read's
+   * whole retry window. The PaymentIntent's id was never learned, so it is looked for again, in
+   * rounds; found, it is cancelled (it may hold $1); not found, nothing was placed.
+   */
+  private async findUnansweredPlacement(): Promise<void> {
+    const { hold, state } = this;
+    const whose = { bookingId: state.bookingId, attempt: hold.attempt, customer: this.input.customer };
+    log.error('hold placement unanswered; looking for its PaymentIntent', {
+      bookingId: state.bookingId,
+      attempt: hold.attempt,
+    });
+    for (let round = 1; !hold.paymentIntentId; round += 1) {
+      await sleep(RELEASE_ROUND_GAP, { summary: 'look again for the unanswered hold' });
+      try {
+        const found = await stripeReads(`find the unanswered hold of attempt ${hold.attempt}`).findPlacedHold(whose);
+        if (found === null) {
+          this.markFailed('the hold could not be placed');
+          return;
+        }
+        state.stripeCustomerId = found.stripeCustomerId;
+        hold.paymentIntentId = found.paymentIntent.paymentIntentId;
+        this.ctx.touch();
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        if (round >= RELEASE_ROUNDS) {
+          this.markFailed(
+            `the hold could not be placed, and Stripe could not be asked whether it was: look for the PaymentIntent of booking ${state.bookingId}, attempt ${hold.attempt} in Stripe`,
+          );
+          return;
+        }
+      }
+    }
+    // The placement may have reached the issuer: cancel whatever it left behind.
+    await this.releaseHold('abandoned', 'the hold could not be placed', 'failed');
   }
 
   /** Creates the attempt's PaymentIntent, or finds the one an unanswered create made. */
@@ -773,8 +903,9 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
 
   /**
    * Places a later authorization (a renewal, a deferred hold, a new card while the previous one holds):
-   * created and confirmed under keys from the booking, the attempt and the renewal number. Off-session,
-   * `authentication_required` brings the customer back: confirmed on-session, it waits for 3-D Secure.
+   * in one Stripe call, or (histories from before it) created, then confirmed, under keys from the
+   * booking, the attempt and the renewal number. Off-session, `authentication_required` brings the
+   * customer back: confirmed on-session, it waits for 3-D Secure.
    */
   private async placeLaterAuthorization(
     renewal: number | undefined,
@@ -782,12 +913,68 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     offSession: boolean,
     attempt = this.hold.attempt,
   ): Promise<LaterAuthorization> {
+    const later: PlannedAuthorization = { renewal, paymentMethod, offSession, attempt };
+    if (patched(ONE_CALL_STRIPE_WRITES_PATCH)) return this.placeLaterInOneCall(later);
+    const paymentIntentId = (await this.createLaterAuthorization(later)).paymentIntentId;
+    this.recordLaterAuthorization(later, paymentIntentId);
+    try {
+      return this.laterOutcome(await this.confirmLaterAuthorization(later, paymentIntentId, false));
+    } catch (error) {
+      return this.afterLaterDecline(later, paymentIntentId, error);
+    }
+  }
+
+  /** A later authorization in one call; a decline names its PaymentIntent, which the customer may authenticate. */
+  private async placeLaterInOneCall(later: PlannedAuthorization): Promise<LaterAuthorization> {
     const { state } = this;
+    const whose = {
+      bookingId: state.bookingId,
+      attempt: later.attempt,
+      customer: this.input.customer,
+      stripeCustomerId: state.stripeCustomerId!,
+      ...(later.renewal && { renewal: later.renewal }),
+    };
+    let placed: PlacedHold;
+    try {
+      placed = await this.ctx.writes.run({
+        operation: `hold-place:${laterSuffix(later)}`,
+        send: (writeAttempt) =>
+          stripeWrites(
+            `authorize ${HOLD} on ${later.paymentMethod}${later.offSession ? ' off-session' : ''} in one call (${laterName(later)})`,
+          ).placeHold({
+            ...whose,
+            paymentMethod: later.paymentMethod,
+            ...(later.offSession ? { offSession: true } : { setupFutureUsage: true }),
+            ...(this.input.policy.extendedAuthorization && { extendedAuthorization: true }),
+            ...(writeAttempt !== undefined && { writeAttempt }),
+          }),
+        resolve: () => stripeReads(`find the authorization of ${laterName(later)}`).findPlacedHold(whose),
+      });
+    } catch (error) {
+      const paymentIntentId = refusedPaymentIntent(error);
+      if (!paymentIntentId) throw error;
+      this.recordLaterAuthorization(later, paymentIntentId);
+      return this.afterLaterDecline(later, paymentIntentId, error);
+    }
+    const { paymentIntentId } = placed.paymentIntent;
+    this.recordLaterAuthorization(later, paymentIntentId);
+    // Found by its metadata after a lost answer but never confirmed: confirmed as older runs do.
+    if (placed.paymentIntent.status !== 'requires_confirmation') return this.laterOutcome(placed.paymentIntent);
+    try {
+      return this.laterOutcome(await this.confirmLaterAuthorization(later, paymentIntentId, false));
+    } catch (error) {
+      return this.afterLaterDecline(later, paymentIntentId, error);
+    }
+  }
+
+  /** Creates a later authorization's PaymentIntent, unconfirmed (histories from before one-call placement). */
+  private createLaterAuthorization(later: PlannedAuthorization): Promise<PaymentIntentSnapshot> {
+    const { state } = this;
+    const { renewal, paymentMethod, offSession, attempt } = later;
     const stripeCustomerId = state.stripeCustomerId!;
-    const which = `attempt ${attempt}${renewal ? `, renewal ${renewal}` : ''}`;
-    const suffix = `${attempt}${renewal ? `:renewal:${renewal}` : ''}`;
-    const created = await this.ctx.writes.run({
-      operation: `hold-create:${suffix}`,
+    const which = laterName(later);
+    return this.ctx.writes.run({
+      operation: `hold-create:${laterSuffix(later)}`,
       send: (writeAttempt) =>
         stripeWrites(`create the next ${HOLD} authorization (${which})`).createHold({
           bookingId: state.bookingId,
@@ -807,49 +994,67 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
           ...(renewal && { renewal }),
         }),
     });
-    const paymentIntentId = created.paymentIntentId;
+  }
+
+  /** Lists a later authorization among the hold's, waiting on its outcome. */
+  private recordLaterAuthorization(later: PlannedAuthorization, paymentIntentId: string): void {
     this.recordAuthorization(paymentIntentId, {
-      renewal: renewal ?? 0,
-      attempt,
-      offSession,
+      renewal: later.renewal ?? 0,
+      attempt: later.attempt,
+      offSession: later.offSession,
       outcome: 'requires_action',
     });
-    const confirm = (onSession: boolean) =>
-      this.ctx.writes.run({
-        operation: `hold-confirm:${suffix}${onSession ? ':on-session' : ''}`,
-        send: (writeAttempt) =>
-          stripeWrites(
-            `authorize ${HOLD} on ${paymentMethod}${onSession ? '' : ' off-session'} (${which})`,
-          ).confirmHold({
-            bookingId: state.bookingId,
-            attempt,
-            paymentIntentId,
-            paymentMethod,
-            offSession: offSession && !onSession,
-            ...(renewal && { renewal }),
-            ...(onSession && offSession && { bringBackCustomer: true }),
-            ...(writeAttempt !== undefined && { writeAttempt }),
-          }),
-        resolve: async () =>
-          confirmationOutcome(
-            await stripeReads(`read ${paymentIntentId}: was it confirmed?`).readPaymentIntent(paymentIntentId),
-            paymentMethod,
-          ),
-      });
+  }
+
+  /** Confirms a later authorization's PaymentIntent, off-session or (bringing the customer back) on-session. */
+  private confirmLaterAuthorization(
+    later: PlannedAuthorization,
+    paymentIntentId: string,
+    onSession: boolean,
+  ): Promise<PaymentIntentSnapshot> {
+    const { renewal, paymentMethod, offSession, attempt } = later;
+    return this.ctx.writes.run({
+      operation: `hold-confirm:${laterSuffix(later)}${onSession ? ':on-session' : ''}`,
+      send: (writeAttempt) =>
+        stripeWrites(
+          `authorize ${HOLD} on ${paymentMethod}${onSession ? '' : ' off-session'} (${laterName(later)})`,
+        ).confirmHold({
+          bookingId: this.state.bookingId,
+          attempt,
+          paymentIntentId,
+          paymentMethod,
+          offSession: offSession && !onSession,
+          ...(renewal && { renewal }),
+          ...(onSession && offSession && { bringBackCustomer: true }),
+          ...(writeAttempt !== undefined && { writeAttempt }),
+        }),
+      resolve: async () =>
+        confirmationOutcome(
+          await stripeReads(`read ${paymentIntentId}: was it confirmed?`).readPaymentIntent(paymentIntentId),
+          paymentMethod,
+        ),
+    });
+  }
+
+  /**
+   * A later authorization Stripe declined: off-session `authentication_required` is confirmed again
+   * on-session (the customer is brought back for 3-D Secure); any other decline is the outcome.
+   */
+  private async afterLaterDecline(
+    later: PlannedAuthorization,
+    paymentIntentId: string,
+    error: unknown,
+  ): Promise<LaterAuthorization> {
+    const declined = declineOf(error);
+    if (declined === undefined) throw error;
+    if (declined !== 'authentication_required' || !later.offSession)
+      return { kind: 'declined', paymentIntentId, declineCode: declined };
     try {
-      return this.laterOutcome(await confirm(false));
-    } catch (error) {
-      const declined = declineOf(error);
-      if (declined === undefined) throw error;
-      if (declined !== 'authentication_required' || !offSession)
-        return { kind: 'declined', paymentIntentId, declineCode: declined };
-      try {
-        return this.laterOutcome(await confirm(true));
-      } catch (again) {
-        const code = declineOf(again);
-        if (code === undefined) throw again;
-        return { kind: 'declined', paymentIntentId, declineCode: code };
-      }
+      return this.laterOutcome(await this.confirmLaterAuthorization(later, paymentIntentId, true));
+    } catch (again) {
+      const code = declineOf(again);
+      if (code === undefined) throw again;
+      return { kind: 'declined', paymentIntentId, declineCode: code };
     }
   }
 

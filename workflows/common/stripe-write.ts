@@ -25,6 +25,12 @@ import {
 export const READ_UNKNOWN_STRIPE_WRITES_PATCH = 'read-unknown-stripe-writes';
 
 /**
+ * Patch: a write Stripe can make in one request is sent as one (the hold placed with `confirm: true`
+ * and its customer ensured in the same activity); older histories create, then confirm.
+ */
+export const ONE_CALL_STRIPE_WRITES_PATCH = 'one-call-stripe-writes';
+
+/**
  * A key first sent this long ago may be forgotten by Stripe before a retry reaches it (24 hours,
  * less a margin for clocks and a request on its way), so it is read around before any reuse.
  */
@@ -58,6 +64,15 @@ export function outcomeUnknown(error: unknown): error is ActivityFailure {
     cause.nonRetryable &&
     cause.type !== FailureTypes.StripeOutcomeUnknown
   );
+}
+
+/**
+ * The PaymentIntent a Stripe refusal an activity reported names (a decline's 402 carries it, and a
+ * create-and-confirm refused after the create), or null.
+ */
+export function refusedPaymentIntent(error: unknown): string | null {
+  if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure)) return null;
+  return ((error.cause.details?.[0] ?? {}) as { paymentIntentId?: string | null }).paymentIntentId ?? null;
 }
 
 /** Runs a workflow's Stripe writes over its ledger (kept in its state, so it survives continue-as-new). */
