@@ -7,9 +7,13 @@ import type { Pool } from 'pg';
 import { recordLearnedStatus, type LearnedStatus } from '../../inbox/learned-statuses.js';
 import { describeError } from '../../telemetry/logger.js';
 
-/** The PaymentIntent snapshots in an activity's result: the result itself, or its `snapshot`. */
+/**
+ * The PaymentIntent snapshots in an activity's result: the result itself, or one of its fields
+ * (`snapshot` of a microdeposit check, `paymentIntent` of a placed hold).
+ */
 export function learnedStatusesIn(result: unknown): LearnedStatus[] {
-  const candidates = [result, (result as { snapshot?: unknown } | null)?.snapshot];
+  const fields = result !== null && typeof result === 'object' ? Object.values(result) : [];
+  const candidates = [result, ...fields];
   return candidates.filter(isLearnedStatus).map(({ paymentIntentId, status }) => ({ paymentIntentId, status }));
 }
 
