@@ -121,8 +121,9 @@ describe('API metrics', () => {
     expect(sumOf(stored, 'bookings_inbox_events', { status: 'ignored' })).toBeGreaterThanOrEqual(1);
     expect(sumOf(stored, 'bookings_inbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(0);
 
-    // This app has no relay of its own: run one that reports into the same registry.
-    harness.startRelay({ metrics });
+    // This app has no relay of its own: run one that reports into the same registry. It is stopped at
+    // the end, so that it does not take the next test's event from that test's own relay.
+    const relay = harness.startRelay({ metrics });
     const relayed = await waitFor(
       async () => {
         const samples = await scrapeApp();
@@ -137,6 +138,7 @@ describe('API metrics', () => {
     expect(sumOf(relayed, 'bookings_inbox_relay_outcomes_total', { outcome: 'relayed' })).toBeGreaterThanOrEqual(1);
     expect(sumOf(relayed, 'bookings_inbox_relay_delay_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(sumOf(relayed, 'bookings_inbox_oldest_pending_age_seconds')).toBe(0);
+    await relay.stop();
   });
 
   it('counts each start, query and relayed signal it sends to Temporal, the calls Temporal Cloud bills as actions', async () => {
