@@ -373,9 +373,9 @@ function explainAboveMinimum(
     'workflow task': `${described.workflowTasks} workflow tasks (minimum ${1 + minimum.activities + minimum.timers + minimum.signals + minimum.updates}; 3 events each): the extra activities and webhooks wake the workflow too`,
     timer: `${described.timers} timers started: the main loop arms one timer per deadline and a new one only when a state change moves the deadline`,
     marker:
-      'patched() markers (search-attribute upserts, wake-on-moved-deadline, one-call-stripe-writes, keep-deadline-timer), once per patch per history',
+      'the patch marker of the booking baseline (`booking-baseline-2026-12`), once per run: it stands for the 13 patches before it, which a booking started with it takes without a marker each (patches added after it would add one each)',
     'search attributes':
-      'hold and payment status upserted as search attributes at each change, so ops can find bookings by status',
+      'hold and payment status upserted as search attributes at each change, so ops can find bookings by status; and the `TemporalChangeVersion` upsert the SDK writes with the patch marker (not billed)',
     update: 'updates beyond the minimum',
     'start and close': '',
   };

@@ -10,7 +10,7 @@ import {
   type BankPaymentInput,
   type BookingState,
 } from '../../workflows/booking/contract.js';
-import { BOOKING_SEARCH_ATTRIBUTES_PATCH } from '../../workflows/booking/search-attribute-sync.js';
+import { BOOKING_PATCH_BASELINE, BOOKING_SEARCH_ATTRIBUTES_PATCH } from '../../workflows/booking/booking-patches.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/common/search-attributes.js';
 import {
   setupIntentReadyUpdate,
@@ -193,9 +193,10 @@ describe('search attributes and current details follow the workflow (time-skippi
         options: { workflowBundle, maxCachedWorkflows: 0, ...options },
       });
 
-    // The deployment before this patch: the workflow never upserts (the patch stays off, no marker).
+    // The deployment before this patch (and before the baseline that includes it): the workflow never upserts.
     const before = await workerWith({
-      patchActivationCallback: ({ patchId }) => patchId !== BOOKING_SEARCH_ATTRIBUTES_PATCH,
+      patchActivationCallback: ({ patchId }) =>
+        patchId !== BOOKING_SEARCH_ATTRIBUTES_PATCH && patchId !== BOOKING_PATCH_BASELINE.id,
     });
     const handle = await before.runUntil(async () => {
       const started = await harness.startBooking({}, { taskQueue });

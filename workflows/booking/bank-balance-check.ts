@@ -5,10 +5,10 @@
  * `financial_connections.account.refreshed_balance` (relayed by the inbox) or read the account,
  * until the policy's deadline. Deterministic: workflow code only.
  */
-import { patched } from '@temporalio/workflow';
 import type { BankBalanceSnapshot } from '../../activities/booking/bank-balance-snapshot.js';
 import { stripeReads, stripeWrites } from '../common/activity-stubs.js';
 import type { BookingContext } from './booking-context.js';
+import { AWAIT_BALANCE_REFRESH_PATCH } from './booking-patches.js';
 import { at, due, inSeconds } from './booking-part.js';
 import { usd } from './booking-story.js';
 import {
@@ -17,9 +17,6 @@ import {
   type PaymentPolicy,
   type PaymentState,
 } from './contract.js';
-
-/** Patch: the balance is refreshed and its asynchronous answer awaited; older histories read the account once. */
-export const AWAIT_BALANCE_REFRESH_PATCH = 'await-balance-refresh';
 
 /** How often the account is read while the bank's answer to a balance refresh is awaited. */
 const BALANCE_READ_SECONDS = 30;
@@ -45,7 +42,9 @@ export function checkBalanceBeforeDebit(
   payment: PaymentState,
   policy: PaymentPolicy,
 ): Promise<BalanceVerdict> {
-  return patched(AWAIT_BALANCE_REFRESH_PATCH) ? awaitRefreshedBalance(ctx, payment, policy) : readBalanceOnce(payment);
+  return ctx.patches.has(AWAIT_BALANCE_REFRESH_PATCH)
+    ? awaitRefreshedBalance(ctx, payment, policy)
+    : readBalanceOnce(payment);
 }
 
 /** Before balance refreshes were awaited: one read of the account; an unknown balance lets the debit go. */

@@ -17,36 +17,46 @@ export function debitSummary(payment: PaymentState): string {
   return `${usd(payment.amount)} bank debit ${payment.paymentIntentId}`;
 }
 
-/** Creates the current attempt's PaymentIntent; found again by the booking and attempt if the answer was lost. */
-export function createBankDebit(
-  ctx: BookingContext,
-  payment: PaymentState,
-  debit: { stripeCustomerId: string; verification: VerificationMethod; targetDate: string | null },
-) {
+/** What a bank debit's PaymentIntent is created with, in either form of the create. */
+interface DebitTerms {
+  stripeCustomerId: string;
+  verification: VerificationMethod;
+  targetDate: string | null;
+}
+
+/** The create's arguments common to both forms: the booking, the attempt and the debit's terms. */
+function debitArgs(ctx: BookingContext, payment: PaymentState, debit: DebitTerms) {
+  return {
+    bookingId: ctx.state.bookingId,
+    attempt: payment.attempt,
+    amount: payment.amount,
+    stripeCustomerId: debit.stripeCustomerId,
+    paymentMethod: payment.paymentMethod,
+    verification: debit.verification,
+    targetDate: debit.targetDate,
+  };
+}
+
+/** Finds the current attempt's PaymentIntent by the booking and attempt, when the create's answer was lost. */
+function findDebit(ctx: BookingContext, payment: PaymentState, debit: DebitTerms) {
   const { attempt } = payment;
-  const { bookingId } = ctx.state;
-  const { stripeCustomerId } = debit;
+  return stripeReads(`find the bank debit's PaymentIntent of attempt ${attempt}`).findBankPayment({
+    bookingId: ctx.state.bookingId,
+    attempt,
+    stripeCustomerId: debit.stripeCustomerId,
+  });
+}
+
+/** Creates the current attempt's PaymentIntent; found again by the booking and attempt if the answer was lost. */
+export function createBankDebit(ctx: BookingContext, payment: PaymentState, debit: DebitTerms) {
+  const { attempt } = payment;
   return ctx.writes.run({
     operation: `payment-create:${attempt}`,
     send: (writeAttempt) =>
       stripeWrites(
         `create the ${usd(payment.amount)} bank debit's PaymentIntent (attempt ${attempt})`,
-      ).createBankPayment({
-        bookingId,
-        attempt,
-        amount: payment.amount,
-        stripeCustomerId,
-        paymentMethod: payment.paymentMethod,
-        verification: debit.verification,
-        targetDate: debit.targetDate,
-        ...(writeAttempt !== undefined && { writeAttempt }),
-      }),
-    resolve: () =>
-      stripeReads(`find the bank debit's PaymentIntent of attempt ${attempt}`).findBankPayment({
-        bookingId,
-        attempt,
-        stripeCustomerId,
-      }),
+      ).createBankPayment({ ...debitArgs(ctx, payment, debit), ...(writeAttempt !== undefined && { writeAttempt }) }),
+    resolve: () => findDebit(ctx, payment, debit),
   });
 }
 
@@ -57,38 +67,20 @@ export function createBankDebit(
 export function placeBankDebit(
   ctx: BookingContext,
   payment: PaymentState,
-  debit: {
-    stripeCustomerId: string;
-    verification: VerificationMethod;
-    targetDate: string | null;
-    authority: MandateAcceptance | { mandateId: string };
-  },
+  debit: DebitTerms & { authority: MandateAcceptance | { mandateId: string } },
 ): Promise<PaymentIntentSnapshot> {
   const { attempt, paymentMethod } = payment;
-  const { bookingId } = ctx.state;
-  const { stripeCustomerId } = debit;
   return ctx.writes.run({
     operation: `payment-place:${attempt}`,
     send: (writeAttempt) =>
       stripeWrites(
         `debit ${usd(payment.amount)} from ${paymentMethod} in one call (attempt ${attempt})`,
       ).placeBankPayment({
-        bookingId,
-        attempt,
-        amount: payment.amount,
-        stripeCustomerId,
-        paymentMethod,
-        verification: debit.verification,
-        targetDate: debit.targetDate,
+        ...debitArgs(ctx, payment, debit),
         mandate: debit.authority,
         ...(writeAttempt !== undefined && { writeAttempt }),
       }),
-    resolve: () =>
-      stripeReads(`find the bank debit's PaymentIntent of attempt ${attempt}`).findBankPayment({
-        bookingId,
-        attempt,
-        stripeCustomerId,
-      }),
+    resolve: () => findDebit(ctx, payment, debit),
   });
 }
 

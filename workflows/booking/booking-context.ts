@@ -15,7 +15,8 @@ import {
   type StepRetryState,
   type StripeEventSignal,
 } from './contract.js';
-import { BOOKING_SEARCH_ATTRIBUTES_PATCH, bookingSearchAttributes } from './search-attribute-sync.js';
+import { BOOKING_PATCH_BASELINE, BOOKING_SEARCH_ATTRIBUTES_PATCH } from './booking-patches.js';
+import { bookingSearchAttributes } from './search-attribute-sync.js';
 
 /** A part of the booking (the hold, the payment) driven by the workflow's main loop. */
 export interface Lifecycle {
@@ -52,6 +53,7 @@ export class BookingContext extends WorkflowContext<BookingState> {
         searchAttributesPatch: BOOKING_SEARCH_ATTRIBUTES_PATCH,
       },
       input.carriedEvents ?? [],
+      BOOKING_PATCH_BASELINE,
     );
     // Notifications still retrying when the previous run continued as new; ids make resending safe.
     for (const notification of input.carriedNotifications ?? []) this.sendNotification(notification);

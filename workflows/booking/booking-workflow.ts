@@ -4,25 +4,17 @@
  * loop wakes them on events, requests and deadlines, and continues as new before history grows
  * large. Deterministic: every side effect is an activity.
  */
-import { allHandlersFinished, condition, continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
 import { DeadlineTimer } from '../common/deadline-timer.js';
 import { BookingContext, type Lifecycle } from './booking-context.js';
 import { registerBookingHandlers } from './booking-handlers.js';
+import { KEEP_DEADLINE_TIMER_PATCH, WAKE_ON_MOVED_DEADLINE_PATCH } from './booking-patches.js';
 import { initialBookingState, type BookingInput, type BookingState } from './contract.js';
 import { createHoldLifecycle } from './hold-lifecycle.js';
 import { createPaymentLifecycle } from './payment-lifecycle.js';
 
 /** Continue-as-new well before Temporal's history limits (51,200 events / 50 MB). */
 const CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
-
-/** Patch: the main loop re-arms its timer when an update moves a deadline; older histories slept on. */
-const WAKE_ON_MOVED_DEADLINE_PATCH = 'wake-on-moved-deadline';
-
-/**
- * Patch: the main loop keeps its deadline's timer across wake-ups that do not move the deadline;
- * older histories started a new timer at every wake-up.
- */
-const KEEP_DEADLINE_TIMER_PATCH = 'keep-deadline-timer';
 
 /** The booking workflow; returns the booking's final state. */
 export async function bookingWorkflow(input: BookingInput): Promise<BookingState> {
@@ -52,9 +44,9 @@ async function runParts(ctx: BookingContext, parts: Lifecycle[]): Promise<void> 
       .sort((a, b) => a.at - b.at)[0];
   // An update may move a deadline earlier (a new bank account within 24 hours after failed
   // microdeposits, the processing alert after a verification): wake up to re-arm the timer.
-  const wakeOnMovedDeadline = patched(WAKE_ON_MOVED_DEADLINE_PATCH);
+  const wakeOnMovedDeadline = ctx.patches.has(WAKE_ON_MOVED_DEADLINE_PATCH);
   // A wake-up that leaves the next deadline where it was keeps its timer (older histories re-armed).
-  const timer = patched(KEEP_DEADLINE_TIMER_PATCH) ? new DeadlineTimer() : null;
+  const timer = ctx.patches.has(KEEP_DEADLINE_TIMER_PATCH) ? new DeadlineTimer() : null;
 
   while (!parts.every((part) => part.done())) {
     if (canContinueAsNew()) await continueWithCarriedState(ctx);

@@ -4,12 +4,18 @@
  * cancelled. A step-by-step state machine driven by the booking workflow's main loop: each status
  * has its named step (`placeHold`, `waitForAuthentication`, `awaitPaymentMethod`, `holdUntilRelease`).
  */
-import { ActivityFailure, ApplicationFailure, log, patched, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, sleep } from '@temporalio/workflow';
 import type { PlacedHold } from '../../activities/booking/hold-activities.js';
 import type { CardDeclineDetails } from '../../activities/common/classify-stripe-error.js';
 import type { PaymentIntentSnapshot } from '../../activities/common/payment-intent-snapshot.js';
 import { stripeReads, stripeReleases, stripeWrites } from '../common/activity-stubs.js';
 import type { BookingContext } from './booking-context.js';
+import {
+  FOLLOW_UNRELEASED_HOLD_PATCH,
+  HOLD_PLANS_PATCH,
+  HOLD_TIMED_FROM_AUTHORIZATION_PATCH,
+  REASK_REFUSED_PAYMENT_METHOD_PATCH,
+} from './booking-patches.js';
 import { BookingPart, at, due, inSeconds } from './booking-part.js';
 import { usd } from './booking-story.js';
 import {
@@ -43,27 +49,7 @@ const UNRELEASED_RECHECK_MS = 6 * 60 * 60 * 1000;
 /** PaymentIntent statuses in which an authorization is, or may still become, held. */
 const MAY_STILL_HOLD = ['requires_capture', 'requires_action', 'requires_confirmation', 'processing'];
 
-/**
- * Patch: a hold Stripe refuses to release stays `held` and followed until Stripe cancels it or it
- * lapses; older histories marked it `failed` and let the booking finish.
- */
-const FOLLOW_UNRELEASED_HOLD_PATCH = 'follow-unreleased-hold';
 const HOLD = usd(HOLD_AMOUNT_CENTS);
-
-/**
- * Patch: a payment method Stripe refuses outright (unknown, not a card, another customer's) asks for
- * another one; older histories cancelled the attempt and failed the hold.
- */
-const REASK_REFUSED_PAYMENT_METHOD_PATCH = 'reask-refused-payment-method';
-
-/** Patch: a hold is timed from its authorization (the charge); older histories timed it from the PaymentIntent's creation. */
-const HOLD_TIMED_FROM_AUTHORIZATION_PATCH = 'hold-timed-from-authorization';
-
-/**
- * Patch: a booking started with a hold plan follows it (renewals, deferred placement, extended
- * authorization, the authorizations list); runs started before plans existed have none and never ask.
- */
-const HOLD_PLANS_PATCH = 'hold-plans';
 
 /** What a later authorization (a renewal, a deferred hold, a renewal on a new card) came to. */
 type LaterAuthorization =
@@ -103,7 +89,7 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
 
   constructor(ctx: BookingContext) {
     super(ctx, 'hold');
-    this.plansOn = ctx.input.holdPlan !== undefined && patched(HOLD_PLANS_PATCH);
+    this.plansOn = ctx.input.holdPlan !== undefined && ctx.patches.has(HOLD_PLANS_PATCH);
   }
 
   /** The plan this booking follows; `single` for runs without one. */
@@ -273,7 +259,7 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
    */
   private async placeHold(): Promise<void> {
     const { hold, state } = this;
-    if (!hold.paymentIntentId && patched(ONE_CALL_STRIPE_WRITES_PATCH)) return this.placeHoldInOneCall();
+    if (!hold.paymentIntentId && this.ctx.patches.has(ONE_CALL_STRIPE_WRITES_PATCH)) return this.placeHoldInOneCall();
     try {
       if (!state.stripeCustomerId)
         state.stripeCustomerId = await ensureStripeCustomer(this.ctx.writes, this.input.customer);
@@ -466,7 +452,7 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
       failure instanceof ApplicationFailure && failure.type === FailureTypes.StripeInvalidRequest
         ? ((failure.details?.[0] ?? {}) as { code?: string | null; param?: string | null })
         : null;
-    if (refusal?.param === 'payment_method' && patched(REASK_REFUSED_PAYMENT_METHOD_PATCH)) {
+    if (refusal?.param === 'payment_method' && this.ctx.patches.has(REASK_REFUSED_PAYMENT_METHOD_PATCH)) {
       // Not a decline: Stripe would not use this payment method at all (unknown, not a card, another
       // customer's). Nothing was held; the PaymentIntent, if any, waits for another one.
       this.markDeclined(
@@ -888,7 +874,7 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
         'abandoned',
         'release the authorization the renewal replaces',
       );
-      const lapsed = released !== null && cancelledByStripe(released.cancellationReason);
+      const lapsed = released !== null && cancelledByStripe(released.cancellationReason, this.ctx.patches);
       this.endAuthorization(previous, lapsed ? 'expired' : 'released');
     }
     hold.paymentIntentId = snapshot.paymentIntentId;
@@ -914,7 +900,7 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     attempt = this.hold.attempt,
   ): Promise<LaterAuthorization> {
     const later: PlannedAuthorization = { renewal, paymentMethod, offSession, attempt };
-    if (patched(ONE_CALL_STRIPE_WRITES_PATCH)) return this.placeLaterInOneCall(later);
+    if (this.ctx.patches.has(ONE_CALL_STRIPE_WRITES_PATCH)) return this.placeLaterInOneCall(later);
     const paymentIntentId = (await this.createLaterAuthorization(later)).paymentIntentId;
     this.recordLaterAuthorization(later, paymentIntentId);
     try {
@@ -1109,7 +1095,7 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     }
     if (snapshot.status === 'canceled') {
       this.applyCancelled(snapshot, why, outcome);
-    } else if (MAY_STILL_HOLD.includes(snapshot.status) && patched(FOLLOW_UNRELEASED_HOLD_PATCH)) {
+    } else if (MAY_STILL_HOLD.includes(snapshot.status) && this.ctx.patches.has(FOLLOW_UNRELEASED_HOLD_PATCH)) {
       this.keepUnreleased(plan, `PaymentIntent is ${snapshot.status}`);
     } else {
       this.markFailed(`hold could not be released: PaymentIntent is ${snapshot.status}`);
@@ -1140,7 +1126,7 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
 
   /** Stripe refused every round of the release: follow the hold still held (or, in older histories, fail it). */
   private giveUpRelease(plan: ReleasePlan): void {
-    if (patched(FOLLOW_UNRELEASED_HOLD_PATCH)) {
+    if (this.ctx.patches.has(FOLLOW_UNRELEASED_HOLD_PATCH)) {
       this.keepUnreleased(plan, 'Stripe refused every attempt');
     } else {
       this.markFailed(`the hold could not be released: cancel PaymentIntent ${this.hold.paymentIntentId} in Stripe`);
@@ -1237,7 +1223,7 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
     const { hold } = this;
     // A PaymentIntent confirmed again later (after a decline) is authorized long after its creation.
     const authorizedAt = new Date(
-      snapshot.authorizedAt && patched(HOLD_TIMED_FROM_AUTHORIZATION_PATCH)
+      snapshot.authorizedAt && this.ctx.patches.has(HOLD_TIMED_FROM_AUTHORIZATION_PATCH)
         ? snapshot.authorizedAt
         : snapshot.createdAt,
     );
@@ -1305,7 +1291,7 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
   /** Applies Stripe's word on a PaymentIntent that was cancelled, by us or by Stripe. */
   private applyCancelled(snapshot: PaymentIntentSnapshot, why: string, outcome: ReleasePlan['outcome']): void {
     if (this.hold.unreleased) this.hold.unreleased = null;
-    if (cancelledByStripe(snapshot.cancellationReason)) {
+    if (cancelledByStripe(snapshot.cancellationReason, this.ctx.patches)) {
       this.markExpired();
       return;
     }

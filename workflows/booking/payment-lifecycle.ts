@@ -6,7 +6,7 @@
  * of the payment has its own method (`submitDebit`, `awaitVerification`, `awaitNewPaymentMethod`,
  * `awaitSettlement`, `watchDisputeWindow`), and Stripe's answers are applied by `applySnapshot`.
  */
-import { ActivityFailure, ApplicationFailure, log, patched } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
 import type { PaymentIntentSnapshot } from '../../activities/common/payment-intent-snapshot.js';
 import type { RefundSnapshot } from '../../activities/create-activities.js';
 import { stripeReads, stripeWrites } from '../common/activity-stubs.js';
@@ -40,14 +40,9 @@ import {
   type StripeEventSignal,
   type VerifyMicrodepositsRequest,
 } from './contract.js';
+import { MANDATE_PER_ACCOUNT_PATCH, RECHECK_TARGET_DATE_PATCH } from './booking-patches.js';
 import { cancelledByStripe } from './stripe-cancellation.js';
 import { checkMicrodepositsFit } from './update-validators.js';
-
-/** Patch: a new bank account is debited only under an acceptance given for it; older histories reused the booking's. */
-export const MANDATE_PER_ACCOUNT_PATCH = 'mandate-per-bank-account';
-
-/** Patch: the target date is checked again when the debit is created; older histories sent it as requested. */
-export const RECHECK_TARGET_DATE_PATCH = 'recheck-ach-target-date';
 
 /** How often a refund still pending, or a debit overdue, is re-read from Stripe. */
 const REFUND_POLL_SECONDS = 24 * 60 * 60;
@@ -323,7 +318,7 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     if (!state.stripeCustomerId)
       state.stripeCustomerId = await ensureStripeCustomer(this.ctx.writes, this.ctx.input.customer);
     if (!(await this.checkBalance())) return;
-    if (!p.paymentIntentId && patched(ONE_CALL_STRIPE_WRITES_PATCH)) {
+    if (!p.paymentIntentId && this.ctx.patches.has(ONE_CALL_STRIPE_WRITES_PATCH)) {
       await this.placeDebitInOneCall(state.stripeCustomerId);
       return;
     }
@@ -420,7 +415,7 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
   private debitTargetDate(): string | null {
     const p = this.part;
     const requested = this.bank.targetDate;
-    if (!requested || !patched(RECHECK_TARGET_DATE_PATCH)) return requested;
+    if (!requested || !this.ctx.patches.has(RECHECK_TARGET_DATE_PATCH)) return requested;
     const now = new Date();
     const used = isTargetDateInRange(requested, now) ? requested : earliestTargetDate(now);
     if (used !== requested && p.targetDate !== used) {
@@ -559,7 +554,7 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     p.attempt += 1;
     p.paymentMethod = paymentMethod;
     p.savedMandateId = this.offeredAuthority.savedMandateId ?? null;
-    if (patched(MANDATE_PER_ACCOUNT_PATCH)) {
+    if (this.ctx.patches.has(MANDATE_PER_ACCOUNT_PATCH)) {
       p.mandateAcceptance = acceptance;
       p.mandateAcceptanceFor = paymentMethod;
     } else if (this.offeredAuthority.mandate) {
@@ -836,7 +831,7 @@ export class PaymentLifecycle extends BookingPart<PaymentStatus, PaymentState> {
     // Stripe cancels a PaymentIntent itself (reason `automatic`) once too many of its confirmations failed.
     if (snapshot.cancellationReason === 'automatic')
       return 'Stripe cancelled the PaymentIntent after too many failed confirmations';
-    if (cancelledByStripe(snapshot.cancellationReason))
+    if (cancelledByStripe(snapshot.cancellationReason, this.ctx.patches))
       return `Stripe cancelled the PaymentIntent itself (${snapshot.cancellationReason})`;
     return 'cancelled outside the booking workflow';
   }

@@ -3,7 +3,7 @@
  * finds bookings and setups by what they are doing now. Deterministic: workflow code only.
  */
 import type { SearchAttributePair, SearchAttributeUpdatePair } from '@temporalio/common';
-import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { BookingState } from './contract.js';
 import {
   BookingIdAttribute,
@@ -16,11 +16,6 @@ import {
 } from '../common/search-attributes.js';
 import type { PaymentMethodSetupState } from '../setup/contract.js';
 
-/**
- * Patch: bookings upsert their search attributes; older histories never did. Checked at each
- * change, so a booking started before it begins to upsert at its first change after deployment.
- */
-export const BOOKING_SEARCH_ATTRIBUTES_PATCH = 'booking-search-attributes';
 /** Patch: setups upsert their search attributes; older histories never did. */
 export const SETUP_SEARCH_ATTRIBUTES_PATCH = 'setup-search-attributes';
 
@@ -65,12 +60,13 @@ export function startSearchAttributes(pairs: SearchAttributeUpdatePair[]): Searc
 
 /**
  * Upserts, in one command, the attributes whose value differs from the workflow's current one
- * (a null value removes the attribute); nothing when none changed or the patch is off.
+ * (a null value removes the attribute); nothing when none changed or the patch is off (`patchedOn`
+ * is asked only when one changed, as older histories recorded it).
  */
-export function upsertChangedSearchAttributes(patchId: string, wanted: SearchAttributeUpdatePair[]): void {
+export function upsertChangedSearchAttributes(wanted: SearchAttributeUpdatePair[], patchedOn: () => boolean): void {
   const current = workflowInfo().typedSearchAttributes;
   const changed = wanted.filter((pair) => !sameValue(current.get(pair.key), pair.value));
-  if (changed.length > 0 && patched(patchId)) upsertSearchAttributes(changed);
+  if (changed.length > 0 && patchedOn()) upsertSearchAttributes(changed);
 }
 
 function sameValue(current: unknown, wanted: unknown): boolean {

@@ -3,13 +3,11 @@
  * `automatic` (a lapsed authorization, the confirmation limit) and, as its API reference also lists,
  * `expired` (docs.stripe.com/api/payment_intents/object#payment_intent_object-cancellation_reason).
  */
-import { patched } from '@temporalio/workflow';
-
-/** Patch: `expired` is read as Stripe's own cancellation too; older histories read only `automatic`. */
-export const STRIPE_EXPIRED_REASON_PATCH = 'stripe-expired-cancellation-reason';
+import type { Patches } from '../common/patches.js';
+import { STRIPE_EXPIRED_REASON_PATCH } from './booking-patches.js';
 
 /** Whether Stripe itself cancelled a PaymentIntent with this `cancellation_reason`. */
-export function cancelledByStripe(reason: string | null): boolean {
+export function cancelledByStripe(reason: string | null, patches: Pick<Patches, 'has'>): boolean {
   if (reason === 'automatic') return true;
-  return reason === 'expired' && patched(STRIPE_EXPIRED_REASON_PATCH);
+  return reason === 'expired' && patches.has(STRIPE_EXPIRED_REASON_PATCH);
 }

@@ -11,7 +11,7 @@
  * read shows the write did not happen, it is sent under a new key: the operation's key plus a write
  * attempt number kept in workflow state (never time, the run or the activity attempt).
  */
-import { ActivityFailure, ApplicationFailure, log, patched } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
 import type { PaymentIntentSnapshot } from '../../activities/common/payment-intent-snapshot.js';
 import { stripeWrites } from './activity-stubs.js';
 import {
@@ -79,12 +79,14 @@ export function refusedPaymentIntent(error: unknown): string | null {
 export class StripeWrites {
   constructor(
     private readonly ledger: () => StripeWriteLedger,
+    /** The workflow's patch check (`WorkflowContext.patches`). */
+    private readonly patched: (patchId: string) => boolean,
     private readonly changed: () => void = () => undefined,
   ) {}
 
   /** Whether this workflow resolves unknown writes by reading Stripe (histories from before the patch do not). */
   enabled(): boolean {
-    return patched(READ_UNKNOWN_STRIPE_WRITES_PATCH);
+    return this.patched(READ_UNKNOWN_STRIPE_WRITES_PATCH);
   }
 
   /** Sends `write`, or learns its outcome from Stripe; throws what the caller must handle (Stripe's refusal, an outage). */

@@ -7,6 +7,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails } from '@temporalio/workflow';
 import { MAX_REMEMBERED_EVENT_IDS, type StripeEventSignal, type StripeWriteLedger } from '../booking/contract.js';
 import { upsertChangedSearchAttributes } from '../booking/search-attribute-sync.js';
+import { Patches, type PatchBaseline } from './patches.js';
 import { StripeWrites } from './stripe-write.js';
 
 /** What the shared context needs of a workflow's state. */
@@ -27,6 +28,8 @@ export interface Presentation<State> {
 
 /** Shared state and services of one workflow run. */
 export class WorkflowContext<State extends ContextState> {
+  /** The run's patch checks (`patches.has(id)` rather than `patched(id)`), with the workflow's baseline if it has one. */
+  readonly patches: Patches;
   /** Every Stripe write of the workflow, resolved by reading Stripe when its outcome is unknown. */
   readonly writes: StripeWrites;
   /** Events received and not yet applied, oldest first. */
@@ -37,8 +40,14 @@ export class WorkflowContext<State extends ContextState> {
     readonly state: State,
     private readonly presentation: Presentation<State>,
     carriedEvents: StripeEventSignal[] = [],
+    patchBaseline?: PatchBaseline,
   ) {
-    this.writes = new StripeWrites(() => (this.state.stripeWrites ??= {}));
+    // First, so that the baseline's marker is the run's first patch.
+    this.patches = new Patches(patchBaseline);
+    this.writes = new StripeWrites(
+      () => (this.state.stripeWrites ??= {}),
+      (patchId) => this.patches.has(patchId),
+    );
     this.seenEventIds = new Set(state.seenEventIds);
     this.events = [...carriedEvents];
   }
@@ -55,9 +64,8 @@ export class WorkflowContext<State extends ContextState> {
    */
   publish(): void {
     setCurrentDetails(this.presentation.describe(this.state));
-    upsertChangedSearchAttributes(
-      this.presentation.searchAttributesPatch,
-      this.presentation.searchAttributes(this.state),
+    upsertChangedSearchAttributes(this.presentation.searchAttributes(this.state), () =>
+      this.patches.has(this.presentation.searchAttributesPatch),
     );
   }
 
