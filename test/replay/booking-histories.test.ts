@@ -76,6 +76,8 @@ const EXPECTED_HISTORIES = [
   'hold-placed-in-one-call-answer-lost',
   'ach-placed-in-one-call',
   'deadline-timer-kept',
+  'baseline-hold-released',
+  'baseline-ach-placed',
 ];
 
 describe('recorded booking and setup histories replay on the current workflow code', () => {

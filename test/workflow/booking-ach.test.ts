@@ -176,6 +176,7 @@ describe('booking paid by US bank account (time-skipping)', () => {
     expect(writes).toEqual(['POST /v1/payment_intents 200', 'POST /v1/payment_intents 200']);
     await cancelAndFinish(handle);
     await harness.recordHistory(handle, 'ach-placed-in-one-call');
+    await harness.recordHistory(handle, 'baseline-ach-placed');
   });
 
   it('verifies microdeposits by descriptor code after mismatches counting down', async () => {

@@ -37,7 +37,7 @@ async function patchBookkeeping(handle: WorkflowHandle): Promise<{ markers: stri
   const markers = events.flatMap((event) => {
     const marker = event.markerRecordedEventAttributes;
     if (marker?.markerName !== 'core_patch') return [];
-    return [(decodePayload(marker.details!.patch_data.payloads![0]) as { id: string }).id];
+    return [(decodePayload(marker.details!['patch-data'].payloads![0]) as { id: string }).id];
   });
   const versionUpserts = events.filter((event) => {
     const fields = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
