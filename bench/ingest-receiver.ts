@@ -15,13 +15,24 @@ import { createPool } from '../db/pool.js';
 import { getFreePort } from '../harness/free-port.js';
 import { startTestPostgres } from '../harness/postgres.js';
 import { startIngestFloor } from './ingest-floor.js';
+import { cpuSince, cpuSnapshot } from './process-cpu.js';
 import { sendSignedEvents, type IngestRate } from './webhook-ingest.js';
 
 const WEBHOOK_SECRET = 'whsec_ingest_receiver_probe';
 
-function describe(name: string, rate: IngestRate): string {
+/** CPU seconds of this process, of PostgreSQL and of everything else while `burst` ran. */
+async function withCpu(burst: () => Promise<IngestRate>): Promise<{ rate: IngestRate; cpu: string }> {
+  const before = cpuSnapshot();
+  const rate = await burst();
+  const shares = cpuSince(before, (pid, comm) =>
+    pid === process.pid ? 'node' : comm === 'postgres' ? 'postgres' : 'other',
+  );
+  return { rate, cpu: shares.map((share) => `${share.label} ${share.seconds.toFixed(1)} s`).join(', ') };
+}
+
+function describe(name: string, { rate, cpu }: { rate: IngestRate; cpu: string }): string {
   const { p50, p99 } = rate.latency;
-  return `${name}: ${rate.acceptedPerSecond.toFixed(0)}/s p50 ${p50.toFixed(1)} ms p99 ${p99.toFixed(1)} ms rejected ${rate.rejected}`;
+  return `${name}: ${rate.acceptedPerSecond.toFixed(0)}/s p50 ${p50.toFixed(1)} ms p99 ${p99.toFixed(1)} ms rejected ${rate.rejected} (CPU ${cpu})`;
 }
 
 async function main(): Promise<void> {
@@ -45,11 +56,13 @@ async function main(): Promise<void> {
     const floor = await startIngestFloor({ databaseUrl: postgres.url, webhookSecret: WEBHOOK_SECRET });
     const burst = { events, concurrency, bookingIds: Array.from({ length: 100 }, (_, i) => `probe-${i}`) };
     for (let round = 1; round <= rounds; round += 1) {
-      const floorRate = (await sendSignedEvents(floor.url, WEBHOOK_SECRET, burst)).rate;
-      const apiRate = (await sendSignedEvents(`http://127.0.0.1:${port}/v1/webhooks/stripe`, WEBHOOK_SECRET, burst))
-        .rate;
+      const floorRun = await withCpu(async () => (await sendSignedEvents(floor.url, WEBHOOK_SECRET, burst)).rate);
+      const apiRun = await withCpu(
+        async () => (await sendSignedEvents(`http://127.0.0.1:${port}/v1/webhooks/stripe`, WEBHOOK_SECRET, burst)).rate,
+      );
+      const ratio = apiRun.rate.acceptedPerSecond / floorRun.rate.acceptedPerSecond;
       console.log(
-        `round ${round}: ${describe('floor', floorRate)}; ${describe('API (no relay)', apiRate)}; ratio ${(apiRate.acceptedPerSecond / floorRate.acceptedPerSecond).toFixed(2)}`,
+        `round ${round}: ratio ${ratio.toFixed(2)}\n  ${describe('floor', floorRun)}\n  ${describe('API', apiRun)}`,
       );
     }
     await floor.stop();
