@@ -672,7 +672,19 @@ export function ingestFloorSection(
 }
 
 /** What the ingest explanation reads of a run. */
-type IngestFigures = Pick<BenchResults, 'stack' | 'ingest' | 'ingestCpu' | 'ingestCpuWallSeconds' | 'machine'>;
+type IngestFigures = Pick<BenchResults, 'stack' | 'ingest' | 'ingestCpu' | 'ingestCpuWallSeconds' | 'machine'> &
+  Partial<Pick<BenchResults, 'ingestFloor' | 'ingestRelayPaused'>>;
+
+/** What the same receiver did with its relay paused in this run, when measured: the relay's share of the miss. */
+function pausedComparison({ ingest, ingestFloor, ingestRelayPaused }: IngestFigures): string {
+  if (!ingestFloor || !ingestRelayPaused || 'unmeasured' in ingestRelayPaused) return '';
+  return (
+    ` With the relay paused the same receiver took ${rate(ingestRelayPaused.acceptedPerSecond)} events/s, p99 ${ms(ingestRelayPaused.latency.p99)} ` +
+    `(${ingestFloorRatio({ ingestFloor }, ingestRelayPaused).toFixed(2)} × the floor's ${rate(ingestFloor.acceptedPerSecond)}/s), against ` +
+    `${rate(ingest.acceptedPerSecond)} events/s, p99 ${ms(ingest.latency.p99)} with it running: the difference is the relay's signals, ` +
+    'which the Temporal server and the worker turn into CPU on the cores the receiver uses.'
+  );
+}
 
 /**
  * Where a stored webhook's signal is written, where the commits' flushes go, and what would move it, by the
@@ -718,7 +730,8 @@ export function ingestExplanation(results: IngestFigures): string[] {
       `Each commit also waits for the WAL flush (the kernel's writeback above is ${temporal.flushes}), and the senders ` +
       `share the API's event loop. What would move it: ${temporal.moveTemporal}; more API ` +
       'processes (the receiver keeps no state and relays share the inbox through SKIP LOCKED); the load generator on another machine; group ' +
-      'commit (`commit_delay`) when many webhooks commit at once.',
+      'commit (`commit_delay`) when many webhooks commit at once.' +
+      pausedComparison(results),
     '',
   ];
 }

@@ -50,6 +50,18 @@ describe('the ingest explanation of the benchmark report', () => {
     expect(text).toMatch(/PostgreSQL/);
   });
 
+  it("compares with the same receiver's burst with the relay paused, when the run measured one", () => {
+    const paused = { events: 3000, concurrency: 32, acceptedPerSecond: 1744.1, rejected: 0, latency: latency(34) };
+    const floor = { ...paused, acceptedPerSecond: 1690.4, latency: latency(43) };
+    const text = ingestExplanation({
+      ...slowIngestOn({ kind: 'started' }),
+      ingestFloor: floor,
+      ingestRelayPaused: { ...paused, drainAfterResumeMs: 24_400 },
+    }).join('\n');
+    expect(text).toContain('With the relay paused the same receiver took 1744.1 events/s, p99 34 ms (1.03 × the floor');
+    expect(ingestExplanation(slowIngestOn({ kind: 'started' })).join('\n')).not.toContain('relay paused');
+  });
+
   it('on the dev stack, names the dev server and its SQLite', () => {
     const text = ingestExplanation(slowIngestOn({ kind: 'started' })).join('\n');
     expect(text).toMatch(/Temporal dev server/);
