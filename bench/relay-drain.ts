@@ -6,9 +6,12 @@
  * burst arrives, as in the bench, and its lag is printed instead. Usage:
  *
  *   npx tsx bench/relay-drain.ts [events, 3000] [bookings, 200] [batch sizes, 50,200] [paused|running]
+ *
+ * RELAY_OWN_POOL=1 gives the relay a connection pool apart from the API's.
  */
 import { startInboxRelay } from '../inbox/inbox-relay.js';
 import { loadApiConfig } from '../config/env.js';
+import { createPool } from '../db/pool.js';
 import { startedBenchTarget } from './bench-target.js';
 import { summarizeLatencies } from './percentiles.js';
 import { cpuSince, cpuSnapshot } from './process-cpu.js';
@@ -35,7 +38,9 @@ async function main(): Promise<void> {
         RELAY_INTERVAL_MS: '200',
         RELAY_BATCH_SIZE: String(batch),
       });
-      const startRelay = () => startInboxRelay({ db: target.db, temporal: target.client, config });
+      // RELAY_OWN_POOL=1: the relay gets a pool of its own, so its passes take no connection from the receiver.
+      const relayDb = process.env.RELAY_OWN_POOL === '1' ? createPool(target.databaseUrl) : target.db;
+      const startRelay = () => startInboxRelay({ db: relayDb, temporal: target.client, config });
       const before = cpuSnapshot();
       const began = performance.now();
       const relay = mode === 'running' ? startRelay() : null;
@@ -60,6 +65,7 @@ async function main(): Promise<void> {
       );
       const drained = performance.now();
       await drainRelay.stop();
+      if (relayDb !== target.db) await relayDb.end();
       const cpu = cpuSince(before, (pid, comm) => target.processLabels.get(pid) ?? comm);
       const { rows } = await target.db.query<{ lag_ms: number }>(
         `SELECT extract(epoch FROM (relayed_at - received_at)) * 1000 AS lag_ms FROM stripe_events WHERE id = ANY($1)`,
