@@ -5,7 +5,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type pg from 'pg';
 import { createCodecServer } from '../codec/codec-server.js';
@@ -17,6 +16,7 @@ import type { InboxRelay } from '../inbox/inbox-relay.js';
 import { describeError, silentLogger, type Logger } from '../telemetry/logger.js';
 import { createApiMetrics, type ApiMetrics } from './ops/metrics.js';
 import { allowedMethodsOf } from './http/method-not-allowed.js';
+import { bodySizeLimit } from './http/body-size-limit.js';
 import { requestTelemetry } from './ops/request-telemetry.js';
 import type { AppEnv } from './http/router.js';
 import { createBookingRoutes } from './booking/booking-routes.js';
@@ -72,15 +72,7 @@ export function createApp({
   app.use('*', requestId({ limitLength: 128 }));
   app.use('*', requestTelemetry({ metrics, logger }));
   // The codec endpoint decodes whole histories for the Web UI: it has its own limits, not the API's.
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: config.MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError('payload_too_large', `Request body exceeds ${config.MAX_BODY_BYTES} bytes`);
-      },
-    }),
-  );
+  app.use('/v1/*', bodySizeLimit(config.MAX_BODY_BYTES));
 
   app.route('/', createHealthRoutes({ temporal, db, logger }));
   // Decrypted payloads only for callers with the codec token: without one the endpoint does not exist.

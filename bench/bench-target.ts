@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import type { ApiAnswer } from '../harness/system-under-test.js';
+import type { ApiAnswer, RelayControl } from '../harness/system-under-test.js';
 import type { BookingView } from '../api/booking/schemas.js';
 import { MilestoneClock } from './milestones.js';
 import { startBenchStack } from './stack.js';
@@ -13,6 +13,8 @@ import { scrapeApiTemporalCalls, type ApiTemporalCalls } from './billable-action
 /** Which stack a run drove, for the report. */
 export type StackUsed =
   { kind: 'started' } | { kind: 'reused'; apiUrl: string } | { kind: 'cluster'; apis: number; workers: number };
+
+export type { RelayControl };
 
 /** The worker's memory: readable, or why it is not. */
 export type WorkerMemoryReader = { rssBytes(): number } | { unmeasured: string };
@@ -32,6 +34,10 @@ export interface BenchTarget {
   payloadCodecKeys: string;
   /** The database the stack's API and worker share (inbox, notifications). */
   db: Pool;
+  /** Its URL, for the ingest floor's own pool (a secret: never reported). */
+  databaseUrl: string;
+  /** Pauses and resumes the API's inbox relay; absent (with why) where the bench cannot. */
+  relay: RelayControl | { unmeasured: string };
   /** The secret the API verifies Stripe webhooks with. */
   webhookSecret: string;
   /** Calls the Stripe emulator's control API (`/_emulator/…`); throws on a non-2xx answer. */
@@ -74,6 +80,8 @@ export async function startedBenchTarget(): Promise<BenchTarget> {
     temporalNamespace: 'default',
     payloadCodecKeys: system.payloadCodecKeys,
     db: system.db,
+    databaseUrl: system.databaseUrl,
+    relay: system.relay,
     webhookSecret: system.webhookSecret,
     emulatorControl: (method, path, body) => system.emulatorControl(method, path, body),
     milestones,

@@ -41,6 +41,9 @@ export async function clusterBenchTarget(
   return {
     ...reached,
     stack: { kind: 'cluster', apis: cluster.apis.length, workers: cluster.workers.length },
+    relay: {
+      unmeasured: `not measured on the cluster: each of its ${cluster.apis.length} APIs runs its relay in its own process`,
+    },
     relayInterval: `every 200 ms in each of the ${cluster.apis.length} APIs; production default 1 s`,
     // Workflows are spread over both workers' caches: their memory together.
     workerMemory: {

@@ -126,6 +126,11 @@ export async function openReusedTarget(
       temporalNamespace: settings.temporalNamespace,
       payloadCodecKeys: settings.payloadCodecKeys,
       db,
+      databaseUrl: settings.databaseUrl,
+      relay: {
+        unmeasured:
+          "not measured on a stack the bench did not start: its API's relay runs inside the API process and cannot be paused from here",
+      },
       webhookSecret: settings.webhookSecret,
       async emulatorControl<T>(method: string, path: string, body?: unknown): Promise<T> {
         const response = await fetch(`${settings.stripeApiUrl}${path}`, {

@@ -2,7 +2,7 @@
  * One benchmark run, phase by phase, on a stack it starts or (BENCH_API_URL) one already running:
  * history shape of each path (quiet system first), throughput of bookings and of the floor at
  * rising concurrency, webhook to state change, worker memory with sleeping bookings, then webhook
- * ingest spread over those bookings.
+ * ingest spread over those bookings: to the ingest floor, to the API with its relay paused, then running.
  */
 import os from 'node:os';
 import type { BenchConfig } from './bench-config.js';
@@ -15,7 +15,13 @@ import { floorShapeOf, measurePathShape, type PathShape } from './history-shape.
 import { cpuSince, cpuSnapshot, type CpuShare } from './process-cpu.js';
 import type { LatencySummary } from './percentiles.js';
 import { openReusedTarget } from './reused-target.js';
-import { measureWebhookIngest, type IngestResult } from './webhook-ingest.js';
+import {
+  measureIngestFloor,
+  measurePausedWebhookIngest,
+  measureWebhookIngest,
+  type IngestComparison,
+  type IngestResult,
+} from './webhook-ingest.js';
 import { measureWebhookToState } from './webhook-to-state.js';
 import { measureWorkerMemory, type MemoryResult } from './worker-memory.js';
 
@@ -44,7 +50,11 @@ export interface BenchResults {
   steps: StepResult[];
   webhookToState: LatencySummary;
   memory: Omit<MemoryResult, 'bookingIds'>;
+  /** The API's receiver with its relay running (the figures of the issue's targets). */
   ingest: IngestResult;
+  /** The same burst to the ingest floor and to the API with its relay paused, in the same run. */
+  ingestFloor: IngestComparison['floor'];
+  ingestRelayPaused: IngestComparison['relayPaused'];
   /** CPU seconds by process group while the webhooks were sent and relayed. */
   ingestCpu: CpuShare[];
   /** Wall time the CPU figures of the ingest cover (from just before the first event until the inbox was empty). */
@@ -177,14 +187,20 @@ export async function runBench(
     });
     leftOpen.push(...bookingIds);
 
-    log(`[bench] webhook ingest: ${config.BENCH_WEBHOOK_EVENTS} events, ${config.BENCH_WEBHOOK_CONCURRENCY} senders`);
-    const cpuBefore = cpuSnapshot();
-    const cpuWindowStart = performance.now();
-    const ingest = await measureWebhookIngest(target, {
+    const burst = {
       events: config.BENCH_WEBHOOK_EVENTS,
       concurrency: config.BENCH_WEBHOOK_CONCURRENCY,
       bookingIds,
-    });
+    };
+    log(`[bench] webhook ingest floor: ${burst.events} events, ${burst.concurrency} senders`);
+    const ingestFloor = await measureIngestFloor(target, burst);
+    log(`[bench] webhook ingest floor ${ingestFloor.acceptedPerSecond.toFixed(1)}/s; the API with its relay paused`);
+    const ingestRelayPaused =
+      'unmeasured' in target.relay ? target.relay : await measurePausedWebhookIngest(target, target.relay, burst);
+    log('[bench] webhook ingest with the relay running');
+    const cpuBefore = cpuSnapshot();
+    const cpuWindowStart = performance.now();
+    const ingest = await measureWebhookIngest(target, burst);
     const ingestCpuWallSeconds = (performance.now() - cpuWindowStart) / 1000;
     const ingestCpu = cpuSince(cpuBefore, (pid, comm) => {
       const label = target.processLabels.get(pid);
@@ -219,6 +235,8 @@ export async function runBench(
       webhookToState,
       memory,
       ingest,
+      ingestFloor,
+      ingestRelayPaused,
       ingestCpu,
       ingestCpuWallSeconds,
     };

@@ -17,7 +17,7 @@ import type Stripe from 'stripe';
 import { createApp } from '../api/create-app.js';
 import { dataConverterFor, payloadCodecFrom } from '../codec/data-converter.js';
 import { generateCodecKey } from '../codec/payload-encryption-codec.js';
-import { startInboxRelay } from '../inbox/inbox-relay.js';
+import { startInboxRelay, type InboxRelay } from '../inbox/inbox-relay.js';
 import { apiTemporalConnectionOptions } from '../api/temporal/temporal-connection.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createApiMetrics } from '../api/ops/metrics.js';
@@ -72,6 +72,17 @@ export interface InboxRow {
 /** Emulator settings a test file may choose (the webhook URL and secret are the system's own). */
 export type SystemEmulatorOptions = Omit<StripeEmulatorOptions, 'webhookUrl' | 'webhookSecret'>;
 
+/**
+ * The API's inbox relay, run apart from the API as a separate relay process would be: paused, the
+ * API still stores every webhook and its nudges go nowhere; resumed, a new relay takes the inbox up.
+ */
+export interface RelayControl {
+  /** Stops the relay and waits for its passes in flight. */
+  pause(): Promise<void>;
+  /** Starts the relay again (nothing if it runs). */
+  resume(): void;
+}
+
 /** A running system and how to drive it. */
 export interface SystemUnderTest {
   /** The dev server; `stop()` and `restart()` simulate a Temporal outage. */
@@ -96,6 +107,8 @@ export interface SystemUnderTest {
     path: string,
     body?: unknown,
   ): Promise<T>;
+  /** Pauses and resumes the API's inbox relay. */
+  relay: RelayControl;
   /** The inbox rows of one booking's Stripe events. */
   inboxRows(bookingId: string): Promise<InboxRow[]>;
   /** Stops everything, in the reverse order of start. */
@@ -274,22 +287,35 @@ async function startParts(
       workflow: [billableCallsInterceptor(metrics), ...(clientInterceptors.interceptors?.workflow ?? [])],
     },
   });
-  const relay = startInboxRelay({
-    db,
-    temporal: apiClient,
-    config,
-    retry: { initialDelayMs: 200, maxDelayMs: 2_000 },
-    logger,
-    metrics,
-  });
-  stoppers.push(() => relay.stop());
+  // The relay runs beside the API, not inside it, so it can be paused while the API keeps receiving.
+  const startRelay = () =>
+    startInboxRelay({
+      db,
+      temporal: apiClient,
+      config,
+      retry: { initialDelayMs: 200, maxDelayMs: 2_000 },
+      logger,
+      metrics,
+    });
+  let relay: InboxRelay | null = startRelay();
+  stoppers.push(() => relay?.stop());
+  const relayControl: RelayControl = {
+    async pause() {
+      const running = relay;
+      relay = null;
+      await running?.stop();
+    },
+    resume() {
+      relay ??= startRelay();
+    },
+  };
   const app = createApp({
     temporal: apiClient,
     db,
     config,
     stripe,
     gateway: createPaymentGateway(stripe),
-    relay,
+    relay: { nudge: () => relay?.nudge() },
     logger,
     metrics,
     codec,
@@ -305,6 +331,7 @@ async function startParts(
     db,
     stripe,
     callbacks,
+    relay: relayControl,
     async api<Body>(method: string, path: string, body?: unknown): Promise<ApiAnswer<Body>> {
       const response = await fetch(`${apiUrl}${path}`, {
         method,

@@ -64,6 +64,10 @@ describe('npm run bench', () => {
     expect(results.memory.sleepingBookings).toBe(3);
     expect(results.ingest).toMatchObject({ events: 20, rejected: 0 });
     expect(results.ingest.relayLag.count).toBe(20);
+    // The floor and the API with its relay paused took the same burst; the paused one was relayed once resumed.
+    expect(results.ingestFloor).toMatchObject({ events: 20, rejected: 0 });
+    expect(results.ingestRelayPaused).toMatchObject({ events: 20, rejected: 0 });
+    expect(renderTable(results)).toContain('webhook ingest / floor');
     expect(results.ingestCpu.map((share) => share.label)).toContain('Temporal dev server');
     expect(renderTable(results)).toContain('held throughput / floor');
     expect(renderTable(results)).toContain('Temporal Cloud actions: card / ACH microdeposits');
@@ -131,6 +135,9 @@ describe('npm run bench with BENCH_API_URL', () => {
       expect(results.memory.sleepingBookings).toBe(3);
       expect(results.memory.rssAfterBytes).toBeGreaterThan(0);
       expect(results.ingest).toMatchObject({ events: 20, rejected: 0 });
+      expect(results.ingestFloor).toMatchObject({ events: 20, rejected: 0 });
+      // The relay of a stack the bench did not start cannot be paused from the bench.
+      expect(results.ingestRelayPaused).toHaveProperty('unmeasured');
       expect(results.ingestCpu.map((share) => share.label)).toContain('booking worker');
 
       const [reportFile] = await writeReport(results, { command: `BENCH_API_URL=${system.apiUrl} npm run bench` });

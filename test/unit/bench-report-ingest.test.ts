@@ -3,7 +3,7 @@
  * the dev server (SQLite) on the dev stack, the cluster's services on PostgreSQL on the cluster.
  */
 import { describe, expect, it } from 'vitest';
-import { ingestExplanation } from '../../bench/report.js';
+import { ingestExplanation, ingestFloorSection } from '../../bench/report.js';
 import type { StackUsed } from '../../bench/bench-target.js';
 import type { BenchResults } from '../../bench/run-bench.js';
 
@@ -50,9 +50,56 @@ describe('the ingest explanation of the benchmark report', () => {
     expect(text).toMatch(/PostgreSQL/);
   });
 
+  it("compares with the same receiver's burst with the relay paused, when the run measured one", () => {
+    const paused = { events: 3000, concurrency: 32, acceptedPerSecond: 1744.1, rejected: 0, latency: latency(34) };
+    const floor = { ...paused, acceptedPerSecond: 1690.4, latency: latency(43) };
+    const text = ingestExplanation({
+      ...slowIngestOn({ kind: 'started' }),
+      ingestFloor: floor,
+      ingestRelayPaused: { ...paused, drainAfterResumeMs: 24_400 },
+    }).join('\n');
+    expect(text).toContain('With the relay paused the same receiver took 1744.1 events/s, p99 34 ms (1.03 × the floor');
+    expect(ingestExplanation(slowIngestOn({ kind: 'started' })).join('\n')).not.toContain('relay paused');
+  });
+
   it('on the dev stack, names the dev server and its SQLite', () => {
     const text = ingestExplanation(slowIngestOn({ kind: 'started' })).join('\n');
     expect(text).toMatch(/Temporal dev server/);
     expect(text).toMatch(/SQLite/);
+  });
+});
+
+describe('the ingest floor section of the benchmark report', () => {
+  const rateOf = (acceptedPerSecond: number, p99: number) => ({
+    events: 3000,
+    concurrency: 32,
+    acceptedPerSecond,
+    rejected: 0,
+    latency: latency(p99),
+  });
+  const running = { ...rateOf(1500, 40), relayLag: latency(900), drainedAfterMs: 4_000 };
+
+  it('puts the floor and the API with its relay paused and running in one table, each with its ratio to the floor', () => {
+    const text = ingestFloorSection({
+      ingest: running,
+      ingestFloor: rateOf(6000, 14),
+      ingestRelayPaused: { ...rateOf(3000, 20), drainAfterResumeMs: 3_000 },
+      relayInterval: 'every 200 ms',
+    }).join('\n');
+    expect(text).toContain('| ingest floor | 6000.0 | 4.7 ms | 14 ms | 1.00 | 0 |');
+    expect(text).toContain('| API, relay paused | 3000.0 | 6.7 ms | 20 ms | 0.50 | 0 |');
+    expect(text).toContain('| API, relay running | 1500.0 | 13 ms | 40 ms | 0.25 | 0 |');
+    expect(text).toMatch(/signalled the paused burst in 3\.0 s \(1000\.0 events\/s/);
+  });
+
+  it('says why the paused figures are missing where the bench could not pause the relay', () => {
+    const text = ingestFloorSection({
+      ingest: running,
+      ingestFloor: rateOf(6000, 14),
+      ingestRelayPaused: { unmeasured: 'not measured on the cluster' },
+      relayInterval: 'every 200 ms',
+    }).join('\n');
+    expect(text).toContain('| API, relay paused | not measured on the cluster |');
+    expect(text).not.toMatch(/signalled the paused burst/);
   });
 });
