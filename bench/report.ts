@@ -12,7 +12,7 @@ import { DOLLARS_PER_MILLION_ACTIONS } from './billable-actions.js';
 import type { PathShape } from './history-shape.js';
 
 /** Targets from issues 6 and 16. */
-export const TARGETS = { floorRatio: 0.8, ingestPerSecond: 1_000, ingestP99Ms: 50, ingestFloorRatio: 0.5 } as const;
+export const TARGETS = { floorRatio: 0.9, ingestPerSecond: 1_000, ingestP99Ms: 50, ingestFloorRatio: 0.5 } as const;
 
 /** A receiver's rate against the ingest floor's in the same run. */
 export function ingestFloorRatio(results: Pick<BenchResults, 'ingestFloor'>, rateOf: IngestRate): number {
@@ -629,10 +629,11 @@ function floorMissExplanation(results: BenchResults): string[] {
     `**Below the ${TARGETS.floorRatio} target.** Why: the floor's activities return at once, while each booking activity does real work on the ` +
       `same two cores: ${card.stripeCallCount} HTTP calls to the Stripe emulator (which also sends signed webhooks the API verifies, stores and ` +
       'relays), Postgres writes for every notification and inbox event, signed callbacks to the booking service, payload encryption, and the API ' +
-      "itself in front of the start. The floor's workflows do not share the CPU with any of that. What would move it: fewer activities on the hot " +
-      'path (create and confirm the PaymentIntent in one call; no Stripe Customer for a hold-only booking), a relay that skips events the call ' +
-      'already answered, and — on a real deployment — the API, worker, Postgres and Temporal on their own cores (here the load generator, API and ' +
-      'emulator share one Node process).',
+      "itself in front of the start. The floor's workflows do not share the CPU with any of that. The floor copies the card path's shape, so " +
+      'each cut in Temporal work (one activity to place the hold, no signal for a webhook the call already answered, one patch marker) made the ' +
+      "floor cheaper too, and what is left between them is that real work: the emulator's part of it is Stripe's own in production, and the " +
+      "API's webhook ingest is measured on its own below. What would move it further: no Stripe Customer for a hold-only booking, and — on a " +
+      'real deployment — the API, worker, Postgres and Temporal on their own cores (here the load generator, API and emulator share one Node process).',
     '',
   ];
 }
