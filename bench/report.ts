@@ -297,8 +297,11 @@ const RELAY_FILTER_TRADE = [
     'not signalled), one that changes the booking is signalled as before, and a call whose answer is lost records no status, so its ' +
     'webhook is signalled as it always was. The trade: when a worker dies after Stripe answered and before the activity completed, ' +
     "the workflow learns the answer from the activity's retry (Stripe replays it under the same idempotency key) after the activity's " +
-    'timeout, where the webhook would have told it sooner; and a webhook that reaches the inbox before its call has returned is still ' +
-    'signalled. Measured on the dev stack: the card path went from 5 signals and 2 `readPaymentIntent` activities (7 actions, ' +
+    'timeout, where the webhook would have told it sooner. A webhook about a PaymentIntent the booking has not learned at all (Stripe ' +
+    'often sends it before the answer to the call that made the PaymentIntent reaches the worker) waits `RELAY_UNLEARNED_GRACE_MS` ' +
+    '(2 s) for that answer, which settles it as `handled`; a stray PaymentIntent or a lost answer is signalled 2 s later than before. ' +
+    "A webhook about a known PaymentIntent that beats its call's answer (a release, a confirmation) is still signalled: holding " +
+    'those back would delay the 3-D Secure outcome the customer waits for. Measured on the dev stack: the card path went from 5 signals and 2 `readPaymentIntent` activities (7 actions, ' +
     '2 Stripe reads; bench run of 2026-12-03T14:57Z) to none; the ACH path from 11 signals and 5 reads (16 actions) to 1 ' +
     'signal and 1 read, `payment_intent.succeeded`, which only a webhook can bring (run of 2026-12-03T17:35Z).',
   '',

@@ -146,6 +146,11 @@ const apiSchema = z
     /** How often the inbox relay looks for pending Stripe events, in milliseconds. */
     RELAY_INTERVAL_MS: positiveInt.default(1000),
     RELAY_BATCH_SIZE: positiveInt.default(50),
+    /**
+     * How long the relay holds back an event about a PaymentIntent its booking has not learned yet, in
+     * milliseconds: the call that made it may be about to answer (inbox/relay-pass.ts). 0 signals at once.
+     */
+    RELAY_UNLEARNED_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
     /** Deadline for the API's Temporal calls (start, query, describe, signal), in milliseconds. */
     TEMPORAL_RPC_TIMEOUT_MS: positiveInt.default(10_000),
     /** How long the API waits for a cancel, payment-method or microdeposits update to complete, in milliseconds. */

@@ -22,7 +22,10 @@ export interface EventDeliveryDeps {
 
 /** What to record for one claimed event. */
 export type DeliveryDecision =
-  { outcome: 'relayed' } | { outcome: 'handled' | 'retried' | 'closed' | 'ignored'; reason: string };
+  | { outcome: 'relayed' }
+  | { outcome: 'handled' | 'retried' | 'closed' | 'ignored'; reason: string }
+  /** Not signalled yet, and not an attempt: claimed again at `until` (relay-pass.ts). */
+  | { outcome: 'deferred'; reason: string; until: Date };
 
 const MAX_ERROR_LENGTH = 500;
 /** gRPC status NOT_FOUND; @grpc/grpc-js is not a direct dependency. */

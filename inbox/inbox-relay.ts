@@ -15,7 +15,8 @@ import { DEFAULT_RELAY_RETRY, passBackoffMs, type RelayRetryPolicy } from './rel
 export interface InboxRelayOptions {
   db: pg.Pool;
   temporal: Client;
-  config: Pick<ApiConfig, 'RELAY_INTERVAL_MS' | 'RELAY_BATCH_SIZE' | 'TEMPORAL_RPC_TIMEOUT_MS'>;
+  config: Pick<ApiConfig, 'RELAY_INTERVAL_MS' | 'RELAY_BATCH_SIZE' | 'TEMPORAL_RPC_TIMEOUT_MS'> &
+    Partial<Pick<ApiConfig, 'RELAY_UNLEARNED_GRACE_MS'>>;
   logger?: Logger;
   retry?: RelayRetryPolicy;
   /** Counts outcomes (and the delay of relayed events) once they are committed, and failed passes. */

@@ -146,20 +146,23 @@ export type RelayOutcome =
   | { id: string; outcome: 'relayed' }
   | { id: string; outcome: 'handled' | 'closed' | 'ignored'; reason: string }
   /** The signal failed for a reason that may pass (workflow not started yet, Temporal down): try again later. */
-  | { id: string; outcome: 'retried'; reason: string; nextAttemptAt: Date };
+  | { id: string; outcome: 'retried'; reason: string; nextAttemptAt: Date }
+  /** Held back, not attempted: claimed again at `nextAttemptAt` unless settled before (see relay-pass.ts). */
+  | { id: string; outcome: 'deferred'; reason: string; nextAttemptAt: Date };
 
 /**
  * Records a pass's outcomes on their locked rows in one statement: `relayed` (the signal reached
  * the workflow), `handled` (repeats what the workflow learned; not signalled), `closed` (the
  * workflow had finished: nothing will ever receive it), `ignored` (no booking to relay to), or
- * `retried` (still pending, tried again at `nextAttemptAt`). Each signal attempt counts in `attempts`.
+ * `retried` (still pending, tried again at `nextAttemptAt`), or `deferred` (still pending, not attempted, claimed
+ * again at `nextAttemptAt`). Each signal attempt counts in `attempts`.
  */
 export async function recordRelayOutcomes(db: Queryable, outcomes: readonly RelayOutcome[]): Promise<void> {
   if (outcomes.length === 0) return;
   const reasonOf = (outcome: RelayOutcome) => ('reason' in outcome ? outcome.reason : null);
   await db.query(
     `UPDATE stripe_events AS event
-        SET status = CASE WHEN decided.outcome = 'retried' THEN 'pending' ELSE decided.outcome END,
+        SET status = CASE WHEN decided.outcome IN ('retried', 'deferred') THEN 'pending' ELSE decided.outcome END,
             attempts = event.attempts + CASE WHEN decided.outcome IN ('relayed', 'closed', 'retried') THEN 1 ELSE 0 END,
             relayed_at = CASE WHEN decided.outcome IN ('relayed', 'handled') THEN now() ELSE event.relayed_at END,
             last_error = decided.reason,
@@ -170,7 +173,7 @@ export async function recordRelayOutcomes(db: Queryable, outcomes: readonly Rela
       outcomes.map((outcome) => outcome.id),
       outcomes.map((outcome) => outcome.outcome),
       outcomes.map(reasonOf),
-      outcomes.map((outcome) => (outcome.outcome === 'retried' ? outcome.nextAttemptAt : null)),
+      outcomes.map((outcome) => ('nextAttemptAt' in outcome ? outcome.nextAttemptAt : null)),
     ],
   );
 }

@@ -27,6 +27,8 @@ export interface RelayPassResult {
   retried: number;
   closed: number;
   ignored: number;
+  /** Held back a little: about a PaymentIntent their booking has not learned yet (see heldBackDecisions). */
+  deferred: number;
 }
 
 /** What the relay counts: each event's outcome (a relayed one with its delay from receipt to signal), and passes that failed whole. */
@@ -38,7 +40,8 @@ export interface RelayMetrics {
 /** What a pass needs. */
 export interface RelayPassDeps extends EventDeliveryDeps {
   db: pg.Pool;
-  config: Pick<ApiConfig, 'RELAY_BATCH_SIZE' | 'TEMPORAL_RPC_TIMEOUT_MS'>;
+  config: Pick<ApiConfig, 'RELAY_BATCH_SIZE' | 'TEMPORAL_RPC_TIMEOUT_MS'> &
+    Partial<Pick<ApiConfig, 'RELAY_UNLEARNED_GRACE_MS'>>;
   logger: Logger;
   retry: RelayRetryPolicy;
   /** Counts outcomes (and the delay of relayed events) once they are committed. */
@@ -47,7 +50,7 @@ export interface RelayPassDeps extends EventDeliveryDeps {
 
 /** How many events a pass claimed and decided. */
 export function handledCount(result: RelayPassResult): number {
-  return result.relayed + result.handled + result.retried + result.closed + result.ignored;
+  return result.relayed + result.handled + result.retried + result.closed + result.ignored + result.deferred;
 }
 
 /**
@@ -84,6 +87,9 @@ function outcomeOf(
     case 'ignored':
       logger.warn('stripe event ignored', { eventId: event.id, bookingId: event.bookingId, reason: decision.reason });
       return { id: event.id, outcome: 'ignored', reason: decision.reason };
+    case 'deferred':
+      logger.info('stripe event waits for its call to answer', { ...ids, until: decision.until.toISOString() });
+      return { id: event.id, outcome: 'deferred', reason: decision.reason, nextAttemptAt: decision.until };
     case 'closed':
       logger.info('stripe event for a closed workflow', { eventId: event.id, bookingId: event.bookingId, workflowId });
       return { id: event.id, outcome: 'closed', reason: decision.reason };
@@ -103,24 +109,43 @@ function outcomeOf(
 }
 
 /**
- * The decision for each claimed event that only repeats a status its booking already learned (see
- * learned-statuses.ts): recorded as handled, not signalled. Absent for every other event.
+ * The decisions for claimed `payment_intent.*` events that are not signalled now (absent for every other event):
+ * - one that only repeats the status its booking already learned from Stripe's answer to its own call
+ *   (see learned-statuses.ts) is recorded as handled;
+ * - one about a PaymentIntent its booking has not learned at all, received less than `graceMs` ago,
+ *   is deferred to the end of that grace: Stripe often sends the webhook before the answer to the
+ *   call that made the PaymentIntent reaches the worker, and once the activity records that answer it
+ *   settles the repeating event as handled, where a signal would have cost the booking a workflow task
+ *   and a Stripe read. Still pending after the grace (an answer lost, another attempt's PaymentIntent),
+ *   it is signalled as before.
  */
-async function repeatedStatusDecisions(
+async function heldBackDecisions(
   client: Queryable,
   claimed: ClaimedStripeEvent[],
+  graceMs: number,
 ): Promise<Map<string, DeliveryDecision>> {
-  const statuses = new Map(claimed.map((event) => [event.id, paymentIntentStatusOf(event.payload)]));
-  const ids = claimed.filter((event) => statuses.get(event.id) !== null).map((event) => event.paymentIntentId);
+  const withStatus = claimed.flatMap((event) => {
+    const status = paymentIntentStatusOf(event.payload);
+    return status !== null && event.paymentIntentId !== null
+      ? [{ event, status, paymentIntentId: event.paymentIntentId }]
+      : [];
+  });
   const learned = await learnedStatuses(
     client,
-    ids.filter((id) => id !== null),
+    withStatus.map(({ paymentIntentId }) => paymentIntentId),
   );
   const decisions = new Map<string, DeliveryDecision>();
-  for (const event of claimed) {
-    const status = statuses.get(event.id);
-    if (status && event.paymentIntentId !== null && learned.get(event.paymentIntentId) === status) {
+  for (const { event, status, paymentIntentId } of withStatus) {
+    const known = learned.get(paymentIntentId);
+    const graceEnds = new Date(event.receivedAt.getTime() + graceMs);
+    if (known === status) {
       decisions.set(event.id, { outcome: 'handled', reason: repeatedStatusOutcome(status) });
+    } else if (known === undefined && event.bookingId !== null && graceEnds.getTime() > Date.now()) {
+      decisions.set(event.id, {
+        outcome: 'deferred',
+        reason: `PaymentIntent ${paymentIntentId} not learned by its booking yet: waiting for its call to answer`,
+        until: graceEnds,
+      });
     }
   }
   return decisions;
@@ -128,16 +153,16 @@ async function repeatedStatusDecisions(
 
 /** Claims up to RELAY_BATCH_SIZE due events, signals them and records what became of each. */
 export async function runRelayPass(deps: RelayPassDeps): Promise<RelayPassResult> {
-  const result: RelayPassResult = { relayed: 0, handled: 0, retried: 0, closed: 0, ignored: 0 };
+  const result: RelayPassResult = { relayed: 0, handled: 0, retried: 0, closed: 0, ignored: 0, deferred: 0 };
   const recorded: Array<[ClaimedStripeEvent, DeliveryDecision]> = [];
   await withTransaction(deps.db, async (client) => {
     const claimed = await resolveBookings(client, await claimPendingEvents(client, deps.config.RELAY_BATCH_SIZE));
-    const repeated = await repeatedStatusDecisions(client, claimed);
+    const heldBack = await heldBackDecisions(client, claimed, deps.config.RELAY_UNLEARNED_GRACE_MS ?? 0);
     // Signals go out concurrently; the row locks are held until every outcome is recorded and committed.
     const decisions = await Promise.all(
       claimed.map((event) => {
-        const repeat = repeated.get(event.id);
-        return repeat ? Promise.resolve(repeat) : deliverEvent(deps, event);
+        const held = heldBack.get(event.id);
+        return held ? Promise.resolve(held) : deliverEvent(deps, event);
       }),
     );
     // One statement records every outcome, on the rows still locked by the claim.
