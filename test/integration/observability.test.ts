@@ -305,8 +305,14 @@ describe('metrics, logs and traces', () => {
     expect(api).toContainEqual(
       expect.objectContaining({ message: 'request', route: '/v1/webhooks/stripe', bookingId: booking.bookingId }),
     );
+    // Each webhook's receipt names its booking and workflow (whether the relay then signals it depends on
+    // whether the booking's activity learned its status first: see inbox/relay-pass.ts).
     expect(api).toContainEqual(
-      expect.objectContaining({ message: 'stripe event relayed', bookingId: booking.bookingId }),
+      expect.objectContaining({
+        message: 'stripe event received',
+        bookingId: booking.bookingId,
+        workflowId: bookingWorkflowId(booking.bookingId),
+      }),
     );
 
     const personal = [booking.customer.email, booking.customer.name, '000555555559', '000222222227'];
