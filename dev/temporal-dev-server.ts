@@ -10,6 +10,16 @@ import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../workflows/common/search-attribute
 import { describeExit, startChild, type ManagedChild } from './child-process.js';
 import { registerSearchAttributes } from './register-search-attributes.js';
 
+/**
+ * SQLite's defaults (a rollback journal, `synchronous=FULL`) sync the disk several times per commit,
+ * and the dev server commits on every signal, timer and task: under a webhook burst the disk's
+ * writeback, not Temporal, bounded the relay. Write-ahead logging with `synchronous=NORMAL` syncs
+ * at checkpoints instead; a commit survives the server's crash or kill, and only a power loss may
+ * take back the last ones (https://www.sqlite.org/wal.html, https://www.sqlite.org/pragma.html#pragma_synchronous).
+ * The mode is kept in the file, so an older `.data/temporal.db` is switched at its next launch.
+ */
+const SQLITE_PRAGMAS = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
+
 /** How to run the dev server. */
 export interface TemporalDevServerOptions {
   /** Path of the `temporal` CLI (TEMPORAL_CLI_PATH). */
@@ -62,7 +72,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   const ip = options.ip ?? '127.0.0.1';
   const address = `${ip}:${options.port}`;
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(options.port), '--log-level', 'warn'];
-  if (options.dbFile) args.push('--db-filename', options.dbFile);
+  if (options.dbFile) args.push('--db-filename', options.dbFile, ...SQLITE_PRAGMAS);
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
   if (options.uiPort && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);

@@ -3,6 +3,7 @@
  * time, a dev server keeps a workflow across an outage (stop, restart on its db file), the
  * SDK-managed dev server starts, and embedded PostgreSQL answers.
  */
+import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
@@ -48,6 +49,18 @@ describe('test infrastructure', () => {
     cleanups.push(() => connection.close());
     const description = await new Client({ connection }).workflow.getHandle(workflowId).describe();
     expect(description.status.name).toBe('RUNNING');
+  });
+
+  it('dev server keeps its db file in write-ahead-log mode, so a commit does not sync the disk', async () => {
+    const server: DevServerHandle = await startDevServer();
+    cleanups.push(() => server.dispose());
+    await server.stop();
+
+    // SQLite's file header: bytes 18 and 19 (write and read versions) are 2 in WAL mode, 1 with a
+    // rollback journal (https://www.sqlite.org/fileformat2.html#the_database_header).
+    const header = (await readFile(server.dbFile)).subarray(0, 20);
+    expect(header.subarray(0, 15).toString('latin1')).toBe('SQLite format 3');
+    expect([header[18], header[19]]).toEqual([2, 2]);
   });
 
   it('SDK-managed dev server answers on its own port', async () => {
