@@ -254,6 +254,26 @@ describe('hold plans (time-skipping)', () => {
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
   });
 
+  it('ends a deferred booking cancelled before its covering hold with nothing left to place, held or renew', async () => {
+    const handle = await startPlannedBooking(20, { holdPlan: 'defer' });
+    const scheduled = await waitForState(handle, (s) => s.hold.status === 'scheduled', 'scheduled hold');
+    expect(await nextAuthorizationAttribute(handle)).toBe(scheduled.hold.nextAuthorizationAt);
+
+    const cancelled = await handle.executeUpdate(cancelBookingUpdate, { args: [{ reason: 'plans changed' }] });
+    expect(cancelled.hold).toMatchObject({ status: 'released', done: true, paymentIntentId: null });
+    // Nothing is planned any more: neither the state nor the attribute ops search on names a placement.
+    expect(cancelled.hold.nextAuthorizationAt).toBeNull();
+    await handle.result();
+    expect(await nextAuthorizationAttribute(handle)).toBeNull();
+    // Only the card check ever reached Stripe, and it was released when the hold was scheduled.
+    const intents = await harness.paymentIntentsOf(scheduled.bookingId);
+    expect(intents.map((pi) => pi.status)).toEqual(['canceled']);
+    expect(cancelled.hold.authorizations).toEqual([
+      expect.objectContaining({ purpose: 'verification', outcome: 'verified' }),
+    ]);
+    expect(await notificationTypes(scheduled.bookingId)).toEqual(['hold.scheduled', 'hold.released']);
+  });
+
   it('keeps the previous authorization when a renewal is declined, then renews on the card the customer gives', async () => {
     const handle = await startPlannedBooking(15);
     const held = await waitForState(handle, (s) => s.hold.status === 'held', 'first hold');

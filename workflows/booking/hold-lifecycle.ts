@@ -752,6 +752,8 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
   private async placeScheduledHold(): Promise<void> {
     const { hold } = this;
     if (this.state.cancelRequested) {
+      // Nothing is planned any more. State only: the search attribute already drops it once the hold is done.
+      hold.nextAuthorizationAt = null;
       this.markReleased('booking cancelled before the deferred hold was placed');
       return;
     }
