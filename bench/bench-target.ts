@@ -91,7 +91,7 @@ export async function startedBenchTarget(): Promise<BenchTarget> {
     relayInterval: 'every 200 ms here; production default 1 s',
     workerMemory: { rssBytes: () => stack.workerRssBytes() },
     processLabels: new Map([
-      [process.pid, 'load generator, API and relay (one Node process)'],
+      [process.pid, 'load generator, Stripe emulator, API and relay (one Node process)'],
       [stack.worker.child.pid, 'booking worker'],
     ]),
     // The bench's API sets no METRICS_TOKEN.

@@ -9,6 +9,7 @@ import { FLOOR_TASK_QUEUE } from './floor/floor-worker.js';
 import { floorEventSignal, type FloorShape } from './floor/floor-workflow.js';
 import type { MilestoneClock } from './milestones.js';
 import { summarizeLatencies, type LatencySummary } from './percentiles.js';
+import type { CpuShare } from './process-cpu.js';
 
 /** How long after creation a benchmark booking's stay would end on a stack with a 1 s release grace. */
 export const BOOKING_LENGTH_MS = 1_000;
@@ -26,6 +27,8 @@ export interface StepResult {
   createLatency: LatencySummary;
   createToHeld: LatencySummary;
   failures: number;
+  /** CPU seconds by process while the step ran (added by the run; absent in reports made before it was measured). */
+  cpu?: { shares: CpuShare[]; wallSeconds: number };
 }
 
 /** Starts one unit of work and answers its key once the start call has been answered. */

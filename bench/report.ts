@@ -456,6 +456,7 @@ function renderMarkdown(
     `Peak: **${rate(booking.heldPerSecond)} bookings held/s** at concurrency ${booking.concurrency}; the floor peaked at ${rate(floorPeak.heldPerSecond)} held/s. ` +
       `Ratio to the floor: **${ratios.held.toFixed(2)} held**, **${ratios.released.toFixed(2)} released** (target ≥ ${TARGETS.floorRatio}).`,
     '',
+    ...stepCpuLines(results),
     ...(ratios.held < TARGETS.floorRatio ? floorMissExplanation(results) : []),
     ...(ratios.held > 1
       ? [
@@ -623,6 +624,40 @@ function memoryParagraphs(results: BenchResults): string[] {
         ]
       : []),
     ...reusedNote,
+  ];
+}
+
+/**
+ * Where the CPU of one booking went at the bookings' peak step, by process, beside the floor's at the
+ * same concurrency: each process's CPU over the step divided by the bookings it placed and released.
+ */
+export function stepCpuLines(results: BenchResults): string[] {
+  const { booking, floor } = peakSteps(results);
+  if (!booking.cpu || !floor.cpu) return [];
+  const perBooking = (step: StepResult, label?: string) =>
+    (1000 *
+      step
+        .cpu!.shares.filter((share) => label === undefined || share.label === label)
+        .reduce((total, share) => total + share.seconds, 0)) /
+    step.bookings;
+  const busy = (step: StepResult) =>
+    `${Math.round((100 * perBooking(step) * step.bookings) / (1000 * step.cpu!.wallSeconds * results.machine.cores))} %`;
+  const labels = [...new Set([...booking.cpu.shares, ...floor.cpu.shares].map((share) => share.label))].sort(
+    (a, b) => perBooking(booking, b) - perBooking(booking, a),
+  );
+  const cpuMs = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`;
+  return [
+    `CPU per booking at concurrency ${booking.concurrency}, placed and released: what each process used while the step ran, ` +
+      `divided by the step's bookings (${booking.bookings} bookings, ${floor.bookings} floor workflows). ` +
+      `The cores were busy ${busy(booking)} of the bookings' step and ${busy(floor)} of the floor's.`,
+    '',
+    '| process | booking | floor |',
+    '|---|---:|---:|',
+    ...labels.map(
+      (label) => `| ${label} | ${cpuMs(perBooking(booking, label))} | ${cpuMs(perBooking(floor, label))} |`,
+    ),
+    `| **all** | **${cpuMs(perBooking(booking))}** | **${cpuMs(perBooking(floor))}** |`,
+    '',
   ];
 }
 

@@ -69,6 +69,30 @@ export function concurrencySteps(max: number): number[] {
   return steps;
 }
 
+/** Names each process by its part in the stack, for CPU figures. */
+function processLabeller(target: BenchTarget): (pid: number, comm: string) => string {
+  return (pid, comm) => {
+    const label = target.processLabels.get(pid);
+    if (label) return label;
+    // The cluster's Temporal processes are labelled by pid; a `temporal` there is someone else's dev server.
+    if (comm === 'temporal' && target.stack.kind !== 'cluster') return 'Temporal dev server';
+    if (comm === 'postgres') return 'PostgreSQL';
+    if (comm.startsWith('kworker') || comm.startsWith('jbd2')) return 'kernel (disk writeback, journal)';
+    return 'other processes';
+  };
+}
+
+/** Runs one throughput step and adds the CPU each process used while it ran. */
+async function withCpu(
+  labelOf: (pid: number, comm: string) => string,
+  run: () => Promise<StepResult>,
+): Promise<StepResult> {
+  const before = cpuSnapshot();
+  const began = performance.now();
+  const step = await run();
+  return { ...step, cpu: { shares: cpuSince(before, labelOf), wallSeconds: (performance.now() - began) / 1000 } };
+}
+
 /** Which stack a run drives: a running one (BENCH_API_URL), or one the bench starts. */
 export type TargetChoice = 'reuse' | BenchConfig['BENCH_TARGETS'][number];
 
@@ -138,6 +162,7 @@ export async function runBench(
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {
+    const labelOf = processLabeller(target);
     log('[bench] history and Stripe calls per booking: card, ACH with microdeposits');
     const card = await measurePathShape(target, 'card');
     const ach = await measurePathShape(target, 'ach-microdeposits');
@@ -149,15 +174,20 @@ export async function runBench(
     for (const [index, concurrency] of concurrencySteps(config.BENCH_MAX_CONCURRENCY).entries()) {
       const bookings = Math.max(config.BENCH_MIN_BOOKINGS_PER_STEP, concurrency * config.BENCH_ROUNDS);
       const runBookings = () =>
-        runBookingStep({
-          apiUrl: target.apiUrl,
-          apiToken: target.apiToken,
-          releaseGraceSeconds: target.releaseGraceSeconds,
-          clock,
-          concurrency,
-          bookings,
-        });
-      const runFloor = () => runFloorStep({ client: target.client, shape: floorShape, clock, concurrency, bookings });
+        withCpu(labelOf, () =>
+          runBookingStep({
+            apiUrl: target.apiUrl,
+            apiToken: target.apiToken,
+            releaseGraceSeconds: target.releaseGraceSeconds,
+            clock,
+            concurrency,
+            bookings,
+          }),
+        );
+      const runFloor = () =>
+        withCpu(labelOf, () =>
+          runFloorStep({ client: target.client, shape: floorShape, clock, concurrency, bookings }),
+        );
       // Which path runs first alternates, so a drift in the machine's load does not favour one of them.
       let booking: StepResult;
       let floor: StepResult;
@@ -202,15 +232,7 @@ export async function runBench(
     const cpuWindowStart = performance.now();
     const ingest = await measureWebhookIngest(target, burst);
     const ingestCpuWallSeconds = (performance.now() - cpuWindowStart) / 1000;
-    const ingestCpu = cpuSince(cpuBefore, (pid, comm) => {
-      const label = target.processLabels.get(pid);
-      if (label) return label;
-      // The cluster's Temporal processes are labelled by pid; a `temporal` there is someone else's dev server.
-      if (comm === 'temporal' && target.stack.kind !== 'cluster') return 'Temporal dev server';
-      if (comm === 'postgres') return 'PostgreSQL';
-      if (comm.startsWith('kworker') || comm.startsWith('jbd2')) return 'kernel (disk writeback, journal)';
-      return 'other processes';
-    });
+    const ingestCpu = cpuSince(cpuBefore, labelOf);
 
     const cpus = os.cpus();
     return {

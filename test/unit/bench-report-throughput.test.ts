@@ -1,0 +1,62 @@
+/**
+ * The benchmark report says where one booking's CPU went at the peak step, process by process,
+ * beside the floor's at the same concurrency.
+ */
+import { describe, expect, it } from 'vitest';
+import { stepCpuLines } from '../../bench/report.js';
+import type { StepResult } from '../../bench/booking-traffic.js';
+import type { BenchResults } from '../../bench/run-bench.js';
+
+const latency = { count: 20, p50: 1, p95: 1, p99: 1, max: 1 };
+
+function step(
+  path: StepResult['path'],
+  concurrency: number,
+  heldPerSecond: number,
+  cpu?: StepResult['cpu'],
+): StepResult {
+  return {
+    path,
+    concurrency,
+    bookings: 40,
+    heldPerSecond,
+    releasedPerSecond: heldPerSecond / 2,
+    createLatency: latency,
+    createToHeld: latency,
+    failures: 0,
+    cpu,
+  };
+}
+
+function resultsWith(steps: StepResult[]): BenchResults {
+  return { steps, machine: { cores: 2 } } as unknown as BenchResults;
+}
+
+describe('the CPU per booking of the benchmark report', () => {
+  it('divides each process’s CPU over the peak step by its bookings, beside the floor’s at that concurrency', () => {
+    const lines = stepCpuLines(
+      resultsWith([
+        step('booking', 4, 8, { shares: [{ label: 'booking worker', seconds: 2 }], wallSeconds: 5 }),
+        step('floor', 4, 12, { shares: [{ label: 'floor worker', seconds: 0.4 }], wallSeconds: 4 }),
+        step('booking', 8, 10, {
+          shares: [
+            { label: 'Temporal dev server', seconds: 1.2 },
+            { label: 'booking worker', seconds: 4 },
+          ],
+          wallSeconds: 4,
+        }),
+        step('floor', 8, 20, { shares: [{ label: 'Temporal dev server', seconds: 0.8 }], wallSeconds: 2 }),
+      ]),
+    ).join('\n');
+    expect(lines).toMatch(/at concurrency 8/);
+    expect(lines).toContain('| booking worker | 100 ms | 0.0 ms |');
+    expect(lines).toContain('| Temporal dev server | 30 ms | 20 ms |');
+    expect(lines).toContain('| **all** | **130 ms** | **20 ms** |');
+    // 5.2 CPU seconds in 4 s on 2 cores; 0.8 in 2 s.
+    expect(lines).toMatch(/busy 65 % of the bookings' step and 20 % of the floor's/);
+  });
+
+  it('says nothing for a report whose steps carry no CPU figures', () => {
+    expect(stepCpuLines(resultsWith([step('booking', 1, 3), step('floor', 1, 3)]))).toEqual([]);
+  });
+});
