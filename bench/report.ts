@@ -12,7 +12,13 @@ import { DOLLARS_PER_MILLION_ACTIONS } from './billable-actions.js';
 import type { PathShape } from './history-shape.js';
 
 /** Targets from issues 6 and 16. */
-export const TARGETS = { floorRatio: 0.9, ingestPerSecond: 1_000, ingestP99Ms: 50, ingestFloorRatio: 0.5 } as const;
+export const TARGETS = {
+  floorRatio: 0.9,
+  ingestPerSecond: 1_000,
+  ingestP99Ms: 50,
+  ingestFloorRatio: 0.5,
+  relayLagP99Ms: 1_000,
+} as const;
 
 /** A receiver's rate against the ingest floor's in the same run. */
 export function ingestFloorRatio(results: Pick<BenchResults, 'ingestFloor'>, rateOf: IngestRate): number {
@@ -121,7 +127,20 @@ export function renderTable(results: BenchResults): string {
     ['webhook ingest events/s', rate(results.ingest.acceptedPerSecond), `≥ ${TARGETS.ingestPerSecond}`],
     ['webhook ingest p99', ms(results.ingest.latency.p99), `< ${TARGETS.ingestP99Ms} ms`],
     ['webhook ingest / floor', ingestFloorRatio(results, results.ingest).toFixed(2), `≥ ${TARGETS.ingestFloorRatio}`],
-    ['relay lag p50/p99', `${ms(results.ingest.relayLag.p50)} / ${ms(results.ingest.relayLag.p99)}`, ''],
+    [
+      'relay lag p50/p99',
+      `${ms(results.ingest.relayLag.p50)} / ${ms(results.ingest.relayLag.p99)}`,
+      `p99 < ${TARGETS.relayLagP99Ms} ms`,
+    ],
+    ...(results.ingest.relayLagOnceDue
+      ? [
+          [
+            'relay lag once due p50/p99',
+            `${ms(results.ingest.relayLagOnceDue.p50)} / ${ms(results.ingest.relayLagOnceDue.p99)}`,
+            '',
+          ] as [string, string, string],
+        ]
+      : []),
     [
       'history events: card / ACH microdeposits',
       `${card.historyEvents} / ${ach.historyEvents}`,
@@ -334,6 +353,11 @@ function comparisonSection(stacks: Array<{ results: BenchResults; link: string |
     row('webhook ingest p99', (r) => ms(r.ingest.latency.p99)),
     row('webhook ingest / floor', (r) => ingestFloorRatio(r, r.ingest).toFixed(2)),
     row('relay lag p50 / p99', (r) => `${ms(r.ingest.relayLag.p50)} / ${ms(r.ingest.relayLag.p99)}`),
+    row('relay lag once due p50 / p99', (r) =>
+      r.ingest.relayLagOnceDue
+        ? `${ms(r.ingest.relayLagOnceDue.p50)} / ${ms(r.ingest.relayLagOnceDue.p99)}`
+        : 'not measured',
+    ),
     row('worker RSS per sleeping booking', (r) =>
       r.memory.perBookingBytes === null ? 'not measured' : kib(r.memory.perBookingBytes),
     ),
@@ -483,6 +507,7 @@ function renderMarkdown(
       : [latencyRow('POST /v1/webhooks/stripe, relay paused', results.ingestRelayPaused.latency)]),
     latencyRow('POST /v1/webhooks/stripe, relay running', ingest.latency),
     latencyRow('relay lag (received → signalled)', ingest.relayLag),
+    ...(ingest.relayLagOnceDue ? [latencyRow('relay lag once due (due → signalled)', ingest.relayLagOnceDue)] : []),
     '',
     (results.stack.kind === 'started'
       ? 'Create → held is measured up to the arrival of the signed `hold.held` callback at the booking service, so it includes that ' +
@@ -500,7 +525,12 @@ function renderMarkdown(
       `event stored in the Postgres inbox before the 200. Accepted **${rate(ingest.acceptedPerSecond)} events/s** (target ≥ ${TARGETS.ingestPerSecond}), ` +
       `p99 **${ms(ingest.latency.p99)}** (target < ${TARGETS.ingestP99Ms} ms), ${ingest.rejected} rejected. The events name sleeping bookings and a ` +
       'PaymentIntent they do not follow, so each is relayed as a signal and dropped by its workflow without a Stripe call; relay lag ' +
-      `p50 ${ms(ingest.relayLag.p50)}, p99 ${ms(ingest.relayLag.p99)}; the inbox was empty ${(ingest.drainedAfterMs / 1000).toFixed(1)} s after the first event.`,
+      `p50 ${ms(ingest.relayLag.p50)}, p99 ${ms(ingest.relayLag.p99)}; the inbox was empty ${(ingest.drainedAfterMs / 1000).toFixed(1)} s after the first event.` +
+      (ingest.relayLagOnceDue
+        ? ' Being about a PaymentIntent its booking never learned, each event first waits `RELAY_UNLEARNED_GRACE_MS` (2 s by default) for ' +
+          'the answer to a call that would have made it, by design (see "Which webhooks become signals" below); the lag from the end of that wait ' +
+          `(\`next_attempt_at\`) to the signal, which says whether the relay keeps up, was p50 ${ms(ingest.relayLagOnceDue.p50)}, p99 ${ms(ingest.relayLagOnceDue.p99)}.`
+        : ''),
     '',
     `CPU used from the first event until the inbox was empty (${results.ingestCpuWallSeconds.toFixed(1)} s of wall time, at most ` +
       `${(results.ingestCpuWallSeconds * machine.cores).toFixed(1)} CPU seconds on ${machine.cores} cores):`,

@@ -25,6 +25,11 @@ export interface IngestRate {
 export interface IngestResult extends IngestRate {
   /** received_at → relayed_at of the same events (the relay works while they arrive). */
   relayLag: LatencySummary;
+  /**
+   * relayed_at less the time the event was due (`next_attempt_at`: its receipt, or the end of a deliberate
+   * wait such as RELAY_UNLEARNED_GRACE_MS): whether the relay keeps up. Absent in reports made before it was measured.
+   */
+  relayLagOnceDue?: LatencySummary;
   /** From the first POST until the last event was relayed. */
   drainedAfterMs: number;
 }
@@ -180,11 +185,18 @@ export async function measureWebhookIngest(
   );
   await waitUntilRelayed(target, acceptedIds);
   const drainedAfterMs = performance.now() - began;
-  const { rows } = await target.db.query<{ lag_ms: number }>(
-    `SELECT extract(epoch FROM (relayed_at - received_at)) * 1000 AS lag_ms FROM stripe_events WHERE id = ANY($1) AND relayed_at IS NOT NULL`,
+  const { rows } = await target.db.query<{ lag_ms: number; due_lag_ms: number }>(
+    `SELECT extract(epoch FROM (relayed_at - received_at)) * 1000 AS lag_ms,
+            extract(epoch FROM (relayed_at - greatest(received_at, next_attempt_at))) * 1000 AS due_lag_ms
+       FROM stripe_events WHERE id = ANY($1) AND relayed_at IS NOT NULL`,
     [acceptedIds],
   );
-  return { ...rate, relayLag: summarizeLatencies(rows.map((row) => Number(row.lag_ms))), drainedAfterMs };
+  return {
+    ...rate,
+    relayLag: summarizeLatencies(rows.map((row) => Number(row.lag_ms))),
+    relayLagOnceDue: summarizeLatencies(rows.map((row) => Math.max(0, Number(row.due_lag_ms)))),
+    drainedAfterMs,
+  };
 }
 
 /**
