@@ -693,8 +693,20 @@ export function stepCpuLines(results: BenchResults): string[] {
 
 function floorMissExplanation(results: BenchResults): string[] {
   const card = results.shapes[0];
+  const { booking, floor } = peakSteps(results);
+  const cpuMsPerBooking = (step: StepResult) =>
+    step.cpu ? (1000 * step.cpu.shares.reduce((total, share) => total + share.seconds, 0)) / step.bookings : null;
+  const bookingCpu = cpuMsPerBooking(booking);
+  const floorCpu = cpuMsPerBooking(floor);
+  const measuredCpu =
+    bookingCpu !== null && floorCpu !== null
+      ? `By the table above, a booking cost ${bookingCpu.toFixed(0)} ms of CPU where a floor workflow cost ${floorCpu.toFixed(0)} ms: ` +
+        `once the cores are busy, ${results.machine.cores} cores place at most about ` +
+        `${rate((1000 * results.machine.cores) / bookingCpu)} bookings/s against ${rate((1000 * results.machine.cores) / floorCpu)} floor workflows/s, ` +
+        `whatever the concurrency. `
+      : '';
   return [
-    `**Below the ${TARGETS.floorRatio} target.** Why: the floor's activities return at once, while each booking activity does real work on the ` +
+    `**Below the ${TARGETS.floorRatio} target.** ${measuredCpu}Why: the floor's activities return at once, while each booking activity does real work on the ` +
       `same two cores: ${card.stripeCallCount} HTTP calls to the Stripe emulator (which also sends signed webhooks the API verifies, stores and ` +
       'relays), Postgres writes for every notification and inbox event, signed callbacks to the booking service, payload encryption, and the API ' +
       "itself in front of the start. The floor's workflows do not share the CPU with any of that. The floor copies the card path's shape, so " +
