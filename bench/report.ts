@@ -701,9 +701,10 @@ function floorMissExplanation(results: BenchResults): string[] {
   const measuredCpu =
     bookingCpu !== null && floorCpu !== null
       ? `By the table above, a booking cost ${bookingCpu.toFixed(0)} ms of CPU where a floor workflow cost ${floorCpu.toFixed(0)} ms: ` +
-        `once the cores are busy, ${results.machine.cores} cores place at most about ` +
-        `${rate((1000 * results.machine.cores) / bookingCpu)} bookings/s against ${rate((1000 * results.machine.cores) / floorCpu)} floor workflows/s, ` +
-        `whatever the concurrency. `
+        `${results.machine.cores} busy cores sustain at most about ${rate((1000 * results.machine.cores) / bookingCpu)} bookings placed and released ` +
+        `a second against ${rate((1000 * results.machine.cores) / floorCpu)} floor workflows, whatever the concurrency (this step measured ` +
+        `${rate(booking.releasedPerSecond)} and ${rate(floor.releasedPerSecond)} released/s; held/s runs higher while a step is shorter than ` +
+        'the 2 s until its first releases, which then compete with the placements). '
       : '';
   return [
     `**Below the ${TARGETS.floorRatio} target.** ${measuredCpu}Why: the floor's activities return at once, while each booking activity does real work on the ` +

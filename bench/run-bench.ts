@@ -70,10 +70,11 @@ export function concurrencySteps(max: number): number[] {
 }
 
 /** Names each process by its part in the stack, for CPU figures. */
-function processLabeller(target: BenchTarget): (pid: number, comm: string) => string {
+function processLabeller(target: BenchTarget, floorWorkerPid: number): (pid: number, comm: string) => string {
   return (pid, comm) => {
     const label = target.processLabels.get(pid);
     if (label) return label;
+    if (pid === floorWorkerPid) return "floor's worker";
     // The cluster's Temporal processes are labelled by pid; a `temporal` there is someone else's dev server.
     if (comm === 'temporal' && target.stack.kind !== 'cluster') return 'Temporal dev server';
     if (comm === 'postgres') return 'PostgreSQL';
@@ -162,7 +163,7 @@ export async function runBench(
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {
-    const labelOf = processLabeller(target);
+    const labelOf = processLabeller(target, floorWorker.pid);
     log('[bench] history and Stripe calls per booking: card, ACH with microdeposits');
     const card = await measurePathShape(target, 'card');
     const ach = await measurePathShape(target, 'ach-microdeposits');

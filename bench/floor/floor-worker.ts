@@ -12,6 +12,8 @@ export const FLOOR_WORKER_READY = 'floor worker polling';
 
 /** A running floor worker. */
 export interface FloorWorker {
+  /** The worker process's id, to name its CPU. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function startFloorWorker(options: {
     throw new Error(`floor worker did not start: ${String(error)}\n${child.recentOutput()}`);
   }
   return {
+    pid: child.pid,
     async stop() {
       await child.stop({ timeoutMs: 30_000 });
     },
