@@ -769,22 +769,20 @@ function pausedComparison({ ingest, ingestFloor, ingestRelayPaused }: IngestFigu
 }
 
 /**
- * Where a stored webhook's signal is written, where the commits' flushes go, and what would move it, by the
+ * Where a stored webhook's signal is written, and what would move it, by the
  * Temporal the run drove: the dev server (SQLite, one process), or the cluster's services on PostgreSQL.
  */
-function ingestTemporal(stack: BenchResults['stack']): { historyWrite: string; flushes: string; moveTemporal: string } {
+function ingestTemporal(stack: BenchResults['stack']): { historyWrite: string; moveTemporal: string } {
   if (stack.kind === 'cluster')
     return {
       historyWrite:
         "a history write on the cluster's history service (a transaction on the same PostgreSQL as the inbox, here)",
-      flushes: "those flushes, the inbox's and Temporal's on one PostgreSQL",
       moveTemporal:
         "Temporal's services on hosts of their own and its PostgreSQL apart from the inbox's, each on its own disk, as in production",
     };
   const temporal = stack.kind === 'started' ? 'the Temporal dev server' : "the stack's Temporal server";
   return {
     historyWrite: `a history write on ${temporal}`,
-    flushes: stack.kind === 'started' ? "those flushes and the dev server's SQLite" : 'those flushes',
     moveTemporal:
       'Temporal on its own machines (a cluster on PostgreSQL or Cassandra, not the SQLite dev server) and PostgreSQL on its own disk, as in production',
   };
@@ -809,8 +807,7 @@ export function ingestExplanation(results: IngestFigures): string[] {
       'per API process (claim up to RELAY_BATCH_SIZE due events `FOR UPDATE SKIP LOCKED`, signal them together, mark them), so the receiver keeps the pool. ' +
       `But every event of the burst becomes a signal (each carries a status no booking learned from its own calls, so the relay cannot hold it back), and every signal ${temporal.historyWrite} and a workflow task on a worker, ` +
       `on the same cores while the events arrive${shares ? ` (CPU: ${shares}; ${busyPercent.toFixed(0)} % of all cores until the inbox was empty)` : ''}. ` +
-      `Each commit also waits for the WAL flush (the kernel's writeback above is ${temporal.flushes}), and the senders ` +
-      `share the API's event loop. What would move it: ${temporal.moveTemporal}; more API ` +
+      `Each commit also waits for its WAL flush, and the senders share the API's event loop. What would move it: ${temporal.moveTemporal}; more API ` +
       'processes (the receiver keeps no state and relays share the inbox through SKIP LOCKED); the load generator on another machine; group ' +
       'commit (`commit_delay`) when many webhooks commit at once.' +
       pausedComparison(results),
