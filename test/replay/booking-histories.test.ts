@@ -32,6 +32,7 @@ const EXPECTED_HISTORIES = [
   'confirmation-never-answered',
   'release-refused',
   'cancelled-while-declined',
+  'cancelled-before-placement',
   'three-d-secure-webhook-late',
   'ach-instant-success',
   'ach-microdeposits-verified',

@@ -1,10 +1,12 @@
-import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listNotifications } from '../../db/notifications.js';
 import {
+  BOOKING_WORKFLOW_TYPE,
   DEFAULT_HOLD_POLICY,
   FailureTypes,
+  bookingWorkflowId,
   MAX_REMEMBERED_EVENT_IDS,
   bookingStateQuery,
   cancelBookingUpdate,
@@ -81,6 +83,40 @@ describe('booking hold workflow (time-skipping)', () => {
     expect(stored.rows[0].stripe_customer_id).toBe(held.stripeCustomerId);
     await handle.executeUpdate(cancelBookingUpdate, { args: [{}] });
     await handle.result();
+  });
+
+  it('ends a booking cancelled before its first placement without a Stripe call', async () => {
+    // The cancellation comes with the start (update-with-start): the first workflow task has both,
+    // so the booking is cancelled before its hold is placed.
+    const bookingId = `wf-${crypto.randomUUID()}`;
+    const now = await harness.env.currentTimeMs();
+    const startWorkflowOperation = new WithStartWorkflowOperation(BOOKING_WORKFLOW_TYPE, {
+      workflowId: bookingWorkflowId(bookingId),
+      taskQueue: harness.taskQueue,
+      workflowIdConflictPolicy: 'FAIL',
+      args: [
+        {
+          bookingId,
+          customer: { id: `cust-${bookingId}`, email: 'guest@example.com', name: 'Test Guest' },
+          holdPaymentMethod: 'pm_card_visa',
+          startsAt: new Date(now + 3_600_000).toISOString(),
+          endsAt: new Date(now + 3 * 3_600_000).toISOString(),
+          policy: DEFAULT_HOLD_POLICY,
+        },
+      ],
+    });
+    const final = await harness.env.client.workflow.executeUpdateWithStart(cancelBookingUpdate, {
+      args: [{ reason: 'guest cancelled at once' }],
+      startWorkflowOperation,
+    });
+
+    expect(final.hold).toMatchObject({ status: 'released', done: true, paymentIntentId: null });
+    expect(final.cancelReason).toBe('guest cancelled at once');
+    const handle = await startWorkflowOperation.workflowHandle();
+    await handle.result();
+    expect(await harness.paymentIntentsOf(bookingId)).toEqual([]);
+    expect(await notificationTypesOnceRecorded(bookingId, ['hold.released'])).toEqual(['hold.released']);
+    await harness.recordHistory(handle, 'cancelled-before-placement');
   });
 
   it('releases at once when the booking is cancelled', async () => {
