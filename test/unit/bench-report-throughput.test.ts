@@ -1,9 +1,9 @@
 /**
  * The benchmark report says where one booking's CPU went at the peak step, process by process,
- * beside the floor's at the same concurrency.
+ * beside the floor's at the same concurrency; and why the relay lag of the stray burst misses its target.
  */
 import { describe, expect, it } from 'vitest';
-import { stepCpuLines } from '../../bench/report.js';
+import { relayLagTrade, stepCpuLines } from '../../bench/report.js';
 import type { StepResult } from '../../bench/booking-traffic.js';
 import type { BenchResults } from '../../bench/run-bench.js';
 
@@ -58,5 +58,44 @@ describe('the CPU per booking of the benchmark report', () => {
 
   it('says nothing for a report whose steps carry no CPU figures', () => {
     expect(stepCpuLines(resultsWith([step('booking', 1, 3), step('floor', 1, 3)]))).toEqual([]);
+  });
+});
+
+describe('the relay lag explanation of the benchmark report', () => {
+  const lag = (p99: number) => ({ count: 3000, p50: p99 / 2, p95: p99, p99, max: p99 });
+  const ingest = {
+    events: 3000,
+    concurrency: 32,
+    acceptedPerSecond: 700,
+    rejected: 0,
+    latency: lag(145),
+    relayLag: lag(5_678),
+    relayLagOnceDue: lag(5_678),
+    drainedAfterMs: 10_300,
+  };
+
+  it('puts the lag on the signals each stray costs, per event, at the rate the relay reached alone', () => {
+    const text = relayLagTrade({
+      ingest,
+      ingestCpu: [
+        { label: 'Temporal dev server', seconds: 9.6 },
+        { label: 'booking worker', seconds: 3.9 },
+        { label: 'PostgreSQL', seconds: 2 },
+      ],
+      ingestRelayPaused: { ...ingest, latency: lag(47), drainAfterResumeMs: 12_000 },
+    }).join('\n');
+    expect(text).toMatch(/each signal 3\.2 ms of Temporal's CPU and 1\.3 ms of the booking worker's/);
+    expect(text).toMatch(/signalled the paused burst at 250\.0 events\/s/);
+    expect(text).toMatch(/no webhook is dropped/);
+  });
+
+  it('says nothing when the lag met its target', () => {
+    expect(
+      relayLagTrade({
+        ingest: { ...ingest, relayLag: lag(900) },
+        ingestCpu: [],
+        ingestRelayPaused: { unmeasured: 'x' },
+      }),
+    ).toEqual([]);
   });
 });
