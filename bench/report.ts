@@ -658,6 +658,13 @@ function memoryParagraphs(results: BenchResults): string[] {
   ];
 }
 
+/** A step's CPU milliseconds per booking: one process group's (by label), or all of them; null when the step has no CPU figures. */
+function cpuMsPerBooking(step: StepResult, label?: string): number | null {
+  if (!step.cpu) return null;
+  const shares = step.cpu.shares.filter((share) => label === undefined || share.label === label);
+  return (1000 * shares.reduce((total, share) => total + share.seconds, 0)) / step.bookings;
+}
+
 /**
  * Where the CPU of one booking went at the bookings' peak step, by process, beside the floor's at the
  * same concurrency: each process's CPU over the step divided by the bookings it placed and released.
@@ -665,12 +672,7 @@ function memoryParagraphs(results: BenchResults): string[] {
 export function stepCpuLines(results: BenchResults): string[] {
   const { booking, floor } = peakSteps(results);
   if (!booking.cpu || !floor.cpu) return [];
-  const perBooking = (step: StepResult, label?: string) =>
-    (1000 *
-      step
-        .cpu!.shares.filter((share) => label === undefined || share.label === label)
-        .reduce((total, share) => total + share.seconds, 0)) /
-    step.bookings;
+  const perBooking = (step: StepResult, label?: string) => cpuMsPerBooking(step, label) ?? 0;
   const busy = (step: StepResult) =>
     `${Math.round((100 * perBooking(step) * step.bookings) / (1000 * step.cpu!.wallSeconds * results.machine.cores))} %`;
   const labels = [...new Set([...booking.cpu.shares, ...floor.cpu.shares].map((share) => share.label))].sort(
@@ -695,8 +697,6 @@ export function stepCpuLines(results: BenchResults): string[] {
 function floorMissExplanation(results: BenchResults): string[] {
   const card = results.shapes[0];
   const { booking, floor } = peakSteps(results);
-  const cpuMsPerBooking = (step: StepResult) =>
-    step.cpu ? (1000 * step.cpu.shares.reduce((total, share) => total + share.seconds, 0)) / step.bookings : null;
   const bookingCpu = cpuMsPerBooking(booking);
   const floorCpu = cpuMsPerBooking(floor);
   const measuredCpu =
@@ -794,10 +794,7 @@ function ingestTemporal(stack: BenchResults['stack']): { historyWrite: string; m
  * signal, and the signals cannot go faster than the cores turn them into history writes and
  * workflow tasks; and the trade that keeps it so.
  */
-export function relayLagTrade(
-  results: Pick<BenchResults, 'ingest' | 'ingestCpu' | 'ingestRelayPaused'> &
-    Partial<Pick<BenchResults, 'relayInterval'>>,
-): string[] {
+export function relayLagTrade(results: Pick<BenchResults, 'ingest' | 'ingestCpu' | 'ingestRelayPaused'>): string[] {
   const { ingest } = results;
   if (ingest.relayLag.p99 < TARGETS.relayLagP99Ms) return [];
   const cpuMsPerEvent = (pick: (label: string) => boolean) =>
