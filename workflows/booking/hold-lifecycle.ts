@@ -752,8 +752,6 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
   private async placeScheduledHold(): Promise<void> {
     const { hold } = this;
     if (this.state.cancelRequested) {
-      // Nothing is planned any more. State only: the search attribute already drops it once the hold is done.
-      hold.nextAuthorizationAt = null;
       this.markReleased('booking cancelled before the deferred hold was placed');
       return;
     }
@@ -1306,6 +1304,9 @@ export class HoldLifecycle extends BookingPart<HoldStatus, HoldState> {
 
   private markReleased(why: string): void {
     this.endAuthorization(this.hold.paymentIntentId, 'released');
+    // A released hold plans nothing, whether or not it ever held one (a deferred hold cancelled before
+    // its placement). State only: the search attribute already drops it once the hold is done.
+    this.hold.nextAuthorizationAt = null;
     this.hold.releasedAt = new Date().toISOString();
     this.setStatus('released', why);
     this.notify('hold.released', { reason: why });
