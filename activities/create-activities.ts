@@ -5,6 +5,7 @@
  */
 import type { ActivityDeps } from './common/activity-deps.js';
 import { recordingLearnedStatuses } from './common/learned-payment-intent-statuses.js';
+import { recordingCreations } from './common/recorded-creations.js';
 import { createNotificationActivities } from './common/notification-activities.js';
 import { createPaymentIntentReadActivities } from './common/payment-intent-reads.js';
 import { createSavedPaymentMethodActivities } from './common/saved-payment-method-activities.js';
@@ -33,7 +34,9 @@ export type {
 } from './setup/setup-activities.js';
 
 /** Builds the activities over their clients. */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(clients: ActivityDeps) {
+  // Every PaymentIntent create is recorded, so the relay knows which bookings are creating none.
+  const deps = { ...clients, gateway: recordingCreations(clients.db, clients.gateway) };
   return {
     ...createStripeCustomerActivities(deps),
     // What these learn of a PaymentIntent is recorded, so the relay does not signal an event repeating it.

@@ -32,6 +32,11 @@ export interface IngestResult extends IngestRate {
   relayLagOnceDue?: LatencySummary;
   /** From the first POST until the last event was relayed. */
   drainedAfterMs: number;
+  /**
+   * How the relay settled the burst's events: signalled (`relayed`), or recorded unsignalled (`handled`: their
+   * booking creates no PaymentIntent). Absent in reports made before it was counted.
+   */
+  outcomes?: Record<string, number>;
 }
 
 /** The API's receiver with its relay paused, and how long the resumed relay took to empty the inbox of that burst. */
@@ -49,8 +54,9 @@ export interface IngestComparison {
 }
 
 /**
- * An event about a PaymentIntent the booking does not follow, as Stripe sends for another attempt:
- * stored, relayed as a signal, and dropped by the workflow without a Stripe call.
+ * An event about a PaymentIntent the booking never learned (another system's, or one whose create answer
+ * was lost): stored, then recorded as handled while its booking creates no PaymentIntent, or else relayed
+ * as a signal and dropped by the workflow without a Stripe call.
  */
 function strayEvent(bookingId: string) {
   return {
@@ -191,8 +197,13 @@ export async function measureWebhookIngest(
        FROM stripe_events WHERE id = ANY($1) AND relayed_at IS NOT NULL`,
     [acceptedIds],
   );
+  const settled = await target.db.query<{ status: string; events: string }>(
+    'SELECT status, count(*) AS events FROM stripe_events WHERE id = ANY($1) GROUP BY status ORDER BY status',
+    [acceptedIds],
+  );
   return {
     ...rate,
+    outcomes: Object.fromEntries(settled.rows.map((row) => [row.status, Number(row.events)])),
     relayLag: summarizeLatencies(rows.map((row) => Number(row.lag_ms))),
     relayLagOnceDue: summarizeLatencies(rows.map((row) => Math.max(0, Number(row.due_lag_ms)))),
     drainedAfterMs,

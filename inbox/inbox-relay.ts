@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import type { ApiConfig } from '../config/env.js';
 import { describeError, silentLogger, type Logger } from '../telemetry/logger.js';
+import { everyWorkerRecordsCreations } from './creation-recording-workers.js';
 import { handledCount, runRelayPass, type RelayMetrics, type RelayPassDeps } from './relay-pass.js';
 import { DEFAULT_RELAY_RETRY, passBackoffMs, type RelayRetryPolicy } from './relay-retry.js';
 
@@ -15,12 +16,20 @@ import { DEFAULT_RELAY_RETRY, passBackoffMs, type RelayRetryPolicy } from './rel
 export interface InboxRelayOptions {
   db: pg.Pool;
   temporal: Client;
-  config: Pick<ApiConfig, 'RELAY_INTERVAL_MS' | 'RELAY_BATCH_SIZE' | 'TEMPORAL_RPC_TIMEOUT_MS'> &
+  config: Pick<
+    ApiConfig,
+    'RELAY_INTERVAL_MS' | 'RELAY_BATCH_SIZE' | 'TEMPORAL_RPC_TIMEOUT_MS' | 'TEMPORAL_TASK_QUEUE'
+  > &
     Partial<Pick<ApiConfig, 'RELAY_UNLEARNED_GRACE_MS'>>;
   logger?: Logger;
   retry?: RelayRetryPolicy;
   /** Counts outcomes (and the delay of relayed events) once they are committed, and failed passes. */
   metrics?: RelayMetrics;
+  /**
+   * Whether every worker records its PaymentIntent creations (see RelayPassDeps); by default, asked of
+   * the pollers of TEMPORAL_TASK_QUEUE (creation-recording-workers.ts).
+   */
+  creationsRecorded?: RelayPassDeps['creationsRecorded'];
 }
 
 /** A running relay. */
@@ -43,8 +52,9 @@ export function startInboxRelay({
   logger = silentLogger,
   retry = DEFAULT_RELAY_RETRY,
   metrics,
+  creationsRecorded = everyWorkerRecordsCreations(temporal, config.TEMPORAL_TASK_QUEUE, logger),
 }: InboxRelayOptions): InboxRelay {
-  const passDeps: RelayPassDeps = { db, temporal, config, logger, retry, metrics };
+  const passDeps: RelayPassDeps = { db, temporal, config, logger, retry, metrics, creationsRecorded };
   const inFlight = new Set<Promise<unknown>>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;

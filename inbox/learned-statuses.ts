@@ -31,23 +31,26 @@ export function repeatedStatusOutcome(status: string): string {
  * Returns how many events it settled.
  */
 export async function recordLearnedStatus(db: pg.Pool, learned: LearnedStatus): Promise<number> {
-  return withTransaction(db, async (client) => {
-    await client.query(
-      `INSERT INTO payment_intent_statuses (payment_intent_id, status) VALUES ($1, $2)
-       ON CONFLICT (payment_intent_id) DO UPDATE SET status = EXCLUDED.status, learned_at = now()`,
-      [learned.paymentIntentId, learned.status],
-    );
-    const settled = await client.query(
-      `UPDATE stripe_events SET status = 'handled', relayed_at = now(), last_error = $3
-        WHERE id IN (
-          SELECT id FROM stripe_events
-           WHERE payment_intent_id = $1 AND status = 'pending' AND starts_with(type, 'payment_intent.')
-             AND payload->'data'->'object'->>'status' = $2
-             FOR UPDATE SKIP LOCKED)`,
-      [learned.paymentIntentId, learned.status, repeatedStatusOutcome(learned.status)],
-    );
-    return settled.rowCount ?? 0;
-  });
+  return withTransaction(db, (client) => recordLearnedStatusIn(client, learned));
+}
+
+/** recordLearnedStatus inside the caller's transaction. */
+export async function recordLearnedStatusIn(client: Queryable, learned: LearnedStatus): Promise<number> {
+  await client.query(
+    `INSERT INTO payment_intent_statuses (payment_intent_id, status) VALUES ($1, $2)
+     ON CONFLICT (payment_intent_id) DO UPDATE SET status = EXCLUDED.status, learned_at = now()`,
+    [learned.paymentIntentId, learned.status],
+  );
+  const settled = await client.query(
+    `UPDATE stripe_events SET status = 'handled', relayed_at = now(), last_error = $3
+      WHERE id IN (
+        SELECT id FROM stripe_events
+         WHERE payment_intent_id = $1 AND status = 'pending' AND starts_with(type, 'payment_intent.')
+           AND payload->'data'->'object'->>'status' = $2
+           FOR UPDATE SKIP LOCKED)`,
+    [learned.paymentIntentId, learned.status, repeatedStatusOutcome(learned.status)],
+  );
+  return settled.rowCount ?? 0;
 }
 
 /** The learned statuses of these PaymentIntents (those with none are absent). */

@@ -17,12 +17,16 @@ import {
   type RelayOutcome,
 } from './inbox-store.js';
 import { learnedStatuses, paymentIntentStatusOf, repeatedStatusOutcome } from './learned-statuses.js';
+import { neverCreatedByIdleBookings, neverCreatedOutcome, pairKey } from './payment-intent-creations.js';
 import { retryDelayMs, type RelayRetryPolicy } from './relay-retry.js';
 
 /** How a pass went, event by event outcome. */
 export interface RelayPassResult {
   relayed: number;
-  /** Held back: they repeat a status their booking already learned from Stripe's answer to its own call. */
+  /**
+   * Settled unsignalled: they repeat a status their booking already learned from Stripe's answer to its
+   * own call, or are about a PaymentIntent it never learned while it creates none.
+   */
   handled: number;
   retried: number;
   closed: number;
@@ -46,6 +50,12 @@ export interface RelayPassDeps extends EventDeliveryDeps {
   retry: RelayRetryPolicy;
   /** Counts outcomes (and the delay of relayed events) once they are committed. */
   metrics?: RelayMetrics;
+  /**
+   * Whether every worker records its PaymentIntent creations (creation-recording-workers.ts): only then
+   * is an event about a PaymentIntent its booking never learned settled when the booking creates none.
+   * Absent: never settled so.
+   */
+  creationsRecorded?: () => Promise<boolean>;
 }
 
 /** How many events a pass claimed and decided. */
@@ -82,7 +92,7 @@ function outcomeOf(
       logger.info('stripe event relayed', ids);
       return { id: event.id, outcome: 'relayed' };
     case 'handled':
-      logger.info('stripe event repeats a learned status', ids);
+      logger.info('stripe event settled without a signal', { ...ids, reason: decision.reason });
       return { id: event.id, outcome: 'handled', reason: decision.reason };
     case 'ignored':
       logger.warn('stripe event ignored', { eventId: event.id, bookingId: event.bookingId, reason: decision.reason });
@@ -112,6 +122,9 @@ function outcomeOf(
  * The decisions for claimed `payment_intent.*` events that are not signalled now (absent for every other event):
  * - one that only repeats the status its booking already learned from Stripe's answer to its own call
  *   (see learned-statuses.ts) is recorded as handled;
+ * - one about a PaymentIntent its booking has not learned and never created, while the booking
+ *   creates none (see payment-intent-creations.ts), is recorded as handled: the workflow would drop
+ *   it, since it keeps such events only while creating one;
  * - one about a PaymentIntent its booking has not learned at all, received less than `graceMs` ago,
  *   is deferred to the end of that grace: Stripe often sends the webhook before the answer to the
  *   call that made the PaymentIntent reaches the worker, and once the activity records that answer it
@@ -123,6 +136,7 @@ async function heldBackDecisions(
   client: Queryable,
   claimed: ClaimedStripeEvent[],
   graceMs: number,
+  creationsRecorded: () => Promise<boolean>,
 ): Promise<Map<string, DeliveryDecision>> {
   const withStatus = claimed.flatMap((event) => {
     const status = paymentIntentStatusOf(event.payload);
@@ -134,12 +148,25 @@ async function heldBackDecisions(
     client,
     withStatus.map(({ paymentIntentId }) => paymentIntentId),
   );
+  const unlearned = withStatus.flatMap(({ event, paymentIntentId }) =>
+    !learned.has(paymentIntentId) && event.bookingId !== null ? [{ bookingId: event.bookingId, paymentIntentId }] : [],
+  );
+  const neverCreated =
+    unlearned.length > 0 && (await creationsRecorded())
+      ? await neverCreatedByIdleBookings(client, unlearned)
+      : new Set<string>();
   const decisions = new Map<string, DeliveryDecision>();
   for (const { event, status, paymentIntentId } of withStatus) {
     const known = learned.get(paymentIntentId);
     const graceEnds = new Date(event.receivedAt.getTime() + graceMs);
     if (known === status) {
       decisions.set(event.id, { outcome: 'handled', reason: repeatedStatusOutcome(status) });
+    } else if (
+      known === undefined &&
+      event.bookingId !== null &&
+      neverCreated.has(pairKey({ bookingId: event.bookingId, paymentIntentId }))
+    ) {
+      decisions.set(event.id, { outcome: 'handled', reason: neverCreatedOutcome(paymentIntentId) });
     } else if (known === undefined && event.bookingId !== null && graceEnds.getTime() > Date.now()) {
       decisions.set(event.id, {
         outcome: 'deferred',
@@ -157,7 +184,12 @@ export async function runRelayPass(deps: RelayPassDeps): Promise<RelayPassResult
   const recorded: Array<[ClaimedStripeEvent, DeliveryDecision]> = [];
   await withTransaction(deps.db, async (client) => {
     const claimed = await resolveBookings(client, await claimPendingEvents(client, deps.config.RELAY_BATCH_SIZE));
-    const heldBack = await heldBackDecisions(client, claimed, deps.config.RELAY_UNLEARNED_GRACE_MS ?? 0);
+    const heldBack = await heldBackDecisions(
+      client,
+      claimed,
+      deps.config.RELAY_UNLEARNED_GRACE_MS ?? 0,
+      deps.creationsRecorded ?? (() => Promise.resolve(false)),
+    );
     // Signals go out concurrently; the row locks are held until every outcome is recorded and committed.
     const decisions = await Promise.all(
       claimed.map((event) => {

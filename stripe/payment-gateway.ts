@@ -74,7 +74,10 @@ export interface SetupIntentRequest {
   idempotencyKey: string;
 }
 
-/** The Stripe requests used by the booking orchestrator. */
+/**
+ * The Stripe requests used by the booking orchestrator. Every request that creates a booking's
+ * PaymentIntent is recorded by activities/common/recorded-creations.ts; a new one must be added there.
+ */
 export interface PaymentGateway {
   createCustomer(input: {
     customerId: string;

@@ -6,6 +6,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Pool } from 'pg';
 import { createActivities, type CallbackSettings } from '../activities/create-activities.js';
 import { createReconciliationActivities } from '../activities/reconciliation/create-reconciliation-activities.js';
+import { creationRecordingIdentity } from '../inbox/creation-recording-workers.js';
 import type { PaymentGateway } from '../stripe/payment-gateway.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { tracingWorkerOptions } from './tracing-options.js';
@@ -48,6 +49,8 @@ export async function createBookingWorker(deps: BookingWorkerDeps): Promise<Work
     ...(options?.workflowBundle ? {} : { workflowsPath: WORKFLOWS_PATH }),
     ...(rest.dataConverter && { dataConverter: rest.dataConverter }),
     shutdownGraceTime: '10s',
+    // Tells the inbox relay this worker records its PaymentIntent creations.
+    identity: creationRecordingIdentity(),
     ...(rest.tracing && tracingWorkerOptions(rest.tracing)),
     ...options,
   });

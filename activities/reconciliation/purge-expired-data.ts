@@ -1,6 +1,7 @@
 /**
  * Retention of the rows that grow with every booking (docs/DATA-LIFECYCLE.md): settled inbox events,
- * delivered notifications, balance refresh requests and learned PaymentIntent statuses older than DATA_RETENTION are deleted in bounded batches, oldest first, except
+ * delivered notifications, balance refresh requests, learned PaymentIntent statuses and recorded PaymentIntent
+ * creations older than DATA_RETENTION are deleted in bounded batches, oldest first, except
  * those of a booking or setup whose workflow is still running (asked of Temporal, batch by batch) and
  * inbox events a pending event still needs to find its booking. Pending events and undelivered
  * notifications are never read here, however old.
@@ -14,6 +15,7 @@ import {
 import { deleteExpiredDeliveredNotifications, listExpiredDeliveredNotifications } from '../../db/notifications.js';
 import { deleteExpiredSettledEvents, listExpiredSettledEvents } from '../../inbox/inbox-store.js';
 import { deleteExpiredLearnedStatuses, listExpiredLearnedStatuses } from '../../inbox/learned-statuses.js';
+import { deleteExpiredCreations, listExpiredCreations } from '../../inbox/payment-intent-creations.js';
 import { BOOKING_ID_PATTERN, bookingWorkflowId } from '../../workflows/booking/contract.js';
 import type { DataPurgeInput, DataPurgeResult, PurgedRows } from '../../workflows/reconciliation/contract.js';
 import { paymentMethodSetupWorkflowId, SETUP_ID_PATTERN } from '../../workflows/setup/contract.js';
@@ -30,7 +32,7 @@ interface ExpiredRow {
 
 /** How the purge reads and deletes one table. */
 interface RetainedTable {
-  name: 'stripeEvents' | 'notifications' | 'balanceRefreshRequests' | 'learnedStatuses';
+  name: 'stripeEvents' | 'notifications' | 'balanceRefreshRequests' | 'learnedStatuses' | 'paymentIntentCreations';
   list(
     db: ReconciliationClients['db'],
     before: Date,
@@ -94,6 +96,18 @@ const TABLES: RetainedTable[] = [
         workflowIds: [],
       })),
     delete: deleteExpiredLearnedStatuses,
+  },
+  {
+    // Which PaymentIntent creates a booking sent (inbox/payment-intent-creations.ts): kept while its workflow
+    // runs, since deleting an unanswered one could make the booking look as if it created nothing.
+    name: 'paymentIntentCreations',
+    list: async (db, before, after, limit) =>
+      (await listExpiredCreations(db, before, after, limit)).map((creation) => ({
+        id: creation.idempotencyKey,
+        at: creation.startedAt,
+        workflowIds: ownerWorkflowIds(creation.bookingId, null),
+      })),
+    delete: deleteExpiredCreations,
   },
 ];
 
@@ -177,7 +191,8 @@ async function purgeTable(
 export function createDataPurgeActivities(clients: Pick<ReconciliationClients, 'db' | 'temporal' | 'now'>) {
   return {
     /**
-     * Deletes settled inbox events, delivered notifications and balance refresh requests older than
+     * Deletes settled inbox events, delivered notifications, balance refresh requests, learned statuses and
+     * recorded creations older than
      * `olderThanSeconds`, batch by batch, keeping those of running workflows and inbox events a pending event
      * shares a PaymentIntent with.
      * A retry resumes at the cursor its last heartbeat recorded, with the same cut-off; past its time budget it
@@ -190,10 +205,12 @@ export function createDataPurgeActivities(clients: Pick<ReconciliationClients, '
         notifications: { purged: 0, kept: 0, after: null },
         balanceRefreshRequests: { purged: 0, kept: 0, after: null },
         learnedStatuses: { purged: 0, kept: 0, after: null },
+        paymentIntentCreations: { purged: 0, kept: 0, after: null },
       });
       // A heartbeat recorded by an attempt of a version that purged fewer tables.
       progress.balanceRefreshRequests ??= { purged: 0, kept: 0, after: null };
       progress.learnedStatuses ??= { purged: 0, kept: 0, after: null };
+      progress.paymentIntentCreations ??= { purged: 0, kept: 0, after: null };
       const deadline = Date.now() + (input.timeBudgetMs ?? PURGE_TIME_BUDGET_MS);
       const known = new Map<string, boolean>();
       let complete = true;
@@ -209,6 +226,10 @@ export function createDataPurgeActivities(clients: Pick<ReconciliationClients, '
           kept: progress.balanceRefreshRequests.kept,
         },
         learnedStatuses: { purged: progress.learnedStatuses.purged, kept: progress.learnedStatuses.kept },
+        paymentIntentCreations: {
+          purged: progress.paymentIntentCreations.purged,
+          kept: progress.paymentIntentCreations.kept,
+        },
       };
       log.info('expired data purged', {
         olderThan: result.olderThan,
@@ -219,6 +240,8 @@ export function createDataPurgeActivities(clients: Pick<ReconciliationClients, '
         balanceRefreshRequestsPurged: progress.balanceRefreshRequests.purged,
         balanceRefreshRequestsKept: progress.balanceRefreshRequests.kept,
         learnedStatusesPurged: progress.learnedStatuses.purged,
+        paymentIntentCreationsPurged: progress.paymentIntentCreations.purged,
+        paymentIntentCreationsKept: progress.paymentIntentCreations.kept,
         complete,
       });
       return result;

@@ -6,12 +6,12 @@
  * Temporal dev server, one relay pass at a time.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeStripeEvent } from '../../inbox/inbox-store.js';
 import { recordLearnedStatus } from '../../inbox/learned-statuses.js';
 import { runRelayPass } from '../../inbox/relay-pass.js';
 import { DEFAULT_RELAY_RETRY } from '../../inbox/relay-retry.js';
 import { silentLogger } from '../../telemetry/logger.js';
-import { authJson, bookingBody, paymentIntentEvent, startApiHarness, type ApiHarness } from './fixtures/api-harness.js';
+import { startApiHarness, type ApiHarness } from './fixtures/api-harness.js';
+import { bookingWithUnlearnedEvent } from './fixtures/unlearned-event.js';
 
 let harness: ApiHarness;
 
@@ -24,30 +24,6 @@ afterAll(async () => {
 });
 
 const GRACE_MS = 60_000;
-let counter = 0;
-const unique = (prefix: string) => `${prefix}_${Date.now().toString(36)}${(counter += 1)}`;
-
-/** A booking (on the stub workflow) with one pending `amount_capturable_updated` event about a new PaymentIntent. */
-async function bookingWithUnlearnedEvent(): Promise<{ bookingId: string; eventId: string; paymentIntentId: string }> {
-  const bookingId = unique('bk');
-  const response = await harness.app.request('/v1/bookings', {
-    method: 'POST',
-    headers: authJson(),
-    body: JSON.stringify(bookingBody(bookingId)),
-  });
-  expect(response.status).toBe(201);
-  const eventId = unique('evt');
-  const paymentIntentId = `pi_${eventId}`;
-  await storeStripeEvent(harness.db, {
-    id: eventId,
-    type: 'payment_intent.amount_capturable_updated',
-    bookingId,
-    paymentIntentId,
-    payload: JSON.parse(paymentIntentEvent(eventId, bookingId)),
-    status: 'pending',
-  });
-  return { bookingId, eventId, paymentIntentId };
-}
 
 const pass = (graceMs: number) =>
   runRelayPass({
@@ -71,7 +47,7 @@ async function inboxRow(eventId: string) {
 
 describe('the relay grace for a PaymentIntent not learned yet', () => {
   it('holds the event back without an attempt, and settles it as handled once the activity learns the status it repeats', async () => {
-    const { bookingId, eventId, paymentIntentId } = await bookingWithUnlearnedEvent();
+    const { bookingId, eventId, paymentIntentId } = await bookingWithUnlearnedEvent(harness);
 
     expect(await pass(GRACE_MS)).toMatchObject({ deferred: 1, relayed: 0 });
     const deferred = await inboxRow(eventId);
@@ -87,7 +63,7 @@ describe('the relay grace for a PaymentIntent not learned yet', () => {
   });
 
   it('signals the event once its grace has passed and no activity learned the PaymentIntent', async () => {
-    const { bookingId, eventId } = await bookingWithUnlearnedEvent();
+    const { bookingId, eventId } = await bookingWithUnlearnedEvent(harness);
     await new Promise((resolve) => setTimeout(resolve, 20));
 
     expect(await pass(1)).toMatchObject({ deferred: 0, relayed: 1 });

@@ -55,7 +55,9 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await db.query('TRUNCATE stripe_events, notifications, balance_refresh_requests, payment_intent_statuses');
+  await db.query(
+    'TRUNCATE stripe_events, notifications, balance_refresh_requests, payment_intent_statuses, payment_intent_creations',
+  );
 });
 
 /** A unique id for this test's bookings, so visibility answers for them alone. */
@@ -270,6 +272,40 @@ describe('retention purge', () => {
     );
     expect(rows.map((row) => row.payment_intent_id)).toEqual(['pi_learned_recent']);
     expect(result.learnedStatuses).toEqual({ purged: 2, kept: 0 });
+    expect(result.complete).toBe(true);
+  });
+
+  it('deletes recorded PaymentIntent creations older than the retention, never one of a booking still running', async () => {
+    const running = `running-${uid()}`;
+    const closed = `closed-${uid()}`;
+    await runningWorkflows(bookingWorkflowId(running));
+    await closedWorkflows(bookingWorkflowId(closed));
+    for (const [key, bookingId, ageDays, answered] of [
+      // Unanswered (a lost answer) and long ago: while the booking runs, it still says it may be creating one.
+      [`${running}:hold-place:1`, running, 200, false],
+      [`${running}:hold-place:2`, running, 100, true],
+      [`${closed}:hold-place:1`, closed, 90, false],
+      [`${closed}:hold-place:2`, closed, 40, true],
+      [`${closed}:hold-place:3`, closed, 34, true],
+    ] as const) {
+      await db.query(
+        `INSERT INTO payment_intent_creations (idempotency_key, booking_id, started_at, answered_at)
+         VALUES ($1, $2, now() - make_interval(days => $3), CASE WHEN $4 THEN now() END)`,
+        [key, bookingId, ageDays, answered],
+      );
+    }
+
+    const result = await purge({ batchSize: 2 });
+
+    const { rows } = await db.query<{ idempotency_key: string }>(
+      'SELECT idempotency_key FROM payment_intent_creations ORDER BY idempotency_key',
+    );
+    expect(rows.map((row) => row.idempotency_key)).toEqual([
+      `${closed}:hold-place:3`,
+      `${running}:hold-place:1`,
+      `${running}:hold-place:2`,
+    ]);
+    expect(result.paymentIntentCreations).toEqual({ purged: 2, kept: 2 });
     expect(result.complete).toBe(true);
   });
 

@@ -3,7 +3,7 @@
  * beside the floor's at the same concurrency; and why the relay lag of the stray burst misses its target.
  */
 import { describe, expect, it } from 'vitest';
-import { relayLagTrade, stepCpuLines } from '../../bench/report.js';
+import { burstSettlement, relayLagTrade, stepCpuLines } from '../../bench/report.js';
 import type { StepResult } from '../../bench/booking-traffic.js';
 import type { BenchResults } from '../../bench/run-bench.js';
 
@@ -84,9 +84,41 @@ describe('the relay lag explanation of the benchmark report', () => {
       ],
       ingestRelayPaused: { ...ingest, latency: lag(47), drainAfterResumeMs: 12_000 },
     }).join('\n');
-    expect(text).toMatch(/each signal 3\.2 ms of Temporal's CPU and 1\.3 ms of the booking worker's/);
+    expect(text).toMatch(/each signal cost 3\.2 ms of Temporal's CPU and 1\.3 ms of the booking worker's/);
     expect(text).toMatch(/signalled the paused burst at 250\.0 events\/s/);
-    expect(text).toMatch(/no webhook is dropped/);
+    expect(text).toMatch(/no webhook a workflow may need is dropped/);
+  });
+
+  it('divides the CPU by the signalled events only, once the burst counts those recorded unsignalled', () => {
+    const text = relayLagTrade({
+      ingest: { ...ingest, outcomes: { handled: 2_000, relayed: 1_000 } },
+      ingestCpu: [
+        { label: 'Temporal dev server', seconds: 3.2 },
+        { label: 'booking worker', seconds: 1.3 },
+      ],
+      ingestRelayPaused: { unmeasured: 'x' },
+    }).join('\n');
+    expect(text).toMatch(/1000 events of this burst were signalled, and each signal cost 3\.2 ms of Temporal's CPU/);
+  });
+
+  it('puts the lag on the relay alone when no event of the burst was signalled', () => {
+    const text = relayLagTrade({
+      ingest: { ...ingest, outcomes: { handled: 3_000 } },
+      ingestCpu: [],
+      ingestRelayPaused: { unmeasured: 'x' },
+    }).join('\n');
+    expect(text).toMatch(/No event of this burst was signalled/);
+    expect(text).toMatch(/the relay emptied the inbox 10\.3 s after the first event/);
+  });
+
+  it('says how many events of the burst were recorded unsignalled and how many were signalled, with the grace only for those', () => {
+    const settled = burstSettlement({ ...ingest, outcomes: { handled: 3_000 } });
+    expect(settled).toMatch(/\*\*3000\*\* were recorded as `handled` without a signal/);
+    expect(settled).toMatch(/\*\*0\*\* were signalled/);
+    expect(settled).not.toMatch(/RELAY_UNLEARNED_GRACE_MS/);
+    expect(burstSettlement({ ...ingest, outcomes: { handled: 2_990, relayed: 10 } })).toMatch(
+      /each signalled event first waits `RELAY_UNLEARNED_GRACE_MS`/,
+    );
   });
 
   it('says nothing when the lag met its target', () => {

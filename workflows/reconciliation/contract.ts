@@ -174,6 +174,8 @@ export interface DataPurgeResult {
   balanceRefreshRequests?: PurgedRows;
   /** Absent from the results of workers from before learned PaymentIntent statuses were purged. */
   learnedStatuses?: PurgedRows;
+  /** Absent from the results of workers from before PaymentIntent creations were recorded. */
+  paymentIntentCreations?: PurgedRows;
 }
 
 /** Query returning the report so far (a large reconciliation takes a while). */
