@@ -36,9 +36,11 @@ export async function recordLearnedStatus(db: pg.Pool, learned: LearnedStatus): 
 
 /** recordLearnedStatus inside the caller's transaction. */
 export async function recordLearnedStatusIn(client: Queryable, learned: LearnedStatus): Promise<number> {
+  // The same status again (a placement's, recorded with its creation, then by its activity) writes nothing.
   await client.query(
     `INSERT INTO payment_intent_statuses (payment_intent_id, status) VALUES ($1, $2)
-     ON CONFLICT (payment_intent_id) DO UPDATE SET status = EXCLUDED.status, learned_at = now()`,
+     ON CONFLICT (payment_intent_id) DO UPDATE SET status = EXCLUDED.status, learned_at = now()
+      WHERE payment_intent_statuses.status <> EXCLUDED.status`,
     [learned.paymentIntentId, learned.status],
   );
   const settled = await client.query(
