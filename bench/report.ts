@@ -748,7 +748,7 @@ export function ingestFloorSection(
     `Target: the API at least ${TARGETS.ingestFloorRatio} × the floor, relay paused and running.` +
       ('unmeasured' in paused
         ? ''
-        : ` With nothing else arriving, the resumed relay signalled the paused burst in ${(paused.drainAfterResumeMs / 1000).toFixed(1)} s ` +
+        : ` With nothing else arriving, the resumed relay settled the paused burst in ${(paused.drainAfterResumeMs / 1000).toFixed(1)} s ` +
           `(${rate(paused.events / (paused.drainAfterResumeMs / 1000))} events/s; it polls ${results.relayInterval}).`),
     '',
   ];
@@ -764,8 +764,10 @@ function pausedComparison({ ingest, ingestFloor, ingestRelayPaused }: IngestFigu
   return (
     ` With the relay paused the same receiver took ${rate(ingestRelayPaused.acceptedPerSecond)} events/s, p99 ${ms(ingestRelayPaused.latency.p99)} ` +
     `(${ingestFloorRatio({ ingestFloor }, ingestRelayPaused).toFixed(2)} × the floor's ${rate(ingestFloor.acceptedPerSecond)}/s), against ` +
-    `${rate(ingest.acceptedPerSecond)} events/s, p99 ${ms(ingest.latency.p99)} with it running: the difference is the relay's signals, ` +
-    'which the Temporal server and the worker turn into CPU on the cores the receiver uses.'
+    `${rate(ingest.acceptedPerSecond)} events/s, p99 ${ms(ingest.latency.p99)} with it running: the difference is ` +
+    (signalledEvents(ingest) > 0
+      ? "the relay's signals, which the Temporal server and the worker turn into CPU on the cores the receiver uses."
+      : "the relay's passes, claiming and recording the events in PostgreSQL on the cores the receiver uses.")
   );
 }
 
@@ -810,8 +812,8 @@ export function burstSettlement(ingest: IngestResult): string {
   const handled = ingest.outcomes.handled ?? 0;
   const relayed = ingest.outcomes.relayed ?? 0;
   return (
-    "The events name sleeping bookings and a PaymentIntent those bookings never learned (as Stripe sends for another system's " +
-    `PaymentIntent, or for a create whose answer was lost): **${handled}** were recorded as \`handled\` without a signal, their bookings ` +
+    'The events name sleeping bookings and a PaymentIntent those bookings never learned nor created (as Stripe would send for ' +
+    `PaymentIntents another system made with their metadata): **${handled}** were recorded as \`handled\` without a signal, their bookings ` +
     `creating no PaymentIntent, and **${relayed}** were signalled (see "Which webhooks become signals" below); from receipt to either, ${lag}` +
     (relayed > 0 ? graceWait('each signalled event') : '')
   );
@@ -825,8 +827,7 @@ export function burstSettlement(ingest: IngestResult): string {
 export function relayLagTrade(results: Pick<BenchResults, 'ingest' | 'ingestCpu' | 'ingestRelayPaused'>): string[] {
   const { ingest } = results;
   if (ingest.relayLag.p99 < TARGETS.relayLagP99Ms) return [];
-  // Reports from before the outcomes were counted signalled every event.
-  const signalled = ingest.outcomes ? (ingest.outcomes.relayed ?? 0) : ingest.events;
+  const signalled = signalledEvents(ingest);
   const cpuMsPerEvent = (pick: (label: string) => boolean) =>
     (1000 * results.ingestCpu.filter((share) => pick(share.label)).reduce((total, share) => total + share.seconds, 0)) /
     signalled;
@@ -857,6 +858,11 @@ export function relayLagTrade(results: Pick<BenchResults, 'ingest' | 'ingestCpu'
   ];
 }
 
+/** How many events of the ingest burst the relay signalled (every one, in reports from before the outcomes were counted). */
+function signalledEvents(ingest: IngestResult): number {
+  return ingest.outcomes ? (ingest.outcomes.relayed ?? 0) : ingest.events;
+}
+
 /** Why the webhook ingest missed its targets on this run, when it did. */
 export function ingestExplanation(results: IngestFigures): string[] {
   const { ingest } = results;
@@ -870,15 +876,28 @@ export function ingestExplanation(results: IngestFigures): string[] {
   const cpuSeconds = results.ingestCpu.reduce((total, share) => total + share.seconds, 0);
   const busyPercent = (100 * cpuSeconds) / (results.ingestCpuWallSeconds * results.machine.cores);
   const temporal = ingestTemporal(results.stack);
+  const signalled = signalledEvents(ingest);
+  const relayWork =
+    signalled > 0
+      ? `But ${signalled === ingest.events ? 'every event of the burst' : `${signalled} events of the burst`} became a signal (each carried a status ` +
+        `its booking had not learned from its own calls, so the relay could not hold it back), and every signal ${temporal.historyWrite} and a ` +
+        'workflow task on a worker'
+      : 'No event of this burst became a signal (see above): the relay only claimed and recorded them, in the same PostgreSQL as the ' +
+        'receiver and, here, in the Node process that also runs the load generator';
+  const floorP99 =
+    results.ingestFloor && results.ingestFloor.latency.p99 >= TARGETS.ingestP99Ms
+      ? ` The floor itself answered with p99 ${ms(results.ingestFloor.latency.p99)} in this run: on these cores no receiver that commits ` +
+        `each event meets ${TARGETS.ingestP99Ms} ms at ${ingest.concurrency} senders.`
+      : '';
   return [
     `**${[missRate && 'Rate', missP99 && 'p99'].filter(Boolean).join(' and ')} below target.** Why: a webhook costs the receiver one signature ` +
       'check and one INSERT committed on one pooled connection; it then nudges the relay, and nudges coalesce into one batch pass at a time ' +
       'per API process (claim up to RELAY_BATCH_SIZE due events `FOR UPDATE SKIP LOCKED`, signal them together, mark them), so the receiver keeps the pool. ' +
-      `But every event of the burst becomes a signal (each carries a status no booking learned from its own calls, so the relay cannot hold it back), and every signal ${temporal.historyWrite} and a workflow task on a worker, ` +
-      `on the same cores while the events arrive${shares ? ` (CPU: ${shares}; ${busyPercent.toFixed(0)} % of all cores until the inbox was empty)` : ''}. ` +
-      `Each commit also waits for its WAL flush, and the senders share the API's event loop. What would move it: ${temporal.moveTemporal}; more API ` +
+      `${relayWork}, on the same cores while the events arrive${shares ? ` (CPU: ${shares}; ${busyPercent.toFixed(0)} % of all cores until the inbox was empty)` : ''}. ` +
+      `Each commit also waits for its WAL flush, and the senders share the API's event loop. What would move it: ${signalled > 0 ? `${temporal.moveTemporal}; ` : ''}more API ` +
       'processes (the receiver keeps no state and relays share the inbox through SKIP LOCKED); the load generator on another machine; group ' +
       'commit (`commit_delay`) when many webhooks commit at once.' +
+      floorP99 +
       pausedComparison(results),
     '',
   ];

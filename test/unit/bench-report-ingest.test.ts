@@ -62,6 +62,20 @@ describe('the ingest explanation of the benchmark report', () => {
     expect(ingestExplanation(slowIngestOn({ kind: 'started' })).join('\n')).not.toContain('relay paused');
   });
 
+  it('puts the miss on the relay passes, not on signals, when no event of the burst was signalled, and names a floor that missed too', () => {
+    const slow = slowIngestOn({ kind: 'started' });
+    const text = ingestExplanation({
+      ...slow,
+      ingest: { ...slow.ingest, outcomes: { handled: 3000 } },
+      ingestFloor: { events: 3000, concurrency: 32, acceptedPerSecond: 1225, rejected: 0, latency: latency(59) },
+      ingestRelayPaused: { ...slow.ingest, latency: latency(54), drainAfterResumeMs: 1000 },
+    }).join('\n');
+    expect(text).toMatch(/No event of this burst became a signal/);
+    expect(text).not.toMatch(/became a signal \(each carried/);
+    expect(text).toMatch(/The floor itself answered with p99 59 ms/);
+    expect(text).toMatch(/the difference is the relay's passes/);
+  });
+
   it('on the dev stack, names the dev server and its SQLite', () => {
     const text = ingestExplanation(slowIngestOn({ kind: 'started' })).join('\n');
     expect(text).toMatch(/Temporal dev server/);
@@ -89,7 +103,7 @@ describe('the ingest floor section of the benchmark report', () => {
     expect(text).toContain('| ingest floor | 6000.0 | 4.7 ms | 14 ms | 1.00 | 0 |');
     expect(text).toContain('| API, relay paused | 3000.0 | 6.7 ms | 20 ms | 0.50 | 0 |');
     expect(text).toContain('| API, relay running | 1500.0 | 13 ms | 40 ms | 0.25 | 0 |');
-    expect(text).toMatch(/signalled the paused burst in 3\.0 s \(1000\.0 events\/s/);
+    expect(text).toMatch(/settled the paused burst in 3\.0 s \(1000\.0 events\/s/);
   });
 
   it('says why the paused figures are missing where the bench could not pause the relay', () => {
@@ -100,6 +114,6 @@ describe('the ingest floor section of the benchmark report', () => {
       relayInterval: 'every 200 ms',
     }).join('\n');
     expect(text).toContain('| API, relay paused | not measured on the cluster |');
-    expect(text).not.toMatch(/signalled the paused burst/);
+    expect(text).not.toMatch(/settled the paused burst/);
   });
 });
