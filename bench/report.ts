@@ -834,21 +834,21 @@ export function relayLagTrade(results: Pick<BenchResults, 'ingest' | 'ingestCpu'
   const temporalMs = cpuMsPerEvent((label) => label.startsWith('Temporal'));
   const workerMs = cpuMsPerEvent((label) => label.startsWith('booking worker'));
   const paused = results.ingestRelayPaused;
-  const relayRate =
+  const relayRate = (verb: string) =>
     paused && !('unmeasured' in paused)
-      ? `the relay alone, with nothing else arriving, signalled the paused burst at ${rate(paused.events / (paused.drainAfterResumeMs / 1000))} events/s`
+      ? `the relay alone, with nothing else arriving, ${verb} the paused burst at ${rate(paused.events / (paused.drainAfterResumeMs / 1000))} events/s`
       : `the relay emptied the inbox ${(ingest.drainedAfterMs / 1000).toFixed(1)} s after the first event`;
   if (signalled === 0) {
     return [
       '**Relay lag above target.** No event of this burst was signalled: the lag is how long the relay took to claim and record ' +
-        `them while the receiver took the burst on the same cores; ${relayRate.replace('signalled', 'settled')}.`,
+        `them while the receiver took the burst on the same cores; ${relayRate('settled')}.`,
       '',
     ];
   }
   return [
     `**Relay lag above target.** ${signalled} events of this burst were signalled, and each signal cost ${temporalMs.toFixed(1)} ms ` +
       `of Temporal's CPU and ${workerMs.toFixed(1)} ms of the booking worker's (the burst's CPU above, per signalled event); on these ` +
-      `cores ${relayRate}, so thousands of signals take seconds whatever the relay does, and the p99 is the backlog ` +
+      `cores ${relayRate('signalled')}, so thousands of signals take seconds whatever the relay does, and the p99 is the backlog ` +
       '("relay lag once due" equals the lag when the relay is behind by more than the grace). Grouping events in one signal per ' +
       'workflow would not shorten it here: the burst spreads its events over the sleeping bookings in turn, so a claim in receipt order ' +
       'never holds two events of one booking. An event about a PaymentIntent its booking never learned is recorded unsignalled only ' +

@@ -54,9 +54,9 @@ export interface IngestComparison {
 }
 
 /**
- * An event about a PaymentIntent the booking never learned (another system's, or one whose create answer
- * was lost): stored, then recorded as handled while its booking creates no PaymentIntent, or else relayed
- * as a signal and dropped by the workflow without a Stripe call.
+ * An event about a PaymentIntent the booking neither learned nor created, made just now (as Stripe would
+ * send for one another system made with the booking's metadata): stored, then recorded as handled while its
+ * booking creates no PaymentIntent, or else relayed as a signal and dropped by the workflow without a Stripe call.
  */
 function strayEvent(bookingId: string) {
   return {
@@ -73,6 +73,7 @@ function strayEvent(bookingId: string) {
         status: 'requires_capture',
         amount: 100,
         currency: 'usd',
+        created: Math.floor(Date.now() / 1000),
         metadata: { booking_id: bookingId },
       },
     },

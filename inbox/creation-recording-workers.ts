@@ -5,13 +5,14 @@
  * answered; the relay would then take the booking for creating nothing and settle the events of that
  * PaymentIntent unsignalled. So the relay settles such events only while every activity poller of
  * the task queue (Temporal's DescribeTaskQueue, which remembers pollers for minutes after their last
- * poll) names itself as recording creations.
+ * poll) names itself as recording creations. An older worker that starts polling is seen within the
+ * 10 s an answer is trusted; its PaymentIntent's events are settled unsignalled only if it creates one
+ * in that window, for a booking creating nothing else, and its answer is then lost.
  */
 import { hostname } from 'node:os';
 import proto from '@temporalio/proto';
 import type { Client } from '@temporalio/client';
-import type { Logger } from '../telemetry/logger.js';
-import { describeError } from '../telemetry/logger.js';
+import { describeError, type Logger } from '../telemetry/logger.js';
 
 // The default import: Node's ESM loader cannot name the exports of this CommonJS package.
 const enums = proto.temporal.api.enums.v1;
@@ -30,10 +31,13 @@ export function recordsCreations(identity: string | null | undefined): boolean {
 }
 
 /** How long one answer of DescribeTaskQueue is trusted. */
-const CHECK_INTERVAL_MS = 30_000;
+const CHECK_INTERVAL_MS = 10_000;
+
+/** How long the relay waits for that answer before taking it as false. */
+const DESCRIBE_DEADLINE_MS = 5_000;
 
 /**
- * Asks Temporal, at most every 30 s, whether the task queue has activity pollers and all of them
+ * Asks Temporal, at most every 10 s, whether the task queue has activity pollers and all of them
  * record their creations. Any failure to ask answers false: events are then signalled, as before.
  */
 export function everyWorkerRecordsCreations(
@@ -45,13 +49,17 @@ export function everyWorkerRecordsCreations(
   const ask = async (): Promise<boolean> => {
     try {
       // ENHANCED mode gathers the pollers of every partition; the default mode lists the root partition's only.
-      const { versionsInfo } = await temporalClient.workflowService.describeTaskQueue({
-        namespace: temporalClient.options.namespace,
-        taskQueue: { name: taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-        apiMode: enums.DescribeTaskQueueMode.DESCRIBE_TASK_QUEUE_MODE_ENHANCED,
-        taskQueueTypes: [enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY],
-        reportPollers: true,
-      });
+      // Every build id's pollers (unversioned and every active version), not the default one's only.
+      const { versionsInfo } = await temporalClient.withDeadline(Date.now() + DESCRIBE_DEADLINE_MS, () =>
+        temporalClient.workflowService.describeTaskQueue({
+          namespace: temporalClient.options.namespace,
+          taskQueue: { name: taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+          apiMode: enums.DescribeTaskQueueMode.DESCRIBE_TASK_QUEUE_MODE_ENHANCED,
+          versions: { unversioned: true, allActive: true },
+          taskQueueTypes: [enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY],
+          reportPollers: true,
+        }),
+      );
       const pollers = Object.values(versionsInfo ?? {}).flatMap((version) =>
         Object.values(version.typesInfo ?? {}).flatMap((type) => type.pollers ?? []),
       );

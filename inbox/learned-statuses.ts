@@ -68,6 +68,13 @@ export async function learnedStatuses(
   return new Map(result.rows.map((row) => [row.payment_intent_id, row.status]));
 }
 
+/** When the PaymentIntent of a stored `payment_intent.*` event was created, by Stripe's `created`; null if absent. */
+export function paymentIntentCreatedAt(payload: unknown): Date | null {
+  if (!isStripeEventEnvelope(payload) || !isPaymentIntentEvent(payload)) return null;
+  const created = (payload.data.object as { created?: unknown }).created;
+  return typeof created === 'number' && Number.isFinite(created) ? new Date(created * 1000) : null;
+}
+
 /** The status a stored `payment_intent.*` event carries; null for any other event. */
 export function paymentIntentStatusOf(payload: unknown): string | null {
   if (!isStripeEventEnvelope(payload) || !isPaymentIntentEvent(payload)) return null;

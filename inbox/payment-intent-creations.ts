@@ -5,11 +5,14 @@
  * So once a booking's creations are all answered, an event about a PaymentIntent it neither learned
  * nor created cannot change it, and the relay settles it in the inbox instead of signalling it.
  *
- * Why this is safe: the worker records each create request before sending it, and marks it answered
- * only in the transaction that records the PaymentIntent's learned status (inbox/learned-statuses.ts).
- * A create whose answer is lost stays unanswered, so its booking's events are signalled as before.
- * A booking with no recorded creation at all (its activities ran on a worker that records none) is
- * never taken for settled.
+ * Why this is safe: the worker records each create request before sending it, and marks it answered,
+ * with its PaymentIntent, only in the transaction that records the learned status
+ * (inbox/learned-statuses.ts). A create whose answer is lost stays unanswered, so its booking's events
+ * are signalled as before. A booking with no recorded creation is never taken for idle, and a
+ * PaymentIntent created before its booking's first recorded creation (by a worker that recorded
+ * nothing) is never taken for another's. What is left is a worker that records nothing creating a
+ * PaymentIntent later for a booking that records: the relay's gate (creation-recording-workers.ts)
+ * applies the rule only while no such worker polls.
  */
 import type pg from 'pg';
 import { withTransaction, type Queryable } from '../db/transaction.js';
@@ -50,32 +53,52 @@ export async function recordCreationAnswered(
   });
 }
 
-/** An event's booking and the PaymentIntent it is about. */
+/** An event's booking, the PaymentIntent it is about, and when Stripe says that PaymentIntent was created. */
 export interface BookingPaymentIntent {
   bookingId: string;
   paymentIntentId: string;
+  /** The PaymentIntent's `created` in the event; null when the event does not carry it. */
+  createdAt: Date | null;
 }
 
 /**
- * Of these (booking, PaymentIntent) pairs, the keys (`booking/PaymentIntent`) of those whose booking creates no
- * PaymentIntent and never created this one: at least one recorded creation, none unanswered, none answered with
- * this PaymentIntent. A booking's own PaymentIntent is never taken for another's, even once its learned status
- * has been purged.
+ * How much later than its booking's first recorded creation a PaymentIntent must have been created to be
+ * taken for another's: Stripe's clock and the database's may disagree by this much, not more.
+ */
+export const CLOCK_SKEW_MARGIN_SECONDS = 5;
+
+/**
+ * Of these pairs, the keys (`booking/PaymentIntent`) of those whose booking creates no PaymentIntent and never
+ * created this one: at least one recorded creation, none unanswered, none answered with this PaymentIntent, and
+ * this PaymentIntent created after the booking's first recorded creation started. A booking's own PaymentIntent
+ * is never taken for another's: one it created on a worker that recorded nothing (before this was deployed,
+ * or an older worker of a rolling deploy) was created before its creations were recorded, or while one was
+ * unanswered; whether or not its learned status is still there.
  */
 export async function neverCreatedByIdleBookings(
   db: Queryable,
   pairs: readonly BookingPaymentIntent[],
 ): Promise<Set<string>> {
-  if (pairs.length === 0) return new Set();
+  const dated = pairs.filter((pair) => pair.createdAt !== null);
+  if (dated.length === 0) return new Set();
   const result = await db.query<{ booking_id: string; payment_intent_id: string }>(
     `SELECT DISTINCT asked.booking_id, asked.payment_intent_id
-       FROM unnest($1::text[], $2::text[]) AS asked(booking_id, payment_intent_id)
-      WHERE EXISTS (SELECT 1 FROM payment_intent_creations c WHERE c.booking_id = asked.booking_id)
-        AND NOT EXISTS (
-          SELECT 1 FROM payment_intent_creations c
-           WHERE c.booking_id = asked.booking_id
-             AND (c.answered_at IS NULL OR c.payment_intent_id = asked.payment_intent_id))`,
-    [pairs.map((pair) => pair.bookingId), pairs.map((pair) => pair.paymentIntentId)],
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS asked(booking_id, payment_intent_id, created_at)
+       JOIN (SELECT booking_id, min(started_at) AS first_started_at,
+                    bool_and(answered_at IS NOT NULL) AS all_answered,
+                    array_agg(payment_intent_id) AS created
+               FROM payment_intent_creations
+              WHERE booking_id = ANY($1::text[])
+              GROUP BY booking_id) AS booking ON booking.booking_id = asked.booking_id
+      WHERE booking.all_answered
+        AND NOT asked.payment_intent_id = ANY(booking.created)
+        AND asked.created_at > booking.first_started_at + make_interval(secs => $4)`,
+    [
+      dated.map((pair) => pair.bookingId),
+      dated.map((pair) => pair.paymentIntentId),
+      dated.map((pair) => pair.createdAt),
+      CLOCK_SKEW_MARGIN_SECONDS,
+    ],
   );
   return new Set(
     result.rows.map((row) => pairKey({ bookingId: row.booking_id, paymentIntentId: row.payment_intent_id })),
@@ -83,7 +106,7 @@ export async function neverCreatedByIdleBookings(
 }
 
 /** The key of a (booking, PaymentIntent) pair in neverCreatedByIdleBookings' answer. */
-export function pairKey(pair: BookingPaymentIntent): string {
+export function pairKey(pair: Pick<BookingPaymentIntent, 'bookingId' | 'paymentIntentId'>): string {
   return `${pair.bookingId}/${pair.paymentIntentId}`;
 }
 

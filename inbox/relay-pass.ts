@@ -16,7 +16,12 @@ import {
   type ClaimedStripeEvent,
   type RelayOutcome,
 } from './inbox-store.js';
-import { learnedStatuses, paymentIntentStatusOf, repeatedStatusOutcome } from './learned-statuses.js';
+import {
+  learnedStatuses,
+  paymentIntentCreatedAt,
+  paymentIntentStatusOf,
+  repeatedStatusOutcome,
+} from './learned-statuses.js';
 import { neverCreatedByIdleBookings, neverCreatedOutcome, pairKey } from './payment-intent-creations.js';
 import { retryDelayMs, type RelayRetryPolicy } from './relay-retry.js';
 
@@ -123,8 +128,8 @@ function outcomeOf(
  * - one that only repeats the status its booking already learned from Stripe's answer to its own call
  *   (see learned-statuses.ts) is recorded as handled;
  * - one about a PaymentIntent its booking has not learned and never created, while the booking
- *   creates none (see payment-intent-creations.ts), is recorded as handled: the workflow would drop
- *   it, since it keeps such events only while creating one;
+ *   creates none (see payment-intent-creations.ts) and every worker records its creates, is recorded
+ *   as handled: the workflow would drop it, since it keeps such events only while creating one;
  * - one about a PaymentIntent its booking has not learned at all, received less than `graceMs` ago,
  *   is deferred to the end of that grace: Stripe often sends the webhook before the answer to the
  *   call that made the PaymentIntent reaches the worker, and once the activity records that answer it
@@ -136,7 +141,7 @@ async function heldBackDecisions(
   client: Queryable,
   claimed: ClaimedStripeEvent[],
   graceMs: number,
-  creationsRecorded: () => Promise<boolean>,
+  creationsRecorded: boolean,
 ): Promise<Map<string, DeliveryDecision>> {
   const withStatus = claimed.flatMap((event) => {
     const status = paymentIntentStatusOf(event.payload);
@@ -149,12 +154,11 @@ async function heldBackDecisions(
     withStatus.map(({ paymentIntentId }) => paymentIntentId),
   );
   const unlearned = withStatus.flatMap(({ event, paymentIntentId }) =>
-    !learned.has(paymentIntentId) && event.bookingId !== null ? [{ bookingId: event.bookingId, paymentIntentId }] : [],
+    !learned.has(paymentIntentId) && event.bookingId !== null
+      ? [{ bookingId: event.bookingId, paymentIntentId, createdAt: paymentIntentCreatedAt(event.payload) }]
+      : [],
   );
-  const neverCreated =
-    unlearned.length > 0 && (await creationsRecorded())
-      ? await neverCreatedByIdleBookings(client, unlearned)
-      : new Set<string>();
+  const neverCreated = creationsRecorded ? await neverCreatedByIdleBookings(client, unlearned) : new Set<string>();
   const decisions = new Map<string, DeliveryDecision>();
   for (const { event, status, paymentIntentId } of withStatus) {
     const known = learned.get(paymentIntentId);
@@ -182,13 +186,15 @@ async function heldBackDecisions(
 export async function runRelayPass(deps: RelayPassDeps): Promise<RelayPassResult> {
   const result: RelayPassResult = { relayed: 0, handled: 0, retried: 0, closed: 0, ignored: 0, deferred: 0 };
   const recorded: Array<[ClaimedStripeEvent, DeliveryDecision]> = [];
+  // Asked before the claim: no Temporal call while the claimed rows are locked.
+  const creationsRecorded = deps.creationsRecorded ? await deps.creationsRecorded() : false;
   await withTransaction(deps.db, async (client) => {
     const claimed = await resolveBookings(client, await claimPendingEvents(client, deps.config.RELAY_BATCH_SIZE));
     const heldBack = await heldBackDecisions(
       client,
       claimed,
       deps.config.RELAY_UNLEARNED_GRACE_MS ?? 0,
-      deps.creationsRecorded ?? (() => Promise.resolve(false)),
+      creationsRecorded,
     );
     // Signals go out concurrently; the row locks are held until every outcome is recorded and committed.
     const decisions = await Promise.all(

@@ -192,9 +192,8 @@ export function createDataPurgeActivities(clients: Pick<ReconciliationClients, '
   return {
     /**
      * Deletes settled inbox events, delivered notifications, balance refresh requests, learned statuses and
-     * recorded creations older than
-     * `olderThanSeconds`, batch by batch, keeping those of running workflows and inbox events a pending event
-     * shares a PaymentIntent with.
+     * recorded creations older than `olderThanSeconds`, batch by batch, keeping those of running workflows and
+     * inbox events a pending event shares a PaymentIntent with.
      * A retry resumes at the cursor its last heartbeat recorded, with the same cut-off; past its time budget it
      * stops (`complete: false`) and the next run carries on.
      */

@@ -28,6 +28,9 @@ afterAll(async () => {
   await postgres?.stop();
 });
 
+/** A PaymentIntent created well after the bookings' creations here. */
+const later = new Date(Date.now() + 3_600_000);
+
 let counter = 0;
 const placement = (): HoldPlacementRequest => {
   counter += 1;
@@ -77,8 +80,8 @@ describe('recording PaymentIntent creations', () => {
     // Another PaymentIntent is not the booking's; its own never counts as another's.
     expect(
       await neverCreatedByIdleBookings(db, [
-        { bookingId: request.bookingId, paymentIntentId: 'pi_other' },
-        { bookingId: request.bookingId, paymentIntentId: `pi_${request.bookingId}` },
+        { bookingId: request.bookingId, paymentIntentId: 'pi_other', createdAt: later },
+        { bookingId: request.bookingId, paymentIntentId: `pi_${request.bookingId}`, createdAt: later },
       ]),
     ).toEqual(new Set([`${request.bookingId}/pi_other`]));
   });
@@ -92,7 +95,9 @@ describe('recording PaymentIntent creations', () => {
     await expect(lost.placeHoldPaymentIntent(request)).rejects.toThrow('socket hang up');
     expect((await creationRow(request.idempotencyKey)).answered_at).toBeNull();
     expect(
-      await neverCreatedByIdleBookings(db, [{ bookingId: request.bookingId, paymentIntentId: 'pi_other' }]),
+      await neverCreatedByIdleBookings(db, [
+        { bookingId: request.bookingId, paymentIntentId: 'pi_other', createdAt: later },
+      ]),
     ).toEqual(new Set());
 
     const answered = recordingCreations(
@@ -103,8 +108,8 @@ describe('recording PaymentIntent creations', () => {
     // Another PaymentIntent is not the booking's; its own never counts as another's.
     expect(
       await neverCreatedByIdleBookings(db, [
-        { bookingId: request.bookingId, paymentIntentId: 'pi_other' },
-        { bookingId: request.bookingId, paymentIntentId: `pi_${request.bookingId}` },
+        { bookingId: request.bookingId, paymentIntentId: 'pi_other', createdAt: later },
+        { bookingId: request.bookingId, paymentIntentId: `pi_${request.bookingId}`, createdAt: later },
       ]),
     ).toEqual(new Set([`${request.bookingId}/pi_other`]));
   });

@@ -35,6 +35,11 @@ async function recordCreation(
 ): Promise<void> {
   const creation = { bookingId, idempotencyKey: `${bookingId}:hold-place:1` };
   await recordCreationStarted(harness.db, creation);
+  // The booking's hold was placed a minute before the event's PaymentIntent was created.
+  await harness.db.query(
+    `UPDATE payment_intent_creations SET started_at = now() - interval '1 minute' WHERE idempotency_key = $1`,
+    [creation.idempotencyKey],
+  );
   // Answered before 3-D Secure: the event (requires_capture) does not repeat it.
   if (answered) await recordCreationAnswered(harness.db, creation, { paymentIntentId, status: 'requires_action' });
 }
@@ -73,6 +78,24 @@ describe('an event about a PaymentIntent its booking never learned', () => {
     const { bookingId, eventId } = await bookingWithUnlearnedEvent(harness);
     await recordCreation(bookingId, { answered: true, paymentIntentId: `pi_${eventId}` });
     await harness.db.query('DELETE FROM payment_intent_statuses WHERE payment_intent_id = $1', [`pi_${eventId}`]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(await pass(1, true)).toMatchObject({ relayed: 1, handled: 0 });
+    expect((await harness.bookingState(bookingId)).seenEventIds).toEqual([eventId]);
+  });
+
+  it('is signalled when its PaymentIntent was created before its booking recorded any creation (by a worker that recorded none)', async () => {
+    const { bookingId, eventId } = await bookingWithUnlearnedEvent(harness, new Date(Date.now() - 600_000));
+    await recordCreation(bookingId, { answered: true });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(await pass(1, true)).toMatchObject({ relayed: 1, handled: 0 });
+    expect((await harness.bookingState(bookingId)).seenEventIds).toEqual([eventId]);
+  });
+
+  it('is signalled when the event does not say when its PaymentIntent was created', async () => {
+    const { bookingId, eventId } = await bookingWithUnlearnedEvent(harness, null);
+    await recordCreation(bookingId, { answered: true });
     await new Promise((resolve) => setTimeout(resolve, 20));
 
     expect(await pass(1, true)).toMatchObject({ relayed: 1, handled: 0 });
