@@ -5,6 +5,8 @@
  * ingest spread over those bookings: to the ingest floor, to the API with its relay paused, then running.
  */
 import os from 'node:os';
+import { setTimeout } from 'node:timers/promises';
+import { CLOCK_SKEW_MARGIN_SECONDS } from '../inbox/payment-intent-creations.js';
 import type { BenchConfig } from './bench-config.js';
 import { startedBenchTarget, type BenchTarget, type StackUsed } from './bench-target.js';
 import { startedClusterTarget } from './cluster-target.js';
@@ -217,6 +219,9 @@ export async function runBench(
       concurrency: Math.min(16, config.BENCH_MAX_CONCURRENCY),
     });
     leftOpen.push(...bookingIds);
+    // The burst's PaymentIntents are created now; the relay takes one for another's only if it was created
+    // more than the clock-skew margin after its booking's first create, as any created later than that is.
+    await setTimeout((CLOCK_SKEW_MARGIN_SECONDS + 2) * 1000);
 
     const burst = {
       events: config.BENCH_WEBHOOK_EVENTS,

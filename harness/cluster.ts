@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
@@ -20,6 +20,7 @@ import {
   type ClusterTopology,
 } from '../dev/cluster/topology.js';
 import { dataConverterFor, payloadCodecFrom } from '../codec/data-converter.js';
+import { creationRecordingIdentity } from '../inbox/creation-recording-workers.js';
 import { generateCodecKey } from '../codec/payload-encryption-codec.js';
 import { stripeEventSignal, type StripeEventSignal } from '../workflows/booking/contract.js';
 import { getFreePort as anyFreePort, getFreePortBetween } from './free-port.js';
@@ -42,7 +43,7 @@ export interface TestCluster extends ClusterTopology {
   emulatorControl<T>(method: string, path: string, body?: unknown): Promise<T>;
   /** The Stripe event ids a workflow was signalled with, one entry per WorkflowExecutionSignaled. */
   signalledEventIds(workflowId: string): Promise<string[]>;
-  /** The SDK identity (`pid@host`) of a process of this machine, as Temporal records it. */
+  /** The identity a booking worker process of this machine polls with, as Temporal records it. */
   identityOf(pid: number): string;
 }
 
@@ -113,7 +114,6 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     protocol: 'http',
     telemetry: false,
   });
-  const host = hostname();
 
   return {
     ...topology,
@@ -150,7 +150,8 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       }
       return ids;
     },
-    identityOf: (pid: number) => `${pid}@${host}`,
+    // Booking workers poll as creationRecordingIdentity (worker/create-worker.ts).
+    identityOf: (pid: number) => creationRecordingIdentity(pid),
     async stop() {
       await connection.close().catch(() => undefined);
       await db.end().catch(() => undefined);

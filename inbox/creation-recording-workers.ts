@@ -20,9 +20,9 @@ const enums = proto.temporal.api.enums.v1;
 /** What a worker that records its creations adds to its identity. */
 const RECORDS_CREATIONS = '+records-pi-creations';
 
-/** The identity a booking worker polls with: Temporal's default (`pid@host`), marked as recording creations. */
-export function creationRecordingIdentity(): string {
-  return `${process.pid}@${hostname()}${RECORDS_CREATIONS}`;
+/** The identity a booking worker (this process by default) polls with: Temporal's default (`pid@host`), marked as recording creations. */
+export function creationRecordingIdentity(pid = process.pid): string {
+  return `${pid}@${hostname()}${RECORDS_CREATIONS}`;
 }
 
 /** Whether a poller's identity says it records its creations. */
